@@ -1,0 +1,26 @@
+package io.geostream.model;
+
+/**
+ * The model contract: a clip of RGB frames in, per frame a point map and surface normals out, all
+ * expressed in the camera frame of the clip's FIRST frame (optical convention: +x right, +y down,
+ * +z forward). Scale and gauge are the model's own per clip; stitching makes them consistent.
+ *
+ * <p>Implementations are not required to be thread-safe: the inference operator gives each worker
+ * thread its own instance (DJL predictors are not thread-safe).
+ */
+public interface GeometryModel extends AutoCloseable {
+
+    /** Identity written into every output event and into the object-store keys. */
+    ModelInfo info();
+
+    /**
+     * Predicts geometry for one clip. Must be deterministic for the same clip (same stream, segment,
+     * clip id and pixels), whatever else the model has seen before, so replays produce identical bytes.
+     *
+     * @throws ModelException when the model fails or produces an invalid output (typed reason)
+     */
+    ClipGeometry predict(ClipInput clip) throws ModelException;
+
+    @Override
+    default void close() throws Exception {}
+}
