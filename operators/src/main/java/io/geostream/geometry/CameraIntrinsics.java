@@ -17,9 +17,13 @@ public record CameraIntrinsics(double fx, double fy, double cx, double cy, int w
         if (width <= 0 || height <= 0) throw new IllegalArgumentException("bad size " + width + "x" + height);
     }
 
-    /** The same camera seen at another resolution (pure scaling, no crop). */
+    /**
+     * The same camera seen at another resolution (the whole image stretched, no crop). Pixel centres sit
+     * at integer coordinates, so the principal point maps as (c + 0.5) * s - 0.5, as in a half-pixel
+     * bilinear resize.
+     */
     public CameraIntrinsics scaledTo(int newWidth, int newHeight) {
         double sx = (double) newWidth / width, sy = (double) newHeight / height;
-        return new CameraIntrinsics(fx * sx, fy * sy, cx * sx, cy * sy, newWidth, newHeight);
+        return new CameraIntrinsics(fx * sx, fy * sy, (cx + 0.5) * sx - 0.5, (cy + 0.5) * sy - 0.5, newWidth, newHeight);
     }
 }

@@ -1,0 +1,99 @@
+package io.geostream.demo;
+
+import io.geostream.avro.FrameEvent;
+import io.geostream.avro.FrameImage;
+import io.geostream.avro.ImageEncoding;
+import io.geostream.avro.Intrinsics;
+import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.storage.PayloadCodecs;
+import io.geostream.synthetic.FrameTruth;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.SyntheticScene;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * A synthetic camera on Kafka: renders a {@link SyntheticScene}, encodes each frame as JPEG in a
+ * {@link FrameEvent} (key = stream id) and ends the stream with an end-of-stream marker. The scene spec
+ * travels in the event's attributes so the simulated model can re-render the truth.
+ */
+public final class SyntheticPublisher implements AutoCloseable {
+    public static final float JPEG_QUALITY = 0.95f;
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final SingleObjectCodec<FrameEvent> codec = SingleObjectCodec.frameEvents();
+
+    public SyntheticPublisher(String bootstrapServers, String topic) {
+        this.topic = Objects.requireNonNull(topic, "topic");
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 * 1024 * 1024));
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Publishes all frames of one stream and its end-of-stream marker.
+     *
+     * @param giveIntrinsics whether events carry the camera intrinsics (else the job estimates them)
+     * @return the number of frames published (the marker not counted)
+     */
+    public int publishStream(String streamId, SceneSpec spec, boolean giveIntrinsics) {
+        SyntheticScene scene = new SyntheticScene(spec);
+        for (int i = 0; i < spec.frames(); i++) {
+            FrameTruth t = scene.render(i);
+            byte[] jpeg = PayloadCodecs.jpeg(t.rgb(), t.width(), t.height(), JPEG_QUALITY);
+            FrameEvent e = FrameEvent.newBuilder()
+                    .setStreamId(streamId)
+                    .setFrameIndex(i)
+                    .setCaptureTimeMicros(t.captureTimeMicros())
+                    .setEndOfStream(false)
+                    .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.JPEG).setWidth(t.width()).setHeight(t.height())
+                            .setData(ByteBuffer.wrap(jpeg)).setRef(null).build())
+                    .setIntrinsics(giveIntrinsics ? Intrinsics.newBuilder().setFx(t.intrinsics().fx()).setFy(t.intrinsics().fy())
+                            .setCx(t.intrinsics().cx()).setCy(t.intrinsics().cy()).build() : null)
+                    .setDistortion(null)
+                    .setAttributes(Map.of(SceneSpec.ATTRIBUTE_KEY, spec.encode()))
+                    .build();
+            sendRaw(streamId, codec.encode(e));
+        }
+        FrameEvent end = FrameEvent.newBuilder()
+                .setStreamId(streamId)
+                .setFrameIndex(spec.frames())
+                .setCaptureTimeMicros(scene.captureTimeMicros(spec.frames()))
+                .setEndOfStream(true)
+                .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.NONE).setWidth(0).setHeight(0).setData(null).setRef(null).build())
+                .setIntrinsics(null)
+                .setDistortion(null)
+                .setAttributes(Map.of())
+                .build();
+        sendRaw(streamId, codec.encode(end));
+        producer.flush();
+        return spec.frames();
+    }
+
+    /** Sends arbitrary bytes (used to publish malformed input). */
+    public void sendRaw(String key, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

@@ -1,0 +1,156 @@
+package io.geostream.jobs;
+
+import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterFunction;
+import io.geostream.inference.InferenceFunction;
+import io.geostream.inference.ModelSpec;
+import io.geostream.inference.RetryPolicy;
+import io.geostream.ingest.IngestFunction;
+import io.geostream.ingest.IngestLimits;
+import io.geostream.jobs.kafka.OutputRecordSerializer;
+import io.geostream.jobs.kafka.RawRecordDeserializer;
+import io.geostream.output.StorageSpec;
+import io.geostream.records.ClipResult;
+import io.geostream.records.ClipTask;
+import io.geostream.records.FrameRecord;
+import io.geostream.records.OutputRecord;
+import io.geostream.records.RawRecord;
+import io.geostream.stitch.StitchFunction;
+import io.geostream.stitch.StitcherConfig;
+import io.geostream.storage.S3ObjectStore;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The streaming job: Kafka frames -> ingest -> clip (keyed) -> async inference -> stitch (same key,
+ * chained, no shuffle of tensors) -> one exactly-once Kafka sink for geometry, segment events and dead
+ * letters; payloads go to object storage from the stitch stage.
+ *
+ * <p>Source and sink are injectable so tests can plug in their own; {@link #kafkaSource} and
+ * {@link #kafkaSink} build the production ones from the configuration.
+ */
+public final class GeometryJob {
+
+    private final Configuration config;
+    private final Source<RawRecord, ?, ?> source;
+    private final Sink<OutputRecord> sink;
+    private final StorageSpec storage;
+
+    public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSpec storage) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.source = Objects.requireNonNull(source, "source");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.storage = Objects.requireNonNull(storage, "storage");
+    }
+
+    /** The production job: Kafka in, Kafka out, storage from the configuration. */
+    public static GeometryJob fromConfig(Configuration config) {
+        return new GeometryJob(config, kafkaSource(config), kafkaSink(config), storageSpec(config));
+    }
+
+    public static KafkaSource<RawRecord> kafkaSource(Configuration c) {
+        var b = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
+                .setTopics(c.get(GeometryJobOptions.INPUT_TOPIC))
+                .setGroupId(c.get(GeometryJobOptions.GROUP_ID))
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed");
+        if (c.get(GeometryJobOptions.BOUNDED)) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    public static KafkaSink<OutputRecord> kafkaSink(Configuration c) {
+        Properties p = new Properties();
+        p.setProperty("transaction.timeout.ms", String.valueOf(c.get(GeometryJobOptions.TRANSACTION_TIMEOUT).toMillis()));
+        p.setProperty("max.request.size", String.valueOf(8 * 1024 * 1024));
+        return KafkaSink.<OutputRecord>builder()
+                .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
+                .setRecordSerializer(new OutputRecordSerializer(c.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                        c.get(GeometryJobOptions.SEGMENTS_TOPIC), c.get(GeometryJobOptions.DEAD_LETTER_TOPIC)))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(c.get(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX))
+                .setKafkaProducerConfig(p)
+                .build();
+    }
+
+    public static StorageSpec storageSpec(Configuration c) {
+        if ("local".equalsIgnoreCase(c.get(GeometryJobOptions.STORAGE))) {
+            return StorageSpec.local(Path.of(c.get(GeometryJobOptions.LOCAL_DIR)));
+        }
+        String access = c.getOptional(GeometryJobOptions.S3_ACCESS_KEY).orElse(System.getenv("AWS_ACCESS_KEY_ID"));
+        String secret = c.getOptional(GeometryJobOptions.S3_SECRET_KEY).orElse(System.getenv("AWS_SECRET_ACCESS_KEY"));
+        return StorageSpec.s3(new S3ObjectStore.S3Config(c.get(GeometryJobOptions.S3_ENDPOINT), c.get(GeometryJobOptions.S3_REGION),
+                c.get(GeometryJobOptions.S3_BUCKET), access, secret, c.get(GeometryJobOptions.S3_PATH_STYLE)));
+    }
+
+    /** Adds the pipeline to {@code env}. */
+    public void build(StreamExecutionEnvironment env) {
+        ClipCutterConfig clipConfig = new ClipCutterConfig(config.get(GeometryJobOptions.CLIP_LENGTH),
+                config.get(GeometryJobOptions.CLIP_STRIDE), config.get(GeometryJobOptions.REORDER_WINDOW),
+                config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis());
+        RetryPolicy retry = new RetryPolicy(config.get(GeometryJobOptions.INFERENCE_ATTEMPTS),
+                config.get(GeometryJobOptions.INFERENCE_ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));
+        ModelSpec model = ModelSpec.of(config.get(GeometryJobOptions.MODEL), config.getOptional(GeometryJobOptions.DEVICE).orElse(null));
+        int gridStep = config.get(GeometryJobOptions.GRID_STEP);
+        StitcherConfig stitchConfig = StitcherConfig.defaults().withGridStep(gridStep);
+
+        SingleOutputStreamOperator<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
+                .uid("source-frames").name("Kafka frames");
+        SingleOutputStreamOperator<FrameRecord> frames = raw.process(new IngestFunction(IngestLimits.defaults()))
+                .uid("ingest").name("ingest: decode + validate");
+        Duration lag = config.get(GeometryJobOptions.OUT_OF_ORDERNESS);
+        DataStream<FrameRecord> timed = frames.assignTimestampsAndWatermarks(
+                        WatermarkStrategy.<FrameRecord>forBoundedOutOfOrderness(lag)
+                                .withTimestampAssigner((f, ts) -> Math.floorDiv(f.captureTimeMicros, 1000L))
+                                .withIdleness(Duration.ofSeconds(30)))
+                .uid("watermarks").name("capture-time watermarks");
+
+        SingleOutputStreamOperator<ClipTask> clips = timed.keyBy(new FrameKey())
+                .process(new ClipCutterFunction(clipConfig)).uid("clip").name("clip: cut overlapping clips");
+
+        long asyncTimeout = retry.worstCase().plusSeconds(30).toMillis();
+        SingleOutputStreamOperator<ClipResult> inferred = AsyncDataStream.unorderedWait(clips,
+                        new InferenceFunction(model, config.get(GeometryJobOptions.INFERENCE_WORKERS), retry),
+                        asyncTimeout, TimeUnit.MILLISECONDS, config.get(GeometryJobOptions.INFERENCE_CAPACITY))
+                .uid("inference").name("inference: " + model);
+
+        SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
+                .process(new StitchFunction(stitchConfig, storage)).uid("stitch").name("stitch: global frame + payloads");
+
+        stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS))
+                .sinkTo(sink).uid("sink-kafka").name("Kafka exactly-once sink");
+    }
+
+    /** Key of frames: the stream id. */
+    public static final class FrameKey implements KeySelector<FrameRecord, String> {
+        private static final long serialVersionUID = 1L;
+        @Override public String getKey(FrameRecord f) { return f.streamId; }
+    }
+
+    /** Key of results: the stream id (same key as the clip stage, so inference -> stitch needs no shuffle). */
+    public static final class ResultKey implements KeySelector<ClipResult, String> {
+        private static final long serialVersionUID = 1L;
+        @Override public String getKey(ClipResult r) { return r.task.streamId; }
+    }
+}

@@ -1,0 +1,79 @@
+package io.geostream.jobs;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+import java.time.Duration;
+
+/** Every setting of {@link GeometryJob}, as Flink {@link ConfigOption}s (config file keys or {@code -D} flags). */
+public final class GeometryJobOptions {
+    private GeometryJobOptions() {}
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("geostream.kafka.bootstrap-servers")
+            .stringType().defaultValue("localhost:9092").withDescription("Kafka bootstrap servers.");
+    public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("geostream.kafka.group-id")
+            .stringType().defaultValue("geostream").withDescription("Consumer group id of the frame source.");
+    public static final ConfigOption<String> INPUT_TOPIC = ConfigOptions.key("geostream.topics.frames")
+            .stringType().defaultValue("geostream.frames").withDescription("Input topic of FrameEvents (key = stream id).");
+    public static final ConfigOption<String> GEOMETRY_TOPIC = ConfigOptions.key("geostream.topics.geometry")
+            .stringType().defaultValue("geostream.geometry").withDescription("Output topic of GeometryFrames.");
+    public static final ConfigOption<String> SEGMENTS_TOPIC = ConfigOptions.key("geostream.topics.segments")
+            .stringType().defaultValue("geostream.segments").withDescription("Output topic of SegmentEvents.");
+    public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("geostream.topics.dead-letters")
+            .stringType().defaultValue("geostream.dead-letters").withDescription("Output topic of DeadLetters.");
+    public static final ConfigOption<Boolean> BOUNDED = ConfigOptions.key("geostream.source.bounded")
+            .booleanType().defaultValue(false)
+            .withDescription("Stop at the input topic's end offsets taken at start (demo, tests, backfills).");
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("geostream.sink.transactional-id-prefix")
+            .stringType().defaultValue("geostream").withDescription("Stable transactional id prefix of the exactly-once sink; unique per job.");
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = ConfigOptions.key("geostream.sink.transaction-timeout")
+            .durationType().defaultValue(Duration.ofMinutes(10))
+            .withDescription("Kafka transaction.timeout.ms: above the longest checkpoint plus restart, at most the broker's "
+                    + "transaction.max.timeout.ms (15 min by default) or the sink restarts forever.");
+
+    public static final ConfigOption<Integer> CLIP_LENGTH = ConfigOptions.key("geostream.clip.length")
+            .intType().defaultValue(16).withDescription("Frames per clip (T).");
+    public static final ConfigOption<Integer> CLIP_STRIDE = ConfigOptions.key("geostream.clip.stride")
+            .intType().defaultValue(12).withDescription("Frames between clip starts (S); overlap = T - S >= 1.");
+    public static final ConfigOption<Integer> REORDER_WINDOW = ConfigOptions.key("geostream.clip.reorder-window")
+            .intType().defaultValue(8).withDescription("Frames that may wait for a missing predecessor before a gap is declared.");
+    public static final ConfigOption<Duration> IDLE_TIMEOUT = ConfigOptions.key("geostream.clip.idle-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("Event time without frames after which a stream's segment ends and its last clip is flushed.");
+    public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("geostream.clip.max-out-of-orderness")
+            .durationType().defaultValue(Duration.ofSeconds(2)).withDescription("Watermark lag behind the largest capture time.");
+
+    public static final ConfigOption<String> MODEL = ConfigOptions.key("geostream.model")
+            .stringType().defaultValue("simulated")
+            .withDescription("'simulated' (measuring instrument for synthetic streams) or a TorchScript model package directory.");
+    public static final ConfigOption<String> DEVICE = ConfigOptions.key("geostream.model.device")
+            .stringType().noDefaultValue().withDescription("'cpu' or 'gpu:N'; default cpu.");
+    public static final ConfigOption<Integer> INFERENCE_WORKERS = ConfigOptions.key("geostream.inference.workers")
+            .intType().defaultValue(1).withDescription("Model worker threads per subtask (one predictor each).");
+    public static final ConfigOption<Integer> INFERENCE_CAPACITY = ConfigOptions.key("geostream.inference.capacity")
+            .intType().defaultValue(4).withDescription("Clips in flight per subtask; beyond it the async operator backpressures.");
+    public static final ConfigOption<Integer> INFERENCE_ATTEMPTS = ConfigOptions.key("geostream.inference.max-attempts")
+            .intType().defaultValue(3).withDescription("Attempts per clip before it is dead-lettered.");
+    public static final ConfigOption<Duration> INFERENCE_ATTEMPT_TIMEOUT = ConfigOptions.key("geostream.inference.attempt-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(60)).withDescription("Deadline of one inference attempt.");
+
+    public static final ConfigOption<Integer> GRID_STEP = ConfigOptions.key("geostream.stitch.grid-step")
+            .intType().defaultValue(0).withDescription("Pixel step of the stitching sample grid; 0 = about 1000 points per frame.");
+
+    public static final ConfigOption<String> STORAGE = ConfigOptions.key("geostream.storage.kind")
+            .stringType().defaultValue("s3").withDescription("'s3' or 'local'.");
+    public static final ConfigOption<String> LOCAL_DIR = ConfigOptions.key("geostream.storage.local-dir")
+            .stringType().defaultValue("geostream-objects").withDescription("Root directory of the local object store.");
+    public static final ConfigOption<String> S3_ENDPOINT = ConfigOptions.key("geostream.storage.s3.endpoint")
+            .stringType().noDefaultValue().withDescription("S3 endpoint URL (unset = AWS).");
+    public static final ConfigOption<String> S3_REGION = ConfigOptions.key("geostream.storage.s3.region")
+            .stringType().defaultValue("us-east-1").withDescription("S3 region.");
+    public static final ConfigOption<String> S3_BUCKET = ConfigOptions.key("geostream.storage.s3.bucket")
+            .stringType().defaultValue("geostream").withDescription("Bucket for payloads.");
+    public static final ConfigOption<Boolean> S3_PATH_STYLE = ConfigOptions.key("geostream.storage.s3.path-style")
+            .booleanType().defaultValue(true).withDescription("Path-style requests (MinIO, s3proxy).");
+    public static final ConfigOption<String> S3_ACCESS_KEY = ConfigOptions.key("geostream.storage.s3.access-key")
+            .stringType().noDefaultValue().withDescription("Access key; default from AWS_ACCESS_KEY_ID.");
+    public static final ConfigOption<String> S3_SECRET_KEY = ConfigOptions.key("geostream.storage.s3.secret-key")
+            .stringType().noDefaultValue().withDescription("Secret key; default from AWS_SECRET_ACCESS_KEY. Never logged.");
+}

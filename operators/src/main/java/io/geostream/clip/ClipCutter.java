@@ -1,0 +1,266 @@
+package io.geostream.clip;
+
+import io.geostream.avro.SegmentReason;
+import io.geostream.records.ClipTask;
+import io.geostream.records.FrameRecord;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Cuts one stream into overlapping clips of T frames with stride S. Pure logic over a
+ * {@link ClipCutterState}: the Flink operator only loads and stores the state and forwards the
+ * output. Only the data decides: frame indices, the end-of-stream flag and event-time idle deadlines,
+ * never wall-clock time, so a replay cuts exactly the same clips.
+ *
+ * <p>Frames are put back in index order within a bounded reorder window. A frame index that was
+ * already consumed is rejected (duplicate or late). Frames missing beyond the reorder window end the
+ * segment (FRAME_GAP) and the next frames start a new one. A segment's last, short clip is padded to
+ * T by repeating its last frame and marked, so every frame gets geometry.
+ */
+public final class ClipCutter {
+
+    /** A frame the cutter refused, with a dead-letter reason code. */
+    public record Rejection(FrameRecord frame, String reasonCode, String detail) {}
+
+    /** What one call produced: clip tasks in order, and rejected frames. */
+    public record Output(List<ClipTask> tasks, List<Rejection> rejections) {
+        static Output empty() {
+            return new Output(new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
+    private final ClipCutterConfig config;
+
+    public ClipCutter(ClipCutterConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public ClipCutterConfig config() {
+        return config;
+    }
+
+    /** Event time (ms) at which this frame makes the stream idle if nothing follows. */
+    public long idleDeadlineFor(FrameRecord frame) {
+        return Math.floorDiv(frame.captureTimeMicros, 1000L) + config.idleTimeoutMillis();
+    }
+
+    /** Feeds one validated frame (or end-of-stream marker) of the stream. */
+    public Output onFrame(ClipCutterState s, FrameRecord f) {
+        Objects.requireNonNull(s, "state");
+        Objects.requireNonNull(f, "frame");
+        Output out = Output.empty();
+        s.idleDeadlineMillis = Math.max(s.idleDeadlineMillis, idleDeadlineFor(f));
+
+        if (!f.hasImage()) {
+            if (!f.endOfStream) {
+                out.rejections().add(new Rejection(f, "IMAGE_MISSING", "a frame without pixels must be an end-of-stream marker"));
+                return out;
+            }
+            if (!s.inSegment && s.pending.isEmpty()) {
+                // Nothing open: the stream ended after an earlier end (or never started). Allow a restart.
+                s.minNextIndex = -1;
+                return out;
+            }
+            s.pendingEndIndex = f.frameIndex;
+            drain(s, out);
+            return out;
+        }
+
+        long idx = f.frameIndex;
+        if (s.inSegment && idx < s.nextExpected) {
+            boolean seen = idx >= s.segmentFirstIndex;
+            out.rejections().add(new Rejection(f, seen ? "DUPLICATE_FRAME" : "LATE_FRAME",
+                    "frame " + idx + " already passed: segment " + s.segmentId + " expects " + s.nextExpected));
+            return out;
+        }
+        if (!s.inSegment && s.minNextIndex >= 0 && idx < s.minNextIndex) {
+            out.rejections().add(new Rejection(f, "LATE_FRAME",
+                    "frame " + idx + " arrived after its segment ended (next accepted index " + s.minNextIndex + ")"));
+            return out;
+        }
+        int pos = pendingPosition(s, idx);
+        if (pos < 0) {
+            out.rejections().add(new Rejection(f, "DUPLICATE_FRAME", "frame " + idx + " is already waiting in the reorder buffer"));
+            return out;
+        }
+        s.pending.add(pos, f);
+        if (f.endOfStream) {
+            s.pendingEndIndex = idx + 1;
+        }
+        drain(s, out);
+        return out;
+    }
+
+    /**
+     * The event-time timer for {@code timerMillis} fired. If it is the stream's current idle deadline,
+     * everything held is flushed: pending frames after a gap form their own segments, and the open
+     * segment ends as STREAM_IDLE with its last clip padded.
+     */
+    public Output onIdle(ClipCutterState s, long timerMillis) {
+        Output out = Output.empty();
+        if (timerMillis != s.idleDeadlineMillis) {
+            return out;
+        }
+        while (true) {
+            drain(s, out);
+            if (s.pending.isEmpty()) {
+                break;
+            }
+            FrameRecord first = s.pending.get(0);
+            if (s.inSegment) {
+                endSegment(s, out, SegmentReason.FRAME_GAP, gapDetail(s, first.frameIndex));
+                startSegment(s, first.frameIndex, SegmentReason.FRAME_GAP);
+            } else {
+                startSegment(s, first.frameIndex, SegmentReason.STREAM_START);
+            }
+        }
+        if (s.inSegment) {
+            endSegment(s, out, SegmentReason.STREAM_IDLE, "no frame for " + config.idleTimeoutMillis() + " ms of event time");
+            s.minNextIndex = s.segmentLastIndexBeforeEnd + 1;
+        }
+        return out;
+    }
+
+    private void drain(ClipCutterState s, Output out) {
+        while (true) {
+            if (!s.inSegment && !s.pending.isEmpty()) {
+                startSegment(s, s.pending.get(0).frameIndex, SegmentReason.STREAM_START);
+            }
+            while (s.inSegment && !s.pending.isEmpty() && s.pending.get(0).frameIndex == s.nextExpected) {
+                FrameRecord f = s.pending.remove(0);
+                if (!s.window.isEmpty() && (s.window.get(0).width != f.width || s.window.get(0).height != f.height)) {
+                    // A clip must have one image size: the camera changed mode, so the geometry starts over.
+                    FrameRecord prev = s.window.get(0);
+                    endSegment(s, out, SegmentReason.RESOLUTION_CHANGED, prev.width + "x" + prev.height + " -> " + f.width + "x" + f.height);
+                    startSegment(s, f.frameIndex, SegmentReason.RESOLUTION_CHANGED);
+                }
+                consume(s, f, out);
+            }
+            if (s.pendingEndIndex >= 0 && s.inSegment && s.pendingEndIndex <= s.nextExpected) {
+                String detail = s.pendingEndIndex == s.nextExpected ? "producer ended the stream"
+                        : "end-of-stream marker at " + s.pendingEndIndex + " after frame " + (s.nextExpected - 1);
+                endSegment(s, out, SegmentReason.END_OF_STREAM, detail);
+                s.pendingEndIndex = -1;
+                s.minNextIndex = -1;
+                continue;
+            }
+            if (s.inSegment && s.pending.size() > config.reorderWindow()) {
+                long first = s.pending.get(0).frameIndex;
+                endSegment(s, out, SegmentReason.FRAME_GAP, gapDetail(s, first));
+                s.minNextIndex = first;
+                startSegment(s, first, SegmentReason.FRAME_GAP);
+                continue;
+            }
+            return;
+        }
+    }
+
+    private static String gapDetail(ClipCutterState s, long nextPresent) {
+        return "frames " + s.nextExpected + ".." + (nextPresent - 1) + " missing";
+    }
+
+    private void startSegment(ClipCutterState s, long firstIndex, SegmentReason reason) {
+        s.inSegment = true;
+        s.segmentStartReason = reason;
+        s.segmentFirstIndex = firstIndex;
+        s.segmentLastIndex = -1;
+        s.segmentFrameCount = 0;
+        s.nextClipId = 0;
+        s.nextExpected = firstIndex;
+        s.lastClippedIndex = -1;
+        s.window.clear();
+    }
+
+    private void consume(ClipCutterState s, FrameRecord f, Output out) {
+        s.window.add(f);
+        s.nextExpected = f.frameIndex + 1;
+        s.segmentLastIndex = f.frameIndex;
+        s.segmentLastTimeMicros = f.captureTimeMicros;
+        s.segmentFrameCount++;
+        if (s.window.size() == config.clipLength()) {
+            ClipTask task = clipTask(s, 0, false, null, "");
+            task.nextClipFirstFrameIndex = s.window.get(config.stride()).frameIndex;
+            out.tasks().add(task);
+            s.lastClippedIndex = s.segmentLastIndex;
+            s.window = new ArrayList<>(s.window.subList(config.stride(), config.clipLength()));
+        }
+    }
+
+    private void endSegment(ClipCutterState s, Output out, SegmentReason reason, String detail) {
+        boolean unclipped = !s.window.isEmpty() && s.window.get(s.window.size() - 1).frameIndex > s.lastClippedIndex;
+        ClipTask task;
+        if (unclipped) {
+            int padding = config.clipLength() - s.window.size();
+            FrameRecord last = s.window.get(s.window.size() - 1);
+            for (int i = 0; i < padding; i++) {
+                s.window.add(last);
+            }
+            task = clipTask(s, padding, true, reason, detail);
+        } else {
+            task = new ClipTask();
+            task.streamId = streamIdOf(s);
+            task.seq = s.nextSeq++;
+            task.segmentId = s.segmentId;
+            task.clipId = -1;
+            task.firstNewFrameIndex = s.segmentLastIndex + 1;
+            fillEnd(task, s, reason, detail);
+        }
+        out.tasks().add(task);
+        s.segmentLastIndexBeforeEnd = s.segmentLastIndex;
+        s.inSegment = false;
+        s.segmentId++;
+        s.window.clear();
+        s.lastClippedIndex = -1;
+        s.nextExpected = -1;
+    }
+
+    private ClipTask clipTask(ClipCutterState s, int padding, boolean ends, SegmentReason endReason, String endDetail) {
+        ClipTask t = new ClipTask();
+        t.frames = s.window.toArray(new FrameRecord[0]);
+        t.streamId = t.frames[0].streamId;
+        t.seq = s.nextSeq++;
+        t.segmentId = s.segmentId;
+        t.clipId = s.nextClipId++;
+        t.paddingSlots = padding;
+        t.firstNewFrameIndex = s.lastClippedIndex < 0 ? s.segmentFirstIndex : s.lastClippedIndex + 1;
+        t.startsSegment = t.clipId == 0;
+        t.startReason = t.startsSegment ? s.segmentStartReason : null;
+        t.attributes = new HashMap<>(t.frames[0].attributes);
+        if (ends) {
+            fillEnd(t, s, endReason, endDetail);
+        }
+        s.lastStreamId = t.streamId;
+        return t;
+    }
+
+    private static void fillEnd(ClipTask t, ClipCutterState s, SegmentReason reason, String detail) {
+        t.endsSegment = true;
+        t.endReason = reason;
+        t.endDetail = detail;
+        t.segmentLastFrameIndex = s.segmentLastIndex;
+        t.segmentFrameCount = s.segmentFrameCount;
+        t.segmentEndTimeMicros = s.segmentLastTimeMicros;
+    }
+
+    private static String streamIdOf(ClipCutterState s) {
+        if (!s.window.isEmpty()) {
+            return s.window.get(0).streamId;
+        }
+        return s.lastStreamId;
+    }
+
+    /** Insertion point keeping {@code pending} sorted, or -1 when the index is already there. */
+    private static int pendingPosition(ClipCutterState s, long idx) {
+        int lo = 0, hi = s.pending.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            long m = s.pending.get(mid).frameIndex;
+            if (m == idx) return -1;
+            if (m < idx) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,61 @@
+package io.geostream.inference;
+
+import io.geostream.model.GeometryModel;
+import io.geostream.model.simulated.SimulatedGeometryModel;
+import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.torchscript.TorchScriptGeometryModel;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Which model the job runs: {@code simulated} (the measuring instrument that re-renders synthetic
+ * truth) or a TorchScript package directory. Serialisable, so each worker creates its own instance.
+ */
+public final class ModelSpec implements ModelFactory {
+    private static final long serialVersionUID = 1L;
+
+    public static final String SIMULATED = "simulated";
+
+    private final String model;
+    private final String device;
+
+    private ModelSpec(String model, String device) {
+        this.model = model;
+        this.device = device;
+    }
+
+    /**
+     * @param model  {@code simulated} or the path of a model package directory
+     * @param device {@code cpu}, {@code gpu:N} or null for the default
+     */
+    public static ModelSpec of(String model, String device) {
+        Objects.requireNonNull(model, "model");
+        if (!SIMULATED.equals(model) && !Files.isDirectory(Path.of(model))) {
+            throw new IllegalArgumentException("model must be 'simulated' or a model package directory; not a directory: " + model);
+        }
+        return new ModelSpec(model, device);
+    }
+
+    public boolean isSimulated() {
+        return SIMULATED.equals(model);
+    }
+
+    public String model() {
+        return model;
+    }
+
+    @Override
+    public GeometryModel create() throws Exception {
+        if (isSimulated()) {
+            return new SimulatedGeometryModel(SimulatedModelOptions.defaults());
+        }
+        return TorchScriptGeometryModel.open(Path.of(model), device);
+    }
+
+    @Override
+    public String toString() {
+        return isSimulated() ? SIMULATED : "torchscript:" + model + (device == null ? "" : "@" + device);
+    }
+}

@@ -1,0 +1,101 @@
+package io.geostream.output;
+
+import io.geostream.avro.CameraModel;
+import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.PayloadRefs;
+import io.geostream.avro.Pose;
+import io.geostream.avro.ScaleStatus;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.avro.SegmentEventKind;
+import io.geostream.avro.StitchQuality;
+import io.geostream.geometry.Rotations;
+import io.geostream.model.ModelInfo;
+import io.geostream.stitch.StitchEvent;
+import io.geostream.storage.ObjectKeys;
+import io.geostream.storage.ObjectStore;
+import io.geostream.storage.PayloadCodecs;
+
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * Turns stitched frames into output: payloads first (depth PNG16, normals PNG, point map and confidence
+ * .npy, model RGB as JPEG) under deterministic keys, then the {@link GeometryFrame} event that names
+ * them. A replay writes the same bytes to the same keys, so the object store needs no transactions.
+ */
+public final class GeometryFrameWriter {
+    public static final float JPEG_QUALITY = 0.92f;
+
+    private final ObjectStore store;
+    private final ModelInfo model;
+
+    public GeometryFrameWriter(ObjectStore store, ModelInfo model) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.model = Objects.requireNonNull(model, "model");
+    }
+
+    /** Writes the frame's payloads and returns its event; {@code nowMillis} only feeds the latency figure. */
+    public GeometryFrame write(StitchEvent.StitchedFrame f, long nowMillis) throws IOException {
+        String stream = f.frame().streamId;
+        long seg = f.segmentId(), idx = f.frame().frameIndex;
+        int w = f.width(), h = f.height();
+
+        double depthUnit = PayloadCodecs.chooseDepthUnit(f.depth());
+        String depthKey = put(stream, seg, idx, "depth.png", PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
+        String normalsKey = put(stream, seg, idx, "normals.png", PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
+        String pointsKey = put(stream, seg, idx, "points.npy", PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream");
+        String confKey = f.confidence() == null ? null
+                : put(stream, seg, idx, "confidence.npy", PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
+        String rgbKey = put(stream, seg, idx, "rgb.jpg", PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
+
+        double[] q = Rotations.toQuaternion(f.worldFromCamera().rotation());
+        double[] t = f.worldFromCamera().translation();
+        return GeometryFrame.newBuilder()
+                .setStreamId(stream)
+                .setFrameIndex(idx)
+                .setCaptureTimeMicros(f.frame().captureTimeMicros)
+                .setSegmentId(seg)
+                .setClipId(f.clipId())
+                .setWorldFromCamera(Pose.newBuilder().setQx(q[0]).setQy(q[1]).setQz(q[2]).setQw(q[3])
+                        .setTx(t[0]).setTy(t[1]).setTz(t[2]).build())
+                .setIntrinsics(CameraModel.newBuilder().setFx(f.intrinsics().fx()).setFy(f.intrinsics().fy())
+                        .setCx(f.intrinsics().cx()).setCy(f.intrinsics().cy()).setSource(f.intrinsicsSource()).build())
+                .setScaleStatus(ScaleStatus.RELATIVE)
+                .setScaleFactor(1.0)
+                .setPayloads(PayloadRefs.newBuilder().setWidth(w).setHeight(h)
+                        .setDepthUri(store.uriOf(depthKey)).setDepthUnit(depthUnit)
+                        .setNormalsUri(store.uriOf(normalsKey))
+                        .setPointMapUri(store.uriOf(pointsKey))
+                        .setConfidenceUri(confKey == null ? null : store.uriOf(confKey))
+                        .setRgbUri(store.uriOf(rgbKey)).build())
+                .setQuality(StitchQuality.newBuilder().setMethod(f.method()).setOverlapPoints(f.overlapPoints())
+                        .setResidualRms(f.residualRms()).setInlierShare(f.inlierShare()).setClipScale(f.clipScale())
+                        .setPoseReprojectionRms(f.poseReprojectionRms()).build())
+                .setModelId(model.id())
+                .setModelVersion(model.version())
+                .setProcessingLatencyMillis(Math.max(0, nowMillis - f.frame().ingestTimeMillis))
+                .build();
+    }
+
+    private String put(String stream, long seg, long idx, String name, byte[] bytes, String type) throws IOException {
+        String key = ObjectKeys.framePayload(model, stream, seg, idx, name);
+        store.put(key, bytes, type);
+        return key;
+    }
+
+    /** The Avro form of a segment boundary. */
+    public static SegmentEvent segmentEvent(StitchEvent e, ModelInfo model) {
+        SegmentEvent.Builder b = SegmentEvent.newBuilder().setModelId(model.id()).setModelVersion(model.version());
+        if (e instanceof StitchEvent.SegmentStarted s) {
+            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setKind(SegmentEventKind.STARTED)
+                    .setReason(s.reason()).setDetail("").setFirstFrameIndex(s.firstFrameIndex()).setLastFrameIndex(null)
+                    .setFrameCount(0).setEventTimeMicros(s.timeMicros()).build();
+        }
+        if (e instanceof StitchEvent.SegmentEnded s) {
+            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setKind(SegmentEventKind.ENDED)
+                    .setReason(s.reason()).setDetail(s.detail()).setFirstFrameIndex(s.firstFrameIndex())
+                    .setLastFrameIndex(s.lastFrameIndex()).setFrameCount(s.frameCount()).setEventTimeMicros(s.timeMicros()).build();
+        }
+        throw new IllegalArgumentException("not a segment event: " + e);
+    }
+}

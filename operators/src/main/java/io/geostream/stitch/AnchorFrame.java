@@ -1,0 +1,20 @@
+package io.geostream.stitch;
+
+/**
+ * A frame whose global geometry is known and which the next clip will hold again: its world points on
+ * the subsampling grid (NaN where invalid) and its camera centre. A Flink POJO.
+ */
+public class AnchorFrame {
+    public long frameIndex;
+    /** World points on the grid, xyz interleaved, grid order (row-major over grid cells). */
+    public float[] gridPoints;
+    public double[] cameraCenter;
+
+    public AnchorFrame() {}
+
+    public AnchorFrame(long frameIndex, float[] gridPoints, double[] cameraCenter) {
+        this.frameIndex = frameIndex;
+        this.gridPoints = gridPoints;
+        this.cameraCenter = cameraCenter;
+    }
+}

@@ -1,0 +1,103 @@
+package io.geostream.stitch;
+
+import io.geostream.avro.GeometryFrame;
+import io.geostream.model.ModelInfo;
+import io.geostream.output.DeadLetters;
+import io.geostream.output.GeometryFrameWriter;
+import io.geostream.output.StorageSpec;
+import io.geostream.records.ClipResult;
+import io.geostream.records.OutputRecord;
+import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.storage.ObjectStore;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Flink wrapper of {@link NaiveStitcher}, keyed by stream id and chained behind inference. Restores
+ * per-stream task order (async inference is unordered), writes each frame's payloads to the object
+ * store BEFORE emitting its event, and emits segment events and dead letters in stream order.
+ */
+public class StitchFunction extends KeyedProcessFunction<String, ClipResult, OutputRecord> {
+    private static final long serialVersionUID = 1L;
+
+    private final StitcherConfig config;
+    private final StorageSpec storage;
+    private transient NaiveStitcher stitcher;
+    private transient ObjectStore store;
+    private transient ValueState<StitcherState> state;
+    private transient ValueState<Long> nextSeq;
+    private transient MapState<Long, ClipResult> waiting;
+    private transient Counter framesOut;
+    private transient Counter framesFailed;
+    private transient Counter segmentsStarted;
+
+    public StitchFunction(StitcherConfig config, StorageSpec storage) {
+        this.config = config;
+        this.storage = storage;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        stitcher = new NaiveStitcher(config);
+        store = storage.open();
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>("stitcher", StitcherState.class));
+        nextSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("next-seq", Long.class));
+        waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("out-of-order-results", Long.class, ClipResult.class));
+        framesOut = getRuntimeContext().getMetricGroup().counter("framesOut");
+        framesFailed = getRuntimeContext().getMetricGroup().counter("framesFailed");
+        segmentsStarted = getRuntimeContext().getMetricGroup().counter("segmentsStarted");
+    }
+
+    @Override
+    public void processElement(ClipResult result, Context ctx, Collector<OutputRecord> out) throws Exception {
+        long expected = nextSeq.value() == null ? 0L : nextSeq.value();
+        if (result.task.seq != expected) {
+            waiting.put(result.task.seq, result);
+            return;
+        }
+        StitcherState s = state.value();
+        if (s == null) s = new StitcherState();
+        ClipResult r = result;
+        while (r != null) {
+            handle(s, r, out);
+            expected++;
+            r = waiting.get(expected);
+            if (r != null) waiting.remove(expected);
+        }
+        nextSeq.update(expected);
+        state.update(s);
+    }
+
+    private void handle(StitcherState s, ClipResult r, Collector<OutputRecord> out) throws Exception {
+        ModelInfo model = new ModelInfo(r.modelId, r.modelVersion, r.confidence != null);
+        GeometryFrameWriter writer = new GeometryFrameWriter(store, model);
+        byte[] key = r.task.streamId.getBytes(StandardCharsets.UTF_8);
+        for (StitchEvent e : stitcher.process(s, r)) {
+            if (e instanceof StitchEvent.StitchedFrame f) {
+                GeometryFrame g = writer.write(f, System.currentTimeMillis());
+                out.collect(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, SingleObjectCodec.geometryFrames().encode(g)));
+                framesOut.inc();
+            } else if (e instanceof StitchEvent.FrameFailed ff) {
+                out.collect(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
+                framesFailed.inc();
+            } else {
+                if (e instanceof StitchEvent.SegmentStarted) segmentsStarted.inc();
+                out.collect(new OutputRecord(OutputRecord.Kind.SEGMENT, key,
+                        SingleObjectCodec.segmentEvents().encode(GeometryFrameWriter.segmentEvent(e, model))));
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (store != null) store.close();
+    }
+}

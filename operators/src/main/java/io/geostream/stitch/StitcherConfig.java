@@ -1,0 +1,49 @@
+package io.geostream.stitch;
+
+import java.io.Serializable;
+
+/**
+ * Settings of the v1 ("naive") stitcher.
+ *
+ * @param gridStep            pixel step of the fixed subsampling grid used for overlap correspondences
+ *                            and pose fits (only these points are kept in state); 0 = about
+ *                            {@link #AUTO_GRID_POINTS} points per frame
+ * @param inlierThreshold     a correspondence is an inlier when its residual is below this share of the
+ *                            median overlap depth
+ * @param maxResidual         tracking counts as lost when the relative RMS residual exceeds this
+ * @param minInlierShare      tracking counts as lost when fewer correspondences are inliers
+ */
+public record StitcherConfig(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare) implements Serializable {
+
+    public StitcherConfig {
+        if (gridStep < 0 || gridStep > 256) throw new IllegalArgumentException("gridStep must be in [0, 256], got " + gridStep);
+        if (!(inlierThreshold > 0)) throw new IllegalArgumentException("inlierThreshold must be > 0, got " + inlierThreshold);
+        if (!(maxResidual > 0)) throw new IllegalArgumentException("maxResidual must be > 0, got " + maxResidual);
+        if (!(minInlierShare >= 0 && minInlierShare <= 1)) {
+            throw new IllegalArgumentException("minInlierShare must be in [0, 1], got " + minInlierShare);
+        }
+    }
+
+    public static StitcherConfig defaults() {
+        return new StitcherConfig(0, 0.05, 0.5, 0.2);
+    }
+
+    /** Samples per frame when the grid step is automatic. */
+    public static final int AUTO_GRID_POINTS = 1000;
+
+    /** The grid step for frames of the given size. */
+    public int gridStepFor(int width, int height) {
+        return gridStep > 0 ? gridStep : stepFor(width, height, AUTO_GRID_POINTS);
+    }
+
+    /** The same settings with another grid step. */
+    public StitcherConfig withGridStep(int step) {
+        return new StitcherConfig(step, inlierThreshold, maxResidual, minInlierShare);
+    }
+
+    /** A grid step giving roughly {@code targetPoints} samples per frame of the given size. */
+    public static int stepFor(int width, int height, int targetPoints) {
+        double step = Math.sqrt((double) width * height / Math.max(1, targetPoints));
+        return (int) Math.max(1, Math.min(256, Math.round(step)));
+    }
+}

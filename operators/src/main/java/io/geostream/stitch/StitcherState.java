@@ -1,0 +1,27 @@
+package io.geostream.stitch;
+
+import java.util.ArrayList;
+
+/** What the stitcher remembers about one stream between clips (a Flink POJO; no full tensors). */
+public class StitcherState {
+    /** Whether an output segment is open (its world frame is defined). */
+    public boolean segmentOpen;
+    /** Id of the open output segment, or of the next one. */
+    public long segmentId;
+    /** Index of the open segment's first frame. */
+    public long segmentFirstIndex = -1;
+    /** Frames emitted (or dead-lettered) in the open segment. */
+    public long segmentFrameCount;
+    public long segmentLastTimeMicros;
+    /** Highest frame index already emitted or dead-lettered for this stream (-1: none). */
+    public long lastHandledFrameIndex = -1;
+    /** Intrinsics of the open segment at geometry resolution: fx, fy, cx, cy; null until known. */
+    public double[] intrinsics;
+    public boolean intrinsicsGiven;
+    /** Why the next output segment starts, when the stitcher itself ended the previous one. */
+    public io.geostream.avro.SegmentReason pendingStartReason;
+    /** Frames of the previous clip that the next clip holds again. */
+    public ArrayList<AnchorFrame> anchors = new ArrayList<>();
+
+    public StitcherState() {}
+}
