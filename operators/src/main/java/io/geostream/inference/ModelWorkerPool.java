@@ -177,17 +177,28 @@ public final class ModelWorkerPool implements AutoCloseable {
             return model;
         }
 
+        /**
+         * Closes the model on its own thread once the current call returns (a native predictor must not
+         * be closed under a running forward pass), then lets the thread end. A call that never returns
+         * leaks this one daemon thread, which the warning makes visible.
+         */
         void discard() {
-            executor.shutdownNow();
-            GeometryModel m = model;
-            model = null;
-            if (m != null) {
-                try {
-                    m.close();
-                } catch (Exception e) {
-                    LOG.warn("Closing a discarded model failed", e);
-                }
+            try {
+                executor.execute(() -> {
+                    GeometryModel m = model;
+                    model = null;
+                    if (m != null) {
+                        try {
+                            m.close();
+                        } catch (Exception e) {
+                            LOG.warn("Closing a discarded model failed", e);
+                        }
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException alreadyShutDown) {
+                return;
             }
+            executor.shutdown();
         }
     }
 }

@@ -1,0 +1,88 @@
+package io.geostream.cli;
+
+import io.geostream.demo.DemoRunner;
+import io.geostream.demo.RunSummary;
+import io.geostream.inference.ModelSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code geostream demo}: the whole pipeline on the embedded default (see {@link DemoRunner}). */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start an embedded Kafka broker, S3 server and Flink (with dashboard), publish synthetic camera "
+                + "streams, run the job until every stream has ended, and write summary.json, geometry-frames.avro "
+                + "and objects/ under --out.")
+public final class DemoCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--streams", defaultValue = "2", description = "Synthetic camera streams (default ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--frames", defaultValue = "150", description = "Frames per stream (default ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--width", defaultValue = "160", description = "Frame width in pixels (default ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--height", defaultValue = "120", description = "Frame height in pixels (default ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--out", defaultValue = "geostream-demo-out", description = "Output directory (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--model", defaultValue = "simulated",
+            description = "'simulated' (a measuring instrument that re-renders the synthetic truth) or a TorchScript model package directory.")
+    String model;
+
+    @Option(names = "--ui-port", defaultValue = "8081", description = "Flink dashboard port (default ${DEFAULT-VALUE}).")
+    int uiPort;
+
+    @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--clip-length", defaultValue = "16", description = "Frames per clip T (default ${DEFAULT-VALUE}).")
+    int clipLength;
+
+    @Option(names = "--clip-stride", defaultValue = "12", description = "Frames between clip starts S (default ${DEFAULT-VALUE}).")
+    int clipStride;
+
+    @Option(names = "--withhold-intrinsics", description = "Do not send intrinsics; the job estimates them.")
+    boolean withholdIntrinsics;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic scenes (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--keep-running", description = "Keep Kafka and S3 up after the run and print their addresses.")
+    boolean keepRunning;
+
+    @Override
+    public Integer call() throws Exception {
+        if (streams < 1 || streams > 64) throw usage("--streams must be in [1, 64]");
+        if (frames < 2 || frames > 100_000) throw usage("--frames must be in [2, 100000]");
+        if (width < 16 || height < 16 || width > 2048 || height > 2048) throw usage("--width/--height must be in [16, 2048]");
+        if (clipStride < 1 || clipStride >= clipLength) throw usage("--clip-stride must be in [1, --clip-length - 1]");
+        if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number");
+        try {
+            ModelSpec.of(model, null);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        DemoRunner.Settings s = new DemoRunner.Settings(streams, frames, width, height, out, model, uiPort, parallelism,
+                clipLength, clipStride, !withholdIntrinsics, keepRunning, seed);
+        RunSummary summary = new DemoRunner(s, spec.commandLine().getOut()).run();
+        if (summary.framesOut() != summary.framesIn()) {
+            spec.commandLine().getErr().printf("error: %d of %d valid frames came out%n", summary.framesOut(), summary.framesIn());
+            return 1;
+        }
+        return 0;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,16 @@
+package io.geostream.demo;
+
+import io.geostream.avro.GeometryFrame;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Test access to the demo's package-private helpers. */
+public final class DemoRunnerAccess {
+    private DemoRunnerAccess() {}
+
+    public static void writeAvroFile(List<GeometryFrame> frames, Path file) throws IOException {
+        DemoRunner.writeAvroFile(frames, file);
+    }
+}

@@ -1,0 +1,222 @@
+package io.geostream.clip;
+
+import io.geostream.avro.SegmentReason;
+import io.geostream.records.ClipTask;
+import io.geostream.records.FrameRecord;
+import io.geostream.testing.TestFrames;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ClipCutterTest {
+
+    private static final ClipCutterConfig T5_S3 = new ClipCutterConfig(5, 3, 4, 10_000);
+
+    private final List<ClipTask> tasks = new ArrayList<>();
+    private final List<ClipCutter.Rejection> rejected = new ArrayList<>();
+
+    private void feed(ClipCutter c, ClipCutterState s, FrameRecord f) {
+        ClipCutter.Output o = c.onFrame(s, f);
+        tasks.addAll(o.tasks());
+        rejected.addAll(o.rejections());
+    }
+
+    private static long[] indices(ClipTask t) {
+        return Arrays.stream(t.frames).mapToLong(f -> f.frameIndex).toArray();
+    }
+
+    @Test
+    void cutsOverlappingClipsAndPadsTheLastOneAtEndOfStream() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 10; i++) feed(c, s, TestFrames.frame("a", i));
+        feed(c, s, TestFrames.endMarker("a", 10));
+
+        assertThat(tasks).hasSize(3);
+        assertThat(indices(tasks.get(0))).containsExactly(0, 1, 2, 3, 4);
+        assertThat(indices(tasks.get(1))).containsExactly(3, 4, 5, 6, 7);
+        // The last clip holds the overlap 6,7 and the new 8,9, padded with 9.
+        assertThat(indices(tasks.get(2))).containsExactly(6, 7, 8, 9, 9);
+        assertThat(tasks.get(2).paddingSlots).isEqualTo(1);
+        assertThat(tasks.get(2).endsSegment).isTrue();
+        assertThat(tasks.get(2).endReason).isEqualTo(SegmentReason.END_OF_STREAM);
+        assertThat(tasks.get(2).segmentFrameCount).isEqualTo(10);
+        assertThat(tasks.get(0).startsSegment).isTrue();
+        assertThat(tasks.get(0).startReason).isEqualTo(SegmentReason.STREAM_START);
+        assertThat(tasks.get(1).startsSegment).isFalse();
+        assertThat(tasks.get(0).nextClipFirstFrameIndex).isEqualTo(3);
+        assertThat(tasks).extracting(t -> t.seq).containsExactly(0L, 1L, 2L);
+        assertThat(tasks).extracting(t -> t.firstNewFrameIndex).containsExactly(0L, 5L, 8L);
+        assertThat(s.heldFrames()).isZero();
+    }
+
+    @Test
+    void endOfStreamWithNothingNewEmitsAMarker() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 5; i++) feed(c, s, TestFrames.frame("a", i));
+        feed(c, s, TestFrames.endMarker("a", 5));
+        assertThat(tasks).hasSize(2);
+        assertThat(tasks.get(1).isMarker()).isTrue();
+        assertThat(tasks.get(1).endsSegment).isTrue();
+        assertThat(tasks.get(1).segmentLastFrameIndex).isEqualTo(4);
+        assertThat(tasks.get(1).streamId).isEqualTo("a");
+    }
+
+    @Test
+    void shortStreamGetsOnePaddedClip() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        feed(c, s, TestFrames.frame("a", 0));
+        FrameRecord last = TestFrames.frame("a", 1);
+        last.endOfStream = true;
+        feed(c, s, last);
+        assertThat(tasks).hasSize(1);
+        assertThat(indices(tasks.get(0))).containsExactly(0, 1, 1, 1, 1);
+        assertThat(tasks.get(0).paddingSlots).isEqualTo(3);
+        assertThat(tasks.get(0).startsSegment).isTrue();
+        assertThat(tasks.get(0).endsSegment).isTrue();
+    }
+
+    @Test
+    void reordersWithinTheWindowAndCutsTheSameClips() {
+        List<FrameRecord> frames = new ArrayList<>();
+        for (int i = 0; i < 20; i++) frames.add(TestFrames.frame("a", i));
+        // Local shuffles only (each frame at most 3 places away), within the reorder window of 4.
+        Random rnd = new Random(3);
+        for (int i = 0; i + 3 < frames.size(); i += 4) {
+            Collections.shuffle(frames.subList(i, i + 4), rnd);
+        }
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        frames.forEach(f -> feed(c, s, f));
+        feed(c, s, TestFrames.endMarker("a", 20));
+
+        List<ClipTask> shuffled = new ArrayList<>(tasks);
+        tasks.clear();
+        ClipCutterState s2 = new ClipCutterState();
+        for (int i = 0; i < 20; i++) feed(c, s2, TestFrames.frame("a", i));
+        feed(c, s2, TestFrames.endMarker("a", 20));
+
+        assertThat(rejected).isEmpty();
+        assertThat(shuffled).hasSameSizeAs(tasks);
+        for (int i = 0; i < tasks.size(); i++) {
+            assertThat(indices(shuffled.get(i))).containsExactly(indices(tasks.get(i)));
+        }
+    }
+
+    @Test
+    void duplicatesAndLateFramesAreRejectedWithReasons() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 6; i++) feed(c, s, TestFrames.frame("a", i));
+        feed(c, s, TestFrames.frame("a", 3));   // already consumed
+        feed(c, s, TestFrames.frame("a", 8));   // waits for 6, 7
+        feed(c, s, TestFrames.frame("a", 8));   // waiting already
+        assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode).containsExactly("DUPLICATE_FRAME", "DUPLICATE_FRAME");
+        assertThat(s.pending).hasSize(1);
+    }
+
+    @Test
+    void aGapBeyondTheReorderWindowStartsANewSegment() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 7; i++) feed(c, s, TestFrames.frame("a", i));
+        // 7..9 never arrive; 10..14 fill the reorder window (4) and overflow it.
+        for (int i = 10; i < 15; i++) feed(c, s, TestFrames.frame("a", i));
+
+        ClipTask end = tasks.stream().filter(t -> t.endsSegment).findFirst().orElseThrow();
+        assertThat(end.endReason).isEqualTo(SegmentReason.FRAME_GAP);
+        assertThat(end.endDetail).contains("7..9");
+        assertThat(indices(end)).containsExactly(3, 4, 5, 6, 6);
+        assertThat(s.segmentId).isEqualTo(1);
+        assertThat(s.segmentStartReason).isEqualTo(SegmentReason.FRAME_GAP);
+        ClipTask next = tasks.get(tasks.size() - 1);
+        assertThat(next.segmentId).isEqualTo(1);
+        assertThat(indices(next)).containsExactly(10, 11, 12, 13, 14);
+        assertThat(next.startsSegment).isTrue();
+        // A straggler from before the gap is late now.
+        feed(c, s, TestFrames.frame("a", 8));
+        assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode).containsExactly("LATE_FRAME");
+    }
+
+    @Test
+    void idleDeadlineFlushesEverythingHeld() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 3; i++) feed(c, s, TestFrames.frame("a", i));
+        feed(c, s, TestFrames.frame("a", 5)); // waiting for 3, 4
+        assertThat(tasks).isEmpty();
+
+        ClipCutter.Output stale = c.onIdle(s, s.idleDeadlineMillis - 1);
+        assertThat(stale.tasks()).isEmpty();
+
+        ClipCutter.Output o = c.onIdle(s, s.idleDeadlineMillis);
+        assertThat(o.tasks()).hasSize(2);
+        assertThat(indices(o.tasks().get(0))).containsExactly(0, 1, 2, 2, 2);
+        assertThat(o.tasks().get(0).endReason).isEqualTo(SegmentReason.FRAME_GAP);
+        assertThat(indices(o.tasks().get(1))).containsExactly(5, 5, 5, 5, 5);
+        assertThat(o.tasks().get(1).endReason).isEqualTo(SegmentReason.STREAM_IDLE);
+        assertThat(o.tasks().get(1).segmentId).isEqualTo(1);
+        assertThat(s.heldFrames()).isZero();
+        assertThat(s.inSegment).isFalse();
+    }
+
+    @Test
+    void resolutionChangeStartsANewSegment() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 3; i++) feed(c, s, TestFrames.frame("a", i));
+        for (int i = 3; i < 8; i++) feed(c, s, TestFrames.frame("a", i, 8, 6));
+        assertThat(tasks.get(0).endReason).isEqualTo(SegmentReason.RESOLUTION_CHANGED);
+        assertThat(indices(tasks.get(0))).containsExactly(0, 1, 2, 2, 2);
+        assertThat(tasks.get(1).startReason).isEqualTo(SegmentReason.RESOLUTION_CHANGED);
+        assertThat(indices(tasks.get(1))).containsExactly(3, 4, 5, 6, 7);
+        assertThat(tasks.get(1).frames[0].width).isEqualTo(8);
+    }
+
+    @Test
+    void aStreamMayRestartAfterItsEnd() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 5; i++) feed(c, s, TestFrames.frame("a", i));
+        feed(c, s, TestFrames.endMarker("a", 5));
+        for (int i = 0; i < 5; i++) feed(c, s, TestFrames.frame("a", i));
+        assertThat(rejected).isEmpty();
+        assertThat(tasks.get(tasks.size() - 1).segmentId).isEqualTo(1);
+        assertThat(tasks.get(tasks.size() - 1).startReason).isEqualTo(SegmentReason.STREAM_START);
+    }
+
+    @Test
+    void everyFrameIsInSomeClipForManyConfigurations() {
+        for (int t = 2; t <= 7; t++) {
+            for (int stride = 1; stride < t; stride++) {
+                for (int n = 1; n <= 17; n++) {
+                    ClipCutter c = new ClipCutter(new ClipCutterConfig(t, stride, 2, 1000));
+                    ClipCutterState s = new ClipCutterState();
+                    tasks.clear();
+                    for (int i = 0; i < n; i++) feed(c, s, TestFrames.frame("a", i));
+                    feed(c, s, TestFrames.endMarker("a", n));
+                    long covered = tasks.stream().flatMap(x -> Arrays.stream(x.frames)).mapToLong(f -> f.frameIndex).distinct().count();
+                    assertThat(covered).as("T=%d S=%d n=%d", t, stride, n).isEqualTo(n);
+                    assertThat(tasks).allSatisfy(x -> assertThat(x.isMarker() || x.frames.length == t).isTrue());
+                    assertThat(tasks.get(tasks.size() - 1).endsSegment).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void configRejectsClipsWithoutOverlap() {
+        assertThatThrownBy(() -> new ClipCutterConfig(5, 5, 2, 1000)).hasMessageContaining("stride");
+        assertThatThrownBy(() -> new ClipCutterConfig(1, 1, 2, 1000)).hasMessageContaining("clipLength");
+        assertThatThrownBy(() -> new ClipCutterConfig(5, 2, -1, 1000)).hasMessageContaining("reorderWindow");
+    }
+}
