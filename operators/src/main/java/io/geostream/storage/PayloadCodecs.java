@@ -1,0 +1,321 @@
+package io.geostream.storage;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferUShort;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Byte formats of the per-frame payloads written to object storage. Every encoder is deterministic (the
+ * same input gives the same bytes), which exactly-once replays rely on: a re-run writes identical objects.
+ * Image encoding uses javax.imageio with in-memory streams only (no cache files).
+ */
+public final class PayloadCodecs {
+    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final int NPY_ALIGNMENT = 64;
+    private static final Pattern NPY_DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern NPY_FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern NPY_SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private PayloadCodecs() {
+    }
+
+    // ---------------------------------------------------------------- npy
+
+    /**
+     * A {@code .npy} v1.0 file of little-endian float32 ({@code '<f4'}) in C order, its header padded with
+     * spaces so that the data starts at a multiple of 64 bytes.
+     *
+     * @throws IllegalArgumentException if the shape's product differs from {@code data.length}
+     */
+    public static byte[] npyFloat32(float[] data, int... shape) {
+        if (data == null || shape == null) {
+            throw new IllegalArgumentException("data and shape must not be null");
+        }
+        new NpyArray(shape, data); // checks the shape against the data
+        StringBuilder dims = new StringBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            dims.append(shape[i]);
+            if (shape.length == 1 || i < shape.length - 1) {
+                dims.append(i < shape.length - 1 ? ", " : ",");
+            }
+        }
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+        int prefix = NPY_MAGIC.length + 2 + 2; // magic, version, header length
+        int unpadded = prefix + dict.length() + 1; // + '\n'
+        int total = (unpadded + NPY_ALIGNMENT - 1) / NPY_ALIGNMENT * NPY_ALIGNMENT;
+        int headerLength = total - prefix;
+        if (headerLength > 0xFFFF) {
+            throw new IllegalArgumentException("npy header too long for format 1.0");
+        }
+        String header = dict + " ".repeat(total - unpadded) + "\n";
+        ByteBuffer out = ByteBuffer.allocate(total + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(NPY_MAGIC).put((byte) 1).put((byte) 0).putShort((short) headerLength);
+        out.put(header.getBytes(StandardCharsets.US_ASCII));
+        out.asFloatBuffer().put(data);
+        return out.array();
+    }
+
+    /**
+     * Reads a {@code .npy} (format 1.x or 2.x) holding little-endian float32 in C order.
+     *
+     * @throws IllegalArgumentException if the bytes are not such a file
+     */
+    public static NpyArray readNpyFloat32(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("bytes must not be null");
+        }
+        if (bytes.length < 10) {
+            throw new IllegalArgumentException("npy too short");
+        }
+        for (int i = 0; i < NPY_MAGIC.length; i++) {
+            if (bytes[i] != NPY_MAGIC[i]) {
+                throw new IllegalArgumentException("not an npy file (bad magic)");
+            }
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int major = bytes[6];
+        long headerLength;
+        int headerStart;
+        if (major == 1) {
+            headerLength = in.getShort(8) & 0xFFFF;
+            headerStart = 10;
+        } else if (major == 2 || major == 3) {
+            if (bytes.length < 12) {
+                throw new IllegalArgumentException("npy too short");
+            }
+            headerLength = in.getInt(8) & 0xFFFFFFFFL;
+            headerStart = 12;
+        } else {
+            throw new IllegalArgumentException("unsupported npy version " + major);
+        }
+        if (headerStart + headerLength > bytes.length) {
+            throw new IllegalArgumentException("npy header truncated");
+        }
+        int dataStart = (int) (headerStart + headerLength);
+        String header = new String(bytes, headerStart, (int) headerLength, StandardCharsets.ISO_8859_1);
+        Matcher descr = NPY_DESCR.matcher(header);
+        if (!descr.find() || !descr.group(1).equals("<f4")) {
+            throw new IllegalArgumentException("npy dtype must be '<f4': " + header.trim());
+        }
+        Matcher fortran = NPY_FORTRAN.matcher(header);
+        if (!fortran.find() || !fortran.group(1).equals("False")) {
+            throw new IllegalArgumentException("npy must be in C order: " + header.trim());
+        }
+        Matcher shapeMatcher = NPY_SHAPE.matcher(header);
+        if (!shapeMatcher.find()) {
+            throw new IllegalArgumentException("npy header has no shape: " + header.trim());
+        }
+        int[] shape = parseShape(shapeMatcher.group(1));
+        long count = 1;
+        for (int d : shape) {
+            count *= d;
+            if (count > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("npy array too large");
+            }
+        }
+        if ((long) bytes.length - dataStart != count * 4) {
+            throw new IllegalArgumentException("npy data has " + (bytes.length - dataStart) + " bytes, shape needs " + count * 4);
+        }
+        float[] data = new float[(int) count];
+        in.position(dataStart);
+        in.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+        return new NpyArray(shape, data);
+    }
+
+    private static int[] parseShape(String text) {
+        String trimmed = text.trim();
+        if (trimmed.isEmpty()) {
+            return new int[0];
+        }
+        String[] parts = trimmed.split(",");
+        int n = parts.length;
+        if (parts[n - 1].isBlank()) {
+            n--; // trailing comma of a 1-tuple
+        }
+        int[] shape = new int[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                shape[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad npy shape: (" + text + ")");
+            }
+            if (shape[i] < 0) {
+                throw new IllegalArgumentException("bad npy shape: (" + text + ")");
+            }
+        }
+        return shape;
+    }
+
+    // ---------------------------------------------------------------- depth / normals PNG
+
+    /**
+     * A 16-bit greyscale PNG of depth: value = round(d / unit) clamped to 1..65535 for finite d > 0, and 0
+     * (invalid) for non-finite or non-positive d.
+     */
+    public static byte[] depthPng16(float[] depth, int w, int h, double unit) {
+        checkSize(depth == null ? -1 : depth.length, w, h, 1, "depth");
+        if (!(unit > 0) || !Double.isFinite(unit)) {
+            throw new IllegalArgumentException("unit must be finite and > 0, got " + unit);
+        }
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY);
+        short[] pixels = ((DataBufferUShort) image.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < depth.length; i++) {
+            float d = depth[i];
+            int value = 0;
+            if (Float.isFinite(d) && d > 0) {
+                value = (int) Math.max(1, Math.min(65535, Math.round(d / unit)));
+            }
+            pixels[i] = (short) value;
+        }
+        return writeImage(image, "png", null);
+    }
+
+    /** Reads a 16-bit greyscale PNG into row-major values 0..65535. */
+    public static int[] readPng16(byte[] png) {
+        BufferedImage image = readImage(png);
+        Raster raster = image.getRaster();
+        if (raster.getNumBands() != 1 || raster.getSampleModel().getSampleSize(0) != 16) {
+            throw new IllegalArgumentException("not a 16-bit greyscale PNG");
+        }
+        return raster.getPixels(0, 0, image.getWidth(), image.getHeight(), (int[]) null);
+    }
+
+    /**
+     * An 8-bit RGB PNG of unit normals: channel = round((n + 1) / 2 * 255) for x, y, z, clamped to 0..255;
+     * a pixel with any non-finite component is written as 0, 0, 0 (no unit normal maps there).
+     */
+    public static byte[] normalsPng(float[] normalsXyz, int w, int h) {
+        checkSize(normalsXyz == null ? -1 : normalsXyz.length, w, h, 3, "normals");
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        int[] samples = new int[normalsXyz.length];
+        for (int p = 0; p < normalsXyz.length; p += 3) {
+            float x = normalsXyz[p], y = normalsXyz[p + 1], z = normalsXyz[p + 2];
+            if (Float.isFinite(x) && Float.isFinite(y) && Float.isFinite(z)) {
+                samples[p] = toByte(x);
+                samples[p + 1] = toByte(y);
+                samples[p + 2] = toByte(z);
+            }
+        }
+        image.getRaster().setPixels(0, 0, w, h, samples); // bands of TYPE_3BYTE_BGR are R, G, B
+        return writeImage(image, "png", null);
+    }
+
+    private static int toByte(float n) {
+        return (int) Math.max(0, Math.min(255, Math.round((n + 1.0) / 2.0 * 255.0)));
+    }
+
+    /** A baseline JPEG of interleaved RGB8, {@code quality} in 0..1. */
+    public static byte[] jpeg(byte[] rgb, int w, int h, float quality) {
+        checkSize(rgb == null ? -1 : rgb.length, w, h, 3, "rgb");
+        if (!(quality >= 0 && quality <= 1)) {
+            throw new IllegalArgumentException("quality must be in 0..1, got " + quality);
+        }
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        WritableRaster raster = image.getRaster();
+        int[] samples = new int[rgb.length];
+        for (int i = 0; i < rgb.length; i++) {
+            samples[i] = rgb[i] & 0xff;
+        }
+        raster.setPixels(0, 0, w, h, samples);
+        return writeImage(image, "jpeg", quality);
+    }
+
+    /**
+     * A depth unit for {@link #depthPng16} such that the largest finite positive depth maps to 65535 counts
+     * (finest resolution without clipping). 1.0 if there is no finite positive depth; never 0.
+     */
+    public static double chooseDepthUnit(float[] depth) {
+        if (depth == null) {
+            throw new IllegalArgumentException("depth must not be null");
+        }
+        double max = 0;
+        for (float d : depth) {
+            if (Float.isFinite(d) && d > max) {
+                max = d;
+            }
+        }
+        if (max <= 0) {
+            return 1.0;
+        }
+        double unit = max / 65535.0;
+        return unit > 0 ? unit : Double.MIN_NORMAL;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void checkSize(int length, int w, int h, int channels, String what) {
+        if (length < 0) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        if (w <= 0 || h <= 0) {
+            throw new IllegalArgumentException("size must be positive: " + w + "x" + h);
+        }
+        if ((long) w * h * channels != length) {
+            throw new IllegalArgumentException(what + " has " + length + " values, expected " + w + "*" + h + "*" + channels);
+        }
+    }
+
+    private static byte[] writeImage(BufferedImage image, String format, Float jpegQuality) {
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format);
+        if (!writers.hasNext()) {
+            throw new IllegalStateException("no ImageIO writer for " + format);
+        }
+        ImageWriter writer = writers.next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            if (jpegQuality != null) {
+                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+                param.setCompressionQuality(jpegQuality);
+            }
+            writer.write(null, new IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException("in-memory " + format + " encoding failed", e);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static BufferedImage readImage(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("bytes must not be null");
+        }
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IllegalArgumentException("not a readable image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read image: " + e.getMessage(), e);
+        }
+    }
+}

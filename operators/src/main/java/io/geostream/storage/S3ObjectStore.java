@@ -1,0 +1,253 @@
+package io.geostream.storage;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An {@link ObjectStore} in one S3 bucket, through the AWS SDK v2 with the JDK URL-connection HTTP client.
+ * URIs are {@code s3://<bucket>/<key>}.
+ *
+ * <p>Transient failures (throttling, 5xx, connection errors) are retried inside the SDK by its standard
+ * retry strategy with up to {@value #MAX_ATTEMPTS} attempts and exponential back-off with jitter; what still
+ * fails surfaces as an IOException. Each attempt is bounded by {@link #ATTEMPT_TIMEOUT} and each call by
+ * {@link #CALL_TIMEOUT}. Checksums are only computed and validated when an operation requires them, since
+ * several S3-compatible servers reject the SDK's default trailing checksums. A PUT is atomic for readers by
+ * S3's own semantics. Thread-safe (S3Client is).
+ */
+public final class S3ObjectStore implements ObjectStore {
+    /** Attempts per call, the first included. */
+    public static final int MAX_ATTEMPTS = 5;
+    /** Longest single HTTP attempt. */
+    public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
+    /** Longest call, all attempts and back-off included. */
+    public static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+
+    private final S3Config config;
+    private final S3Client client;
+
+    /** Builds a client for {@code config}; no request is made until first use. */
+    public S3ObjectStore(S3Config config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
+        this.config = config;
+        S3ClientBuilder builder = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(ATTEMPT_TIMEOUT)
+                        .build())
+                .region(Region.of(config.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(config.accessKey(), config.secretKey())))
+                .forcePathStyle(config.pathStyle())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o
+                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                                .maxAttempts(MAX_ATTEMPTS).build())
+                        .apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+                        .apiCallTimeout(CALL_TIMEOUT));
+        if (config.endpoint() != null) {
+            builder.endpointOverride(URI.create(config.endpoint()));
+        }
+        this.client = builder.build();
+    }
+
+    /** The configuration (credentials masked in its toString). */
+    public S3Config config() {
+        return config;
+    }
+
+    /** The bucket of this store. */
+    public String bucket() {
+        return config.bucket();
+    }
+
+    /** Creates the bucket unless it exists already (also when another client creates it concurrently). */
+    public void createBucketIfMissing() throws IOException {
+        try {
+            client.headBucket(b -> b.bucket(config.bucket()));
+            return;
+        } catch (NoSuchBucketException e) {
+            // create below
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw io("head bucket " + config.bucket(), e);
+            }
+        } catch (SdkException e) {
+            throw io("head bucket " + config.bucket(), e);
+        }
+        try {
+            client.createBucket(b -> b.bucket(config.bucket()));
+        } catch (BucketAlreadyOwnedByYouException e) {
+            // someone else made it in between: fine
+        } catch (S3Exception e) {
+            if (!"BucketAlreadyOwnedByYou".equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode())) {
+                throw io("create bucket " + config.bucket(), e);
+            }
+        } catch (SdkException e) {
+            throw io("create bucket " + config.bucket(), e);
+        }
+    }
+
+    @Override
+    public void put(String key, byte[] bytes, String contentType) throws IOException {
+        ObjectKeys.validateKey(key);
+        if (bytes == null) {
+            throw new IllegalArgumentException("bytes must not be null");
+        }
+        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(config.bucket()).key(key);
+        if (contentType != null && !contentType.isBlank()) {
+            request.contentType(contentType);
+        }
+        try {
+            client.putObject(request.build(), RequestBody.fromBytes(bytes));
+        } catch (SdkException e) {
+            throw io("put " + key, e);
+        }
+    }
+
+    @Override
+    public byte[] get(String key) throws IOException {
+        return get(key, Integer.MAX_VALUE - 8L);
+    }
+
+    @Override
+    public byte[] get(String key, long maxBytes) throws IOException {
+        ObjectKeys.validateKey(key);
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        GetObjectRequest request = GetObjectRequest.builder().bucket(config.bucket()).key(key).build();
+        try (ResponseInputStream<GetObjectResponse> in = client.getObject(request)) {
+            Long length = in.response().contentLength();
+            if (length != null && length > maxBytes) {
+                in.abort();
+                throw new IOException("object " + key + " has " + length + " bytes, more than " + maxBytes);
+            }
+            byte[] bytes = readAtMost(in, maxBytes);
+            if (bytes.length > maxBytes) {
+                in.abort();
+                throw new IOException("object " + key + " is larger than " + maxBytes + " bytes");
+            }
+            return bytes;
+        } catch (NoSuchKeyException e) {
+            throw (NoSuchFileException) new NoSuchFileException(uriOf(key)).initCause(e);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw (NoSuchFileException) new NoSuchFileException(uriOf(key)).initCause(e);
+            }
+            throw io("get " + key, e);
+        } catch (SdkException e) {
+            throw io("get " + key, e);
+        }
+    }
+
+    /** Reads up to {@code maxBytes + 1} bytes, so that the caller can tell "too large" without reading it all. */
+    private static byte[] readAtMost(InputStream in, long maxBytes) throws IOException {
+        int limit = (int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 8L);
+        return in.readNBytes(limit);
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        ObjectKeys.validateKey(key);
+        try {
+            client.headObject(HeadObjectRequest.builder().bucket(config.bucket()).key(key).build());
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw io("head " + key, e);
+        } catch (SdkException e) {
+            throw io("head " + key, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        if (prefix == null) {
+            throw new IllegalArgumentException("prefix must not be null (use \"\")");
+        }
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(config.bucket());
+        if (!prefix.isEmpty()) {
+            request.prefix(prefix);
+        }
+        List<String> keys = new ArrayList<>();
+        try {
+            for (S3Object object : client.listObjectsV2Paginator(request.build()).contents()) {
+                keys.add(object.key());
+            }
+        } catch (SdkException e) {
+            throw io("list " + prefix, e);
+        }
+        Collections.sort(keys);
+        return keys;
+    }
+
+    @Override
+    public String uriOf(String key) {
+        return "s3://" + config.bucket() + "/" + ObjectKeys.validateKey(key);
+    }
+
+    @Override
+    public Optional<String> keyOf(String uri) {
+        String prefix = "s3://" + config.bucket() + "/";
+        if (uri == null || !uri.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        String key = uri.substring(prefix.length());
+        try {
+            return Optional.of(ObjectKeys.validateKey(key));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private IOException io(String what, SdkException e) {
+        return new IOException("S3 " + what + " in bucket " + config.bucket() + " failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public String toString() {
+        return "S3ObjectStore[" + config + "]";
+    }
+}
