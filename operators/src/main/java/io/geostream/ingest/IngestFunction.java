@@ -39,7 +39,7 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
     @Override
     public void open(OpenContext openContext) {
         codec = SingleObjectCodec.frameEvents();
-        validator = new FrameValidator(limits, null);
+        validator = new FrameValidator(limits);
         framesIn = getRuntimeContext().getMetricGroup().counter("framesValid");
         rejectedByReason = new HashMap<>();
     }
@@ -62,7 +62,7 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
         try {
             v = validator.validate(event);
         } catch (FrameRejectedException e) {
-            reject(ctx, raw, e.reason().name(), e.getMessage(), event.getStreamId(), event.getFrameIndex());
+            reject(ctx, raw, e.reason().code(), e.detail(), event.getStreamId(), event.getFrameIndex());
             return;
         }
         FrameRecord f = new FrameRecord();
