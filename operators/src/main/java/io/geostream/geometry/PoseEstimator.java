@@ -190,10 +190,10 @@ public final class PoseEstimator {
         }
 
         private static int iterationsFor(double inlierShare, int sampleSize) {
-            double good = Math.pow(inlierShare, sampleSize);
+            double good = StrictMath.pow(inlierShare, sampleSize);
             if (good >= 1) return 0;
             if (good <= 1e-9) return MAX_ITERATIONS;
-            return (int) Math.ceil(Math.log(1e-3) / Math.log(1 - good));
+            return (int) Math.ceil(StrictMath.log(1e-3) / StrictMath.log(1 - good));
         }
 
         private int[] sample(SplittableRandom random, int size) {
@@ -504,7 +504,7 @@ public final class PoseEstimator {
             double cost = 0;
             for (int i : idx) {
                 double e2 = squaredError(pose, i);
-                cost += Double.isFinite(e2) ? Math.log1p(e2 / c2) : 60; // behind the camera: a large constant
+                cost += Double.isFinite(e2) ? StrictMath.log1p(e2 / c2) : 60; // behind the camera: a large constant
             }
             return cost;
         }
@@ -536,8 +536,8 @@ public final class PoseEstimator {
             a = 1 - theta2 / 6;
             b = 0.5 - theta2 / 24;
         } else {
-            a = Math.sin(theta) / theta;
-            b = (1 - Math.cos(theta)) / theta2;
+            a = StrictMath.sin(theta) / theta;
+            b = (1 - StrictMath.cos(theta)) / theta2;
         }
         // R = I + a [w]x + b [w]x^2
         return new double[] {

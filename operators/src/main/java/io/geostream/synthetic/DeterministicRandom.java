@@ -61,18 +61,24 @@ public final class DeterministicRandom {
         return (int) Long.remainderUnsigned(nextLong(), bound);
     }
 
-    /** Standard normal via the Box-Muller transform, computed with {@link StrictMath}. */
+    /**
+     * Standard normal via Marsaglia's polar method (no trigonometry; {@link StrictMath#log} keeps it
+     * bit-identical across JVMs). Values come in pairs; the second is returned by the next call.
+     */
     public double nextGaussian() {
         if (hasSpare) {
             hasSpare = false;
             return spareGaussian;
         }
-        double u1 = 1.0 - nextDouble(); // (0, 1]: log stays finite
-        double u2 = nextDouble();
-        double radius = StrictMath.sqrt(-2.0 * StrictMath.log(u1));
-        double angle = 2 * Math.PI * u2;
-        spareGaussian = radius * StrictMath.sin(angle);
+        double u, v, s;
+        do {
+            u = 2 * nextDouble() - 1;
+            v = 2 * nextDouble() - 1;
+            s = u * u + v * v;
+        } while (s >= 1 || s == 0);
+        double factor = Math.sqrt(-2 * StrictMath.log(s) / s);
+        spareGaussian = v * factor;
         hasSpare = true;
-        return radius * StrictMath.cos(angle);
+        return u * factor;
     }
 }

@@ -41,8 +41,8 @@ import java.util.Objects;
 public final class SimulatedGeometryModel implements GeometryModel {
     private static final ModelInfo INFO = new ModelInfo("simulated", "1", true);
     private static final int MAX_SCENES = 4;
-    private static final double LOG_HALF = Math.log(0.5);
-    private static final double LOG_TWO = Math.log(2);
+    private static final double LOG_HALF = StrictMath.log(0.5);
+    private static final double LOG_TWO = StrictMath.log(2);
 
     private final SimulatedModelOptions options;
     private final Map<String, SyntheticScene> scenes = new LinkedHashMap<>(8, 0.75f, true);
