@@ -1,0 +1,237 @@
+package io.geostream.model.simulated;
+
+import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.Rotations;
+import io.geostream.geometry.Sim3;
+import io.geostream.model.ClipGeometry;
+import io.geostream.model.ClipInput;
+import io.geostream.model.GeometryModel;
+import io.geostream.model.ModelException;
+import io.geostream.model.ModelInfo;
+import io.geostream.synthetic.DeterministicRandom;
+import io.geostream.synthetic.FrameTruth;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.SyntheticScene;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A MEASURING INSTRUMENT, not a model: for streams produced by the synthetic camera (whose
+ * {@link SceneSpec} travels in the clip attribute {@link SceneSpec#ATTRIBUTE_KEY}) it re-renders the
+ * exact geometry and degrades it the way a clip-local geometry model would, so that everything after
+ * the model (stitching, pose recovery, metrics) can be tested against known truth. It never looks at
+ * the pixels.
+ *
+ * <p>Output, per the {@link GeometryModel} contract, is in the clip's FIRST slot's camera frame, then
+ * per clip: a gauge (scale log-uniform in [0.5, 2] by default, optional rotation and translation),
+ * Gaussian noise along each pixel's ray (1 % of its depth), 2 % outliers (ray distance times U(0.5, 2)),
+ * a 3 degree RMS tilt of the normals, one extra displacement per clip for pixels on moving objects,
+ * and a confidence in (0, 1] that follows the error imperfectly (outliers are confident half the time).
+ * See {@link SimulatedModelOptions}.
+ *
+ * <p>Determinism: all randomness comes from a stable 64-bit hash of (stream id, segment id, clip id)
+ * and is drawn in slot and pixel order, so the same clip gives identical bytes whatever was predicted
+ * before. Not thread-safe (it caches scenes and frames), as the contract allows.
+ */
+public final class SimulatedGeometryModel implements GeometryModel {
+    private static final ModelInfo INFO = new ModelInfo("simulated", "1", true);
+    private static final int MAX_SCENES = 4;
+    private static final double LOG_HALF = StrictMath.log(0.5);
+    private static final double LOG_TWO = StrictMath.log(2);
+
+    private final SimulatedModelOptions options;
+    private final Map<String, SyntheticScene> scenes = new LinkedHashMap<>(8, 0.75f, true);
+    private final LinkedHashMap<String, FrameTruth> frames = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedBytes;
+
+    public SimulatedGeometryModel() {
+        this(SimulatedModelOptions.defaults());
+    }
+
+    public SimulatedGeometryModel(SimulatedModelOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    @Override
+    public ModelInfo info() {
+        return INFO;
+    }
+
+    public SimulatedModelOptions options() {
+        return options;
+    }
+
+    @Override
+    public ClipGeometry predict(ClipInput clip) throws ModelException {
+        if (clip == null) throw new IllegalArgumentException("clip must not be null");
+        String encoded = clip.attributes().get(SceneSpec.ATTRIBUTE_KEY);
+        if (encoded == null) {
+            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED,
+                    "clip has no synthetic scene attribute '" + SceneSpec.ATTRIBUTE_KEY + "'; the simulated model"
+                            + " only serves synthetic streams");
+        }
+        SceneSpec spec;
+        try {
+            spec = SceneSpec.parse(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "bad synthetic scene spec: " + e.getMessage(), e);
+        }
+        if (clip.width() != spec.width() || clip.height() != spec.height()) {
+            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "clip is " + clip.width() + "x"
+                    + clip.height() + " but its scene renders " + spec.width() + "x" + spec.height());
+        }
+        for (ClipInput.Frame frame : clip.frames()) {
+            if (frame.frameIndex() < 0 || frame.frameIndex() >= spec.frames()) {
+                throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "frame index " + frame.frameIndex()
+                        + " outside the scene's 0.." + (spec.frames() - 1));
+            }
+        }
+        String key = spec.encode();
+        SyntheticScene scene = scenes.computeIfAbsent(key, k -> new SyntheticScene(spec));
+        if (scenes.size() > MAX_SCENES) {
+            Iterator<String> eldest = scenes.keySet().iterator();
+            eldest.next();
+            eldest.remove();
+        }
+
+        DeterministicRandom random = new DeterministicRandom(
+                DeterministicRandom.stableHash(clip.streamId(), clip.segmentId(), clip.clipId()));
+        Sim3 gauge = drawGauge(random);
+        double scale = gauge.scale();
+        // One displacement for the clip's moving-object pixels, drawn directly in the output frame.
+        double[] shift = randomDirection(random);
+        double shiftLength = scale * options.movingDisplacementMax() * random.uniform(0.5, 1);
+        for (int i = 0; i < 3; i++) shift[i] *= shiftLength;
+
+        RigidTransform firstFromWorld = scene.worldFromCamera((int) clip.frames().get(0).frameIndex()).inverse();
+        Sim3 outFromWorld = gauge.compose(Sim3.of(firstFromWorld));
+        List<ClipGeometry.FrameGeometry> out = new ArrayList<>(clip.length());
+        for (ClipInput.Frame frame : clip.frames()) {
+            FrameTruth truth = frame(key, scene, (int) frame.frameIndex());
+            out.add(degrade(truth, outFromWorld, shift, random));
+        }
+        return new ClipGeometry(clip.width(), clip.height(), out);
+    }
+
+    private Sim3 drawGauge(DeterministicRandom random) {
+        // Always draw the same number of values so options do not shift the rest of the stream.
+        double scaleDraw = random.uniform(LOG_HALF, LOG_TWO);
+        double[] axis = randomDirection(random);
+        double angle = Math.toRadians(options.gaugeRotationMaxDeg()) * random.nextDouble();
+        double[] direction = randomDirection(random);
+        double length = options.gaugeTranslationMax() * random.nextDouble();
+        double scale = options.randomScale() ? StrictMath.exp(scaleDraw) : 1;
+        double[] rotation = angle > 0 ? Rotations.axisAngle(axis, angle) : new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1};
+        double[] translation = {scale * length * direction[0], scale * length * direction[1], scale * length * direction[2]};
+        return new Sim3(scale, rotation, translation);
+    }
+
+    private static double[] randomDirection(DeterministicRandom random) {
+        double x, y, z, n;
+        do {
+            x = random.nextGaussian();
+            y = random.nextGaussian();
+            z = random.nextGaussian();
+            n = Math.sqrt(x * x + y * y + z * z);
+        } while (n < 1e-9);
+        return new double[] {x / n, y / n, z / n};
+    }
+
+    /** Truth of one frame into the clip's output frame, with per-pixel errors and confidences. */
+    private ClipGeometry.FrameGeometry degrade(FrameTruth truth, Sim3 outFromWorld, double[] movingShift,
+                                               DeterministicRandom random) {
+        int n = truth.width() * truth.height();
+        double s = outFromWorld.scale();
+        double[] r = outFromWorld.rotation();
+        double[] t = outFromWorld.translation();
+        double[] centre = outFromWorld.apply(truth.worldFromCamera().center());
+        double[] normalRotation = Rotations.multiply(r, truth.worldFromCamera().rotation()); // camera -> out
+        float[] pw = truth.pointsWorld();
+        float[] nc = truth.normalsCamera();
+        float[] depth = truth.depth();
+        boolean[] moving = truth.moving();
+        float[] points = new float[3 * n];
+        float[] normals = new float[3 * n];
+        float[] confidence = new float[n];
+        double noise = options.depthNoiseRelative();
+        double outliers = options.outlierShare();
+        double tiltSigma = Math.toRadians(options.normalTiltRmsDeg()) / Math.sqrt(2);
+        for (int p = 0; p < n; p++) {
+            double wx = pw[3 * p], wy = pw[3 * p + 1], wz = pw[3 * p + 2];
+            double qx = s * (r[0] * wx + r[1] * wy + r[2] * wz) + t[0];
+            double qy = s * (r[3] * wx + r[4] * wy + r[5] * wz) + t[1];
+            double qz = s * (r[6] * wx + r[7] * wy + r[8] * wz) + t[2];
+            if (moving[p]) {
+                qx += movingShift[0];
+                qy += movingShift[1];
+                qz += movingShift[2];
+            }
+            double rx = qx - centre[0], ry = qy - centre[1], rz = qz - centre[2];
+            double distance = Math.sqrt(rx * rx + ry * ry + rz * rz);
+            double sigma = noise * s * depth[p];
+            double normalisedError = random.nextGaussian();
+            boolean outlier = outliers > 0 && random.nextDouble() < outliers;
+            double newDistance = outlier ? distance * random.uniform(0.5, 2) : distance + sigma * normalisedError;
+            double k = distance > 0 ? newDistance / distance : 1;
+            points[3 * p] = (float) (centre[0] + k * rx);
+            points[3 * p + 1] = (float) (centre[1] + k * ry);
+            points[3 * p + 2] = (float) (centre[2] + k * rz);
+
+            double cx = nc[3 * p], cy = nc[3 * p + 1], cz = nc[3 * p + 2];
+            double nx = normalRotation[0] * cx + normalRotation[1] * cy + normalRotation[2] * cz;
+            double ny = normalRotation[3] * cx + normalRotation[4] * cy + normalRotation[5] * cz;
+            double nz = normalRotation[6] * cx + normalRotation[7] * cy + normalRotation[8] * cz;
+            if (tiltSigma > 0) {
+                double gx = tiltSigma * random.nextGaussian(), gy = tiltSigma * random.nextGaussian(),
+                        gz = tiltSigma * random.nextGaussian();
+                double along = gx * nx + gy * ny + gz * nz; // keep only the part perpendicular to n
+                nx += gx - along * nx;
+                ny += gy - along * ny;
+                nz += gz - along * nz;
+            }
+            double norm = Math.sqrt(nx * nx + ny * ny + nz * nz);
+            normals[3 * p] = (float) (nx / norm);
+            normals[3 * p + 1] = (float) (ny / norm);
+            normals[3 * p + 2] = (float) (nz / norm);
+
+            double c;
+            if (outlier) {
+                c = random.nextDouble() < 0.5 ? random.uniform(0.6, 1.0) : random.uniform(0.02, 0.3);
+            } else {
+                c = 0.3 + 0.7 * StrictMath.exp(-0.5 * normalisedError * normalisedError) * random.uniform(0.7, 1.0);
+            }
+            if (moving[p]) c *= 0.5;
+            confidence[p] = (float) Math.min(1, Math.max(1e-3, c));
+        }
+        return new ClipGeometry.FrameGeometry(points, normals, confidence);
+    }
+
+    /** A rendered frame from the LRU cache (bounded by {@link SimulatedModelOptions#frameCacheBytes()}). */
+    private FrameTruth frame(String sceneKey, SyntheticScene scene, int frameIndex) {
+        String key = sceneKey + '#' + frameIndex;
+        FrameTruth cached = frames.get(key);
+        if (cached != null) return cached;
+        FrameTruth truth = scene.render(frameIndex);
+        long bytes = bytesOf(truth);
+        if (bytes <= options.frameCacheBytes()) {
+            frames.put(key, truth);
+            cachedBytes += bytes;
+            Iterator<FrameTruth> eldest = frames.values().iterator();
+            while (cachedBytes > options.frameCacheBytes() && eldest.hasNext()) {
+                cachedBytes -= bytesOf(eldest.next());
+                eldest.remove();
+            }
+        }
+        return truth;
+    }
+
+    private static long bytesOf(FrameTruth truth) {
+        long n = (long) truth.width() * truth.height();
+        return 3 * n + 4 * n + 12 * n + 12 * n + n + 256;
+    }
+}
