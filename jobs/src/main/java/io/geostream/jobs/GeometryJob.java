@@ -100,7 +100,7 @@ public final class GeometryJob {
         }
         String access = c.getOptional(GeometryJobOptions.S3_ACCESS_KEY).orElse(System.getenv("AWS_ACCESS_KEY_ID"));
         String secret = c.getOptional(GeometryJobOptions.S3_SECRET_KEY).orElse(System.getenv("AWS_SECRET_ACCESS_KEY"));
-        return StorageSpec.s3(new S3ObjectStore.S3Config(c.get(GeometryJobOptions.S3_ENDPOINT), c.get(GeometryJobOptions.S3_REGION),
+        return StorageSpec.s3(new io.geostream.storage.S3Config(c.get(GeometryJobOptions.S3_ENDPOINT), c.get(GeometryJobOptions.S3_REGION),
                 c.get(GeometryJobOptions.S3_BUCKET), access, secret, c.get(GeometryJobOptions.S3_PATH_STYLE)));
     }
 

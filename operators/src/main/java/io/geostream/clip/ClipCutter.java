@@ -127,7 +127,15 @@ public final class ClipCutter {
     private void drain(ClipCutterState s, Output out) {
         while (true) {
             if (!s.inSegment && !s.pending.isEmpty()) {
-                startSegment(s, s.pending.get(0).frameIndex, SegmentReason.STREAM_START);
+                // A segment starts at the index that should come next (0 for a new stream). Anything else may
+                // be a frame that overtook its predecessors, so it waits until the reorder window is full.
+                long first = s.pending.get(0).frameIndex;
+                long expectedStart = Math.max(0, s.minNextIndex);
+                if (first == expectedStart || s.pending.size() > config.reorderWindow() || s.pendingEndIndex >= 0) {
+                    startSegment(s, first, SegmentReason.STREAM_START);
+                } else {
+                    return;
+                }
             }
             while (s.inSegment && !s.pending.isEmpty() && s.pending.get(0).frameIndex == s.nextExpected) {
                 FrameRecord f = s.pending.remove(0);

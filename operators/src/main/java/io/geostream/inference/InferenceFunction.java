@@ -98,7 +98,8 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
         if (pool != null) pool.close();
     }
 
-    static void fill(ClipResult r, ClipGeometry g) {
+    /** Copies a model output into a result (per-slot arrays). */
+    public static void fill(ClipResult r, ClipGeometry g) {
         int n = g.frames().size();
         r.width = g.width();
         r.height = g.height();

@@ -2,6 +2,7 @@ package io.geostream.output;
 
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
+import io.geostream.storage.S3Config;
 import io.geostream.storage.S3ObjectStore;
 
 import java.io.Serializable;
@@ -19,9 +20,9 @@ public final class StorageSpec implements Serializable {
 
     private final Kind kind;
     private final String localDir;
-    private final S3ObjectStore.S3Config s3;
+    private final S3Config s3;
 
-    private StorageSpec(Kind kind, String localDir, S3ObjectStore.S3Config s3) {
+    private StorageSpec(Kind kind, String localDir, S3Config s3) {
         this.kind = kind;
         this.localDir = localDir;
         this.s3 = s3;
@@ -31,16 +32,16 @@ public final class StorageSpec implements Serializable {
         return new StorageSpec(Kind.LOCAL, Objects.requireNonNull(dir, "dir").toAbsolutePath().toString(), null);
     }
 
-    public static StorageSpec s3(S3ObjectStore.S3Config config) {
+    public static StorageSpec s3(S3Config config) {
         return new StorageSpec(Kind.S3, null, Objects.requireNonNull(config, "config"));
     }
 
     public Kind kind() { return kind; }
 
-    public S3ObjectStore.S3Config s3Config() { return s3; }
+    public S3Config s3Config() { return s3; }
 
     /** Opens a store; the caller closes it. */
-    public ObjectStore open() {
+    public ObjectStore open() throws java.io.IOException {
         return switch (kind) {
             case LOCAL -> new LocalDirectoryObjectStore(Path.of(localDir));
             case S3 -> new S3ObjectStore(s3);

@@ -175,7 +175,7 @@ public final class NaiveStitcher {
             }
             float[] normalsWorld = worldFromClip.rotateVectors(r.normals[slot]);
             float[] depth = cameraDepth(world, pose);
-            float[] normalsCam = pose.inverse().rotateVectors(normalsWorld);
+            float[] normalsCam = Sim3.of(pose.inverse()).rotateVectors(normalsWorld);
             byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.bilinearRgb(f.rgb, f.width, f.height, w, h);
             out.add(new StitchEvent.StitchedFrame(f, s.segmentId, task.clipId, w, h, pose, k,
                     s.intrinsicsGiven || f.intrinsics != null ? IntrinsicsSource.GIVEN : IntrinsicsSource.ESTIMATED,

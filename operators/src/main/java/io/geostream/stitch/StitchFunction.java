@@ -45,7 +45,7 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
     }
 
     @Override
-    public void open(OpenContext openContext) {
+    public void open(OpenContext openContext) throws Exception {
         stitcher = new NaiveStitcher(config);
         store = storage.open();
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("stitcher", StitcherState.class));

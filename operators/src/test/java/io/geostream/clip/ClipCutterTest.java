@@ -206,7 +206,8 @@ class ClipCutterTest {
                     feed(c, s, TestFrames.endMarker("a", n));
                     long covered = tasks.stream().flatMap(x -> Arrays.stream(x.frames)).mapToLong(f -> f.frameIndex).distinct().count();
                     assertThat(covered).as("T=%d S=%d n=%d", t, stride, n).isEqualTo(n);
-                    assertThat(tasks).allSatisfy(x -> assertThat(x.isMarker() || x.frames.length == t).isTrue());
+                    int clipLength = t;
+                    assertThat(tasks).allSatisfy(x -> assertThat(x.isMarker() || x.frames.length == clipLength).isTrue());
                     assertThat(tasks.get(tasks.size() - 1).endsSegment).isTrue();
                 }
             }
