@@ -1,0 +1,147 @@
+package io.geostream.embedded;
+
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+/**
+ * A real S3 API server in this JVM: s3proxy 4.1 (Jetty) in front of its local-filesystem blob store, so
+ * that bucket {@code b}'s object {@code k} is the file {@code dataDir/b/k}. It listens on 127.0.0.1 only
+ * and accepts only requests signed with AWS Signature Version 4 under the given access and secret key.
+ *
+ * <p>Clients address it path-style ({@code http://127.0.0.1:port/bucket/key}); with the AWS SDK v2 that
+ * is {@code S3Client.builder().endpointOverride(endpoint()).forcePathStyle(true)
+ * .region(Region.US_EAST_1)}. s3proxy 4.x no longer uses jclouds: its blob store is built here directly
+ * rather than through a provider name, which keeps the other cloud back ends off the class path.
+ */
+public final class EmbeddedS3 implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedS3.class);
+    private static final String HOST = "127.0.0.1";
+    /** S3's rules for bucket names that are valid in every region and addressing style. */
+    private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+    private final Path dataDir;
+    private final BlobStore blobStore;
+    private final S3Proxy proxy;
+    private final URI endpoint;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private EmbeddedS3(Path dataDir, BlobStore blobStore, S3Proxy proxy) {
+        this.dataDir = dataDir;
+        this.blobStore = blobStore;
+        this.proxy = proxy;
+        this.endpoint = URI.create("http://" + HOST + ":" + proxy.getPort());
+    }
+
+    /**
+     * Starts the server and returns once it accepts requests.
+     *
+     * @param dataDir   root of the stored buckets; created if missing, kept on close
+     * @param port      port on 127.0.0.1; 0 picks a free one
+     * @param accessKey access key id clients must sign with
+     * @param secretKey secret access key clients must sign with
+     * @throws IllegalStateException if the server could not start (for example the port is taken)
+     */
+    public static EmbeddedS3 start(Path dataDir, int port, String accessKey, String secretKey) {
+        if (dataDir == null) {
+            throw new IllegalArgumentException("dataDir must not be null");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be in [0, 65535], got: " + port);
+        }
+        if (accessKey == null || accessKey.isBlank()) {
+            throw new IllegalArgumentException("accessKey must not be blank");
+        }
+        if (secretKey == null || secretKey.isBlank()) {
+            throw new IllegalArgumentException("secretKey must not be blank");
+        }
+        long t0 = System.nanoTime();
+        Path root;
+        try {
+            root = Files.createDirectories(dataDir.toAbsolutePath());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create S3 data directory " + dataDir, e);
+        }
+        BlobStore store = new FilesystemNio2BlobStore(root.toString());
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(store)
+                .endpoint(URI.create("http://" + HOST + ":" + port))
+                .awsAuthentication(AuthenticationType.AWS_V4, accessKey, secretKey)
+                .metricsEnabled(false)
+                // Close should not wait for idle keep-alive connections of clients.
+                .stopTimeout(0)
+                .build();
+        try {
+            proxy.start();
+        } catch (Exception e) {
+            stopQuietly(proxy, store);
+            throw new IllegalStateException("embedded S3 failed to start on " + HOST + ":" + port
+                    + " (port in use?): " + e.getMessage(), e);
+        }
+        EmbeddedS3 s3 = new EmbeddedS3(root, store, proxy);
+        LOG.info("Embedded S3 ready at {} (data {}) in {} ms", s3.endpoint, root,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return s3;
+    }
+
+    /** {@code http://127.0.0.1:port}, the endpoint override for S3 clients. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** The directory holding the buckets. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * Creates a bucket if it does not exist yet.
+     *
+     * @param bucket an S3 bucket name: 3 to 63 characters of lower-case letters, digits, dots and hyphens,
+     *               starting and ending with a letter or digit
+     */
+    public void createBucket(String bucket) {
+        if (bucket == null || !BUCKET_NAME.matcher(bucket).matches() || bucket.contains("..")) {
+            throw new IllegalArgumentException("not a valid S3 bucket name (3-63 of a-z 0-9 . -): " + bucket);
+        }
+        if (closed.get()) {
+            throw new IllegalStateException("embedded S3 at " + endpoint + " is closed");
+        }
+        if (!blobStore.containerExists(bucket)) {
+            blobStore.createContainer(bucket);
+        }
+    }
+
+    /** Stops the server; the data directory is kept. Idempotent; never throws. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            stopQuietly(proxy, blobStore);
+            LOG.info("Embedded S3 at {} stopped", endpoint);
+        }
+    }
+
+    private static void stopQuietly(S3Proxy proxy, BlobStore store) {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            LOG.warn("embedded S3 did not stop cleanly", e);
+        }
+        try {
+            store.close();
+        } catch (RuntimeException e) {
+            LOG.warn("embedded S3 blob store did not close cleanly", e);
+        }
+    }
+}
