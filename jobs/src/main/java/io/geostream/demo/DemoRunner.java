@@ -16,7 +16,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,9 +39,9 @@ public final class DemoRunner {
                            long seed) {}
 
     private final Settings settings;
-    private final PrintStream log;
+    private final PrintWriter log;
 
-    public DemoRunner(Settings settings, PrintStream log) {
+    public DemoRunner(Settings settings, PrintWriter log) {
         this.settings = settings;
         this.log = log;
     }
@@ -55,7 +55,7 @@ public final class DemoRunner {
         String accessKey = "geostream-" + hex(4);
         String secretKey = hex(16);
         String bucket = "geostream";
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().withDataDir(work.resolve("kafka")));
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(work.resolve("kafka")));
              EmbeddedS3 s3 = EmbeddedS3.start(work.resolve("s3"), 0, accessKey, secretKey)) {
             s3.createBucket(bucket);
             log.println("Kafka (KRaft) at " + kafka.bootstrapServers() + ", S3 API at " + s3.endpoint());
@@ -80,15 +80,14 @@ public final class DemoRunner {
             try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
                 TrajectoryKind[] kinds = TrajectoryKind.values();
                 for (int i = 0; i < settings.streams(); i++) {
-                    String id = "cam-" + i;
-                    SceneSpec spec = new SceneSpec(settings.seed() + i, settings.width(), settings.height(), settings.frames(),
-                            kinds[i % kinds.length], 0.0, 10.0);
-                    published.put(id, (long) pub.publishStream(id, spec, settings.giveIntrinsics()));
-                    specs.put(id, spec);
+                    specs.put("cam-" + i, new SceneSpec(settings.seed() + i, settings.width(), settings.height(), settings.frames(),
+                            kinds[i % kinds.length], 0.0, 10.0));
                 }
+                pub.publishStreams(specs, settings.giveIntrinsics()).forEach((id, n) -> published.put(id, (long) n));
             }
             log.printf("published %d synthetic stream(s) x %d frames at %dx%d%n", settings.streams(), settings.frames(),
                     settings.width(), settings.height());
+            log.flush();
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.PORT, settings.uiPort());
@@ -111,6 +110,7 @@ public final class DemoRunner {
             RunSummary summary = RunSummary.of(published, specs, 0, result, wall, settings.model());
             Files.writeString(out.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
             log.print(summary.toHuman());
+            log.flush();
             log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/");
             if (settings.keepRunning()) {
                 log.println("--keep-running: Kafka " + kafka.bootstrapServers() + ", S3 " + s3.endpoint() + " bucket " + bucket

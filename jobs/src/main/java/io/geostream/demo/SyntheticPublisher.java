@@ -50,8 +50,39 @@ public final class SyntheticPublisher implements AutoCloseable {
      * @return the number of frames published (the marker not counted)
      */
     public int publishStream(String streamId, SceneSpec spec, boolean giveIntrinsics) {
-        SyntheticScene scene = new SyntheticScene(spec);
-        for (int i = 0; i < spec.frames(); i++) {
+        return publishStreams(Map.of(streamId, spec), giveIntrinsics).get(streamId);
+    }
+
+    /**
+     * Publishes several streams frame by frame in turn, as live cameras with synchronised clocks would
+     * (capture times interleave, so event time advances evenly for all of them), each followed by its
+     * end-of-stream marker.
+     *
+     * @return frames published per stream
+     */
+    public Map<String, Integer> publishStreams(Map<String, SceneSpec> streams, boolean giveIntrinsics) {
+        Map<String, SyntheticScene> scenes = new java.util.LinkedHashMap<>();
+        streams.forEach((id, spec) -> scenes.put(id, new SyntheticScene(spec)));
+        int longest = streams.values().stream().mapToInt(SceneSpec::frames).max().orElse(0);
+        for (int i = 0; i < longest; i++) {
+            for (Map.Entry<String, SyntheticScene> e : scenes.entrySet()) {
+                if (i < e.getValue().spec().frames()) {
+                    publishFrame(e.getKey(), e.getValue(), i, giveIntrinsics);
+                }
+                if (i == e.getValue().spec().frames() - 1) {
+                    publishEnd(e.getKey(), e.getValue());
+                }
+            }
+        }
+        producer.flush();
+        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        streams.forEach((id, spec) -> counts.put(id, spec.frames()));
+        return counts;
+    }
+
+    private void publishFrame(String streamId, SyntheticScene scene, int i, boolean giveIntrinsics) {
+        SceneSpec spec = scene.spec();
+        {
             FrameTruth t = scene.render(i);
             byte[] jpeg = PayloadCodecs.jpeg(t.rgb(), t.width(), t.height(), JPEG_QUALITY);
             FrameEvent e = FrameEvent.newBuilder()
@@ -68,10 +99,14 @@ public final class SyntheticPublisher implements AutoCloseable {
                     .build();
             sendRaw(streamId, codec.encode(e));
         }
+    }
+
+    private void publishEnd(String streamId, SyntheticScene scene) {
+        SceneSpec spec = scene.spec();
         FrameEvent end = FrameEvent.newBuilder()
                 .setStreamId(streamId)
                 .setFrameIndex(spec.frames())
-                .setCaptureTimeMicros(scene.captureTimeMicros(spec.frames()))
+                .setCaptureTimeMicros(scene.captureTimeMicros(spec.frames() - 1) + Math.round(1e6 / spec.fps()))
                 .setEndOfStream(true)
                 .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.NONE).setWidth(0).setHeight(0).setData(null).setRef(null).build())
                 .setIntrinsics(null)
@@ -79,8 +114,6 @@ public final class SyntheticPublisher implements AutoCloseable {
                 .setAttributes(Map.of())
                 .build();
         sendRaw(streamId, codec.encode(end));
-        producer.flush();
-        return spec.frames();
     }
 
     /** Sends arbitrary bytes (used to publish malformed input). */

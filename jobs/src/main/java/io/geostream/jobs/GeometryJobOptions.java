@@ -38,8 +38,10 @@ public final class GeometryJobOptions {
     public static final ConfigOption<Integer> REORDER_WINDOW = ConfigOptions.key("geostream.clip.reorder-window")
             .intType().defaultValue(8).withDescription("Frames that may wait for a missing predecessor before a gap is declared.");
     public static final ConfigOption<Duration> IDLE_TIMEOUT = ConfigOptions.key("geostream.clip.idle-timeout")
-            .durationType().defaultValue(Duration.ofSeconds(10))
-            .withDescription("Event time without frames after which a stream's segment ends and its last clip is flushed.");
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("Event time without frames after which a stream's segment ends and its last clip is flushed. "
+                    + "Event time is the job's watermark (the slowest partition), so cameras whose clocks run more than "
+                    + "this far apart, or a stream replayed long after the others, see early idle ends.");
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("geostream.clip.max-out-of-orderness")
             .durationType().defaultValue(Duration.ofSeconds(2)).withDescription("Watermark lag behind the largest capture time.");
 

@@ -66,7 +66,7 @@ class GeometryJobITCase {
 
     @BeforeAll
     static void startServers() throws Exception {
-        kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().withDataDir(tmp.resolve("kafka")));
+        kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(tmp.resolve("kafka")));
         s3 = EmbeddedS3.start(tmp.resolve("s3"), 0, "it-access", "it-secret-key");
         s3.createBucket("geostream");
     }

@@ -73,6 +73,10 @@ public final class S3ObjectStore implements ObjectStore {
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(o -> o
+                        // The URL-connection client mishandles 'Expect: 100-continue' when a server closes a
+                        // kept-alive connection: it throws an UncheckedIOException that the SDK does not
+                        // retry. Small payload PUTs gain nothing from 100-continue, so it is dropped.
+                        .addExecutionInterceptor(new NoExpectContinue())
                         .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                                 .maxAttempts(MAX_ATTEMPTS).build())
                         .apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
@@ -130,10 +134,35 @@ public final class S3ObjectStore implements ObjectStore {
         if (contentType != null && !contentType.isBlank()) {
             request.contentType(contentType);
         }
-        try {
-            client.putObject(request.build(), RequestBody.fromBytes(bytes));
-        } catch (SdkException e) {
-            throw io("put " + key, e);
+        PutObjectRequest built = request.build();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.putObject(built, RequestBody.fromBytes(bytes));
+                return;
+            } catch (SdkException e) {
+                throw io("put " + key, e);
+            } catch (java.io.UncheckedIOException e) {
+                // A transport failure outside the SDK's retry loop (see NoExpectContinue): retry it here.
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw new IOException("put " + key + " failed after " + attempt + " attempts", e);
+                }
+                try {
+                    Thread.sleep(50L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while retrying put " + key);
+                }
+            }
+        }
+    }
+
+    /** Removes the 'Expect: 100-continue' header the S3 client adds to uploads. */
+    private static final class NoExpectContinue implements software.amazon.awssdk.core.interceptor.ExecutionInterceptor {
+        @Override
+        public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(
+                software.amazon.awssdk.core.interceptor.Context.ModifyHttpRequest context,
+                software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            return context.httpRequest().toBuilder().removeHeader("Expect").build();
         }
     }
 
