@@ -1,0 +1,115 @@
+package io.geostream.stitch;
+
+import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.avro.SegmentEventKind;
+import io.geostream.clip.ClipCutterConfig;
+import io.geostream.model.simulated.SimulatedGeometryModel;
+import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.output.StorageSpec;
+import io.geostream.records.ClipResult;
+import io.geostream.records.OutputRecord;
+import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.storage.LocalDirectoryObjectStore;
+import io.geostream.storage.PayloadCodecs;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.TrajectoryKind;
+import io.geostream.testing.SyntheticPipeline;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The keyed stitch operator: order restored after unordered inference, payloads written before events. */
+class StitchFunctionTest {
+
+    static final class ByStream implements KeySelector<ClipResult, String> {
+        @Override public String getKey(ClipResult r) { return r.task.streamId; }
+    }
+
+    @TempDir
+    Path objects;
+
+    private List<OutputRecord> run(List<ClipResult> results) throws Exception {
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), StorageSpec.local(objects))),
+                new ByStream(), Types.STRING)) {
+            h.open();
+            for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            return h.extractOutputValues();
+        }
+    }
+
+    @Test
+    void outOfOrderResultsGiveTheSameOutputAsInOrderOnes() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 30, TrajectoryKind.ORBIT, 0.0, 10);
+        List<ClipResult> results = SyntheticPipeline.infer(
+                SyntheticPipeline.clips(SyntheticPipeline.frames("cam", spec, true), new ClipCutterConfig(8, 6, 2, 10_000)),
+                new SimulatedGeometryModel(SimulatedModelOptions.defaults()));
+        assertThat(results).hasSizeGreaterThan(3);
+
+        List<OutputRecord> inOrder = run(results);
+        List<ClipResult> shuffled = new ArrayList<>(results);
+        Collections.reverse(shuffled);
+        List<OutputRecord> reversed = run(shuffled);
+
+        assertThat(reversed).hasSameSizeAs(inOrder);
+        List<Long> frames = new ArrayList<>();
+        for (int i = 0; i < inOrder.size(); i++) {
+            assertThat(reversed.get(i).kind).isEqualTo(inOrder.get(i).kind);
+            if (inOrder.get(i).kind == OutputRecord.Kind.GEOMETRY) {
+                GeometryFrame a = SingleObjectCodec.geometryFrames().decode(inOrder.get(i).value);
+                GeometryFrame b = SingleObjectCodec.geometryFrames().decode(reversed.get(i).value);
+                a.setProcessingLatencyMillis(0L);
+                b.setProcessingLatencyMillis(0L);
+                assertThat(b).isEqualTo(a);
+                frames.add(a.getFrameIndex());
+            }
+        }
+        assertThat(frames).containsExactlyElementsOf(java.util.stream.LongStream.range(0, 30).boxed().toList());
+        SegmentEvent first = SingleObjectCodec.segmentEvents().decode(inOrder.get(0).value);
+        SegmentEvent last = SingleObjectCodec.segmentEvents().decode(inOrder.get(inOrder.size() - 1).value);
+        assertThat(first.getKind()).isEqualTo(SegmentEventKind.STARTED);
+        assertThat(last.getKind()).isEqualTo(SegmentEventKind.ENDED);
+    }
+
+    @Test
+    void payloadsExistWithTheShapesTheEventStates() throws Exception {
+        SceneSpec spec = new SceneSpec(6, 40, 30, 10, TrajectoryKind.WALK, 0.0, 10);
+        List<ClipResult> results = SyntheticPipeline.infer(
+                SyntheticPipeline.clips(SyntheticPipeline.frames("cam", spec, false), new ClipCutterConfig(6, 4, 2, 10_000)),
+                new SimulatedGeometryModel(SimulatedModelOptions.defaults()));
+        List<OutputRecord> out = run(results);
+        try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(objects)) {
+            int n = 0;
+            for (OutputRecord r : out) {
+                if (r.kind != OutputRecord.Kind.GEOMETRY) continue;
+                GeometryFrame g = SingleObjectCodec.geometryFrames().decode(r.value);
+                var p = g.getPayloads();
+                assertThat(p.getPointMapUri()).startsWith("file:").contains("/simulated/1/cam/seg-000000/");
+                var points = PayloadCodecs.readNpyFloat32(store.get(store.keyOf(p.getPointMapUri()).orElseThrow()));
+                assertThat(points.shape()).containsExactly(30, 40, 3);
+                var conf = PayloadCodecs.readNpyFloat32(store.get(store.keyOf(p.getConfidenceUri()).orElseThrow()));
+                assertThat(conf.shape()).containsExactly(30, 40);
+                int[] depth = PayloadCodecs.readPng16(store.get(store.keyOf(p.getDepthUri()).orElseThrow()));
+                assertThat(depth).hasSize(40 * 30);
+                assertThat(java.util.Arrays.stream(depth).filter(d -> d > 0).count()).isGreaterThan(40 * 30 * 9 / 10);
+                assertThat(store.exists(store.keyOf(p.getNormalsUri()).orElseThrow())).isTrue();
+                assertThat(store.exists(store.keyOf(p.getRgbUri()).orElseThrow())).isTrue();
+                assertThat(g.getIntrinsics().getSource().name()).isEqualTo("ESTIMATED");
+                n++;
+            }
+            assertThat(n).isEqualTo(10);
+        }
+    }
+}
