@@ -60,6 +60,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep-running", description = "Keep Kafka and S3 up after the run and print their addresses.")
     boolean keepRunning;
 
+    @Option(names = "--config", description = "Job options file (flat YAML, keys of GeometryJobOptions, e.g. geostream.clip.reorder-window: 4).")
+    Path config;
+
+    @Option(names = "-D", paramLabel = "key=value", description = "Job option override, e.g. -D geostream.inference.workers=2 (repeatable).")
+    java.util.List<String> overrides = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         if (streams < 1 || streams > 64) throw usage("--streams must be in [1, 64]");
@@ -72,8 +78,16 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        org.apache.flink.configuration.Configuration jobOptions;
+        try {
+            jobOptions = io.geostream.jobs.JobConfigs.toConfiguration(
+                    config == null ? java.util.Map.of() : io.geostream.jobs.JobConfigs.readFile(config),
+                    io.geostream.jobs.JobConfigs.parseOverrides(overrides));
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw usage(e.getMessage());
+        }
         DemoRunner.Settings s = new DemoRunner.Settings(streams, frames, width, height, out, model, uiPort, parallelism,
-                clipLength, clipStride, !withholdIntrinsics, keepRunning, seed);
+                clipLength, clipStride, !withholdIntrinsics, keepRunning, seed, jobOptions);
         RunSummary summary = new DemoRunner(s, spec.commandLine().getOut()).run();
         if (summary.framesOut() != summary.framesIn()) {
             spec.commandLine().getErr().printf("error: %d of %d valid frames came out%n", summary.framesOut(), summary.framesIn());

@@ -3,6 +3,7 @@ package io.geostream.demo;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
+import io.geostream.inference.ModelSpec;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.storage.ObjectStore;
@@ -36,7 +37,7 @@ public final class DemoRunner {
     /** What to run. */
     public record Settings(int streams, int frames, int width, int height, Path outDir, String model, int uiPort,
                            int parallelism, int clipLength, int clipStride, boolean giveIntrinsics, boolean keepRunning,
-                           long seed) {}
+                           long seed, Configuration jobOptions) {}
 
     private final Settings settings;
     private final PrintWriter log;
@@ -60,7 +61,8 @@ public final class DemoRunner {
             s3.createBucket(bucket);
             log.println("Kafka (KRaft) at " + kafka.bootstrapServers() + ", S3 API at " + s3.endpoint());
 
-            Configuration conf = new Configuration();
+            // Options from --config / -D first; the embedded servers' addresses and the demo's flags win.
+            Configuration conf = new Configuration(settings.jobOptions());
             conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             conf.set(GeometryJobOptions.BOUNDED, true);
             conf.set(GeometryJobOptions.MODEL, settings.model());
@@ -109,7 +111,7 @@ public final class DemoRunner {
             double wall = (System.nanoTime() - start) / 1e9;
             RunSummary summary = RunSummary.of(published, specs, 0, result, wall, settings.model());
             Files.writeString(out.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
-            log.print(summary.toHuman());
+            log.print(summary.toHuman(ModelSpec.SIMULATED.equals(settings.model())));
             log.flush();
             log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/");
             if (settings.keepRunning()) {

@@ -173,15 +173,17 @@ public final class RunSummary {
         return b.toString();
     }
 
-    /** A few human lines. */
-    public String toHuman() {
+    /** A few human lines; {@code simulated} adds the reminder that the figures are not model accuracy. */
+    public String toHuman(boolean simulated) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "frames in %d, out %d, rejected inputs %d, dead letters %d, wall %.1f s%n",
                 framesIn, framesOut, framesRejected, deadLetters, wallS));
         if (ateRmseM != null) {
             b.append(String.format(Locale.ROOT, "trajectory error (ATE, Sim(3)-aligned per segment) %.4f m over %.2f m of path (%.2f %%)%n",
                     ateRmseM, trajectoryLengthM, 100 * ateRmseM / trajectoryLengthM));
-            b.append("  (measured with the SIMULATED model: a stitching/pipeline figure, not model accuracy)\n");
+            if (simulated) {
+                b.append("  (measured with the SIMULATED model: a stitching/pipeline figure, not model accuracy)\n");
+            }
         }
         for (StreamFigures s : streams) {
             b.append(String.format(Locale.ROOT, "  %s: %d/%d frames, %d segment(s)%s%n", s.streamId(), s.framesOut(), s.framesIn(),
