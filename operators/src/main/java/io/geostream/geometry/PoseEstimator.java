@@ -264,17 +264,7 @@ public final class PoseEstimator {
                 double Z = (world[3 * i + 2] - wn[2]) * wn[3];
                 double u = (normalized[2 * i] - in[0]) * in[2];
                 double v = (normalized[2 * i + 1] - in[1]) * in[2];
-                double[] h = {X, Y, Z, 1};
-                for (int c = 0; c < 4; c++) {
-                    row1[c] = h[c];
-                    row1[4 + c] = 0;
-                    row1[8 + c] = -u * h[c];
-                    row2[c] = 0;
-                    row2[4 + c] = h[c];
-                    row2[8 + c] = -v * h[c];
-                }
-                accumulate(ata, row1, 12);
-                accumulate(ata, row2, 12);
+                accumulateProjectionRows(ata, row1, row2, new double[] {X, Y, Z, 1}, u, v);
             }
             double[] p = nullVector(ata, 12);
             if (p == null) return null;
@@ -347,17 +337,7 @@ public final class PoseEstimator {
                 double pa = a[j] * planeScale, pb = b[j] * planeScale;
                 double x = (normalized[2 * i] - in[0]) * in[2];
                 double y = (normalized[2 * i + 1] - in[1]) * in[2];
-                double[] h = {pa, pb, 1};
-                for (int c = 0; c < 3; c++) {
-                    row1[c] = h[c];
-                    row1[3 + c] = 0;
-                    row1[6 + c] = -x * h[c];
-                    row2[c] = 0;
-                    row2[3 + c] = h[c];
-                    row2[6 + c] = -y * h[c];
-                }
-                accumulate(ata, row1, 9);
-                accumulate(ata, row2, 9);
+                accumulateProjectionRows(ata, row1, row2, new double[] {pa, pb, 1}, x, y);
             }
             double[] hn = nullVector(ata, 9);
             if (hn == null) return null;
@@ -616,5 +596,23 @@ public final class PoseEstimator {
 
     private static double[] scale(double[] a, double s) {
         return new double[] {a[0] * s, a[1] * s, a[2] * s};
+    }
+
+    /**
+     * Adds the two DLT equations of one correspondence, h (homogeneous source point, length n) seen at
+     * image point (u, v): [h 0 -u h] and [0 h -v h], to the normal matrix {@code ata} (3n x 3n).
+     */
+    private static void accumulateProjectionRows(double[] ata, double[] row1, double[] row2, double[] h, double u, double v) {
+        int n = h.length;
+        for (int c = 0; c < n; c++) {
+            row1[c] = h[c];
+            row1[n + c] = 0;
+            row1[2 * n + c] = -u * h[c];
+            row2[c] = 0;
+            row2[n + c] = h[c];
+            row2[2 * n + c] = -v * h[c];
+        }
+        accumulate(ata, row1, 3 * n);
+        accumulate(ata, row2, 3 * n);
     }
 }

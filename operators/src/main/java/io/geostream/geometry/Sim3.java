@@ -98,20 +98,7 @@ public final class Sim3 implements Serializable {
      * point with any non-finite coordinate comes out as (NaN, NaN, NaN).
      */
     public float[] applyToPoints(float[] xyzInterleaved) {
-        requireInterleaved(xyzInterleaved);
-        float[] out = new float[xyzInterleaved.length];
-        double[] r = rotation;
-        for (int i = 0; i < out.length; i += 3) {
-            float x = xyzInterleaved[i], y = xyzInterleaved[i + 1], z = xyzInterleaved[i + 2];
-            if (!Float.isFinite(x) || !Float.isFinite(y) || !Float.isFinite(z)) {
-                out[i] = out[i + 1] = out[i + 2] = Float.NaN;
-                continue;
-            }
-            out[i] = (float) (scale * (r[0] * x + r[1] * y + r[2] * z) + translation[0]);
-            out[i + 1] = (float) (scale * (r[3] * x + r[4] * y + r[5] * z) + translation[1]);
-            out[i + 2] = (float) (scale * (r[6] * x + r[7] * y + r[8] * z) + translation[2]);
-        }
-        return out;
+        return transformInterleaved(xyzInterleaved, scale, translation);
     }
 
     /**
@@ -119,6 +106,13 @@ public final class Sim3 implements Serializable {
      * returning a new array. A vector with any non-finite component comes out as NaN.
      */
     public float[] rotateVectors(float[] xyzInterleaved) {
+        return transformInterleaved(xyzInterleaved, 1.0, ZERO);
+    }
+
+    private static final double[] ZERO = {0, 0, 0};
+
+    /** x -> s R x + t on interleaved triples; any non-finite triple becomes (NaN, NaN, NaN). */
+    private float[] transformInterleaved(float[] xyzInterleaved, double s, double[] t) {
         requireInterleaved(xyzInterleaved);
         float[] out = new float[xyzInterleaved.length];
         double[] r = rotation;
@@ -128,9 +122,9 @@ public final class Sim3 implements Serializable {
                 out[i] = out[i + 1] = out[i + 2] = Float.NaN;
                 continue;
             }
-            out[i] = (float) (r[0] * x + r[1] * y + r[2] * z);
-            out[i + 1] = (float) (r[3] * x + r[4] * y + r[5] * z);
-            out[i + 2] = (float) (r[6] * x + r[7] * y + r[8] * z);
+            out[i] = (float) (s * (r[0] * x + r[1] * y + r[2] * z) + t[0]);
+            out[i + 1] = (float) (s * (r[3] * x + r[4] * y + r[5] * z) + t[1]);
+            out[i + 2] = (float) (s * (r[6] * x + r[7] * y + r[8] * z) + t[2]);
         }
         return out;
     }

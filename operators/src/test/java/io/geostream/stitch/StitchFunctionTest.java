@@ -40,6 +40,11 @@ class StitchFunctionTest {
     @TempDir
     Path objects;
 
+    private static List<ClipResult> simulate(SceneSpec spec, ClipCutterConfig clips, boolean giveIntrinsics) throws Exception {
+        return SyntheticPipeline.infer(SyntheticPipeline.clips(SyntheticPipeline.frames("cam", spec, giveIntrinsics), clips),
+                new SimulatedGeometryModel(SimulatedModelOptions.defaults()));
+    }
+
     private List<OutputRecord> run(List<ClipResult> results) throws Exception {
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), StorageSpec.local(objects))),
@@ -53,9 +58,7 @@ class StitchFunctionTest {
     @Test
     void outOfOrderResultsGiveTheSameOutputAsInOrderOnes() throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 30, TrajectoryKind.ORBIT, 0.0, 10);
-        List<ClipResult> results = SyntheticPipeline.infer(
-                SyntheticPipeline.clips(SyntheticPipeline.frames("cam", spec, true), new ClipCutterConfig(8, 6, 2, 10_000)),
-                new SimulatedGeometryModel(SimulatedModelOptions.defaults()));
+        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 6, 2, 10_000), true);
         assertThat(results).hasSizeGreaterThan(3);
 
         List<OutputRecord> inOrder = run(results);
@@ -86,9 +89,7 @@ class StitchFunctionTest {
     @Test
     void payloadsExistWithTheShapesTheEventStates() throws Exception {
         SceneSpec spec = new SceneSpec(6, 40, 30, 10, TrajectoryKind.WALK, 0.0, 10);
-        List<ClipResult> results = SyntheticPipeline.infer(
-                SyntheticPipeline.clips(SyntheticPipeline.frames("cam", spec, false), new ClipCutterConfig(6, 4, 2, 10_000)),
-                new SimulatedGeometryModel(SimulatedModelOptions.defaults()));
+        List<ClipResult> results = simulate(spec, new ClipCutterConfig(6, 4, 2, 10_000), false);
         List<OutputRecord> out = run(results);
         try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(objects)) {
             int n = 0;
