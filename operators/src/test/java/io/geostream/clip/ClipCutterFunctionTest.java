@@ -126,4 +126,22 @@ class ClipCutterFunctionTest {
         assertThat(resumed).isEqualTo(uninterrupted);
         assertThat(uninterrupted).hasSize(4);
     }
+
+    @Test
+    void reordersFramesAndEndsTheSegmentOnAGap() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            for (long i : new long[] {1, 0, 3, 2}) send(h, TestFrames.frame("a", i));
+            assertThat(describe(h.extractOutputValues())).containsExactly("a:0:[0, 1, 2, 3]");
+            // 4 and 5 never come; 6..9 overflow the reorder window of 3.
+            for (long i = 6; i < 10; i++) send(h, TestFrames.frame("a", i));
+            List<ClipTask> out = h.extractOutputValues();
+            // Frames 2 and 3 were already in a clip, so segment 0 ends with a marker (no frames).
+            assertThat(describe(out)).containsExactly("a:0:[0, 1, 2, 3]", "a:0:[]", "a:1:[6, 7, 8, 9]");
+            assertThat(out.get(1).endReason).isEqualTo(SegmentReason.FRAME_GAP);
+            assertThat(out.get(1).endDetail).contains("4..5");
+            assertThat(out.get(2).startReason).isEqualTo(SegmentReason.FRAME_GAP);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+        }
+    }
 }
