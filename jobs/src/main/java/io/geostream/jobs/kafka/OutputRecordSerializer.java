@@ -27,6 +27,10 @@ public class OutputRecordSerializer implements KafkaRecordSerializationSchema<Ou
             case SEGMENT -> segmentsTopic;
             case DEAD_LETTER -> deadLetterTopic;
         };
-        return new ProducerRecord<>(topic, null, timestamp, r.key, r.value);
+        // No record timestamp: the producer stamps wall-clock time. The element timestamp is the frame's
+        // capture time, which for replayed or synthetic footage can be older than the topic's retention
+        // (7 days by default); the broker would then delete the output soon after it was committed.
+        // Capture time travels in the payload.
+        return new ProducerRecord<>(topic, null, null, r.key, r.value);
     }
 }
