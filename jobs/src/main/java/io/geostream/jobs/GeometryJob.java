@@ -49,6 +49,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GeometryJob {
 
+    /** Producer {@code max.request.size} of the sink; brokers and topics must accept records this large. */
+    public static final int MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
     private final Configuration config;
     private final Source<RawRecord, ?, ?> source;
     private final Sink<OutputRecord> sink;
@@ -83,7 +86,7 @@ public final class GeometryJob {
     public static KafkaSink<OutputRecord> kafkaSink(Configuration c) {
         Properties p = new Properties();
         p.setProperty("transaction.timeout.ms", String.valueOf(c.get(GeometryJobOptions.TRANSACTION_TIMEOUT).toMillis()));
-        p.setProperty("max.request.size", String.valueOf(8 * 1024 * 1024));
+        p.setProperty("max.request.size", String.valueOf(MAX_REQUEST_BYTES));
         return KafkaSink.<OutputRecord>builder()
                 .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
                 .setRecordSerializer(new OutputRecordSerializer(c.get(GeometryJobOptions.GEOMETRY_TOPIC),

@@ -1,0 +1,215 @@
+package io.geostream.deploy;
+
+import io.geostream.jobs.GeometryJobMain;
+import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.jobs.JobConfigs;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.geostream.deploy.DeployFiles.at;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docker-compose.yml without a Docker engine: Compose's own parser ({@code docker-compose config},
+ * required when CI=true), then the settings the file shares with the job (deploy/job.yaml) and with
+ * Prometheus (deploy/prometheus.yml).
+ */
+class ComposeFileTest {
+    private static Path root;
+    private static Map<String, Object> services;
+
+    @BeforeAll
+    static void read() throws IOException {
+        root = DeployFiles.repoRoot();
+        services = at(DeployFiles.readOne(root.resolve("docker-compose.yml")), "services"); // SnakeYAML resolves <<: merges
+    }
+
+    @Test
+    void dockerComposeAcceptsTheFileAndRequiresTheCredentials() throws Exception {
+        Path exe = onPath("docker-compose");
+        if (exe == null) {
+            if (DeployFiles.inCi()) throw new AssertionError("CI=true but docker-compose is not on PATH (.ci/run installs it)");
+            Assumptions.abort("docker-compose not installed: apt-get install docker-compose");
+        }
+        Result ok = compose(exe, "--env-file", root.resolve(".env.example").toString(), "config", "-q");
+        assertThat(ok.rc).as(ok.output).isZero();
+        Path empty = Files.createTempFile("geostream-empty", ".env");
+        try {
+            Result missing = compose(exe, "--env-file", empty.toString(), "config", "-q");
+            assertThat(missing.rc).isNotZero();
+            assertThat(missing.output).contains("set MINIO_ROOT_");
+        } finally {
+            Files.delete(empty);
+        }
+    }
+
+    @Test
+    void topicsBucketAndBrokerMatchTheJob() throws IOException {
+        Configuration job = jobConfig();
+        List<String> topics = List.of(job.get(GeometryJobOptions.INPUT_TOPIC), job.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                job.get(GeometryJobOptions.SEGMENTS_TOPIC), job.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+        assertThat(topics).containsExactly(GeometryJobOptions.INPUT_TOPIC.defaultValue(), GeometryJobOptions.GEOMETRY_TOPIC.defaultValue(),
+                GeometryJobOptions.SEGMENTS_TOPIC.defaultValue(), GeometryJobOptions.DEAD_LETTER_TOPIC.defaultValue());
+        Map<String, String> init = env("kafka-init");
+        assertThat(init.get("TOPICS").split(" ")).containsExactlyInAnyOrderElementsOf(topics);
+
+        // The job and the topic creator reach the broker on its listener for containers.
+        Map<String, String> kafka = env("kafka");
+        String bootstrap = job.get(GeometryJobOptions.BOOTSTRAP_SERVERS);
+        assertThat(init.get("BOOTSTRAP")).isEqualTo(bootstrap);
+        assertThat(List.of(kafka.get("KAFKA_ADVERTISED_LISTENERS").split(","))).contains("INTERNAL://" + bootstrap);
+        assertThat(kafka.get("KAFKA_INTER_BROKER_LISTENER_NAME")).isEqualTo("INTERNAL");
+        assertThat(ports("kafka")).contains("9092:9092"); // host clients: the job's default bootstrap, localhost:9092
+        assertThat(List.of(kafka.get("KAFKA_ADVERTISED_LISTENERS").split(","))).contains("HOST://" + GeometryJobOptions.BOOTSTRAP_SERVERS.defaultValue());
+        KubernetesManifestsTest.assertBrokerFitsTheJob(kafka, job);
+        assertThat(at(service("kafka-init"), "depends_on.kafka.condition").toString()).isEqualTo("service_healthy");
+
+        // Payloads and Flink's checkpoints/savepoints go to buckets that minio-init creates, at MinIO's address.
+        List<String> buckets = List.of(env("minio-init").get("BUCKETS").split(" "));
+        assertThat(buckets).contains(job.get(GeometryJobOptions.S3_BUCKET));
+        Map<String, Object> flink = flinkProperties("jobmanager");
+        for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir")) {
+            String bucket = ((String) flink.get(key)).replaceFirst("^s3://([^/]+)/.*$", "$1");
+            assertThat(buckets).as(key).contains(bucket);
+        }
+        assertThat(job.get(GeometryJobOptions.S3_ENDPOINT)).isEqualTo("http://minio:9000").isEqualTo(flink.get("s3.endpoint"));
+        assertThat(ports("minio")).contains("9000:9000");
+        assertThat(job.get(GeometryJobOptions.STORAGE)).isEqualTo("s3");
+        assertThat(flink).containsEntry("state.backend.type", "rocksdb");
+    }
+
+    @Test
+    void flinkServicesRunTheJobWithGpuMetricsAndDashboard() throws Exception {
+        // The JobManager runs GeometryJobMain in application mode with the mounted job.yaml.
+        List<String> command = at(service("jobmanager"), "command");
+        assertThat(command.subList(0, 3)).containsExactly("standalone-job", "--job-classname", GeometryJobMain.class.getName());
+        Class.forName(command.get(2)).getMethod("main", String[].class);
+        int config = command.indexOf("--config");
+        assertThat(config).isPositive();
+        assertThat(volumes("jobmanager")).contains("./deploy/job.yaml:" + command.get(config + 1) + ":ro");
+        assertThat(ports("jobmanager")).contains(RestOptions.PORT.defaultValue() + ":" + RestOptions.PORT.defaultValue());
+        assertThat(at(service("jobmanager"), "build.dockerfile").toString()).isEqualTo("deploy/Dockerfile");
+        assertThat((String) at(service("taskmanager"), "image")).isEqualTo(at(service("jobmanager"), "image"));
+
+        // The model package is mounted where geostream.model points, on both JobManager (checked at start) and TaskManager.
+        Configuration job = jobConfig();
+        for (String s : List.of("jobmanager", "taskmanager")) {
+            assertThat(volumes(s)).anyMatch(v -> v.endsWith(":" + job.get(GeometryJobOptions.MODEL) + ":ro"));
+        }
+
+        // One GPU reserved for the TaskManager; Flink announces as many; the job's device is the first.
+        List<Map<String, Object>> devices = at(service("taskmanager"), "deploy.resources.reservations.devices");
+        assertThat(devices).singleElement().satisfies(d -> {
+            assertThat(d).containsEntry("driver", "nvidia");
+            assertThat((List<String>) d.get("capabilities")).contains("gpu");
+        });
+        Map<String, Object> tm = flinkProperties("taskmanager");
+        assertThat(String.valueOf(tm.get("external-resource.gpu.amount"))).isEqualTo(String.valueOf(devices.get(0).get("count")));
+        assertThat(tm).containsEntry("external-resources", "gpu")
+                .containsEntry("external-resource.gpu.driver-factory.class", "org.apache.flink.externalresource.gpu.GPUDriverFactory");
+        assertThat(job.get(GeometryJobOptions.DEVICE)).isEqualTo("gpu:0");
+
+        // Prometheus scrapes both Flink services on the reporter's port.
+        Object promPort = tm.get("metrics.reporter.prom.port");
+        assertThat(tm).containsEntry("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        assertThat(volumes("prometheus")).contains("./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+        List<Map<String, Object>> scrapes = at(DeployFiles.readOne(root.resolve("deploy/prometheus.yml")), "scrape_configs");
+        List<String> targets = new ArrayList<>();
+        for (Map<String, Object> s : scrapes) {
+            for (Map<String, Object> sc : (List<Map<String, Object>>) s.get("static_configs")) targets.addAll((List<String>) sc.get("targets"));
+        }
+        assertThat(targets).contains("jobmanager:" + promPort, "taskmanager:" + promPort);
+
+        // The producer is optional (a profile), on the same image.
+        assertThat((List<String>) at(service("producer"), "profiles")).containsExactly("producer");
+    }
+
+    @Test
+    void credentialsComeFromTheEnvironmentOnly() throws IOException {
+        for (String s : List.of("minio", "minio-init", "jobmanager", "taskmanager")) {
+            env(s).forEach((k, v) -> {
+                if (k.matches(".*(PASSWORD|SECRET|ACCESS_KEY|ROOT_USER).*")) {
+                    assertThat(v).as(s + " " + k).matches("\\$\\{[A-Z_]+:\\?[^}]+}");
+                }
+            });
+        }
+        assertThat(Files.readString(root.resolve(".env.example"))).contains("MINIO_ROOT_USER=", "MINIO_ROOT_PASSWORD=");
+        assertThat(Files.readAllLines(root.resolve(".gitignore"))).contains(".env");
+        assertThat(Files.readString(root.resolve("deploy/job.yaml"))).doesNotContain("access-key", "secret-key");
+    }
+
+    // ---- helpers ----
+
+    private static Configuration jobConfig() throws IOException {
+        return JobConfigs.toConfiguration(JobConfigs.readFile(root.resolve("deploy/job.yaml")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> service(String name) {
+        assertThat(services).containsKey(name);
+        return (Map<String, Object>) services.get(name);
+    }
+
+    /** A service's environment as strings (map form only: the file never uses the list form). */
+    private static Map<String, String> env(String name) {
+        Map<String, Object> e = at(service(name), "environment");
+        Map<String, String> out = new LinkedHashMap<>();
+        e.forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
+    }
+
+    /** FLINK_PROPERTIES of a Flink service, parsed as the config.yaml lines it becomes. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> flinkProperties(String name) {
+        return (Map<String, Object>) DeployFiles.yaml().load(env(name).get("FLINK_PROPERTIES"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> ports(String name) {
+        return (List<String>) service(name).getOrDefault("ports", List.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> volumes(String name) {
+        return (List<String>) service(name).getOrDefault("volumes", List.of());
+    }
+
+    private record Result(int rc, String output) {}
+
+    private static Result compose(Path exe, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(exe.toString(), "--project-directory", root.toString(),
+                "-f", root.resolve("docker-compose.yml").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("MINIO_") || k.startsWith("GEOSTREAM_") || k.startsWith("COMPOSE_"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("docker-compose did not finish in 60 s");
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    private static Path onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+}
