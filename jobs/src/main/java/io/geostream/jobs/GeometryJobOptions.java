@@ -45,6 +45,15 @@ public final class GeometryJobOptions {
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("geostream.clip.max-out-of-orderness")
             .durationType().defaultValue(Duration.ofSeconds(2)).withDescription("Watermark lag behind the largest capture time.");
 
+    public static final ConfigOption<Integer> INGEST_MAX_ENCODED_BYTES = ConfigOptions.key("geostream.ingest.max-encoded-bytes")
+            .intType().defaultValue(32 * 1024 * 1024)
+            .withDescription("Largest encoded image (inline or fetched by claim check), bytes; a Kafka record larger than "
+                    + "this plus 64 KiB is dead-lettered as DECODE_TOO_LARGE before decoding.");
+    public static final ConfigOption<Boolean> CLAIM_CHECK = ConfigOptions.key("geostream.ingest.claim-check")
+            .booleanType().defaultValue(false)
+            .withDescription("Fetch image.ref claim checks from the job's S3 bucket (geostream.storage.s3.bucket, the only "
+                    + "bucket allowed), checking size and SHA-256; when false every reference is dead-lettered.");
+
     public static final ConfigOption<String> MODEL = ConfigOptions.key("geostream.model")
             .stringType().defaultValue("simulated")
             .withDescription("'simulated' (measuring instrument for synthetic streams) or a TorchScript model package directory.");
