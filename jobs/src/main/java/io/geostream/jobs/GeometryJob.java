@@ -82,6 +82,7 @@ public final class GeometryJob {
 
     public static KafkaSource<RawRecord> kafkaSource(Configuration c) {
         var b = KafkaSource.<RawRecord>builder()
+                .setProperties(kafkaClientProperties(c))
                 .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
                 .setTopics(c.get(GeometryJobOptions.INPUT_TOPIC))
                 .setGroupId(c.get(GeometryJobOptions.GROUP_ID))
@@ -95,7 +96,7 @@ public final class GeometryJob {
     }
 
     public static KafkaSink<OutputRecord> kafkaSink(Configuration c) {
-        Properties p = new Properties();
+        Properties p = kafkaClientProperties(c);
         p.setProperty("transaction.timeout.ms", String.valueOf(c.get(GeometryJobOptions.TRANSACTION_TIMEOUT).toMillis()));
         p.setProperty("max.request.size", String.valueOf(8 * 1024 * 1024));
         return KafkaSink.<OutputRecord>builder()
@@ -106,6 +107,16 @@ public final class GeometryJob {
                 .setTransactionalIdPrefix(c.get(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX))
                 .setKafkaProducerConfig(p)
                 .build();
+    }
+
+    /** The {@code geostream.kafka.properties.*} settings, prefix removed (SASL, SSL, client tuning). */
+    public static Properties kafkaClientProperties(Configuration c) {
+        Properties p = new Properties();
+        String prefix = GeometryJobOptions.KAFKA_PROPERTIES_PREFIX;
+        c.toMap().forEach((k, v) -> {
+            if (k.startsWith(prefix) && k.length() > prefix.length()) p.setProperty(k.substring(prefix.length()), v);
+        });
+        return p;
     }
 
     public static StorageSpec storageSpec(Configuration c) {

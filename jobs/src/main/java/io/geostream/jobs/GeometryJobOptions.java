@@ -11,6 +11,14 @@ public final class GeometryJobOptions {
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("geostream.kafka.bootstrap-servers")
             .stringType().defaultValue("localhost:9092").withDescription("Kafka bootstrap servers.");
+    /**
+     * Prefix of Kafka client settings passed to the source and the sink as they are, for example
+     * {@code geostream.kafka.properties.security.protocol: SASL_SSL} or {@code ...sasl.jaas.config}. Settings the
+     * job relies on (isolation level, transactions, serialisers) cannot be overridden. Flink hides the values of
+     * keys containing {@code password}, {@code secret} or {@code jaas.config} when it logs the configuration.
+     */
+    public static final String KAFKA_PROPERTIES_PREFIX = "geostream.kafka.properties.";
+
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("geostream.kafka.group-id")
             .stringType().defaultValue("geostream").withDescription("Consumer group id of the frame source.");
     public static final ConfigOption<String> INPUT_TOPIC = ConfigOptions.key("geostream.topics.frames")

@@ -35,7 +35,7 @@ class FrameEventFuzzTest {
         return KNOWN_OBJECT;
     }
 
-    @FuzzTest(maxDuration = "3m")
+    @FuzzTest(maxDuration = "30m")
     void decodeAndValidate(byte[] data) {
         FrameEvent event;
         try {

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ImageDecodingFuzzTest {
     private static final ImageEncoding[] ENCODINGS = ImageEncoding.values();
 
-    @FuzzTest(maxDuration = "3m")
+    @FuzzTest(maxDuration = "30m")
     void decode(byte[] input) {
         if (input.length < 5) return;
         ImageEncoding enc = ENCODINGS[(input[0] & 0xff) % ENCODINGS.length];
