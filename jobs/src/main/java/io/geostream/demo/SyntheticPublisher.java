@@ -81,29 +81,39 @@ public final class SyntheticPublisher implements AutoCloseable {
     }
 
     private void publishFrame(String streamId, SyntheticScene scene, int i, boolean giveIntrinsics) {
-        SceneSpec spec = scene.spec();
-        {
-            FrameTruth t = scene.render(i);
-            byte[] jpeg = PayloadCodecs.jpeg(t.rgb(), t.width(), t.height(), JPEG_QUALITY);
-            FrameEvent e = FrameEvent.newBuilder()
-                    .setStreamId(streamId)
-                    .setFrameIndex(i)
-                    .setCaptureTimeMicros(t.captureTimeMicros())
-                    .setEndOfStream(false)
-                    .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.JPEG).setWidth(t.width()).setHeight(t.height())
-                            .setData(ByteBuffer.wrap(jpeg)).setRef(null).build())
-                    .setIntrinsics(giveIntrinsics ? Intrinsics.newBuilder().setFx(t.intrinsics().fx()).setFy(t.intrinsics().fy())
-                            .setCx(t.intrinsics().cx()).setCy(t.intrinsics().cy()).build() : null)
-                    .setDistortion(null)
-                    .setAttributes(Map.of(SceneSpec.ATTRIBUTE_KEY, spec.encode()))
-                    .build();
-            sendRaw(streamId, codec.encode(e));
-        }
+        sendRaw(streamId, codec.encode(frameEvent(streamId, scene, i, giveIntrinsics)));
     }
 
     private void publishEnd(String streamId, SyntheticScene scene) {
+        sendRaw(streamId, codec.encode(endEvent(streamId, scene)));
+    }
+
+    /**
+     * The event {@link #publishStreams} sends for frame {@code i} of {@code scene} (JPEG, scene spec in the
+     * attributes); tests use it to publish frames in their own order or with fields changed.
+     */
+    public static FrameEvent frameEvent(String streamId, SyntheticScene scene, int i, boolean giveIntrinsics) {
         SceneSpec spec = scene.spec();
-        FrameEvent end = FrameEvent.newBuilder()
+        FrameTruth t = scene.render(i);
+        byte[] jpeg = PayloadCodecs.jpeg(t.rgb(), t.width(), t.height(), JPEG_QUALITY);
+        return FrameEvent.newBuilder()
+                .setStreamId(streamId)
+                .setFrameIndex(i)
+                .setCaptureTimeMicros(t.captureTimeMicros())
+                .setEndOfStream(false)
+                .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.JPEG).setWidth(t.width()).setHeight(t.height())
+                        .setData(ByteBuffer.wrap(jpeg)).setRef(null).build())
+                .setIntrinsics(giveIntrinsics ? Intrinsics.newBuilder().setFx(t.intrinsics().fx()).setFy(t.intrinsics().fy())
+                        .setCx(t.intrinsics().cx()).setCy(t.intrinsics().cy()).build() : null)
+                .setDistortion(null)
+                .setAttributes(Map.of(SceneSpec.ATTRIBUTE_KEY, spec.encode()))
+                .build();
+    }
+
+    /** The end-of-stream marker {@link #publishStreams} sends after the last frame of {@code scene}. */
+    public static FrameEvent endEvent(String streamId, SyntheticScene scene) {
+        SceneSpec spec = scene.spec();
+        return FrameEvent.newBuilder()
                 .setStreamId(streamId)
                 .setFrameIndex(spec.frames())
                 .setCaptureTimeMicros(scene.captureTimeMicros(spec.frames() - 1) + Math.round(1e6 / spec.fps()))
@@ -113,7 +123,6 @@ public final class SyntheticPublisher implements AutoCloseable {
                 .setDistortion(null)
                 .setAttributes(Map.of())
                 .build();
-        sendRaw(streamId, codec.encode(end));
     }
 
     /** Sends arbitrary bytes (used to publish malformed input). */

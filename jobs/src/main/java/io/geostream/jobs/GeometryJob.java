@@ -3,6 +3,7 @@ package io.geostream.jobs;
 import io.geostream.clip.ClipCutterConfig;
 import io.geostream.clip.ClipCutterFunction;
 import io.geostream.inference.InferenceFunction;
+import io.geostream.inference.ModelFactory;
 import io.geostream.inference.ModelSpec;
 import io.geostream.inference.RetryPolicy;
 import io.geostream.ingest.IngestFunction;
@@ -56,12 +57,25 @@ public final class GeometryJob {
     private final Source<RawRecord, ?, ?> source;
     private final Sink<OutputRecord> sink;
     private final StorageSpec storage;
+    private final ModelFactory model;
 
+    /** The job with the model of {@code geostream.model} (and {@code geostream.model.device}). */
     public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSpec storage) {
+        this(config, source, sink, storage, ModelSpec.of(config.get(GeometryJobOptions.MODEL),
+                config.getOptional(GeometryJobOptions.DEVICE).orElse(null)));
+    }
+
+    /**
+     * The job with a model of the caller's (tests plug in models that fail on purpose); {@code geostream.model}
+     * is ignored.
+     */
+    public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSpec storage,
+                       ModelFactory model) {
         this.config = Objects.requireNonNull(config, "config");
         this.source = Objects.requireNonNull(source, "source");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.storage = Objects.requireNonNull(storage, "storage");
+        this.model = Objects.requireNonNull(model, "model");
     }
 
     /** The production job: Kafka in, Kafka out, storage from the configuration. */
@@ -71,6 +85,7 @@ public final class GeometryJob {
 
     public static KafkaSource<RawRecord> kafkaSource(Configuration c) {
         var b = KafkaSource.<RawRecord>builder()
+                .setProperties(kafkaClientProperties(c))
                 .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
                 .setTopics(c.get(GeometryJobOptions.INPUT_TOPIC))
                 .setGroupId(c.get(GeometryJobOptions.GROUP_ID))
@@ -84,7 +99,7 @@ public final class GeometryJob {
     }
 
     public static KafkaSink<OutputRecord> kafkaSink(Configuration c) {
-        Properties p = new Properties();
+        Properties p = kafkaClientProperties(c);
         p.setProperty("transaction.timeout.ms", String.valueOf(c.get(GeometryJobOptions.TRANSACTION_TIMEOUT).toMillis()));
         p.setProperty("max.request.size", String.valueOf(MAX_REQUEST_BYTES));
         return KafkaSink.<OutputRecord>builder()
@@ -95,6 +110,16 @@ public final class GeometryJob {
                 .setTransactionalIdPrefix(c.get(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX))
                 .setKafkaProducerConfig(p)
                 .build();
+    }
+
+    /** The {@code geostream.kafka.properties.*} settings, prefix removed (SASL, SSL, client tuning). */
+    public static Properties kafkaClientProperties(Configuration c) {
+        Properties p = new Properties();
+        String prefix = GeometryJobOptions.KAFKA_PROPERTIES_PREFIX;
+        c.toMap().forEach((k, v) -> {
+            if (k.startsWith(prefix) && k.length() > prefix.length()) p.setProperty(k.substring(prefix.length()), v);
+        });
+        return p;
     }
 
     public static StorageSpec storageSpec(Configuration c) {
@@ -114,13 +139,13 @@ public final class GeometryJob {
                 config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis());
         RetryPolicy retry = new RetryPolicy(config.get(GeometryJobOptions.INFERENCE_ATTEMPTS),
                 config.get(GeometryJobOptions.INFERENCE_ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));
-        ModelSpec model = ModelSpec.of(config.get(GeometryJobOptions.MODEL), config.getOptional(GeometryJobOptions.DEVICE).orElse(null));
         int gridStep = config.get(GeometryJobOptions.GRID_STEP);
         StitcherConfig stitchConfig = StitcherConfig.defaults().withGridStep(gridStep);
 
         SingleOutputStreamOperator<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
                 .uid("source-frames").name("Kafka frames");
-        SingleOutputStreamOperator<FrameRecord> frames = raw.process(new IngestFunction(IngestLimits.defaults()))
+        SingleOutputStreamOperator<FrameRecord> frames = raw.process(new IngestFunction(ingestLimits(config),
+                        config.get(GeometryJobOptions.CLAIM_CHECK) ? claimCheckStore() : null))
                 .uid("ingest").name("ingest: decode + validate");
         Duration lag = config.get(GeometryJobOptions.OUT_OF_ORDERNESS);
         DataStream<FrameRecord> timed = frames.assignTimestampsAndWatermarks(
@@ -143,6 +168,20 @@ public final class GeometryJob {
 
         stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS))
                 .sinkTo(sink).uid("sink-kafka").name("Kafka exactly-once sink");
+    }
+
+    /** The default ingest limits with {@code geostream.ingest.max-encoded-bytes}. */
+    static IngestLimits ingestLimits(Configuration c) {
+        IngestLimits d = IngestLimits.defaults();
+        return new IngestLimits(d.maxWidth(), d.maxHeight(), d.maxPixels(), c.get(GeometryJobOptions.INGEST_MAX_ENCODED_BYTES),
+                d.maxAttributes(), d.maxAttributeChars());
+    }
+
+    private StorageSpec claimCheckStore() {
+        if (storage.kind() != StorageSpec.Kind.S3) {
+            throw new IllegalArgumentException(GeometryJobOptions.CLAIM_CHECK.key() + " needs geostream.storage.kind = s3");
+        }
+        return storage;
     }
 
     /** Key of frames: the stream id. */

@@ -11,6 +11,14 @@ public final class GeometryJobOptions {
 
     public static final ConfigOption<String> BOOTSTRAP_SERVERS = ConfigOptions.key("geostream.kafka.bootstrap-servers")
             .stringType().defaultValue("localhost:9092").withDescription("Kafka bootstrap servers.");
+    /**
+     * Prefix of Kafka client settings passed to the source and the sink as they are, for example
+     * {@code geostream.kafka.properties.security.protocol: SASL_SSL} or {@code ...sasl.jaas.config}. Settings the
+     * job relies on (isolation level, transactions, serialisers) cannot be overridden. Flink hides the values of
+     * keys containing {@code password}, {@code secret} or {@code jaas.config} when it logs the configuration.
+     */
+    public static final String KAFKA_PROPERTIES_PREFIX = "geostream.kafka.properties.";
+
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("geostream.kafka.group-id")
             .stringType().defaultValue("geostream").withDescription("Consumer group id of the frame source.");
     public static final ConfigOption<String> INPUT_TOPIC = ConfigOptions.key("geostream.topics.frames")
@@ -44,6 +52,15 @@ public final class GeometryJobOptions {
                     + "this far apart, or a stream replayed long after the others, see early idle ends.");
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("geostream.clip.max-out-of-orderness")
             .durationType().defaultValue(Duration.ofSeconds(2)).withDescription("Watermark lag behind the largest capture time.");
+
+    public static final ConfigOption<Integer> INGEST_MAX_ENCODED_BYTES = ConfigOptions.key("geostream.ingest.max-encoded-bytes")
+            .intType().defaultValue(32 * 1024 * 1024)
+            .withDescription("Largest encoded image (inline or fetched by claim check), bytes; a Kafka record larger than "
+                    + "this plus 64 KiB is dead-lettered as DECODE_TOO_LARGE before decoding.");
+    public static final ConfigOption<Boolean> CLAIM_CHECK = ConfigOptions.key("geostream.ingest.claim-check")
+            .booleanType().defaultValue(false)
+            .withDescription("Fetch image.ref claim checks from the job's S3 bucket (geostream.storage.s3.bucket, the only "
+                    + "bucket allowed), checking size and SHA-256; when false every reference is dead-lettered.");
 
     public static final ConfigOption<String> MODEL = ConfigOptions.key("geostream.model")
             .stringType().defaultValue("simulated")

@@ -73,7 +73,8 @@ public final class JobConfigs {
         Map<String, String> merged = new LinkedHashMap<>();
         for (Map<String, String> layer : layers) {
             for (Map.Entry<String, String> e : layer.entrySet()) {
-                if (e.getKey().startsWith("geostream.") && !known.contains(e.getKey())) {
+                if (e.getKey().startsWith("geostream.") && !known.contains(e.getKey())
+                        && !e.getKey().startsWith(GeometryJobOptions.KAFKA_PROPERTIES_PREFIX)) {
                     throw new IllegalArgumentException("unknown option " + e.getKey() + "; known: " + known);
                 }
                 merged.put(e.getKey(), e.getValue());

@@ -46,4 +46,16 @@ class JobConfigsTest {
         assertThatThrownBy(() -> JobConfigs.readFile(file)).hasMessageContaining("bad.yaml:1");
         assertThat(JobConfigs.knownKeys()).contains("geostream.kafka.bootstrap-servers", "geostream.model");
     }
+
+    @Test
+    void kafkaClientSettingsPassThroughUnderTheirPrefix() {
+        Configuration c = JobConfigs.toConfiguration(Map.of(
+                "geostream.kafka.properties.security.protocol", "SASL_SSL",
+                "geostream.kafka.properties.sasl.mechanism", "SCRAM-SHA-512",
+                "geostream.kafka.bootstrap-servers", "broker:9093"));
+        var p = GeometryJob.kafkaClientProperties(c);
+        assertThat(p).containsOnly(Map.entry("security.protocol", "SASL_SSL"), Map.entry("sasl.mechanism", "SCRAM-SHA-512"));
+        assertThatThrownBy(() -> JobConfigs.toConfiguration(Map.of("geostream.kafka.propertie.x", "1")))
+                .hasMessageContaining("unknown option");
+    }
 }

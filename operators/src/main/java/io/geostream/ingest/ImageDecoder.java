@@ -56,6 +56,9 @@ public final class ImageDecoder {
                 return decodeRaw(data, declaredWidth, declaredHeight);
             case PNG:
                 requireHeaderSize(ImageHeaders.png(data), declaredWidth, declaredHeight);
+                if (!ImageHeaders.pngIsComplete(data)) {
+                    throw new FrameRejectedException(RejectReason.IMAGE_CORRUPT, "PNG truncated (a chunk runs past the end, or no IEND)");
+                }
                 return decodeNative(data, declaredWidth, declaredHeight);
             case JPEG:
                 requireHeaderSize(ImageHeaders.jpeg(data), declaredWidth, declaredHeight);

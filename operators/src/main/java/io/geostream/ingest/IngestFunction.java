@@ -2,11 +2,13 @@ package io.geostream.ingest;
 
 import io.geostream.avro.FrameEvent;
 import io.geostream.output.DeadLetters;
+import io.geostream.output.StorageSpec;
 import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.schemas.RecordDecodingException;
 import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.storage.ObjectStore;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -27,19 +29,40 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
     public static final OutputTag<OutputRecord> DEAD_LETTERS = new OutputTag<>("ingest-dead-letters") {};
 
     private final IngestLimits limits;
+    private final StorageSpec claimCheckStore;
+    private transient ObjectStore store;
     private transient SingleObjectCodec<FrameEvent> codec;
     private transient FrameValidator validator;
     private transient Counter framesIn;
     private transient Map<String, Counter> rejectedByReason;
 
+    /** Ingest that rejects every claim-check reference. */
     public IngestFunction(IngestLimits limits) {
+        this(limits, null);
+    }
+
+    /**
+     * @param limits          size limits
+     * @param claimCheckStore S3 store that claim-check references are fetched from (its bucket is the only one
+     *                        allowed); null to reject every reference
+     */
+    public IngestFunction(IngestLimits limits, StorageSpec claimCheckStore) {
+        if (claimCheckStore != null && claimCheckStore.kind() != StorageSpec.Kind.S3) {
+            throw new IllegalArgumentException("claim checks need an S3 store, got " + claimCheckStore.kind());
+        }
         this.limits = limits;
+        this.claimCheckStore = claimCheckStore;
     }
 
     @Override
-    public void open(OpenContext openContext) {
+    public void open(OpenContext openContext) throws Exception {
         codec = SingleObjectCodec.frameEvents();
-        validator = new FrameValidator(limits);
+        if (claimCheckStore == null) {
+            validator = new FrameValidator(limits);
+        } else {
+            store = claimCheckStore.open();
+            validator = new FrameValidator(limits, ObjectFetcher.fromStore(store), claimCheckStore.s3Config().bucket());
+        }
         framesIn = getRuntimeContext().getMetricGroup().counter("framesValid");
         rejectedByReason = new HashMap<>();
     }
@@ -85,6 +108,13 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
         f.sourceOffset = raw.offset;
         framesIn.inc();
         out.collect(f);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (store != null) {
+            store.close();
+        }
     }
 
     private void reject(Context ctx, RawRecord raw, String code, String detail, String streamId, Long frameIndex) {

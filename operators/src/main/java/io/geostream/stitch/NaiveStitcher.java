@@ -48,11 +48,20 @@ public final class NaiveStitcher {
             s.lastHandledFrameIndex = task.frames[0].frameIndex - 1;
         }
         if (task.isMarker()) {
+            // The segment ended without another clip: frames a failed clip left to it are failed too.
+            for (FrameRecord f : s.heldAfterFailure) {
+                if (f.frameIndex > s.lastHandledFrameIndex) {
+                    out.add(new StitchEvent.FrameFailed(f, s.heldFailureReason, s.heldFailureDetail));
+                    s.lastHandledFrameIndex = f.frameIndex;
+                }
+            }
+            s.heldAfterFailure.clear();
             if (task.endsSegment) {
                 endSegment(s, out, task.streamId, task.endReason, task.endDetail);
             }
             return out;
         }
+        s.heldAfterFailure.clear(); // this clip holds them again
         if (r.failed()) {
             handleFailure(s, r, out);
             return out;
@@ -73,8 +82,13 @@ public final class NaiveStitcher {
             if (f.frameIndex > s.lastHandledFrameIndex && f.frameIndex < cutoff) {
                 out.add(new StitchEvent.FrameFailed(f, r.failureReason, r.failureDetail));
                 s.lastHandledFrameIndex = f.frameIndex;
+            } else if (f.frameIndex >= cutoff) {
+                FrameRecord held = withoutPixels(f);
+                s.heldAfterFailure.add(held);
             }
         }
+        s.heldFailureReason = r.failureReason;
+        s.heldFailureDetail = r.failureDetail;
         String detail = "clip " + task.clipId + " failed: " + r.failureReason;
         if (s.segmentOpen) {
             endSegment(s, out, task.streamId, SegmentReason.INFERENCE_FAILED, detail);
@@ -304,6 +318,21 @@ public final class NaiveStitcher {
         s.segmentId++;
         s.anchors.clear();
         s.intrinsics = null;
+    }
+
+    private static FrameRecord withoutPixels(FrameRecord f) {
+        FrameRecord c = new FrameRecord();
+        c.streamId = f.streamId;
+        c.frameIndex = f.frameIndex;
+        c.captureTimeMicros = f.captureTimeMicros;
+        c.endOfStream = f.endOfStream;
+        c.width = f.width;
+        c.height = f.height;
+        c.ingestTimeMillis = f.ingestTimeMillis;
+        c.sourceTopic = f.sourceTopic;
+        c.sourcePartition = f.sourcePartition;
+        c.sourceOffset = f.sourceOffset;
+        return c;
     }
 
     private static boolean finite(double[] p) {

@@ -22,6 +22,13 @@ public class StitcherState {
     public io.geostream.avro.SegmentReason pendingStartReason;
     /** Frames of the previous clip that the next clip holds again. */
     public ArrayList<AnchorFrame> anchors = new ArrayList<>();
+    /**
+     * Frames of a failed clip that the next clip was to hold again (pixels dropped); dead-lettered with
+     * {@link #heldFailureReason} if the segment ends before another clip covers them.
+     */
+    public ArrayList<io.geostream.records.FrameRecord> heldAfterFailure = new ArrayList<>();
+    public String heldFailureReason;
+    public String heldFailureDetail;
 
     public StitcherState() {}
 }

@@ -185,4 +185,17 @@ class ImageDecoderTest {
         }
         throw new AssertionError("not found");
     }
+
+    @Test
+    void aTruncatedPngIsRefusedBeforeTheNativeDecoder() {
+        byte[] png = TestImages.png(rgb, W, H);
+        assertThat(ImageHeaders.pngIsComplete(png)).isTrue();
+        long before = ImageDecoder.NATIVE_DECODE_CALLS.get();
+        for (int cut : new int[] {png.length - 1, png.length - 12, png.length / 2, 40}) {
+            byte[] truncated = Arrays.copyOf(png, cut);
+            assertThat(ImageHeaders.pngIsComplete(truncated)).as("cut at %d", cut).isFalse();
+            assertReason(ImageEncoding.PNG, truncated, W, H, LIMITS, RejectReason.IMAGE_CORRUPT);
+        }
+        assertThat(ImageDecoder.NATIVE_DECODE_CALLS.get()).isEqualTo(before);
+    }
 }

@@ -138,4 +138,17 @@ class NaiveStitcherTest {
         assertThat(f18.segmentId()).isEqualTo(1);
         assertThat(f18.worldFromCamera().center()).containsExactly(new double[] {0, 0, 0}, org.assertj.core.data.Offset.offset(1e-9));
     }
+
+    @Test
+    void framesAFailedLastClipLeftToANextClipThatNeverCameAreDeadLettered() throws Exception {
+        // 8 frames: clip 0 holds 0..7 and announces the next clip at 6, but the stream ends there (a marker).
+        SceneSpec spec = new SceneSpec(4, 64, 48, 8, TrajectoryKind.ORBIT, 0.0, 10);
+        Run run = run(spec, SimulatedModelOptions.defaults(), true, 0);
+        List<Long> failed = new ArrayList<>();
+        for (StitchEvent e : run.events()) {
+            if (e instanceof StitchEvent.FrameFailed f) failed.add(f.frame().frameIndex);
+        }
+        assertThat(run.frames()).isEmpty();
+        assertThat(failed).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    }
 }
