@@ -22,6 +22,8 @@ public class StitcherState {
     public io.geostream.avro.SegmentReason pendingStartReason;
     /** Frames of the previous clip that the next clip holds again. */
     public ArrayList<AnchorFrame> anchors = new ArrayList<>();
+    /** Keyframes of the open segment (its first frame), kept while it is open; only keyframe methods fill it. */
+    public ArrayList<AnchorFrame> keyframes = new ArrayList<>();
 
     public StitcherState() {}
 }
