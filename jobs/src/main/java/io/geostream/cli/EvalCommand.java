@@ -77,8 +77,13 @@ public final class EvalCommand implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "need --frames >= 3, --seeds >= 1, --width/--height >= 16 and --dynamic-share in [0, 1]");
             }
+            ClipCutterConfig clips;
+            try {
+                clips = new ClipCutterConfig(clipLength, clipStride, 4, 10_000, keyframes);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
             Files.createDirectories(out);
-            ClipCutterConfig clips = new ClipCutterConfig(clipLength, clipStride, 4, 10_000, keyframes);
             Map<String, List<StitchingEvaluation.Scores>> byMethod = new LinkedHashMap<>();
             List<Long> seedList = new ArrayList<>();
             PrintWriter console = spec.commandLine().getOut();
