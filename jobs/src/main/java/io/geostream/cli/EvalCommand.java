@@ -2,6 +2,7 @@ package io.geostream.cli;
 
 import io.geostream.clip.ClipCutterConfig;
 import io.geostream.eval.StitchingEvaluation;
+import io.geostream.eval.TrajectoryPlots;
 import io.geostream.eval.TumTrajectory;
 import io.geostream.model.simulated.SimulatedModelOptions;
 import io.geostream.stitch.StitcherConfig;
@@ -38,7 +39,8 @@ public final class EvalCommand implements Runnable {
 
     /** Runs the stitching methods on the same simulated model outputs and writes stitching.json. */
     @Command(name = "stitching", mixinStandardHelpOptions = true,
-            description = "Compare stitching methods on simulated model outputs; writes DIR/stitching.json and TUM trajectories.")
+            description = "Compare stitching methods on simulated model outputs; writes DIR/stitching.json, TUM trajectories"
+                    + " and PNG plots of the first seed (top view, error over frames).")
     public static final class Stitching implements Callable<Integer> {
         static final List<String> METHODS = List.of("naive", "robust", "robust_keyframes");
 
@@ -93,6 +95,21 @@ public final class EvalCommand implements Runnable {
                 SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
                 Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(scene, SimulatedModelOptions.defaults(),
                         clips, StitcherConfig.defaults(), !withholdIntrinsics, METHODS);
+                if (k == 0) {
+                    // Plots of the first seed (same truth for every method: one estimate per frame, in order).
+                    System.setProperty("java.awt.headless", "true");
+                    Map<String, double[][]> estimates = new LinkedHashMap<>();
+                    double[][] truth = null;
+                    for (StitchingEvaluation.Scores sc : scores.values()) {
+                        if (sc.frames() != frames) continue; // a method that lost frames cannot share the plot
+                        estimates.put(sc.method(), sc.estimatedPositions());
+                        truth = sc.truePositions();
+                    }
+                    if (truth != null) {
+                        TrajectoryPlots.write(estimates, truth, out.resolve("topview-seed" + s + ".png"),
+                                out.resolve("errors-seed" + s + ".png"));
+                    }
+                }
                 for (StitchingEvaluation.Scores sc : scores.values()) {
                     byMethod.computeIfAbsent(sc.method(), m -> new ArrayList<>()).add(sc);
                     try (Writer w = Files.newBufferedWriter(out.resolve(sc.method() + "-seed" + s + ".tum"))) {

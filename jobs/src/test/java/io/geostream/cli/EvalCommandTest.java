@@ -28,6 +28,10 @@ class EvalCommandTest {
         assertThat(json).doesNotContain("null");
         // 30 frames, header line included.
         assertThat(Files.readAllLines(out.resolve("robust-seed7.tum"))).hasSize(31);
+        for (String png : new String[] {"topview-seed7.png", "errors-seed7.png"}) {
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(out.resolve(png).toFile());
+            assertThat(image.getWidth()).as(png).isEqualTo(900);
+        }
     }
 
     @Test
