@@ -164,7 +164,7 @@ public final class GeometryJob {
                 .uid("inference").name("inference: " + model);
 
         SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
-                .process(new StitchFunction(stitchConfig, storage)).uid("stitch").name("stitch: global frame + payloads");
+                .process(new StitchFunction(stitchConfig, storage, config.get(GeometryJobOptions.STITCH_METHOD))).uid("stitch").name("stitch: global frame + payloads");
 
         stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS))
                 .sinkTo(sink).uid("sink-kafka").name("Kafka exactly-once sink");

@@ -78,6 +78,9 @@ public final class GeometryJobOptions {
 
     public static final ConfigOption<Integer> GRID_STEP = ConfigOptions.key("geostream.stitch.grid-step")
             .intType().defaultValue(0).withDescription("Pixel step of the stitching sample grid; 0 = about 1000 points per frame.");
+    public static final ConfigOption<String> STITCH_METHOD = ConfigOptions.key("geostream.stitch.method")
+            .stringType().defaultValue(io.geostream.stitch.StitchFunction.DEFAULT_METHOD)
+            .withDescription("Stitching method: 'robust' (confidence-weighted IRLS Sim(3), the default) or 'naive' (v1 baseline).");
 
     public static final ConfigOption<String> STORAGE = ConfigOptions.key("geostream.storage.kind")
             .stringType().defaultValue("s3").withDescription("'s3' or 'local'.");

@@ -180,20 +180,24 @@ public final class ClipCutter {
         s.nextExpected = firstIndex;
         s.lastClippedIndex = -1;
         s.window.clear();
+        s.keyframe = null;
     }
 
     private void consume(ClipCutterState s, FrameRecord f, Output out) {
         s.window.add(f);
+        if (config.keyframes() > 0 && s.keyframe == null) {
+            s.keyframe = f;
+        }
         s.nextExpected = f.frameIndex + 1;
         s.segmentLastIndex = f.frameIndex;
         s.segmentLastTimeMicros = f.captureTimeMicros;
         s.segmentFrameCount++;
-        if (s.window.size() == config.clipLength()) {
+        if (s.window.size() == windowLength(s)) {
             ClipTask task = clipTask(s, 0, false, null, "");
             task.nextClipFirstFrameIndex = s.window.get(config.stride()).frameIndex;
             out.tasks().add(task);
             s.lastClippedIndex = s.segmentLastIndex;
-            s.window = new ArrayList<>(s.window.subList(config.stride(), config.clipLength()));
+            s.window = new ArrayList<>(s.window.subList(config.stride(), s.window.size()));
         }
     }
 
@@ -201,7 +205,7 @@ public final class ClipCutter {
         boolean unclipped = !s.window.isEmpty() && s.window.get(s.window.size() - 1).frameIndex > s.lastClippedIndex;
         ClipTask task;
         if (unclipped) {
-            int padding = config.clipLength() - s.window.size();
+            int padding = windowLength(s) - s.window.size();
             FrameRecord last = s.window.get(s.window.size() - 1);
             for (int i = 0; i < padding; i++) {
                 s.window.add(last);
@@ -221,13 +225,32 @@ public final class ClipCutter {
         s.inSegment = false;
         s.segmentId++;
         s.window.clear();
+        s.keyframe = null;
         s.lastClippedIndex = -1;
         s.nextExpected = -1;
     }
 
+    /** Stream frames in the next clip: T, or T - K once the keyframe slot is in use. */
+    private int windowLength(ClipCutterState s) {
+        return keyframeSlots(s) > 0 ? config.clipLength() - config.keyframes() : config.clipLength();
+    }
+
+    private int keyframeSlots(ClipCutterState s) {
+        return config.keyframes() > 0 && s.nextClipId > 0 && s.keyframe != null ? config.keyframes() : 0;
+    }
+
     private ClipTask clipTask(ClipCutterState s, int padding, boolean ends, SegmentReason endReason, String endDetail) {
         ClipTask t = new ClipTask();
-        t.frames = s.window.toArray(new FrameRecord[0]);
+        int keyframeSlots = keyframeSlots(s);
+        if (keyframeSlots > 0) {
+            ArrayList<FrameRecord> slots = new ArrayList<>(config.clipLength());
+            slots.add(s.keyframe);
+            slots.addAll(s.window);
+            t.frames = slots.toArray(new FrameRecord[0]);
+        } else {
+            t.frames = s.window.toArray(new FrameRecord[0]);
+        }
+        t.keyframeSlots = keyframeSlots;
         t.streamId = t.frames[0].streamId;
         t.seq = s.nextSeq++;
         t.segmentId = s.segmentId;

@@ -12,8 +12,18 @@ import java.io.Serializable;
  *                        are declared a gap (and the segment ends)
  * @param idleTimeoutMillis event time without a new frame after which the stream's segment ends and its
  *                        pending frames are flushed (also fires at the end of a bounded input)
+ * @param keyframes       K, 0 or 1: every clip after a segment's first one holds the segment's first frame
+ *                        (the keyframe) in slot 0, ahead of T - K stream frames, so that each clip shares a
+ *                        frame with a fixed reference (slot 0, which a clip-local model predicts in its own
+ *                        frame, with the least drift); the overlap of those clips is T - K - S
  */
-public record ClipCutterConfig(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis) implements Serializable {
+public record ClipCutterConfig(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis, int keyframes)
+        implements Serializable {
+
+    /** Clips without keyframe slots. */
+    public ClipCutterConfig(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis) {
+        this(clipLength, stride, reorderWindow, idleTimeoutMillis, 0);
+    }
 
     public ClipCutterConfig {
         if (clipLength < 2 || clipLength > 1024) {
@@ -29,6 +39,18 @@ public record ClipCutterConfig(int clipLength, int stride, int reorderWindow, lo
         if (idleTimeoutMillis <= 0) {
             throw new IllegalArgumentException("idleTimeoutMillis must be > 0, got " + idleTimeoutMillis);
         }
+        if (keyframes < 0 || keyframes > 1) {
+            throw new IllegalArgumentException("keyframes must be 0 or 1, got " + keyframes);
+        }
+        if (clipLength - keyframes - stride < 1) {
+            throw new IllegalArgumentException("with " + keyframes + " keyframe slot(s) the overlap T - K - S must be at least 1, got "
+                    + (clipLength - keyframes - stride));
+        }
+    }
+
+    /** A copy with K keyframe slots. */
+    public ClipCutterConfig withKeyframes(int k) {
+        return new ClipCutterConfig(clipLength, stride, reorderWindow, idleTimeoutMillis, k);
     }
 
     /** T - S: frames shared by consecutive clips. */

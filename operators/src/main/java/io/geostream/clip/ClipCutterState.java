@@ -31,6 +31,8 @@ public class ClipCutterState {
     public long lastClippedIndex = -1;
     /** Frames of the open segment kept for the next clip: the overlap plus the new frames. */
     public ArrayList<FrameRecord> window = new ArrayList<>();
+    /** The open segment's keyframe (its first frame) when the cutter places keyframes in clips; else null. */
+    public FrameRecord keyframe;
     /** Frames that arrived ahead of a missing predecessor, sorted by index. */
     public ArrayList<FrameRecord> pending = new ArrayList<>();
     /** One past the last frame, announced by an end-of-stream marker that arrived early (-1: none). */

@@ -100,7 +100,7 @@ public final class Umeyama {
      * Fit that tolerates collinear data (the rotation about the line is then arbitrary but still
      * optimal), for metrics such as ATE on straight trajectories. Coincident points still fail.
      */
-    static Sim3 fitAllowingCollinear(double[][] src, double[][] dst) {
+    public static Sim3 fitAllowingCollinear(double[][] src, double[][] dst) {
         int n = checkedCount(src, dst, null);
         double[] s = new double[3 * n];
         double[] d = new double[3 * n];

@@ -20,6 +20,8 @@ public class ClipTask {
     public long clipId;
     /** The clip's slots in frame order; padding slots repeat the last real frame. Empty for a marker. */
     public FrameRecord[] frames = new FrameRecord[0];
+    /** Number of leading slots that repeat an earlier keyframe of the segment (already stitched). */
+    public int keyframeSlots;
     /** Number of padding slots at the end of {@link #frames}. */
     public int paddingSlots;
     /** Index of the first frame of this clip that no earlier clip of the segment held. */

@@ -9,6 +9,10 @@ public class AnchorFrame {
     /** World points on the grid, xyz interleaved, grid order (row-major over grid cells). */
     public float[] gridPoints;
     public double[] cameraCenter;
+    /** The model's confidence on the grid (grid order), or null when the model gives none. */
+    public float[] gridConfidence;
+    /** True for a segment keyframe (kept for the whole segment), false for an overlap frame of the previous clip. */
+    public boolean keyframe;
 
     public AnchorFrame() {}
 

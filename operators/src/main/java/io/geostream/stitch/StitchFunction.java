@@ -21,16 +21,20 @@ import org.apache.flink.util.Collector;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Flink wrapper of {@link NaiveStitcher}, keyed by stream id and chained behind inference. Restores
+ * Flink wrapper of a {@link Stitcher} (the method chosen by name, see {@link Stitcher#forMethod}), keyed by stream id and chained behind inference. Restores
  * per-stream task order (async inference is unordered), writes each frame's payloads to the object
  * store BEFORE emitting its event, and emits segment events and dead letters in stream order.
  */
 public class StitchFunction extends KeyedProcessFunction<String, ClipResult, OutputRecord> {
     private static final long serialVersionUID = 1L;
 
+    /** The stitching method used when none is named. */
+    public static final String DEFAULT_METHOD = "robust";
+
     private final StitcherConfig config;
     private final StorageSpec storage;
-    private transient NaiveStitcher stitcher;
+    private final String method;
+    private transient Stitcher stitcher;
     private transient ObjectStore store;
     private transient ValueState<StitcherState> state;
     private transient ValueState<Long> nextSeq;
@@ -40,13 +44,19 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
     private transient Counter segmentsStarted;
 
     public StitchFunction(StitcherConfig config, StorageSpec storage) {
+        this(config, storage, DEFAULT_METHOD);
+    }
+
+    public StitchFunction(StitcherConfig config, StorageSpec storage, String method) {
         this.config = config;
         this.storage = storage;
+        this.method = method;
+        Stitcher.forMethod(method, config); // fail at job build time on an unknown name
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        stitcher = new NaiveStitcher(config);
+        stitcher = Stitcher.forMethod(method, config);
         store = storage.open();
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("stitcher", StitcherState.class));
         nextSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("next-seq", Long.class));

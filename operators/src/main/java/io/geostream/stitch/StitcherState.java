@@ -29,6 +29,8 @@ public class StitcherState {
     public ArrayList<io.geostream.records.FrameRecord> heldAfterFailure = new ArrayList<>();
     public String heldFailureReason;
     public String heldFailureDetail;
+    /** Keyframes of the open segment (its first frame), kept while it is open; only keyframe methods fill it. */
+    public ArrayList<AnchorFrame> keyframes = new ArrayList<>();
 
     public StitcherState() {}
 }

@@ -58,6 +58,30 @@ class ClipCutterTest {
     }
 
     @Test
+    void keyframeSlotHoldsTheSegmentsFirstFrameInEveryLaterClip() {
+        ClipCutter c = new ClipCutter(new ClipCutterConfig(6, 3, 4, 10_000, 1));
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 12; i++) feed(c, s, TestFrames.frame("a", i));
+        feed(c, s, TestFrames.endMarker("a", 12));
+
+        assertThat(tasks).hasSize(4);
+        assertThat(indices(tasks.get(0))).containsExactly(0, 1, 2, 3, 4, 5);
+        assertThat(indices(tasks.get(1))).containsExactly(0, 3, 4, 5, 6, 7);
+        assertThat(indices(tasks.get(2))).containsExactly(0, 6, 7, 8, 9, 10);
+        assertThat(indices(tasks.get(3))).containsExactly(0, 9, 10, 11, 11, 11);
+        assertThat(tasks).extracting(t -> t.keyframeSlots).containsExactly(0, 1, 1, 1);
+        assertThat(tasks.get(3).paddingSlots).isEqualTo(2);
+        assertThat(tasks).extracting(t -> t.nextClipFirstFrameIndex).containsExactly(3L, 6L, 9L, -1L);
+        assertThat(tasks).extracting(t -> t.firstNewFrameIndex).containsExactly(0L, 6L, 8L, 11L);
+        // Every clip still has T slots, in frame order.
+        for (ClipTask t : tasks) {
+            assertThat(t.frames).hasSize(6);
+            assertThat(indices(t)).isSorted();
+        }
+        assertThatThrownBy(() -> new ClipCutterConfig(6, 5, 4, 10_000, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void endOfStreamWithNothingNewEmitsAMarker() {
         ClipCutter c = new ClipCutter(T5_S3);
         ClipCutterState s = new ClipCutterState();

@@ -28,7 +28,8 @@ import java.util.Objects;
  * the pixels.
  *
  * <p>Output, per the {@link GeometryModel} contract, is in the clip's FIRST slot's camera frame, then
- * per clip: a gauge (scale log-uniform in [0.5, 2] by default, optional rotation and translation),
+ * per clip: a gauge (scale log-uniform in [0.5, 2], random rotation and translation by default), an
+ * intra-clip drift (a rigid error about each slot's camera growing with the slot), a depth bias depth^(1+b),
  * Gaussian noise along each pixel's ray (1 % of its depth), 2 % outliers (ray distance times U(0.5, 2)),
  * a 3 degree RMS tilt of the normals, one extra displacement per clip for pixels on moving objects,
  * and a confidence in (0, 1] that follows the error imperfectly (outliers are confident half the time).
@@ -108,12 +109,31 @@ public final class SimulatedGeometryModel implements GeometryModel {
         double shiftLength = scale * options.movingDisplacementMax() * random.uniform(0.5, 1);
         for (int i = 0; i < 3; i++) shift[i] *= shiftLength;
 
+        // Intra-clip drift (one axis and direction per clip, growing with the slot) and depth bias.
+        double[] driftAxis = randomDirection(random);
+        double[] driftDirection = randomDirection(random);
+        double bias = options.depthBiasSigma() * random.nextGaussian();
+
         RigidTransform firstFromWorld = scene.worldFromCamera((int) clip.frames().get(0).frameIndex()).inverse();
         Sim3 outFromWorld = gauge.compose(Sim3.of(firstFromWorld));
+        FrameTruth firstTruth = frame(key, scene, (int) clip.frames().get(0).frameIndex());
+        double driftStep = scale * options.driftDepthSharePerSlot() * meanDepth(firstTruth);
         List<ClipGeometry.FrameGeometry> out = new ArrayList<>(clip.length());
-        for (ClipInput.Frame frame : clip.frames()) {
+        for (int slot = 0; slot < clip.length(); slot++) {
+            ClipInput.Frame frame = clip.frames().get(slot);
             FrameTruth truth = frame(key, scene, (int) frame.frameIndex());
-            out.add(degrade(truth, outFromWorld, shift, random));
+            Sim3 slotFromWorld = outFromWorld;
+            if (slot > 0 && (options.driftDegPerSlot() > 0 || driftStep > 0)) {
+                // A rigid error about the slot's camera centre: its pose in the clip is off by this much.
+                double[] c = outFromWorld.apply(truth.worldFromCamera().center());
+                double[] rk = Rotations.axisAngle(driftAxis, Math.toRadians(options.driftDegPerSlot() * slot));
+                double[] rc = {rk[0] * c[0] + rk[1] * c[1] + rk[2] * c[2], rk[3] * c[0] + rk[4] * c[1] + rk[5] * c[2],
+                        rk[6] * c[0] + rk[7] * c[1] + rk[8] * c[2]};
+                double[] tk = new double[3];
+                for (int i = 0; i < 3; i++) tk[i] = c[i] + slot * driftStep * driftDirection[i] - rc[i];
+                slotFromWorld = new Sim3(1, rk, tk).compose(outFromWorld);
+            }
+            out.add(degrade(truth, slotFromWorld, shift, bias, random));
         }
         return new ClipGeometry(clip.width(), clip.height(), out);
     }
@@ -131,6 +151,18 @@ public final class SimulatedGeometryModel implements GeometryModel {
         return new Sim3(scale, rotation, translation);
     }
 
+    private static double meanDepth(FrameTruth truth) {
+        double sum = 0;
+        int n = 0;
+        for (float d : truth.depth()) {
+            if (Float.isFinite(d) && d > 0) {
+                sum += d;
+                n++;
+            }
+        }
+        return n == 0 ? 1 : sum / n;
+    }
+
     private static double[] randomDirection(DeterministicRandom random) {
         double x, y, z, n;
         do {
@@ -144,7 +176,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
 
     /** Truth of one frame into the clip's output frame, with per-pixel errors and confidences. */
     private ClipGeometry.FrameGeometry degrade(FrameTruth truth, Sim3 outFromWorld, double[] movingShift,
-                                               DeterministicRandom random) {
+                                               double depthBias, DeterministicRandom random) {
         int n = truth.width() * truth.height();
         double s = outFromWorld.scale();
         double[] r = outFromWorld.rotation();
@@ -172,12 +204,14 @@ public final class SimulatedGeometryModel implements GeometryModel {
                 qz += movingShift[2];
             }
             double rx = qx - centre[0], ry = qy - centre[1], rz = qz - centre[2];
-            double distance = Math.sqrt(rx * rx + ry * ry + rz * rz);
+            double trueDistance = Math.sqrt(rx * rx + ry * ry + rz * rz);
+            // depth^(1+b) along the ray: the ray distance scales by depth^b (depth in metres).
+            double distance = depthBias == 0 || !(depth[p] > 0) ? trueDistance : trueDistance * StrictMath.pow(depth[p], depthBias);
             double sigma = noise * s * depth[p];
             double normalisedError = random.nextGaussian();
             boolean outlier = outliers > 0 && random.nextDouble() < outliers;
             double newDistance = outlier ? distance * random.uniform(0.5, 2) : distance + sigma * normalisedError;
-            double k = distance > 0 ? newDistance / distance : 1;
+            double k = trueDistance > 0 ? newDistance / trueDistance : 1;
             points[3 * p] = (float) (centre[0] + k * rx);
             points[3 * p + 1] = (float) (centre[1] + k * ry);
             points[3 * p + 2] = (float) (centre[2] + k * rz);

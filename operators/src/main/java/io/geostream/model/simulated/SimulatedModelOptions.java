@@ -15,10 +15,17 @@ package io.geostream.model.simulated;
  * @param movingDisplacementMax    pixels on moving objects are shifted by one random vector per clip,
  *                                 of length uniform in [0.5, 1] times this (metres, before scaling)
  * @param frameCacheBytes          memory budget of the rendered-frame cache
+ * @param driftDegPerSlot          intra-clip drift: the frame in slot k is rotated about its camera centre
+ *                                 by k times this angle (one random axis per clip)
+ * @param driftDepthSharePerSlot   intra-clip drift: and shifted by k times this share of the clip's mean
+ *                                 depth (one random direction per clip)
+ * @param depthBiasSigma           depth-dependent bias: ray distances follow depth^(1+b), b ~ N(0, this)
+ *                                 per clip (depth in metres)
  */
 public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
                                     double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
-                                    double movingDisplacementMax, long frameCacheBytes) {
+                                    double movingDisplacementMax, long frameCacheBytes, double driftDegPerSlot,
+                                    double driftDepthSharePerSlot, double depthBiasSigma) {
 
     public SimulatedModelOptions {
         requireRange(gaugeRotationMaxDeg, 0, 180, "gaugeRotationMaxDeg");
@@ -28,22 +35,58 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
         requireRange(normalTiltRmsDeg, 0, 45, "normalTiltRmsDeg");
         requireRange(movingDisplacementMax, 0, 10, "movingDisplacementMax");
         if (frameCacheBytes < 0) throw new IllegalArgumentException("frameCacheBytes must be >= 0: " + frameCacheBytes);
+        requireRange(driftDegPerSlot, 0, 10, "driftDegPerSlot");
+        requireRange(driftDepthSharePerSlot, 0, 0.5, "driftDepthSharePerSlot");
+        requireRange(depthBiasSigma, 0, 0.5, "depthBiasSigma");
     }
 
-    /** Random scale on, no gauge rotation or translation, 1 % depth noise, 2 % outliers, 3 deg normal tilt. */
+    /** The error model without intra-clip drift and depth bias (the foundation's model). */
+    public SimulatedModelOptions(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
+                                 double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
+                                 double movingDisplacementMax, long frameCacheBytes) {
+        this(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, outlierShare, normalTiltRmsDeg,
+                movingDisplacementMax, frameCacheBytes, 0, 0, 0);
+    }
+
+    /**
+     * The default error model (issue 4): a per-clip gauge with a uniformly random rotation, a translation
+     * up to 1 m and a log-uniform scale in [0.5, 2]; drift of 0.15 deg and 0.3 % of the mean depth per
+     * slot; depth bias b ~ N(0, 0.03); 1 % depth noise, 2 % outliers, 3 deg normal tilt, moving objects.
+     */
     public static SimulatedModelOptions defaults() {
+        return new SimulatedModelOptions(true, 180, 1.0, 0.01, 0.02, 3, 0.2, 64L << 20, 0.15, 0.003, 0.03);
+    }
+
+    /**
+     * The foundation's milder model: scale-only gauge (the output stays in a camera frame), no drift, no
+     * depth bias; 1 % depth noise, 2 % outliers, 3 deg normal tilt, moving objects.
+     */
+    public static SimulatedModelOptions cameraFrameOnly() {
         return new SimulatedModelOptions(true, 0, 0, 0.01, 0.02, 3, 0.2, 64L << 20);
     }
 
-    /** The same gauge settings with every per-pixel error switched off (exact geometry up to the gauge). */
+    /** The same gauge settings with every per-pixel and per-slot error switched off (exact geometry up to the gauge). */
     public SimulatedModelOptions withoutNoise() {
-        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, 0, 0, 0, 0, frameCacheBytes);
+        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, 0, 0, 0, 0, frameCacheBytes,
+                0, 0, 0);
     }
 
     /** A copy with the given gauge rotation and translation bounds. */
     public SimulatedModelOptions withGauge(double rotationMaxDeg, double translationMax) {
         return new SimulatedModelOptions(randomScale, rotationMaxDeg, translationMax, depthNoiseRelative, outlierShare,
-                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes);
+                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma);
+    }
+
+    /** A copy with the given share of outlier pixels. */
+    public SimulatedModelOptions withOutlierShare(double share) {
+        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, share,
+                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma);
+    }
+
+    /** A copy with the given intra-clip drift and depth bias. */
+    public SimulatedModelOptions withDrift(double degPerSlot, double depthSharePerSlot, double biasSigma) {
+        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
+                outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, degPerSlot, depthSharePerSlot, biasSigma);
     }
 
     private static void requireRange(double value, double min, double max, String name) {

@@ -30,6 +30,8 @@ class SimulatedGeometryModelTest {
     private static final int W = 64;
     private static final int H = 48;
     private static final SceneSpec SPEC = new SceneSpec(11, W, H, 100, TrajectoryKind.HANDHELD, 0.0, 10);
+    /** The foundation's model, whose output stays in the first slot's camera frame (no gauge rotation, drift or bias). */
+    private static final SimulatedModelOptions CAMERA_FRAME = SimulatedModelOptions.cameraFrameOnly();
     private static final SceneSpec MOVING_SPEC = new SceneSpec(11, W, H, 100, TrajectoryKind.ORBIT, 1.0, 10);
 
     private static ClipInput clip(SceneSpec spec, String stream, long segment, long clipId, int firstFrame, int length,
@@ -76,7 +78,7 @@ class SimulatedGeometryModelTest {
     void firstSlotIsTheTruthUpToTheClipScale() throws Exception {
         SyntheticScene scene = new SyntheticScene(SPEC);
         FrameTruth truth = scene.render(20);
-        ClipGeometry geometry = new SimulatedGeometryModel().predict(clip(SPEC, "cam-1", 0, 3, 20, 8, 0));
+        ClipGeometry geometry = new SimulatedGeometryModel(CAMERA_FRAME).predict(clip(SPEC, "cam-1", 0, 3, 20, 8, 0));
         assertThat(geometry.frames()).hasSize(8);
         double scale = medianScale(geometry, truth);
         assertThat(scale).isBetween(0.5, 2.0);
@@ -96,7 +98,7 @@ class SimulatedGeometryModelTest {
     @Test
     void normalsAreTiltedByAboutThreeDegreesAndConfidenceFollowsTheError() throws Exception {
         FrameTruth truth = new SyntheticScene(SPEC).render(20);
-        ClipGeometry.FrameGeometry slot0 = new SimulatedGeometryModel().predict(clip(SPEC, "cam-1", 0, 3, 20, 4, 0))
+        ClipGeometry.FrameGeometry slot0 = new SimulatedGeometryModel(CAMERA_FRAME).predict(clip(SPEC, "cam-1", 0, 3, 20, 4, 0))
                 .frames().get(0);
         double sumSquares = 0;
         for (int p = 0; p < W * H; p++) {
@@ -106,7 +108,7 @@ class SimulatedGeometryModelTest {
             sumSquares += angle * angle;
         }
         assertThat(Math.sqrt(sumSquares / (W * H))).isBetween(2.5, 3.5);
-        double scale = medianScale(new SimulatedGeometryModel().predict(clip(SPEC, "cam-1", 0, 3, 20, 4, 0)), truth);
+        double scale = medianScale(new SimulatedGeometryModel(CAMERA_FRAME).predict(clip(SPEC, "cam-1", 0, 3, 20, 4, 0)), truth);
         double goodSum = 0, badSum = 0;
         int good = 0, bad = 0;
         for (int p = 0; p < W * H; p++) {
@@ -214,7 +216,7 @@ class SimulatedGeometryModelTest {
     @Test
     void outputSupportsFocalAndPoseRecovery() throws Exception {
         SyntheticScene scene = new SyntheticScene(SPEC);
-        ClipGeometry geometry = new SimulatedGeometryModel().predict(clip(SPEC, "cam-4", 0, 2, 30, 8, 0));
+        ClipGeometry geometry = new SimulatedGeometryModel(CAMERA_FRAME).predict(clip(SPEC, "cam-4", 0, 2, 30, 8, 0));
         double scale = medianScale(geometry, scene.render(30));
         CameraIntrinsics focal = FocalEstimator.estimate(geometry.frames().get(0).pointMap(), W, H);
         assertThat(focal.fx()).isCloseTo(scene.intrinsics().fx(), within(0.01 * scene.intrinsics().fx()));
@@ -260,5 +262,26 @@ class SimulatedGeometryModelTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gaugeRotationMaxDeg");
         assertThatThrownBy(() -> new SimulatedModelOptions(true, 0, 0, 0.01, 1.5, 3, 0.2, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outlierShare");
+    }
+
+    @Test
+    void defaultGaugeRotatesTheClipFrameAndTheCameraIsStillRecoverable() throws Exception {
+        SyntheticScene scene = new SyntheticScene(SPEC);
+        ClipGeometry geometry = new SimulatedGeometryModel().predict(clip(SPEC, "cam-5", 0, 1, 30, 8, 0));
+        float[] slot0 = geometry.frames().get(0).pointMap();
+        io.geostream.geometry.GaugeCameraEstimator.Camera camera =
+                io.geostream.geometry.GaugeCameraEstimator.estimate(slot0, W, H, null);
+        assertThat(camera.intrinsics().fx()).isCloseTo(scene.intrinsics().fx(), within(0.02 * scene.intrinsics().fx()));
+        // Slot 7 drifts by 7 x 0.15 deg against slot 0 on top of the true relative motion: PnP in the clip
+        // frame sees the relative rotation off by about 1 degree.
+        io.geostream.geometry.GaugeCameraEstimator.Camera seventh = io.geostream.geometry.GaugeCameraEstimator.estimate(
+                geometry.frames().get(7).pointMap(), W, H, scene.intrinsics());
+        RigidTransform relative = camera.frameFromCamera().inverse().compose(seventh.frameFromCamera());
+        RigidTransform truth = scene.worldFromCamera(30).inverse().compose(scene.worldFromCamera(37));
+        double angle = Rotations.angleBetweenDeg(relative.rotation(), truth.rotation());
+        assertThat(angle).isBetween(0.6, 1.5);
+        // A gauge rotation is there: slot 0's frame is not its camera frame.
+        assertThat(Rotations.angleBetweenDeg(camera.frameFromCamera().rotation(), new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}))
+                .isGreaterThan(1.0);
     }
 }

@@ -1,0 +1,94 @@
+package io.geostream.eval;
+
+import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.Rotations;
+import io.geostream.geometry.Sim3;
+import io.geostream.geometry.TrajectoryMetrics;
+import io.geostream.geometry.Umeyama;
+
+/**
+ * Trajectory error metrics with fixed definitions (issue 4). Positions are camera centres; poses are
+ * world-from-camera. Estimated and true sequences are matched by position in the arrays.
+ */
+public final class TrajectoryErrors {
+    /** Frames of the drift alignment window and of the drift error window. */
+    public static final int DRIFT_WINDOW = 100;
+
+    private TrajectoryErrors() {}
+
+    /** ATE: one Sim(3) (Umeyama) fit of all estimated positions to the truth; RMSE and RMSE / true path length. */
+    public static TrajectoryMetrics.AteResult ate(double[][] estimated, double[][] truth) {
+        return TrajectoryMetrics.ate(estimated, truth);
+    }
+
+    /** Sum of distances between consecutive positions. */
+    public static double pathLength(double[][] positions) {
+        double path = 0;
+        for (int i = 1; i < positions.length; i++) path += distance(positions[i], positions[i - 1]);
+        return path;
+    }
+
+    /**
+     * Drift: a Sim(3) fitted on the FIRST {@code window} frames only, then the RMSE over the LAST
+     * {@code window} frames, divided by the true path length (windows shrink to the sequence length).
+     */
+    public static double driftOverLength(double[][] estimated, double[][] truth, int window) {
+        int n = check(estimated, truth);
+        int w = Math.min(window, n);
+        double[][] e = new double[w][], t = new double[w][];
+        System.arraycopy(estimated, 0, e, 0, w);
+        System.arraycopy(truth, 0, t, 0, w);
+        Sim3 fit = Umeyama.fitAllowingCollinear(e, t);
+        double sum = 0;
+        for (int i = n - w; i < n; i++) {
+            double d = distance(fit.apply(estimated[i]), truth[i]);
+            sum += d * d;
+        }
+        double path = pathLength(truth);
+        return path > 0 ? Math.sqrt(sum / w) / path : Double.NaN;
+    }
+
+    /**
+     * RPE over 1 frame after the ATE alignment of the estimate (so translations are in the truth's units).
+     *
+     * @param translationRmse RMS of the relative-motion translation error
+     * @param rotationMeanDeg mean relative-motion rotation error in degrees
+     */
+    public record Rpe(double translationRmse, double rotationMeanDeg) {}
+
+    /** 1-frame relative pose error: E_i = (T_i^-1 T_i+1)_truth^-1 (T_i^-1 T_i+1)_est, estimate Sim(3)-aligned first. */
+    public static Rpe rpe(RigidTransform[] estimated, RigidTransform[] truth) {
+        int n = estimated.length;
+        if (n != truth.length || n < 3) throw new IllegalArgumentException("need two pose sequences of equal length >= 3");
+        double[][] e = new double[n][], t = new double[n][];
+        for (int i = 0; i < n; i++) {
+            e[i] = estimated[i].center();
+            t[i] = truth[i].center();
+        }
+        Sim3 align = TrajectoryMetrics.ate(e, t).alignment();
+        RigidTransform[] a = new RigidTransform[n];
+        for (int i = 0; i < n; i++) a[i] = align.transformPose(estimated[i]);
+        double sumT = 0, sumR = 0;
+        for (int i = 0; i + 1 < n; i++) {
+            RigidTransform de = a[i].inverse().compose(a[i + 1]);
+            RigidTransform dt = truth[i].inverse().compose(truth[i + 1]);
+            RigidTransform err = dt.inverse().compose(de);
+            double[] tr = err.translation();
+            sumT += tr[0] * tr[0] + tr[1] * tr[1] + tr[2] * tr[2];
+            sumR += Rotations.angleBetweenDeg(de.rotation(), dt.rotation());
+        }
+        return new Rpe(Math.sqrt(sumT / (n - 1)), sumR / (n - 1));
+    }
+
+    private static int check(double[][] estimated, double[][] truth) {
+        if (estimated.length != truth.length || estimated.length < 3) {
+            throw new IllegalArgumentException("need two position sequences of equal length >= 3");
+        }
+        return estimated.length;
+    }
+
+    static double distance(double[] a, double[] b) {
+        double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+        return Math.sqrt(dx * dx + dy * dy + dz * dz);
+    }
+}

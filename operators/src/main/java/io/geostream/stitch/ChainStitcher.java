@@ -1,0 +1,361 @@
+package io.geostream.stitch;
+
+import io.geostream.avro.IntrinsicsSource;
+import io.geostream.avro.SegmentReason;
+import io.geostream.geometry.CameraIntrinsics;
+import io.geostream.geometry.GaugeCameraEstimator;
+import io.geostream.geometry.PoseEstimator;
+import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.Sim3;
+import io.geostream.model.ImageResize;
+import io.geostream.records.ClipResult;
+import io.geostream.records.ClipTask;
+import io.geostream.records.FrameRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The clip chain every stitching method shares: each new clip is mapped into the segment's world frame
+ * by a Sim(3) that an {@link OverlapAligner} fits on the frames it shares with the previous clip
+ * (anchors); every frame is emitted once, by the first clip that holds it, with its camera pose (PnP
+ * against its world points), camera-frame depth and normals. A fit beyond the tracking bounds ends the
+ * segment (TRACKING_LOST) and the clip opens a new one.
+ *
+ * <p>Pure logic over a {@link StitcherState}; results must arrive in per-stream task order.
+ */
+final class ChainStitcher implements Stitcher {
+
+    static final String METHOD_ANCHOR = "anchor";
+
+    private final StitcherConfig config;
+    private final OverlapAligner aligner;
+    private final String method;
+    private final boolean useKeyframes;
+
+    ChainStitcher(StitcherConfig config, OverlapAligner aligner, String method) {
+        this(config, aligner, method, false);
+    }
+
+    /**
+     * @param useKeyframes keep the segment's first frame as a keyframe and hand it to the aligner beside the
+     *                     overlap frames (it counts when the clip cutter places it in the clip)
+     */
+    ChainStitcher(StitcherConfig config, OverlapAligner aligner, String method, boolean useKeyframes) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.aligner = Objects.requireNonNull(aligner, "aligner");
+        this.method = Objects.requireNonNull(method, "method");
+        this.useKeyframes = useKeyframes;
+    }
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public List<StitchEvent> process(StitcherState s, ClipResult r) {
+        Objects.requireNonNull(s, "state");
+        Objects.requireNonNull(r, "result");
+        ClipTask task = Objects.requireNonNull(r.task, "result.task");
+        List<StitchEvent> out = new ArrayList<>();
+        if (task.startsSegment && task.frames.length > 0) {
+            // A new input segment (possibly a restarted stream): indices may start over.
+            s.lastHandledFrameIndex = task.frames[0].frameIndex - 1;
+        }
+        if (task.isMarker()) {
+            // The segment ended without another clip: frames a failed clip left to it are failed too.
+            for (FrameRecord f : s.heldAfterFailure) {
+                if (f.frameIndex > s.lastHandledFrameIndex) {
+                    out.add(new StitchEvent.FrameFailed(f, s.heldFailureReason, s.heldFailureDetail));
+                    s.lastHandledFrameIndex = f.frameIndex;
+                }
+            }
+            s.heldAfterFailure.clear();
+            if (task.endsSegment) {
+                endSegment(s, out, task.streamId, task.endReason, task.endDetail);
+            }
+            return out;
+        }
+        s.heldAfterFailure.clear(); // this clip holds them again
+        if (r.failed()) {
+            handleFailure(s, r, out);
+            return out;
+        }
+        stitch(s, r, out);
+        if (task.endsSegment) {
+            endSegment(s, out, task.streamId, task.endReason, task.endDetail);
+        }
+        return out;
+    }
+
+    private void handleFailure(StitcherState s, ClipResult r, List<StitchEvent> out) {
+        ClipTask task = r.task;
+        // Frames the next clip holds again are not lost yet: it may still give them geometry.
+        long cutoff = task.endsSegment || task.nextClipFirstFrameIndex < 0 ? Long.MAX_VALUE : task.nextClipFirstFrameIndex;
+        for (int i = 0; i < task.realSlots(); i++) {
+            FrameRecord f = task.frames[i];
+            if (f.frameIndex > s.lastHandledFrameIndex && f.frameIndex < cutoff) {
+                out.add(new StitchEvent.FrameFailed(f, r.failureReason, r.failureDetail));
+                s.lastHandledFrameIndex = f.frameIndex;
+            } else if (f.frameIndex >= cutoff) {
+                s.heldAfterFailure.add(withoutPixels(f));
+            }
+        }
+        s.heldFailureReason = r.failureReason;
+        s.heldFailureDetail = r.failureDetail;
+        String detail = "clip " + task.clipId + " failed: " + r.failureReason;
+        if (s.segmentOpen) {
+            endSegment(s, out, task.streamId, SegmentReason.INFERENCE_FAILED, detail);
+        }
+        s.anchors.clear();
+        s.pendingStartReason = task.endsSegment ? null : SegmentReason.INFERENCE_FAILED;
+    }
+
+    private void stitch(StitcherState s, ClipResult r, List<StitchEvent> out) {
+        ClipTask task = r.task;
+        int w = r.width, h = r.height;
+        Grid grid = new Grid(w, h, config.gridStepFor(w, h));
+
+        Sim3 worldFromClip;
+        String method;
+        int overlapPoints = 0;
+        double residual = 0, inliers = 1;
+        boolean opensSegment = !s.segmentOpen;
+        if (!opensSegment) {
+            List<AnchorFrame> references = s.anchors;
+            if (useKeyframes && !s.keyframes.isEmpty()) {
+                references = new ArrayList<>(s.anchors);
+                references.addAll(s.keyframes);
+            }
+            OverlapAligner.Fit fit = aligner.fit(references, r, grid);
+            if (fit == null) {
+                endSegment(s, out, task.streamId, SegmentReason.TRACKING_LOST, "no usable overlap with the previous clip");
+                opensSegment = true;
+                s.pendingStartReason = SegmentReason.TRACKING_LOST;
+                worldFromClip = null;
+                method = METHOD_ANCHOR;
+            } else if (fit.residual() > config.maxResidual() || fit.inlierShare() < config.minInlierShare()) {
+                endSegment(s, out, task.streamId, SegmentReason.TRACKING_LOST, String.format(
+                        "overlap residual %.3f (max %.3f), inlier share %.2f (min %.2f)",
+                        fit.residual(), config.maxResidual(), fit.inlierShare(), config.minInlierShare()));
+                opensSegment = true;
+                s.pendingStartReason = SegmentReason.TRACKING_LOST;
+                worldFromClip = null;
+                method = METHOD_ANCHOR;
+            } else {
+                worldFromClip = fit.sim();
+                method = this.method;
+                overlapPoints = fit.count();
+                residual = fit.residual();
+                inliers = fit.inlierShare();
+            }
+        } else {
+            worldFromClip = null;
+            method = METHOD_ANCHOR;
+        }
+
+        int firstSlot = firstUnhandledSlot(s, task);
+        if (opensSegment) {
+            if (firstSlot < 0) {
+                // Nothing new in this clip and no segment to extend: nothing to anchor a world frame on.
+                s.anchors.clear();
+                return;
+            }
+            setSegmentIntrinsics(s, r, task);
+            CameraIntrinsics k = intrinsicsFor(s, task.frames[firstSlot], w, h);
+            // The world frame is the camera frame of the segment's first emitted frame.
+            // The clip frame may be any similarity gauge of a camera frame, so even slot 0 needs a PnP.
+            RigidTransform clipFromCam = poseFromPoints(r.pointMaps[firstSlot], grid, k, null).worldFromCamera();
+            RigidTransform camFromClip = clipFromCam.inverse();
+            worldFromClip = new Sim3(1.0, camFromClip.rotation(), camFromClip.translation());
+            SegmentReason reason = task.startsSegment ? task.startReason
+                    : (s.pendingStartReason != null ? s.pendingStartReason : SegmentReason.UNKNOWN);
+            FrameRecord first = task.frames[firstSlot];
+            s.segmentOpen = true;
+            s.segmentFirstIndex = first.frameIndex;
+            s.segmentFrameCount = 0;
+            s.pendingStartReason = null;
+            out.add(new StitchEvent.SegmentStarted(task.streamId, s.segmentId, reason, first.frameIndex, first.captureTimeMicros));
+        }
+
+        RigidTransform previousPose = null;
+        ArrayList<AnchorFrame> nextAnchors = new ArrayList<>();
+        for (int slot = 0; slot < task.realSlots(); slot++) {
+            FrameRecord f = task.frames[slot];
+            boolean emit = f.frameIndex > s.lastHandledFrameIndex;
+            boolean anchor = !task.endsSegment && task.nextClipFirstFrameIndex >= 0 && f.frameIndex >= task.nextClipFirstFrameIndex;
+            if (!emit && !anchor) {
+                continue;
+            }
+            float[] world = worldFromClip.applyToPoints(r.pointMaps[slot]);
+            CameraIntrinsics k = intrinsicsFor(s, f, w, h);
+            RigidTransform pose;
+            double reproj = 0;
+            if (opensSegment && slot == firstSlot) {
+                pose = RigidTransform.identity(); // the segment's world frame is this camera's frame
+            } else {
+                PoseEstimator.PoseFit pf = poseFromPoints(world, grid, k, previousPose);
+                pose = pf.worldFromCamera();
+                reproj = pf.reprojectionRmsPx();
+            }
+            previousPose = pose;
+            if (useKeyframes && opensSegment && slot == firstSlot) {
+                AnchorFrame k0 = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
+                if (r.confidence != null && r.confidence[slot] != null) k0.gridConfidence = grid.sampleScalar(r.confidence[slot]);
+                k0.keyframe = true;
+                s.keyframes.clear();
+                s.keyframes.add(k0);
+            }
+            if (anchor) {
+                AnchorFrame a = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
+                if (r.confidence != null && r.confidence[slot] != null) a.gridConfidence = grid.sampleScalar(r.confidence[slot]);
+                nextAnchors.add(a);
+            }
+            if (!emit) {
+                continue;
+            }
+            float[] normalsWorld = worldFromClip.rotateVectors(r.normals[slot]);
+            float[] depth = cameraDepth(world, pose);
+            float[] normalsCam = Sim3.of(pose.inverse()).rotateVectors(normalsWorld);
+            byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.bilinearRgb(f.rgb, f.width, f.height, w, h);
+            out.add(new StitchEvent.StitchedFrame(f, s.segmentId, task.clipId, w, h, pose, k,
+                    s.intrinsicsGiven || f.intrinsics != null ? IntrinsicsSource.GIVEN : IntrinsicsSource.ESTIMATED,
+                    world, depth, normalsCam, r.confidence == null ? null : r.confidence[slot], rgb,
+                    method, overlapPoints, residual, inliers, worldFromClip.scale(), reproj));
+            s.lastHandledFrameIndex = f.frameIndex;
+            s.segmentFrameCount++;
+            s.segmentLastTimeMicros = f.captureTimeMicros;
+        }
+        s.anchors = nextAnchors;
+    }
+
+    private static int firstUnhandledSlot(StitcherState s, ClipTask task) {
+        for (int i = 0; i < task.realSlots(); i++) {
+            if (task.frames[i].frameIndex > s.lastHandledFrameIndex) return i;
+        }
+        return -1;
+    }
+
+    private void setSegmentIntrinsics(StitcherState s, ClipResult r, ClipTask task) {
+        FrameRecord f0 = task.frames[0];
+        if (f0.intrinsics != null) {
+            CameraIntrinsics k = new CameraIntrinsics(f0.intrinsics[0], f0.intrinsics[1], f0.intrinsics[2], f0.intrinsics[3],
+                    f0.width, f0.height).scaledTo(r.width, r.height);
+            s.intrinsics = new double[] {k.fx(), k.fy(), k.cx(), k.cy()};
+            s.intrinsicsGiven = true;
+        } else {
+            // Slot 0 of a clip is one camera's view in the clip's gauge, so its point map fixes the focal length.
+            CameraIntrinsics k = GaugeCameraEstimator.estimate(r.pointMaps[0], r.width, r.height, null).intrinsics();
+            s.intrinsics = new double[] {k.fx(), k.fy(), k.cx(), k.cy()};
+            s.intrinsicsGiven = false;
+        }
+    }
+
+    private static CameraIntrinsics intrinsicsFor(StitcherState s, FrameRecord f, int w, int h) {
+        if (f.intrinsics != null) {
+            return new CameraIntrinsics(f.intrinsics[0], f.intrinsics[1], f.intrinsics[2], f.intrinsics[3], f.width, f.height)
+                    .scaledTo(w, h);
+        }
+        return new CameraIntrinsics(s.intrinsics[0], s.intrinsics[1], s.intrinsics[2], s.intrinsics[3], w, h);
+    }
+
+    private static PoseEstimator.PoseFit poseFromPoints(float[] points, Grid grid, CameraIntrinsics k, RigidTransform guess) {
+        List<double[]> world = new ArrayList<>();
+        List<double[]> pixels = new ArrayList<>();
+        for (int c = 0; c < grid.cells(); c++) {
+            int p = grid.pixel(c);
+            float x = points[3 * p], y = points[3 * p + 1], z = points[3 * p + 2];
+            if (Float.isFinite(x) && Float.isFinite(y) && Float.isFinite(z)) {
+                world.add(new double[] {x, y, z});
+                pixels.add(new double[] {p % grid.width, p / grid.width});
+            }
+        }
+        return PoseEstimator.estimate(world.toArray(new double[0][]), pixels.toArray(new double[0][]), k, guess);
+    }
+
+    private static float[] cameraDepth(float[] world, RigidTransform worldFromCamera) {
+        double[] r = worldFromCamera.rotation();
+        double[] t = worldFromCamera.translation();
+        int n = world.length / 3;
+        float[] depth = new float[n];
+        for (int i = 0; i < n; i++) {
+            double dx = world[3 * i] - t[0], dy = world[3 * i + 1] - t[1], dz = world[3 * i + 2] - t[2];
+            // z of R^T d: third column of R.
+            double z = r[2] * dx + r[5] * dy + r[8] * dz;
+            depth[i] = Double.isFinite(z) && z > 0 ? (float) z : Float.NaN;
+        }
+        return depth;
+    }
+
+    private void endSegment(StitcherState s, List<StitchEvent> out, String streamId, SegmentReason reason, String detail) {
+        if (!s.segmentOpen) {
+            return;
+        }
+        out.add(new StitchEvent.SegmentEnded(streamId, s.segmentId, reason, detail == null ? "" : detail,
+                s.segmentFirstIndex, s.lastHandledFrameIndex, s.segmentFrameCount, s.segmentLastTimeMicros));
+        s.segmentOpen = false;
+        s.segmentId++;
+        s.anchors.clear();
+        s.keyframes.clear();
+        s.intrinsics = null;
+    }
+
+    /** The fixed subsampling grid: cell centres every {@code step} pixels. */
+    static final class Grid {
+        final int width, height, step, cols, rows;
+
+        Grid(int width, int height, int step) {
+            this.width = width;
+            this.height = height;
+            this.step = step;
+            this.cols = Math.max(1, width / step);
+            this.rows = Math.max(1, height / step);
+        }
+
+        int cells() {
+            return cols * rows;
+        }
+
+        int pixel(int cell) {
+            int gx = cell % cols, gy = cell / cols;
+            int u = Math.min(width - 1, gx * step + step / 2);
+            int v = Math.min(height - 1, gy * step + step / 2);
+            return v * width + u;
+        }
+
+        float[] sampleScalar(float[] values) {
+            float[] outValues = new float[cells()];
+            for (int c = 0; c < cells(); c++) outValues[c] = values[pixel(c)];
+            return outValues;
+        }
+
+        float[] sample(float[] xyz) {
+            float[] outPts = new float[3 * cells()];
+            for (int c = 0; c < cells(); c++) {
+                int p = pixel(c);
+                outPts[3 * c] = xyz[3 * p];
+                outPts[3 * c + 1] = xyz[3 * p + 1];
+                outPts[3 * c + 2] = xyz[3 * p + 2];
+            }
+            return outPts;
+        }
+    }
+
+    /** The frame's identity and coordinates without its pixels (kept in state only to be dead-lettered). */
+    private static FrameRecord withoutPixels(FrameRecord f) {
+        FrameRecord c = new FrameRecord();
+        c.streamId = f.streamId;
+        c.frameIndex = f.frameIndex;
+        c.captureTimeMicros = f.captureTimeMicros;
+        c.endOfStream = f.endOfStream;
+        c.width = f.width;
+        c.height = f.height;
+        c.ingestTimeMillis = f.ingestTimeMillis;
+        c.sourceTopic = f.sourceTopic;
+        c.sourcePartition = f.sourcePartition;
+        c.sourceOffset = f.sourceOffset;
+        return c;
+    }
+}
