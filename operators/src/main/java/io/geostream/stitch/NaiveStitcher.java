@@ -87,21 +87,6 @@ public final class NaiveStitcher implements Stitcher {
         return new OverlapAligner.Fit(sim, srcA.length, rms, (double) in / srcA.length);
     }
 
-    private static FrameRecord withoutPixels(FrameRecord f) {
-        FrameRecord c = new FrameRecord();
-        c.streamId = f.streamId;
-        c.frameIndex = f.frameIndex;
-        c.captureTimeMicros = f.captureTimeMicros;
-        c.endOfStream = f.endOfStream;
-        c.width = f.width;
-        c.height = f.height;
-        c.ingestTimeMillis = f.ingestTimeMillis;
-        c.sourceTopic = f.sourceTopic;
-        c.sourcePartition = f.sourcePartition;
-        c.sourceOffset = f.sourceOffset;
-        return c;
-    }
-
     private static boolean finite(double[] p) {
         return Double.isFinite(p[0]) && Double.isFinite(p[1]) && Double.isFinite(p[2]);
     }
