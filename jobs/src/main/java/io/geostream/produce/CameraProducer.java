@@ -1,0 +1,243 @@
+package io.geostream.produce;
+
+import io.geostream.avro.FrameEvent;
+import io.geostream.avro.FrameImage;
+import io.geostream.avro.ImageEncoding;
+import io.geostream.avro.Intrinsics;
+import io.geostream.avro.ObjectRef;
+import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.storage.ObjectKeys;
+import io.geostream.storage.ObjectStore;
+import io.geostream.storage.PayloadCodecs;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A camera on Kafka: reads a {@link FrameSource}, resizes and JPEG-encodes each frame, and publishes it
+ * as a {@link FrameEvent} (key = stream id, frame indices 0, 1, ...), then an end-of-stream marker whose
+ * index is the number of frames sent. Capture times are the wall clock at the start plus the source's
+ * presentation time, forced strictly increasing. Frames larger than the claim-check threshold are
+ * uploaded to object storage and sent by reference (URI, size, SHA-256).
+ *
+ * <p>Plain Java; one instance publishes one stream. Not thread-safe.
+ */
+public final class CameraProducer {
+    /** Largest request the producer sends; the embedded broker accepts 16 MiB messages. */
+    public static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+    /** Called after each frame is handed to the Kafka producer. */
+    @FunctionalInterface
+    public interface Progress {
+        void frameSent(long framesSent, int jpegBytes);
+    }
+
+    /** What one run published. */
+    public record Result(long frames, long jpegBytes, long claimChecked, long firstCaptureMicros, long lastCaptureMicros,
+                         double elapsedSeconds) {
+        /** Frames per second over the run's wall-clock time. */
+        public double framesPerSecond() {
+            return elapsedSeconds > 0 ? frames / elapsedSeconds : Double.NaN;
+        }
+    }
+
+    private final Producer<byte[], byte[]> producer;
+    private final ObjectStore claimStore;
+    private final ProducerSettings settings;
+    private final SingleObjectCodec<FrameEvent> codec = SingleObjectCodec.frameEvents();
+    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+
+    /**
+     * @param claimStore where frames over {@link ProducerSettings#claimCheckOverBytes()} go; required when
+     *                   claim checks are on, else may be null
+     */
+    public CameraProducer(Producer<byte[], byte[]> producer, ObjectStore claimStore, ProducerSettings settings) {
+        this.producer = Objects.requireNonNull(producer, "producer");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        if (settings.claimCheckOverBytes() >= 0 && claimStore == null) {
+            throw new IllegalArgumentException("claim checks need an object store");
+        }
+        this.claimStore = claimStore;
+    }
+
+    /**
+     * An idempotent producer with {@code acks=all} (no duplicates or reordering on retries), large
+     * enough requests for full-size frames, plus {@code extra} settings (security, client id...).
+     */
+    public static KafkaProducer<byte[], byte[]> kafkaProducer(String bootstrapServers, Map<String, String> extra) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // JPEG does not compress further; compression would only cost CPU.
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        p.putAll(extra);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Publishes the source's frames (up to the settings' maximum) and the end-of-stream marker, and waits
+     * until Kafka has acknowledged all of them. If the source fails part way, the frames read so far are
+     * still ended with a marker (so the job flushes them) before the error is thrown.
+     *
+     * @throws FrameSourceException if the source cannot be read
+     * @throws IOException          if Kafka or the object store rejects a frame
+     */
+    public Result run(FrameSource source, Progress progress) throws IOException, InterruptedException {
+        long startNanos = System.nanoTime();
+        long baseMicros = System.currentTimeMillis() * 1000L;
+        double fps = source.frameRate();
+        long periodMicros = Double.isNaN(fps) ? 1 : Math.max(1, Math.round(1e6 / fps));
+        boolean pace = settings.realtime() && !source.live();
+        String runId = Long.toString(baseMicros / 1000L);
+
+        long sent = 0;
+        long jpegBytes = 0;
+        long claimChecked = 0;
+        long firstTs = Long.MIN_VALUE;
+        long lastCapture = Long.MIN_VALUE;
+        long firstCapture = Long.MIN_VALUE;
+        FrameSourceException sourceFailure = null;
+        while (settings.maxFrames() == 0 || sent < settings.maxFrames()) {
+            checkSends();
+            SourceFrame f;
+            try {
+                f = source.next();
+            } catch (FrameSourceException e) {
+                sourceFailure = e;
+                break;
+            }
+            if (f == null) {
+                break;
+            }
+            if (firstTs == Long.MIN_VALUE) {
+                firstTs = f.timestampMicros();
+            }
+            long capture = baseMicros + (f.timestampMicros() - firstTs);
+            if (lastCapture != Long.MIN_VALUE && capture <= lastCapture) {
+                // A missing or repeated timestamp: keep event time moving by one nominal frame period.
+                capture = lastCapture + periodMicros;
+            }
+            if (pace) {
+                long dueNanos = startNanos + (capture - baseMicros) * 1000L;
+                long waitNanos = dueNanos - System.nanoTime();
+                if (waitNanos > 0) {
+                    Thread.sleep(waitNanos / 1_000_000L, (int) (waitNanos % 1_000_000L));
+                }
+            }
+            int w = settings.resizeWidth() > 0 ? settings.resizeWidth() : f.width();
+            int h = settings.resizeHeight() > 0 ? settings.resizeHeight() : f.height();
+            byte[] rgb = OpenCvImages.resizeRgb(f.rgb(), f.width(), f.height(), w, h);
+            byte[] jpeg = PayloadCodecs.jpeg(rgb, w, h, settings.jpegQuality() / 100f);
+
+            FrameImage.Builder image = FrameImage.newBuilder().setEncoding(ImageEncoding.JPEG).setWidth(w).setHeight(h);
+            if (settings.claimCheckOverBytes() >= 0 && jpeg.length > settings.claimCheckOverBytes()) {
+                String key = ObjectKeys.validateKey("input/" + settings.streamId() + "/" + runId + "/"
+                        + String.format("%010d", sent) + ".jpg");
+                claimStore.put(key, jpeg, "image/jpeg");
+                image.setData(null).setRef(ObjectRef.newBuilder().setUri(claimStore.uriOf(key))
+                        .setSizeBytes(jpeg.length).setSha256(sha256Hex(jpeg)).build());
+                claimChecked++;
+            } else {
+                image.setData(ByteBuffer.wrap(jpeg)).setRef(null);
+            }
+            FrameEvent event = FrameEvent.newBuilder()
+                    .setStreamId(settings.streamId())
+                    .setFrameIndex(sent)
+                    .setCaptureTimeMicros(capture)
+                    .setEndOfStream(false)
+                    .setImage(image.build())
+                    .setIntrinsics(scaledIntrinsics(settings.intrinsics(), f.width(), f.height(), w, h))
+                    .setDistortion(settings.distortion())
+                    .setAttributes(Map.of())
+                    .build();
+            send(event);
+            if (firstCapture == Long.MIN_VALUE) {
+                firstCapture = capture;
+            }
+            lastCapture = capture;
+            sent++;
+            jpegBytes += jpeg.length;
+            if (progress != null) {
+                progress.frameSent(sent, jpeg.length);
+            }
+        }
+        long endCapture = lastCapture == Long.MIN_VALUE ? baseMicros : lastCapture + periodMicros;
+        send(endEvent(settings.streamId(), sent, endCapture));
+        producer.flush();
+        checkSends();
+        if (sourceFailure != null) {
+            throw sourceFailure;
+        }
+        return new Result(sent, jpegBytes, claimChecked, firstCapture, lastCapture, (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** The pure end-of-stream marker after {@code frames} frames. */
+    static FrameEvent endEvent(String streamId, long frames, long captureMicros) {
+        return FrameEvent.newBuilder()
+                .setStreamId(streamId)
+                .setFrameIndex(frames)
+                .setCaptureTimeMicros(captureMicros)
+                .setEndOfStream(true)
+                .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.NONE).setWidth(0).setHeight(0).setData(null).setRef(null).build())
+                .setIntrinsics(null)
+                .setDistortion(null)
+                .setAttributes(Map.of())
+                .build();
+    }
+
+    /**
+     * Intrinsics given at {@code srcW x srcH} for an image resized to {@code dstW x dstH}. Pixel centres sit
+     * at integer coordinates, so the principal point maps as {@code (c + 0.5) * scale - 0.5}.
+     */
+    static Intrinsics scaledIntrinsics(Intrinsics k, int srcW, int srcH, int dstW, int dstH) {
+        if (k == null) {
+            return null;
+        }
+        double sx = (double) dstW / srcW;
+        double sy = (double) dstH / srcH;
+        return Intrinsics.newBuilder().setFx(k.getFx() * sx).setFy(k.getFy() * sy)
+                .setCx((k.getCx() + 0.5) * sx - 0.5).setCy((k.getCy() + 0.5) * sy - 0.5).build();
+    }
+
+    private void send(FrameEvent event) throws IOException {
+        byte[] key = settings.streamId().getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(settings.topic(), key, codec.encode(event)), (md, e) -> {
+            if (e != null) {
+                sendFailure.compareAndSet(null, e);
+            }
+        });
+    }
+
+    private void checkSends() throws IOException {
+        Exception e = sendFailure.get();
+        if (e != null) {
+            throw new IOException("Kafka rejected a frame of stream " + settings.streamId() + ": " + e.getMessage()
+                    + (e instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                    ? " (use --claim-check-over or a smaller --resize / --jpeg-quality)" : ""), e);
+        }
+    }
+
+    static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}
