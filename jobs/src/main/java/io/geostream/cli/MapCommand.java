@@ -1,0 +1,122 @@
+package io.geostream.cli;
+
+import io.geostream.map.MapBuilder;
+import io.geostream.map.StreamMap;
+import io.geostream.storage.LocalDirectoryObjectStore;
+import io.geostream.storage.ObjectStore;
+import io.geostream.storage.S3Config;
+import io.geostream.storage.S3ObjectStore;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+/** {@code geostream map ...}: fuses one stream's committed geometry into per-segment coloured PLY point clouds. */
+@Command(name = "map", mixinStandardHelpOptions = true,
+        description = "Fuse one stream's committed GeometryFrames into a confidence-weighted voxel map per segment;"
+                + " writes DIR/<stream>/segment-<id>.ply (binary PLY with colour) and DIR/<stream>/map.json.")
+public final class MapCommand implements Callable<Integer> {
+    private static final Pattern STREAM_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, HOST:PORT[,...].")
+    String bootstrapServers;
+    @Option(names = "--stream", required = true, description = "Stream id to map.")
+    String stream;
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+    @Option(names = "--voxel", defaultValue = "0.02",
+            description = "Voxel size: metres for metric segments, else a share of the segment's median depth (default ${DEFAULT-VALUE}).")
+    double voxel;
+    @Option(names = "--max-voxels", defaultValue = "4000000",
+            description = "Most voxels held in memory over all open segments, about 80 bytes each (default ${DEFAULT-VALUE}).")
+    int maxVoxels;
+    @Option(names = "--follow", description = "Keep consuming new records (until interrupted) instead of stopping at the end offsets taken at start.")
+    boolean follow;
+    @Option(names = "--snapshot-interval", defaultValue = "PT10S",
+            description = "With --follow: how often changed segments are rewritten (ISO-8601, default ${DEFAULT-VALUE}).")
+    Duration snapshotInterval;
+    @Option(names = "--geometry-topic", defaultValue = "geostream.geometry", description = "GeometryFrame topic (default ${DEFAULT-VALUE}).")
+    String geometryTopic;
+    @Option(names = "--segments-topic", defaultValue = "geostream.segments", description = "SegmentEvent topic (default ${DEFAULT-VALUE}).")
+    String segmentsTopic;
+    @Option(names = "--local-dir", description = "Read payloads from this local object-store directory instead of S3.")
+    Path localDir;
+    @Option(names = "--s3-endpoint", description = "S3 endpoint URL (unset = AWS).")
+    String s3Endpoint;
+    @Option(names = "--s3-region", defaultValue = "us-east-1", description = "S3 region (default ${DEFAULT-VALUE}).")
+    String s3Region;
+    @Option(names = "--bucket", defaultValue = "geostream", description = "S3 bucket of the payloads (default ${DEFAULT-VALUE}).")
+    String bucket;
+    @Option(names = "--s3-access-key", description = "S3 access key; default AWS_ACCESS_KEY_ID.")
+    String accessKey;
+    @Option(names = "--s3-secret-key", description = "S3 secret key; default AWS_SECRET_ACCESS_KEY.")
+    String secretKey;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!STREAM_ID.matcher(stream).matches()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--stream must be 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit (it names a directory), got: " + stream);
+        }
+        if (!(voxel > 0) || !Double.isFinite(voxel) || maxVoxels < 1 || snapshotInterval.isNegative() || snapshotInterval.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "need --voxel > 0, --max-voxels >= 1 and --snapshot-interval > 0");
+        }
+        try (ObjectStore store = openStore()) {
+            StreamMap map = new StreamMap(stream, store, voxel, maxVoxels, out);
+            MapBuilder builder = new MapBuilder(bootstrapServers, geometryTopic, segmentsTopic, stream, map, spec.commandLine().getErr());
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch done = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                stop.set(true);
+                try {
+                    done.await(); // let the run write its final snapshot before the JVM exits
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "geostream-map-shutdown");
+            if (follow) Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                builder.run(follow, snapshotInterval, stop::get);
+            } finally {
+                done.countDown();
+                if (follow) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // already running: it returns as soon as done is counted down
+                    }
+                }
+            }
+            spec.commandLine().getOut().printf("map %s: %d frames fused into %d segments; wrote %s%n", stream, map.framesFused(),
+                    map.segmentCount(), map.streamDir().resolve("map.json"));
+            return 0;
+        }
+    }
+
+    private ObjectStore openStore() throws Exception {
+        if (localDir != null) return new LocalDirectoryObjectStore(localDir);
+        String access = accessKey != null ? accessKey : System.getenv("AWS_ACCESS_KEY_ID");
+        String secret = secretKey != null ? secretKey : System.getenv("AWS_SECRET_ACCESS_KEY");
+        if (access == null || access.isBlank() || secret == null || secret.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "S3 credentials missing: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or pass --s3-access-key/--s3-secret-key"
+                            + " (or use --local-dir)");
+        }
+        S3Config config;
+        try {
+            config = new S3Config(s3Endpoint, s3Region, bucket, access, secret, true);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return new S3ObjectStore(config);
+    }
+}

@@ -1,0 +1,130 @@
+package io.geostream.map;
+
+import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.schemas.RecordDecodingException;
+import io.geostream.schemas.SingleObjectCodec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Reads one stream's committed ({@code read_committed}) GeometryFrames and SegmentEvents from Kafka and
+ * feeds them to a {@link StreamMap}. Bounded mode stops at the end offsets taken at start; follow mode
+ * runs until {@code stop} says so, writing snapshots every {@code snapshotInterval}. The consumer has no
+ * group: it always starts from the beginning of both topics.
+ */
+public final class MapBuilder {
+    /** Bounded mode gives up when no record arrives for this long while offsets remain to be read. */
+    public static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
+
+    private final String bootstrapServers;
+    private final String geometryTopic;
+    private final String segmentsTopic;
+    private final String streamId;
+    private final StreamMap map;
+    private final PrintWriter progress;
+    private long undecodable;
+
+    public MapBuilder(String bootstrapServers, String geometryTopic, String segmentsTopic, String streamId, StreamMap map,
+                      PrintWriter progress) {
+        this.bootstrapServers = bootstrapServers;
+        this.geometryTopic = geometryTopic;
+        this.segmentsTopic = segmentsTopic;
+        this.streamId = streamId;
+        this.map = map;
+        this.progress = progress;
+    }
+
+    /** Records of this stream that did not decode (skipped, reported on the progress stream). */
+    public long undecodable() {
+        return undecodable;
+    }
+
+    /**
+     * Runs to the end offsets at start ({@code follow == false}) or until {@code stop} returns true.
+     * A {@link WakeupException} (from {@link KafkaConsumer#wakeup()} on shutdown) also ends a follow run.
+     */
+    public void run(boolean follow, Duration snapshotInterval, BooleanSupplier stop) throws IOException {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024 * 1024));
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "geostream-map-" + streamId);
+        byte[] key = streamId.getBytes(StandardCharsets.UTF_8);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (String topic : List.of(geometryTopic, segmentsTopic)) {
+                var infos = c.partitionsFor(topic, Duration.ofSeconds(30));
+                if (infos == null || infos.isEmpty()) throw new IOException("topic " + topic + " does not exist");
+                infos.forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = follow ? Map.of() : c.endOffsets(parts, Duration.ofSeconds(30));
+            Map<TopicPartition, Long> start = new HashMap<>(c.beginningOffsets(parts, Duration.ofSeconds(30)));
+            long total = 0;
+            for (TopicPartition tp : end.keySet()) total += end.get(tp) - start.get(tp);
+            long read = 0;
+            long lastRecord = System.nanoTime(), lastSnapshot = System.nanoTime(), lastProgress = 0;
+            while (true) {
+                if (follow ? stop.getAsBoolean() : parts.stream().allMatch(tp -> c.position(tp) >= end.get(tp))) break;
+                if (!follow && System.nanoTime() - lastRecord > STALL_TIMEOUT.toNanos()) {
+                    throw new IOException("no record for " + STALL_TIMEOUT.toSeconds() + " s with " + (total - read)
+                            + " offsets left to read (broker unreachable?)");
+                }
+                Iterable<ConsumerRecord<byte[], byte[]>> batch;
+                try {
+                    batch = c.poll(Duration.ofMillis(200));
+                } catch (WakeupException e) {
+                    if (follow) break;
+                    throw e;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    read++;
+                    lastRecord = System.nanoTime();
+                    // Records are keyed by stream id: skip other streams without decoding them.
+                    if (r.key() == null || !Arrays.equals(r.key(), key)) continue;
+                    try {
+                        if (r.topic().equals(geometryTopic)) map.accept(SingleObjectCodec.geometryFrames().decode(r.value()));
+                        else map.accept(SingleObjectCodec.segmentEvents().decode(r.value()));
+                    } catch (RecordDecodingException e) {
+                        undecodable++;
+                        progress.printf(Locale.ROOT, "skipped undecodable record %s-%d@%d: %s%n", r.topic(), r.partition(),
+                                r.offset(), e.getMessage());
+                    }
+                }
+                long now = System.nanoTime();
+                if (now - lastProgress > 2_000_000_000L) {
+                    lastProgress = now;
+                    progress.printf(Locale.ROOT, "map %s: %s records read, %d frames fused, %d segments, %d voxels in memory%n",
+                            streamId, follow ? String.valueOf(read) : read + "/" + total, map.framesFused(), map.segmentCount(),
+                            map.voxelsInMemory());
+                    progress.flush();
+                }
+                if (follow && now - lastSnapshot > snapshotInterval.toNanos()) {
+                    lastSnapshot = now;
+                    map.writeSnapshots();
+                }
+            }
+        }
+        map.writeSnapshots();
+    }
+}

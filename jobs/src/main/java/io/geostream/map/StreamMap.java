@@ -1,0 +1,322 @@
+package io.geostream.map;
+
+import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.PayloadRefs;
+import io.geostream.avro.Pose;
+import io.geostream.avro.ScaleStatus;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.avro.SegmentEventKind;
+import io.geostream.storage.NpyArray;
+import io.geostream.storage.ObjectStore;
+import io.geostream.storage.PayloadCodecs;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The map of one stream: a {@link VoxelMap} per segment (segments are separate world frames and are never
+ * fused together), fed GeometryFrames and SegmentEvents in any interleaving, written as
+ * {@code DIR/<stream>/segment-<id>.ply} plus {@code DIR/<stream>/map.json}. No Kafka or Flink types: the
+ * caller supplies the decoded records.
+ *
+ * <p>Voxel size: {@code voxel} metres when the segment is METRIC (converted to segment units with
+ * {@code scaleFactor}, metres per unit), else {@code voxel} times the median camera-frame depth of the
+ * segment's first fused frame (the segment's scale is fixed by then, so this is a stable proxy for its
+ * median depth). A segment whose ENDED event has been seen and whose frames have all been handled is
+ * written and its voxels released, which bounds memory by the open segments.
+ *
+ * <p>A frame whose payloads are missing, unreadable or of the wrong shape is skipped and counted by reason
+ * in map.json; the run goes on.
+ */
+public final class StreamMap {
+    /** Largest payload object read, so a corrupt or hostile object cannot exhaust the heap. */
+    public static final long MAX_PAYLOAD_BYTES = 512L * 1024 * 1024;
+
+    private final String streamId;
+    private final ObjectStore store;
+    private final double voxel;
+    private final int maxVoxels;
+    private final Path streamDir;
+    private final Map<Long, Segment> segments = new TreeMap<>();
+    private final Map<String, Long> skipped = new TreeMap<>();
+    private long framesFused;
+
+    /**
+     * @param voxel     voxel size: metres for METRIC segments, a share of the median depth otherwise
+     * @param maxVoxels the most voxels held in memory over all open segments
+     * @param outDir    output root; files go to {@code outDir/<streamId>/}
+     */
+    public StreamMap(String streamId, ObjectStore store, double voxel, int maxVoxels, Path outDir) {
+        if (!(voxel > 0) || !Double.isFinite(voxel)) throw new IllegalArgumentException("voxel must be positive, got " + voxel);
+        this.streamId = streamId;
+        this.store = store;
+        this.voxel = voxel;
+        this.maxVoxels = maxVoxels;
+        this.streamDir = outDir.resolve(streamId);
+    }
+
+    public Path streamDir() {
+        return streamDir;
+    }
+
+    public long framesFused() {
+        return framesFused;
+    }
+
+    /** Occupied voxels over all segments still held in memory. */
+    public long voxelsInMemory() {
+        long n = 0;
+        for (Segment s : segments.values()) if (s.map != null) n += s.map.size();
+        return n;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /** Fuses one frame of this stream (other streams' frames are ignored). */
+    public void accept(GeometryFrame g) throws IOException {
+        if (!streamId.equals(g.getStreamId())) return;
+        Segment seg = segments.computeIfAbsent(g.getSegmentId(), Segment::new);
+        seg.framesSeen++;
+        seg.dirty = true;
+        if (seg.released) {
+            // A frame after the segment was written and released: it cannot be fused any more.
+            skip(seg, "late_after_segment_written");
+            return;
+        }
+        String reason = fuse(seg, g);
+        if (reason != null) skip(seg, reason);
+        else {
+            seg.framesFused++;
+            framesFused++;
+        }
+        releaseIfComplete(seg);
+    }
+
+    /** Notes a segment start or end of this stream. */
+    public void accept(SegmentEvent e) throws IOException {
+        if (!streamId.equals(e.getStreamId())) return;
+        Segment seg = segments.computeIfAbsent(e.getSegmentId(), Segment::new);
+        if (e.getKind() == SegmentEventKind.ENDED) {
+            seg.endedFrameCount = e.getFrameCount();
+            seg.dirty = true;
+            releaseIfComplete(seg);
+        }
+    }
+
+    /** Writes the PLY of every segment changed since its last snapshot, and map.json. */
+    public void writeSnapshots() throws IOException {
+        for (Segment s : segments.values()) {
+            if (s.dirty && !s.released) writeSegment(s);
+        }
+        writeSummary();
+    }
+
+    private void skip(Segment seg, String reason) {
+        seg.framesSkipped++;
+        skipped.merge(reason, 1L, Long::sum);
+    }
+
+    private void releaseIfComplete(Segment seg) throws IOException {
+        if (!seg.released && seg.endedFrameCount >= 0 && seg.framesSeen >= seg.endedFrameCount) {
+            writeSegment(seg);
+            seg.map = null;
+            seg.released = true;
+            writeSummary();
+        }
+    }
+
+    /** @return null when fused, else the reason the frame was skipped */
+    private String fuse(Segment seg, GeometryFrame g) throws IOException {
+        PayloadRefs p = g.getPayloads();
+        int w = p.getWidth(), h = p.getHeight();
+        if (w <= 0 || h <= 0) return "bad_payload_size";
+        byte[] pointBytes = fetch(p.getPointMapUri());
+        if (pointBytes == null) return "point_map_missing";
+        NpyArray points;
+        try {
+            points = PayloadCodecs.readNpyFloat32(pointBytes);
+        } catch (RuntimeException e) {
+            return "point_map_unreadable";
+        }
+        if (!Arrays.equals(points.shape(), new int[] {h, w, 3})) return "point_map_shape";
+        float[] confidence = null;
+        if (p.getConfidenceUri() != null) {
+            byte[] c = fetch(p.getConfidenceUri());
+            if (c == null) return "confidence_missing";
+            NpyArray conf;
+            try {
+                conf = PayloadCodecs.readNpyFloat32(c);
+            } catch (RuntimeException e) {
+                return "confidence_unreadable";
+            }
+            if (!Arrays.equals(conf.shape(), new int[] {h, w})) return "confidence_shape";
+            confidence = conf.data();
+        }
+        byte[] jpeg = fetch(p.getRgbUri());
+        if (jpeg == null) return "rgb_missing";
+        byte[] rgb = decodeRgb(jpeg, w, h);
+        if (rgb == null) return "rgb_unreadable";
+        if (seg.map == null) {
+            double size;
+            if (g.getScaleStatus() == ScaleStatus.METRIC) {
+                double metresPerUnit = g.getScaleFactor();
+                if (!(metresPerUnit > 0) || !Double.isFinite(metresPerUnit)) return "bad_scale_factor";
+                size = voxel / metresPerUnit;
+                seg.medianDepth = Double.NaN;
+            } else {
+                double median = medianDepth(points.data(), g.getWorldFromCamera());
+                if (!(median > 0)) return "no_valid_depth";
+                seg.medianDepth = median;
+                size = voxel * median;
+            }
+            long budget = maxVoxels - voxelsInMemory();
+            if (budget < 1) throw new VoxelMap.VoxelCapExceededException(maxVoxels, size);
+            seg.map = new VoxelMap(size, (int) budget);
+            seg.scaleStatus = g.getScaleStatus().name();
+        }
+        seg.map.addFrame(points.data(), confidence, rgb);
+        return null;
+    }
+
+    private byte[] fetch(String uri) throws IOException {
+        var key = store.keyOf(uri);
+        if (key.isEmpty()) return null;
+        try {
+            return store.get(key.get(), MAX_PAYLOAD_BYTES);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Decodes a JPEG to interleaved RGB; null if it does not decode to {@code w x h}. */
+    static byte[] decodeRgb(byte[] jpeg, int w, int h) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(new ByteArrayInputStream(jpeg));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        if (img == null || img.getWidth() != w || img.getHeight() != h) return null;
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        byte[] rgb = new byte[w * h * 3];
+        for (int i = 0; i < argb.length; i++) {
+            rgb[3 * i] = (byte) (argb[i] >> 16);
+            rgb[3 * i + 1] = (byte) (argb[i] >> 8);
+            rgb[3 * i + 2] = (byte) argb[i];
+        }
+        return rgb;
+    }
+
+    /** Median camera-frame z of the valid points of a world-frame point map, NaN when none is in front. */
+    static double medianDepth(float[] xyz, Pose pose) {
+        double qx = pose.getQx(), qy = pose.getQy(), qz = pose.getQz(), qw = pose.getQw();
+        double norm = Math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw);
+        qx /= norm;
+        qy /= norm;
+        qz /= norm;
+        qw /= norm;
+        // z_camera = (third column of R)^T (p - t)
+        double c0 = 2 * (qx * qz + qw * qy), c1 = 2 * (qy * qz - qw * qx), c2 = 1 - 2 * (qx * qx + qy * qy);
+        int n = xyz.length / 3;
+        int step = Math.max(1, n / 20_000);
+        double[] z = new double[(n + step - 1) / step];
+        int m = 0;
+        for (int i = 0; i < n; i += step) {
+            double d = c0 * (xyz[3 * i] - pose.getTx()) + c1 * (xyz[3 * i + 1] - pose.getTy()) + c2 * (xyz[3 * i + 2] - pose.getTz());
+            if (d > 0 && Double.isFinite(d)) z[m++] = d;
+        }
+        if (m == 0) return Double.NaN;
+        Arrays.sort(z, 0, m);
+        return z[m / 2];
+    }
+
+    private void writeSegment(Segment s) throws IOException {
+        VoxelMap.Cloud cloud = s.map == null ? new VoxelMap.Cloud(new float[0], new byte[0]) : s.map.toCloud();
+        PlyWriter.write(cloud, streamDir.resolve(s.fileName()));
+        if (s.map != null) s.writtenVoxelSize = s.map.voxelSize();
+        s.points = cloud.size();
+        s.dirty = false;
+    }
+
+    private void writeSummary() throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("{\n  \"stream\": ").append(quote(streamId))
+                .append(",\n  \"voxel\": ").append(num(voxel))
+                .append(",\n  \"frames_fused\": ").append(framesFused)
+                .append(",\n  \"frames_skipped\": {");
+        List<String> parts = new ArrayList<>();
+        skipped.forEach((k, v) -> parts.add(quote(k) + ": " + v));
+        b.append(String.join(", ", parts)).append("},\n  \"segments\": [");
+        boolean first = true;
+        for (Segment s : segments.values()) {
+            b.append(first ? "\n" : ",\n");
+            first = false;
+            b.append("    {\"segment_id\": ").append(s.id)
+                    .append(", \"file\": ").append(quote(s.fileName()))
+                    .append(", \"scale_status\": ").append(s.scaleStatus == null ? "null" : quote(s.scaleStatus))
+                    .append(", \"voxel_size\": ").append(s.map != null ? num(s.map.voxelSize()) : s.voxelSizeWritten())
+                    .append(", \"median_depth\": ").append(num(s.medianDepth))
+                    .append(", \"frames_fused\": ").append(s.framesFused)
+                    .append(", \"frames_skipped\": ").append(s.framesSkipped)
+                    .append(", \"points\": ").append(s.points)
+                    .append(", \"ended\": ").append(s.endedFrameCount >= 0)
+                    .append('}');
+        }
+        b.append(first ? "]\n}\n" : "\n  ]\n}\n");
+        Files.createDirectories(streamDir);
+        Path tmp = streamDir.resolve("map.json.tmp");
+        Files.writeString(tmp, b.toString(), StandardCharsets.UTF_8);
+        PlyWriter.moveIntoPlace(tmp, streamDir.resolve("map.json"));
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
+    private static final class Segment {
+        final long id;
+        VoxelMap map;
+        String scaleStatus;
+        double medianDepth = Double.NaN;
+        double writtenVoxelSize = Double.NaN;
+        long framesSeen, framesFused, framesSkipped, points;
+        long endedFrameCount = -1;
+        boolean dirty, released;
+
+        Segment(long id) {
+            this.id = id;
+        }
+
+        String fileName() {
+            return "segment-" + id + ".ply";
+        }
+
+        String voxelSizeWritten() {
+            return num(writtenVoxelSize);
+        }
+    }
+}

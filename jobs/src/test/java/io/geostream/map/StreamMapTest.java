@@ -1,0 +1,138 @@
+package io.geostream.map;
+
+import io.geostream.avro.CameraModel;
+import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.IntrinsicsSource;
+import io.geostream.avro.PayloadRefs;
+import io.geostream.avro.Pose;
+import io.geostream.avro.ScaleStatus;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.avro.SegmentEventKind;
+import io.geostream.avro.SegmentReason;
+import io.geostream.avro.StitchQuality;
+import io.geostream.storage.LocalDirectoryObjectStore;
+import io.geostream.storage.PayloadCodecs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** StreamMap on a real local object store with payloads encoded as the job writes them. */
+class StreamMapTest {
+    static final int W = 32, H = 24;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void segmentsAreFusedSeparatelyWithRelativeVoxelsFromTheMedianDepth() throws Exception {
+        LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(tmp.resolve("objects"));
+        StreamMap map = new StreamMap("cam", store, 0.1, 100_000, tmp.resolve("out"));
+        // Same world coordinates in both segments (a plane at depth 2), different colours: never mixed.
+        map.accept(segmentEvent(0, SegmentEventKind.STARTED, 0));
+        for (int f = 0; f < 3; f++) map.accept(frame(store, 0, f, ScaleStatus.RELATIVE, 1.0, new int[] {220, 30, 30}, true));
+        map.accept(segmentEvent(0, SegmentEventKind.ENDED, 3));
+        map.accept(frame(store, 1, 3, ScaleStatus.RELATIVE, 1.0, new int[] {30, 30, 220}, false));
+        map.writeSnapshots();
+
+        Path dir = tmp.resolve("out/cam");
+        Cloud s0 = read(dir.resolve("segment-0.ply"));
+        Cloud s1 = read(dir.resolve("segment-1.ply"));
+        // Plane of 3.2 m x 2.4 m at z = 2 (pixel pitch 0.1): voxel 0.1 x 2 = 0.2 -> 16 x 12 voxels.
+        assertThat(s0.n).isEqualTo(16 * 12);
+        assertThat(s1.n).isEqualTo(16 * 12);
+        for (int i = 0; i < s0.n; i++) {
+            assertThat(s0.rgb[3 * i] & 0xFF).isGreaterThan(180);
+            assertThat(s0.rgb[3 * i + 2] & 0xFF).isLessThan(70);
+            assertThat(s1.rgb[3 * i + 2] & 0xFF).isGreaterThan(180);
+            assertThat(s0.xyz[3 * i + 2]).isCloseTo(2f, within(1e-5f));
+        }
+        String json = Files.readString(dir.resolve("map.json"));
+        assertThat(json).contains("\"frames_fused\": 4").contains("\"segment_id\": 0").contains("\"voxel_size\": 0.200000")
+                .contains("\"median_depth\": 2.00000").contains("\"ended\": true").contains("\"ended\": false")
+                .contains("\"points\": 192");
+    }
+
+    @Test
+    void metricSegmentsUseMetresAndMissingPayloadsAreSkippedWithAReason() throws Exception {
+        LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(tmp.resolve("objects"));
+        StreamMap map = new StreamMap("cam", store, 0.4, 100_000, tmp.resolve("out"));
+        // 0.4 m at 2 metres per unit = 0.2 units.
+        map.accept(frame(store, 0, 0, ScaleStatus.METRIC, 2.0, new int[] {100, 100, 100}, false));
+        GeometryFrame broken = frame(store, 0, 1, ScaleStatus.METRIC, 2.0, new int[] {100, 100, 100}, true);
+        store.put(store.keyOf(broken.getPayloads().getConfidenceUri()).orElseThrow(), "not npy".getBytes(StandardCharsets.UTF_8), "x");
+        map.accept(broken);
+        GeometryFrame gone = frame(store, 0, 2, ScaleStatus.METRIC, 2.0, new int[] {100, 100, 100}, false);
+        gone.getPayloads().setPointMapUri(store.uriOf("no/such.npy"));
+        map.accept(gone);
+        map.writeSnapshots();
+        assertThat(read(tmp.resolve("out/cam/segment-0.ply")).n).isEqualTo(16 * 12);
+        String json = Files.readString(tmp.resolve("out/cam/map.json"));
+        assertThat(json).contains("\"scale_status\": \"METRIC\"").contains("\"voxel_size\": 0.200000").contains("\"frames_fused\": 1")
+                .contains("\"confidence_unreadable\": 1").contains("\"point_map_missing\": 1");
+    }
+
+    /** A fronto-parallel plane at z = 2 seen by an identity camera; pixel (u, v) at ((u - 16) / 10, (v - 12) / 10, 2). */
+    static GeometryFrame frame(LocalDirectoryObjectStore store, long segment, long index, ScaleStatus scale, double factor,
+                               int[] colour, boolean withConfidence) throws Exception {
+        float[] xyz = new float[W * H * 3];
+        float[] conf = new float[W * H];
+        byte[] rgb = new byte[W * H * 3];
+        for (int v = 0; v < H; v++)
+            for (int u = 0; u < W; u++) {
+                int i = v * W + u;
+                xyz[3 * i] = (u - 16 + 0.05f) / 10f;
+                xyz[3 * i + 1] = (v - 12 + 0.05f) / 10f;
+                xyz[3 * i + 2] = 2f;
+                conf[i] = 1 + u;
+                for (int k = 0; k < 3; k++) rgb[3 * i + k] = (byte) colour[k];
+            }
+        String prefix = "s" + segment + "/f" + index + "/";
+        store.put(prefix + "points.npy", PayloadCodecs.npyFloat32(xyz, H, W, 3), "application/octet-stream");
+        store.put(prefix + "conf.npy", PayloadCodecs.npyFloat32(conf, H, W), "application/octet-stream");
+        store.put(prefix + "rgb.jpg", PayloadCodecs.jpeg(rgb, W, H, 0.95f), "image/jpeg");
+        return GeometryFrame.newBuilder().setStreamId("cam").setFrameIndex(index).setCaptureTimeMicros(0).setSegmentId(segment)
+                .setClipId(0)
+                .setWorldFromCamera(Pose.newBuilder().setQx(0).setQy(0).setQz(0).setQw(1).setTx(0).setTy(0).setTz(0).build())
+                .setIntrinsics(CameraModel.newBuilder().setFx(20).setFy(20).setCx(16).setCy(12).setSource(IntrinsicsSource.GIVEN).build())
+                .setScaleStatus(scale).setScaleFactor(factor)
+                .setPayloads(PayloadRefs.newBuilder().setWidth(W).setHeight(H).setDepthUri(store.uriOf(prefix + "depth.png"))
+                        .setDepthUnit(0.001).setNormalsUri(store.uriOf(prefix + "normals.png"))
+                        .setPointMapUri(store.uriOf(prefix + "points.npy"))
+                        .setConfidenceUri(withConfidence ? store.uriOf(prefix + "conf.npy") : null)
+                        .setRgbUri(store.uriOf(prefix + "rgb.jpg")).build())
+                .setQuality(StitchQuality.newBuilder().setMethod("anchor").setOverlapPoints(0).setResidualRms(0).setInlierShare(1)
+                        .setClipScale(1).setPoseReprojectionRms(0).build())
+                .setModelId("test").setModelVersion("1").setProcessingLatencyMillis(0).build();
+    }
+
+    static SegmentEvent segmentEvent(long segment, SegmentEventKind kind, long frames) {
+        return SegmentEvent.newBuilder().setStreamId("cam").setSegmentId(segment).setKind(kind).setReason(SegmentReason.STREAM_START)
+                .setFirstFrameIndex(0).setLastFrameIndex(kind == SegmentEventKind.ENDED ? frames - 1 : null).setFrameCount(frames)
+                .setEventTimeMicros(0).build();
+    }
+
+    record Cloud(int n, float[] xyz, byte[] rgb) {}
+
+    static Cloud read(Path ply) throws Exception {
+        byte[] bytes = Files.readAllBytes(ply);
+        String text = new String(bytes, StandardCharsets.US_ASCII);
+        int end = text.indexOf("end_header\n") + "end_header\n".length();
+        int n = Integer.parseInt(text.substring(text.indexOf("element vertex ") + 15, text.indexOf('\n', text.indexOf("element vertex "))));
+        ByteBuffer b = ByteBuffer.wrap(bytes, end, n * 15).order(ByteOrder.LITTLE_ENDIAN);
+        float[] xyz = new float[n * 3];
+        byte[] rgb = new byte[n * 3];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 3; k++) xyz[3 * i + k] = b.getFloat();
+            for (int k = 0; k < 3; k++) rgb[3 * i + k] = b.get();
+        }
+        return new Cloud(n, xyz, rgb);
+    }
+}
