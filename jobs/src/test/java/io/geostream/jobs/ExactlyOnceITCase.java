@@ -80,9 +80,9 @@ class ExactlyOnceITCase {
     private static final long SEED = Long.getLong("geostream.chaos.seed", 20261124L);
     private static final int W = 48, H = 36;
     private static final Map<String, SceneSpec> STREAMS = new TreeMap<>(Map.of(
-            "cam-a", new SceneSpec(21, W, H, 30, TrajectoryKind.ORBIT, 0.0, 10),
-            "cam-b", new SceneSpec(22, W, H, 28, TrajectoryKind.WALK, 0.0, 10),
-            "cam-c", new SceneSpec(23, W, H, 24, TrajectoryKind.ORBIT, 0.0, 10)));
+            "cam-a", new SceneSpec(21, W, H, 26, TrajectoryKind.ORBIT, 0.0, 10),
+            "cam-b", new SceneSpec(22, W, H, 22, TrajectoryKind.WALK, 0.0, 10),
+            "cam-c", new SceneSpec(23, W, H, 20, TrajectoryKind.ORBIT, 0.0, 10)));
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -130,9 +130,9 @@ class ExactlyOnceITCase {
         }
 
         Random seeded = new Random(SEED);
-        int failAtPut = 40 + seeded.nextInt(160);          // payload puts: 5 per frame, ~410 in all
-        long failAfterCheckpoint = 2 + seeded.nextInt(3);  // checkpoints every 300 ms
-        int loseTaskManagerAtClip = 3 + seeded.nextInt(6); // ~14 clips in all
+        int failAtPut = 30 + seeded.nextInt(150);          // payload puts: 5 per frame, ~340 in all
+        long failAfterCheckpoint = 1 + seeded.nextInt(2);  // checkpoints every 300 ms, few complete on a loaded machine
+        int loseTaskManagerAtClip = 2 + seeded.nextInt(6); // ~11 clips in all
         int taskManagerToLose = seeded.nextInt(2);
         System.err.printf("ExactlyOnceITCase seed=%d failAtPut=%d failAfterCheckpoint=%d loseTaskManagerAtClip=%d tm=%d%n",
                 SEED, failAtPut, failAfterCheckpoint, loseTaskManagerAtClip, taskManagerToLose);
@@ -207,6 +207,9 @@ class ExactlyOnceITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
         env.setParallelism(2);
         env.enableCheckpointing(300);
+        // Unaligned: barriers overtake the in-flight frames (stored in the checkpoint), so on a loaded 2-core machine
+        // checkpoints still complete every few hundred ms mid-stream instead of queueing behind the bounded input.
+        env.getCheckpointConfig().enableUnalignedCheckpoints();
         job.buildOutput(env).transform("failure point: after pre-commit", TypeInformation.of(OutputRecord.class), new FailAfterPreCommit()).uid("fail-after-pre-commit")
                 .sinkTo(GeometryJob.kafkaSink(conf)).uid("sink-kafka").name("Kafka exactly-once sink");
         return env.executeAsync("geostream-eos-" + conf.get(GeometryJobOptions.S3_BUCKET));
