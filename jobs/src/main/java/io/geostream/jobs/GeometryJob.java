@@ -134,6 +134,14 @@ public final class GeometryJob {
 
     /** Adds the pipeline to {@code env}. */
     public void build(StreamExecutionEnvironment env) {
+        buildOutput(env).sinkTo(sink).uid("sink-kafka").name("Kafka exactly-once sink");
+    }
+
+    /**
+     * Adds the pipeline up to, not including, the sink: every record the sink would receive (geometry, segment
+     * events, dead letters). {@link #build} sinks it; failure-injection tests put an operator in between.
+     */
+    public DataStream<OutputRecord> buildOutput(StreamExecutionEnvironment env) {
         ClipCutterConfig clipConfig = new ClipCutterConfig(config.get(GeometryJobOptions.CLIP_LENGTH),
                 config.get(GeometryJobOptions.CLIP_STRIDE), config.get(GeometryJobOptions.REORDER_WINDOW),
                 config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis());
@@ -166,8 +174,7 @@ public final class GeometryJob {
         SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
                 .process(new StitchFunction(stitchConfig, storage, config.get(GeometryJobOptions.STITCH_METHOD))).uid("stitch").name("stitch: global frame + payloads");
 
-        stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS))
-                .sinkTo(sink).uid("sink-kafka").name("Kafka exactly-once sink");
+        return stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));
     }
 
     /** The default ingest limits with {@code geostream.ingest.max-encoded-bytes}. */
