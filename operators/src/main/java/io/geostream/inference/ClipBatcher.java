@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Failure handling: a batch that fails with a {@link ModelException} is re-run clip by clip so one bad
  * clip cannot fail its batch-mates; any other error means the predictor crashed, and the worker closes its
- * model and creates a new one for the next batch. A caller whose deadline passes calls {@link #abandon}:
- * a clip still queued is simply dropped; a clip in a running batch retires that worker (its thread is
+ * model and creates a new one for the next batch. Deadlines count from the start of a clip's batch
+ * ({@link Request#await}); a caller whose deadline passes calls {@link #abandon}: a clip still queued is
+ * simply dropped; a clip in a running batch retires that worker (its thread is
  * interrupted and its model closed once the native call returns) and starts a fresh worker, and the
  * batch-mates fail with a {@link TimeoutException} so their callers retry at once.
  *
@@ -68,6 +69,8 @@ public final class ClipBatcher implements AutoCloseable {
         final ClipInput input;
         final CompletableFuture<ClipGeometry> result = new CompletableFuture<>();
         volatile Worker takenBy;
+        /** System.nanoTime() when its batch started running; 0 while it waits. */
+        volatile long startedNanos;
 
         Request(ClipInput input) {
             this.input = input;
@@ -75,6 +78,30 @@ public final class ClipBatcher implements AutoCloseable {
 
         /** Completes with the clip's geometry, or exceptionally (ModelException, TimeoutException, a crash). */
         public CompletableFuture<ClipGeometry> result() { return result; }
+
+        /**
+         * Waits for the result with a deadline that starts when the clip's batch starts running: time spent
+         * waiting in the queue behind other clips is not the model's fault (the queue is bounded and Flink's
+         * async timeout covers the whole wait).
+         *
+         * @throws TimeoutException when the batch ran longer than {@code timeoutMs}
+         */
+        public ClipGeometry await(long timeoutMs) throws InterruptedException, java.util.concurrent.ExecutionException, TimeoutException {
+            long budget = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            while (true) {
+                long started = startedNanos;
+                if (started == 0) {
+                    try {
+                        return result.get(20, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException stillQueued) {
+                        continue;
+                    }
+                }
+                long left = started + budget - System.nanoTime();
+                if (left <= 0 && !result.isDone()) throw new TimeoutException("ran longer than " + timeoutMs + " ms");
+                return result.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            }
+        }
     }
 
     private final ModelFactory factory;
@@ -174,6 +201,19 @@ public final class ClipBatcher implements AutoCloseable {
         while ((r = queue.poll()) != null) {
             r.result.completeExceptionally(new IllegalStateException("batcher closed"));
         }
+        // Let idle workers close their models before returning, so a closed host holds no native model;
+        // a worker inside a forward pass closes its model when that returns (bounded wait).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (Worker w : all) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || Thread.currentThread() == w.thread) continue;
+            try {
+                w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private synchronized void startWorker() {
@@ -245,6 +285,8 @@ public final class ClipBatcher implements AutoCloseable {
                     if (first == null) continue;
                     List<Request> batch = collect(first);
                     if (batch.isEmpty()) continue;
+                    long now = System.nanoTime();
+                    for (Request r : batch) r.startedNanos = now;
                     runBatch(batch);
                     synchronized (this) {
                         current = List.of();

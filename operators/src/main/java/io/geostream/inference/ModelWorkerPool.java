@@ -10,12 +10,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * The retry loop that Flink's async operator cannot give, on top of a {@link ClipBatcher}: a deadline per
- * attempt (queue wait included), exponential backoff, and typed outcomes. A worker that misses the
+ * attempt (counted from the start of the clip's batch, not its wait in the queue), exponential backoff, and typed outcomes. A worker that misses the
  * deadline is retired and replaced, a crashed predictor is rebuilt (both inside the batcher), the job
  * keeps running. Outputs are checked for shape and finiteness.
  *
@@ -123,7 +122,7 @@ public final class ModelWorkerPool implements AutoCloseable {
                 return ClipOutcome.failure(reason, "pool closed: " + detail, attempt - 1, info);
             }
             try {
-                ClipGeometry g = request.result().get(timeoutMs, TimeUnit.MILLISECONDS);
+                ClipGeometry g = request.await(timeoutMs);
                 info = batcher.modelInfo();
                 String problem = OutputChecks.problem(g, input);
                 if (problem == null) {
