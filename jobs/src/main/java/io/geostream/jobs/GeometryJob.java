@@ -2,6 +2,7 @@ package io.geostream.jobs;
 
 import io.geostream.clip.ClipCutterConfig;
 import io.geostream.clip.ClipCutterFunction;
+import io.geostream.inference.ClipBatcher;
 import io.geostream.inference.InferenceFunction;
 import io.geostream.inference.ModelFactory;
 import io.geostream.inference.ModelSpec;
@@ -167,7 +168,7 @@ public final class GeometryJob {
 
         long asyncTimeout = retry.worstCase().plusSeconds(30).toMillis();
         SingleOutputStreamOperator<ClipResult> inferred = AsyncDataStream.unorderedWait(clips,
-                        new InferenceFunction(model, config.get(GeometryJobOptions.INFERENCE_WORKERS), retry),
+                        new InferenceFunction(model, inferenceBatching(config), retry),
                         asyncTimeout, TimeUnit.MILLISECONDS, config.get(GeometryJobOptions.INFERENCE_CAPACITY))
                 .uid("inference").name("inference: " + model);
 
@@ -175,6 +176,12 @@ public final class GeometryJob {
                 .process(new StitchFunction(stitchConfig, storage, config.get(GeometryJobOptions.STITCH_METHOD))).uid("stitch").name("stitch: global frame + payloads");
 
         return stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));
+    }
+
+    /** The model host's workers and batching from {@code geostream.inference.*}. */
+    static ClipBatcher.Settings inferenceBatching(Configuration c) {
+        return new ClipBatcher.Settings(c.get(GeometryJobOptions.INFERENCE_WORKERS), c.get(GeometryJobOptions.INFERENCE_MAX_BATCH),
+                c.get(GeometryJobOptions.INFERENCE_MAX_BATCH_DELAY), c.get(GeometryJobOptions.INFERENCE_QUEUE));
     }
 
     /** The default ingest limits with {@code geostream.ingest.max-encoded-bytes}. */

@@ -68,7 +68,17 @@ public final class GeometryJobOptions {
     public static final ConfigOption<String> DEVICE = ConfigOptions.key("geostream.model.device")
             .stringType().noDefaultValue().withDescription("'cpu' or 'gpu:N'; default cpu.");
     public static final ConfigOption<Integer> INFERENCE_WORKERS = ConfigOptions.key("geostream.inference.workers")
-            .intType().defaultValue(1).withDescription("Model worker threads per subtask (one predictor each).");
+            .intType().defaultValue(1).withDescription("Model worker threads of the TaskManager's model host, shared by its "
+                    + "slots (one predictor each; the weights are loaded once per JVM and device).");
+    public static final ConfigOption<Integer> INFERENCE_MAX_BATCH = ConfigOptions.key("geostream.inference.max-batch")
+            .intType().defaultValue(1).withDescription("Most clips per forward pass, from any stream and slot of the "
+                    + "TaskManager; also capped by the package's maxBatch. 1 = no batching.");
+    public static final ConfigOption<Duration> INFERENCE_MAX_BATCH_DELAY = ConfigOptions.key("geostream.inference.max-batch-delay")
+            .durationType().defaultValue(Duration.ofMillis(10)).withDescription("Longest a batch waits for more clips "
+                    + "after its first one before it runs partly filled.");
+    public static final ConfigOption<Integer> INFERENCE_QUEUE = ConfigOptions.key("geostream.inference.queue-capacity")
+            .intType().defaultValue(16).withDescription("Clips waiting for a model worker per TaskManager; when full, "
+                    + "the async operator blocks and backpressure reaches the Kafka source.");
     public static final ConfigOption<Integer> INFERENCE_CAPACITY = ConfigOptions.key("geostream.inference.capacity")
             .intType().defaultValue(4).withDescription("Clips in flight per subtask; beyond it the async operator backpressures.");
     public static final ConfigOption<Integer> INFERENCE_ATTEMPTS = ConfigOptions.key("geostream.inference.max-attempts")

@@ -7,6 +7,7 @@ import io.geostream.model.ModelInfo;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
@@ -25,28 +26,53 @@ import java.util.List;
 public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
     private static final long serialVersionUID = 1L;
 
+    /** Name of Flink's GPU external resource ({@code external-resources: gpu}). */
+    public static final String GPU_RESOURCE = "gpu";
+
     private final ModelFactory factory;
-    private final int workers;
+    private final ClipBatcher.Settings batching;
     private final RetryPolicy policy;
     private transient ModelWorkerPool pool;
+    private transient ClipBatcher host;
     private transient ModelInfo info;
     private transient Counter failures;
     private transient Counter clipsInferred;
 
+    /** Unbatched: {@code workers} worker threads per model host, one clip per forward pass. */
     public InferenceFunction(ModelFactory factory, int workers, RetryPolicy policy) {
+        this(factory, ClipBatcher.Settings.unbatched(workers), policy);
+    }
+
+    /**
+     * @param factory  the model; a {@link ModelSpec} is hosted once per TaskManager JVM and device and shared
+     *                 by all slots (other factories are hosted per factory instance)
+     * @param batching the host's workers, max batch, max delay and queue size
+     * @param policy   per-attempt deadline and retries
+     */
+    public InferenceFunction(ModelFactory factory, ClipBatcher.Settings batching, RetryPolicy policy) {
         this.factory = factory;
-        this.workers = workers;
+        this.batching = batching;
         this.policy = policy;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        pool = new ModelWorkerPool(factory, workers, policy);
-        // Load every worker's model now: a broken package fails the job at start, not at the first clip.
-        info = pool.warmUp();
+        ModelFactory resolved = withDevice(factory, gpuIndexes(), getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        String key = hostKey(resolved, batching);
+        // If Flink drops the job's class loader while a host is still held (a failed close), the hook frees
+        // the worker threads and native models it would otherwise leak.
+        getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent("geostream-model-hosts", ModelHosts::closeAll);
+        // One host per TaskManager JVM: the first slot loads and warms up every worker's model (a broken
+        // package fails the job at start, not at the first clip); the other slots share it.
+        host = ModelHosts.acquire(key, resolved, batching);
+        pool = new ModelWorkerPool(host, policy);
+        info = host.modelInfo();
         failures = getRuntimeContext().getMetricGroup().counter("clipsFailed");
         clipsInferred = getRuntimeContext().getMetricGroup().counter("clipsInferred");
-        getRuntimeContext().getMetricGroup().gauge("workerRebuilds", () -> pool.rebuilds());
+        ClipBatcher shared = host;
+        getRuntimeContext().getMetricGroup().gauge("workerRebuilds", shared::rebuilds);
+        getRuntimeContext().getMetricGroup().gauge("inferenceBatches", shared::batches);
+        getRuntimeContext().getMetricGroup().gauge("inferenceQueued", shared::queued);
     }
 
     @Override
@@ -96,6 +122,41 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
     @Override
     public void close() {
         if (pool != null) pool.close();
+        pool = null;
+        if (host != null) ModelHosts.release(host);
+        host = null;
+    }
+
+    /** Indexes of the GPUs Flink gave this TaskManager ({@code external-resource.gpu}), sorted; empty when none. */
+    private List<Integer> gpuIndexes() {
+        List<Integer> out = new ArrayList<>();
+        try {
+            for (ExternalResourceInfo r : getRuntimeContext().getExternalResourceInfos(GPU_RESOURCE)) {
+                r.getProperty("index").ifPresent(i -> out.add(Integer.parseInt(i.trim())));
+            }
+        } catch (UnsupportedOperationException | IllegalStateException | NumberFormatException none) {
+            return List.of();
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    /**
+     * A {@link ModelSpec} without a configured device runs on one of the TaskManager's GPUs when Flink
+     * declares some (subtasks spread round-robin over them), else on the CPU; an explicit device wins.
+     */
+    static ModelFactory withDevice(ModelFactory factory, List<Integer> gpus, int subtask) {
+        if (factory instanceof ModelSpec spec && !spec.isSimulated() && spec.device() == null) {
+            return spec.withDevice(gpus.isEmpty() ? "cpu" : "gpu:" + gpus.get(Math.floorMod(subtask, gpus.size())));
+        }
+        return factory;
+    }
+
+    /** The key of the shared host: same model, device and batching share one host per JVM. */
+    static String hostKey(ModelFactory factory, ClipBatcher.Settings batching) {
+        String model = factory instanceof ModelSpec ? factory.toString()
+                : factory.getClass().getName() + "@" + System.identityHashCode(factory);
+        return model + "|" + batching;
     }
 
     /** Copies a model output into a result (per-slot arrays). */

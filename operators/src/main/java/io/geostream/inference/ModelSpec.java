@@ -46,6 +46,16 @@ public final class ModelSpec implements ModelFactory {
         return model;
     }
 
+    /** The configured device, or null when none was set (the operator then picks a GPU or the CPU). */
+    public String device() {
+        return device;
+    }
+
+    /** The same model on another device ({@code cpu}, {@code gpu:N}). */
+    public ModelSpec withDevice(String newDevice) {
+        return new ModelSpec(model, newDevice);
+    }
+
     @Override
     public GeometryModel create() throws Exception {
         if (isSimulated()) {

@@ -2,52 +2,49 @@ package io.geostream.inference;
 
 import io.geostream.model.ClipGeometry;
 import io.geostream.model.ClipInput;
-import io.geostream.model.GeometryModel;
 import io.geostream.model.ModelException;
 import io.geostream.model.ModelInfo;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fixed set of model workers, each a thread that owns its own {@link GeometryModel}, with the retry
- * loop that Flink's async operator cannot give: a deadline per attempt, exponential backoff, and a
- * worker that misses its deadline or throws an unexpected error is discarded and rebuilt (a crashed
- * predictor is replaced, the job keeps running). Outputs are checked for shape and finiteness.
+ * The retry loop that Flink's async operator cannot give, on top of a {@link ClipBatcher}: a deadline per
+ * attempt (counted from the start of the clip's batch, not its wait in the queue), exponential backoff, and typed outcomes. A worker that misses the
+ * deadline is retired and replaced, a crashed predictor is rebuilt (both inside the batcher), the job
+ * keeps running. Outputs are checked for shape and finiteness.
+ *
+ * <p>The batcher is either owned (the pool closes it) or shared by several pools in one JVM, e.g. the
+ * subtasks of a TaskManager through {@link ModelHosts}, so their clips meet in the same batches.
  *
  * <p>Plain Java (no Flink types), so it can be tested on its own.
  */
 public final class ModelWorkerPool implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ModelWorkerPool.class);
 
-    private final ModelFactory factory;
+    private final ClipBatcher batcher;
+    private final boolean ownsBatcher;
     private final RetryPolicy policy;
-    private final BlockingQueue<Worker> idle;
     private final ExecutorService coordinators;
-    private final AtomicInteger workerIds = new AtomicInteger();
-    private final AtomicInteger rebuilds = new AtomicInteger();
-    private volatile ModelInfo modelInfo;
     private volatile boolean closed;
 
+    /** A pool with its own unbatched workers (one clip per forward pass). */
     public ModelWorkerPool(ModelFactory factory, int workers, RetryPolicy policy) {
-        this.factory = Objects.requireNonNull(factory, "factory");
+        this(new ClipBatcher(factory, ClipBatcher.Settings.unbatched(workers)), true, policy);
+    }
+
+    /** A pool over a batcher it does not own (shared, closed by whoever created it). */
+    public ModelWorkerPool(ClipBatcher shared, RetryPolicy policy) {
+        this(shared, false, policy);
+    }
+
+    private ModelWorkerPool(ClipBatcher batcher, boolean ownsBatcher, RetryPolicy policy) {
+        this.batcher = Objects.requireNonNull(batcher, "batcher");
+        this.ownsBatcher = ownsBatcher;
         this.policy = Objects.requireNonNull(policy, "policy");
-        if (workers < 1 || workers > 256) throw new IllegalArgumentException("workers must be in [1, 256], got " + workers);
-        this.idle = new ArrayBlockingQueue<>(workers);
-        for (int i = 0; i < workers; i++) {
-            idle.add(new Worker());
-        }
         this.coordinators = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "geostream-inference-coordinator");
             t.setDaemon(true);
@@ -60,145 +57,114 @@ public final class ModelWorkerPool implements AutoCloseable {
      * job start, not at the first frame. Returns the model's identity.
      */
     public ModelInfo warmUp() throws Exception {
-        Worker[] all = idle.toArray(new Worker[0]);
-        for (Worker w : all) {
-            w.executor.submit(() -> { w.model(); return null; }).get();
-        }
-        return modelInfo;
+        return batcher.warmUp();
     }
 
     /** The model's identity once any worker created its model, else null. */
     public ModelInfo modelInfo() {
-        return modelInfo;
+        return batcher.modelInfo();
     }
 
-    /** How many workers were discarded and rebuilt (a metric). */
+    /** How many workers were retired or had their model rebuilt (a metric; shared batchers count all pools). */
     public int rebuilds() {
-        return rebuilds.get();
+        return batcher.rebuilds();
     }
 
-    /** Runs one clip with retries; never completes exceptionally (failures are outcomes). */
+    /** The batcher this pool feeds. */
+    public ClipBatcher batcher() {
+        return batcher;
+    }
+
+    /**
+     * Runs one clip with retries; never completes exceptionally (failures are outcomes). The first attempt
+     * is queued on the caller's thread and blocks while the batcher's queue is full: that is the
+     * backpressure the async operator (and the Kafka source behind it) feels.
+     */
     public CompletableFuture<ClipOutcome> submit(ClipInput input) {
         Objects.requireNonNull(input, "input");
-        return CompletableFuture.supplyAsync(() -> runWithRetries(input), coordinators);
+        ClipBatcher.Request first;
+        try {
+            first = closed ? null : batcher.submit(input);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.completedFuture(ClipOutcome.failure(ModelException.Reason.MODEL_ERROR.name(),
+                    "interrupted while waiting for room in the inference queue", 0, modelInfo()));
+        } catch (IllegalStateException e) {
+            first = null;
+        }
+        if (first == null) {
+            return CompletableFuture.completedFuture(ClipOutcome.failure(ModelException.Reason.MODEL_ERROR.name(),
+                    "pool closed: not attempted", 0, modelInfo()));
+        }
+        ClipBatcher.Request queued = first;
+        return CompletableFuture.supplyAsync(() -> runWithRetries(input, queued), coordinators);
     }
 
-    private ClipOutcome runWithRetries(ClipInput input) {
+    private ClipOutcome runWithRetries(ClipInput input, ClipBatcher.Request firstRequest) {
         String reason = ModelException.Reason.MODEL_ERROR.name();
         String detail = "not attempted";
+        long timeoutMs = policy.attemptTimeout().toMillis();
         for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
-            if (closed) return ClipOutcome.failure(reason, "pool closed: " + detail, attempt - 1, modelInfo);
-            if (attempt > 1) {
-                try {
-                    Thread.sleep(policy.backoffBefore(attempt).toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return ClipOutcome.failure(reason, "interrupted: " + detail, attempt - 1, modelInfo);
-                }
-            }
-            Worker worker;
+            ModelInfo info = batcher.modelInfo();
+            if (closed) return ClipOutcome.failure(reason, "pool closed: " + detail, attempt - 1, info);
+            ClipBatcher.Request request;
             try {
-                worker = idle.take();
+                if (attempt > 1) {
+                    Thread.sleep(policy.backoffBefore(attempt).toMillis());
+                    request = batcher.submit(input);
+                } else {
+                    request = firstRequest;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return ClipOutcome.failure(reason, "interrupted: " + detail, attempt - 1, modelInfo);
+                return ClipOutcome.failure(reason, "interrupted: " + detail, attempt - 1, info);
+            } catch (IllegalStateException e) {
+                return ClipOutcome.failure(reason, "pool closed: " + detail, attempt - 1, info);
             }
-            Future<ClipGeometry> f = worker.executor.submit(() -> worker.model().predict(input));
             try {
-                ClipGeometry g = f.get(policy.attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                ClipGeometry g = request.await(timeoutMs);
+                info = batcher.modelInfo();
                 String problem = OutputChecks.problem(g, input);
-                idle.add(worker);
                 if (problem == null) {
-                    return ClipOutcome.success(g, attempt, modelInfo);
+                    return ClipOutcome.success(g, attempt, info);
                 }
                 // A deterministic model gives the same bad output again: no retry.
                 return ClipOutcome.failure(problem.startsWith("shape") ? ModelException.Reason.MODEL_OUTPUT_SHAPE.name()
-                        : ModelException.Reason.MODEL_OUTPUT_NON_FINITE.name(), problem, attempt, modelInfo);
+                        : ModelException.Reason.MODEL_OUTPUT_NON_FINITE.name(), problem, attempt, info);
             } catch (TimeoutException e) {
-                f.cancel(true);
-                replace(worker, "attempt " + attempt + " missed its " + policy.attemptTimeout().toMillis() + " ms deadline");
+                batcher.abandon(request, "attempt " + attempt + " missed its " + timeoutMs + " ms deadline");
                 reason = ModelException.Reason.MODEL_TIMEOUT.name();
-                detail = "attempt " + attempt + " exceeded " + policy.attemptTimeout().toMillis() + " ms";
+                detail = "attempt " + attempt + " exceeded " + timeoutMs + " ms";
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof ModelException me) {
-                    idle.add(worker);
                     reason = me.reason().name();
                     detail = me.getMessage();
                     if (!me.retryable()) {
-                        return ClipOutcome.failure(reason, detail, attempt, modelInfo);
+                        return ClipOutcome.failure(reason, detail, attempt, batcher.modelInfo());
                     }
+                } else if (cause instanceof TimeoutException te) {
+                    // A batch-mate missed its deadline and took this clip's worker with it.
+                    reason = ModelException.Reason.MODEL_TIMEOUT.name();
+                    detail = te.getMessage();
                 } else {
-                    replace(worker, "unexpected " + cause);
                     reason = ModelException.Reason.MODEL_ERROR.name();
                     detail = String.valueOf(cause);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                idle.add(worker);
-                return ClipOutcome.failure(reason, "interrupted", attempt, modelInfo);
+                batcher.abandon(request, "interrupted");
+                return ClipOutcome.failure(reason, "interrupted", attempt, batcher.modelInfo());
             }
         }
-        return ClipOutcome.failure(reason, detail + " (after " + policy.maxAttempts() + " attempts)", policy.maxAttempts(), modelInfo);
-    }
-
-    private void replace(Worker broken, String why) {
-        LOG.warn("Rebuilding inference worker {}: {}", broken.id, why);
-        rebuilds.incrementAndGet();
-        broken.discard();
-        idle.add(new Worker());
+        return ClipOutcome.failure(reason, detail + " (after " + policy.maxAttempts() + " attempts)", policy.maxAttempts(),
+                batcher.modelInfo());
     }
 
     @Override
     public void close() {
         closed = true;
         coordinators.shutdownNow();
-        Worker w;
-        while ((w = idle.poll()) != null) {
-            w.discard();
-        }
-    }
-
-    /** A thread with its own model, created lazily on that thread. */
-    private final class Worker {
-        final int id = workerIds.incrementAndGet();
-        final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "geostream-model-worker-" + id);
-            t.setDaemon(true);
-            return t;
-        });
-        private GeometryModel model;
-
-        GeometryModel model() throws Exception {
-            if (model == null) {
-                model = factory.create();
-                modelInfo = model.info();
-            }
-            return model;
-        }
-
-        /**
-         * Closes the model on its own thread once the current call returns (a native predictor must not
-         * be closed under a running forward pass), then lets the thread end. A call that never returns
-         * leaks this one daemon thread, which the warning makes visible.
-         */
-        void discard() {
-            try {
-                executor.execute(() -> {
-                    GeometryModel m = model;
-                    model = null;
-                    if (m != null) {
-                        try {
-                            m.close();
-                        } catch (Exception e) {
-                            LOG.warn("Closing a discarded model failed", e);
-                        }
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException alreadyShutDown) {
-                return;
-            }
-            executor.shutdown();
-        }
+        if (ownsBatcher) batcher.close();
     }
 }

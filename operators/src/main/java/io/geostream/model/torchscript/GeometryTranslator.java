@@ -25,7 +25,7 @@ import java.util.Objects;
 final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslator.Input, GeometryTranslator.RawOutput> {
 
     /** What the module gets. */
-    sealed interface Input permits RgbClip, PreparedTensor, Zeros {}
+    sealed interface Input permits RgbClip, RgbBatch, PreparedTensor, Zeros {}
 
     /** T interleaved RGB8 frames of {@code width x height}, row-major; becomes a [1,T,3,H,W] tensor. */
     record RgbClip(List<byte[]> frames, int width, int height) implements Input {
@@ -34,6 +34,23 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
             for (byte[] f : frames) {
                 if (f.length != width * height * 3) {
                     throw new IllegalArgumentException("frame has " + f.length + " bytes, expected " + (width * height * 3));
+                }
+            }
+        }
+    }
+
+    /** B clips of T interleaved RGB8 frames each (same T), all {@code width x height}; becomes [B,T,3,H,W]. */
+    record RgbBatch(List<List<byte[]>> clips, int width, int height) implements Input {
+        RgbBatch {
+            clips = List.copyOf(clips);
+            if (clips.isEmpty()) throw new IllegalArgumentException("empty batch");
+            int t = clips.get(0).size();
+            for (List<byte[]> c : clips) {
+                if (c.size() != t) throw new IllegalArgumentException("clips of a batch need the same length, got " + c.size() + " and " + t);
+                for (byte[] f : c) {
+                    if (f.length != width * height * 3) {
+                        throw new IllegalArgumentException("frame has " + f.length + " bytes, expected " + (width * height * 3));
+                    }
                 }
             }
         }
@@ -84,11 +101,17 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
 
     /** Planar [T,3,H,W] normalised floats for interleaved RGB8 frames. */
     float[] normalise(List<byte[]> frames, int width, int height) {
+        float[] out = new float[frames.size() * 3 * width * height];
+        normaliseInto(frames, width, height, out, 0);
+        return out;
+    }
+
+    /** Writes planar [T,3,H,W] normalised floats for the frames into {@code out} from {@code offset}. */
+    void normaliseInto(List<byte[]> frames, int width, int height, float[] out, int offset) {
         int plane = width * height;
-        float[] out = new float[frames.size() * 3 * plane];
         for (int t = 0; t < frames.size(); t++) {
             byte[] rgb = frames.get(t);
-            int base = t * 3 * plane;
+            int base = offset + t * 3 * plane;
             float[] r = lut[0], g = lut[1], b = lut[2];
             for (int p = 0, i = 0; p < plane; p++, i += 3) {
                 out[base + p] = r[rgb[i] & 0xFF];
@@ -96,7 +119,6 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
                 out[base + 2 * plane + p] = b[rgb[i + 2] & 0xFF];
             }
         }
-        return out;
     }
 
     @Override
@@ -105,6 +127,15 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
         if (input instanceof RgbClip clip) {
             float[] data = normalise(clip.frames(), clip.width(), clip.height());
             return new NDList(manager.create(data, new Shape(1, clip.frames().size(), 3, clip.height(), clip.width())));
+        }
+        if (input instanceof RgbBatch batch) {
+            int b = batch.clips().size(), t = batch.clips().get(0).size();
+            int clipFloats = t * 3 * batch.width() * batch.height();
+            float[] data = new float[b * clipFloats];
+            for (int i = 0; i < b; i++) {
+                normaliseInto(batch.clips().get(i), batch.width(), batch.height(), data, i * clipFloats);
+            }
+            return new NDList(manager.create(data, new Shape(b, t, 3, batch.height(), batch.width())));
         }
         if (input instanceof Zeros zeros) {
             return new NDList(manager.zeros(new Shape(zeros.shape()), DataType.FLOAT32));

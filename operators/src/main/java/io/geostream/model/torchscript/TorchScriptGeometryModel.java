@@ -16,7 +16,9 @@ import io.geostream.model.ModelInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -91,31 +93,66 @@ public final class TorchScriptGeometryModel implements GeometryModel {
     public ModelInfo info() { return info; }
 
     @Override
+    public int maxBatch() { return pkg.maxBatch(); }
+
+    @Override
     public ClipGeometry predict(ClipInput clip) throws ModelException {
         Objects.requireNonNull(clip, "clip");
+        return predictBatch(List.of(clip)).get(0);
+    }
+
+    /**
+     * One forward pass per run of up to {@code maxBatch} clips of equal length, stacked into [B,T,3,H,W]
+     * after resizing to the model size; clips of another length go into their own forward pass.
+     */
+    @Override
+    public List<ClipGeometry> predictBatch(List<ClipInput> clips) throws ModelException {
+        Objects.requireNonNull(clips, "clips");
         ensureOpen();
-        int t = clip.length();
-        if (pkg.clipFrames() != 0 && t != pkg.clipFrames()) {
-            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "model " + info + " takes clips of "
-                    + pkg.clipFrames() + " frames, got " + t + " (stream " + clip.streamId() + ", segment "
-                    + clip.segmentId() + ", clip " + clip.clipId() + ")");
+        ClipGeometry[] results = new ClipGeometry[clips.size()];
+        // Group by clip length, keeping input order inside a group.
+        Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
+        for (int i = 0; i < clips.size(); i++) {
+            ClipInput clip = clips.get(i);
+            int t = clip.length();
+            if (pkg.clipFrames() != 0 && t != pkg.clipFrames()) {
+                throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "model " + info + " takes clips of "
+                        + pkg.clipFrames() + " frames, got " + t + " (stream " + clip.streamId() + ", segment "
+                        + clip.segmentId() + ", clip " + clip.clipId() + ")");
+            }
+            byLength.computeIfAbsent(t, k -> new ArrayList<>()).add(i);
         }
         int w = pkg.inputWidth(), h = pkg.inputHeight();
-        List<byte[]> frames = new ArrayList<>(t);
-        for (ClipInput.Frame f : clip.frames()) {
-            frames.add(clip.width() == w && clip.height() == h
-                    ? f.rgb() : ImageResize.bilinearRgb(f.rgb(), clip.width(), clip.height(), w, h));
+        for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
+            int t = group.getKey();
+            List<Integer> all = group.getValue();
+            for (int from = 0; from < all.size(); from += pkg.maxBatch()) {
+                List<Integer> idx = all.subList(from, Math.min(all.size(), from + pkg.maxBatch()));
+                List<List<byte[]>> batch = new ArrayList<>(idx.size());
+                for (int i : idx) {
+                    ClipInput clip = clips.get(i);
+                    List<byte[]> frames = new ArrayList<>(t);
+                    for (ClipInput.Frame f : clip.frames()) {
+                        frames.add(clip.width() == w && clip.height() == h
+                                ? f.rgb() : ImageResize.bilinearRgb(f.rgb(), clip.width(), clip.height(), w, h));
+                    }
+                    batch.add(frames);
+                }
+                GeometryTranslator.RawOutput raw = run(new GeometryTranslator.RgbBatch(batch, w, h));
+                checkOutputs(raw, idx.size(), t, h, w, pkg.hasConfidence());
+                for (int b = 0; b < idx.size(); b++) {
+                    List<ClipGeometry.FrameGeometry> out = new ArrayList<>(t);
+                    for (int i = 0; i < t; i++) {
+                        float[] points = interleave(raw.data().get(0), b, t, i, 3, h, w);
+                        float[] normals = interleave(raw.data().get(1), b, t, i, 3, h, w);
+                        float[] confidence = pkg.hasConfidence() ? interleave(raw.data().get(2), b, t, i, 1, h, w) : null;
+                        out.add(new ClipGeometry.FrameGeometry(points, normals, confidence));
+                    }
+                    results[idx.get(b)] = new ClipGeometry(w, h, out);
+                }
+            }
         }
-        GeometryTranslator.RawOutput raw = run(new GeometryTranslator.RgbClip(frames, w, h));
-        checkOutputs(raw, 1, t, h, w, pkg.hasConfidence());
-        List<ClipGeometry.FrameGeometry> out = new ArrayList<>(t);
-        for (int i = 0; i < t; i++) {
-            float[] points = interleave(raw.data().get(0), i, 3, h, w);
-            float[] normals = interleave(raw.data().get(1), i, 3, h, w);
-            float[] confidence = pkg.hasConfidence() ? interleave(raw.data().get(2), i, 1, h, w) : null;
-            out.add(new ClipGeometry.FrameGeometry(points, normals, confidence));
-        }
-        return new ClipGeometry(w, h, out);
+        return Arrays.asList(results);
     }
 
     /**
@@ -245,12 +282,17 @@ public final class TorchScriptGeometryModel implements GeometryModel {
     }
 
     /**
-     * Frame {@code t} of a planar [.., T, C, H, W] tensor (batch 0) as row-major pixels with the C channels
-     * interleaved per pixel, the {@link ClipGeometry} layout.
+     * Frame {@code t} of clip {@code b} of a planar [B, T, C, H, W] tensor as row-major pixels with the C
+     * channels interleaved per pixel, the {@link ClipGeometry} layout.
      */
     static float[] interleave(float[] planar, int t, int channels, int h, int w) {
+        return interleave(planar, 0, 0, t, channels, h, w);
+    }
+
+    /** As {@link #interleave(float[], int, int, int, int)} for clip {@code b} of a batch of {@code frames}-frame clips. */
+    static float[] interleave(float[] planar, int b, int frames, int t, int channels, int h, int w) {
         int plane = h * w;
-        int base = t * channels * plane;
+        int base = (b * frames + t) * channels * plane;
         float[] out = new float[channels * plane];
         for (int c = 0; c < channels; c++) {
             int src = base + c * plane;

@@ -245,4 +245,24 @@ class TorchScriptGeometryModelTest {
                     });
         }
     }
+
+    @Test
+    void aBatchedForwardGivesEachClipWhatItGetsAlone() throws Exception {
+        List<ClipInput> clips = List.of(clip(64, 48, 2, 11), clip(96, 72, 2, 12), clip(64, 48, 3, 13), clip(64, 48, 2, 14),
+                clip(64, 48, 2, 15), clip(64, 48, 2, 16));
+        try (TorchScriptGeometryModel model = TorchScriptGeometryModel.open(TINY, null)) {
+            assertThat(model.maxBatch()).isEqualTo(4);
+            List<ClipGeometry> batched = model.predictBatch(clips); // 5 clips of T=2 (4 + 1) and 1 of T=3
+            assertThat(batched).hasSize(clips.size());
+            for (int i = 0; i < clips.size(); i++) {
+                ClipGeometry alone = model.predict(clips.get(i));
+                assertThat(batched.get(i).frames()).hasSize(clips.get(i).length());
+                for (int t = 0; t < clips.get(i).length(); t++) {
+                    assertThat(maxAbsDiff(batched.get(i).frames().get(t).pointMap(), alone.frames().get(t).pointMap())).isLessThan(1e-5f);
+                    assertThat(maxAbsDiff(batched.get(i).frames().get(t).normals(), alone.frames().get(t).normals())).isLessThan(1e-5f);
+                    assertThat(maxAbsDiff(batched.get(i).frames().get(t).confidence(), alone.frames().get(t).confidence())).isLessThan(1e-5f);
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,135 @@
+package io.geostream.cli;
+
+import io.geostream.inference.BatcherBenchmark;
+import io.geostream.inference.ModelSpec;
+import io.geostream.model.torchscript.ModelBenchmark;
+import io.geostream.model.torchscript.ModelPackage;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/** {@code geostream bench ...}: documented benchmark commands; the final line of each is key=value pairs. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (final line: key=value pairs).",
+        subcommands = {BenchCommand.Model.class})
+public final class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (model)");
+    }
+
+    /** Raw TorchScript forward vs the full engine path, and optionally the batcher curve, on the CPU. */
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = "In one JVM with intra-op 2 / inter-op 1 threads: median of --runs after --warmups of the raw "
+                    + "TorchScript forward on a prepared NDArray and of the full engine path (Java arrays in -> "
+                    + "preprocessing -> forward -> postprocessing -> Java arrays out). With --batch-curve, clips/s and "
+                    + "p50/p99 latency of the batcher for max batch 1..N. Final line: forward_ms=.. engine_ms=.. engine_over_forward=..")
+    public static final class Model implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--package", required = true, description = "Model package directory (model.json + geometry.pt).")
+        Path packageDir;
+        @Option(names = "--frames", defaultValue = "0", description = "Clip length; 0 = the package's clipFrames, or 4 when any.")
+        int frames;
+        @Option(names = "--warmups", defaultValue = "10", description = "Unmeasured runs first (default ${DEFAULT-VALUE}).")
+        int warmups;
+        @Option(names = "--runs", defaultValue = "50", description = "Measured runs (default ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--intra-op-threads", defaultValue = "2", description = "libtorch intra-op threads (default ${DEFAULT-VALUE}).")
+        int intraOp;
+        @Option(names = "--inter-op-threads", defaultValue = "1", description = "libtorch inter-op threads (default ${DEFAULT-VALUE}).")
+        int interOp;
+        @Option(names = "--batch-curve", defaultValue = "0",
+                description = "Also measure the batcher for max batch 1..N (0 = skip; capped by the package's maxBatch).")
+        int batchCurve;
+        @Option(names = "--batch-seconds", defaultValue = "4", description = "Measured seconds per batch size (default ${DEFAULT-VALUE}).")
+        int batchSeconds;
+        @Option(names = "--python", defaultValue = "/usr/bin/python3",
+                description = "Python with torch to time the same file for information; 'none' to skip.")
+        String python;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!Files.isRegularFile(packageDir.resolve("model.json"))) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "not a model package (no model.json): " + packageDir);
+            }
+            // DJL reads these once, when the PyTorch engine starts: before anything below touches it.
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(interOp));
+            ModelPackage pkg = ModelPackage.read(packageDir);
+
+            ModelBenchmark.Result r = ModelBenchmark.run(packageDir, frames, warmups, runs);
+            out.printf(Locale.ROOT, "model %s, clip [1,%d,3,%d,%d], threads intra-op %d / inter-op %d, median of %d after %d warm-ups%n",
+                    r.model(), r.frames(), r.height(), r.width(), intraOp, interOp, runs, warmups);
+            out.printf(Locale.ROOT, "predictor on a prepared float[] (forward + DJL tensor copies in/out, no Java pre/post): %.3f ms%n", r.copyMs());
+            out.flush();
+
+            if (batchCurve > 0) {
+                int maxB = Math.min(batchCurve, pkg.maxBatch());
+                out.printf(Locale.ROOT, "batcher (1 worker, max delay 5 ms, closed loop with 2 x max batch clients, %d s each):%n", batchSeconds);
+                for (int b = 1; b <= maxB; b++) {
+                    BatcherBenchmark.Point p = BatcherBenchmark.run(ModelSpec.of(packageDir.toString(), "cpu"),
+                            BatcherBenchmark.randomClip(r.frames(), r.width(), r.height()), b, 1, Duration.ofMillis(5),
+                            Duration.ofSeconds(1), Duration.ofSeconds(batchSeconds));
+                    out.printf(Locale.ROOT, "  max_batch=%d clients=%d clips=%d clips_per_s=%.2f p50_ms=%.1f p99_ms=%.1f mean_batch=%.2f%n",
+                            p.maxBatch(), p.clients(), p.clips(), p.clipsPerSecond(), p.p50Ms(), p.p99Ms(), p.meanBatch());
+                    out.flush();
+                }
+            }
+            if (!"none".equals(python) && Files.isExecutable(Path.of(python))) {
+                pythonTime(out, r.frames());
+            }
+            out.printf(Locale.ROOT, "forward_ms=%.3f engine_ms=%.3f engine_over_forward=%.3f%n",
+                    r.forwardMs(), r.engineMs(), r.engineOverForward());
+            out.flush();
+            return 0;
+        }
+
+        /** Debian's python3-torch on the same file (another libtorch version: information, not a gate). */
+        private void pythonTime(PrintWriter out, int t) {
+            Path script = locateScript();
+            if (script == null) {
+                out.println("python: scripts/bench_torchscript_forward.py not found; skipped");
+                return;
+            }
+            try {
+                Process p = new ProcessBuilder(python, script.toString(), packageDir.toString(), "--frames", Integer.toString(t),
+                        "--warmups", Integer.toString(warmups), "--runs", Integer.toString(runs))
+                        .redirectErrorStream(true).start();
+                StringBuilder text = new StringBuilder();
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) text.append(line).append('\n');
+                }
+                if (!p.waitFor(5, TimeUnit.MINUTES)) p.destroyForcibly();
+                String[] lines = text.toString().strip().split("\n");
+                out.println("python (information only): " + String.join("; ", lines));
+            } catch (Exception e) {
+                out.println("python: skipped (" + e + ")");
+            }
+        }
+
+        private static Path locateScript() {
+            for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+                Path s = dir.resolve("scripts").resolve("bench_torchscript_forward.py");
+                if (Files.isRegularFile(s)) return s;
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.geostream.model.torchscript;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.ParameterStore;
+import io.geostream.model.ClipGeometry;
+import io.geostream.model.ClipInput;
+import io.geostream.model.ModelException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Measures what the engine adds around a package's TorchScript forward pass, on the calling thread:
+ * <ul>
+ *   <li>forward: the module's forward on an NDArray prepared once (no Java copies at all);</li>
+ *   <li>engine: {@link TorchScriptGeometryModel#predict} from a {@link ClipInput} of Java byte arrays to a
+ *       {@link ClipGeometry} of Java float arrays (normalisation, tensor creation, forward, output copy,
+ *       shape and finiteness checks, interleaving);</li>
+ *   <li>copy (diagnostic): the predictor on an already normalised float[] to raw float[] outputs, i.e. the
+ *       forward plus DJL's tensor copies in and out, without the Java pre/post-processing.</li>
+ * </ul>
+ * Runs alternate (one forward, one engine) so drift of a shared machine hits both alike; the medians are
+ * reported. Set DJL's thread properties ({@code ai.djl.pytorch.num_threads}, {@code
+ * ai.djl.pytorch.num_interop_threads}) before the engine starts, i.e. before calling this.
+ */
+public final class ModelBenchmark {
+
+    /** Medians in milliseconds for one clip of {@code frames} frames at the model size. */
+    public record Result(String model, int frames, int width, int height, double forwardMs, double copyMs, double engineMs) {
+        public double engineOverForward() { return engineMs / forwardMs; }
+    }
+
+    private ModelBenchmark() {}
+
+    /**
+     * @param frames clip length; 0 = the package's clipFrames, or 4 when the package takes any length
+     */
+    public static Result run(Path packageDir, int frames, int warmups, int runs) throws ModelException {
+        if (runs < 1 || warmups < 0) throw new IllegalArgumentException("runs must be >= 1 and warmups >= 0");
+        try (TorchScriptGeometryModel model = TorchScriptGeometryModel.open(packageDir, "cpu")) {
+            ModelPackage pkg = model.modelPackage();
+            int t = frames > 0 ? frames : (pkg.clipFrames() != 0 ? pkg.clipFrames() : 4);
+            int w = pkg.inputWidth(), h = pkg.inputHeight();
+            ClipInput clip = randomClip(t, w, h);
+            List<byte[]> rgb = new ArrayList<>();
+            for (ClipInput.Frame f : clip.frames()) rgb.add(f.rgb());
+            float[] prepared = new GeometryTranslator(pkg.rgbNormalization()).normalise(rgb, w, h);
+
+            ZooModel<?, ?> zoo = model.modelForTest();
+            Block block = zoo.getBlock();
+            double[] forward = new double[runs];
+            double[] engine = new double[runs];
+            double[] copy = new double[runs];
+            long[] shape = {1, t, 3, h, w};
+            try (NDManager manager = zoo.getNDManager().newSubManager()) {
+                NDArray input = manager.create(prepared, new Shape(1, t, 3, h, w));
+                ParameterStore params = new ParameterStore(manager, false);
+                for (int i = 0; i < warmups + runs; i++) {
+                    long t0 = System.nanoTime();
+                    try (NDManager scratch = manager.newSubManager()) {
+                        NDList out = block.forward(params, new NDList(input), false);
+                        out.attach(scratch); // freed with scratch; CPU libtorch has finished when forward returns
+                    }
+                    long t1 = System.nanoTime();
+                    ClipGeometry g = model.predict(clip);
+                    long t2 = System.nanoTime();
+                    if (g.frames().size() != t) throw new IllegalStateException("engine returned " + g.frames().size() + " frames");
+                    model.predictPrepared(prepared, shape);
+                    long t3 = System.nanoTime();
+                    if (i >= warmups) {
+                        copy[i - warmups] = (t3 - t2) / 1e6;
+                        forward[i - warmups] = (t1 - t0) / 1e6;
+                        engine[i - warmups] = (t2 - t1) / 1e6;
+                    }
+                }
+            }
+            return new Result(model.info().id() + " " + model.info().version(), t, w, h, median(forward), median(copy), median(engine));
+        }
+    }
+
+    static ClipInput randomClip(int t, int w, int h) {
+        Random random = new Random(1);
+        List<ClipInput.Frame> frames = new ArrayList<>(t);
+        for (int i = 0; i < t; i++) {
+            byte[] rgb = new byte[w * h * 3];
+            random.nextBytes(rgb);
+            frames.add(new ClipInput.Frame(i, 1_000_000L * i, rgb, null, false));
+        }
+        return new ClipInput("bench", 0, 0, w, h, frames, null);
+    }
+
+    static double median(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+}
