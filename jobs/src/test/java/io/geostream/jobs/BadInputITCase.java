@@ -11,6 +11,7 @@ import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
+import io.geostream.testing.RealStack;
 import io.geostream.inference.ModelFactory;
 import io.geostream.model.ClipGeometry;
 import io.geostream.model.ClipInput;
@@ -93,17 +94,18 @@ class BadInputITCase {
     static EmbeddedKafka kafka;
     static EmbeddedS3 s3;
 
+    static RealStack stack;
+
     @BeforeAll
     static void startServers() throws Exception {
-        kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(tmp.resolve("kafka")));
-        s3 = EmbeddedS3.start(tmp.resolve("s3"), 0, "it-access", "it-secret-key");
-        s3.createBucket("geostream");
+        stack = RealStack.start(tmp);
+        kafka = stack.kafka();
+        s3 = stack.s3();
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        if (s3 != null) s3.close();
-        if (kafka != null) kafka.close();
+        if (stack != null) stack.close();
         METRICS.close();
     }
 

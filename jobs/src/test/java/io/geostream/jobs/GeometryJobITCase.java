@@ -12,6 +12,7 @@ import io.geostream.demo.RunSummary;
 import io.geostream.demo.SyntheticPublisher;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
+import io.geostream.testing.RealStack;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;
@@ -64,32 +65,24 @@ class GeometryJobITCase {
     static EmbeddedKafka kafka;
     static EmbeddedS3 s3;
 
+    static RealStack stack;
+
     @BeforeAll
     static void startServers() throws Exception {
-        kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(tmp.resolve("kafka")));
-        s3 = EmbeddedS3.start(tmp.resolve("s3"), 0, "it-access", "it-secret-key");
-        s3.createBucket("geostream");
+        stack = RealStack.start(tmp);
+        kafka = stack.kafka();
+        s3 = stack.s3();
     }
 
     @AfterAll
     static void stopServers() throws Exception {
-        if (s3 != null) s3.close();
-        if (kafka != null) kafka.close();
+        if (stack != null) stack.close();
     }
 
     @Test
     void everyValidFrameComesOutOnceAndMalformedInputIsDeadLettered() throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(GeometryJobOptions.BOUNDED, true);
-        conf.set(GeometryJobOptions.CLIP_LENGTH, 8);
-        conf.set(GeometryJobOptions.CLIP_STRIDE, 6);
-        conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
-        conf.set(GeometryJobOptions.S3_ACCESS_KEY, "it-access");
-        conf.set(GeometryJobOptions.S3_SECRET_KEY, "it-secret-key");
-        conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, "geostream-it");
-        kafka.createTopics(Map.of(conf.get(GeometryJobOptions.INPUT_TOPIC), 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
-                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+        Configuration conf = stack.jobConfig("geostream-it");
+        stack.createJobTopics(conf);
 
         Map<String, SceneSpec> specs = new TreeMap<>();
         specs.put("cam-a", new SceneSpec(11, W, H, FRAMES, TrajectoryKind.ORBIT, 0.0, 10));

@@ -1,0 +1,80 @@
+package io.geostream.testing;
+
+import io.geostream.embedded.EmbeddedKafka;
+import io.geostream.embedded.EmbeddedS3;
+import io.geostream.jobs.GeometryJobOptions;
+import org.apache.flink.configuration.Configuration;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The real servers the ITCases run the job against: an in-process KRaft broker and an s3proxy S3 API
+ * server with the job's bucket. One per test class; close it in {@code @AfterAll}.
+ */
+public final class RealStack implements AutoCloseable {
+    public static final String ACCESS_KEY = "it-access";
+    public static final String SECRET_KEY = "it-secret-key";
+    public static final String BUCKET = "geostream";
+
+    private final EmbeddedKafka kafka;
+    private final EmbeddedS3 s3;
+
+    private RealStack(EmbeddedKafka kafka, EmbeddedS3 s3) {
+        this.kafka = kafka;
+        this.s3 = s3;
+    }
+
+    /** Starts both servers with their data under {@code dir}. */
+    public static RealStack start(Path dir) throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(dir.resolve("kafka")));
+        try {
+            EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, ACCESS_KEY, SECRET_KEY);
+            s3.createBucket(BUCKET);
+            return new RealStack(kafka, s3);
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public EmbeddedS3 s3() {
+        return s3;
+    }
+
+    /**
+     * A bounded job configuration against these servers: short clips (T = 8, S = 6) for small test
+     * streams, payloads in the S3 bucket, and the given transactional id prefix.
+     */
+    public Configuration jobConfig(String transactionalIdPrefix) {
+        Configuration conf = new Configuration();
+        conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(GeometryJobOptions.BOUNDED, true);
+        conf.set(GeometryJobOptions.CLIP_LENGTH, 8);
+        conf.set(GeometryJobOptions.CLIP_STRIDE, 6);
+        conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
+        conf.set(GeometryJobOptions.S3_ACCESS_KEY, ACCESS_KEY);
+        conf.set(GeometryJobOptions.S3_SECRET_KEY, SECRET_KEY);
+        conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
+        return conf;
+    }
+
+    /** Creates the job's input and output topics named in {@code conf}. */
+    public void createJobTopics(Configuration conf) {
+        kafka.createTopics(Map.of(conf.get(GeometryJobOptions.INPUT_TOPIC), 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
+                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            s3.close();
+        } finally {
+            kafka.close();
+        }
+    }
+}
