@@ -84,7 +84,7 @@ public final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "batcher (1 worker, max delay 5 ms, closed loop with 2 x max batch clients, %d s each):%n", batchSeconds);
                 for (int b = 1; b <= maxB; b++) {
                     BatcherBenchmark.Point p = BatcherBenchmark.run(ModelSpec.of(packageDir.toString(), "cpu"),
-                            BatcherBenchmark.randomClip(r.frames(), r.width(), r.height()), b, 1, Duration.ofMillis(5),
+                            io.geostream.model.ClipInput.random(r.frames(), r.width(), r.height()), b, 1, Duration.ofMillis(5),
                             Duration.ofSeconds(1), Duration.ofSeconds(batchSeconds));
                     out.printf(Locale.ROOT, "  max_batch=%d clients=%d clips=%d clips_per_s=%.2f p50_ms=%.1f p99_ms=%.1f mean_batch=%.2f%n",
                             p.maxBatch(), p.clients(), p.clips(), p.clipsPerSecond(), p.p50Ms(), p.p99Ms(), p.meanBatch());

@@ -60,22 +60,15 @@ public final class StitchingEvaluation {
         Map<Long, FrameTruth> truths = new HashMap<>();
         String encoded = spec.encode();
         for (int i = 0; i <= spec.frames(); i++) {
-            FrameRecord f = new FrameRecord();
-            f.streamId = "eval";
-            f.frameIndex = i;
+            FrameRecord f;
             if (i < spec.frames()) {
                 FrameTruth t = scene.render(i);
                 truths.put((long) i, t);
-                f.captureTimeMicros = t.captureTimeMicros();
-                f.width = t.width();
-                f.height = t.height();
-                f.rgb = t.rgb();
-                if (giveIntrinsics) {
-                    f.intrinsics = new double[] {t.intrinsics().fx(), t.intrinsics().fy(), t.intrinsics().cx(), t.intrinsics().cy()};
-                }
-                f.attributes = new HashMap<>();
-                f.attributes.put(SceneSpec.ATTRIBUTE_KEY, encoded);
+                f = frameRecord("eval", t, encoded, giveIntrinsics);
             } else {
+                f = new FrameRecord();
+                f.streamId = "eval";
+                f.frameIndex = i;
                 f.captureTimeMicros = SyntheticScene.EPOCH_MICROS + (long) (i * 1e6 / spec.fps());
                 f.endOfStream = true;
             }
@@ -170,5 +163,25 @@ public final class StitchingEvaluation {
             }
         }
         return out;
+    }
+
+    /**
+     * A rendered synthetic frame as ingest would hand it on: raw RGB, the scene spec in the attributes,
+     * and the intrinsics when the camera gives them.
+     */
+    public static FrameRecord frameRecord(String streamId, FrameTruth t, String encodedSpec, boolean giveIntrinsics) {
+        FrameRecord f = new FrameRecord();
+        f.streamId = streamId;
+        f.frameIndex = t.frameIndex();
+        f.captureTimeMicros = t.captureTimeMicros();
+        f.width = t.width();
+        f.height = t.height();
+        f.rgb = t.rgb();
+        if (giveIntrinsics) {
+            f.intrinsics = new double[] {t.intrinsics().fx(), t.intrinsics().fy(), t.intrinsics().cx(), t.intrinsics().cy()};
+        }
+        f.attributes = new HashMap<>();
+        f.attributes.put(SceneSpec.ATTRIBUTE_KEY, encodedSpec);
+        return f;
     }
 }

@@ -5,7 +5,6 @@ import io.geostream.model.ClipInput;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,15 +82,4 @@ public final class BatcherBenchmark {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
-    /** A clip of random pixels (fixed seed). */
-    public static ClipInput randomClip(int t, int w, int h) {
-        Random random = new Random(1);
-        List<ClipInput.Frame> frames = new ArrayList<>(t);
-        for (int i = 0; i < t; i++) {
-            byte[] rgb = new byte[w * h * 3];
-            random.nextBytes(rgb);
-            frames.add(new ClipInput.Frame(i, 1_000_000L * i, rgb, null, false));
-        }
-        return new ClipInput("bench", 0, 0, w, h, frames, null);
-    }
 }

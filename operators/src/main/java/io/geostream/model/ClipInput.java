@@ -59,4 +59,16 @@ public record ClipInput(
 
     /** Number of slots T. */
     public int length() { return frames.size(); }
+
+    /** A clip of T random frames (fixed seed), for benchmarks: the same pixels on every run. */
+    public static ClipInput random(int frames, int width, int height) {
+        java.util.Random random = new java.util.Random(1);
+        List<Frame> slots = new java.util.ArrayList<>(frames);
+        for (int i = 0; i < frames; i++) {
+            byte[] rgb = new byte[width * height * 3];
+            random.nextBytes(rgb);
+            slots.add(new Frame(i, 1_000_000L * i, rgb, null, false));
+        }
+        return new ClipInput("bench", 0, 0, width, height, slots, null);
+    }
 }

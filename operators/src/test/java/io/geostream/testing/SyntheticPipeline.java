@@ -9,12 +9,10 @@ import io.geostream.model.GeometryModel;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
-import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 
 /** Runs synthetic frames through the plain cores (cutter -> model) without Flink, for stitching tests. */
@@ -26,20 +24,7 @@ public final class SyntheticPipeline {
         SyntheticScene scene = new SyntheticScene(spec);
         List<FrameRecord> out = new ArrayList<>();
         for (int i = 0; i < spec.frames(); i++) {
-            FrameTruth t = scene.render(i);
-            FrameRecord f = new FrameRecord();
-            f.streamId = stream;
-            f.frameIndex = i;
-            f.captureTimeMicros = t.captureTimeMicros();
-            f.width = t.width();
-            f.height = t.height();
-            f.rgb = t.rgb();
-            if (giveIntrinsics) {
-                f.intrinsics = new double[] {t.intrinsics().fx(), t.intrinsics().fy(), t.intrinsics().cx(), t.intrinsics().cy()};
-            }
-            f.attributes = new HashMap<>();
-            f.attributes.put(SceneSpec.ATTRIBUTE_KEY, spec.encode());
-            out.add(f);
+            out.add(io.geostream.eval.StitchingEvaluation.frameRecord(stream, scene.render(i), spec.encode(), giveIntrinsics));
         }
         FrameRecord end = TestFrames.endMarker(stream, spec.frames());
         out.add(end);

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 /**
  * Measures what the engine adds around a package's TorchScript forward pass, on the calling thread:
@@ -49,7 +48,7 @@ public final class ModelBenchmark {
             ModelPackage pkg = model.modelPackage();
             int t = frames > 0 ? frames : (pkg.clipFrames() != 0 ? pkg.clipFrames() : 4);
             int w = pkg.inputWidth(), h = pkg.inputHeight();
-            ClipInput clip = randomClip(t, w, h);
+            ClipInput clip = ClipInput.random(t, w, h);
             List<byte[]> rgb = new ArrayList<>();
             for (ClipInput.Frame f : clip.frames()) rgb.add(f.rgb());
             float[] prepared = new GeometryTranslator(pkg.rgbNormalization()).normalise(rgb, w, h);
@@ -84,17 +83,6 @@ public final class ModelBenchmark {
             }
             return new Result(model.info().id() + " " + model.info().version(), t, w, h, median(forward), median(copy), median(engine));
         }
-    }
-
-    static ClipInput randomClip(int t, int w, int h) {
-        Random random = new Random(1);
-        List<ClipInput.Frame> frames = new ArrayList<>(t);
-        for (int i = 0; i < t; i++) {
-            byte[] rgb = new byte[w * h * 3];
-            random.nextBytes(rgb);
-            frames.add(new ClipInput.Frame(i, 1_000_000L * i, rgb, null, false));
-        }
-        return new ClipInput("bench", 0, 0, w, h, frames, null);
     }
 
     static double median(double[] values) {
