@@ -4,6 +4,7 @@ import io.geostream.avro.FrameEvent;
 import io.geostream.avro.FrameImage;
 import io.geostream.avro.ImageEncoding;
 import io.geostream.avro.Intrinsics;
+import io.geostream.schemas.FrameEvents;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.PayloadCodecs;
 import io.geostream.synthetic.FrameTruth;
@@ -113,16 +114,8 @@ public final class SyntheticPublisher implements AutoCloseable {
     /** The end-of-stream marker {@link #publishStreams} sends after the last frame of {@code scene}. */
     public static FrameEvent endEvent(String streamId, SyntheticScene scene) {
         SceneSpec spec = scene.spec();
-        return FrameEvent.newBuilder()
-                .setStreamId(streamId)
-                .setFrameIndex(spec.frames())
-                .setCaptureTimeMicros(scene.captureTimeMicros(spec.frames() - 1) + Math.round(1e6 / spec.fps()))
-                .setEndOfStream(true)
-                .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.NONE).setWidth(0).setHeight(0).setData(null).setRef(null).build())
-                .setIntrinsics(null)
-                .setDistortion(null)
-                .setAttributes(Map.of())
-                .build();
+        return FrameEvents.endOfStream(streamId, spec.frames(),
+                scene.captureTimeMicros(spec.frames() - 1) + Math.round(1e6 / spec.fps()));
     }
 
     /** Sends arbitrary bytes (used to publish malformed input). */

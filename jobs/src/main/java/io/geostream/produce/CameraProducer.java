@@ -5,6 +5,7 @@ import io.geostream.avro.FrameImage;
 import io.geostream.avro.ImageEncoding;
 import io.geostream.avro.Intrinsics;
 import io.geostream.avro.ObjectRef;
+import io.geostream.schemas.FrameEvents;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectKeys;
 import io.geostream.storage.ObjectStore;
@@ -178,27 +179,13 @@ public final class CameraProducer {
             }
         }
         long endCapture = lastCapture == Long.MIN_VALUE ? baseMicros : lastCapture + periodMicros;
-        send(endEvent(settings.streamId(), sent, endCapture));
+        send(FrameEvents.endOfStream(settings.streamId(), sent, endCapture));
         producer.flush();
         checkSends();
         if (sourceFailure != null) {
             throw sourceFailure;
         }
         return new Result(sent, jpegBytes, claimChecked, firstCapture, lastCapture, (System.nanoTime() - startNanos) / 1e9);
-    }
-
-    /** The pure end-of-stream marker after {@code frames} frames. */
-    static FrameEvent endEvent(String streamId, long frames, long captureMicros) {
-        return FrameEvent.newBuilder()
-                .setStreamId(streamId)
-                .setFrameIndex(frames)
-                .setCaptureTimeMicros(captureMicros)
-                .setEndOfStream(true)
-                .setImage(FrameImage.newBuilder().setEncoding(ImageEncoding.NONE).setWidth(0).setHeight(0).setData(null).setRef(null).build())
-                .setIntrinsics(null)
-                .setDistortion(null)
-                .setAttributes(Map.of())
-                .build();
     }
 
     /**
