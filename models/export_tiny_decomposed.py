@@ -265,7 +265,7 @@ def sample_flow_euler(denoiser, rgb, noise, schedule, prediction, steps):
 def ddim_timesteps(schedule, steps):
     """'trailing' spacing: starts at the last training step (Lin et al. 2024)."""
     n = schedule["trainSteps"]
-    return [int(round(n - i * n / steps)) - 1 for i in range(steps)]
+    return [int(math.floor(n - i * n / steps + 0.5)) - 1 for i in range(steps)]  # half up, as Java's Math.round
 
 
 def sample_ddim(denoiser, rgb, noise, schedule, prediction, steps):

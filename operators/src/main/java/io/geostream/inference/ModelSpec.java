@@ -3,7 +3,7 @@ package io.geostream.inference;
 import io.geostream.model.GeometryModel;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelOptions;
-import io.geostream.model.torchscript.TorchScriptGeometryModel;
+import io.geostream.model.torchscript.GeometryModels;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import java.util.Objects;
 
 /**
  * Which model the job runs: {@code simulated} (the measuring instrument that re-renders synthetic
- * truth) or a TorchScript package directory. Serialisable, so each worker creates its own instance.
+ * truth) or a TorchScript package directory of either form (end-to-end or decomposed). Serialisable, so each worker creates its own instance.
  */
 public final class ModelSpec implements ModelFactory {
     private static final long serialVersionUID = 1L;
@@ -61,7 +61,7 @@ public final class ModelSpec implements ModelFactory {
         if (isSimulated()) {
             return new SimulatedGeometryModel(SimulatedModelOptions.defaults());
         }
-        return TorchScriptGeometryModel.open(Path.of(model), device);
+        return GeometryModels.open(Path.of(model), device); // the class its model.json form names
     }
 
     @Override

@@ -55,6 +55,8 @@ public record ModelPackage(
     public static final String GEOMETRY_MODULE = "geometry.pt";
     /** RGB clip in, point map + normals (+ confidence) out, in one module. */
     public static final String FORM_END_TO_END = "end-to-end";
+    /** A VAE encoder, a denoiser and a VAE decoder, with the sampling loop in Java ({@link DecomposedPackage}). */
+    public static final String FORM_DECOMPOSED = "decomposed";
     /** Bilinear resize of the whole frame to the model size; intrinsics scale per axis. */
     public static final String RESIZE_STRETCH = "stretch";
     /** 32-bit float input and outputs. */
@@ -129,22 +131,15 @@ public record ModelPackage(
         }
         Fields f = new Fields(root, jsonFile);
 
-        String name = f.text("name");
-        String version = f.text("version");
-        // ModelInfo owns the pattern; check each field alone so the message names the right one.
-        try {
-            new ModelInfo(name, "0", false);
-        } catch (IllegalArgumentException e) {
-            throw f.bad("name", e.getMessage());
-        }
-        try {
-            new ModelInfo("m", version, false);
-        } catch (IllegalArgumentException e) {
-            throw f.bad("version", e.getMessage());
-        }
+        String name = f.modelName("name");
+        String version = f.modelVersion("version");
         String form = f.text("form");
+        if (FORM_DECOMPOSED.equals(form)) {
+            throw f.bad("form", "is \"" + FORM_DECOMPOSED + "\": read it with DecomposedPackage.read (GeometryModels.open picks the class by form)");
+        }
         if (!FORM_END_TO_END.equals(form)) {
-            throw f.bad("form", "unsupported form '" + form + "' (this build supports \"" + FORM_END_TO_END + "\")");
+            throw f.bad("form", "unsupported form '" + form + "' (this build supports \"" + FORM_END_TO_END + "\" and \""
+                    + FORM_DECOMPOSED + "\")");
         }
         int clipFrames = f.intIn("clipFrames", 0, MAX_CLIP_FRAMES);
         int inputWidth = f.intIn("inputWidth", 1, MAX_SIDE);
@@ -203,11 +198,15 @@ public record ModelPackage(
         }
     }
 
-    /** Typed, message-rich access to model.json fields. */
-    private record Fields(JsonNode root, Path file) {
+    /** Typed, message-rich access to model.json fields (also used by {@link DecomposedPackage}). */
+    record Fields(JsonNode root, Path file, String prefix) {
+
+        Fields(JsonNode root, Path file) {
+            this(root, file, "");
+        }
 
         IllegalArgumentException bad(String field, String why) {
-            return new IllegalArgumentException("field '" + field + "' in " + file + ": " + why);
+            return new IllegalArgumentException("field '" + prefix + field + "' in " + file + ": " + why);
         }
 
         JsonNode required(String field) {
@@ -220,6 +219,56 @@ public record ModelPackage(
             JsonNode n = required(field);
             if (!n.isTextual()) throw bad(field, "must be a string, got " + n);
             return n.textValue();
+        }
+
+        /** A model id ({@link ModelInfo} owns the pattern; checked alone so the message names this field). */
+        String modelName(String field) {
+            String v = text(field);
+            try {
+                new ModelInfo(v, "0", false);
+            } catch (IllegalArgumentException e) {
+                throw bad(field, e.getMessage());
+            }
+            return v;
+        }
+
+        /** A model version, checked as {@link #modelName}. */
+        String modelVersion(String field) {
+            String v = text(field);
+            try {
+                new ModelInfo("m", v, false);
+            } catch (IllegalArgumentException e) {
+                throw bad(field, e.getMessage());
+            }
+            return v;
+        }
+
+        /** The object at {@code field} as its own Fields, naming nested fields {@code field.key}. */
+        Fields object(String field) {
+            JsonNode n = required(field);
+            if (!n.isObject()) throw bad(field, "must be an object, got " + n);
+            return new Fields(n, file, prefix() + field + ".");
+        }
+
+        double number(String field, double min, double max) {
+            JsonNode n = required(field);
+            if (!n.isNumber()) throw bad(field, "must be a number, got " + n);
+            double v = n.doubleValue();
+            if (!(v >= min && v <= max)) throw bad(field, "must be in [" + min + ", " + max + "], got " + v);
+            return v;
+        }
+
+        float[] numbers(String field, int count) {
+            JsonNode a = required(field);
+            if (!a.isArray() || a.size() != count) throw bad(field, "must be an array of " + count + " numbers, got " + a);
+            float[] out = new float[count];
+            for (int i = 0; i < count; i++) {
+                if (!a.get(i).isNumber() || !Float.isFinite((float) a.get(i).doubleValue())) {
+                    throw bad(field, "must hold finite numbers, got " + a);
+                }
+                out[i] = (float) a.get(i).doubleValue();
+            }
+            return out;
         }
 
         boolean bool(String field) {

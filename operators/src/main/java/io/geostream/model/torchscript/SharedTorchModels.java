@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Per-JVM registry of loaded TorchScript modules, shared by reference count. A model's weights are
- * loaded once per (real package path, device) however many worker threads use it; each thread keeps its
+ * Per-JVM registry of loaded TorchScript modules, shared by reference count. A module's weights are
+ * loaded once per (real package path, module file, device) however many worker threads use it (a decomposed
+ * package holds three modules, each its own entry); each thread keeps its
  * own {@code Predictor} (DJL predictors are not thread-safe, the loaded module is). The last
  * {@link #release} closes the model and frees its native memory.
  *
@@ -28,7 +29,7 @@ public final class SharedTorchModels {
         ZooModel<NDList, NDList> load() throws Exception;
     }
 
-    private record Key(Path directory, Device device) {}
+    private record Key(Path directory, String module, Device device) {}
 
     private static final class Entry {
         final Key key;
@@ -55,11 +56,17 @@ public final class SharedTorchModels {
      * @throws RuntimeException         what the loader threw (checked exceptions wrapped in
      *                                  {@link IllegalStateException}); nothing is registered then
      */
-    public static synchronized ZooModel<NDList, NDList> acquire(Path packageDir, Device device, Loader loader) {
+    public static ZooModel<NDList, NDList> acquire(Path packageDir, Device device, Loader loader) {
+        return acquire(packageDir, ModelPackage.GEOMETRY_MODULE, device, loader);
+    }
+
+    /** As {@link #acquire(Path, Device, Loader)} for the module file {@code module} of the package. */
+    public static synchronized ZooModel<NDList, NDList> acquire(Path packageDir, String module, Device device, Loader loader) {
         Objects.requireNonNull(packageDir, "packageDir");
+        Objects.requireNonNull(module, "module");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(loader, "loader");
-        Key key = new Key(realPath(packageDir), device);
+        Key key = new Key(realPath(packageDir), module, device);
         Entry entry = BY_KEY.get(key);
         if (entry == null) {
             ZooModel<NDList, NDList> model;
@@ -68,7 +75,7 @@ public final class SharedTorchModels {
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
-                throw new IllegalStateException("cannot load model " + key.directory() + " on " + device + ": " + e, e);
+                throw new IllegalStateException("cannot load model " + key.directory().resolve(module) + " on " + device + ": " + e, e);
             }
             if (model == null) throw new IllegalStateException("loader returned no model for " + key.directory());
             loads++;
@@ -102,10 +109,16 @@ public final class SharedTorchModels {
     }
 
     /** Current references to the package's model on the device; 0 when it is not loaded. */
-    public static synchronized int referenceCount(Path packageDir, Device device) {
+    public static int referenceCount(Path packageDir, Device device) {
+        return referenceCount(packageDir, ModelPackage.GEOMETRY_MODULE, device);
+    }
+
+    /** Current references to the package's module file on the device; 0 when it is not loaded. */
+    public static synchronized int referenceCount(Path packageDir, String module, Device device) {
         Objects.requireNonNull(packageDir, "packageDir");
+        Objects.requireNonNull(module, "module");
         Objects.requireNonNull(device, "device");
-        Entry entry = BY_KEY.get(new Key(realPath(packageDir), device));
+        Entry entry = BY_KEY.get(new Key(realPath(packageDir), module, device));
         return entry == null ? 0 : entry.references;
     }
 

@@ -308,7 +308,7 @@ public final class TorchScriptGeometryModel implements GeometryModel {
         return dot < 0 ? file : file.substring(0, dot);
     }
 
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         String msg = root.getMessage();

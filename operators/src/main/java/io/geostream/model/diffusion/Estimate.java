@@ -1,0 +1,40 @@
+package io.geostream.model.diffusion;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The clean latent and the noise implied by one denoiser output at time {@code t}:
+ * <pre>
+ * beta schedules (a = sqrt(alphaBar_t), s = sqrt(1 - alphaBar_t)):
+ *   x0:       x0 = out,                eps = (x - a out) / s
+ *   epsilon:  x0 = (x - s out) / a,    eps = out
+ *   velocity: x0 = a x - s out,        eps = s x + a out
+ * flow matching (x_t = (1 - t) x0 + t eps):
+ *   velocity: x0 = x - t out,          eps = x + (1 - t) out
+ *   x0:       x0 = out,                eps = (x - (1 - t) out) / t
+ *   epsilon:  x0 = (x - t out) / (1 - t), eps = out   (undefined at t = 1; packages may not declare it)
+ * </pre>
+ *
+ * @param x0  estimate of the clean latent
+ * @param eps estimate of the noise
+ */
+public record Estimate(NDArray x0, NDArray eps) {
+
+    /** The estimates for denoiser output {@code out} at noisy latent {@code x}, time {@code t}. */
+    public static Estimate of(PredictionType prediction, NoiseSchedule schedule, NDArray x, NDArray out, double t) {
+        if (schedule.isFlow()) {
+            return switch (prediction) {
+                case VELOCITY -> new Estimate(x.sub(out.mul(t)), x.add(out.mul(1.0 - t)));
+                case X0 -> new Estimate(out, x.sub(out.mul(1.0 - t)).div(t));
+                case EPSILON -> new Estimate(x.sub(out.mul(t)).div(1.0 - t), out);
+            };
+        }
+        double alphaBar = schedule.alphaBar((int) Math.round(t));
+        double a = Math.sqrt(alphaBar), s = Math.sqrt(1.0 - alphaBar);
+        return switch (prediction) {
+            case VELOCITY -> new Estimate(x.mul(a).sub(out.mul(s)), x.mul(s).add(out.mul(a)));
+            case X0 -> new Estimate(out, x.sub(out.mul(a)).div(s));
+            case EPSILON -> new Estimate(x.sub(out.mul(s)).div(a), out);
+        };
+    }
+}

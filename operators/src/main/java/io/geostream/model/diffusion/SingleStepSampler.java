@@ -1,0 +1,33 @@
+package io.geostream.model.diffusion;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.Objects;
+
+/**
+ * UniGeo's deterministic single step: one denoiser call at the terminal time on zero latents, the result
+ * is its x0 estimate ({@link Estimate}). No noise is involved, so the output depends on the clip only.
+ */
+public final class SingleStepSampler implements Sampler {
+    private final NoiseSchedule schedule;
+    private final PredictionType prediction;
+
+    public SingleStepSampler(NoiseSchedule schedule, PredictionType prediction) {
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+        this.prediction = Objects.requireNonNull(prediction, "prediction");
+        if (schedule.isFlow() && prediction == PredictionType.EPSILON) {
+            throw new IllegalArgumentException("flow matching with epsilon prediction has no x0 estimate at t = 1");
+        }
+    }
+
+    @Override public String kind() { return SINGLE_STEP; }
+    @Override public int steps() { return 1; }
+    @Override public boolean usesNoise() { return false; }
+
+    @Override
+    public NDArray sample(Denoiser model, NDArray initial) throws Exception {
+        double t = schedule.terminalTime();
+        NDArray out = model.predict(initial, t);
+        return Estimate.of(prediction, schedule, initial, out, t).x0();
+    }
+}

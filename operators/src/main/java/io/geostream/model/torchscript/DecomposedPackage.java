@@ -1,0 +1,250 @@
+package io.geostream.model.torchscript;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geostream.model.ModelInfo;
+import io.geostream.model.diffusion.NoiseSchedule;
+import io.geostream.model.diffusion.PredictionType;
+import io.geostream.model.diffusion.Sampler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A model package of form {@code "decomposed"} ({@code docs/model-contract.md}): a diffusers-style pipeline of
+ * three TorchScript modules ({@code vae_encoder.pt}, {@code denoiser.pt}, {@code vae_decoder.pt}) whose
+ * sampling loop runs in Java. This record is the validated {@code model.json} plus the resolved paths.
+ *
+ * @param directory           the package directory (absolute, real path)
+ * @param modelJson           {@code directory/model.json}
+ * @param name                model id
+ * @param version             model version
+ * @param clipFrames          the clip length T the modules take, or 0 for any T with (T - 1) % temporalCompression == 0
+ * @param inputWidth          W
+ * @param inputHeight         H
+ * @param resize              {@link ModelPackage#RESIZE_STRETCH}
+ * @param rgbNormalization    per-channel mean/std applied to RGB scaled to [0, 1]
+ * @param confidence          {@link #CONFIDENCE_NONE} or {@link #CONFIDENCE_NORMAL_AGREEMENT} (the modules return none)
+ * @param maxBatch            the largest batch of clips; the denoiser and decoder take 2 x maxBatch (both attributes)
+ * @param precision           the modules' float type: fp32, fp16 or bf16 (fp16/bf16 only on a GPU)
+ * @param latentChannels      C of the latents
+ * @param spatialCompression  H / h = W / w
+ * @param temporalCompression latent frames t = 1 + (T - 1) / temporalCompression (first frame encoded alone)
+ * @param latentScale         latents go to the denoiser as encoder output x latentScale and to the decoder / latentScale
+ * @param predictionType      what the denoiser predicts
+ * @param noiseSchedule       the training noise process
+ * @param samplerKind         {@link Sampler#SINGLE_STEP}, {@link Sampler#FLOW_EULER} or {@link Sampler#DDIM}
+ * @param samplerSteps        denoiser calls per clip
+ * @param pointScale          decoded point channels x pointScale + pointOffset = clip first-frame camera coordinates
+ * @param pointOffset         see pointScale (x, y, z)
+ */
+public record DecomposedPackage(
+        Path directory,
+        Path modelJson,
+        String name,
+        String version,
+        int clipFrames,
+        int inputWidth,
+        int inputHeight,
+        String resize,
+        ModelPackage.RgbNormalization rgbNormalization,
+        String confidence,
+        int maxBatch,
+        String precision,
+        int latentChannels,
+        int spatialCompression,
+        int temporalCompression,
+        double latentScale,
+        PredictionType predictionType,
+        NoiseSchedule noiseSchedule,
+        String samplerKind,
+        int samplerSteps,
+        float pointScale,
+        float[] pointOffset) {
+
+    public static final String VAE_ENCODER = "vae_encoder.pt";
+    public static final String DENOISER = "denoiser.pt";
+    public static final String VAE_DECODER = "vae_decoder.pt";
+    /** The three module files, in pipeline order. */
+    public static final List<String> MODULES = List.of(VAE_ENCODER, DENOISER, VAE_DECODER);
+
+    /** No confidence output. */
+    public static final String CONFIDENCE_NONE = "none";
+    /** Confidence = agreement of the predicted normals with the normals of the predicted point map. */
+    public static final String CONFIDENCE_NORMAL_AGREEMENT = "normal-agreement";
+    public static final String PRECISION_FP16 = "fp16";
+    public static final String PRECISION_BF16 = "bf16";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    public DecomposedPackage {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(rgbNormalization, "rgbNormalization");
+        Objects.requireNonNull(predictionType, "predictionType");
+        Objects.requireNonNull(noiseSchedule, "noiseSchedule");
+        new ModelInfo(name, version, false);
+        pointOffset = pointOffset.clone();
+    }
+
+    @Override public float[] pointOffset() { return pointOffset.clone(); }
+
+    /** The identity written into outputs; it has confidence when the stand-in is on. */
+    public ModelInfo info() {
+        return new ModelInfo(name, version, hasConfidence());
+    }
+
+    /** Whether outputs carry the confidence stand-in. */
+    public boolean hasConfidence() { return CONFIDENCE_NORMAL_AGREEMENT.equals(confidence); }
+
+    /** The module file's path. */
+    public Path module(String file) { return directory.resolve(file); }
+
+    /** Latent frames for a clip of {@code frames} frames: 1 + (T - 1) / temporalCompression. */
+    public int latentFrames(int frames) { return 1 + (frames - 1) / temporalCompression; }
+
+    /** Whether a clip of {@code frames} frames fits: clipFrames (when fixed) and the temporal compression. */
+    public boolean acceptsFrames(int frames) {
+        if (frames < 1) return false;
+        if (clipFrames != 0) return frames == clipFrames;
+        return (frames - 1) % temporalCompression == 0;
+    }
+
+    /** The clip length the open-time dry run uses: clipFrames, or the shortest T > 1 that fits. */
+    public int probeClipFrames() {
+        return clipFrames != 0 ? clipFrames : 1 + temporalCompression;
+    }
+
+    /** The package's sampler. */
+    public Sampler sampler() {
+        return Sampler.of(samplerKind, samplerSteps, noiseSchedule, predictionType);
+    }
+
+    /**
+     * Reads and validates a decomposed package directory.
+     *
+     * @throws IllegalArgumentException when the directory, {@code model.json} or a module file is missing, or a
+     *                                  field is missing or invalid (the message names the field and the file)
+     */
+    public static DecomposedPackage read(Path packageDir) {
+        Objects.requireNonNull(packageDir, "packageDir");
+        Path dir = realDirectory(packageDir);
+        ModelPackage.Fields f = fields(dir);
+        String name = f.modelName("name");
+        String version = f.modelVersion("version");
+        String form = f.text("form");
+        if (!ModelPackage.FORM_DECOMPOSED.equals(form)) {
+            throw f.bad("form", "must be \"" + ModelPackage.FORM_DECOMPOSED + "\" for DecomposedPackage, got '" + form + "'");
+        }
+        int clipFrames = f.intIn("clipFrames", 0, ModelPackage.MAX_CLIP_FRAMES);
+        int inputWidth = f.intIn("inputWidth", 1, ModelPackage.MAX_SIDE);
+        int inputHeight = f.intIn("inputHeight", 1, ModelPackage.MAX_SIDE);
+        String resize = f.text("resize");
+        if (!ModelPackage.RESIZE_STRETCH.equals(resize)) {
+            throw f.bad("resize", "unsupported resize '" + resize + "' (this build supports \"" + ModelPackage.RESIZE_STRETCH + "\")");
+        }
+        ModelPackage.RgbNormalization norm = f.normalization("rgbNormalization");
+        if (f.bool("hasConfidence")) {
+            throw f.bad("hasConfidence", "must be false: the decomposed modules return no confidence (see field 'confidence' for the stand-in)");
+        }
+        String confidence = f.text("confidence");
+        if (!CONFIDENCE_NONE.equals(confidence) && !CONFIDENCE_NORMAL_AGREEMENT.equals(confidence)) {
+            throw f.bad("confidence", "must be \"" + CONFIDENCE_NONE + "\" or \"" + CONFIDENCE_NORMAL_AGREEMENT + "\", got '" + confidence + "'");
+        }
+        int maxBatch = f.intIn("maxBatch", 1, ModelPackage.MAX_BATCH / 2);
+        String precision = f.text("precision");
+        if (!List.of(ModelPackage.PRECISION_FP32, PRECISION_FP16, PRECISION_BF16).contains(precision)) {
+            throw f.bad("precision", "unsupported precision '" + precision + "' (fp32, fp16 or bf16)");
+        }
+        int latentChannels = f.intIn("latentChannels", 1, 1024);
+        int spatial = f.intIn("spatialCompression", 1, 64);
+        if (inputWidth % spatial != 0 || inputHeight % spatial != 0) {
+            throw f.bad("spatialCompression", spatial + " does not divide the input size " + inputWidth + "x" + inputHeight);
+        }
+        int temporal = f.intIn("temporalCompression", 1, 64);
+        if (clipFrames != 0 && (clipFrames - 1) % temporal != 0) {
+            throw f.bad("temporalCompression", "clipFrames " + clipFrames + " is not 1 + k x " + temporal);
+        }
+        double latentScale = f.number("latentScale", 1e-6, 1e6);
+        String predictionName = f.text("predictionType");
+        PredictionType prediction = PredictionType.ofJson(predictionName);
+        if (prediction == null) throw f.bad("predictionType", "must be x0, epsilon or velocity, got '" + predictionName + "'");
+        NoiseSchedule schedule = schedule(f.object("noiseSchedule"));
+        if (schedule.isFlow() && prediction == PredictionType.EPSILON) {
+            throw f.bad("predictionType", "epsilon is undefined at t = 1 under flow matching (use velocity or x0)");
+        }
+        ModelPackage.Fields s = f.object("sampler");
+        String samplerKind = s.text("kind");
+        int steps = s.intIn("steps", 1, Sampler.MAX_STEPS);
+        try {
+            Sampler.of(samplerKind, steps, schedule, prediction);
+        } catch (IllegalArgumentException e) {
+            throw f.bad("sampler", e.getMessage());
+        }
+        ModelPackage.Fields out = f.object("output");
+        float pointScale = (float) out.number("pointScale", 1e-9, 1e9);
+        float[] pointOffset = out.numbers("pointOffset", 3);
+
+        for (String module : MODULES) {
+            if (!Files.isRegularFile(dir.resolve(module))) {
+                throw new IllegalArgumentException("model package " + dir + " is missing file " + module
+                        + " (required by form \"" + ModelPackage.FORM_DECOMPOSED + "\" in " + f.file() + ")");
+            }
+        }
+        return new DecomposedPackage(dir, f.file(), name, version, clipFrames, inputWidth, inputHeight, resize, norm,
+                confidence, maxBatch, precision, latentChannels, spatial, temporal, latentScale, prediction, schedule,
+                samplerKind, steps, pointScale, pointOffset);
+    }
+
+    /**
+     * The {@code form} field of a package's model.json ({@link ModelPackage#FORM_END_TO_END} when absent is NOT
+     * assumed: a missing form is an error).
+     */
+    public static String form(Path packageDir) {
+        return fields(realDirectory(packageDir)).text("form");
+    }
+
+    private static NoiseSchedule schedule(ModelPackage.Fields f) {
+        String kindName = f.text("kind");
+        NoiseSchedule.Kind kind = NoiseSchedule.Kind.ofJson(kindName);
+        if (kind == null) throw f.bad("kind", "must be linear-beta, scaled-linear or flow-matching, got '" + kindName + "'");
+        int trainSteps = f.intIn("trainSteps", 2, 100_000);
+        if (kind == NoiseSchedule.Kind.FLOW_MATCHING) return NoiseSchedule.flowMatching(trainSteps);
+        double start = f.number("betaStart", 1e-12, 0.999999);
+        double end = f.number("betaEnd", 1e-12, 0.999999);
+        if (end < start) throw f.bad("betaEnd", "must be >= betaStart (" + start + "), got " + end);
+        return new NoiseSchedule(kind, start, end, trainSteps);
+    }
+
+    private static Path realDirectory(Path packageDir) {
+        if (!Files.isDirectory(packageDir)) {
+            throw new IllegalArgumentException("model package directory does not exist: " + packageDir.toAbsolutePath());
+        }
+        try {
+            return packageDir.toRealPath();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot resolve model package directory " + packageDir + ": " + e, e);
+        }
+    }
+
+    private static ModelPackage.Fields fields(Path dir) {
+        Path jsonFile = dir.resolve(ModelPackage.MODEL_JSON);
+        if (!Files.isRegularFile(jsonFile)) {
+            throw new IllegalArgumentException("model package " + dir + " is missing file " + ModelPackage.MODEL_JSON);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(jsonFile.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(jsonFile + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + jsonFile + ": " + e, e);
+        }
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(jsonFile + " must hold a JSON object");
+        return new ModelPackage.Fields(root, jsonFile);
+    }
+}

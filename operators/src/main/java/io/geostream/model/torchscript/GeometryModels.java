@@ -1,0 +1,25 @@
+package io.geostream.model.torchscript;
+
+import io.geostream.model.GeometryModel;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** Opens a TorchScript model package with the class its {@code form} names. */
+public final class GeometryModels {
+    private GeometryModels() {}
+
+    /**
+     * {@link TorchScriptGeometryModel} for {@code "end-to-end"}, {@link DecomposedGeometryModel} for
+     * {@code "decomposed"}.
+     *
+     * @throws IllegalArgumentException when the package is invalid or its form unknown (naming field and file)
+     */
+    public static GeometryModel open(Path packageDir, String deviceOrNull) {
+        Objects.requireNonNull(packageDir, "packageDir");
+        if (ModelPackage.FORM_DECOMPOSED.equals(DecomposedPackage.form(packageDir))) {
+            return DecomposedGeometryModel.open(packageDir, deviceOrNull);
+        }
+        return TorchScriptGeometryModel.open(packageDir, deviceOrNull); // reports an unknown form
+    }
+}
