@@ -34,6 +34,7 @@ public final class DdimSampler implements Sampler {
     }
 
     @Override public String kind() { return DDIM; }
+    @Override public NoiseSchedule schedule() { return schedule; }
     @Override public int steps() { return timesteps.length; }
     @Override public boolean usesNoise() { return true; }
 

@@ -25,6 +25,7 @@ public final class FlowEulerSampler implements Sampler {
     }
 
     @Override public String kind() { return FLOW_EULER; }
+    @Override public NoiseSchedule schedule() { return schedule; }
     @Override public int steps() { return steps; }
     @Override public boolean usesNoise() { return true; }
 

@@ -15,6 +15,9 @@ public interface Sampler {
     /** The model.json name of this sampler. */
     String kind();
 
+    /** The noise process the sampler walks back; it also maps times to the denoiser's timestep input. */
+    NoiseSchedule schedule();
+
     /** Denoiser calls per sample. */
     int steps();
 

@@ -21,6 +21,7 @@ public final class SingleStepSampler implements Sampler {
     }
 
     @Override public String kind() { return SINGLE_STEP; }
+    @Override public NoiseSchedule schedule() { return schedule; }
     @Override public int steps() { return 1; }
     @Override public boolean usesNoise() { return false; }
 

@@ -234,7 +234,7 @@ public final class DecomposedGeometryModel implements GeometryModel {
                 initial = m.zeros(latentShape, DataType.FLOAT32);
             }
             Denoiser denoiser = (x, time) -> calls.get(DENOISER).call(m, latentShape, rgb2, x,
-                    m.full(new Shape(2L * b), pkg.noiseSchedule().modelTimestep(time)), attribute);
+                    m.full(new Shape(2L * b), sampler.schedule().modelTimestep(time)), attribute);
             NDArray clean;
             try {
                 clean = sampler.sample(denoiser, initial);
