@@ -2,6 +2,8 @@ package io.geostream.cli;
 
 import io.geostream.inference.BatcherBenchmark;
 import io.geostream.inference.ModelSpec;
+import io.geostream.model.torchscript.DecomposedBenchmark;
+import io.geostream.model.torchscript.DecomposedPackage;
 import io.geostream.model.torchscript.ModelBenchmark;
 import io.geostream.model.torchscript.ModelPackage;
 import picocli.CommandLine;
@@ -41,7 +43,7 @@ public final class BenchCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--package", required = true, description = "Model package directory (model.json + geometry.pt).")
+        @Option(names = "--package", required = true, description = "Model package directory (end-to-end or decomposed form).")
         Path packageDir;
         @Option(names = "--frames", defaultValue = "0", description = "Clip length; 0 = the package's clipFrames, or 4 when any.")
         int frames;
@@ -71,6 +73,9 @@ public final class BenchCommand implements Runnable {
             // DJL reads these once, when the PyTorch engine starts: before anything below touches it.
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
             System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(interOp));
+            if (ModelPackage.FORM_DECOMPOSED.equals(DecomposedPackage.form(packageDir))) {
+                return decomposed(out);
+            }
             ModelPackage pkg = ModelPackage.read(packageDir);
 
             ModelBenchmark.Result r = ModelBenchmark.run(packageDir, frames, warmups, runs);
@@ -79,18 +84,7 @@ public final class BenchCommand implements Runnable {
             out.printf(Locale.ROOT, "predictor on a prepared float[] (forward + DJL tensor copies in/out, no Java pre/post): %.3f ms%n", r.copyMs());
             out.flush();
 
-            if (batchCurve > 0) {
-                int maxB = Math.min(batchCurve, pkg.maxBatch());
-                out.printf(Locale.ROOT, "batcher (1 worker, max delay 5 ms, closed loop with 2 x max batch clients, %d s each):%n", batchSeconds);
-                for (int b = 1; b <= maxB; b++) {
-                    BatcherBenchmark.Point p = BatcherBenchmark.run(ModelSpec.of(packageDir.toString(), "cpu"),
-                            io.geostream.model.ClipInput.random(r.frames(), r.width(), r.height()), b, 1, Duration.ofMillis(5),
-                            Duration.ofSeconds(1), Duration.ofSeconds(batchSeconds));
-                    out.printf(Locale.ROOT, "  max_batch=%d clients=%d clips=%d clips_per_s=%.2f p50_ms=%.1f p99_ms=%.1f mean_batch=%.2f%n",
-                            p.maxBatch(), p.clients(), p.clips(), p.clipsPerSecond(), p.p50Ms(), p.p99Ms(), p.meanBatch());
-                    out.flush();
-                }
-            }
+            batchCurve(out, pkg.maxBatch(), r.frames(), r.width(), r.height());
             if (!"none".equals(python) && Files.isExecutable(Path.of(python))) {
                 pythonTime(out, r.frames());
             }
@@ -98,6 +92,33 @@ public final class BenchCommand implements Runnable {
                     r.forwardMs(), r.engineMs(), r.engineOverForward());
             out.flush();
             return 0;
+        }
+
+        /** A decomposed package: the engine path per clip (no raw-forward comparison: it is several modules and a loop). */
+        private Integer decomposed(PrintWriter out) throws Exception {
+            DecomposedBenchmark.Result r = DecomposedBenchmark.run(packageDir, frames, warmups, runs);
+            out.printf(Locale.ROOT, "model %s (decomposed), clip [1,%d,3,%d,%d], sampler %s x %d, threads intra-op %d / inter-op %d, median of %d after %d warm-ups%n",
+                    r.model(), r.frames(), r.height(), r.width(), r.sampler(), r.steps(), intraOp, interOp, runs, warmups);
+            out.flush();
+            batchCurve(out, DecomposedPackage.read(packageDir).maxBatch(), r.frames(), r.width(), r.height());
+            out.printf(Locale.ROOT, "engine_ms=%.3f sampler=%s steps=%d%n", r.engineMs(), r.sampler(), r.steps());
+            out.flush();
+            return 0;
+        }
+
+        private void batchCurve(PrintWriter out, int packageMaxBatch, int clipFrames, int width, int height) throws Exception {
+            if (batchCurve > 0) {
+                int maxB = Math.min(batchCurve, packageMaxBatch);
+                out.printf(Locale.ROOT, "batcher (1 worker, max delay 5 ms, closed loop with 2 x max batch clients, %d s each):%n", batchSeconds);
+                for (int b = 1; b <= maxB; b++) {
+                    BatcherBenchmark.Point p = BatcherBenchmark.run(ModelSpec.of(packageDir.toString(), "cpu"),
+                            io.geostream.model.ClipInput.random(clipFrames, width, height), b, 1, Duration.ofMillis(5),
+                            Duration.ofSeconds(1), Duration.ofSeconds(batchSeconds));
+                    out.printf(Locale.ROOT, "  max_batch=%d clients=%d clips=%d clips_per_s=%.2f p50_ms=%.1f p99_ms=%.1f mean_batch=%.2f%n",
+                            p.maxBatch(), p.clients(), p.clips(), p.clipsPerSecond(), p.p50Ms(), p.p99Ms(), p.meanBatch());
+                    out.flush();
+                }
+            }
         }
 
         /** Debian's python3-torch on the same file (another libtorch version: information, not a gate). */
