@@ -132,8 +132,8 @@ class Block(torch.nn.Module):
         shift1, scale1, gate1, shift2, scale2, gate2 = mod.chunk(6, dim=2)
         h = self.norm1(x) * (1.0 + scale1) + shift1
         qkv = self.qkv(h).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        q = apply_rope(qkv[0], cos, sin)
-        k = apply_rope(qkv[1], cos, sin)
+        q = apply_rope(qkv[0], cos.to(x.dtype), sin.to(x.dtype))
+        k = apply_rope(qkv[1], cos.to(x.dtype), sin.to(x.dtype))
         v = qkv[2]
         att = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(float(d // self.heads)), dim=-1)
         o = torch.matmul(att, v).permute(0, 2, 1, 3).reshape(b, n, d)
@@ -187,8 +187,8 @@ class Denoiser(torch.nn.Module):
 
         half = self.dim // 2
         freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
-        targs = timestep.unsqueeze(1) * freqs.unsqueeze(0)
-        temb = torch.cat([torch.cos(targs), torch.sin(targs)], dim=1)
+        targs = timestep.to(torch.float32).unsqueeze(1) * freqs.unsqueeze(0)
+        temb = torch.cat([torch.cos(targs), torch.sin(targs)], dim=1).to(noisy.dtype)
         cvec = self.time2(F.silu(self.time1(temb))) + self.attribute(attribute)
 
         for block in self.blocks:
@@ -319,21 +319,25 @@ def model_json(name, max_batch=MAX_BATCH):
     }
 
 
-def build_modules(encoder_cls=VaeEncoder):
+def build_modules(encoder_cls=VaeEncoder, dtype=torch.float32):
     torch.manual_seed(SEED)
     modules = {"vae_encoder": encoder_cls(), "denoiser": Denoiser(), "vae_decoder": VaeDecoder()}
     # DiT initialises the adaLN gates to zero; here every weight stays random so each block does something.
     for m in modules.values():
         m.eval()
+        m.to(dtype)
     return {k: torch.jit.script(m) for k, m in modules.items()}
 
 
-def write_package(directory, name, encoder_cls=VaeEncoder):
+def write_package(directory, name, encoder_cls=VaeEncoder, precision="fp32"):
     os.makedirs(directory, exist_ok=True)
-    for key, scripted in build_modules(encoder_cls).items():
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+    for key, scripted in build_modules(encoder_cls, dtype).items():
         scripted.save(os.path.join(directory, key + ".pt"))
+    descriptor = model_json(name)
+    descriptor["precision"] = precision
     with open(os.path.join(directory, "model.json"), "w") as f:
-        json.dump(model_json(name), f, indent=2)
+        json.dump(descriptor, f, indent=2)
         f.write("\n")
 
 
@@ -375,8 +379,14 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--broken-batch", metavar="DIR",
                         help="write a package to DIR whose vae_encoder hard-codes batch 1 (model.json says maxBatch 4)")
+    parser.add_argument("--precision", nargs=2, metavar=("PRECISION", "DIR"),
+                        help="write the same weights cast to fp16 or bf16 to DIR (no expected/ outputs)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    if args.precision:
+        write_package(args.precision[1], "tiny-decomposed-" + args.precision[0], precision=args.precision[0])
+        print("wrote", args.precision[1])
+        return
     if args.broken_batch:
         write_package(args.broken_batch, "tiny-decomposed-batch1", VaeEncoderBatch1)
         print("wrote", args.broken_batch)

@@ -87,7 +87,7 @@ public final class DecomposedGeometryModel implements GeometryModel {
      * @param packageDir      the package directory
      * @param deviceOrNull    "cpu", "gpu:N" or null for the CPU
      * @param samplerOverride a sampler to use instead of the package's (e.g. more steps), or null
-     * @throws IllegalArgumentException when the package is invalid, fp16 is asked for on the CPU, or a module
+     * @throws IllegalArgumentException when the package is invalid, declares bf16, or a module
      *                                  does not match model.json (its dry run failed or gave other shapes)
      * @throws IllegalStateException    when the engine cannot load a module
      */
@@ -95,9 +95,11 @@ public final class DecomposedGeometryModel implements GeometryModel {
         Objects.requireNonNull(packageDir, "packageDir");
         DecomposedPackage pkg = DecomposedPackage.read(packageDir);
         Device device = TorchScriptGeometryModel.parseDevice(deviceOrNull);
-        if (device.isGpu() == false && DecomposedPackage.PRECISION_FP16.equals(pkg.precision())) {
-            throw new IllegalArgumentException("field 'precision' in " + pkg.modelJson() + ": fp16 needs a GPU device"
-                    + " (CPU libtorch lacks half-precision kernels for convolutions and matmul); got device " + device);
+        if (DecomposedPackage.PRECISION_BF16.equals(pkg.precision())) {
+            // Tested: DJL 0.36's PyTorch engine aborts the whole JVM ("terminate called without an active
+            // exception") on any conversion to bfloat16, so no clip may ever reach one.
+            throw new IllegalArgumentException("field 'precision' in " + pkg.modelJson() + ": bf16 is not supported by this"
+                    + " build (DJL 0.36 aborts the JVM on bfloat16 tensors); export the modules in fp16 or fp32");
         }
         Sampler sampler = samplerOverride != null ? samplerOverride : pkg.sampler();
         List<ZooModel<NDList, NDList>> loaded = new ArrayList<>(3);

@@ -31,7 +31,7 @@ import java.util.Objects;
  * @param rgbNormalization    per-channel mean/std applied to RGB scaled to [0, 1]
  * @param confidence          {@link #CONFIDENCE_NONE} or {@link #CONFIDENCE_NORMAL_AGREEMENT} (the modules return none)
  * @param maxBatch            the largest batch of clips; the denoiser and decoder take 2 x maxBatch (both attributes)
- * @param precision           the modules' float type: fp32, fp16 or bf16 (fp16/bf16 only on a GPU)
+ * @param precision           the modules' float type: fp32 or fp16 (bf16 parses, but DecomposedGeometryModel refuses it)
  * @param latentChannels      C of the latents
  * @param spatialCompression  H / h = W / w
  * @param temporalCompression latent frames t = 1 + (T - 1) / temporalCompression (first frame encoded alone)
