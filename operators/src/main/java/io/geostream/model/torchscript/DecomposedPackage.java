@@ -1,15 +1,10 @@
 package io.geostream.model.torchscript;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geostream.model.ModelInfo;
 import io.geostream.model.diffusion.NoiseSchedule;
 import io.geostream.model.diffusion.PredictionType;
 import io.geostream.model.diffusion.Sampler;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,8 +75,6 @@ public record DecomposedPackage(
     public static final String PRECISION_FP16 = "fp16";
     public static final String PRECISION_BF16 = "bf16";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     public DecomposedPackage {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(rgbNormalization, "rgbNormalization");
@@ -131,9 +124,8 @@ public record DecomposedPackage(
      *                                  field is missing or invalid (the message names the field and the file)
      */
     public static DecomposedPackage read(Path packageDir) {
-        Objects.requireNonNull(packageDir, "packageDir");
-        Path dir = realDirectory(packageDir);
-        ModelPackage.Fields f = fields(dir);
+        ModelPackage.Fields f = ModelPackage.Fields.read(packageDir);
+        Path dir = f.file().getParent();
         String name = f.modelName("name");
         String version = f.modelVersion("version");
         String form = f.text("form");
@@ -200,12 +192,9 @@ public record DecomposedPackage(
                 samplerKind, steps, pointScale, pointOffset);
     }
 
-    /**
-     * The {@code form} field of a package's model.json ({@link ModelPackage#FORM_END_TO_END} when absent is NOT
-     * assumed: a missing form is an error).
-     */
+    /** The {@code form} field of a package's model.json (a missing form is an error, not end-to-end by default). */
     public static String form(Path packageDir) {
-        return fields(realDirectory(packageDir)).text("form");
+        return ModelPackage.Fields.read(packageDir).text("form");
     }
 
     private static NoiseSchedule schedule(ModelPackage.Fields f) {
@@ -218,33 +207,5 @@ public record DecomposedPackage(
         double end = f.number("betaEnd", 1e-12, 0.999999);
         if (end < start) throw f.bad("betaEnd", "must be >= betaStart (" + start + "), got " + end);
         return new NoiseSchedule(kind, start, end, trainSteps);
-    }
-
-    private static Path realDirectory(Path packageDir) {
-        if (!Files.isDirectory(packageDir)) {
-            throw new IllegalArgumentException("model package directory does not exist: " + packageDir.toAbsolutePath());
-        }
-        try {
-            return packageDir.toRealPath();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot resolve model package directory " + packageDir + ": " + e, e);
-        }
-    }
-
-    private static ModelPackage.Fields fields(Path dir) {
-        Path jsonFile = dir.resolve(ModelPackage.MODEL_JSON);
-        if (!Files.isRegularFile(jsonFile)) {
-            throw new IllegalArgumentException("model package " + dir + " is missing file " + ModelPackage.MODEL_JSON);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(jsonFile.toFile());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(jsonFile + " is not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + jsonFile + ": " + e, e);
-        }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(jsonFile + " must hold a JSON object");
-        return new ModelPackage.Fields(root, jsonFile);
     }
 }

@@ -104,32 +104,9 @@ public record ModelPackage(
      *                                  field and the file)
      */
     public static ModelPackage read(Path packageDir) {
-        Objects.requireNonNull(packageDir, "packageDir");
-        if (!Files.isDirectory(packageDir)) {
-            throw new IllegalArgumentException("model package directory does not exist: " + packageDir.toAbsolutePath());
-        }
-        Path dir;
-        try {
-            dir = packageDir.toRealPath();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot resolve model package directory " + packageDir + ": " + e, e);
-        }
-        Path jsonFile = dir.resolve(MODEL_JSON);
-        if (!Files.isRegularFile(jsonFile)) {
-            throw new IllegalArgumentException("model package " + dir + " is missing file " + MODEL_JSON);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(jsonFile.toFile());
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(jsonFile + " is not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + jsonFile + ": " + e, e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException(jsonFile + " must hold a JSON object");
-        }
-        Fields f = new Fields(root, jsonFile);
+        Fields f = Fields.read(packageDir);
+        Path jsonFile = f.file();
+        Path dir = jsonFile.getParent();
 
         String name = f.modelName("name");
         String version = f.modelVersion("version");
@@ -203,6 +180,40 @@ public record ModelPackage(
 
         Fields(JsonNode root, Path file) {
             this(root, file, "");
+        }
+
+        /**
+         * The top-level fields of {@code packageDir/model.json}; {@link #file()} is its real path.
+         *
+         * @throws IllegalArgumentException when the directory or model.json is missing or not a JSON object
+         */
+        static Fields read(Path packageDir) {
+            Objects.requireNonNull(packageDir, "packageDir");
+            if (!Files.isDirectory(packageDir)) {
+                throw new IllegalArgumentException("model package directory does not exist: " + packageDir.toAbsolutePath());
+            }
+            Path dir;
+            try {
+                dir = packageDir.toRealPath();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot resolve model package directory " + packageDir + ": " + e, e);
+            }
+            Path jsonFile = dir.resolve(MODEL_JSON);
+            if (!Files.isRegularFile(jsonFile)) {
+                throw new IllegalArgumentException("model package " + dir + " is missing file " + MODEL_JSON);
+            }
+            JsonNode root;
+            try {
+                root = JSON.readTree(jsonFile.toFile());
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(jsonFile + " is not valid JSON: " + e.getOriginalMessage(), e);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + jsonFile + ": " + e, e);
+            }
+            if (root == null || !root.isObject()) {
+                throw new IllegalArgumentException(jsonFile + " must hold a JSON object");
+            }
+            return new Fields(root, jsonFile);
         }
 
         IllegalArgumentException bad(String field, String why) {
