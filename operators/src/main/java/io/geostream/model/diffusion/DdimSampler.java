@@ -46,9 +46,13 @@ public final class DdimSampler implements Sampler {
         NDArray x = initial;
         for (int i = 0; i < timesteps.length; i++) {
             int t = timesteps[i];
-            Estimate e = Estimate.of(prediction, schedule, x, model.predict(x, t), t);
             double next = i + 1 < timesteps.length ? alphaBars[i + 1] : 1.0;
-            x = e.x0().mul(Math.sqrt(next)).add(e.eps().mul(Math.sqrt(1.0 - next)));
+            NDArray current = x;
+            x = Sampler.scopedStep(current, in -> {
+                Estimate e = Estimate.of(prediction, schedule, in, model.predict(in, t), t);
+                return e.x0().mul(Math.sqrt(next)).add(e.eps().mul(Math.sqrt(1.0 - next)));
+            });
+            if (current != initial) current.close();
         }
         return x;
     }

@@ -37,8 +37,12 @@ public final class FlowEulerSampler implements Sampler {
         NDArray x = initial;
         for (int i = 0; i < steps; i++) {
             double t = time(i), next = time(i + 1);
-            Estimate e = Estimate.of(prediction, schedule, x, model.predict(x, t), t);
-            x = x.add(e.eps().sub(e.x0()).mul(next - t));
+            NDArray current = x;
+            x = Sampler.scopedStep(current, in -> {
+                Estimate e = Estimate.of(prediction, schedule, in, model.predict(in, t), t);
+                return in.add(e.eps().sub(e.x0()).mul(next - t));
+            });
+            if (current != initial) current.close();
         }
         return x;
     }

@@ -1,14 +1,16 @@
 package io.geostream.model.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 import java.util.Objects;
 
 /**
  * Turns initial latents into clean latents by calling a {@link Denoiser}. Samplers are deterministic
  * functions of their initial latents (no randomness inside), so a clip's result depends only on its noise,
- * which the caller derives from the clip's identity. Arrays created here belong to the manager of the
- * initial latents.
+ * which the caller derives from the clip's identity. The result belongs to the manager of the initial
+ * latents; each step's temporaries (denoiser output, estimates) are freed when the step ends
+ * ({@link #scopedStep}), so memory does not grow with the number of steps.
  */
 public interface Sampler {
 
@@ -56,6 +58,27 @@ public interface Sampler {
             default -> throw new IllegalArgumentException("unknown sampler '" + kind + "' (known: "
                     + SINGLE_STEP + ", " + FLOW_EULER + ", " + DDIM + ")");
         };
+    }
+
+    /** One step's work on the current latents. */
+    @FunctionalInterface
+    interface Step {
+        NDArray apply(NDArray x) throws Exception;
+    }
+
+    /**
+     * Runs one step in its own manager scope: {@code x} is attached to the scope for the step (so everything
+     * computed from it, including a denoiser output created on {@code x.getManager()}, lands there), the result
+     * is moved to x's manager and the rest is closed with the scope. {@code x} itself goes back to its manager.
+     */
+    static NDArray scopedStep(NDArray x, Step step) throws Exception {
+        NDManager parent = x.getManager();
+        try (NDManager scope = parent.newSubManager()) {
+            x.tempAttach(scope);
+            NDArray next = step.apply(x);
+            next.attach(parent);
+            return next;
+        }
     }
 
     /** Upper bound on steps: catches typos before they turn into hours of denoising. */

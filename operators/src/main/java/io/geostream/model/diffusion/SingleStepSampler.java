@@ -28,7 +28,6 @@ public final class SingleStepSampler implements Sampler {
     @Override
     public NDArray sample(Denoiser model, NDArray initial) throws Exception {
         double t = schedule.terminalTime();
-        NDArray out = model.predict(initial, t);
-        return Estimate.of(prediction, schedule, initial, out, t).x0();
+        return Sampler.scopedStep(initial, x -> Estimate.of(prediction, schedule, x, model.predict(x, t), t).x0());
     }
 }

@@ -217,6 +217,7 @@ public final class DecomposedGeometryModel implements GeometryModel {
             NDArray latents = calls.get(ENCODER).call(m, new Shape(b, lt, c, lh, lw), clip);
             NDArray rgb = latents.mul(pkg.latentScale());
             NDArray rgb2 = NDArrays.concat(new NDList(rgb, rgb), 0);
+            if (dtype != DataType.FLOAT32) rgb2 = rgb2.toType(dtype, false); // once, not per step
             long[] attributes = new long[2 * b];
             Arrays.fill(attributes, b, 2 * b, 1L);
             NDArray attribute = m.create(attributes);
@@ -235,8 +236,10 @@ public final class DecomposedGeometryModel implements GeometryModel {
             } else {
                 initial = m.zeros(latentShape, DataType.FLOAT32);
             }
-            Denoiser denoiser = (x, time) -> calls.get(DENOISER).call(m, latentShape, rgb2, x,
-                    m.full(new Shape(2L * b), sampler.schedule().modelTimestep(time)), attribute);
+            NDArray condition = rgb2;
+            // Output and timestep on x's manager: the sampler's per-step scope, freed after the step.
+            Denoiser denoiser = (x, time) -> calls.get(DENOISER).call(x.getManager(), latentShape, condition, x,
+                    x.getManager().full(new Shape(2L * b), sampler.schedule().modelTimestep(time)), attribute);
             NDArray clean;
             try {
                 clean = sampler.sample(denoiser, initial);
