@@ -64,7 +64,8 @@ public final class GeometryJobOptions {
 
     public static final ConfigOption<String> MODEL = ConfigOptions.key("geostream.model")
             .stringType().defaultValue("simulated")
-            .withDescription("'simulated' (measuring instrument for synthetic streams) or a TorchScript model package directory.");
+            .withDescription("'simulated' (measuring instrument for synthetic streams) or a TorchScript model package directory "
+                    + "(form 'end-to-end' or 'decomposed', see docs/model-contract.md).");
     public static final ConfigOption<String> DEVICE = ConfigOptions.key("geostream.model.device")
             .stringType().noDefaultValue().withDescription("'cpu' or 'gpu:N'; default cpu.");
     public static final ConfigOption<Integer> INFERENCE_WORKERS = ConfigOptions.key("geostream.inference.workers")
