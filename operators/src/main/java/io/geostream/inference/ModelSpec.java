@@ -11,7 +11,8 @@ import java.util.Objects;
 
 /**
  * Which model the job runs: {@code simulated} (the measuring instrument that re-renders synthetic
- * truth) or a TorchScript package directory of either form (end-to-end or decomposed). Serialisable, so each worker creates its own instance.
+ * truth) or a TorchScript package directory of either form (end-to-end or decomposed, picked by its
+ * model.json). Serialisable, so each worker creates its own instance.
  */
 public final class ModelSpec implements ModelFactory {
     private static final long serialVersionUID = 1L;
