@@ -258,11 +258,11 @@ class TorchScriptGeometryModelTest {
 
     @Test
     void aBatchedForwardGivesEachClipWhatItGetsAlone() throws Exception {
-        List<ClipInput> clips = List.of(clip(64, 48, 2, 11), clip(96, 72, 2, 12), clip(64, 48, 3, 13), clip(64, 48, 2, 14),
-                clip(64, 48, 2, 15), clip(64, 48, 2, 16));
+        List<ClipInput> clips = new ArrayList<>(List.of(clip(64, 48, 2, 11), clip(96, 72, 2, 12), clip(64, 48, 3, 13)));
+        for (int i = 0; i < 7; i++) clips.add(clip(64, 48, 2, 14 + i));
         try (TorchScriptGeometryModel model = TorchScriptGeometryModel.open(TINY, null)) {
-            assertThat(model.maxBatch()).isEqualTo(4);
-            List<ClipGeometry> batched = model.predictBatch(clips); // 5 clips of T=2 (4 + 1) and 1 of T=3
+            assertThat(model.maxBatch()).isEqualTo(8);
+            List<ClipGeometry> batched = model.predictBatch(clips); // 9 clips of T=2 (8 + 1) and 1 of T=3
             assertThat(batched).hasSize(clips.size());
             for (int i = 0; i < clips.size(); i++) {
                 ClipGeometry alone = model.predict(clips.get(i));
