@@ -32,7 +32,8 @@ Latents crossing the module boundary are UNSCALED VAE latents; the caller multip
 `latentScale` before the denoiser and divides by it before the decoder (diffusers' `scaling_factor`).
 The modules take and return float32 whatever `precision` is; they cast inside.
 
-CogVideoX specifics:
+CogVideoX specifics (written for the CogVideoX 1.0 5B-style transformer with 3-D rotary embeddings; the
+script refuses 2B-style sincos embeddings and 1.5-style temporal patches):
 * The VAE compresses time by 4 with the first frame encoded alone: T frames -> t = 1 + (T - 1) / 4 latent
   frames (49 -> 13), so T - 1 must be a multiple of 4; space by 8 (480x720 -> 60x90), 16 latent channels.
 * The transformer patches 2x2, so h and w must be even; one clip is t * h/2 * w/2 tokens (13*30*45 = 17550
@@ -119,25 +120,29 @@ class UniGeoDenoiser(torch.nn.Module):
         self.dtype = dtype
         self.register_buffer("prompt_embeds", prompt_embeds.to(dtype))      # [2, L, D]
         # Rotary tables for t frames, repeated so geometry tokens reuse the RGB tokens' positions.
-        self.register_buffer("rotary_cos", torch.cat([rotary_cos, rotary_cos], dim=0) if rotary_cos is not None else torch.empty(0))
-        self.register_buffer("rotary_sin", torch.cat([rotary_sin, rotary_sin], dim=0) if rotary_sin is not None else torch.empty(0))
+        self.register_buffer("rotary_cos", torch.cat([rotary_cos, rotary_cos], dim=0))
+        self.register_buffer("rotary_sin", torch.cat([rotary_sin, rotary_sin], dim=0))
 
     def forward(self, rgb_latents: torch.Tensor, noisy_geometry_latents: torch.Tensor, timestep: torch.Tensor,
                 attribute: torch.Tensor) -> torch.Tensor:
         t = rgb_latents.shape[1]
         hidden = torch.cat([rgb_latents, noisy_geometry_latents], dim=1).to(self.dtype)   # [B, 2t, C, h, w]
         text = self.prompt_embeds.index_select(0, attribute)                             # [B, L, D]
-        rotary = (self.rotary_cos, self.rotary_sin) if self.rotary_cos.numel() > 0 else None
         out = self.transformer(hidden_states=hidden, encoder_hidden_states=text, timestep=timestep.to(self.dtype),
-                               image_rotary_emb=rotary, return_dict=False)[0]             # [B, 2t, C, h, w]
+                               image_rotary_emb=(self.rotary_cos, self.rotary_sin), return_dict=False)[0]             # [B, 2t, C, h, w]
         return out[:, t:].float()
 
 
 def rotary_tables(transformer, latent_frames, latent_h, latent_w, device):
-    """The 3-D rotary tables CogVideoX-5B-style transformers use for t x h x w latents (None for 2B-style)."""
+    """The 3-D rotary tables a CogVideoX-5B-style (1.0) transformer uses for t x h x w latents."""
     cfg = transformer.config
     if not getattr(cfg, "use_rotary_positional_embeddings", False):
-        return None, None
+        # 2B-style transformers add sincos position embeddings inside patch_embed, computed for the frames it
+        # sees, so geometry frames would get positions of their own instead of the RGB tokens' ones.
+        raise SystemExit("the transformer has no rotary positional embeddings (CogVideoX-2B style); "
+                         "UniGeo-style shared positions need the 5B-style rotary transformer")
+    if getattr(cfg, "patch_size_t", None) is not None:
+        raise SystemExit("CogVideoX 1.5-style temporal patches (patch_size_t) are not handled by this script")
     from diffusers.models.embeddings import get_3d_rotary_pos_embed
     grid_h = latent_h // cfg.patch_size
     grid_w = latent_w // cfg.patch_size

@@ -4,7 +4,7 @@
 A stand-in, not a model: random weights, no VAE, no checkpoint. It has the shape and cost of a CogVideoX-5B
 transformer run UniGeo-style (the condition RGB tokens and the geometry tokens in one sequence, full
 attention over both plus the text/attribute tokens): 42 pre-norm blocks, hidden 3072, 48 heads, MLP 4x,
-timestep modulation (adaLN) per block, ~4.8 B parameters, bf16. Tokens per half come from the clip:
+timestep modulation (adaLN) per block, 5.15 B parameters, bf16. Tokens per half come from the clip:
 T frames -> 1 + (T-1)/4 latent frames, H/8 x W/8 latents, 2x2 patches; a 49-frame 480x720 clip gives
 13 * 30 * 45 = 17550 tokens per half, 35100 in all (plus --text-tokens). Override with --tokens-per-half.
 

@@ -118,7 +118,10 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
 
     /** lut[c * 256 + v]: the normalised value of byte v in channel c. */
     private final float[] lut = new float[3 * 256];
-    /** Reused staging for the input tensor; the float input tensor aliases it for the length of one predict. */
+    /**
+     * Reused staging for the input tensor, sized by the largest batch seen and held for the predictor's life
+     * (the per-call allocation it replaces was as large); the input tensor aliases it during one predict.
+     */
     private ByteBuffer staging = ByteBuffer.allocateDirect(0);
 
     GeometryTranslator(ModelPackage.RgbNormalization normalization) {
@@ -158,8 +161,16 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
         NDManager manager = ctx.getNDManager();
         if (input instanceof RgbBatch batch) {
             int b = batch.clips().size(), t = batch.clips().get(0).size(), h = batch.height(), w = batch.width();
-            int bytes = Math.multiplyExact(b * t * 3 * h * w, Float.BYTES);
-            if (staging.capacity() < bytes) staging = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+            long size = (long) b * t * 3 * h * w * Float.BYTES;
+            if (size > Integer.MAX_VALUE - 64) {
+                throw new IllegalArgumentException("a batch of " + b + " clips of " + t + " frames at " + w + "x" + h
+                        + " needs " + size + " bytes, more than one buffer holds; lower the batch size");
+            }
+            int bytes = (int) size;
+            if (staging.capacity() < bytes) {
+                // 64-byte aligned like libtorch's own allocations, so kernels see the same alignment either way.
+                staging = ByteBuffer.allocateDirect(bytes + 63).alignedSlice(64).order(ByteOrder.nativeOrder());
+            }
             staging.clear().limit(bytes);
             FloatBuffer floats = staging.asFloatBuffer();
             for (List<byte[]> clip : batch.clips()) normaliseInto(clip, w, h, floats);
