@@ -88,8 +88,8 @@ public final class BenchCommand implements Runnable {
             if (!"none".equals(python) && Files.isExecutable(Path.of(python))) {
                 pythonTime(out, r.frames());
             }
-            out.printf(Locale.ROOT, "forward_ms=%.3f engine_ms=%.3f engine_over_forward=%.3f%n",
-                    r.forwardMs(), r.engineMs(), r.engineOverForward());
+            out.printf(Locale.ROOT, "forward_ms=%.3f engine_ms=%.3f engine_over_forward=%.3f forward_cpu_ms=%.3f engine_cpu_ms=%.3f engine_over_forward_cpu=%.3f%n",
+                    r.forwardMs(), r.engineMs(), r.engineOverForward(), r.forwardCpuMs(), r.engineCpuMs(), r.engineOverForwardCpu());
             out.flush();
             return 0;
         }

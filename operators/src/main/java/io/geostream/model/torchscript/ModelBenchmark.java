@@ -11,6 +11,8 @@ import io.geostream.model.ClipGeometry;
 import io.geostream.model.ClipInput;
 import io.geostream.model.ModelException;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,14 +29,20 @@ import java.util.List;
  *       forward plus DJL's tensor copies in and out, without the Java pre/post-processing.</li>
  * </ul>
  * Runs alternate (one forward, one engine) so drift of a shared machine hits both alike; the medians are
- * reported. Set DJL's thread properties ({@code ai.djl.pytorch.num_threads}, {@code
+ * reported, of wall time and of the calling thread's CPU time. With one libtorch intra-op thread the whole
+ * forward runs on the calling thread, so its CPU time is the work done and hardly moves when other processes
+ * load the machine; with more threads it leaves out the work of libtorch's pool. Set DJL's thread properties ({@code ai.djl.pytorch.num_threads}, {@code
  * ai.djl.pytorch.num_interop_threads}) before the engine starts, i.e. before calling this.
  */
 public final class ModelBenchmark {
 
     /** Medians in milliseconds for one clip of {@code frames} frames at the model size. */
-    public record Result(String model, int frames, int width, int height, double forwardMs, double copyMs, double engineMs) {
+    public record Result(String model, int frames, int width, int height, double forwardMs, double copyMs, double engineMs,
+                         double forwardCpuMs, double engineCpuMs) {
         public double engineOverForward() { return engineMs / forwardMs; }
+
+        /** Engine over forward in calling-thread CPU time (the robust figure with one intra-op thread). */
+        public double engineOverForwardCpu() { return engineCpuMs / forwardCpuMs; }
     }
 
     private ModelBenchmark() {}
@@ -58,19 +66,25 @@ public final class ModelBenchmark {
             double[] forward = new double[runs];
             double[] engine = new double[runs];
             double[] copy = new double[runs];
+            double[] forwardCpu = new double[runs];
+            double[] engineCpu = new double[runs];
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             long[] shape = {1, t, 3, h, w};
             try (NDManager manager = zoo.getNDManager().newSubManager()) {
                 NDArray input = manager.create(prepared, new Shape(1, t, 3, h, w));
                 ParameterStore params = new ParameterStore(manager, false);
                 for (int i = 0; i < warmups + runs; i++) {
+                    long c0 = threads.getCurrentThreadCpuTime();
                     long t0 = System.nanoTime();
                     try (NDManager scratch = manager.newSubManager()) {
                         NDList out = block.forward(params, new NDList(input), false);
                         out.attach(scratch); // freed with scratch; CPU libtorch has finished when forward returns
                     }
                     long t1 = System.nanoTime();
+                    long c1 = threads.getCurrentThreadCpuTime();
                     ClipGeometry g = model.predict(clip);
                     long t2 = System.nanoTime();
+                    long c2 = threads.getCurrentThreadCpuTime();
                     if (g.frames().size() != t) throw new IllegalStateException("engine returned " + g.frames().size() + " frames");
                     model.predictPrepared(prepared, shape);
                     long t3 = System.nanoTime();
@@ -78,10 +92,13 @@ public final class ModelBenchmark {
                         copy[i - warmups] = (t3 - t2) / 1e6;
                         forward[i - warmups] = (t1 - t0) / 1e6;
                         engine[i - warmups] = (t2 - t1) / 1e6;
+                        forwardCpu[i - warmups] = (c1 - c0) / 1e6;
+                        engineCpu[i - warmups] = (c2 - c1) / 1e6;
                     }
                 }
             }
-            return new Result(model.info().id() + " " + model.info().version(), t, w, h, median(forward), median(copy), median(engine));
+            return new Result(model.info().id() + " " + model.info().version(), t, w, h, median(forward), median(copy), median(engine),
+                    median(forwardCpu), median(engineCpu));
         }
     }
 

@@ -72,11 +72,10 @@ public final class TorchScriptGeometryModel implements GeometryModel {
         Objects.requireNonNull(packageDir, "packageDir");
         ModelPackage pkg = ModelPackage.read(packageDir);
         Device device = parseDevice(deviceOrNull);
-        GeometryTranslator translator = new GeometryTranslator(pkg.rgbNormalization());
         ZooModel<NDList, NDList> model = SharedTorchModels.acquire(pkg.directory(), device,
-                () -> loadAndCheck(pkg, device, translator));
+                () -> loadAndCheck(pkg, device));
         try {
-            return new TorchScriptGeometryModel(pkg, device, model, translator);
+            return new TorchScriptGeometryModel(pkg, device, model, new GeometryTranslator(pkg.rgbNormalization()));
         } catch (RuntimeException e) {
             SharedTorchModels.release(model);
             throw e;
@@ -143,10 +142,9 @@ public final class TorchScriptGeometryModel implements GeometryModel {
                 for (int b = 0; b < idx.size(); b++) {
                     List<ClipGeometry.FrameGeometry> out = new ArrayList<>(t);
                     for (int i = 0; i < t; i++) {
-                        float[] points = interleave(raw.data().get(0), b, t, i, 3, h, w);
-                        float[] normals = interleave(raw.data().get(1), b, t, i, 3, h, w);
-                        float[] confidence = pkg.hasConfidence() ? interleave(raw.data().get(2), b, t, i, 1, h, w) : null;
-                        out.add(new ClipGeometry.FrameGeometry(points, normals, confidence));
+                        int frame = b * t + i;
+                        float[] confidence = pkg.hasConfidence() ? raw.chunks().get(2)[frame] : null;
+                        out.add(new ClipGeometry.FrameGeometry(raw.chunks().get(0)[frame], raw.chunks().get(1)[frame], confidence));
                     }
                     results[idx.get(b)] = new ClipGeometry(w, h, out);
                 }
@@ -201,7 +199,7 @@ public final class TorchScriptGeometryModel implements GeometryModel {
         throw new IllegalArgumentException("device must be \"cpu\", \"gpu:N\" or null, got: \"" + deviceOrNull + "\"");
     }
 
-    private static ZooModel<NDList, NDList> loadAndCheck(ModelPackage pkg, Device device, GeometryTranslator translator) {
+    private static ZooModel<NDList, NDList> loadAndCheck(ModelPackage pkg, Device device) {
         ZooModel<NDList, NDList> model;
         try {
             model = Criteria.builder()
@@ -217,7 +215,7 @@ public final class TorchScriptGeometryModel implements GeometryModel {
             throw new IllegalStateException("cannot load " + pkg.geometryModule() + " on " + device + ": " + rootMessage(e), e);
         }
         try {
-            dryRun(pkg, model, translator);
+            dryRun(pkg, model);
             return model;
         } catch (RuntimeException e) {
             model.close();
@@ -226,13 +224,13 @@ public final class TorchScriptGeometryModel implements GeometryModel {
     }
 
     /** Proves the module honours model.json at its largest declared batch before any clip depends on it. */
-    private static void dryRun(ModelPackage pkg, ZooModel<NDList, NDList> model, GeometryTranslator translator) {
+    private static void dryRun(ModelPackage pkg, ZooModel<NDList, NDList> model) {
         int b = pkg.maxBatch(), t = pkg.probeClipFrames(), h = pkg.inputHeight(), w = pkg.inputWidth();
         long[] shape = {b, t, 3, h, w};
         String what = "model package " + pkg.directory() + " does not match its " + ModelPackage.MODEL_JSON
                 + ": a dry run on zeros " + Arrays.toString(shape) + " (maxBatch=" + b + ", T=" + t + ", "
                 + w + "x" + h + ", hasConfidence=" + pkg.hasConfidence() + ")";
-        try (Predictor<GeometryTranslator.Input, GeometryTranslator.RawOutput> probe = model.newPredictor(translator)) {
+        try (Predictor<GeometryTranslator.Input, GeometryTranslator.RawOutput> probe = model.newPredictor(new GeometryTranslator(pkg.rgbNormalization()))) {
             GeometryTranslator.RawOutput raw;
             try {
                 raw = probe.predict(new GeometryTranslator.Zeros(shape));
@@ -270,37 +268,19 @@ public final class TorchScriptGeometryModel implements GeometryModel {
             }
         }
         for (int i = 0; i < expected; i++) {
-            float[] values = raw.data().get(i);
-            for (int k = 0; k < values.length; k++) {
-                if (!Float.isFinite(values[k])) {
-                    throw new ModelException(ModelException.Reason.MODEL_OUTPUT_NON_FINITE, OUTPUT_NAMES[i]
-                            + " holds " + values[k] + " at flat index " + k + " of shape "
-                            + Arrays.toString(raw.shapes().get(i)));
+            float[][] chunks = raw.chunks().get(i);
+            for (int c = 0; c < chunks.length; c++) {
+                float[] values = chunks[c];
+                for (int k = 0; k < values.length; k++) {
+                    if (!Float.isFinite(values[k])) {
+                        throw new ModelException(ModelException.Reason.MODEL_OUTPUT_NON_FINITE, OUTPUT_NAMES[i]
+                                + " holds " + values[k] + " at " + (chunks.length == 1 ? "flat index " + k
+                                : "element " + k + " of frame " + c + " (clip-major, channels-last)") + " of shape "
+                                + Arrays.toString(raw.shapes().get(i)));
+                    }
                 }
             }
         }
-    }
-
-    /**
-     * Frame {@code t} of clip {@code b} of a planar [B, T, C, H, W] tensor as row-major pixels with the C
-     * channels interleaved per pixel, the {@link ClipGeometry} layout.
-     */
-    static float[] interleave(float[] planar, int t, int channels, int h, int w) {
-        return interleave(planar, 0, 0, t, channels, h, w);
-    }
-
-    /** As {@link #interleave(float[], int, int, int, int)} for clip {@code b} of a batch of {@code frames}-frame clips. */
-    static float[] interleave(float[] planar, int b, int frames, int t, int channels, int h, int w) {
-        int plane = h * w;
-        int base = (b * frames + t) * channels * plane;
-        float[] out = new float[channels * plane];
-        for (int c = 0; c < channels; c++) {
-            int src = base + c * plane;
-            for (int p = 0; p < plane; p++) {
-                out[p * channels + c] = planar[src + p];
-            }
-        }
-        return out;
     }
 
     private static String stripExtension(String file) {

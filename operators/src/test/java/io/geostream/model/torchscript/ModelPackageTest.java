@@ -37,7 +37,7 @@ class ModelPackageTest {
         assertThat(p.rgbNormalization().mean()).containsExactly(0.485f, 0.456f, 0.406f);
         assertThat(p.rgbNormalization().std()).containsExactly(0.229f, 0.224f, 0.225f);
         assertThat(p.hasConfidence()).isTrue();
-        assertThat(p.maxBatch()).isEqualTo(4);
+        assertThat(p.maxBatch()).isEqualTo(8);
         assertThat(p.precision()).isEqualTo("fp32");
         assertThat(p.geometryModule()).isRegularFile().hasFileName("geometry.pt");
         assertThat(p.info().qualifiedName()).isEqualTo("tiny-e2e@1.0.0");
@@ -70,8 +70,8 @@ class ModelPackageTest {
     @Test
     void badFieldsNameTheFieldAndTheFile(@TempDir Path root) throws IOException {
         String[][] cases = {
-                {"\"maxBatch\": 4", "\"maxBatch\": 0", "maxBatch"},
-                {"\"maxBatch\": 4", "\"maxBatch\": \"4\"", "maxBatch"},
+                {"\"maxBatch\": 8", "\"maxBatch\": 0", "maxBatch"},
+                {"\"maxBatch\": 8", "\"maxBatch\": \"4\"", "maxBatch"},
                 {"\"inputWidth\": 64", "\"inputWidth\": 64.5", "inputWidth"},
                 {"\"clipFrames\": 0", "\"clipFrames\": -1", "clipFrames"},
                 {"\"name\": \"tiny-e2e\"", "\"name\": \"tiny e2e/../x\"", "name"},
@@ -106,7 +106,7 @@ class ModelPackageTest {
 
     @Test
     void aRepeatedFieldIsRejected(@TempDir Path dir) throws IOException {
-        editedCopy(dir, "\"maxBatch\": 4", "\"maxBatch\": 4, \"maxBatch\": 8");
+        editedCopy(dir, "\"maxBatch\": 8", "\"maxBatch\": 8, \"maxBatch\": 4");
         assertThatThrownBy(() -> ModelPackage.read(dir))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not valid JSON")

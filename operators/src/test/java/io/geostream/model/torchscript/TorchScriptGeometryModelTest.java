@@ -42,6 +42,16 @@ class TorchScriptGeometryModelTest {
         return max;
     }
 
+    /** Frame t of a planar [1,T,C,H,W] tensor as row-major pixels with channels interleaved (the reference layout). */
+    private static float[] interleave(float[] planar, int t, int channels, int h, int w) {
+        int plane = h * w, base = t * channels * plane;
+        float[] out = new float[channels * plane];
+        for (int c = 0; c < channels; c++) {
+            for (int p = 0; p < plane; p++) out[p * channels + c] = planar[base + c * plane + p];
+        }
+        return out;
+    }
+
     @Test
     void matchesTheOutputsPyTorchComputed() throws Exception {
         Path expected = TINY.resolve("expected");
@@ -53,7 +63,7 @@ class TorchScriptGeometryModelTest {
             for (int i = 0; i < names.length; i++) {
                 TestPackages.NpyArray want = TestPackages.readNpy(expected.resolve(names[i] + ".npy"));
                 assertThat(raw.shapes().get(i)).as(names[i]).containsExactly(want.shape());
-                assertThat(maxAbsDiff(raw.data().get(i), want.data())).as(names[i]).isLessThanOrEqualTo(1e-5f);
+                assertThat(maxAbsDiff(raw.flat(i), want.data())).as(names[i]).isLessThanOrEqualTo(1e-5f);
             }
         }
     }
@@ -106,11 +116,11 @@ class TorchScriptGeometryModelTest {
             GeometryTranslator.RawOutput raw = model.predictPrepared(tensor, new long[] {1, 2, 3, 48, 64});
             for (int t = 0; t < 2; t++) {
                 assertThat(g.frames().get(t).pointMap())
-                        .containsExactly(TorchScriptGeometryModel.interleave(raw.data().get(0), t, 3, 48, 64));
+                        .containsExactly(interleave(raw.flat(0), t, 3, 48, 64));
                 assertThat(g.frames().get(t).normals())
-                        .containsExactly(TorchScriptGeometryModel.interleave(raw.data().get(1), t, 3, 48, 64));
+                        .containsExactly(interleave(raw.flat(1), t, 3, 48, 64));
                 assertThat(g.frames().get(t).confidence())
-                        .containsExactly(TorchScriptGeometryModel.interleave(raw.data().get(2), t, 1, 48, 64));
+                        .containsExactly(interleave(raw.flat(2), t, 1, 48, 64));
             }
         }
     }
@@ -217,14 +227,14 @@ class TorchScriptGeometryModelTest {
 
     @Test
     void outputChecksGiveTypedReasons() {
-        var ok = new GeometryTranslator.RawOutput(
+        var ok = GeometryTranslator.RawOutput.planar(
                 List.of(new float[6], new float[6], new float[2]),
                 List.of(new long[] {1, 1, 3, 1, 2}, new long[] {1, 1, 3, 1, 2}, new long[] {1, 1, 1, 1, 2}));
         assertThatThrownBy(() -> TorchScriptGeometryModel.checkOutputs(ok, 1, 2, 1, 2, true))
                 .isInstanceOfSatisfying(ModelException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MODEL_OUTPUT_SHAPE));
         float[] nan = new float[6];
         nan[4] = Float.NaN;
-        var bad = new GeometryTranslator.RawOutput(List.of(new float[6], nan, new float[2]), ok.shapes());
+        var bad = GeometryTranslator.RawOutput.planar(List.of(new float[6], nan, new float[2]), ok.shapes());
         assertThatThrownBy(() -> TorchScriptGeometryModel.checkOutputs(bad, 1, 1, 1, 2, true))
                 .isInstanceOfSatisfying(ModelException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.MODEL_OUTPUT_NON_FINITE);
@@ -248,11 +258,11 @@ class TorchScriptGeometryModelTest {
 
     @Test
     void aBatchedForwardGivesEachClipWhatItGetsAlone() throws Exception {
-        List<ClipInput> clips = List.of(clip(64, 48, 2, 11), clip(96, 72, 2, 12), clip(64, 48, 3, 13), clip(64, 48, 2, 14),
-                clip(64, 48, 2, 15), clip(64, 48, 2, 16));
+        List<ClipInput> clips = new ArrayList<>(List.of(clip(64, 48, 2, 11), clip(96, 72, 2, 12), clip(64, 48, 3, 13)));
+        for (int i = 0; i < 7; i++) clips.add(clip(64, 48, 2, 14 + i));
         try (TorchScriptGeometryModel model = TorchScriptGeometryModel.open(TINY, null)) {
-            assertThat(model.maxBatch()).isEqualTo(4);
-            List<ClipGeometry> batched = model.predictBatch(clips); // 5 clips of T=2 (4 + 1) and 1 of T=3
+            assertThat(model.maxBatch()).isEqualTo(8);
+            List<ClipGeometry> batched = model.predictBatch(clips); // 9 clips of T=2 (8 + 1) and 1 of T=3
             assertThat(batched).hasSize(clips.size());
             for (int i = 0; i < clips.size(); i++) {
                 ClipGeometry alone = model.predict(clips.get(i));
