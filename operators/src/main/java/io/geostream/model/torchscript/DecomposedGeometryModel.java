@@ -23,6 +23,7 @@ import io.geostream.model.diffusion.Denoiser;
 import io.geostream.model.diffusion.Sampler;
 
 import java.nio.file.Path;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -174,14 +175,14 @@ public final class DecomposedGeometryModel implements GeometryModel {
                         frames.add(clip.width() == w && clip.height() == h
                                 ? f.rgb() : ImageResize.bilinearRgb(f.rgb(), clip.width(), clip.height(), w, h));
                     }
-                    normaliser.normaliseInto(frames, w, h, data, k * clipFloats);
+                    normaliser.normaliseInto(frames, w, h, FloatBuffer.wrap(data, k * clipFloats, clipFloats));
                 }
                 Planar out = run(data, b, t, (attribute, k, count) -> noise.noise(batch.get(k), attribute, count));
                 for (int k = 0; k < b; k++) {
                     List<ClipGeometry.FrameGeometry> frames = new ArrayList<>(t);
                     for (int i = 0; i < t; i++) {
-                        float[] points = TorchScriptGeometryModel.interleave(out.points(), k, t, i, 3, h, w);
-                        float[] normals = TorchScriptGeometryModel.interleave(out.normals(), k, t, i, 3, h, w);
+                        float[] points = GeometryTranslator.interleaveFrame(out.points(), k, t, i, 3, h, w);
+                        float[] normals = GeometryTranslator.interleaveFrame(out.normals(), k, t, i, 3, h, w);
                         float[] confidence = pkg.hasConfidence() ? NormalAgreement.confidence(points, normals, w, h) : null;
                         frames.add(new ClipGeometry.FrameGeometry(points, normals, confidence));
                     }

@@ -143,7 +143,7 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
     }
 
     /** Writes planar [T,3,H,W] normalised floats for the frames at the buffer's position, advancing it. */
-    private void normaliseInto(List<byte[]> frames, int width, int height, FloatBuffer out) {
+    void normaliseInto(List<byte[]> frames, int width, int height, FloatBuffer out) {
         int plane = width * height;
         float[] row = new float[3 * plane];
         for (byte[] rgb : frames) {
@@ -154,6 +154,23 @@ final class GeometryTranslator implements NoBatchifyTranslator<GeometryTranslato
             }
             out.put(row);
         }
+    }
+
+    /**
+     * Frame {@code t} of clip {@code b} in a planar [B, frames, channels, H, W] array, interleaved per pixel
+     * (row-major pixels, channels together): the {@code ClipGeometry} layout, for paths that stay planar.
+     */
+    static float[] interleaveFrame(float[] planar, int b, int frames, int t, int channels, int h, int w) {
+        int plane = h * w;
+        int base = (b * frames + t) * channels * plane;
+        float[] out = new float[channels * plane];
+        for (int c = 0; c < channels; c++) {
+            int src = base + c * plane;
+            for (int p = 0; p < plane; p++) {
+                out[p * channels + c] = planar[src + p];
+            }
+        }
+        return out;
     }
 
     @Override
