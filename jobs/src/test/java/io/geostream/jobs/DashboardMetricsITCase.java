@@ -75,12 +75,13 @@ class DashboardMetricsITCase {
                     "not avro".getBytes(StandardCharsets.UTF_8))).get();
         }
 
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
+        int promPort = freePort();
         Configuration flink = new Configuration();
         flink.set(RestOptions.PORT, port);
+        // The Prometheus reporter as docker-compose.yml and k8s/flink-deployment.yaml configure it (port aside).
+        flink.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        flink.setString("metrics.reporter.prom.port", String.valueOf(promPort));
         flink.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
         flink.setString("execution.checkpointing.interval", "1 s");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
@@ -113,8 +114,22 @@ class DashboardMetricsITCase {
             double processing = rest.sum("stitch.processingLatencyMs_max").orElseThrow();
             assertThat(processing).isGreaterThanOrEqualTo(0.0).isLessThan(120_000.0);
             assertThat(rest.sum("stitch.endToEndLatencyMs_min").orElseThrow()).isGreaterThanOrEqualTo(0.0);
+
+            // The same metrics on the Prometheus endpoint Prometheus scrapes (deploy/prometheus.yml).
+            HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + promPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.statusCode()).isEqualTo(200);
+            assertThat(scrape.body()).contains("flink_taskmanager_job_task_operator_framesOut",
+                    "flink_taskmanager_job_task_operator_framesValid", "flink_taskmanager_job_task_operator_inferenceLatencyMs",
+                    "flink_taskmanager_job_task_operator_stitchInlierSharePercent", "flink_taskmanager_job_task_operator_rejected_count");
         } finally {
             job.cancel().get();
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 
