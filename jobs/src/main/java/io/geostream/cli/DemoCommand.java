@@ -57,7 +57,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic scenes (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--keep-running", description = "Keep Kafka and S3 up after the run and print their addresses.")
+    @Option(names = "--keep-running", description = "Keep the job (unbounded), its dashboard and metrics, Kafka and S3 up after "
+            + "every stream came out; print the addresses. Ctrl-C to stop.")
     boolean keepRunning;
 
     @Option(names = "--source", description = "Run on this real video (file, image folder, /dev/videoN or URL) through the "

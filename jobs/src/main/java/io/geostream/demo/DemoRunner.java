@@ -19,6 +19,7 @@ import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
@@ -101,7 +102,8 @@ public final class DemoRunner {
             // Options from --config / -D first; the embedded servers' addresses and the demo's flags win.
             Configuration conf = new Configuration(settings.jobOptions());
             conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            conf.set(GeometryJobOptions.BOUNDED, true);
+            // --keep-running: the job stays up (unbounded source) so the dashboard keeps showing it and its metrics.
+            conf.set(GeometryJobOptions.BOUNDED, !settings.keepRunning());
             conf.set(GeometryJobOptions.MODEL, settings.model());
             conf.set(GeometryJobOptions.CLIP_LENGTH, settings.clipLength());
             conf.set(GeometryJobOptions.CLIP_STRIDE, settings.clipStride());
@@ -146,10 +148,15 @@ public final class DemoRunner {
             GeometryJob.fromConfig(conf).build(env);
             log.println((settings.uiPort() == 0 ? "Flink dashboard on a free port (Flink logs 'Web frontend listening at')"
                     : "Flink dashboard: http://localhost:" + settings.uiPort() + "/") + "  (running the job on " + settings.model() + ")");
-            env.execute("geostream-demo");
-
-            CommittedOutput result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            CommittedOutput result;
+            if (settings.keepRunning()) {
+                JobClient job = env.executeAsync("geostream-demo");
+                result = awaitEveryFrame(job, kafka.bootstrapServers(), conf, published.values().stream().mapToLong(Long::longValue).sum());
+            } else {
+                env.execute("geostream-demo");
+                result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                        conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            }
             writeAvroFile(result.frames(), out.resolve("geometry-frames.avro"));
             try (ObjectStore store = GeometryJob.storageSpec(conf).open()) {
                 mirror(store, out.resolve("objects"));
@@ -161,13 +168,32 @@ public final class DemoRunner {
             log.flush();
             log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/");
             if (settings.keepRunning()) {
-                log.println("--keep-running: Kafka " + kafka.bootstrapServers() + ", S3 " + s3.endpoint() + " bucket " + bucket
-                        + " (access key " + accessKey + ", secret in this process only). Ctrl-C to stop.");
+                log.println("--keep-running: the job keeps running on the dashboard; Kafka " + kafka.bootstrapServers()
+                        + " (publish more with geostream produce --bootstrap-servers " + kafka.bootstrapServers() + "), S3 "
+                        + s3.endpoint() + " bucket " + bucket + " (access key " + accessKey + ", secret in this process only). Ctrl-C to stop.");
+                log.flush();
                 Thread.currentThread().join();
             }
             return summary;
         } finally {
             deleteRecursively(work);
+        }
+    }
+
+    /**
+     * Polls the committed output of the running (unbounded) job until every published frame came out as geometry or a
+     * dead letter; fails when the job ends first.
+     */
+    private static CommittedOutput awaitEveryFrame(JobClient job, String bootstrapServers, Configuration conf, long published)
+            throws Exception {
+        while (true) {
+            CommittedOutput out = CommittedOutput.read(bootstrapServers, conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            if (out.frames().size() + out.deadLetters().size() >= published) return out;
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                throw new IllegalStateException("the job ended (" + job.getJobStatus().get() + ") before every frame came out");
+            }
+            Thread.sleep(1000);
         }
     }
 
