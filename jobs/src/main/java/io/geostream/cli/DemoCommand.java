@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 /** {@code geostream demo}: the whole pipeline on the embedded default (see {@link DemoRunner}). */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start an embedded Kafka broker, S3 server and Flink (with dashboard), publish synthetic camera "
-                + "streams, run the job until every stream has ended, and write summary.json, geometry-frames.avro "
+                + "streams (or a real video with --source and a model package), run the job until every stream has ended, and write summary.json, geometry-frames.avro "
                 + "and objects/ under --out.")
 public final class DemoCommand implements Callable<Integer> {
 
@@ -57,8 +57,22 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic scenes (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--keep-running", description = "Keep Kafka and S3 up after the run and print their addresses.")
+    @Option(names = "--keep-running", description = "Keep the job (unbounded), its dashboard and metrics, Kafka and S3 up after "
+            + "every stream came out; print the addresses. Ctrl-C to stop.")
     boolean keepRunning;
+
+    @Option(names = "--source", description = "Run on this real video (file, image folder, /dev/videoN or URL) through the "
+            + "camera producer instead of synthetic streams; needs --model <package dir> (a real video has no truth).")
+    String source;
+
+    @Option(names = "--stream", defaultValue = "video", description = "Stream id of the --source video (default ${DEFAULT-VALUE}).")
+    String sourceStream;
+
+    @Option(names = "--max-frames", defaultValue = "0", description = "Publish at most N frames of --source (default: all).")
+    long maxFrames;
+
+    @Option(names = "--resize", description = "Publish --source frames at WxH pixels (default: the video's size).")
+    String resize;
 
     @Option(names = "--config", description = "Job options file (flat YAML, keys of GeometryJobOptions, e.g. geostream.clip.reorder-window: 4).")
     Path config;
@@ -78,6 +92,20 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        DemoRunner.VideoInput video = null;
+        if (source != null) {
+            if (ModelSpec.SIMULATED.equals(model)) {
+                throw usage("--source needs --model <package dir>: a real video has no truth for the simulated model to re-render");
+            }
+            if (maxFrames < 0) throw usage("--max-frames must not be negative");
+            int[] size = resize == null ? new int[] {0, 0} : parseResize();
+            if (!io.geostream.ingest.StreamIds.isValid(sourceStream)) {
+                throw usage("--stream must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit: " + sourceStream);
+            }
+            video = new DemoRunner.VideoInput(source, sourceStream, maxFrames, size[0], size[1]);
+        } else if (resize != null || maxFrames != 0) {
+            throw usage("--resize and --max-frames apply to --source only (synthetic streams: --width --height --frames)");
+        }
         org.apache.flink.configuration.Configuration jobOptions;
         try {
             jobOptions = io.geostream.jobs.JobConfigs.toConfiguration(
@@ -88,12 +116,20 @@ public final class DemoCommand implements Callable<Integer> {
         }
         DemoRunner.Settings s = new DemoRunner.Settings(streams, frames, width, height, out, model, uiPort, parallelism,
                 clipLength, clipStride, !withholdIntrinsics, keepRunning, seed, jobOptions);
-        RunSummary summary = new DemoRunner(s, spec.commandLine().getOut()).run();
+        RunSummary summary = new DemoRunner(s, video, spec.commandLine().getOut()).run();
         if (summary.framesOut() != summary.framesIn()) {
             spec.commandLine().getErr().printf("error: %d of %d valid frames came out%n", summary.framesOut(), summary.framesIn());
             return 1;
         }
         return 0;
+    }
+
+    private int[] parseResize() {
+        try {
+            return ProduceCommand.parseResize(resize);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
     }
 
     private CommandLine.ParameterException usage(String message) {

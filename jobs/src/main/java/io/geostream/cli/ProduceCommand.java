@@ -138,15 +138,12 @@ public final class ProduceCommand implements Callable<Integer> {
         int w = 0;
         int h = 0;
         if (resize != null) {
-            String[] parts = resize.toLowerCase(Locale.ROOT).split("x", -1);
             try {
-                w = Integer.parseInt(parts[0]);
-                h = parts.length == 2 ? Integer.parseInt(parts[1]) : -1;
-            } catch (NumberFormatException e) {
-                h = -1;
-            }
-            if (w < 16 || h < 16 || w > 8192 || h > 8192) {
-                throw usage("--resize must be WxH with 16..8192 pixels per side, got " + resize);
+                int[] size = parseResize(resize);
+                w = size[0];
+                h = size[1];
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
             }
         }
         List<Double> k = Arrays.asList(fx, fy, cx, cy);
@@ -164,6 +161,24 @@ public final class ProduceCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+    }
+
+    /** {@code --resize WxH}: {width, height}, 16..8192 pixels per side. */
+    static int[] parseResize(String text) {
+        String[] parts = text.toLowerCase(Locale.ROOT).split("x", -1);
+        int w;
+        int h;
+        try {
+            w = Integer.parseInt(parts[0]);
+            h = parts.length == 2 ? Integer.parseInt(parts[1]) : -1;
+        } catch (NumberFormatException e) {
+            w = -1;
+            h = -1;
+        }
+        if (w < 16 || h < 16 || w > 8192 || h > 8192) {
+            throw new IllegalArgumentException("--resize must be WxH with 16..8192 pixels per side, got " + text);
+        }
+        return new int[] {w, h};
     }
 
     private LensDistortion parseDistortion(String text) {

@@ -6,6 +6,11 @@ import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSpec;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.ingest.StreamIds;
+import io.geostream.produce.CameraProducer;
+import io.geostream.produce.FrameSource;
+import io.geostream.produce.FrameSources;
+import io.geostream.produce.ProducerSettings;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.S3ObjectStore;
 import io.geostream.synthetic.SceneSpec;
@@ -14,7 +19,9 @@ import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,10 +33,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The embedded default: a real KRaft broker and a real S3 API server in this JVM, Flink locally with
- * its web dashboard, synthetic cameras published to Kafka, the job run until every stream has ended,
+ * its web dashboard, synthetic cameras (or a real video, {@link VideoInput}) published to Kafka, the job run until every stream has ended,
  * and the committed output read back, summarised and copied under the output directory.
  */
 public final class DemoRunner {
@@ -39,12 +47,42 @@ public final class DemoRunner {
                            int parallelism, int clipLength, int clipStride, boolean giveIntrinsics, boolean keepRunning,
                            long seed, Configuration jobOptions) {}
 
+    /**
+     * A real video as the demo's input instead of the synthetic cameras: published through the camera
+     * producer ({@link CameraProducer}) as one stream, as fast as possible. A real video has no truth, so
+     * the summary's trajectory error is null.
+     *
+     * @param source    video file, image folder, device or URL, as {@code geostream produce --source}
+     * @param streamId  the stream id (Kafka key)
+     * @param maxFrames frames to publish at most; 0 for all
+     * @param width     published width, or 0 (with height 0) for the source's size
+     * @param height    published height, or 0
+     */
+    public record VideoInput(String source, String streamId, long maxFrames, int width, int height) {
+        public VideoInput {
+            Objects.requireNonNull(source, "source");
+            StreamIds.requireValid(streamId);
+        }
+    }
+
     private final Settings settings;
+    private final VideoInput video;
     private final PrintWriter log;
 
+    /** The demo on synthetic cameras ({@code settings.streams()} of them, with truth). */
     public DemoRunner(Settings settings, PrintWriter log) {
-        this.settings = settings;
-        this.log = log;
+        this(settings, null, log);
+    }
+
+    /** The demo on {@code video} when it is not null (then the synthetic stream settings are unused). */
+    public DemoRunner(Settings settings, VideoInput video, PrintWriter log) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        if (video != null && ModelSpec.SIMULATED.equals(settings.model())) {
+            throw new IllegalArgumentException("a real video has no truth for the simulated model to re-render: "
+                    + "give a model package directory with a video source");
+        }
+        this.video = video;
+        this.log = Objects.requireNonNull(log, "log");
     }
 
     /** Runs the demo; returns the summary (the caller decides the exit code). */
@@ -64,7 +102,8 @@ public final class DemoRunner {
             // Options from --config / -D first; the embedded servers' addresses and the demo's flags win.
             Configuration conf = new Configuration(settings.jobOptions());
             conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-            conf.set(GeometryJobOptions.BOUNDED, true);
+            // --keep-running: the job stays up (unbounded source) so the dashboard keeps showing it and its metrics.
+            conf.set(GeometryJobOptions.BOUNDED, !settings.keepRunning());
             conf.set(GeometryJobOptions.MODEL, settings.model());
             conf.set(GeometryJobOptions.CLIP_LENGTH, settings.clipLength());
             conf.set(GeometryJobOptions.CLIP_STRIDE, settings.clipStride());
@@ -79,31 +118,45 @@ public final class DemoRunner {
 
             Map<String, Long> published = new LinkedHashMap<>();
             Map<String, SceneSpec> specs = new LinkedHashMap<>();
-            try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
-                TrajectoryKind[] kinds = TrajectoryKind.values();
-                for (int i = 0; i < settings.streams(); i++) {
-                    specs.put("cam-" + i, new SceneSpec(settings.seed() + i, settings.width(), settings.height(), settings.frames(),
-                            kinds[i % kinds.length], 0.0, 10.0));
+            if (video != null) {
+                published.put(video.streamId(), publishVideo(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC)));
+            } else {
+                try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+                    TrajectoryKind[] kinds = TrajectoryKind.values();
+                    for (int i = 0; i < settings.streams(); i++) {
+                        specs.put("cam-" + i, new SceneSpec(settings.seed() + i, settings.width(), settings.height(), settings.frames(),
+                                kinds[i % kinds.length], 0.0, 10.0));
+                    }
+                    pub.publishStreams(specs, settings.giveIntrinsics()).forEach((id, n) -> published.put(id, (long) n));
                 }
-                pub.publishStreams(specs, settings.giveIntrinsics()).forEach((id, n) -> published.put(id, (long) n));
+                log.printf("published %d synthetic stream(s) x %d frames at %dx%d%n", settings.streams(), settings.frames(),
+                        settings.width(), settings.height());
             }
-            log.printf("published %d synthetic stream(s) x %d frames at %dx%d%n", settings.streams(), settings.frames(),
-                    settings.width(), settings.height());
             log.flush();
 
             Configuration flink = new Configuration();
             flink.set(RestOptions.PORT, settings.uiPort());
             flink.setString("execution.checkpointing.interval", "1 s");
+            // Clip state holds decoded frames (tens of MB at video sizes): the JobManager's in-memory checkpoint
+            // storage caps a state handle at 5 MiB, so checkpoints go to files in the run's work directory.
+            flink.setString("execution.checkpointing.storage", "filesystem");
+            flink.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
             flink.setString("pipeline.object-reuse", "true");
             flink.setString("parallelism.default", String.valueOf(settings.parallelism()));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(settings.parallelism());
             GeometryJob.fromConfig(conf).build(env);
-            log.println("Flink dashboard: http://localhost:" + settings.uiPort() + "/  (running the job on " + settings.model() + ")");
-            env.execute("geostream-demo");
-
-            CommittedOutput result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            log.println((settings.uiPort() == 0 ? "Flink dashboard on a free port (Flink logs 'Web frontend listening at')"
+                    : "Flink dashboard: http://localhost:" + settings.uiPort() + "/") + "  (running the job on " + settings.model() + ")");
+            CommittedOutput result;
+            if (settings.keepRunning()) {
+                JobClient job = env.executeAsync("geostream-demo");
+                result = awaitEveryFrame(job, kafka.bootstrapServers(), conf, published.values().stream().mapToLong(Long::longValue).sum());
+            } else {
+                env.execute("geostream-demo");
+                result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                        conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            }
             writeAvroFile(result.frames(), out.resolve("geometry-frames.avro"));
             try (ObjectStore store = GeometryJob.storageSpec(conf).open()) {
                 mirror(store, out.resolve("objects"));
@@ -115,13 +168,45 @@ public final class DemoRunner {
             log.flush();
             log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/");
             if (settings.keepRunning()) {
-                log.println("--keep-running: Kafka " + kafka.bootstrapServers() + ", S3 " + s3.endpoint() + " bucket " + bucket
-                        + " (access key " + accessKey + ", secret in this process only). Ctrl-C to stop.");
+                log.println("--keep-running: the job keeps running on the dashboard; Kafka " + kafka.bootstrapServers()
+                        + " (publish more with geostream produce --bootstrap-servers " + kafka.bootstrapServers() + "), S3 "
+                        + s3.endpoint() + " bucket " + bucket + " (access key " + accessKey + ", secret in this process only). Ctrl-C to stop.");
+                log.flush();
                 Thread.currentThread().join();
             }
             return summary;
         } finally {
             deleteRecursively(work);
+        }
+    }
+
+    /**
+     * Polls the committed output of the running (unbounded) job until every published frame came out as geometry or a
+     * dead letter; fails when the job ends first.
+     */
+    private static CommittedOutput awaitEveryFrame(JobClient job, String bootstrapServers, Configuration conf, long published)
+            throws Exception {
+        while (true) {
+            CommittedOutput out = CommittedOutput.read(bootstrapServers, conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            if (out.frames().size() + out.deadLetters().size() >= published) return out;
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                throw new IllegalStateException("the job ended (" + job.getJobStatus().get() + ") before every frame came out");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /** Publishes the video through the camera producer; returns the frames sent. */
+    private long publishVideo(String bootstrapServers, String topic) throws IOException, InterruptedException {
+        ProducerSettings ps = ProducerSettings.of(video.streamId(), topic).withRealtime(false).withMaxFrames(video.maxFrames());
+        if (video.width() > 0) ps = ps.withResize(video.width(), video.height());
+        try (FrameSource source = FrameSources.open(video.source(), 30);
+             KafkaProducer<byte[], byte[]> producer = CameraProducer.kafkaProducer(bootstrapServers, Map.of())) {
+            CameraProducer.Result r = new CameraProducer(producer, null, ps).run(source, null);
+            log.printf("published %s as stream %s: %d frames (%.1f frames/s)%n", source.describe(), video.streamId(),
+                    r.frames(), r.framesPerSecond());
+            return r.frames();
         }
     }
 

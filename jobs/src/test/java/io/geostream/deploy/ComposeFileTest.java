@@ -134,13 +134,21 @@ class ComposeFileTest {
         }
         assertThat(targets).contains("jobmanager:" + promPort, "taskmanager:" + promPort);
 
-        // The producer is optional (a profile), on the same image.
+        // The producer is optional (a profile), on the same image, and publishes to the job's broker and input topic.
         assertThat((List<String>) at(service("producer"), "profiles")).containsExactly("producer");
+        assertThat(service("producer").get("image")).isEqualTo(service("jobmanager").get("image"));
+        String produce = String.join(" ", (List<String>) service("producer").get("command"));
+        assertThat(produce).contains("io.geostream.cli.GeostreamCli produce", "--source \"$$GEOSTREAM_SOURCE\"",
+                "--stream \"$$GEOSTREAM_STREAM\"", "--bootstrap-servers " + job.get(GeometryJobOptions.BOOTSTRAP_SERVERS),
+                "$$GEOSTREAM_PRODUCE_OPTS"); // $$: compose passes a literal $ to the container's shell
+        // Without --topic the producer publishes to the job's default input topic, which must be the one the job reads.
+        assertThat(produce).doesNotContain("--topic");
+        assertThat(job.get(GeometryJobOptions.INPUT_TOPIC)).isEqualTo(GeometryJobOptions.INPUT_TOPIC.defaultValue());
     }
 
     @Test
     void credentialsComeFromTheEnvironmentOnly() throws IOException {
-        for (String s : List.of("minio", "minio-init", "jobmanager", "taskmanager")) {
+        for (String s : List.of("minio", "minio-init", "jobmanager", "taskmanager", "producer")) {
             env(s).forEach((k, v) -> {
                 if (k.matches(".*(PASSWORD|SECRET|ACCESS_KEY|ROOT_USER).*")) {
                     assertThat(v).as(s + " " + k).matches("\\$\\{[A-Z_]+:\\?[^}]+}");

@@ -178,9 +178,10 @@ class KubernetesManifestsTest {
         assertThat(entry).isEqualTo(GeometryJobMain.class);
         assertThat(Modifier.isStatic(entry.getMethod("main", String[].class).getModifiers())).isTrue();
         String jar = at(fd, "spec.job.jarURI");
-        assertThat(jar).isEqualTo("local:///opt/flink/usrlib/geostream-jobs.jar");
-        assertThat(Files.readString(root.resolve("jobs/pom.xml"))).contains("<finalName>geostream-jobs</finalName>");
-        assertThat(Files.readString(root.resolve("deploy/Dockerfile"))).contains("COPY --from=build /out/usrlib/ /opt/flink/usrlib/");
+        assertThat(jar).isEqualTo("local:///opt/flink/usrlib/geostream-job-slim.jar");
+        assertThat(Files.readString(root.resolve("jobs/pom.xml"))).contains("<outputFile>${project.build.directory}/geostream-job-slim.jar</outputFile>");
+        assertThat(Files.readString(root.resolve("deploy/Dockerfile"))).contains("cp jobs/target/geostream-job-slim.jar /out/usrlib/",
+                "COPY --from=build /out/usrlib/ /opt/flink/usrlib/");
 
         // The ConfigMap is mounted where --config points, and the job's configuration parses from it.
         PodTemplateSpec pod = CoreKindValidator.bind(at(fd, "spec.podTemplate"), PodTemplateSpec.class);

@@ -305,7 +305,7 @@ class BadInputITCase {
         assertThat(out.deadLetters()).filteredOn(d -> d.getReasonCode().startsWith("MODEL_"))
                 .extracting(DeadLetter::getStreamId).containsOnly(FaultyModel.NAN_STREAM, FaultyModel.SHAPE_STREAM, FaultyModel.SLOW_STREAM);
 
-        // The per-reason ingest counters (group "rejected") agree with the ingest dead letters.
+        // The per-reason counters of every stage (group "rejected": ingest, clip, stitch) agree with the dead letters.
         Map<String, Long> counters = new TreeMap<>();
         Pattern rejected = Pattern.compile(".*\\.rejected\\.([A-Z_]+)\\.count$");
         long restarts = -1;
@@ -318,12 +318,10 @@ class BadInputITCase {
                 restarts = ((Number) g.getValue()).longValue();
             }
         }
-        Map<String, Long> ingestDeadLetters = new TreeMap<>();
-        for (DeadLetter d : out.deadLetters()) {
-            if ("ingest".equals(d.getStage())) ingestDeadLetters.merge(d.getReasonCode(), 1L, Long::sum);
-        }
-        assertThat(ingestDeadLetters).isNotEmpty();
-        assertThat(counters).isEqualTo(ingestDeadLetters);
+        Map<String, Long> allDeadLetters = new TreeMap<>();
+        for (DeadLetter d : out.deadLetters()) allDeadLetters.merge(d.getReasonCode(), 1L, Long::sum);
+        assertThat(out.deadLetters()).extracting(DeadLetter::getStage).contains("ingest", "clip", "inference");
+        assertThat(counters).isEqualTo(allDeadLetters);
         assertThat(restarts).as("numRestarts").isZero();
     }
 

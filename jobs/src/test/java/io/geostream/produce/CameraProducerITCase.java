@@ -17,7 +17,6 @@ import io.geostream.ingest.IngestLimits;
 import io.geostream.ingest.RgbImage;
 import io.geostream.schemas.SingleObjectCodec;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,9 +39,8 @@ import static org.assertj.core.api.Assertions.within;
  * an image folder with intrinsics, read back as the job would read them.
  */
 class CameraProducerITCase {
-    /** The DAVIS clip: 960x540, 24 fps, 70 frames (../shared/data/video/SOURCE.txt). */
-    static final int CLIP_FRAMES = 70;
-    static final double CLIP_FPS = 24.0;
+    static final int CLIP_FRAMES = io.geostream.testing.RepoFiles.CLIP_FRAMES;
+    static final double CLIP_FPS = io.geostream.testing.RepoFiles.CLIP_FPS;
 
     @TempDir
     static Path tmp;
@@ -59,19 +57,8 @@ class CameraProducerITCase {
         if (kafka != null) kafka.close();
     }
 
-    /** The clip beside the repository (../shared/data/video); required in CI, else a skip. */
     static Path clip() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !(Files.isDirectory(dir.resolve("jobs")) && Files.isRegularFile(dir.resolve("pom.xml")))) {
-            dir = dir.getParent();
-        }
-        assertThat(dir).as("repository root above " + Path.of("").toAbsolutePath()).isNotNull();
-        Path clip = dir.getParent().resolve("shared/data/video/davis_rollercoaster.mp4");
-        if (!Files.isRegularFile(clip)) {
-            if ("true".equals(System.getenv("CI"))) throw new AssertionError("CI=true but the DAVIS clip is missing: " + clip);
-            Assumptions.abort("DAVIS clip not found at " + clip + " (../shared beside the repository)");
-        }
-        return clip;
+        return io.geostream.testing.RepoFiles.davisClip();
     }
 
     static List<FrameEvent> readBack(String topic) throws Exception {

@@ -27,6 +27,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
     private transient ValueState<ClipCutterState> state;
     private transient Counter clips;
     private transient Counter rejected;
+    private transient io.geostream.output.DeadLetterCounters rejectedByReason;
 
     public ClipCutterFunction(ClipCutterConfig config) {
         this.config = config;
@@ -38,6 +39,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("clip-cutter", ClipCutterState.class));
         clips = getRuntimeContext().getMetricGroup().counter("clipsCut");
         rejected = getRuntimeContext().getMetricGroup().counter("framesRejected");
+        rejectedByReason = new io.geostream.output.DeadLetterCounters(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -62,6 +64,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
     private void emit(ClipCutter.Output o, Context ctx, Collector<ClipTask> out) {
         for (ClipCutter.Rejection r : o.rejections()) {
             rejected.inc();
+            rejectedByReason.inc(r.reasonCode());
             ctx.output(DEAD_LETTERS, DeadLetters.toOutput(DeadLetters.forFrame(r.frame(), r.reasonCode(), r.detail(), "clip")));
         }
         for (ClipTask t : o.tasks()) {

@@ -10,6 +10,8 @@ import io.geostream.records.FrameRecord;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -37,6 +39,7 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
     private transient ModelInfo info;
     private transient Counter failures;
     private transient Counter clipsInferred;
+    private transient Histogram latencyMs;
 
     /** Unbatched: {@code workers} worker threads per model host, one clip per forward pass. */
     public InferenceFunction(ModelFactory factory, int workers, RetryPolicy policy) {
@@ -73,6 +76,11 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
         getRuntimeContext().getMetricGroup().gauge("workerRebuilds", shared::rebuilds);
         getRuntimeContext().getMetricGroup().gauge("inferenceBatches", shared::batches);
         getRuntimeContext().getMetricGroup().gauge("inferenceQueued", shared::queued);
+        // Mean clips per forward pass of the TaskManager's model host since it started (all slots share it).
+        getRuntimeContext().getMetricGroup().gauge("inferenceClipsPerBatch",
+                () -> shared.batches() == 0 ? 0.0 : (double) shared.clips() / shared.batches());
+        // Submit to result, queue wait and retries included; the last 1000 clips.
+        latencyMs = getRuntimeContext().getMetricGroup().histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(1000));
     }
 
     @Override
@@ -85,7 +93,9 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
             resultFuture.complete(Collections.singletonList(r));
             return;
         }
+        long submittedNanos = System.nanoTime();
         pool.submit(toInput(task)).whenComplete((outcome, error) -> {
+            latencyMs.update((System.nanoTime() - submittedNanos) / 1_000_000L);
             ClipResult r = new ClipResult();
             r.task = task;
             r.modelId = info.id();

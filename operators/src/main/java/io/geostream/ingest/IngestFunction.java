@@ -15,8 +15,6 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Flink wrapper of ingest: Avro single-object decoding and {@link FrameValidator}. Valid frames go on;
@@ -34,7 +32,7 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
     private transient SingleObjectCodec<FrameEvent> codec;
     private transient FrameValidator validator;
     private transient Counter framesIn;
-    private transient Map<String, Counter> rejectedByReason;
+    private transient io.geostream.output.DeadLetterCounters rejectedByReason;
 
     /** Ingest that rejects every claim-check reference. */
     public IngestFunction(IngestLimits limits) {
@@ -64,7 +62,7 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
             validator = new FrameValidator(limits, ObjectFetcher.fromStore(store), claimCheckStore.s3Config().bucket());
         }
         framesIn = getRuntimeContext().getMetricGroup().counter("framesValid");
-        rejectedByReason = new HashMap<>();
+        rejectedByReason = new io.geostream.output.DeadLetterCounters(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -118,7 +116,7 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
     }
 
     private void reject(Context ctx, RawRecord raw, String code, String detail, String streamId, Long frameIndex) {
-        rejectedByReason.computeIfAbsent(code, c -> getRuntimeContext().getMetricGroup().addGroup("rejected", c).counter("count")).inc();
+        rejectedByReason.inc(code);
         ctx.output(DEAD_LETTERS, DeadLetters.toOutput(DeadLetters.forRaw(raw, code, detail, "ingest", streamId, frameIndex)));
     }
 }

@@ -2,6 +2,7 @@ package io.geostream.stitch;
 
 import io.geostream.avro.GeometryFrame;
 import io.geostream.model.ModelInfo;
+import io.geostream.output.DeadLetterCounters;
 import io.geostream.output.DeadLetters;
 import io.geostream.output.GeometryFrameWriter;
 import io.geostream.output.StorageSpec;
@@ -15,6 +16,12 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -42,6 +49,14 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
     private transient Counter framesOut;
     private transient Counter framesFailed;
     private transient Counter segmentsStarted;
+    private transient DeadLetterCounters failedByReason;
+    private transient Histogram residualRms;
+    private transient Histogram inlierSharePercent;
+    private transient Histogram scaleStepPermille;
+    private transient Histogram processingLatencyMs;
+    private transient Histogram captureToOutputMs;
+    /** Last stitched clip id and its scale per stream: metric bookkeeping only, not state (a restart resets it). */
+    private transient Map<String, double[]> lastClipScale;
 
     public StitchFunction(StitcherConfig config, StorageSpec storage) {
         this(config, storage, DEFAULT_METHOD);
@@ -64,6 +79,15 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         framesOut = getRuntimeContext().getMetricGroup().counter("framesOut");
         framesFailed = getRuntimeContext().getMetricGroup().counter("framesFailed");
         segmentsStarted = getRuntimeContext().getMetricGroup().counter("segmentsStarted");
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        failedByReason = new DeadLetterCounters(metrics);
+        // Flink histograms hold longs: residuals in thousandths of the segment's unit, shares in percent.
+        residualRms = metrics.histogram("stitchResidualRmsMilli", new DescriptiveStatisticsHistogram(1000));
+        inlierSharePercent = metrics.histogram("stitchInlierSharePercent", new DescriptiveStatisticsHistogram(1000));
+        scaleStepPermille = metrics.histogram("stitchScaleStepPermille", new DescriptiveStatisticsHistogram(1000));
+        processingLatencyMs = metrics.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        captureToOutputMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        lastClipScale = new HashMap<>();
     }
 
     @Override
@@ -95,15 +119,35 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
                 GeometryFrame g = writer.write(f, System.currentTimeMillis());
                 out.collect(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, SingleObjectCodec.geometryFrames().encode(g)));
                 framesOut.inc();
+                recordFrameMetrics(f, g);
             } else if (e instanceof StitchEvent.FrameFailed ff) {
                 out.collect(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
                 framesFailed.inc();
+                failedByReason.inc(ff.reasonCode());
             } else {
                 if (e instanceof StitchEvent.SegmentStarted) segmentsStarted.inc();
                 out.collect(new OutputRecord(OutputRecord.Kind.SEGMENT, key,
                         SingleObjectCodec.segmentEvents().encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
         }
+    }
+
+    /**
+     * Per frame: latency from ingest (processing) and from capture (end to end, camera clocks and Kafka included) to
+     * output. Per clip (its first frame out): overlap residual, inlier share, and the scale step between consecutive
+     * clips of the stream, |ln(s_k / s_k-1)| in thousandths: a model whose per-clip scale jumps shows here.
+     */
+    private void recordFrameMetrics(StitchEvent.StitchedFrame f, GeometryFrame g) {
+        processingLatencyMs.update(g.getProcessingLatencyMillis());
+        captureToOutputMs.update(Math.max(0, System.currentTimeMillis() - f.frame().captureTimeMicros / 1000L));
+        double[] last = lastClipScale.get(f.frame().streamId);
+        if (last != null && last[0] == f.clipId()) return;
+        if (Double.isFinite(f.residualRms())) residualRms.update(Math.round(f.residualRms() * 1000));
+        if (Double.isFinite(f.inlierShare())) inlierSharePercent.update(Math.round(f.inlierShare() * 100));
+        if (last != null && last[2] == f.segmentId() && f.clipScale() > 0 && last[1] > 0) {
+            scaleStepPermille.update(Math.round(Math.abs(Math.log(f.clipScale() / last[1])) * 1000));
+        }
+        lastClipScale.put(f.frame().streamId, new double[] {f.clipId(), f.clipScale(), f.segmentId()});
     }
 
     @Override

@@ -1,0 +1,41 @@
+package io.geostream.cli;
+
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code geostream run} settings that must be refused (exit 2) before anything connects, and the local Flink defaults. */
+class RunCommandTest {
+
+    @Test
+    void badSettingsAreUsageErrors(@TempDir Path tmp) throws Exception {
+        assertThat(GeostreamCli.execute("run", "--config", tmp.resolve("missing.yaml").toString())).isEqualTo(2);
+        assertThat(GeostreamCli.execute("run", "geostream.no.such.key=1", "geostream.storage.kind=local")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("run", "not-a-pair")).isEqualTo(2);
+        Path file = tmp.resolve("bad.yaml");
+        Files.writeString(file, "geostream.storage.kind: s3\ngeostream.storage.s3.bucket: Not_A_Bucket\n");
+        assertThat(GeostreamCli.execute("run", "--config", file.toString())).isEqualTo(2);
+        assertThat(GeostreamCli.execute("run", "--remote", "no-port", "geostream.storage.kind=local")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("run", "--remote", "jm:8081", "--jar", tmp.resolve("none.jar").toString(),
+                "geostream.storage.kind=local")).isEqualTo(2);
+    }
+
+    @Test
+    void aLocalRunCheckpointsToFilesUnlessTheSettingsSayOtherwise() {
+        Configuration defaults = RunCommand.flinkSettings(new Configuration(), true);
+        assertThat(defaults.getString("execution.checkpointing.interval", null)).isEqualTo(RunCommand.DEFAULT_LOCAL_CHECKPOINT_INTERVAL);
+        assertThat(defaults.getString("execution.checkpointing.storage", null)).isEqualTo("filesystem");
+        Configuration own = new Configuration();
+        own.setString("execution.checkpointing.interval", "30 s");
+        own.setString("execution.checkpointing.dir", "s3://b/cp");
+        Configuration kept = RunCommand.flinkSettings(own, true);
+        assertThat(kept.getString("execution.checkpointing.interval", null)).isEqualTo("30 s");
+        assertThat(kept.getString("execution.checkpointing.dir", null)).isEqualTo("s3://b/cp");
+        assertThat(RunCommand.flinkSettings(new Configuration(), false).toMap()).isEmpty();
+    }
+}

@@ -1,0 +1,205 @@
+package io.geostream.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geostream.demo.SyntheticPublisher;
+import io.geostream.produce.CameraProducer;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.TrajectoryKind;
+import io.geostream.testing.RealStack;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The job's metrics as the dashboard shows them: the job runs unbounded on the real stack with Flink's web UI on a
+ * free port, and the test reads the metrics through Flink's REST API while the job is running.
+ */
+class DashboardMetricsITCase {
+    private static final int STREAMS = 2;
+    private static final int FRAMES = 16;
+
+    @TempDir
+    static Path tmp;
+    static RealStack stack;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = RealStack.start(tmp);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stack != null) stack.close();
+    }
+
+    @Test
+    void metricsAreOnTheRestApiWhileTheJobRuns() throws Exception {
+        Configuration conf = stack.jobConfig("metrics-it");
+        conf.set(GeometryJobOptions.BOUNDED, false); // keeps running, as on a dashboard
+        stack.createJobTopics(conf);
+        try (SyntheticPublisher pub = new SyntheticPublisher(stack.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+            Map<String, SceneSpec> streams = new LinkedHashMap<>();
+            for (int i = 0; i < STREAMS; i++) {
+                streams.put("cam-" + i, new SceneSpec(11 + i, 64, 48, FRAMES, TrajectoryKind.values()[i], 0.0, 10.0));
+            }
+            pub.publishStreams(streams, true);
+        }
+        try (KafkaProducer<byte[], byte[]> raw = CameraProducer.kafkaProducer(stack.kafka().bootstrapServers(), Map.of())) {
+            raw.send(new ProducerRecord<>(conf.get(GeometryJobOptions.INPUT_TOPIC), "cam-0".getBytes(StandardCharsets.UTF_8),
+                    "not avro".getBytes(StandardCharsets.UTF_8))).get();
+        }
+
+        int port = freePort();
+        int promPort = freePort();
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.PORT, port);
+        // The Prometheus reporter as docker-compose.yml and k8s/flink-deployment.yaml configure it (port aside).
+        flink.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        flink.setString("metrics.reporter.prom.port", String.valueOf(promPort));
+        flink.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        flink.setString("execution.checkpointing.interval", "1 s");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+        env.setParallelism(1);
+        GeometryJob.fromConfig(conf).build(env);
+        JobClient job = env.executeAsync("metrics-it");
+        try {
+            Rest rest = new Rest("http://localhost:" + port, job.getJobID().toString());
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (rest.sum("stitch.framesOut").orElse(0.0) < STREAMS * FRAMES) {
+                assertThat(System.nanoTime()).as("frames out on the REST API in time; metrics: " + rest.ids()).isLessThan(deadline);
+                Thread.sleep(500);
+            }
+            assertThat(job.getJobStatus().get().isGloballyTerminalState()).as("job still running").isFalse();
+
+            // framesValid counts every valid record in, end-of-stream markers included.
+            assertThat(rest.sum("ingest.framesValid")).contains((double) STREAMS * (FRAMES + 1));
+            assertThat(rest.sum("stitch.framesOut")).contains((double) STREAMS * FRAMES);
+            assertThat(rest.sumOfAll("ingest.rejected.", ".count")).as("dead letters by reason").isEqualTo(1.0);
+            assertThat(rest.sum("clip.clipsCut").orElseThrow()).isGreaterThanOrEqualTo(STREAMS * 3.0);
+            assertThat(rest.sum("inference.clipsInferred").orElseThrow()).isGreaterThanOrEqualTo(STREAMS * 3.0);
+            assertThat(rest.sum("inference.inferenceClipsPerBatch").orElseThrow()).isGreaterThanOrEqualTo(1.0);
+            assertThat(rest.sum("inference.inferenceQueued").orElseThrow()).isGreaterThanOrEqualTo(0.0);
+            double latencyMax = rest.sum("inference.inferenceLatencyMs_max").orElseThrow();
+            assertThat(latencyMax).isGreaterThanOrEqualTo(0.0).isLessThan(60_000.0);
+            // The simulated model's clips agree on the overlap up to its noise: small residual, most points inliers.
+            assertThat(rest.sum("stitch.stitchInlierSharePercent_median").orElseThrow()).isBetween(50.0, 100.0);
+            assertThat(rest.sum("stitch.stitchResidualRmsMilli_max").orElseThrow()).isGreaterThanOrEqualTo(0.0);
+            assertThat(rest.sum("stitch.stitchScaleStepPermille_median")).isPresent();
+            double processing = rest.sum("stitch.processingLatencyMs_max").orElseThrow();
+            assertThat(processing).isGreaterThanOrEqualTo(0.0).isLessThan(120_000.0);
+            assertThat(rest.sum("stitch.endToEndLatencyMs_min").orElseThrow()).isGreaterThanOrEqualTo(0.0);
+
+            // The same metrics on the Prometheus endpoint Prometheus scrapes (deploy/prometheus.yml).
+            HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + promPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.statusCode()).isEqualTo(200);
+            assertThat(scrape.body()).contains("flink_taskmanager_job_task_operator_framesOut",
+                    "flink_taskmanager_job_task_operator_framesValid", "flink_taskmanager_job_task_operator_inferenceLatencyMs",
+                    "flink_taskmanager_job_task_operator_stitchInlierSharePercent", "flink_taskmanager_job_task_operator_rejected_count");
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Flink's REST API for one job: metric ids of every vertex, and their sum over subtasks. */
+    private static final class Rest {
+        private final HttpClient http = HttpClient.newHttpClient();
+        private final ObjectMapper json = new ObjectMapper();
+        private final String base;
+        private final String jobId;
+
+        Rest(String base, String jobId) {
+            this.base = base;
+            this.jobId = jobId;
+        }
+
+        private JsonNode get(String path) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+            return json.readTree(r.body());
+        }
+
+        /** Vertex id -> metric ids available there (operator metrics are "<operator name>.<metric>"). */
+        Map<String, List<String>> ids() throws Exception {
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            for (JsonNode v : get("/jobs/" + jobId).get("vertices")) {
+                List<String> names = new ArrayList<>();
+                for (JsonNode m : get("/jobs/" + jobId + "/vertices/" + v.get("id").asText() + "/subtasks/metrics")) {
+                    names.add(m.get("id").asText());
+                }
+                out.put(v.get("id").asText(), names);
+            }
+            return out;
+        }
+
+        /**
+         * The sum over subtasks of the metric whose id ends with {@code "<short operator name>.<metric>"}; operator names
+         * start with the short name ("stitch: global frame + payloads" -> "stitch"). Empty while not reported yet.
+         */
+        Optional<Double> sum(String shortName) throws Exception {
+            int dot = shortName.indexOf('.');
+            String operator = shortName.substring(0, dot);
+            String metric = shortName.substring(dot + 1);
+            for (Map.Entry<String, List<String>> v : ids().entrySet()) {
+                for (String id : v.getValue()) {
+                    if (id.endsWith("." + metric) && id.toLowerCase().startsWith(operator)) {
+                        return Optional.of(value(v.getKey(), id));
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** The sum of every metric whose id contains {@code infix} and ends with {@code suffix} (e.g. all reasons). */
+        double sumOfAll(String infix, String suffix) throws Exception {
+            double total = 0;
+            String operator = infix.substring(0, infix.indexOf('.'));
+            String rest = infix.substring(infix.indexOf('.'));
+            for (Map.Entry<String, List<String>> v : ids().entrySet()) {
+                for (String id : v.getValue()) {
+                    if (id.toLowerCase().startsWith(operator) && id.contains(rest) && id.endsWith(suffix)) total += value(v.getKey(), id);
+                }
+            }
+            return total;
+        }
+
+        private double value(String vertex, String id) throws Exception {
+            JsonNode r = get("/jobs/" + jobId + "/vertices/" + vertex + "/subtasks/metrics?get="
+                    + URLEncoder.encode(id, StandardCharsets.UTF_8));
+            return r.get(0).get("sum").asDouble();
+        }
+    }
+}
