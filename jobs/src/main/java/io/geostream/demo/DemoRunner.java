@@ -96,7 +96,7 @@ public final class DemoRunner {
             flink.setString("execution.checkpointing.interval", "1 s");
             flink.setString("pipeline.object-reuse", "true");
             flink.setString("parallelism.default", String.valueOf(settings.parallelism()));
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(GeometryJob.withFlinkDefaults(flink));
             env.setParallelism(settings.parallelism());
             GeometryJob.fromConfig(conf).build(env);
             log.println("Flink dashboard: http://localhost:" + settings.uiPort() + "/  (running the job on " + settings.model() + ")");
