@@ -151,15 +151,18 @@ public final class ChaosScenario {
 
     /** The failure-free run. */
     public Run runReference(Input in) throws Exception {
+        long start = System.nanoTime();
         Configuration conf = jobConfig(in, "reference");
         FailurePoints.arm(FailurePlan.none());
         await(submit(conf, CheckpointMode.UNALIGNED, null), "reference");
         if (FailurePoints.anyFired()) throw new IllegalStateException("a failure fired in the reference run");
+        log.printf(Locale.ROOT, "chaos: reference run done in %.1f s%n", seconds(start));
         return new Run("reference", conf, FailurePoints.restarts(), null, -1);
     }
 
     /** A run with the failures of {@code plan}; task managers to lose are picked by the plan's seed. */
     public Run runWithFailures(Input in, FailurePlan plan, CheckpointMode mode, String label) throws Exception {
+        long start = System.nanoTime();
         Configuration conf = jobConfig(in, label);
         log.printf("chaos: %s run, %s checkpoints, %s%n", label, mode.name().toLowerCase(Locale.ROOT), plan);
         FailurePoints.arm(plan);
@@ -176,8 +179,8 @@ public final class ChaosScenario {
         }
         await(job, label);
         int restarts = FailurePoints.restarts();
-        log.printf("chaos: %s run done: %d restarts, failures fired: %d/%d after a put, %d/%d after pre-commit, %d task managers lost%n",
-                label, restarts, FailurePoints.putFailuresFired(), plan.failAfterPuts().size(), FailurePoints.preCommitFailuresFired(),
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: %d restarts, failures fired: %d/%d after a put, %d/%d after pre-commit, %d task managers lost%n",
+                label, seconds(start), restarts, FailurePoints.putFailuresFired(), plan.failAfterPuts().size(), FailurePoints.preCommitFailuresFired(),
                 plan.preCommitFailures(), plan.loseTaskManagers());
         return new Run(label, conf, restarts, null, -1);
     }
@@ -196,6 +199,7 @@ public final class ChaosScenario {
      */
     public Run runWithSavepoint(Input in, int stopAtClip, int expectedFrames, int expectedSegmentEvents, String label)
             throws Exception {
+        long start = System.nanoTime();
         Configuration conf = jobConfig(in, label);
         conf.set(GeometryJobOptions.BOUNDED, false);
         // A second model worker: the task managers share this JVM's model host, and with one worker the held clip
@@ -232,6 +236,7 @@ public final class ChaosScenario {
         }
         cluster.cancelJob(second).get(60, TimeUnit.SECONDS);
         cluster.requestJobResult(second).get(60, TimeUnit.SECONDS);
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s%n", label, seconds(start));
         return new Run(label, conf, FailurePoints.restarts(), savepoint, committedBeforeStop);
     }
 
@@ -299,6 +304,10 @@ public final class ChaosScenario {
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName("geostream-chaos-" + conf.get(GeometryJobOptions.S3_BUCKET));
         return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
     }
 
     private void await(JobID job, String what) throws Exception {

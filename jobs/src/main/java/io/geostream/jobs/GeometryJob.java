@@ -26,6 +26,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -97,11 +98,20 @@ public final class GeometryJob {
     }
 
     /** {@code flink} with the {@link #FLINK_DEFAULTS} it does not set itself. */
-    public static Configuration withFlinkDefaults(Configuration flink) {
-        Configuration c = new Configuration();
-        FLINK_DEFAULTS.forEach(c::setString);
-        c.addAll(flink);
+    public static Configuration withFlinkDefaults(ReadableConfig flink) {
+        Configuration c = Configuration.fromMap(flink.toMap());
+        c.addAll(flinkDefaultsMissingFrom(flink));
         return c;
+    }
+
+    /** The {@link #FLINK_DEFAULTS} that {@code flink} does not set. */
+    public static Configuration flinkDefaultsMissingFrom(ReadableConfig flink) {
+        Map<String, String> given = flink.toMap();
+        Configuration missing = new Configuration();
+        FLINK_DEFAULTS.forEach((k, v) -> {
+            if (!given.containsKey(k)) missing.setString(k, v);
+        });
+        return missing;
     }
 
     public static KafkaSource<RawRecord> kafkaSource(Configuration c) {

@@ -25,7 +25,7 @@ public final class GeometryJobMain {
 
     public static void main(String[] args) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.configure(GeometryJob.withFlinkDefaults(Configuration.fromMap(env.getConfiguration().toMap())));
+        env.configure(GeometryJob.flinkDefaultsMissingFrom(env.getConfiguration()));
         Configuration config = configuration(env.getConfiguration().toMap(), args);
         GeometryJob.fromConfig(config).build(env);
         env.execute("geostream");
