@@ -55,7 +55,7 @@ public final class ChaosScenario {
     /** Payload objects per frame (depth, normals, points, confidence, rgb) with the simulated model. */
     private static final int PUTS_PER_FRAME = 5;
     private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
-    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(Long.getLong("geostream.chaos.job-timeout-minutes", 5));
 
     /** Published input: its topic and what a run of it should give. */
     public record Input(String name, String topic, Map<String, SceneSpec> streams, int frames, int clips) {
@@ -69,7 +69,8 @@ public final class ChaosScenario {
      * A finished run: its job configuration, restarts, and for a savepoint run the savepoint and the frames committed
      * by the first job (before the stop).
      */
-    public record Run(String label, Configuration config, int restarts, String savepoint, int committedBeforeStop) {}
+    public record Run(String label, Configuration config, int restarts, long lastCompletedCheckpoint, String savepoint,
+                      int committedBeforeStop) {}
 
     private final MiniCluster cluster;
     private final List<Integer> liveTaskManagers = new ArrayList<>();
@@ -157,7 +158,7 @@ public final class ChaosScenario {
         await(submit(conf, CheckpointMode.UNALIGNED, null), "reference");
         if (FailurePoints.anyFired()) throw new IllegalStateException("a failure fired in the reference run");
         log.printf(Locale.ROOT, "chaos: reference run done in %.1f s%n", seconds(start));
-        return new Run("reference", conf, FailurePoints.restarts(), null, -1);
+        return new Run("reference", conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), null, -1);
     }
 
     /** A run with the failures of {@code plan}; task managers to lose are picked by the plan's seed. */
@@ -179,10 +180,10 @@ public final class ChaosScenario {
         }
         await(job, label);
         int restarts = FailurePoints.restarts();
-        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: %d restarts, failures fired: %d/%d after a put, %d/%d after pre-commit, %d task managers lost%n",
-                label, seconds(start), restarts, FailurePoints.putFailuresFired(), plan.failAfterPuts().size(), FailurePoints.preCommitFailuresFired(),
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: last completed checkpoint %d, %d restarts, failures fired: %d/%d after a put, %d/%d after pre-commit, %d task managers lost%n",
+                label, seconds(start), FailurePoints.lastCompletedCheckpoint(), restarts, FailurePoints.putFailuresFired(), plan.failAfterPuts().size(), FailurePoints.preCommitFailuresFired(),
                 plan.preCommitFailures(), plan.loseTaskManagers());
-        return new Run(label, conf, restarts, null, -1);
+        return new Run(label, conf, restarts, FailurePoints.lastCompletedCheckpoint(), null, -1);
     }
 
     /** Failures the last {@link #runWithFailures} run really injected (else it proves less than planned). */
@@ -191,8 +192,8 @@ public final class ChaosScenario {
     }
 
     /**
-     * A job upgrade: the job is stopped with a savepoint while model call {@code stopAtClip} is held in inference
-     * (clips in flight, later results of that stream waiting for it in the stitcher), then a new job (same operator
+     * A job upgrade: the job is stopped with a savepoint triggered while model call {@code stopAtClip} is held in
+     * inference (mid-stream; clips in flight unless the barrier takes longer than the hold), then a new job (same operator
      * uids) starts from the savepoint. Both jobs read the input unbounded, as in production (a bounded Kafka source
      * restored from a savepoint never finishes, FLINK-31006); the new job is cancelled once its committed output
      * holds {@code expectedFrames} frames and {@code expectedSegmentEvents} segment events.
@@ -205,7 +206,9 @@ public final class ChaosScenario {
         // A second model worker: the task managers share this JVM's model host, and with one worker the held clip
         // would block all inference, fill the async queue and stall the savepoint's barrier until it is released.
         conf.set(GeometryJobOptions.INFERENCE_WORKERS, 2);
-        FailurePoints.arm(FailurePlan.holdOnly(stopAtClip), JOB_TIMEOUT);
+        // The clip is held for 2 s, not until the savepoint completes: a hold long enough to stall the savepoint's
+        // barrier keeps the sink's transactions open past transaction.timeout.ms, and the broker aborts them.
+        FailurePoints.arm(FailurePlan.holdOnly(stopAtClip));
         JobID first = submit(conf, CheckpointMode.UNALIGNED, null);
         String savepoint;
         try {
@@ -227,6 +230,9 @@ public final class ChaosScenario {
             CommittedOutput out = read(conf);
             if (out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents) break;
             if (System.nanoTime() > deadline) {
+                Map<String, List<Long>> byStream = new java.util.TreeMap<>();
+                out.frames().forEach(f -> byStream.computeIfAbsent(f.getStreamId(), k -> new ArrayList<>()).add(f.getFrameIndex()));
+                log.println("chaos: committed frames by stream " + byStream + ", segments " + out.segments());
                 throw new IllegalStateException("the job started from the savepoint committed " + out.frames().size() + " of "
                         + expectedFrames + " frames and " + out.segments().size() + " of " + expectedSegmentEvents
                         + " segment events in " + JOB_TIMEOUT);
@@ -237,7 +243,7 @@ public final class ChaosScenario {
         cluster.cancelJob(second).get(60, TimeUnit.SECONDS);
         cluster.requestJobResult(second).get(60, TimeUnit.SECONDS);
         log.printf(Locale.ROOT, "chaos: %s run done in %.1f s%n", label, seconds(start));
-        return new Run(label, conf, FailurePoints.restarts(), savepoint, committedBeforeStop);
+        return new Run(label, conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), savepoint, committedBeforeStop);
     }
 
     /** The committed output of {@code run} against that of {@code reference}. */

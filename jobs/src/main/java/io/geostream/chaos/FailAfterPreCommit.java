@@ -51,5 +51,6 @@ public final class FailAfterPreCommit extends AbstractStreamOperator<OutputRecor
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
         lastCompleted = Math.max(lastCompleted, checkpointId);
+        FailurePoints.checkpointCompleted(checkpointId);
     }
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The armed {@link FailurePlan} and what has fired so far. Static because the MiniCluster runs the tasks in this
@@ -20,6 +21,7 @@ public final class FailurePoints {
     private static final AtomicInteger clipCount = new AtomicInteger();
     private static final AtomicInteger maxAttempt = new AtomicInteger();
     private static final AtomicInteger held = new AtomicInteger();
+    private static final AtomicLong lastCompletedCheckpoint = new AtomicLong(-1);
     private static volatile BlockingQueue<Integer> heldClips = new LinkedBlockingQueue<>();
     private static volatile CountDownLatch release = new CountDownLatch(1);
     private static volatile Duration hold = Duration.ofSeconds(2);
@@ -43,6 +45,7 @@ public final class FailurePoints {
         clipCount.set(0);
         maxAttempt.set(0);
         held.set(0);
+        lastCompletedCheckpoint.set(-1);
         heldClips = new LinkedBlockingQueue<>();
     }
 
@@ -92,6 +95,15 @@ public final class FailurePoints {
 
     static void attemptStarted(int attemptNumber) {
         maxAttempt.accumulateAndGet(attemptNumber, Math::max);
+    }
+
+    static void checkpointCompleted(long checkpointId) {
+        lastCompletedCheckpoint.accumulateAndGet(checkpointId, Math::max);
+    }
+
+    /** Id of the last checkpoint whose completion reached the sink's task in this run (-1: none). */
+    public static long lastCompletedCheckpoint() {
+        return lastCompletedCheckpoint.get();
     }
 
     /** The signals of held clips, in the order they were reached. */

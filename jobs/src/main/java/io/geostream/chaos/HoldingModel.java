@@ -23,6 +23,7 @@ public final class HoldingModel implements ModelFactory {
             @Override public ModelInfo info() { return m.info(); }
             @Override public ClipGeometry predict(ClipInput clip) throws ModelException {
                 if (FailurePoints.holdClip()) {
+                    System.err.printf("chaos: holding clip %s/%d/%d in inference%n", clip.streamId(), clip.segmentId(), clip.clipId());
                     try {
                         FailurePoints.awaitRelease();
                     } catch (InterruptedException e) {

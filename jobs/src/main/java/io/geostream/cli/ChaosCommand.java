@@ -69,9 +69,9 @@ public final class ChaosCommand implements Callable<Integer> {
                 ChaosScenario.Run run = scenario.runWithFailures(in, plan, mode, "failures");
                 int fired = ChaosScenario.failuresFired(plan);
                 OutputComparison c = scenario.compare(reference, run);
-                out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s wall_s=%.1f%n",
+                out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
                         c.expected(), c.committed(), c.deadLetters(), run.restarts(), fired, plan.failures(),
-                        mode.name().toLowerCase(Locale.ROOT), (System.nanoTime() - start) / 1e9);
+                        mode.name().toLowerCase(Locale.ROOT), run.lastCompletedCheckpoint(), (System.nanoTime() - start) / 1e9);
                 for (String s : c.lost()) out.println("lost " + s);
                 for (String s : c.duplicated()) out.println("duplicated " + s);
                 for (String s : c.mismatched()) out.println("mismatched " + s);

@@ -95,8 +95,8 @@ class ExactlyOnceITCase {
         FailurePlan plan = FailurePlan.fromSeed(seed, 3, input.puts(), input.clips());
         ChaosScenario.Run run = scenario.runWithFailures(input, plan, mode, mode.name().toLowerCase());
         OutputComparison c = scenario.compare(reference, run);
-        System.err.printf("ExactlyOnceITCase %s seed=%d restarts=%d lost=%s duplicated=%s mismatched=%s%n", mode, seed,
-                run.restarts(), c.lost(), c.duplicated(), c.mismatched());
+        System.err.printf("ExactlyOnceITCase %s seed=%d restarts=%d last completed checkpoint=%d lost=%s duplicated=%s mismatched=%s%n",
+                mode, seed, run.restarts(), run.lastCompletedCheckpoint(), c.lost(), c.duplicated(), c.mismatched());
         assertThat(c.duplicated()).as("duplicated frames").isEmpty();
         assertThat(c.lost()).as("lost frames").isEmpty();
         assertThat(c.mismatched()).as("frames whose content differs from the failure-free run").isEmpty();
