@@ -84,6 +84,17 @@ public final class ChaosCommand implements Callable<Integer> {
             } finally {
                 cluster.close();
             }
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    /** Removes the run's broker, object store, checkpoint and savepoint data. */
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("chaos: could not remove " + dir + ": " + e.getMessage());
         }
     }
 }
