@@ -143,7 +143,7 @@ public final class DemoRunner {
             flink.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
             flink.setString("pipeline.object-reuse", "true");
             flink.setString("parallelism.default", String.valueOf(settings.parallelism()));
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(GeometryJob.withFlinkDefaults(flink));
             env.setParallelism(settings.parallelism());
             GeometryJob.fromConfig(conf).build(env);
             log.println((settings.uiPort() == 0 ? "Flink dashboard on a free port (Flink logs 'Web frontend listening at')"

@@ -24,7 +24,10 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -37,6 +40,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +57,15 @@ public final class GeometryJob {
 
     /** Producer {@code max.request.size} of the sink; brokers and topics must accept records this large. */
     public static final int MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
+    /**
+     * Flink settings the job runs with unless the cluster's configuration (or {@code -D}) sets them: RocksDB keyed
+     * state with incremental checkpoints, so a checkpoint uploads only the SST files written since the last one and
+     * state is not bounded by the heap (clip windows hold decoded frames per stream).
+     */
+    public static final Map<String, String> FLINK_DEFAULTS = Map.of(
+            StateBackendOptions.STATE_BACKEND.key(), "rocksdb",
+            CheckpointingOptions.INCREMENTAL_CHECKPOINTS.key(), "true");
 
     private final Configuration config;
     private final Source<RawRecord, ?, ?> source;
@@ -82,6 +95,23 @@ public final class GeometryJob {
     /** The production job: Kafka in, Kafka out, storage from the configuration. */
     public static GeometryJob fromConfig(Configuration config) {
         return new GeometryJob(config, kafkaSource(config), kafkaSink(config), storageSpec(config));
+    }
+
+    /** {@code flink} with the {@link #FLINK_DEFAULTS} it does not set itself. */
+    public static Configuration withFlinkDefaults(ReadableConfig flink) {
+        Configuration c = Configuration.fromMap(flink.toMap());
+        c.addAll(flinkDefaultsMissingFrom(flink));
+        return c;
+    }
+
+    /** The {@link #FLINK_DEFAULTS} that {@code flink} does not set. */
+    public static Configuration flinkDefaultsMissingFrom(ReadableConfig flink) {
+        Map<String, String> given = flink.toMap();
+        Configuration missing = new Configuration();
+        FLINK_DEFAULTS.forEach((k, v) -> {
+            if (!given.containsKey(k)) missing.setString(k, v);
+        });
+        return missing;
     }
 
     public static KafkaSource<RawRecord> kafkaSource(Configuration c) {

@@ -17,13 +17,15 @@ import java.util.Map;
  * <p>Settings, later layers winning: the {@code geostream.*} keys of the cluster's configuration
  * (a FlinkDeployment's {@code flinkConfiguration}), then {@code --config FILE} (flat YAML, see
  * {@link JobConfigs}), then {@code key=value} program arguments. Checkpointing, state backend and
- * parallelism come from the cluster's configuration, as for any Flink job.
+ * parallelism come from the cluster's configuration, as for any Flink job; where it sets no state backend the
+ * job uses {@link GeometryJob#FLINK_DEFAULTS} (RocksDB, incremental checkpoints).
  */
 public final class GeometryJobMain {
     private GeometryJobMain() {}
 
     public static void main(String[] args) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.configure(GeometryJob.flinkDefaultsMissingFrom(env.getConfiguration()));
         Configuration config = configuration(env.getConfiguration().toMap(), args);
         GeometryJob.fromConfig(config).build(env);
         env.execute("geostream");

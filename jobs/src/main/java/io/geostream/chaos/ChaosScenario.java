@@ -1,0 +1,326 @@
+package io.geostream.chaos;
+
+import io.geostream.demo.CommittedOutput;
+import io.geostream.demo.SyntheticPublisher;
+import io.geostream.embedded.EmbeddedKafka;
+import io.geostream.embedded.EmbeddedS3;
+import io.geostream.inference.ModelSpec;
+import io.geostream.jobs.GeometryJob;
+import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.records.OutputRecord;
+import io.geostream.storage.ObjectStore;
+import io.geostream.synthetic.SceneSpec;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Exactly-once under failures on the real stack (KRaft broker, s3proxy, a MiniCluster with two task managers of
+ * one slot each): synthetic camera streams are published once; a failure-free reference run and runs with
+ * injected failures ({@link FailurePlan}) or a stop with savepoint and a restart from it read the same input,
+ * each into its own output topics and bucket; {@link OutputComparison} then compares their read_committed output.
+ * Used by {@code ExactlyOnceITCase} and {@code geostream chaos}. One scenario at a time per JVM
+ * ({@link FailurePoints} is static).
+ */
+public final class ChaosScenario {
+
+    /** How checkpoint barriers pass the job's channels. */
+    public enum CheckpointMode { ALIGNED, UNALIGNED }
+
+    /** Clip length and stride of the scenario's job (short clips for short test streams). */
+    public static final int CLIP_LENGTH = 8, CLIP_STRIDE = 6;
+    /** Payload objects per frame (depth, normals, points, confidence, rgb) with the simulated model. */
+    private static final int PUTS_PER_FRAME = 5;
+    private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(Long.getLong("geostream.chaos.job-timeout-minutes", 5));
+
+    /** Published input: its topic and what a run of it should give. */
+    public record Input(String name, String topic, Map<String, SceneSpec> streams, int frames, int clips) {
+        /** Payload puts of a failure-free run. */
+        public int puts() {
+            return frames * PUTS_PER_FRAME;
+        }
+    }
+
+    /**
+     * A finished run: its job configuration, restarts, and for a savepoint run the savepoint and the frames committed
+     * by the first job (before the stop).
+     */
+    public record Run(String label, Configuration config, int restarts, long lastCompletedCheckpoint, String savepoint,
+                      int committedBeforeStop) {}
+
+    private final MiniCluster cluster;
+    private final List<Integer> liveTaskManagers = new ArrayList<>();
+    private final EmbeddedKafka kafka;
+    private final EmbeddedS3 s3;
+    private final String accessKey;
+    private final String secretKey;
+    private final Path workDir;
+    private final PrintStream log;
+    private int nextTaskManager;
+
+    /**
+     * @param cluster      a MiniCluster started with {@link #clusterConfiguration()} and {@code taskManagers} task managers
+     *                     of one slot (none lost yet)
+     * @param workDir      checkpoints and savepoints go under it
+     */
+    public ChaosScenario(MiniCluster cluster, int taskManagers, EmbeddedKafka kafka, EmbeddedS3 s3, String accessKey,
+                         String secretKey, Path workDir, PrintStream log) {
+        if (taskManagers < 2) throw new IllegalArgumentException("the scenario needs at least 2 task managers, got " + taskManagers);
+        this.cluster = cluster;
+        for (int i = 0; i < taskManagers; i++) liveTaskManagers.add(i);
+        this.nextTaskManager = taskManagers;
+        this.kafka = kafka;
+        this.s3 = s3;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
+        this.workDir = workDir;
+        this.log = log;
+    }
+
+    /**
+     * The MiniCluster settings of the scenario. Lost task managers are noticed in seconds (heartbeat timeout 4 s, not
+     * the default 50 s). Network buffers are small (4 KiB segments): the bounded source would otherwise push the whole
+     * input into buffers at once and every checkpoint barrier would queue behind all of it; small buffers make it
+     * behave like a live feed under backpressure, with checkpoints completing mid-stream.
+     */
+    public static Configuration clusterConfiguration() {
+        Configuration c = new Configuration();
+        c.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofMillis(500));
+        c.set(HeartbeatManagerOptions.HEARTBEAT_TIMEOUT, Duration.ofSeconds(4));
+        c.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, MemorySize.parse("4kb"));
+        return c;
+    }
+
+    /** Starts a MiniCluster with {@code taskManagers} task managers of one slot, REST on a free port. */
+    public static MiniCluster startCluster(int taskManagers) throws Exception {
+        Configuration c = clusterConfiguration();
+        c.set(RestOptions.BIND_PORT, "0");
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(c)
+                .setNumTaskManagers(taskManagers).setNumSlotsPerTaskManager(1).build());
+        cluster.start();
+        return cluster;
+    }
+
+    /** Streams of {@code frames} frames each, scene seeds from {@code seed}, trajectories alternating. */
+    public static Map<String, SceneSpec> streams(int count, int frames, long seed) {
+        Map<String, SceneSpec> m = new java.util.TreeMap<>();
+        var kinds = io.geostream.synthetic.TrajectoryKind.values();
+        for (int i = 0; i < count; i++) {
+            m.put("cam-" + i, new SceneSpec(seed * 1000 + i, 48, 36, frames, kinds[i % kinds.length], 0.0, 10));
+        }
+        return m;
+    }
+
+    /** Publishes the streams (with intrinsics and end-of-stream markers) to a new topic {@code <name>.frames}. */
+    public Input publish(String name, Map<String, SceneSpec> streams) {
+        String topic = name + ".frames";
+        kafka.createTopics(Map.of(topic, 2));
+        int frames = 0, clips = 0;
+        try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), topic)) {
+            for (int n : pub.publishStreams(streams, true).values()) {
+                frames += n;
+                clips += n <= CLIP_LENGTH ? 1 : (n - CLIP_LENGTH + CLIP_STRIDE - 1) / CLIP_STRIDE + 1;
+            }
+            pub.flush();
+        }
+        return new Input(name, topic, streams, frames, clips);
+    }
+
+    /** The failure-free run. */
+    public Run runReference(Input in) throws Exception {
+        long start = System.nanoTime();
+        Configuration conf = jobConfig(in, "reference");
+        FailurePoints.arm(FailurePlan.none());
+        await(submit(conf, CheckpointMode.UNALIGNED, null), "reference");
+        if (FailurePoints.anyFired()) throw new IllegalStateException("a failure fired in the reference run");
+        log.printf(Locale.ROOT, "chaos: reference run done in %.1f s%n", seconds(start));
+        return new Run("reference", conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), null, -1);
+    }
+
+    /** A run with the failures of {@code plan}; task managers to lose are picked by the plan's seed. */
+    public Run runWithFailures(Input in, FailurePlan plan, CheckpointMode mode, String label) throws Exception {
+        long start = System.nanoTime();
+        Configuration conf = jobConfig(in, label);
+        log.printf("chaos: %s run, %s checkpoints, %s%n", label, mode.name().toLowerCase(Locale.ROOT), plan);
+        FailurePoints.arm(plan);
+        JobID job = submit(conf, mode, null);
+        Random pick = new Random(plan.seed());
+        for (int i = 0; i < plan.loseTaskManagers(); i++) {
+            Integer clip = FailurePoints.heldClips().poll(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            if (clip == null) throw new IllegalStateException("inference never reached clip " + plan.holdAtClips().get(i));
+            int tm = liveTaskManagers.remove(pick.nextInt(liveTaskManagers.size()));
+            log.printf("chaos: clip %d in inference, losing task manager %d%n", clip, tm);
+            cluster.terminateTaskManager(tm).get(30, TimeUnit.SECONDS);
+            cluster.startTaskManager();
+            liveTaskManagers.add(nextTaskManager++);
+        }
+        await(job, label);
+        int restarts = FailurePoints.restarts();
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: last completed checkpoint %d, %d restarts, failures fired: %d/%d after a put, %d/%d after pre-commit, %d task managers lost%n",
+                label, seconds(start), FailurePoints.lastCompletedCheckpoint(), restarts, FailurePoints.putFailuresFired(), plan.failAfterPuts().size(), FailurePoints.preCommitFailuresFired(),
+                plan.preCommitFailures(), plan.loseTaskManagers());
+        return new Run(label, conf, restarts, FailurePoints.lastCompletedCheckpoint(), null, -1);
+    }
+
+    /** Failures the last {@link #runWithFailures} run really injected (else it proves less than planned). */
+    public static int failuresFired(FailurePlan plan) {
+        return FailurePoints.putFailuresFired() + FailurePoints.preCommitFailuresFired() + plan.loseTaskManagers();
+    }
+
+    /**
+     * A job upgrade: the job is stopped with a savepoint triggered while model call {@code stopAtClip} is held in
+     * inference (mid-stream; clips in flight unless the barrier takes longer than the hold), then a new job (same operator
+     * uids) starts from the savepoint. Both jobs read the input unbounded, as in production (a bounded Kafka source
+     * restored from a savepoint never finishes, FLINK-31006); the new job is cancelled once its committed output
+     * holds {@code expectedFrames} frames and {@code expectedSegmentEvents} segment events.
+     */
+    public Run runWithSavepoint(Input in, int stopAtClip, int expectedFrames, int expectedSegmentEvents, String label)
+            throws Exception {
+        long start = System.nanoTime();
+        Configuration conf = jobConfig(in, label);
+        conf.set(GeometryJobOptions.BOUNDED, false);
+        // A second model worker: the task managers share this JVM's model host, and with one worker the held clip
+        // would block all inference, fill the async queue and stall the savepoint's barrier until it is released.
+        conf.set(GeometryJobOptions.INFERENCE_WORKERS, 2);
+        // The clip is held for 2 s, not until the savepoint completes: a hold long enough to stall the savepoint's
+        // barrier keeps the sink's transactions open past transaction.timeout.ms, and the broker aborts them.
+        FailurePoints.arm(FailurePlan.holdOnly(stopAtClip));
+        JobID first = submit(conf, CheckpointMode.UNALIGNED, null);
+        String savepoint;
+        try {
+            Integer clip = FailurePoints.heldClips().poll(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            if (clip == null) throw new IllegalStateException("inference never reached clip " + stopAtClip);
+            savepoint = cluster.stopWithSavepoint(first, workDir.resolve("savepoints").toUri().toString(), false,
+                    SavepointFormatType.CANONICAL).get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            FailurePoints.releaseHeldClips();
+        }
+        await(first, label + " (before the savepoint)");
+        int committedBeforeStop = read(conf).frames().size();
+        log.printf("chaos: stopped with clip %d in inference, savepoint %s, %d frames committed; starting the new job from it%n",
+                stopAtClip, savepoint, committedBeforeStop);
+        FailurePoints.arm(FailurePlan.none());
+        JobID second = submit(conf, CheckpointMode.UNALIGNED, savepoint);
+        long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+        while (true) {
+            CommittedOutput out = read(conf);
+            if (out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents) break;
+            if (System.nanoTime() > deadline) {
+                Map<String, List<Long>> byStream = new java.util.TreeMap<>();
+                out.frames().forEach(f -> byStream.computeIfAbsent(f.getStreamId(), k -> new ArrayList<>()).add(f.getFrameIndex()));
+                log.println("chaos: committed frames by stream " + byStream + ", segments " + out.segments());
+                throw new IllegalStateException("the job started from the savepoint committed " + out.frames().size() + " of "
+                        + expectedFrames + " frames and " + out.segments().size() + " of " + expectedSegmentEvents
+                        + " segment events in " + JOB_TIMEOUT);
+            }
+            if (cluster.getJobStatus(second).get().isGloballyTerminalState()) await(second, label + " (from the savepoint)");
+            Thread.sleep(500);
+        }
+        cluster.cancelJob(second).get(60, TimeUnit.SECONDS);
+        cluster.requestJobResult(second).get(60, TimeUnit.SECONDS);
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s%n", label, seconds(start));
+        return new Run(label, conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), savepoint, committedBeforeStop);
+    }
+
+    /** The committed output of {@code run} against that of {@code reference}. */
+    public OutputComparison compare(Run reference, Run run) throws Exception {
+        try (ObjectStore want = GeometryJob.storageSpec(reference.config()).open();
+             ObjectStore got = GeometryJob.storageSpec(run.config()).open()) {
+            return OutputComparison.compare(read(reference.config()), want, read(run.config()), got);
+        }
+    }
+
+    public CommittedOutput read(Configuration conf) throws Exception {
+        return CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+    }
+
+    /** Each run has its own output topics, consumer group, transactional ids and bucket; the input is shared. */
+    private Configuration jobConfig(Input in, String label) {
+        String run = in.name() + "-" + label;
+        Configuration conf = new Configuration();
+        conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(GeometryJobOptions.BOUNDED, true);
+        conf.set(GeometryJobOptions.INPUT_TOPIC, in.topic());
+        conf.set(GeometryJobOptions.GROUP_ID, run);
+        conf.set(GeometryJobOptions.GEOMETRY_TOPIC, run + ".geometry");
+        conf.set(GeometryJobOptions.SEGMENTS_TOPIC, run + ".segments");
+        conf.set(GeometryJobOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
+        conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, run);
+        conf.set(GeometryJobOptions.TRANSACTION_TIMEOUT, Duration.ofSeconds(60));
+        conf.set(GeometryJobOptions.CLIP_LENGTH, CLIP_LENGTH);
+        conf.set(GeometryJobOptions.CLIP_STRIDE, CLIP_STRIDE);
+        conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
+        String bucket = run.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        conf.set(GeometryJobOptions.S3_BUCKET, bucket);
+        conf.set(GeometryJobOptions.S3_ACCESS_KEY, accessKey);
+        conf.set(GeometryJobOptions.S3_SECRET_KEY, secretKey);
+        s3.createBucket(bucket);
+        kafka.createTopics(Map.of(conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2, conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1,
+                conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+        return conf;
+    }
+
+    /**
+     * Submits the job (the production pipeline with failure points: the store fails after planned puts, the model holds
+     * planned clips, an identity operator in front of the sink fails after planned pre-commits) with the job's Flink
+     * defaults (RocksDB, incremental checkpoints), checkpoints every 300 ms to {@code workDir}, fixed-delay restarts.
+     */
+    private JobID submit(Configuration conf, CheckpointMode mode, String restoreFrom) throws Exception {
+        Configuration flink = new Configuration();
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 30);
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
+        flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, CHECKPOINT_INTERVAL);
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, workDir.resolve("checkpoints").toUri().toString());
+        flink.set(CheckpointingOptions.ENABLE_UNALIGNED, mode == CheckpointMode.UNALIGNED);
+        if (restoreFrom != null) flink.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(GeometryJob.withFlinkDefaults(flink));
+        env.setParallelism(2);
+        GeometryJob job = new GeometryJob(conf, GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf),
+                GeometryJob.storageSpec(conf).decorated(new FailingPutStore()), new HoldingModel(ModelSpec.of(ModelSpec.SIMULATED, null)));
+        job.buildOutput(env)
+                .transform("failure point: after pre-commit", TypeInformation.of(OutputRecord.class), new FailAfterPreCommit())
+                .uid("fail-after-pre-commit")
+                .sinkTo(GeometryJob.kafkaSink(conf)).uid("sink-kafka").name("Kafka exactly-once sink");
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName("geostream-chaos-" + conf.get(GeometryJobOptions.S3_BUCKET));
+        return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private void await(JobID job, String what) throws Exception {
+        JobResult r = cluster.requestJobResult(job).get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        if (!r.isSuccess()) {
+            Throwable cause = r.getSerializedThrowable().map(t -> t.deserializeError(getClass().getClassLoader())).orElse(null);
+            throw new IllegalStateException("the " + what + " job ended " + r.getApplicationStatus(), cause);
+        }
+    }
+}

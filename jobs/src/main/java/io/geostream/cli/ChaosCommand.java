@@ -1,0 +1,100 @@
+package io.geostream.cli;
+
+import io.geostream.chaos.ChaosScenario;
+import io.geostream.chaos.FailurePlan;
+import io.geostream.chaos.OutputComparison;
+import io.geostream.embedded.EmbeddedKafka;
+import io.geostream.embedded.EmbeddedS3;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code geostream chaos}: the exactly-once failure scenario of {@code ExactlyOnceITCase} on demand, on the embedded
+ * real stack. Last line {@code lost=<n> duplicated=<n> mismatched=<n>}; exit 0 only when all three are 0 (and every
+ * planned failure was injected).
+ */
+@Command(name = "chaos", mixinStandardHelpOptions = true,
+        description = "Runs synthetic streams through the job on an embedded KRaft broker, s3proxy and a MiniCluster with "
+                + "2 task managers, once without failures and once with --failures failures placed from --seed (after a "
+                + "payload write, between pre-commit and commit, losing a task manager during inference, in turn), and "
+                + "compares the read_committed outputs. Last line: lost=<n> duplicated=<n> mismatched=<n>; exit 0 only "
+                + "when all are 0.")
+public final class ChaosCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--streams", defaultValue = "3", description = "Camera streams (default ${DEFAULT-VALUE}).")
+    int streams;
+    @Option(names = "--frames", defaultValue = "60", description = "Frames per stream, 48x36 (default ${DEFAULT-VALUE}).")
+    int frames;
+    @Option(names = "--failures", defaultValue = "3", description = "Failures to inject (default ${DEFAULT-VALUE}).")
+    int failures;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the scenes and the failure points (default ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--checkpoints", defaultValue = "aligned",
+            description = "Checkpoint barriers of the failure run: aligned or unaligned (default ${DEFAULT-VALUE}).")
+    String checkpoints;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (streams < 1 || frames < 2 || failures < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "need --streams >= 1, --frames >= 2, --failures >= 0");
+        }
+        ChaosScenario.CheckpointMode mode;
+        try {
+            mode = ChaosScenario.CheckpointMode.valueOf(checkpoints.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--checkpoints must be aligned or unaligned, got " + checkpoints);
+        }
+        long start = System.nanoTime();
+        Path work = Files.createTempDirectory("geostream-chaos-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(work.resolve("kafka")));
+             EmbeddedS3 s3 = EmbeddedS3.start(work.resolve("s3"), 0, "chaos-access", "chaos-secret-key")) {
+            MiniCluster cluster = ChaosScenario.startCluster(2);
+            try {
+                ChaosScenario scenario = new ChaosScenario(cluster, 2, kafka, s3, "chaos-access", "chaos-secret-key", work, System.err);
+                ChaosScenario.Input in = scenario.publish("chaos", ChaosScenario.streams(streams, frames, seed));
+                FailurePlan plan = FailurePlan.fromSeed(seed, failures, in.puts(), in.clips());
+                System.err.printf("chaos: %d streams x %d frames (%d frames, ~%d clips), seed %d%n", streams, frames, in.frames(), in.clips(), seed);
+                ChaosScenario.Run reference = scenario.runReference(in);
+                ChaosScenario.Run run = scenario.runWithFailures(in, plan, mode, "failures");
+                int fired = ChaosScenario.failuresFired(plan);
+                OutputComparison c = scenario.compare(reference, run);
+                out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
+                        c.expected(), c.committed(), c.deadLetters(), run.restarts(), fired, plan.failures(),
+                        mode.name().toLowerCase(Locale.ROOT), run.lastCompletedCheckpoint(), (System.nanoTime() - start) / 1e9);
+                for (String s : c.lost()) out.println("lost " + s);
+                for (String s : c.duplicated()) out.println("duplicated " + s);
+                for (String s : c.mismatched()) out.println("mismatched " + s);
+                if (fired < plan.failures()) {
+                    out.printf("not every planned failure fired (%d of %d): the run proves less than asked%n", fired, plan.failures());
+                }
+                out.println(c.summaryLine());
+                out.flush();
+                return c.exactlyOnce() && c.deadLetters() == 0 && fired == plan.failures() ? 0 : 1;
+            } finally {
+                cluster.close();
+            }
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    /** Removes the run's broker, object store, checkpoint and savepoint data. */
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("chaos: could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+}

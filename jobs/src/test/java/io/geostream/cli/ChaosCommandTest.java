@@ -1,0 +1,17 @@
+package io.geostream.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Usage errors of {@code geostream chaos} exit with 2 before any server starts. */
+class ChaosCommandTest {
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        assertThat(GeostreamCli.execute("chaos", "--streams", "0")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--failures", "-1")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--checkpoints", "sideways")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--help")).isZero();
+    }
+}

@@ -1,0 +1,28 @@
+package io.geostream.jobs;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FlinkDefaultsTest {
+
+    @Test
+    void rocksDbWithIncrementalCheckpointsUnlessTheClusterSaysOtherwise() {
+        Configuration none = GeometryJob.withFlinkDefaults(new Configuration());
+        assertThat(none.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
+        assertThat(none.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+
+        Configuration cluster = Configuration.fromMap(Map.of("state.backend.type", "hashmap", "parallelism.default", "3"));
+        Configuration c = GeometryJob.withFlinkDefaults(cluster);
+        assertThat(c.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("hashmap");
+        assertThat(c.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+        assertThat(c.toMap()).containsEntry("parallelism.default", "3");
+        assertThat(GeometryJob.flinkDefaultsMissingFrom(cluster).toMap())
+                .isEqualTo(Map.of("execution.checkpointing.incremental", "true"));
+    }
+}
