@@ -146,48 +146,30 @@ public final class DecomposedGeometryModel implements GeometryModel {
         Objects.requireNonNull(clips, "clips");
         ensureOpen();
         ClipGeometry[] results = new ClipGeometry[clips.size()];
-        Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
-        for (int i = 0; i < clips.size(); i++) {
-            ClipInput clip = clips.get(i);
-            if (!pkg.acceptsFrames(clip.length())) {
-                throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "model " + info + " takes clips of "
-                        + (pkg.clipFrames() != 0 ? pkg.clipFrames() + " frames" : "1 + k x " + pkg.temporalCompression() + " frames")
-                        + ", got " + clip.length() + " (stream " + clip.streamId() + ", segment " + clip.segmentId()
-                        + ", clip " + clip.clipId() + ")");
-            }
-            byLength.computeIfAbsent(clip.length(), k -> new ArrayList<>()).add(i);
-        }
         int w = pkg.inputWidth(), h = pkg.inputHeight();
-        for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
-            int t = group.getKey();
-            List<Integer> all = group.getValue();
-            for (int from = 0; from < all.size(); from += pkg.maxBatch()) {
-                List<Integer> idx = all.subList(from, Math.min(all.size(), from + pkg.maxBatch()));
-                int b = idx.size();
-                int clipFloats = t * 3 * w * h;
-                float[] data = new float[b * clipFloats];
-                List<ClipInput> batch = new ArrayList<>(b);
-                for (int k = 0; k < b; k++) {
-                    ClipInput clip = clips.get(idx.get(k));
-                    batch.add(clip);
-                    List<byte[]> frames = new ArrayList<>(t);
-                    for (ClipInput.Frame f : clip.frames()) {
-                        frames.add(clip.width() == w && clip.height() == h
-                                ? f.rgb() : ImageResize.bilinearRgb(f.rgb(), clip.width(), clip.height(), w, h));
-                    }
-                    normaliser.normaliseInto(frames, w, h, FloatBuffer.wrap(data, k * clipFloats, clipFloats));
+        String expectation = pkg.clipFrames() != 0 ? pkg.clipFrames() + " frames" : "1 + k x " + pkg.temporalCompression() + " frames";
+        for (List<Integer> idx : ClipRuns.ofEqualLength(clips, pkg.maxBatch(), pkg::acceptsFrames, expectation, info)) {
+            int t = clips.get(idx.get(0)).length();
+            int b = idx.size();
+            int clipFloats = t * 3 * w * h;
+            float[] data = new float[b * clipFloats];
+            List<ClipInput> batch = new ArrayList<>(b);
+            for (int k = 0; k < b; k++) {
+                ClipInput clip = clips.get(idx.get(k));
+                batch.add(clip);
+                List<byte[]> frames = ClipRuns.framesAtModelSize(clip, w, h);
+                normaliser.normaliseInto(frames, w, h, FloatBuffer.wrap(data, k * clipFloats, clipFloats));
+            }
+            Planar out = run(data, b, t, (attribute, k, count) -> noise.noise(batch.get(k), attribute, count));
+            for (int k = 0; k < b; k++) {
+                List<ClipGeometry.FrameGeometry> frames = new ArrayList<>(t);
+                for (int i = 0; i < t; i++) {
+                    float[] points = GeometryTranslator.interleaveFrame(out.points(), k, t, i, 3, h, w);
+                    float[] normals = GeometryTranslator.interleaveFrame(out.normals(), k, t, i, 3, h, w);
+                    float[] confidence = pkg.hasConfidence() ? NormalAgreement.confidence(points, normals, w, h) : null;
+                    frames.add(new ClipGeometry.FrameGeometry(points, normals, confidence));
                 }
-                Planar out = run(data, b, t, (attribute, k, count) -> noise.noise(batch.get(k), attribute, count));
-                for (int k = 0; k < b; k++) {
-                    List<ClipGeometry.FrameGeometry> frames = new ArrayList<>(t);
-                    for (int i = 0; i < t; i++) {
-                        float[] points = GeometryTranslator.interleaveFrame(out.points(), k, t, i, 3, h, w);
-                        float[] normals = GeometryTranslator.interleaveFrame(out.normals(), k, t, i, 3, h, w);
-                        float[] confidence = pkg.hasConfidence() ? NormalAgreement.confidence(points, normals, w, h) : null;
-                        frames.add(new ClipGeometry.FrameGeometry(points, normals, confidence));
-                    }
-                    results[idx.get(k)] = new ClipGeometry(w, h, frames);
-                }
+                results[idx.get(k)] = new ClipGeometry(w, h, frames);
             }
         }
         return Arrays.asList(results);

@@ -109,45 +109,22 @@ public final class TorchScriptGeometryModel implements GeometryModel {
         Objects.requireNonNull(clips, "clips");
         ensureOpen();
         ClipGeometry[] results = new ClipGeometry[clips.size()];
-        // Group by clip length, keeping input order inside a group.
-        Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
-        for (int i = 0; i < clips.size(); i++) {
-            ClipInput clip = clips.get(i);
-            int t = clip.length();
-            if (pkg.clipFrames() != 0 && t != pkg.clipFrames()) {
-                throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "model " + info + " takes clips of "
-                        + pkg.clipFrames() + " frames, got " + t + " (stream " + clip.streamId() + ", segment "
-                        + clip.segmentId() + ", clip " + clip.clipId() + ")");
-            }
-            byLength.computeIfAbsent(t, k -> new ArrayList<>()).add(i);
-        }
         int w = pkg.inputWidth(), h = pkg.inputHeight();
-        for (Map.Entry<Integer, List<Integer>> group : byLength.entrySet()) {
-            int t = group.getKey();
-            List<Integer> all = group.getValue();
-            for (int from = 0; from < all.size(); from += pkg.maxBatch()) {
-                List<Integer> idx = all.subList(from, Math.min(all.size(), from + pkg.maxBatch()));
-                List<List<byte[]>> batch = new ArrayList<>(idx.size());
-                for (int i : idx) {
-                    ClipInput clip = clips.get(i);
-                    List<byte[]> frames = new ArrayList<>(t);
-                    for (ClipInput.Frame f : clip.frames()) {
-                        frames.add(clip.width() == w && clip.height() == h
-                                ? f.rgb() : ImageResize.bilinearRgb(f.rgb(), clip.width(), clip.height(), w, h));
-                    }
-                    batch.add(frames);
+        for (List<Integer> idx : ClipRuns.ofEqualLength(clips, pkg.maxBatch(),
+                t -> pkg.clipFrames() == 0 || t == pkg.clipFrames(), pkg.clipFrames() + " frames", info)) {
+            int t = clips.get(idx.get(0)).length();
+            List<List<byte[]>> batch = new ArrayList<>(idx.size());
+            for (int i : idx) batch.add(ClipRuns.framesAtModelSize(clips.get(i), w, h));
+            GeometryTranslator.RawOutput raw = run(new GeometryTranslator.RgbBatch(batch, w, h));
+            checkOutputs(raw, idx.size(), t, h, w, pkg.hasConfidence());
+            for (int b = 0; b < idx.size(); b++) {
+                List<ClipGeometry.FrameGeometry> out = new ArrayList<>(t);
+                for (int i = 0; i < t; i++) {
+                    int frame = b * t + i;
+                    float[] confidence = pkg.hasConfidence() ? raw.chunks().get(2)[frame] : null;
+                    out.add(new ClipGeometry.FrameGeometry(raw.chunks().get(0)[frame], raw.chunks().get(1)[frame], confidence));
                 }
-                GeometryTranslator.RawOutput raw = run(new GeometryTranslator.RgbBatch(batch, w, h));
-                checkOutputs(raw, idx.size(), t, h, w, pkg.hasConfidence());
-                for (int b = 0; b < idx.size(); b++) {
-                    List<ClipGeometry.FrameGeometry> out = new ArrayList<>(t);
-                    for (int i = 0; i < t; i++) {
-                        int frame = b * t + i;
-                        float[] confidence = pkg.hasConfidence() ? raw.chunks().get(2)[frame] : null;
-                        out.add(new ClipGeometry.FrameGeometry(raw.chunks().get(0)[frame], raw.chunks().get(1)[frame], confidence));
-                    }
-                    results[idx.get(b)] = new ClipGeometry(w, h, out);
-                }
+                results[idx.get(b)] = new ClipGeometry(w, h, out);
             }
         }
         return Arrays.asList(results);
