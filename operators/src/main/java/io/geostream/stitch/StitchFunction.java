@@ -23,7 +23,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Flink wrapper of a {@link Stitcher} (the method chosen by name, see {@link Stitcher#forMethod}), keyed by stream id and chained behind inference. Restores
  * per-stream task order (async inference is unordered), writes each frame's payloads to the object
- * store BEFORE emitting its event, and emits segment events and dead letters in stream order.
+ * store BEFORE emitting its event, and emits segment events and dead letters in stream order. It keeps
+ * no state of a stream past the task the clip operator marks {@link io.geostream.records.ClipTask#releasesStream}.
  */
 public class StitchFunction extends KeyedProcessFunction<String, ClipResult, OutputRecord> {
     private static final long serialVersionUID = 1L;
@@ -42,6 +43,7 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
     private transient Counter framesOut;
     private transient Counter framesFailed;
     private transient Counter segmentsStarted;
+    private transient Counter streamsReleased;
 
     public StitchFunction(StitcherConfig config, StorageSpec storage) {
         this(config, storage, DEFAULT_METHOD);
@@ -64,6 +66,7 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         framesOut = getRuntimeContext().getMetricGroup().counter("framesOut");
         framesFailed = getRuntimeContext().getMetricGroup().counter("framesFailed");
         segmentsStarted = getRuntimeContext().getMetricGroup().counter("segmentsStarted");
+        streamsReleased = getRuntimeContext().getMetricGroup().counter("streamsReleased");
     }
 
     @Override
@@ -78,12 +81,25 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         ClipResult r = result;
         while (r != null) {
             handle(s, r, out);
-            expected++;
+            if (r.task.releasesStream) {
+                // The clip operator released the stream after this task; its next run starts at seq 0 and may
+                // already be waiting here (inference is unordered).
+                s = new StitcherState();
+                expected = 0;
+                streamsReleased.inc();
+            } else {
+                expected++;
+            }
             r = waiting.get(expected);
             if (r != null) waiting.remove(expected);
         }
-        nextSeq.update(expected);
-        state.update(s);
+        if (expected == 0 && waiting.isEmpty()) {
+            state.clear();
+            nextSeq.clear();
+        } else {
+            nextSeq.update(expected);
+            state.update(s);
+        }
     }
 
     private void handle(StitcherState s, ClipResult r, Collector<OutputRecord> out) throws Exception {

@@ -113,4 +113,33 @@ class StitchFunctionTest {
             assertThat(n).isEqualTo(10);
         }
     }
+
+    @Test
+    void aReleasedStreamLeavesNoStateAndItsNextRunMayOvertakeTheRelease() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 20, TrajectoryKind.ORBIT, 0.0, 10);
+        ClipCutterConfig clips = new ClipCutterConfig(8, 6, 2, 10_000);
+        List<ClipResult> first = simulate(spec, clips, true);
+        List<ClipResult> second = simulate(spec, clips, true);
+        // What the clip operator marks when it releases the stream at its end-of-stream marker.
+        first.get(first.size() - 1).task.releasesStream = true;
+        second.get(second.size() - 1).task.releasesStream = true;
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), StorageSpec.local(objects))),
+                new ByStream(), Types.STRING)) {
+            h.open();
+            for (ClipResult r : first.subList(0, first.size() - 1)) h.processElement(new StreamRecord<>(r));
+            assertThat(h.numKeyedStateEntries()).isGreaterThan(0);
+            // Unordered inference: the whole second run arrives before the first run's releasing task.
+            for (ClipResult r : second) h.processElement(new StreamRecord<>(r));
+            h.processElement(new StreamRecord<>(first.get(first.size() - 1)));
+            List<Long> frames = new ArrayList<>();
+            for (OutputRecord o : h.extractOutputValues()) {
+                if (o.kind == OutputRecord.Kind.GEOMETRY) frames.add(SingleObjectCodec.geometryFrames().decode(o.value).getFrameIndex());
+            }
+            List<Long> expected = new ArrayList<>();
+            for (int run = 0; run < 2; run++) for (long i = 0; i < 20; i++) expected.add(i);
+            assertThat(frames).isEqualTo(expected);
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
 }
