@@ -9,6 +9,7 @@ import io.geostream.records.ClipResult;
 import io.geostream.records.OutputRecord;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
+import io.geostream.storage.StorageErrors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -28,6 +29,9 @@ import java.nio.charset.StandardCharsets;
  */
 public class StitchFunction extends KeyedProcessFunction<String, ClipResult, OutputRecord> {
     private static final long serialVersionUID = 1L;
+
+    /** Dead-letter reason of a frame whose payloads could not be written for a permanent reason. */
+    public static final String PAYLOAD_WRITE_FAILED = "PAYLOAD_WRITE_FAILED";
 
     /** The stitching method used when none is named. */
     public static final String DEFAULT_METHOD = "robust";
@@ -108,7 +112,19 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         byte[] key = r.task.streamId.getBytes(StandardCharsets.UTF_8);
         for (StitchEvent e : stitcher.process(s, r)) {
             if (e instanceof StitchEvent.StitchedFrame f) {
-                GeometryFrame g = writer.write(f, System.currentTimeMillis());
+                GeometryFrame g;
+                try {
+                    g = writer.write(f, System.currentTimeMillis());
+                } catch (java.io.IOException failure) {
+                    // Transient failures were retried by the store; what is still transient fails the job (it
+                    // restarts from the checkpoint and writes again). A permanent one (access denied, bucket
+                    // missing) would fail every restart the same way: the frame becomes a dead letter.
+                    if (StorageErrors.isTransient(failure)) throw failure;
+                    out.collect(DeadLetters.toOutput(DeadLetters.forFrame(f.frame(), PAYLOAD_WRITE_FAILED,
+                            StorageErrors.permanentKind(failure) + ": " + failure.getMessage(), "storage")));
+                    framesFailed.inc();
+                    continue;
+                }
                 out.collect(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, SingleObjectCodec.geometryFrames().encode(g)));
                 framesOut.inc();
             } else if (e instanceof StitchEvent.FrameFailed ff) {

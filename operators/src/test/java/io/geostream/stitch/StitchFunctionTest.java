@@ -142,4 +142,39 @@ class StitchFunctionTest {
             assertThat(h.numKeyedStateEntries()).isZero();
         }
     }
+
+    private List<OutputRecord> runWith(StorageSpec storage, List<ClipResult> results) throws Exception {
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), storage)), new ByStream(), Types.STRING)) {
+            h.open();
+            for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            return h.extractOutputValues();
+        }
+    }
+
+    @Test
+    void payloadWritesRideOutTransientFailuresAndDeadLetterPermanentOnes() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 10, TrajectoryKind.ORBIT, 0.0, 10);
+        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 6, 2, 10_000), true);
+
+        // Four 503s in a row: retried with back-off, nothing lost.
+        List<OutputRecord> flaky = runWith(StorageSpec.local(objects).decorated(
+                io.geostream.testing.FlakyObjectStore.decorator("stitch-503", 4)), results);
+        assertThat(io.geostream.testing.FlakyObjectStore.failuresLeft("stitch-503")).isZero();
+        assertThat(flaky.stream().filter(o -> o.kind == OutputRecord.Kind.GEOMETRY)).hasSize(10);
+
+        // 403 on every put: each frame becomes a dead letter with a reason, and the operator does not fail.
+        List<OutputRecord> denied = runWith(StorageSpec.local(objects).decorated(io.geostream.testing.FlakyObjectStore.denyingPuts()), results);
+        assertThat(denied.stream().filter(o -> o.kind == OutputRecord.Kind.GEOMETRY)).isEmpty();
+        List<io.geostream.avro.DeadLetter> letters = new ArrayList<>();
+        for (OutputRecord o : denied) {
+            if (o.kind == OutputRecord.Kind.DEAD_LETTER) letters.add(SingleObjectCodec.deadLetters().decode(o.value));
+        }
+        assertThat(letters).hasSize(10);
+        assertThat(letters).allSatisfy(d -> {
+            assertThat(d.getReasonCode()).isEqualTo(StitchFunction.PAYLOAD_WRITE_FAILED);
+            assertThat(d.getDetail()).startsWith("access denied");
+            assertThat(d.getStage()).isEqualTo("storage");
+        });
+    }
 }
