@@ -51,6 +51,7 @@ public final class IoOnlyJob {
         private final LinkedHashMap<String, Integer> sizes;
         private final byte[] template;
         private transient ObjectStore store;
+        private transient java.util.concurrent.ExecutorService puts;
         private transient Map<String, byte[]> payloads;
         private transient SingleObjectCodec<FrameEvent> frames;
         private transient SingleObjectCodec<GeometryFrame> geometry;
@@ -65,6 +66,11 @@ public final class IoOnlyJob {
         @Override
         public void open(OpenContext openContext) throws Exception {
             store = storage.open();
+            puts = java.util.concurrent.Executors.newFixedThreadPool(5, r -> {
+                Thread t = new Thread(r, "io-only payload writer");
+                t.setDaemon(true);
+                return t;
+            });
             payloads = new LinkedHashMap<>();
             Random random = new Random(1);
             sizes.forEach((name, n) -> {
@@ -82,11 +88,17 @@ public final class IoOnlyJob {
             FrameEvent f = frames.decode(raw.value);
             GeometryFrame g = geometry.decode(template);
             Map<String, String> uris = new LinkedHashMap<>();
+            Map<String, java.util.concurrent.Future<?>> done = new LinkedHashMap<>();
             for (Map.Entry<String, byte[]> p : payloads.entrySet()) {
                 String key = ObjectKeys.framePayload(model, f.getStreamId(), 0, f.getFrameIndex(), p.getKey());
-                store.put(key, p.getValue(), "application/octet-stream");
+                // Concurrently, as the whole job's stitch operator writes a frame's payloads.
+                done.put(key, puts.submit(() -> {
+                    store.put(key, p.getValue(), "application/octet-stream");
+                    return null;
+                }));
                 uris.put(p.getKey(), store.uriOf(key));
             }
+            for (java.util.concurrent.Future<?> d : done.values()) d.get();
             g.setStreamId(f.getStreamId());
             g.setFrameIndex(f.getFrameIndex());
             g.setCaptureTimeMicros(f.getCaptureTimeMicros());
@@ -102,6 +114,7 @@ public final class IoOnlyJob {
 
         @Override
         public void close() throws Exception {
+            if (puts != null) puts.shutdownNow();
             if (store != null) store.close();
         }
     }

@@ -131,8 +131,9 @@ public final class PipelineBench {
             List<String> keys = store.list("");
             int taken = 0;
             for (String key : keys) {
-                if (taken++ >= 200) break;
                 String name = key.substring(key.lastIndexOf('/') + 1);
+                if (!name.matches("[a-z]+\\.(png|npy|jpg)")) continue; // the server's temporary upload files
+                if (taken++ >= 200) break;
                 byName.computeIfAbsent(name, k -> new ArrayList<>()).add((double) store.get(key).length);
             }
         }
