@@ -11,7 +11,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +25,7 @@ import java.util.Locale;
 /**
  * {@code geostream soak}: the whole job (simulated model by default) on the embedded broker and S3 server,
  * fed by live-rate synthetic cameras, for {@code minutes}. Every {@code sampleSeconds} it prints the heap
- * after a full GC (this JVM holds the MiniCluster, so that is the job's heap plus the rig's), the last
+ * after a full GC (usage after collection of the heap pools; this JVM holds the MiniCluster, so that is the job's heap plus the rig's), the last
  * checkpoint's duration and the checkpoint counts (Flink REST API), the highest backpressure ratio of any
  * subtask, output rate, latency and dead letters; the final line has the least-squares heap slope after the
  * first minute.
@@ -67,7 +68,6 @@ public final class Soak {
                     settings.model(), settings.parallelism(), settings.checkpointInterval(), settings.minutes(), settings.uiPort());
             out.flush();
 
-            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             List<double[]> heap = new ArrayList<>(); // {minutes, MiB}
             List<Double> checkpointMs = new ArrayList<>();
             double backpressureMax = 0;
@@ -82,8 +82,7 @@ public final class Soak {
                 while (System.currentTimeMillis() < end) {
                     Thread.sleep(Math.min(settings.sampleSeconds() * 1000L, Math.max(1, end - System.currentTimeMillis())));
                     long now = System.currentTimeMillis();
-                    System.gc();
-                    double heapMb = memory.getHeapMemoryUsage().getUsed() / 1048576.0;
+                    double heapMb = heapAfterGcMb();
                     double minutes = (now - start) / 60_000.0;
                     heap.add(new double[] {minutes, heapMb});
 
@@ -135,6 +134,20 @@ public final class Soak {
             out.flush();
             return r;
         }
+    }
+
+    /**
+     * Heap in use right after a full collection: {@code System.gc()}, then each heap pool's usage after its last
+     * collection ({@link MemoryPoolMXBean#getCollectionUsage}). Reading the current usage instead would count
+     * what other threads allocated between the collection and the reading (hundreds of MiB here at times).
+     */
+    private static double heapAfterGcMb() {
+        System.gc();
+        long bytes = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) bytes += pool.getCollectionUsage().getUsed();
+        }
+        return bytes / 1048576.0;
     }
 
     /** The highest backpressure ratio of any subtask of any vertex (0..1); NaN when the REST API does not answer. */
