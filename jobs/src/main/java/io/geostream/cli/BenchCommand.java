@@ -23,14 +23,14 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code geostream bench ...}: documented benchmark commands; the final line of each is key=value pairs. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (final line: key=value pairs).",
-        subcommands = {BenchCommand.Model.class})
+        subcommands = {BenchCommand.Model.class, BenchCommand.Pipeline.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (model)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (model, pipeline)");
     }
 
     /** Raw TorchScript forward vs the full engine path, and optionally the batcher curve, on the CPU. */
@@ -151,6 +151,55 @@ public final class BenchCommand implements Runnable {
                 if (Files.isRegularFile(s)) return s;
             }
             return null;
+        }
+    }
+
+    /** The whole job with a zero-cost model against an I/O-only job on the same broker, S3 server and sinks. */
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = "On one embedded Kafka broker and S3 server: (a) the whole job with a zero-cost model (precomputed "
+                    + "geometry) and (b) an I/O-only job that reads the same frames and writes payloads of the same sizes to "
+                    + "the same sinks; each --runs times on fresh topics, throughput over --seconds after --warmup, median. "
+                    + "Final line: job_fps=.. io_only_fps=.. ratio=..")
+    public static final class Pipeline implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--streams", defaultValue = "4", description = "Synthetic cameras (default ${DEFAULT-VALUE}).")
+        int streams;
+        @Option(names = "--seconds", defaultValue = "20", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--warmup", defaultValue = "10", description = "Seconds after the first committed frame before measuring (default ${DEFAULT-VALUE}).")
+        int warmup;
+        @Option(names = "--runs", defaultValue = "3", description = "Runs of each job; the median counts (default ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--width", defaultValue = "160", description = "Frame width (default ${DEFAULT-VALUE}).")
+        int width;
+        @Option(names = "--height", defaultValue = "120", description = "Frame height (default ${DEFAULT-VALUE}).")
+        int height;
+        @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism and input partitions (default ${DEFAULT-VALUE}).")
+        int parallelism;
+        @Option(names = "--window", defaultValue = "160",
+                description = "Frames per stream published but not yet committed (closed loop; default ${DEFAULT-VALUE}).")
+        int window;
+        @Option(names = "--checkpoint-interval", defaultValue = "1 s", description = "Checkpoint interval = commit interval (default ${DEFAULT-VALUE}).")
+        String checkpointInterval;
+        @Option(names = "--seed", defaultValue = "1", description = "Scene seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            if (streams < 1 || streams > 256) throw usage("--streams must be in [1, 256]");
+            if (seconds < 1 || warmup < 0 || runs < 1) throw usage("--seconds >= 1, --warmup >= 0, --runs >= 1");
+            if (width < 16 || height < 16 || width > 2048 || height > 2048) throw usage("--width/--height must be in [16, 2048]");
+            if (parallelism < 1 || window < 16) throw usage("--parallelism >= 1, --window >= 16");
+            var s = new io.geostream.load.PipelineBench.Settings(streams, seconds, warmup, runs, width, height, parallelism, window,
+                    checkpointInterval, seed);
+            new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
+            return 0;
+        }
+
+        private CommandLine.ParameterException usage(String message) {
+            return new CommandLine.ParameterException(spec.commandLine(), message);
         }
     }
 }

@@ -194,7 +194,7 @@ public final class GeometryJob {
                 .uid("watermarks").name("capture-time watermarks");
 
         SingleOutputStreamOperator<ClipTask> clips = timed.keyBy(new FrameKey())
-                .process(new ClipCutterFunction(clipConfig)).uid("clip").name("clip: cut overlapping clips");
+                .process(new ClipCutterFunction(clipConfig, config.get(GeometryJobOptions.STATE_IDLE_TTL))).uid("clip").name("clip: cut overlapping clips");
 
         long asyncTimeout = retry.worstCase().plusSeconds(30).toMillis();
         SingleOutputStreamOperator<ClipResult> inferred = AsyncDataStream.unorderedWait(clips,

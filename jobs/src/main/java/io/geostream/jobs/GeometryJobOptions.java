@@ -50,6 +50,12 @@ public final class GeometryJobOptions {
             .withDescription("Event time without frames after which a stream's segment ends and its last clip is flushed. "
                     + "Event time is the job's watermark (the slowest partition), so cameras whose clocks run more than "
                     + "this far apart, or a stream replayed long after the others, see early idle ends.");
+    public static final ConfigOption<Duration> STATE_IDLE_TTL = ConfigOptions.key("geostream.state.idle-ttl")
+            .durationType().defaultValue(io.geostream.clip.ClipCutterFunction.DEFAULT_IDLE_TTL)
+            .withDescription("Processing time without a frame after which a stream's keyed state (clip cutter, stitcher) "
+                    + "is released, after flushing its open segment as the idle timeout would; 0 = never. Processing "
+                    + "time, because the watermark stops when all input is quiet. An end-of-stream marker releases the "
+                    + "state at once. A released stream that comes back starts over (task and segment numbers from 0).");
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS = ConfigOptions.key("geostream.clip.max-out-of-orderness")
             .durationType().defaultValue(Duration.ofSeconds(2)).withDescription("Watermark lag behind the largest capture time.");
 

@@ -27,8 +27,9 @@ import java.util.regex.Pattern;
  * <p>Claim-check references ({@code image.ref}) are accepted only when a fetcher and an allowed bucket are
  * configured and the URI is {@code s3://<allowedBucket>/<key>} with a safe key ({@link ObjectKeys#validateKey});
  * the declared size must be within {@link IngestLimits#maxEncodedBytes()}, and the fetched bytes must have
- * exactly that size and the declared SHA-256. A fetch failure (after whatever retries the fetcher does) is
- * also IMAGE_REF_REJECTED. Thread-safe if the fetcher is.
+ * exactly that size and the declared SHA-256. A permanent fetch failure (missing object or bucket, access
+ * denied) is also IMAGE_REF_REJECTED; a transient one that outlasts the fetcher's retries
+ * ({@link io.geostream.storage.StorageErrors#isTransient}) is thrown as an UncheckedIOException, never a rejection. Thread-safe if the fetcher is.
  */
 public final class FrameValidator {
     /** Most distortion coefficients accepted (OpenCV's rational + thin-prism + tilted model has 14). */
@@ -221,7 +222,14 @@ public final class FrameValidator {
         try {
             bytes = fetcher.fetch(uri, size);
         } catch (IOException | RuntimeException e) {
-            throw new FrameRejectedException(RejectReason.IMAGE_REF_REJECTED, "fetch failed: " + e, e);
+            if (io.geostream.storage.StorageErrors.isTransient(e)) {
+                // The store is down or throttling even after the fetcher's retries: the frame may be fine, so it
+                // must not become a dead letter. The job fails and retries from its last checkpoint.
+                throw new java.io.UncheckedIOException("claim check " + uri + " unreachable",
+                        e instanceof IOException io ? io : new IOException(e));
+            }
+            throw new FrameRejectedException(RejectReason.IMAGE_REF_REJECTED,
+                    "fetch failed (" + io.geostream.storage.StorageErrors.permanentKind(e) + "): " + e, e);
         }
         if (bytes == null || bytes.length != size) {
             throw refRejected("fetched " + (bytes == null ? "nothing" : bytes.length + " bytes") + ", declared " + size);

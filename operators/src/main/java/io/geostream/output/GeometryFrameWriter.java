@@ -28,10 +28,20 @@ public final class GeometryFrameWriter {
 
     private final ObjectStore store;
     private final ModelInfo model;
+    private final java.util.concurrent.Executor puts;
 
     public GeometryFrameWriter(ObjectStore store, ModelInfo model) {
+        this(store, model, null);
+    }
+
+    /**
+     * @param puts runs the encoding and put of each payload file of a frame concurrently (a frame's five puts
+     *             are independent; one round trip instead of five); null = one after the other in the caller
+     */
+    public GeometryFrameWriter(ObjectStore store, ModelInfo model, java.util.concurrent.Executor puts) {
         this.store = Objects.requireNonNull(store, "store");
         this.model = Objects.requireNonNull(model, "model");
+        this.puts = puts;
     }
 
     /** Writes the frame's payloads and returns its event; {@code nowMillis} only feeds the latency figure. */
@@ -41,12 +51,15 @@ public final class GeometryFrameWriter {
         int w = f.width(), h = f.height();
 
         double depthUnit = PayloadCodecs.chooseDepthUnit(f.depth());
-        String depthKey = put(stream, seg, idx, "depth.png", PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
-        String normalsKey = put(stream, seg, idx, "normals.png", PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
-        String pointsKey = put(stream, seg, idx, "points.npy", PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream");
-        String confKey = f.confidence() == null ? null
-                : put(stream, seg, idx, "confidence.npy", PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
-        String rgbKey = put(stream, seg, idx, "rgb.jpg", PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
+        var depth = put(stream, seg, idx, "depth.png", () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
+        var normals = put(stream, seg, idx, "normals.png", () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
+        var points = put(stream, seg, idx, "points.npy", () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream");
+        var conf = f.confidence() == null ? null
+                : put(stream, seg, idx, "confidence.npy", () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
+        var rgb = put(stream, seg, idx, "rgb.jpg", () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
+        String depthKey = await(depth), normalsKey = await(normals), pointsKey = await(points);
+        String confKey = conf == null ? null : await(conf);
+        String rgbKey = await(rgb);
 
         double[] q = Rotations.toQuaternion(f.worldFromCamera().rotation());
         double[] t = f.worldFromCamera().translation();
@@ -77,10 +90,38 @@ public final class GeometryFrameWriter {
                 .build();
     }
 
-    private String put(String stream, long seg, long idx, String name, byte[] bytes, String type) throws IOException {
+    /** Encodes and stores one payload file, in the caller or on {@link #puts}; {@link #await} gives its key. */
+    private java.util.concurrent.CompletableFuture<String> put(String stream, long seg, long idx, String name,
+                                                               java.util.function.Supplier<byte[]> bytes, String type) {
         String key = ObjectKeys.framePayload(model, stream, seg, idx, name);
-        store.put(key, bytes, type);
-        return key;
+        java.util.function.Supplier<String> task = () -> {
+            try {
+                store.put(key, bytes.get(), type);
+                return key;
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        };
+        if (puts == null) {
+            try {
+                return java.util.concurrent.CompletableFuture.completedFuture(task.get());
+            } catch (java.util.concurrent.CompletionException e) {
+                return java.util.concurrent.CompletableFuture.failedFuture(e.getCause());
+            }
+        }
+        return java.util.concurrent.CompletableFuture.supplyAsync(task, puts);
+    }
+
+    private static String await(java.util.concurrent.CompletableFuture<String> put) throws IOException {
+        try {
+            return put.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof Error err) throw err;
+            throw new IOException(cause);
+        }
     }
 
     /** The Avro form of a segment boundary. */

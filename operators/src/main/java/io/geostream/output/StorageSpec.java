@@ -2,6 +2,7 @@ package io.geostream.output;
 
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
+import io.geostream.storage.RetryingObjectStore;
 import io.geostream.storage.S3Config;
 import io.geostream.storage.S3ObjectStore;
 
@@ -22,6 +23,10 @@ public final class StorageSpec implements Serializable {
     private final String localDir;
     private final S3Config s3;
     private final StoreDecorator decorator;
+    private final long retryForMillis;
+
+    /** How long transient failures are retried by default (see {@link RetryingObjectStore}). */
+    public static final java.time.Duration DEFAULT_RETRY_FOR = java.time.Duration.ofMinutes(1);
 
     /**
      * Wraps each store this spec opens. The one injection point for tests that need a store which fails on
@@ -32,19 +37,21 @@ public final class StorageSpec implements Serializable {
         ObjectStore wrap(ObjectStore store);
     }
 
-    private StorageSpec(Kind kind, String localDir, S3Config s3, StoreDecorator decorator) {
+    private StorageSpec(Kind kind, String localDir, S3Config s3, StoreDecorator decorator, long retryForMillis) {
         this.kind = kind;
         this.localDir = localDir;
         this.s3 = s3;
         this.decorator = decorator;
+        this.retryForMillis = retryForMillis;
     }
 
     public static StorageSpec local(Path dir) {
-        return new StorageSpec(Kind.LOCAL, Objects.requireNonNull(dir, "dir").toAbsolutePath().toString(), null, null);
+        return new StorageSpec(Kind.LOCAL, Objects.requireNonNull(dir, "dir").toAbsolutePath().toString(), null, null,
+                DEFAULT_RETRY_FOR.toMillis());
     }
 
     public static StorageSpec s3(S3Config config) {
-        return new StorageSpec(Kind.S3, null, Objects.requireNonNull(config, "config"), null);
+        return new StorageSpec(Kind.S3, null, Objects.requireNonNull(config, "config"), null, DEFAULT_RETRY_FOR.toMillis());
     }
 
     public Kind kind() { return kind; }
@@ -53,16 +60,26 @@ public final class StorageSpec implements Serializable {
 
     /** The same storage, each opened store wrapped by {@code decorator} (see {@link StoreDecorator}). */
     public StorageSpec decorated(StoreDecorator decorator) {
-        return new StorageSpec(kind, localDir, s3, Objects.requireNonNull(decorator, "decorator"));
+        return new StorageSpec(kind, localDir, s3, Objects.requireNonNull(decorator, "decorator"), retryForMillis);
     }
 
-    /** Opens a store; the caller closes it. */
+    /** The same storage with transient failures retried for {@code retryFor} (zero: not at all). */
+    public StorageSpec retryingFor(java.time.Duration retryFor) {
+        if (retryFor == null || retryFor.isNegative()) throw new IllegalArgumentException("retryFor must be >= 0, got " + retryFor);
+        return new StorageSpec(kind, localDir, s3, decorator, retryFor.toMillis());
+    }
+
+    /**
+     * Opens a store; the caller closes it. Transient failures are retried ({@link RetryingObjectStore}) around the
+     * decorator, so a test decorator's injected transient failures are retried like real ones.
+     */
     public ObjectStore open() throws java.io.IOException {
         ObjectStore store = switch (kind) {
             case LOCAL -> new LocalDirectoryObjectStore(Path.of(localDir));
             case S3 -> new S3ObjectStore(s3);
         };
-        return decorator == null ? store : decorator.wrap(store);
+        if (decorator != null) store = decorator.wrap(store);
+        return retryForMillis > 0 ? new RetryingObjectStore(store, java.time.Duration.ofMillis(retryForMillis)) : store;
     }
 
     @Override

@@ -41,6 +41,11 @@ public class ClipTask {
     public long segmentFrameCount;
     /** Capture time of the segment's last real frame when {@link #endsSegment}. */
     public long segmentEndTimeMicros;
+    /**
+     * True on the stream's last task before the clip operator released its state (end of stream or idle
+     * TTL): the stitcher releases its own state after handling it, and the stream's next task has seq 0.
+     */
+    public boolean releasesStream;
     /** Stream attributes of the clip's first frame (e.g. the synthetic scene spec). */
     public HashMap<String, String> attributes = new HashMap<>();
 
@@ -60,6 +65,7 @@ public class ClipTask {
         return "ClipTask{" + streamId + " seq=" + seq + " seg=" + segmentId + " clip=" + clipId
                 + " frames=" + (frames.length == 0 ? "[]" : "[" + frames[0].frameIndex + ".."
                 + frames[frames.length - 1].frameIndex + "]") + " pad=" + paddingSlots
-                + (startsSegment ? " start=" + startReason : "") + (endsSegment ? " end=" + endReason : "") + "}";
+                + (startsSegment ? " start=" + startReason : "") + (endsSegment ? " end=" + endReason : "")
+                + (releasesStream ? " release" : "") + "}";
     }
 }

@@ -39,7 +39,8 @@ import java.util.Optional;
  *
  * <p>Transient failures (throttling, 5xx, connection errors) are retried inside the SDK by its standard
  * retry strategy with up to {@value #MAX_ATTEMPTS} attempts and exponential back-off with jitter; what still
- * fails surfaces as an IOException. Each attempt is bounded by {@link #ATTEMPT_TIMEOUT} and each call by
+ * fails surfaces as a classified IOException (see {@link #io}; {@link RetryingObjectStore} retries the
+ * transient ones for longer). Each attempt is bounded by {@link #ATTEMPT_TIMEOUT} and each call by
  * {@link #CALL_TIMEOUT}. Checksums are only computed and validated when an operation requires them, since
  * several S3-compatible servers reject the SDK's default trailing checksums. A PUT is atomic for readers by
  * S3's own semantics. Thread-safe (S3Client is).
@@ -144,7 +145,7 @@ public final class S3ObjectStore implements ObjectStore {
             } catch (java.io.UncheckedIOException e) {
                 // A transport failure outside the SDK's retry loop (see NoExpectContinue): retry it here.
                 if (attempt >= MAX_ATTEMPTS) {
-                    throw new IOException("put " + key + " failed after " + attempt + " attempts", e);
+                    throw new TransientStorageException("put " + key + " failed after " + attempt + " attempts", e);
                 }
                 try {
                     Thread.sleep(50L << attempt);
@@ -271,8 +272,31 @@ public final class S3ObjectStore implements ObjectStore {
         client.close();
     }
 
+    /**
+     * The IOException for a failed call, classified (after the SDK's own retries): 403 is an
+     * {@link java.nio.file.AccessDeniedException}, 404 a {@link NoSuchFileException}, 5xx, 429 throttling and
+     * failures without a response (connection refused or reset, timeouts) a {@link TransientStorageException};
+     * anything else a plain (permanent) IOException.
+     */
     private IOException io(String what, SdkException e) {
-        return new IOException("S3 " + what + " in bucket " + config.bucket() + " failed: " + e.getMessage(), e);
+        String message = "S3 " + what + " in bucket " + config.bucket() + " failed: " + e.getMessage();
+        if (e instanceof S3Exception s) {
+            int status = s.statusCode();
+            if (status == 403) {
+                return (IOException) new java.nio.file.AccessDeniedException("s3://" + config.bucket(), null, message).initCause(e);
+            }
+            if (status == 404) {
+                return (IOException) new NoSuchFileException(config.bucket(), null, message).initCause(e);
+            }
+            if (status >= 500 || status == 429 || s.isThrottlingException()) {
+                return new TransientStorageException(message, e);
+            }
+            return new IOException(message, e);
+        }
+        if (e instanceof software.amazon.awssdk.core.exception.SdkClientException) {
+            return new TransientStorageException(message, e);
+        }
+        return new IOException(message, e);
     }
 
     @Override

@@ -57,8 +57,8 @@ class ClipCutterFunctionTest {
             }
             assertThat(describe(h.extractOutputValues())).containsExactly(
                     "a:0:[0, 1, 2, 3]", "b:0:[0, 1, 2, 3]", "a:0:[2, 3, 4, 5]", "b:0:[2, 3, 4, 5]");
-            // One state entry per stream; each holds only the overlap of T - S = 2 frames.
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            // Two state entries per stream (cutter state, idle-TTL deadline); each holds only the overlap of T - S = 2 frames.
+            assertThat(h.numKeyedStateEntries()).isEqualTo(4);
             // One idle timer per stream (a newer frame moves the deadline; stale ones are ignored when they fire).
             assertThat(h.numEventTimeTimers()).isGreaterThanOrEqualTo(2);
         }
@@ -141,7 +141,87 @@ class ClipCutterFunctionTest {
             assertThat(out.get(1).endReason).isEqualTo(SegmentReason.FRAME_GAP);
             assertThat(out.get(1).endDetail).contains("4..5");
             assertThat(out.get(2).startReason).isEqualTo(SegmentReason.FRAME_GAP);
-            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+        }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, FrameRecord, ClipTask> harness(java.time.Duration ttl) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ClipCutterFunction(CONFIG, ttl)), new ByStream(), Types.STRING);
+    }
+
+    @Test
+    void idleTtlFlushesEachStreamThenReleasesAllItsState() throws Exception {
+        try (var h = harness(java.time.Duration.ofSeconds(10))) {
+            h.open();
+            h.setProcessingTime(0);
+            for (String stream : List.of("a", "b", "c")) {
+                for (int i = 0; i < 5; i++) send(h, TestFrames.frame(stream, i));
+            }
+            assertThat(describe(h.extractOutputValues())).containsExactly("a:0:[0, 1, 2, 3]", "b:0:[0, 1, 2, 3]", "c:0:[0, 1, 2, 3]");
+            assertThat(h.numKeyedStateEntries()).isEqualTo(6); // cutter state + TTL deadline per stream
+            h.setProcessingTime(9_000); // no watermark has come: the event-time idle timers cannot fire
+            assertThat(h.extractOutputValues()).hasSize(3);
+            h.setProcessingTime(20_000);
+            List<ClipTask> out = h.extractOutputValues();
+            // Each stream's held frames 2..4 are flushed exactly as the idle timeout would, then released.
+            assertThat(describe(out.subList(3, 6))).containsExactlyInAnyOrder("a:0:[2, 3, 4, 4]", "b:0:[2, 3, 4, 4]", "c:0:[2, 3, 4, 4]");
+            for (ClipTask t : out.subList(3, 6)) {
+                assertThat(t.endReason).isEqualTo(SegmentReason.STREAM_IDLE);
+                assertThat(t.releasesStream).isTrue();
+            }
+            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
+            // A stream that comes back starts over.
+            send(h, TestFrames.frame("a", 0));
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aFrameBeforeTheTtlKeepsTheStream() throws Exception {
+        try (var h = harness(java.time.Duration.ofSeconds(16))) {
+            h.open();
+            h.setProcessingTime(0);
+            send(h, TestFrames.frame("a", 0));
+            h.setProcessingTime(12_000);
+            send(h, TestFrames.frame("a", 1));
+            h.setProcessingTime(20_000);
+            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1); // the earlier deadline was deleted, not left stale
+            h.setProcessingTime(30_000);
+            List<ClipTask> out = h.extractOutputValues();
+            assertThat(describe(out)).containsExactly("a:0:[0, 1, 1, 1]");
+            assertThat(out.get(0).releasesStream).isTrue();
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    @Test
+    void endOfStreamReleasesAtOnceAndAnEarlyMarkerWaitsForTheLastFrames() throws Exception {
+        try (var h = harness(java.time.Duration.ofHours(1))) {
+            h.open();
+            for (int i = 0; i < 6; i++) send(h, TestFrames.frame("a", i));
+            send(h, TestFrames.endMarker("a", 6));
+            List<ClipTask> out = h.extractOutputValues();
+            assertThat(out.get(out.size() - 1).endReason).isEqualTo(SegmentReason.END_OF_STREAM);
+            assertThat(out.get(out.size() - 1).releasesStream).isTrue();
+            assertThat(out.stream().filter(t -> t.releasesStream)).hasSize(1);
+            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+            assertThat(h.numProcessingTimeTimers()).isZero();
+
+            // The marker overtakes frame 2: nothing is released until frame 2 has closed the stream.
+            for (long i : new long[] {0, 1}) send(h, TestFrames.frame("b", i));
+            send(h, TestFrames.endMarker("b", 3));
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            send(h, TestFrames.frame("b", 2));
+            List<ClipTask> b = h.extractOutputValues().stream().filter(t -> t.streamId.equals("b")).toList();
+            assertThat(describe(b)).containsExactly("b:0:[0, 1, 2, 2]");
+            assertThat(b.get(0).releasesStream).isTrue();
+            assertThat(h.numKeyedStateEntries()).isZero();
         }
     }
 }

@@ -195,6 +195,19 @@ class FrameValidatorTest {
     }
 
     @Test
+    void aTransientFetchFailureEscapesInsteadOfRejectingTheFrame() {
+        ObjectFetcher down = (uri, max) -> {
+            throw new io.geostream.storage.TransientStorageException("S3 get failed: 503 Slow Down", null);
+        };
+        FrameValidator v = new FrameValidator(IngestLimits.defaults(), down, BUCKET);
+        FrameEvent e = frame(f -> {
+            f.getImage().setData(null);
+            f.getImage().setRef(storedRef(png));
+        });
+        assertThatThrownBy(() -> v.validate(e)).isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("unreachable");
+    }
+
+    @Test
     void fetcherFromStoreReadsOnlyItsOwnUris(@TempDir Path dir) throws Exception {
         try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(dir)) {
             store.put("in/a.png", png, "image/png");

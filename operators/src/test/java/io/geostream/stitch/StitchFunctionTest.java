@@ -113,4 +113,68 @@ class StitchFunctionTest {
             assertThat(n).isEqualTo(10);
         }
     }
+
+    @Test
+    void aReleasedStreamLeavesNoStateAndItsNextRunMayOvertakeTheRelease() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 20, TrajectoryKind.ORBIT, 0.0, 10);
+        ClipCutterConfig clips = new ClipCutterConfig(8, 6, 2, 10_000);
+        List<ClipResult> first = simulate(spec, clips, true);
+        List<ClipResult> second = simulate(spec, clips, true);
+        // What the clip operator marks when it releases the stream at its end-of-stream marker.
+        first.get(first.size() - 1).task.releasesStream = true;
+        second.get(second.size() - 1).task.releasesStream = true;
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), StorageSpec.local(objects))),
+                new ByStream(), Types.STRING)) {
+            h.open();
+            for (ClipResult r : first.subList(0, first.size() - 1)) h.processElement(new StreamRecord<>(r));
+            assertThat(h.numKeyedStateEntries()).isGreaterThan(0);
+            // Unordered inference: the whole second run arrives before the first run's releasing task.
+            for (ClipResult r : second) h.processElement(new StreamRecord<>(r));
+            h.processElement(new StreamRecord<>(first.get(first.size() - 1)));
+            List<Long> frames = new ArrayList<>();
+            for (OutputRecord o : h.extractOutputValues()) {
+                if (o.kind == OutputRecord.Kind.GEOMETRY) frames.add(SingleObjectCodec.geometryFrames().decode(o.value).getFrameIndex());
+            }
+            List<Long> expected = new ArrayList<>();
+            for (int run = 0; run < 2; run++) for (long i = 0; i < 20; i++) expected.add(i);
+            assertThat(frames).isEqualTo(expected);
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    private List<OutputRecord> runWith(StorageSpec storage, List<ClipResult> results) throws Exception {
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), storage)), new ByStream(), Types.STRING)) {
+            h.open();
+            for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            return h.extractOutputValues();
+        }
+    }
+
+    @Test
+    void payloadWritesRideOutTransientFailuresAndDeadLetterPermanentOnes() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 10, TrajectoryKind.ORBIT, 0.0, 10);
+        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 6, 2, 10_000), true);
+
+        // Four 503s in a row: retried with back-off, nothing lost.
+        List<OutputRecord> flaky = runWith(StorageSpec.local(objects).decorated(
+                io.geostream.testing.FlakyObjectStore.decorator("stitch-503", 4)), results);
+        assertThat(io.geostream.testing.FlakyObjectStore.failuresLeft("stitch-503")).isZero();
+        assertThat(flaky.stream().filter(o -> o.kind == OutputRecord.Kind.GEOMETRY)).hasSize(10);
+
+        // 403 on every put: each frame becomes a dead letter with a reason, and the operator does not fail.
+        List<OutputRecord> denied = runWith(StorageSpec.local(objects).decorated(io.geostream.testing.FlakyObjectStore.denyingPuts()), results);
+        assertThat(denied.stream().filter(o -> o.kind == OutputRecord.Kind.GEOMETRY)).isEmpty();
+        List<io.geostream.avro.DeadLetter> letters = new ArrayList<>();
+        for (OutputRecord o : denied) {
+            if (o.kind == OutputRecord.Kind.DEAD_LETTER) letters.add(SingleObjectCodec.deadLetters().decode(o.value));
+        }
+        assertThat(letters).hasSize(10);
+        assertThat(letters).allSatisfy(d -> {
+            assertThat(d.getReasonCode()).isEqualTo(StitchFunction.PAYLOAD_WRITE_FAILED);
+            assertThat(d.getDetail()).startsWith("access denied");
+            assertThat(d.getStage()).isEqualTo("storage");
+        });
+    }
 }

@@ -1,0 +1,47 @@
+package io.geostream.load;
+
+import java.util.Arrays;
+
+/** The small statistics of the load commands: percentiles, medians and a least-squares slope. */
+public final class LoadStats {
+    private LoadStats() {}
+
+    /**
+     * The {@code p}-th percentile (0..100) by the nearest-rank method: the smallest value with at least p% of
+     * the values at or below it. NaN for no values.
+     */
+    public static double percentile(double[] values, double p) {
+        if (p < 0 || p > 100 || Double.isNaN(p)) throw new IllegalArgumentException("p must be in [0, 100], got " + p);
+        if (values.length == 0) return Double.NaN;
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, rank - 1)];
+    }
+
+    /** The median (mean of the middle two for an even count); NaN for no values. */
+    public static double median(double[] values) {
+        if (values.length == 0) return Double.NaN;
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Slope of the least-squares line through (x, y); NaN with fewer than two distinct x. */
+    public static double slope(double[] x, double[] y) {
+        if (x.length != y.length) throw new IllegalArgumentException("x and y differ in length: " + x.length + " vs " + y.length);
+        int n = x.length;
+        if (n < 2) return Double.NaN;
+        double mx = 0, my = 0;
+        for (int i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
+        mx /= n;
+        my /= n;
+        double sxy = 0, sxx = 0;
+        for (int i = 0; i < n; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+        }
+        return sxx == 0 ? Double.NaN : sxy / sxx;
+    }
+}

@@ -1,0 +1,41 @@
+package io.geostream.load;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class LoadStatsTest {
+
+    @Test
+    void percentilesByNearestRank() {
+        double[] v = new double[100];
+        for (int i = 0; i < 100; i++) v[i] = 100 - i; // 100..1, unsorted on purpose
+        assertThat(LoadStats.percentile(v, 50)).isEqualTo(50);
+        assertThat(LoadStats.percentile(v, 99)).isEqualTo(99);
+        assertThat(LoadStats.percentile(v, 100)).isEqualTo(100);
+        assertThat(LoadStats.percentile(v, 0)).isEqualTo(1);
+        assertThat(LoadStats.percentile(new double[] {7}, 99)).isEqualTo(7);
+        assertThat(LoadStats.percentile(new double[0], 50)).isNaN();
+        assertThatThrownBy(() -> LoadStats.percentile(v, 101)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void medianOfOddAndEvenCounts() {
+        assertThat(LoadStats.median(new double[] {3, 1, 2})).isEqualTo(2);
+        assertThat(LoadStats.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
+    }
+
+    @Test
+    void slopeOfANoisyLineAndDegenerateInput() {
+        double[] x = new double[50], y = new double[50];
+        for (int i = 0; i < 50; i++) {
+            x[i] = i * 0.1;
+            y[i] = 12.5 * x[i] + 300 + (i % 2 == 0 ? 0.5 : -0.5); // symmetric noise leaves the slope alone
+        }
+        assertThat(LoadStats.slope(x, y)).isCloseTo(12.5, within(0.05));
+        assertThat(LoadStats.slope(new double[] {1, 1}, new double[] {2, 3})).isNaN();
+        assertThat(LoadStats.slope(new double[] {1}, new double[] {2})).isNaN();
+    }
+}
