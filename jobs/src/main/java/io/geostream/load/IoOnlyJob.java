@@ -90,7 +90,7 @@ public final class IoOnlyJob {
             Map<String, String> uris = new LinkedHashMap<>();
             Map<String, java.util.concurrent.Future<?>> done = new LinkedHashMap<>();
             for (Map.Entry<String, byte[]> p : payloads.entrySet()) {
-                String key = ObjectKeys.framePayload(model, f.getStreamId(), 0, f.getFrameIndex(), p.getKey());
+                String key = ObjectKeys.framePayload(model, f.getStreamId(), 0, f.getFrameIndex(), f.getCaptureTimeMicros(), p.getKey());
                 // Concurrently, as the whole job's stitch operator writes a frame's payloads.
                 done.put(key, puts.submit(() -> {
                     store.put(key, p.getValue(), "application/octet-stream");

@@ -47,16 +47,16 @@ public final class GeometryFrameWriter {
     /** Writes the frame's payloads and returns its event; {@code nowMillis} only feeds the latency figure. */
     public GeometryFrame write(StitchEvent.StitchedFrame f, long nowMillis) throws IOException {
         String stream = f.frame().streamId;
-        long seg = f.segmentId(), idx = f.frame().frameIndex;
+        long seg = f.segmentId(), idx = f.frame().frameIndex, captured = f.frame().captureTimeMicros;
         int w = f.width(), h = f.height();
 
         double depthUnit = PayloadCodecs.chooseDepthUnit(f.depth());
-        var depth = put(stream, seg, idx, "depth.png", () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
-        var normals = put(stream, seg, idx, "normals.png", () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
-        var points = put(stream, seg, idx, "points.npy", () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream");
+        var depth = put(stream, seg, idx, captured, "depth.png", () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
+        var normals = put(stream, seg, idx, captured, "normals.png", () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
+        var points = put(stream, seg, idx, captured, "points.npy", () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream");
         var conf = f.confidence() == null ? null
-                : put(stream, seg, idx, "confidence.npy", () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
-        var rgb = put(stream, seg, idx, "rgb.jpg", () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
+                : put(stream, seg, idx, captured, "confidence.npy", () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
+        var rgb = put(stream, seg, idx, captured, "rgb.jpg", () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
         String depthKey = await(depth), normalsKey = await(normals), pointsKey = await(points);
         String confKey = conf == null ? null : await(conf);
         String rgbKey = await(rgb);
@@ -91,9 +91,9 @@ public final class GeometryFrameWriter {
     }
 
     /** Encodes and stores one payload file, in the caller or on {@link #puts}; {@link #await} gives its key. */
-    private java.util.concurrent.CompletableFuture<String> put(String stream, long seg, long idx, String name,
+    private java.util.concurrent.CompletableFuture<String> put(String stream, long seg, long idx, long captureMicros, String name,
                                                                java.util.function.Supplier<byte[]> bytes, String type) {
-        String key = ObjectKeys.framePayload(model, stream, seg, idx, name);
+        String key = ObjectKeys.framePayload(model, stream, seg, idx, captureMicros, name);
         java.util.function.Supplier<String> task = () -> {
             try {
                 store.put(key, bytes.get(), type);

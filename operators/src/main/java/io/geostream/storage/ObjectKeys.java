@@ -52,12 +52,16 @@ public final class ObjectKeys {
 
     /**
      * The key of one payload file of one frame:
-     * {@code <modelId>/<modelVersion>/<streamId>/seg-<segment %06d>/frame-<frame %010d>/<fileName>}.
+     * {@code <modelId>/<modelVersion>/<streamId>/seg-<segment %06d>/frame-<frame %010d>-t<captureTimeMicros>/<fileName>}.
+     * The capture time keeps a stream that starts over (after its end-of-stream marker, or after its state was
+     * released at the idle TTL: frame and segment numbers from 0 again) from overwriting the payloads that its
+     * earlier events point to, while a replay of the same frame still writes the same key.
      *
      * @throws IllegalArgumentException for a null model, an invalid stream id, negative numbers, or a file name
      *                                  not matching {@code [A-Za-z0-9][A-Za-z0-9._-]{0,127}}
      */
-    public static String framePayload(ModelInfo model, String streamId, long segmentId, long frameIndex, String fileName) {
+    public static String framePayload(ModelInfo model, String streamId, long segmentId, long frameIndex,
+                                      long captureTimeMicros, String fileName) {
         if (model == null) {
             throw new IllegalArgumentException("model must not be null");
         }
@@ -68,8 +72,8 @@ public final class ObjectKeys {
         if (fileName == null || !FILE_NAME.matcher(fileName).matches()) {
             throw new IllegalArgumentException("file name must match " + FILE_NAME + ", got: " + fileName);
         }
-        String key = String.format(Locale.ROOT, "%s/%s/%s/seg-%06d/frame-%010d/%s",
-                model.id(), model.version(), streamId, segmentId, frameIndex, fileName);
+        String key = String.format(Locale.ROOT, "%s/%s/%s/seg-%06d/frame-%010d-t%d/%s",
+                model.id(), model.version(), streamId, segmentId, frameIndex, captureTimeMicros, fileName);
         return validateKey(key);
     }
 }

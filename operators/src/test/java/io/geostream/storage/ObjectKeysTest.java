@@ -30,16 +30,19 @@ class ObjectKeysTest {
     @Test
     void buildsFramePayloadKeys() {
         ModelInfo model = new ModelInfo("simulated", "1.0", false);
-        assertThat(ObjectKeys.framePayload(model, "cam-01", 3, 42, "depth.png"))
-                .isEqualTo("simulated/1.0/cam-01/seg-000003/frame-0000000042/depth.png");
-        assertThat(ObjectKeys.framePayload(model, "c", 1_234_567, 12_345_678_901L, "p.npy"))
-                .isEqualTo("simulated/1.0/c/seg-1234567/frame-12345678901/p.npy");
-        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "../x", 0, 0, "a")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "a/b", 0, 0, "a")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", -1, 0, "a")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", 0, -1, "a")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", 0, 0, "../a")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", 0, 0, "..")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ObjectKeys.framePayload(null, "cam", 0, 0, "a")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ObjectKeys.framePayload(model, "cam-01", 3, 42, 1_700_000_000_000_000L, "depth.png"))
+                .isEqualTo("simulated/1.0/cam-01/seg-000003/frame-0000000042-t1700000000000000/depth.png");
+        assertThat(ObjectKeys.framePayload(model, "c", 1_234_567, 12_345_678_901L, 0, "p.npy"))
+                .isEqualTo("simulated/1.0/c/seg-1234567/frame-12345678901-t0/p.npy");
+        // A stream that starts over (same segment and frame numbers, later capture) gets new keys.
+        assertThat(ObjectKeys.framePayload(model, "cam-01", 0, 0, 5, "rgb.jpg"))
+                .isNotEqualTo(ObjectKeys.framePayload(model, "cam-01", 0, 0, 6, "rgb.jpg"));
+        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "../x", 0, 0, 0, "a")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "a/b", 0, 0, 0, "a")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", -1, 0, 0, "a")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", 0, -1, 0, "a")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", 0, 0, 0, "../a")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.framePayload(model, "cam", 0, 0, 0, "..")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.framePayload(null, "cam", 0, 0, 0, "a")).isInstanceOf(IllegalArgumentException.class);
     }
 }
