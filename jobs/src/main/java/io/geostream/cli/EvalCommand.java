@@ -5,6 +5,7 @@ import io.geostream.eval.StitchingEvaluation;
 import io.geostream.eval.TrajectoryPlots;
 import io.geostream.eval.TumTrajectory;
 import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitcherConfig;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
@@ -68,6 +69,9 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--keyframes", defaultValue = "1",
                 description = "Keyframe slots per clip, 0 or 1 (default ${DEFAULT-VALUE}); all methods see the same clips.")
         int keyframes;
+        @Option(names = "--overlap-policy", defaultValue = "first",
+                description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
+        String overlapPolicy;
         @Option(names = "--withhold-intrinsics", description = "Estimate intrinsics instead of giving them.")
         boolean withholdIntrinsics;
         @Option(names = "--out", defaultValue = "geostream-eval-out", description = "Output directory (default ${DEFAULT-VALUE}).")
@@ -80,8 +84,10 @@ public final class EvalCommand implements Runnable {
                         "need --frames >= 3, --seeds >= 1, --width/--height >= 16 and --dynamic-share in [0, 1]");
             }
             ClipCutterConfig clips;
+            StitcherConfig stitcherConfig;
             try {
                 clips = new ClipCutterConfig(clipLength, clipStride, 4, 10_000, keyframes);
+                stitcherConfig = StitcherConfig.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -94,7 +100,7 @@ public final class EvalCommand implements Runnable {
                 seedList.add(s);
                 SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
                 Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(scene, SimulatedModelOptions.defaults(),
-                        clips, StitcherConfig.defaults(), !withholdIntrinsics, METHODS);
+                        clips, stitcherConfig, !withholdIntrinsics, METHODS);
                 if (k == 0) {
                     // Plots of the first seed (same truth for every method: one estimate per frame, in order).
                     System.setProperty("java.awt.headless", "true");

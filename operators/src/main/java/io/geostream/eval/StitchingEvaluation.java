@@ -79,7 +79,9 @@ public final class StitchingEvaluation {
                 r.modelVersion = model.info().version();
                 if (!task.isMarker()) InferenceFunction.fill(r, model.predict(InferenceFunction.toInput(task)));
                 for (Collector c : collectors.values()) c.accept(r, truths);
-                long oldest = task.isMarker() || task.frames.length == 0 ? -1 : task.frames[0].frameIndex;
+                // Truth is kept from the clip's first stream frame on (a keyframe slot holds an old frame).
+                long oldest = task.isMarker() || task.frames.length <= task.keyframeSlots ? -1
+                        : task.frames[task.keyframeSlots].frameIndex;
                 truths.keySet().removeIf(k -> k < oldest);
             }
         }
