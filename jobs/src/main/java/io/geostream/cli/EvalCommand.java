@@ -3,6 +3,7 @@ package io.geostream.cli;
 import io.geostream.clip.ClipCutterConfig;
 import io.geostream.eval.StitchingEvaluation;
 import io.geostream.eval.TrajectoryPlots;
+import io.geostream.eval.TumSequence;
 import io.geostream.eval.TumTrajectory;
 import io.geostream.model.simulated.SimulatedModelOptions;
 import io.geostream.stitch.OverlapPolicy;
@@ -74,6 +75,20 @@ public final class EvalCommand implements Runnable {
         String overlapPolicy;
         @Option(names = "--withhold-intrinsics", description = "Estimate intrinsics instead of giving them.")
         boolean withholdIntrinsics;
+        @Option(names = "--tum", description = "A TUM RGB-D sequence directory (rgb.txt, depth.txt, groundtruth.txt) as the"
+                + " truth instead of synthetic scenes; needs --fx --fy --cx --cy; each seed draws other model errors.")
+        Path tum;
+        @Option(names = "--fx", description = "Focal length x of the TUM images (pixels).")
+        Double fx;
+        @Option(names = "--fy", description = "Focal length y of the TUM images (pixels).")
+        Double fy;
+        @Option(names = "--cx", description = "Principal point x of the TUM images (pixels).")
+        Double cx;
+        @Option(names = "--cy", description = "Principal point y of the TUM images (pixels).")
+        Double cy;
+        @Option(names = "--tum-downsample", defaultValue = "4",
+                description = "Keep every k-th TUM pixel in each direction (default ${DEFAULT-VALUE}: 640x480 -> 160x120).")
+        int tumDownsample;
         @Option(names = "--out", defaultValue = "geostream-eval-out", description = "Output directory (default ${DEFAULT-VALUE}).")
         Path out;
 
@@ -91,6 +106,18 @@ public final class EvalCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
+            TumSequence sequence = null;
+            if (tum != null) {
+                if (fx == null || fy == null || cx == null || cy == null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--tum needs --fx, --fy, --cx and --cy");
+                }
+                try {
+                    sequence = TumSequence.open(tum, fx, fy, cx, cy, frames, tumDownsample);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+                frames = sequence.frames();
+            }
             Files.createDirectories(out);
             Map<String, List<StitchingEvaluation.Scores>> byMethod = new LinkedHashMap<>();
             List<Long> seedList = new ArrayList<>();
@@ -98,9 +125,15 @@ public final class EvalCommand implements Runnable {
             for (int k = 0; k < seeds; k++) {
                 long s = seed + k;
                 seedList.add(s);
-                SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
-                Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(scene, SimulatedModelOptions.defaults(),
-                        clips, stitcherConfig, !withholdIntrinsics, METHODS);
+                Map<String, StitchingEvaluation.Scores> scores;
+                if (sequence != null) {
+                    scores = StitchingEvaluation.run(sequence, "tum-seed" + s, SimulatedModelOptions.defaults(), clips,
+                            stitcherConfig, !withholdIntrinsics, METHODS);
+                } else {
+                    SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
+                    scores = StitchingEvaluation.run(scene, SimulatedModelOptions.defaults(), clips, stitcherConfig,
+                            !withholdIntrinsics, METHODS);
+                }
                 if (k == 0) {
                     // Plots of the first seed (same truth for every method: one estimate per frame, in order).
                     System.setProperty("java.awt.headless", "true");
