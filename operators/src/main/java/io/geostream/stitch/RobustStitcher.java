@@ -109,8 +109,24 @@ public final class RobustStitcher implements Stitcher {
         for (int i = 0; i < n; i++) weights[i] = (float) prior[i];
         double[] rel = new double[n];
         Sim3 sim;
+        double rms;
+        double inlierShare;
         try {
             sim = irls(Umeyama.fit(src, dst, weights, true), src, dst, depth, prior, weights, rel, true);
+            // Tracking is judged on this joint fit: with the scale pinned to the keyframe below, a depth bias
+            // that differs between the keyframe's view and the overlap's can push the overlap frames past the
+            // inlier threshold although the clip is well tracked.
+            residuals(sim, src, dst, depth, rel);
+            double sum = 0;
+            int in = 0;
+            for (int i = 0; i < n; i++) {
+                if (rel[i] < config.inlierThreshold()) {
+                    sum += rel[i] * rel[i];
+                    in++;
+                }
+            }
+            rms = in == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(sum / in);
+            inlierShare = (double) in / n;
             double s = referenceScale(src, dst, weights, frameStart, frameIsKeyframe, frames);
             if (Double.isFinite(s) && s > 0) {
                 // Fix the scale and refit rotation and translation on all frames (rigid fit of s * src).
@@ -124,17 +140,7 @@ public final class RobustStitcher implements Stitcher {
         } catch (IllegalArgumentException degenerate) {
             return null;
         }
-        residuals(sim, src, dst, depth, rel);
-        double sum = 0;
-        int in = 0;
-        for (int i = 0; i < n; i++) {
-            if (rel[i] < config.inlierThreshold()) {
-                sum += rel[i] * rel[i];
-                in++;
-            }
-        }
-        double rms = in == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(sum / in);
-        return new OverlapAligner.Fit(sim, n, rms, (double) in / n);
+        return new OverlapAligner.Fit(sim, n, rms, inlierShare);
     }
 
     private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
