@@ -116,17 +116,25 @@ public final class RobustStitcher implements Stitcher {
             // Tracking is judged on this joint fit: with the scale pinned to the keyframe below, a depth bias
             // that differs between the keyframe's view and the overlap's can push the overlap frames past the
             // inlier threshold although the clip is well tracked.
+            // With a keyframe, only its correspondences count: the overlap frames carry the previous clip's
+            // drift, which near surfaces exceeds the inlier threshold although the clip is well anchored.
             residuals(sim, src, dst, depth, rel);
+            boolean keyed = false;
+            for (int j = 0; j < frames; j++) keyed |= frameIsKeyframe[j] && frameStart[j + 1] > frameStart[j];
             double sum = 0;
-            int in = 0;
-            for (int i = 0; i < n; i++) {
-                if (rel[i] < config.inlierThreshold()) {
-                    sum += rel[i] * rel[i];
-                    in++;
+            int in = 0, judged = 0;
+            for (int j = 0; j < frames; j++) {
+                if (keyed && !frameIsKeyframe[j]) continue;
+                for (int i = frameStart[j]; i < frameStart[j + 1]; i++) {
+                    judged++;
+                    if (rel[i] < config.inlierThreshold()) {
+                        sum += rel[i] * rel[i];
+                        in++;
+                    }
                 }
             }
             rms = in == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(sum / in);
-            inlierShare = (double) in / n;
+            inlierShare = judged == 0 ? 0 : (double) in / judged;
             double s = referenceScale(src, dst, weights, frameStart, frameIsKeyframe, frames);
             if (Double.isFinite(s) && s > 0) {
                 // Fix the scale and refit rotation and translation on all frames (rigid fit of s * src).
