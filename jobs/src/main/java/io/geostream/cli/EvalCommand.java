@@ -3,8 +3,10 @@ package io.geostream.cli;
 import io.geostream.clip.ClipCutterConfig;
 import io.geostream.eval.StitchingEvaluation;
 import io.geostream.eval.TrajectoryPlots;
+import io.geostream.eval.TumSequence;
 import io.geostream.eval.TumTrajectory;
 import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitcherConfig;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
@@ -68,8 +70,25 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--keyframes", defaultValue = "1",
                 description = "Keyframe slots per clip, 0 or 1 (default ${DEFAULT-VALUE}); all methods see the same clips.")
         int keyframes;
+        @Option(names = "--overlap-policy", defaultValue = "first",
+                description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
+        String overlapPolicy;
         @Option(names = "--withhold-intrinsics", description = "Estimate intrinsics instead of giving them.")
         boolean withholdIntrinsics;
+        @Option(names = "--tum", description = "A TUM RGB-D sequence directory (rgb.txt, depth.txt, groundtruth.txt) as the"
+                + " truth instead of synthetic scenes; needs --fx --fy --cx --cy; each seed draws other model errors.")
+        Path tum;
+        @Option(names = "--fx", description = "Focal length x of the TUM images (pixels).")
+        Double fx;
+        @Option(names = "--fy", description = "Focal length y of the TUM images (pixels).")
+        Double fy;
+        @Option(names = "--cx", description = "Principal point x of the TUM images (pixels).")
+        Double cx;
+        @Option(names = "--cy", description = "Principal point y of the TUM images (pixels).")
+        Double cy;
+        @Option(names = "--tum-downsample", defaultValue = "4",
+                description = "Keep every k-th TUM pixel in each direction (default ${DEFAULT-VALUE}: 640x480 -> 160x120).")
+        int tumDownsample;
         @Option(names = "--out", defaultValue = "geostream-eval-out", description = "Output directory (default ${DEFAULT-VALUE}).")
         Path out;
 
@@ -80,10 +99,24 @@ public final class EvalCommand implements Runnable {
                         "need --frames >= 3, --seeds >= 1, --width/--height >= 16 and --dynamic-share in [0, 1]");
             }
             ClipCutterConfig clips;
+            StitcherConfig stitcherConfig;
             try {
                 clips = new ClipCutterConfig(clipLength, clipStride, 4, 10_000, keyframes);
+                stitcherConfig = StitcherConfig.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            TumSequence sequence = null;
+            if (tum != null) {
+                if (fx == null || fy == null || cx == null || cy == null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--tum needs --fx, --fy, --cx and --cy");
+                }
+                try {
+                    sequence = TumSequence.open(tum, fx, fy, cx, cy, frames, tumDownsample);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+                frames = sequence.frames();
             }
             Files.createDirectories(out);
             Map<String, List<StitchingEvaluation.Scores>> byMethod = new LinkedHashMap<>();
@@ -92,9 +125,15 @@ public final class EvalCommand implements Runnable {
             for (int k = 0; k < seeds; k++) {
                 long s = seed + k;
                 seedList.add(s);
-                SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
-                Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(scene, SimulatedModelOptions.defaults(),
-                        clips, StitcherConfig.defaults(), !withholdIntrinsics, METHODS);
+                Map<String, StitchingEvaluation.Scores> scores;
+                if (sequence != null) {
+                    scores = StitchingEvaluation.run(sequence, "tum-seed" + s, SimulatedModelOptions.defaults(), clips,
+                            stitcherConfig, !withholdIntrinsics, METHODS);
+                } else {
+                    SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
+                    scores = StitchingEvaluation.run(scene, SimulatedModelOptions.defaults(), clips, stitcherConfig,
+                            !withholdIntrinsics, METHODS);
+                }
                 if (k == 0) {
                     // Plots of the first seed (same truth for every method: one estimate per frame, in order).
                     System.setProperty("java.awt.headless", "true");

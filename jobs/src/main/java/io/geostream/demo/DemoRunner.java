@@ -107,6 +107,13 @@ public final class DemoRunner {
             conf.set(GeometryJobOptions.MODEL, settings.model());
             conf.set(GeometryJobOptions.CLIP_LENGTH, settings.clipLength());
             conf.set(GeometryJobOptions.CLIP_STRIDE, settings.clipStride());
+            if (!conf.contains(GeometryJobOptions.STITCH_METHOD) && !conf.contains(GeometryJobOptions.CLIP_KEYFRAMES)
+                    && settings.clipLength() - 1 - settings.clipStride() >= 1) {
+                // The best method of `eval stitching` by default: clips carry the segment's keyframe and the
+                // stitcher fits to it (a --config / -D choice of either option wins).
+                conf.set(GeometryJobOptions.STITCH_METHOD, "robust_keyframes");
+                conf.set(GeometryJobOptions.CLIP_KEYFRAMES, 1);
+            }
             conf.set(GeometryJobOptions.STORAGE, "s3");
             conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
             conf.set(GeometryJobOptions.S3_BUCKET, bucket);

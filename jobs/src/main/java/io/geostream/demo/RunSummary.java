@@ -129,6 +129,15 @@ public final class RunSummary {
         return len;
     }
 
+    /** Output segments beyond the first of a stream that produced frames (0 expected on a synthetic stream). */
+    private static long segmentBreaks(StreamFigures s) {
+        return Math.max(0, s.segments() - 1);
+    }
+
+    private static Double ratio(Double a, Double b) {
+        return a == null || b == null || !(b > 0) ? null : a / b;
+    }
+
     private static double sq(double v) {
         return v * v;
     }
@@ -151,6 +160,8 @@ public final class RunSummary {
         b.append("  \"dead_letters\": ").append(deadLetters).append(",\n");
         b.append("  \"ate_rmse_m\": ").append(num(ateRmseM)).append(",\n");
         b.append("  \"trajectory_length_m\": ").append(num(trajectoryLengthM)).append(",\n");
+        b.append("  \"ate_over_length\": ").append(num(ratio(ateRmseM, trajectoryLengthM))).append(",\n");
+        b.append("  \"segment_breaks\": ").append(streams.stream().mapToLong(RunSummary::segmentBreaks).sum()).append(",\n");
         b.append("  \"wall_s\": ").append(num(wallS)).append(",\n");
         b.append("  \"streams\": {");
         for (int i = 0; i < streams.size(); i++) {
@@ -162,6 +173,8 @@ public final class RunSummary {
             f.put("segments", String.valueOf(s.segments()));
             f.put("ate_rmse_m", num(s.ateRmseM()));
             f.put("trajectory_length_m", num(s.trajectoryLengthM()));
+            f.put("ate_over_length", num(ratio(s.ateRmseM(), s.trajectoryLengthM())));
+            f.put("segment_breaks", String.valueOf(segmentBreaks(s)));
             b.append(i == 0 ? "\n" : ",\n").append("    ").append(str(s.streamId())).append(": {");
             int j = 0;
             for (Map.Entry<String, String> e : f.entrySet()) {

@@ -17,6 +17,7 @@ import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
+import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitchFunction;
 import io.geostream.stitch.StitcherConfig;
 import io.geostream.storage.S3ObjectStore;
@@ -175,11 +176,12 @@ public final class GeometryJob {
     public DataStream<OutputRecord> buildOutput(StreamExecutionEnvironment env) {
         ClipCutterConfig clipConfig = new ClipCutterConfig(config.get(GeometryJobOptions.CLIP_LENGTH),
                 config.get(GeometryJobOptions.CLIP_STRIDE), config.get(GeometryJobOptions.REORDER_WINDOW),
-                config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis());
+                config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis(), config.get(GeometryJobOptions.CLIP_KEYFRAMES));
         RetryPolicy retry = new RetryPolicy(config.get(GeometryJobOptions.INFERENCE_ATTEMPTS),
                 config.get(GeometryJobOptions.INFERENCE_ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));
         int gridStep = config.get(GeometryJobOptions.GRID_STEP);
-        StitcherConfig stitchConfig = StitcherConfig.defaults().withGridStep(gridStep);
+        StitcherConfig stitchConfig = StitcherConfig.defaults().withGridStep(gridStep)
+                .withOverlapPolicy(OverlapPolicy.parse(config.get(GeometryJobOptions.STITCH_OVERLAP_POLICY)));
 
         SingleOutputStreamOperator<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
                 .uid("source-frames").name("Kafka frames");

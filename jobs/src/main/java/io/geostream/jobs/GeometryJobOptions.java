@@ -43,6 +43,11 @@ public final class GeometryJobOptions {
             .intType().defaultValue(16).withDescription("Frames per clip (T).");
     public static final ConfigOption<Integer> CLIP_STRIDE = ConfigOptions.key("geostream.clip.stride")
             .intType().defaultValue(12).withDescription("Frames between clip starts (S); overlap = T - S >= 1.");
+    public static final ConfigOption<Integer> CLIP_KEYFRAMES = ConfigOptions.key("geostream.clip.keyframes")
+            .intType().defaultValue(0).withDescription("Keyframe slots per clip, 0 or 1: with 1, every clip after a segment's "
+                    + "first holds that segment's first frame in slot 0 (the slot a causal model predicts with the least drift) "
+                    + "ahead of T - 1 stream frames, so the 'robust_keyframes' stitcher fits each clip to a fixed reference; "
+                    + "needs T - 1 - S >= 1.");
     public static final ConfigOption<Integer> REORDER_WINDOW = ConfigOptions.key("geostream.clip.reorder-window")
             .intType().defaultValue(8).withDescription("Frames that may wait for a missing predecessor before a gap is declared.");
     public static final ConfigOption<Duration> IDLE_TIMEOUT = ConfigOptions.key("geostream.clip.idle-timeout")
@@ -97,7 +102,12 @@ public final class GeometryJobOptions {
             .intType().defaultValue(0).withDescription("Pixel step of the stitching sample grid; 0 = about 1000 points per frame.");
     public static final ConfigOption<String> STITCH_METHOD = ConfigOptions.key("geostream.stitch.method")
             .stringType().defaultValue(io.geostream.stitch.StitchFunction.DEFAULT_METHOD)
-            .withDescription("Stitching method: 'robust' (confidence-weighted IRLS Sim(3), the default) or 'naive' (v1 baseline).");
+            .withDescription("Stitching method: 'robust' (confidence-weighted IRLS Sim(3), the default), 'robust_keyframes' "
+                    + "(also fitted to the segment's keyframe; use with geostream.clip.keyframes = 1) or 'naive' (v1 baseline).");
+    public static final ConfigOption<String> STITCH_OVERLAP_POLICY = ConfigOptions.key("geostream.stitch.overlap-policy")
+            .stringType().defaultValue("first").withDescription("Which prediction of a frame two clips hold is emitted (once): "
+                    + "'first' (the first clip's, lowest latency) or 'blended' (held until the next clip, then the per-pixel "
+                    + "confidence-weighted average of both; one clip stride more latency, T - S frames of geometry in state).");
 
     public static final ConfigOption<String> STORAGE = ConfigOptions.key("geostream.storage.kind")
             .stringType().defaultValue("s3").withDescription("'s3' or 'local'.");

@@ -41,5 +41,7 @@ class EvalCommandTest {
         assertThat(GeostreamCli.execute("eval", "stitching", "--clip-length", "8", "--clip-stride", "7", "--out",
                 out.toString())).isEqualTo(2);
         assertThat(GeostreamCli.execute("eval", "stitching", "--dynamic-share", "2", "--out", out.toString())).isEqualTo(2);
+        assertThat(GeostreamCli.execute("eval", "stitching", "--overlap-policy", "last", "--out", out.toString())).isEqualTo(2);
+        assertThat(GeostreamCli.execute("eval", "stitching", "--tum", out.toString(), "--out", out.toString())).isEqualTo(2);
     }
 }

@@ -18,6 +18,7 @@ import io.geostream.stitch.StitcherState;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
+import io.geostream.synthetic.TruthSource;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,25 +52,43 @@ public final class StitchingEvaluation {
     public static Map<String, Scores> run(SceneSpec spec, SimulatedModelOptions modelOptions, ClipCutterConfig clips,
                                           StitcherConfig stitcherConfig, boolean giveIntrinsics, List<String> methods)
             throws Exception {
-        SyntheticScene scene = new SyntheticScene(spec);
-        SimulatedGeometryModel model = new SimulatedGeometryModel(modelOptions);
+        return run(new SyntheticScene(spec), "eval", spec.encode(), new SimulatedGeometryModel(modelOptions), clips, stitcherConfig,
+                giveIntrinsics, methods);
+    }
+
+    /**
+     * The same on a recorded truth sequence (e.g. {@link TumSequence}): the simulated model degrades its
+     * depth and poses instead of a synthetic scene's.
+     *
+     * @param streamId the stream's id, which seeds the simulated model's errors ("eval" for the synthetic scenes)
+     */
+    public static Map<String, Scores> run(TruthSource source, String streamId, SimulatedModelOptions modelOptions,
+                                          ClipCutterConfig clips, StitcherConfig stitcherConfig, boolean giveIntrinsics,
+                                          List<String> methods) throws Exception {
+        return run(source, streamId, null, new SimulatedGeometryModel(modelOptions, source), clips, stitcherConfig,
+                giveIntrinsics, methods);
+    }
+
+    private static Map<String, Scores> run(TruthSource scene, String streamId, String encodedSpecOrNull, SimulatedGeometryModel model,
+                                           ClipCutterConfig clips, StitcherConfig stitcherConfig, boolean giveIntrinsics,
+                                           List<String> methods) throws Exception {
         ClipCutter cutter = new ClipCutter(clips);
         ClipCutterState cutterState = new ClipCutterState();
         Map<String, Collector> collectors = new LinkedHashMap<>();
         for (String m : methods) collectors.put(m, new Collector(m, Stitcher.forMethod(m, stitcherConfig), scene));
         Map<Long, FrameTruth> truths = new HashMap<>();
-        String encoded = spec.encode();
-        for (int i = 0; i <= spec.frames(); i++) {
+        int frames = scene.frames();
+        for (int i = 0; i <= frames; i++) {
             FrameRecord f;
-            if (i < spec.frames()) {
+            if (i < frames) {
                 FrameTruth t = scene.render(i);
                 truths.put((long) i, t);
-                f = frameRecord("eval", t, encoded, giveIntrinsics);
+                f = frameRecord(streamId, t, encodedSpecOrNull, giveIntrinsics);
             } else {
                 f = new FrameRecord();
-                f.streamId = "eval";
+                f.streamId = streamId;
                 f.frameIndex = i;
-                f.captureTimeMicros = SyntheticScene.EPOCH_MICROS + (long) (i * 1e6 / spec.fps());
+                f.captureTimeMicros = scene.captureTimeMicros(frames - 1) + 1;
                 f.endOfStream = true;
             }
             for (ClipTask task : cutter.onFrame(cutterState, f).tasks()) {
@@ -79,7 +98,9 @@ public final class StitchingEvaluation {
                 r.modelVersion = model.info().version();
                 if (!task.isMarker()) InferenceFunction.fill(r, model.predict(InferenceFunction.toInput(task)));
                 for (Collector c : collectors.values()) c.accept(r, truths);
-                long oldest = task.isMarker() || task.frames.length == 0 ? -1 : task.frames[0].frameIndex;
+                // Truth is kept from the clip's first stream frame on (a keyframe slot holds an old frame).
+                long oldest = task.isMarker() || task.frames.length <= task.keyframeSlots ? -1
+                        : task.frames[task.keyframeSlots].frameIndex;
                 truths.keySet().removeIf(k -> k < oldest);
             }
         }
@@ -91,7 +112,7 @@ public final class StitchingEvaluation {
     private static final class Collector {
         final String method;
         final Stitcher stitcher;
-        final SyntheticScene scene;
+        final TruthSource scene;
         final StitcherState state = new StitcherState();
         final List<double[]> est = new ArrayList<>();
         final List<double[]> truth = new ArrayList<>();
@@ -103,7 +124,7 @@ public final class StitchingEvaluation {
         long nanos;
         int segmentsStarted;
 
-        Collector(String method, Stitcher stitcher, SyntheticScene scene) {
+        Collector(String method, Stitcher stitcher, TruthSource scene) {
             this.method = method;
             this.stitcher = stitcher;
             this.scene = scene;
@@ -166,8 +187,8 @@ public final class StitchingEvaluation {
     }
 
     /**
-     * A rendered synthetic frame as ingest would hand it on: raw RGB, the scene spec in the attributes,
-     * and the intrinsics when the camera gives them.
+     * A rendered synthetic frame as ingest would hand it on: raw RGB, the scene spec in the attributes
+     * (none when null), and the intrinsics when the camera gives them.
      */
     public static FrameRecord frameRecord(String streamId, FrameTruth t, String encodedSpec, boolean giveIntrinsics) {
         FrameRecord f = new FrameRecord();
@@ -181,7 +202,7 @@ public final class StitchingEvaluation {
             f.intrinsics = new double[] {t.intrinsics().fx(), t.intrinsics().fy(), t.intrinsics().cx(), t.intrinsics().cy()};
         }
         f.attributes = new HashMap<>();
-        f.attributes.put(SceneSpec.ATTRIBUTE_KEY, encodedSpec);
+        if (encodedSpec != null) f.attributes.put(SceneSpec.ATTRIBUTE_KEY, encodedSpec);
         return f;
     }
 }

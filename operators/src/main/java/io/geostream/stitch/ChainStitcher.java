@@ -65,6 +65,7 @@ final class ChainStitcher implements Stitcher {
             s.lastHandledFrameIndex = task.frames[0].frameIndex - 1;
         }
         if (task.isMarker()) {
+            flushHeld(s, out);
             // The segment ended without another clip: frames a failed clip left to it are failed too.
             for (FrameRecord f : s.heldAfterFailure) {
                 if (f.frameIndex > s.lastHandledFrameIndex) {
@@ -92,6 +93,7 @@ final class ChainStitcher implements Stitcher {
 
     private void handleFailure(StitcherState s, ClipResult r, List<StitchEvent> out) {
         ClipTask task = r.task;
+        flushHeld(s, out); // before the failed frames, so the stream's output stays in index order
         // Frames the next clip holds again are not lost yet: it may still give them geometry.
         long cutoff = task.endsSegment || task.nextClipFirstFrameIndex < 0 ? Long.MAX_VALUE : task.nextClipFirstFrameIndex;
         for (int i = 0; i < task.realSlots(); i++) {
@@ -156,6 +158,9 @@ final class ChainStitcher implements Stitcher {
             method = METHOD_ANCHOR;
         }
 
+        if (!opensSegment && !s.heldForBlend.isEmpty()) {
+            emitBlended(s, r, worldFromClip, grid, out);
+        }
         int firstSlot = firstUnhandledSlot(s, task);
         if (opensSegment) {
             if (firstSlot < 0) {
@@ -217,18 +222,150 @@ final class ChainStitcher implements Stitcher {
                 continue;
             }
             float[] normalsWorld = worldFromClip.rotateVectors(r.normals[slot]);
-            float[] depth = cameraDepth(world, pose);
-            float[] normalsCam = Sim3.of(pose.inverse()).rotateVectors(normalsWorld);
-            byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.bilinearRgb(f.rgb, f.width, f.height, w, h);
-            out.add(new StitchEvent.StitchedFrame(f, s.segmentId, task.clipId, w, h, pose, k,
-                    s.intrinsicsGiven || f.intrinsics != null ? IntrinsicsSource.GIVEN : IntrinsicsSource.ESTIMATED,
-                    world, depth, normalsCam, r.confidence == null ? null : r.confidence[slot], rgb,
-                    method, overlapPoints, residual, inliers, worldFromClip.scale(), reproj));
+            float[] confidence = r.confidence == null ? null : r.confidence[slot];
+            if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
+                // The next clip predicts this frame again: emit it once, blended, when that clip arrives.
+                HeldFrame held = new HeldFrame();
+                held.frame = f;
+                held.clipId = task.clipId;
+                held.width = w;
+                held.height = h;
+                held.worldPoints = world;
+                held.normalsWorld = normalsWorld;
+                held.confidence = confidence;
+                held.method = method;
+                held.overlapPoints = overlapPoints;
+                held.residualRms = residual;
+                held.inlierShare = inliers;
+                held.clipScale = worldFromClip.scale();
+                s.heldForBlend.add(held);
+            } else {
+                out.add(stitchedFrame(s, f, task.clipId, w, h, pose, k, world, normalsWorld, confidence, method,
+                        overlapPoints, residual, inliers, worldFromClip.scale(), reproj));
+            }
             s.lastHandledFrameIndex = f.frameIndex;
             s.segmentFrameCount++;
             s.segmentLastTimeMicros = f.captureTimeMicros;
         }
         s.anchors = nextAnchors;
+    }
+
+    private StitchEvent.StitchedFrame stitchedFrame(StitcherState s, FrameRecord f, long clipId, int w, int h,
+                                                    RigidTransform pose, CameraIntrinsics k, float[] world,
+                                                    float[] normalsWorld, float[] confidence, String method,
+                                                    int overlapPoints, double residual, double inliers, double clipScale,
+                                                    double reproj) {
+        float[] depth = cameraDepth(world, pose);
+        float[] normalsCam = Sim3.of(pose.inverse()).rotateVectors(normalsWorld);
+        byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.bilinearRgb(f.rgb, f.width, f.height, w, h);
+        return new StitchEvent.StitchedFrame(f, s.segmentId, clipId, w, h, pose, k,
+                s.intrinsicsGiven || f.intrinsics != null ? IntrinsicsSource.GIVEN : IntrinsicsSource.ESTIMATED,
+                world, depth, normalsCam, confidence, rgb, method, overlapPoints, residual, inliers, clipScale, reproj);
+    }
+
+    /**
+     * Emits the held frames, each blended with this clip's prediction of it (mapped into the world by
+     * {@code worldFromClip}); a frame this clip does not hold goes out as first predicted.
+     */
+    private void emitBlended(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid, List<StitchEvent> out) {
+        RigidTransform guess = null;
+        for (HeldFrame held : s.heldForBlend) {
+            int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
+            if (slot >= 0 && r.width == held.width && r.height == held.height) {
+                float[] conf2 = r.confidence == null ? null : r.confidence[slot];
+                Blend b = blend(held.worldPoints, held.normalsWorld, held.confidence,
+                        worldFromClip.applyToPoints(r.pointMaps[slot]), worldFromClip.rotateVectors(r.normals[slot]), conf2);
+                held.worldPoints = b.worldPoints();
+                held.normalsWorld = b.normalsWorld();
+                held.confidence = b.confidence();
+            }
+            guess = emitHeld(s, held, grid, guess, out);
+        }
+        s.heldForBlend.clear();
+    }
+
+    /** Emits the held frames as first predicted (the segment ends before another clip can blend them). */
+    private void flushHeld(StitcherState s, List<StitchEvent> out) {
+        RigidTransform guess = null;
+        for (HeldFrame held : s.heldForBlend) {
+            Grid grid = new Grid(held.width, held.height, config.gridStepFor(held.width, held.height));
+            guess = emitHeld(s, held, grid, guess, out);
+        }
+        s.heldForBlend.clear();
+    }
+
+    private RigidTransform emitHeld(StitcherState s, HeldFrame held, Grid grid, RigidTransform guess, List<StitchEvent> out) {
+        CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
+        PoseEstimator.PoseFit pf = poseFromPoints(held.worldPoints, grid, k, guess);
+        out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pf.worldFromCamera(), k,
+                held.worldPoints, held.normalsWorld, held.confidence, held.method, held.overlapPoints, held.residualRms,
+                held.inlierShare, held.clipScale, pf.reprojectionRmsPx()));
+        return pf.worldFromCamera();
+    }
+
+    /** Two predictions of one frame averaged per pixel. */
+    record Blend(float[] worldPoints, float[] normalsWorld, float[] confidence) {}
+
+    /**
+     * The per-pixel confidence-weighted average of two predictions of a frame in the same world frame
+     * (weights 1 where a prediction has no confidence; a pixel valid in one prediction only keeps that
+     * one). Normals are averaged with the same weights and renormalised; the confidence is the weighted
+     * mean of the two, i.e. sum(c^2) / sum(c).
+     */
+    static Blend blend(float[] world1, float[] normals1, float[] conf1, float[] world2, float[] normals2, float[] conf2) {
+        int n = world1.length / 3;
+        float[] world = new float[3 * n];
+        float[] normals = new float[3 * n];
+        float[] conf = conf1 == null && conf2 == null ? null : new float[n];
+        for (int p = 0; p < n; p++) {
+            double w1 = conf1 == null ? 1 : conf1[p], w2 = conf2 == null ? 1 : conf2[p];
+            boolean ok1 = finite(world1, p) && w1 >= 0 && Double.isFinite(w1);
+            boolean ok2 = finite(world2, p) && w2 >= 0 && Double.isFinite(w2);
+            if (!ok1) w1 = 0;
+            if (!ok2) w2 = 0;
+            double sum = w1 + w2;
+            if (!(sum > 0)) {
+                // Both invalid or both zero-confidence: an unweighted mean of what is finite.
+                w1 = ok1 ? 1 : 0;
+                w2 = ok2 ? 1 : 0;
+                sum = w1 + w2;
+            }
+            if (sum == 0) {
+                world[3 * p] = world[3 * p + 1] = world[3 * p + 2] = Float.NaN;
+                normals[3 * p] = normals1[3 * p];
+                normals[3 * p + 1] = normals1[3 * p + 1];
+                normals[3 * p + 2] = normals1[3 * p + 2];
+                if (conf != null) conf[p] = 0;
+                continue;
+            }
+            double a = w1 / sum, b = w2 / sum;
+            for (int c = 0; c < 3; c++) {
+                double v1 = a > 0 ? world1[3 * p + c] : 0, v2 = b > 0 ? world2[3 * p + c] : 0;
+                world[3 * p + c] = (float) (a * v1 + b * v2);
+            }
+            double nx = a * normals1[3 * p] + b * normals2[3 * p];
+            double ny = a * normals1[3 * p + 1] + b * normals2[3 * p + 1];
+            double nz = a * normals1[3 * p + 2] + b * normals2[3 * p + 2];
+            double len = Math.sqrt(nx * nx + ny * ny + nz * nz);
+            if (len > 0 && Double.isFinite(len)) {
+                normals[3 * p] = (float) (nx / len);
+                normals[3 * p + 1] = (float) (ny / len);
+                normals[3 * p + 2] = (float) (nz / len);
+            } else {
+                // Opposite normals (or none): keep the more confident prediction's.
+                float[] keep = a >= b ? normals1 : normals2;
+                System.arraycopy(keep, 3 * p, normals, 3 * p, 3);
+            }
+            if (conf != null) {
+                double c1 = conf1 == null ? 1 : conf1[p], c2 = conf2 == null ? 1 : conf2[p];
+                conf[p] = (float) (a * (ok1 ? c1 : 0) + b * (ok2 ? c2 : 0));
+            }
+        }
+        return new Blend(world, normals, conf);
+    }
+
+    private static boolean finite(float[] xyz, int p) {
+        return Float.isFinite(xyz[3 * p]) && Float.isFinite(xyz[3 * p + 1]) && Float.isFinite(xyz[3 * p + 2]);
     }
 
     private static int firstUnhandledSlot(StitcherState s, ClipTask task) {
@@ -293,6 +430,7 @@ final class ChainStitcher implements Stitcher {
         if (!s.segmentOpen) {
             return;
         }
+        flushHeld(s, out);
         out.add(new StitchEvent.SegmentEnded(streamId, s.segmentId, reason, detail == null ? "" : detail,
                 s.segmentFirstIndex, s.lastHandledFrameIndex, s.segmentFrameCount, s.segmentLastTimeMicros));
         s.segmentOpen = false;

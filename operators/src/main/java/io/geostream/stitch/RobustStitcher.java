@@ -72,10 +72,16 @@ public final class RobustStitcher implements Stitcher {
         float[] dst = new float[3 * capacity];
         double[] prior = new double[capacity]; // confidence product / depth^2
         double[] depth = new double[capacity];
+        // Correspondences are grouped by anchor frame: [frameStart[j], frameStart[j + 1]) belong to frame j.
+        int[] frameStart = new int[anchors.size() + 1];
+        boolean[] frameIsKeyframe = new boolean[anchors.size()];
+        int frames = 0;
         int n = 0;
         for (AnchorFrame a : anchors) {
             int slot = OverlapAligner.slotOf(r, a.frameIndex);
             if (slot < 0 || a.gridPoints.length != 3 * cells) continue;
+            frameStart[frames] = n;
+            frameIsKeyframe[frames] = a.keyframe;
             float[] local = grid.sample(r.pointMaps[slot]);
             float[] localConf = r.confidence == null || r.confidence[slot] == null ? null : grid.sampleScalar(r.confidence[slot]);
             for (int c = 0; c < cells; c++) {
@@ -93,6 +99,8 @@ public final class RobustStitcher implements Stitcher {
                 depth[n] = d;
                 n++;
             }
+            frames++;
+            frameStart[frames] = n;
         }
         if (n < 6) return null;
         src = Arrays.copyOf(src, 3 * n);
@@ -101,33 +109,102 @@ public final class RobustStitcher implements Stitcher {
         for (int i = 0; i < n; i++) weights[i] = (float) prior[i];
         double[] rel = new double[n];
         Sim3 sim;
+        double rms;
+        double inlierShare;
         try {
-            sim = Umeyama.fit(src, dst, weights, true);
-            for (int iteration = 0; iteration < ITERATIONS; iteration++) {
-                residuals(sim, src, dst, depth, rel);
-                double[] sorted = rel.clone();
-                Arrays.sort(sorted);
-                double scale = Math.max(MIN_SCALE, CAUCHY_K * 1.4826 * sorted[n / 2]);
-                for (int i = 0; i < n; i++) {
-                    double u = rel[i] / scale;
-                    weights[i] = (float) (prior[i] / (1 + u * u));
+            sim = irls(Umeyama.fit(src, dst, weights, true), src, dst, depth, prior, weights, rel, true);
+            // Tracking is judged on this joint fit: with the scale pinned to the keyframe below, a depth bias
+            // that differs between the keyframe's view and the overlap's can push the overlap frames past the
+            // inlier threshold although the clip is well tracked.
+            // With a keyframe, only its correspondences count: the overlap frames carry the previous clip's
+            // drift, which near surfaces exceeds the inlier threshold although the clip is well anchored.
+            residuals(sim, src, dst, depth, rel);
+            boolean keyed = false;
+            for (int j = 0; j < frames; j++) keyed |= frameIsKeyframe[j] && frameStart[j + 1] > frameStart[j];
+            double sum = 0;
+            int in = 0, judged = 0;
+            for (int j = 0; j < frames; j++) {
+                if (keyed && !frameIsKeyframe[j]) continue;
+                for (int i = frameStart[j]; i < frameStart[j + 1]; i++) {
+                    judged++;
+                    if (rel[i] < config.inlierThreshold()) {
+                        sum += rel[i] * rel[i];
+                        in++;
+                    }
                 }
-                sim = Umeyama.fit(src, dst, weights, true);
+            }
+            rms = in == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(sum / in);
+            inlierShare = judged == 0 ? 0 : (double) in / judged;
+            double s = referenceScale(src, dst, weights, frameStart, frameIsKeyframe, frames);
+            if (Double.isFinite(s) && s > 0) {
+                // Fix the scale and refit rotation and translation on all frames (rigid fit of s * src).
+                float[] scaled = new float[src.length];
+                for (int i = 0; i < src.length; i++) scaled[i] = (float) (s * src[i]);
+                Sim3 scaling = new Sim3(s, IDENTITY, ZERO);
+                Sim3 rigid = Umeyama.fit(scaled, dst, weights, false);
+                rigid = irls(rigid, scaled, dst, depth, prior, weights, rel, false);
+                sim = rigid.compose(scaling);
             }
         } catch (IllegalArgumentException degenerate) {
             return null;
         }
-        residuals(sim, src, dst, depth, rel);
-        double sum = 0;
-        int in = 0;
-        for (int i = 0; i < n; i++) {
-            if (rel[i] < config.inlierThreshold()) {
-                sum += rel[i] * rel[i];
-                in++;
+        return new OverlapAligner.Fit(sim, n, rms, inlierShare);
+    }
+
+    private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    private static final double[] ZERO = {0, 0, 0};
+
+    /** Cauchy-reweighted refits from {@code start}; leaves the final weights in {@code weights}. */
+    private static Sim3 irls(Sim3 start, float[] src, float[] dst, double[] depth, double[] prior, float[] weights,
+                             double[] rel, boolean estimateScale) {
+        Sim3 sim = start;
+        int n = rel.length;
+        for (int iteration = 0; iteration < ITERATIONS; iteration++) {
+            residuals(sim, src, dst, depth, rel);
+            double[] sorted = rel.clone();
+            Arrays.sort(sorted);
+            double scale = Math.max(MIN_SCALE, CAUCHY_K * 1.4826 * sorted[n / 2]);
+            for (int i = 0; i < n; i++) {
+                double u = rel[i] / scale;
+                weights[i] = (float) (prior[i] / (1 + u * u));
+            }
+            sim = Umeyama.fit(src, dst, weights, estimateScale);
+        }
+        return sim;
+    }
+
+    /**
+     * The clip's scale from each reference frame on its own, then averaged in log space (weighted by the
+     * frame's total weight). A frame-by-frame similarity is blind to a rigid error of the whole frame, which
+     * is what a model's intra-clip drift does to the previous clip's overlap frames: fitted jointly with a
+     * keyframe, such a displacement between frames leaks into the scale. The reference frames are the
+     * keyframes when the clip holds one (their world points are fixed for the segment, so the scale does
+     * not random-walk from clip to clip), else the overlap frames.
+     *
+     * @return the scale, or NaN when no reference frame has a usable fit
+     */
+    private static double referenceScale(float[] src, float[] dst, float[] weights, int[] frameStart,
+                                         boolean[] frameIsKeyframe, int frames) {
+        boolean anyKeyframe = false;
+        for (int j = 0; j < frames; j++) anyKeyframe |= frameIsKeyframe[j] && frameStart[j + 1] - frameStart[j] >= 6;
+        double logSum = 0, weightSum = 0;
+        for (int j = 0; j < frames; j++) {
+            int from = frameStart[j], to = frameStart[j + 1];
+            if (to - from < 6 || (anyKeyframe && !frameIsKeyframe[j])) continue;
+            double w = 0;
+            for (int i = from; i < to; i++) w += weights[i];
+            if (!(w > 0)) continue;
+            try {
+                double s = Umeyama.fit(Arrays.copyOfRange(src, 3 * from, 3 * to), Arrays.copyOfRange(dst, 3 * from, 3 * to),
+                        Arrays.copyOfRange(weights, from, to), true).scale();
+                if (!(s > 0) || !Double.isFinite(s)) continue;
+                logSum += w * Math.log(s);
+                weightSum += w;
+            } catch (IllegalArgumentException degenerate) {
+                // A frame whose points are degenerate on their own gives no scale; the others still do.
             }
         }
-        double rms = in == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(sum / in);
-        return new OverlapAligner.Fit(sim, n, rms, (double) in / n);
+        return weightSum > 0 ? Math.exp(logSum / weightSum) : Double.NaN;
     }
 
     /** |dst - sim(src)| / depth per correspondence. */

@@ -3,7 +3,7 @@ package io.geostream.stitch;
 import java.io.Serializable;
 
 /**
- * Settings of the v1 ("naive") stitcher.
+ * Settings of the stitchers.
  *
  * @param gridStep            pixel step of the fixed subsampling grid used for overlap correspondences
  *                            and pose fits (only these points are kept in state); 0 = about
@@ -12,10 +12,18 @@ import java.io.Serializable;
  *                            median overlap depth
  * @param maxResidual         tracking counts as lost when the relative RMS residual exceeds this
  * @param minInlierShare      tracking counts as lost when fewer correspondences are inliers
+ * @param overlapPolicy       which prediction of an overlap frame is emitted (first clip, or blended)
  */
-public record StitcherConfig(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare) implements Serializable {
+public record StitcherConfig(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare,
+                             OverlapPolicy overlapPolicy) implements Serializable {
+
+    /** Settings with the lowest-latency overlap policy ({@link OverlapPolicy#FIRST}). */
+    public StitcherConfig(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare) {
+        this(gridStep, inlierThreshold, maxResidual, minInlierShare, OverlapPolicy.FIRST);
+    }
 
     public StitcherConfig {
+        if (overlapPolicy == null) throw new IllegalArgumentException("overlapPolicy must not be null");
         if (gridStep < 0 || gridStep > 256) throw new IllegalArgumentException("gridStep must be in [0, 256], got " + gridStep);
         if (!(inlierThreshold > 0)) throw new IllegalArgumentException("inlierThreshold must be > 0, got " + inlierThreshold);
         if (!(maxResidual > 0)) throw new IllegalArgumentException("maxResidual must be > 0, got " + maxResidual);
@@ -38,7 +46,12 @@ public record StitcherConfig(int gridStep, double inlierThreshold, double maxRes
 
     /** The same settings with another grid step. */
     public StitcherConfig withGridStep(int step) {
-        return new StitcherConfig(step, inlierThreshold, maxResidual, minInlierShare);
+        return new StitcherConfig(step, inlierThreshold, maxResidual, minInlierShare, overlapPolicy);
+    }
+
+    /** The same settings with another overlap policy. */
+    public StitcherConfig withOverlapPolicy(OverlapPolicy policy) {
+        return new StitcherConfig(gridStep, inlierThreshold, maxResidual, minInlierShare, policy);
     }
 
     /** A grid step giving roughly {@code targetPoints} samples per frame of the given size. */

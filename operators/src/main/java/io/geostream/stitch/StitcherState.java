@@ -31,6 +31,8 @@ public class StitcherState {
     public String heldFailureDetail;
     /** Keyframes of the open segment (its first frame), kept while it is open; only keyframe methods fill it. */
     public ArrayList<AnchorFrame> keyframes = new ArrayList<>();
+    /** Frames held for blending with the next clip's prediction ({@link OverlapPolicy#BLENDED}), in index order. */
+    public ArrayList<HeldFrame> heldForBlend = new ArrayList<>();
 
     public StitcherState() {}
 }

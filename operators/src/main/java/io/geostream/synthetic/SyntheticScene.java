@@ -15,7 +15,7 @@ import io.geostream.geometry.Rotations;
  * and {@link StrictMath}, and Java's floating point is strict since Java 17, so the same spec gives
  * byte-identical frames on any JVM. Immutable and thread-safe.
  */
-public final class SyntheticScene {
+public final class SyntheticScene implements TruthSource {
     public static final double ROOM_HALF_X = 4;
     public static final double ROOM_HALF_Y = 3;
     public static final double ROOM_HEIGHT = 3;
@@ -62,6 +62,26 @@ public final class SyntheticScene {
         objects = buildObjects(random, spec.movingObjectShare());
     }
 
+    @Override
+    public int frames() {
+        return spec.frames();
+    }
+
+    @Override
+    public int width() {
+        return spec.width();
+    }
+
+    @Override
+    public int height() {
+        return spec.height();
+    }
+
+    @Override
+    public String id() {
+        return spec.encode();
+    }
+
     public SceneSpec spec() {
         return spec;
     }
@@ -72,12 +92,14 @@ public final class SyntheticScene {
     }
 
     /** {@link #EPOCH_MICROS} + round(frameIndex * 1e6 / fps). */
+    @Override
     public long captureTimeMicros(int frameIndex) {
         checkFrame(frameIndex);
         return EPOCH_MICROS + Math.round(frameIndex * 1e6 / spec.fps());
     }
 
     /** The camera pose of a frame (cheap: no rendering). */
+    @Override
     public RigidTransform worldFromCamera(int frameIndex) {
         checkFrame(frameIndex);
         double t = frameIndex / spec.fps();
@@ -130,6 +152,7 @@ public final class SyntheticScene {
     }
 
     /** Ray-casts one frame. */
+    @Override
     public FrameTruth render(int frameIndex) {
         checkFrame(frameIndex);
         RigidTransform pose = worldFromCamera(frameIndex);

@@ -177,4 +177,51 @@ class StitchFunctionTest {
             assertThat(d.getStage()).isEqualTo("storage");
         });
     }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherConfig config) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StitchFunction(config, StorageSpec.local(objects), "robust_keyframes")),
+                new ByStream(), Types.STRING);
+    }
+
+    @Test
+    void blendedFramesHeldInStateSurviveASnapshotAndRestore() throws Exception {
+        SceneSpec spec = new SceneSpec(8, 40, 30, 30, TrajectoryKind.HANDHELD, 0.0, 10);
+        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 5, 2, 10_000, 1), true);
+        StitcherConfig config = StitcherConfig.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
+        List<OutputRecord> straight;
+        try (var h = harness(config)) {
+            h.open();
+            for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            straight = h.extractOutputValues();
+        }
+        int cut = results.size() / 2;
+        List<OutputRecord> resumed = new ArrayList<>();
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+        try (var h = harness(config)) {
+            h.open();
+            for (ClipResult r : results.subList(0, cut)) h.processElement(new StreamRecord<>(r));
+            resumed.addAll(h.extractOutputValues());
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = harness(config)) {
+            h.initializeState(snapshot);
+            h.open();
+            for (ClipResult r : results.subList(cut, results.size())) h.processElement(new StreamRecord<>(r));
+            resumed.addAll(h.extractOutputValues());
+        }
+        List<Long> frames = new ArrayList<>();
+        assertThat(resumed).hasSameSizeAs(straight);
+        for (int i = 0; i < straight.size(); i++) {
+            assertThat(resumed.get(i).kind).isEqualTo(straight.get(i).kind);
+            if (straight.get(i).kind != OutputRecord.Kind.GEOMETRY) continue;
+            GeometryFrame a = SingleObjectCodec.geometryFrames().decode(straight.get(i).value);
+            GeometryFrame b = SingleObjectCodec.geometryFrames().decode(resumed.get(i).value);
+            a.setProcessingLatencyMillis(0L);
+            b.setProcessingLatencyMillis(0L);
+            assertThat(b).isEqualTo(a);
+            frames.add(a.getFrameIndex());
+        }
+        assertThat(frames).containsExactlyElementsOf(java.util.stream.LongStream.range(0, 30).boxed().toList());
+    }
 }

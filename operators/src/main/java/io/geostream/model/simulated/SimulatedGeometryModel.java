@@ -12,6 +12,7 @@ import io.geostream.synthetic.DeterministicRandom;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
+import io.geostream.synthetic.TruthSource;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -46,6 +47,8 @@ public final class SimulatedGeometryModel implements GeometryModel {
     private static final double LOG_TWO = StrictMath.log(2);
 
     private final SimulatedModelOptions options;
+    /** The one truth sequence this model serves, or null to follow each clip's scene attribute. */
+    private final TruthSource fixedSource;
     private final Map<String, SyntheticScene> scenes = new LinkedHashMap<>(8, 0.75f, true);
     private final LinkedHashMap<String, FrameTruth> frames = new LinkedHashMap<>(16, 0.75f, true);
     private long cachedBytes;
@@ -56,6 +59,16 @@ public final class SimulatedGeometryModel implements GeometryModel {
 
     public SimulatedGeometryModel(SimulatedModelOptions options) {
         this.options = Objects.requireNonNull(options, "options");
+        this.fixedSource = null;
+    }
+
+    /**
+     * A model that serves one recorded truth sequence (e.g. a TUM RGB-D sequence) for every clip, whatever
+     * the clip's attributes: frame i of a clip is frame i of {@code source}.
+     */
+    public SimulatedGeometryModel(SimulatedModelOptions options, TruthSource source) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.fixedSource = Objects.requireNonNull(source, "source");
     }
 
     @Override
@@ -70,35 +83,18 @@ public final class SimulatedGeometryModel implements GeometryModel {
     @Override
     public ClipGeometry predict(ClipInput clip) throws ModelException {
         if (clip == null) throw new IllegalArgumentException("clip must not be null");
-        String encoded = clip.attributes().get(SceneSpec.ATTRIBUTE_KEY);
-        if (encoded == null) {
-            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED,
-                    "clip has no synthetic scene attribute '" + SceneSpec.ATTRIBUTE_KEY + "'; the simulated model"
-                            + " only serves synthetic streams");
-        }
-        SceneSpec spec;
-        try {
-            spec = SceneSpec.parse(encoded);
-        } catch (IllegalArgumentException e) {
-            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "bad synthetic scene spec: " + e.getMessage(), e);
-        }
-        if (clip.width() != spec.width() || clip.height() != spec.height()) {
+        TruthSource scene = fixedSource != null ? fixedSource : sceneOf(clip);
+        if (clip.width() != scene.width() || clip.height() != scene.height()) {
             throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "clip is " + clip.width() + "x"
-                    + clip.height() + " but its scene renders " + spec.width() + "x" + spec.height());
+                    + clip.height() + " but its truth is " + scene.width() + "x" + scene.height());
         }
         for (ClipInput.Frame frame : clip.frames()) {
-            if (frame.frameIndex() < 0 || frame.frameIndex() >= spec.frames()) {
+            if (frame.frameIndex() < 0 || frame.frameIndex() >= scene.frames()) {
                 throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "frame index " + frame.frameIndex()
-                        + " outside the scene's 0.." + (spec.frames() - 1));
+                        + " outside the sequence's 0.." + (scene.frames() - 1));
             }
         }
-        String key = spec.encode();
-        SyntheticScene scene = scenes.computeIfAbsent(key, k -> new SyntheticScene(spec));
-        if (scenes.size() > MAX_SCENES) {
-            Iterator<String> eldest = scenes.keySet().iterator();
-            eldest.next();
-            eldest.remove();
-        }
+        String key = scene.id();
 
         DeterministicRandom random = new DeterministicRandom(
                 DeterministicRandom.stableHash(clip.streamId(), clip.segmentId(), clip.clipId()));
@@ -246,7 +242,30 @@ public final class SimulatedGeometryModel implements GeometryModel {
     }
 
     /** A rendered frame from the LRU cache (bounded by {@link SimulatedModelOptions#frameCacheBytes()}). */
-    private FrameTruth frame(String sceneKey, SyntheticScene scene, int frameIndex) {
+    /** The synthetic scene named by the clip's {@link SceneSpec#ATTRIBUTE_KEY} attribute (a few kept). */
+    private SyntheticScene sceneOf(ClipInput clip) throws ModelException {
+        String encoded = clip.attributes().get(SceneSpec.ATTRIBUTE_KEY);
+        if (encoded == null) {
+            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED,
+                    "clip has no synthetic scene attribute '" + SceneSpec.ATTRIBUTE_KEY + "'; the simulated model"
+                            + " only serves synthetic streams");
+        }
+        SceneSpec spec;
+        try {
+            spec = SceneSpec.parse(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(ModelException.Reason.MODEL_INPUT_REJECTED, "bad synthetic scene spec: " + e.getMessage(), e);
+        }
+        SyntheticScene scene = scenes.computeIfAbsent(spec.encode(), k -> new SyntheticScene(spec));
+        if (scenes.size() > MAX_SCENES) {
+            Iterator<String> eldest = scenes.keySet().iterator();
+            eldest.next();
+            eldest.remove();
+        }
+        return scene;
+    }
+
+    private FrameTruth frame(String sceneKey, TruthSource scene, int frameIndex) {
         String key = sceneKey + '#' + frameIndex;
         FrameTruth cached = frames.get(key);
         if (cached != null) return cached;

@@ -1,0 +1,28 @@
+package io.geostream.stitch;
+
+import io.geostream.records.FrameRecord;
+
+/**
+ * A frame the {@link OverlapPolicy#BLENDED} policy holds back until the next clip predicts it again: its
+ * first prediction in the segment's world frame at geometry resolution, and the fit statistics of the clip
+ * that made it. A Flink POJO (full per-pixel arrays: this policy keeps T - S frames of geometry in state).
+ */
+public class HeldFrame {
+    public FrameRecord frame;
+    public long clipId;
+    public int width;
+    public int height;
+    /** World points, xyz interleaved. */
+    public float[] worldPoints;
+    /** Unit normals in the world frame, xyz interleaved. */
+    public float[] normalsWorld;
+    /** Per-pixel confidence, or null when the model gives none. */
+    public float[] confidence;
+    public String method;
+    public int overlapPoints;
+    public double residualRms;
+    public double inlierShare;
+    public double clipScale;
+
+    public HeldFrame() {}
+}
