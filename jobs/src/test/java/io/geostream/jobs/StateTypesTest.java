@@ -41,6 +41,7 @@ class StateTypesTest {
             }
         }
         assertThat(kryo).containsExactly("ClipCutterState.pending", "ClipCutterState.window", "ClipTask.attributes",
-                "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure", "StitcherState.keyframes");
+                "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure",
+                "StitcherState.heldForBlend", "StitcherState.keyframes");
     }
 }
