@@ -9,10 +9,9 @@ import io.geostream.storage.S3ObjectStore;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import io.geostream.testing.RealStack;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,27 +28,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RunCommandITCase {
     private static final int FRAMES = 20;
 
-    @TempDir
-    static Path tmp;
-    static RealStack stack;
+    @RegisterExtension
+    static final RealStack.PerClass SERVERS = new RealStack.PerClass();
 
     @BeforeAll
     static void startExistingInfrastructure() throws Exception {
-        stack = RealStack.start(tmp);
-        stack.kafka().createTopics(Map.of("site.cameras", 2, "site.geometry", 2, "site.segments", 1, "site.dead", 1));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (stack != null) stack.close();
+        SERVERS.kafka().createTopics(Map.of("site.cameras", 2, "site.geometry", 2, "site.segments", 1, "site.dead", 1));
     }
 
     /** A site's settings file: the real stack's addresses, topics of its own, a bounded source. */
     private static Path siteConfig(String name, String frames, String geometry, String segments, String dead) throws Exception {
-        Path config = tmp.resolve(name + ".yaml");
+        Path config = SERVERS.dir().resolve(name + ".yaml");
         Files.writeString(config, String.join("\n",
                 "# a site's settings",
-                "geostream.kafka.bootstrap-servers: " + stack.kafka().bootstrapServers(),
+                "geostream.kafka.bootstrap-servers: " + SERVERS.kafka().bootstrapServers(),
                 "geostream.kafka.properties.client.id: geostream-" + name,
                 "geostream.kafka.group-id: " + name,
                 "geostream.topics.frames: " + frames,
@@ -58,14 +50,14 @@ class RunCommandITCase {
                 "geostream.topics.dead-letters: " + dead,
                 "geostream.source.bounded: true",
                 "geostream.sink.transactional-id-prefix: " + name,
-                "geostream.storage.s3.endpoint: " + stack.s3().endpoint(),
+                "geostream.storage.s3.endpoint: " + SERVERS.s3().endpoint(),
                 "geostream.storage.s3.bucket: " + RealStack.BUCKET,
                 "geostream.storage.s3.path-style: true",
                 // In production these two come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; a test cannot set its own environment.
                 "geostream.storage.s3.access-key: " + RealStack.ACCESS_KEY,
                 "geostream.storage.s3.secret-key: " + RealStack.SECRET_KEY,
                 "execution.checkpointing.interval: 1 s",
-                "execution.checkpointing.dir: " + tmp.resolve(name + "-checkpoints").toUri(),
+                "execution.checkpointing.dir: " + SERVERS.dir().resolve(name + "-checkpoints").toUri(),
                 ""));
         return config;
     }
@@ -77,8 +69,8 @@ class RunCommandITCase {
      */
     @Test
     void submitsToARunningClusterWithTheSlimJar() throws Exception {
-        stack.kafka().createTopics(Map.of("remote.cameras", 1, "remote.geometry", 1, "remote.segments", 1, "remote.dead", 1));
-        try (SyntheticPublisher pub = new SyntheticPublisher(stack.kafka().bootstrapServers(), "remote.cameras")) {
+        SERVERS.kafka().createTopics(Map.of("remote.cameras", 1, "remote.geometry", 1, "remote.segments", 1, "remote.dead", 1));
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), "remote.cameras")) {
             pub.publishStream("dock-2", new SceneSpec(8, 64, 48, FRAMES, TrajectoryKind.values()[1], 0.0, 10.0), true);
         }
         Path config = siteConfig("remote", "remote.cameras", "remote.geometry", "remote.segments", "remote.dead");
@@ -97,7 +89,7 @@ class RunCommandITCase {
                     "geostream.clip.length=8", "geostream.clip.stride=6", "parallelism.default=1");
             assertThat(code).isZero();
         }
-        CommittedOutput out = CommittedOutput.read(stack.kafka().bootstrapServers(), "remote.geometry", "remote.segments", "remote.dead");
+        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), "remote.geometry", "remote.segments", "remote.dead");
         assertThat(out.deadLetters()).isEmpty();
         assertThat(out.frames()).extracting(GeometryFrame::getFrameIndex)
                 .containsExactlyInAnyOrderElementsOf(LongStream.range(0, FRAMES).boxed().toList());
@@ -105,7 +97,7 @@ class RunCommandITCase {
 
     @Test
     void runsTheJobFromAConfigFileAgainstExistingKafkaAndS3() throws Exception {
-        try (SyntheticPublisher pub = new SyntheticPublisher(stack.kafka().bootstrapServers(), "site.cameras")) {
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), "site.cameras")) {
             pub.publishStream("gate-1", new SceneSpec(7, 64, 48, FRAMES, TrajectoryKind.values()[0], 0.0, 10.0), true);
         }
         Path config = siteConfig("site", "site.cameras", "site.geometry", "site.segments", "site.dead");
@@ -113,15 +105,15 @@ class RunCommandITCase {
                 "geostream.clip.length=8", "geostream.clip.stride=6", "parallelism.default=1");
         assertThat(code).isZero();
 
-        CommittedOutput out = CommittedOutput.read(stack.kafka().bootstrapServers(), "site.geometry", "site.segments", "site.dead");
+        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), "site.geometry", "site.segments", "site.dead");
         assertThat(out.deadLetters()).isEmpty();
         assertThat(out.frames()).extracting(GeometryFrame::getFrameIndex)
                 .containsExactlyInAnyOrderElementsOf(LongStream.range(0, FRAMES).boxed().toList());
         assertThat(out.frames()).extracting(GeometryFrame::getStreamId).containsOnly("gate-1");
-        assertThat(CommittedOutput.readAll(stack.kafka().bootstrapServers(), "geostream.geometry")).isEmpty();
-        try (ObjectStore s3 = new S3ObjectStore(new S3Config(stack.s3().endpoint().toString(), "us-east-1", RealStack.BUCKET,
+        assertThat(CommittedOutput.readAll(SERVERS.kafka().bootstrapServers(), "geostream.geometry")).isEmpty();
+        try (ObjectStore store = new S3ObjectStore(new S3Config(SERVERS.s3().endpoint().toString(), "us-east-1", RealStack.BUCKET,
                 RealStack.ACCESS_KEY, RealStack.SECRET_KEY, true))) {
-            assertThat(s3.list("").stream().filter(k -> k.contains("/gate-1/") && k.endsWith("/points.npy")).count()).isEqualTo(FRAMES);
+            assertThat(store.list("").stream().filter(k -> k.contains("/gate-1/") && k.endsWith("/points.npy")).count()).isEqualTo(FRAMES);
         }
     }
 }

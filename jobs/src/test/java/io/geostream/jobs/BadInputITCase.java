@@ -9,8 +9,6 @@ import io.geostream.avro.Intrinsics;
 import io.geostream.avro.ObjectRef;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
-import io.geostream.embedded.EmbeddedKafka;
-import io.geostream.embedded.EmbeddedS3;
 import io.geostream.testing.RealStack;
 import io.geostream.inference.ModelFactory;
 import io.geostream.model.ClipGeometry;
@@ -22,7 +20,6 @@ import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelOptions;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.PayloadCodecs;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
 import io.geostream.synthetic.TrajectoryKind;
@@ -37,14 +34,11 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,31 +82,18 @@ class BadInputITCase {
             .setConfiguration(METRICS.addToConfiguration(new Configuration()))
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-    @TempDir
-    static Path tmp;
-
-    static EmbeddedKafka kafka;
-    static EmbeddedS3 s3;
-
-    static RealStack stack;
-
-    @BeforeAll
-    static void startServers() throws Exception {
-        stack = RealStack.start(tmp);
-        kafka = stack.kafka();
-        s3 = stack.s3();
-    }
+    @RegisterExtension
+    static final RealStack.PerClass SERVERS = new RealStack.PerClass();
 
     @AfterAll
     static void stopServers() throws Exception {
-        if (stack != null) stack.close();
         METRICS.close();
     }
 
     @Test
     void corpusIsDeadLetteredByReasonWithoutRestartsAndValidFramesComeThroughOnce() throws Exception {
         Configuration conf = new Configuration();
-        conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, SERVERS.kafka().bootstrapServers());
         conf.set(GeometryJobOptions.BOUNDED, true);
         conf.set(GeometryJobOptions.CLIP_LENGTH, 8);
         conf.set(GeometryJobOptions.CLIP_STRIDE, 6);
@@ -121,13 +102,13 @@ class BadInputITCase {
         conf.set(GeometryJobOptions.INFERENCE_ATTEMPT_TIMEOUT, Duration.ofSeconds(8));
         conf.set(GeometryJobOptions.INGEST_MAX_ENCODED_BYTES, MAX_ENCODED);
         conf.set(GeometryJobOptions.CLAIM_CHECK, true);
-        conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
+        conf.set(GeometryJobOptions.S3_ENDPOINT, SERVERS.s3().endpoint().toString());
         conf.set(GeometryJobOptions.S3_ACCESS_KEY, "it-access");
         conf.set(GeometryJobOptions.S3_SECRET_KEY, "it-secret-key");
         conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, "geostream-bad-input");
         String input = conf.get(GeometryJobOptions.INPUT_TOPIC);
         // The topic takes the oversized record, so that the job's own size guard is what refuses it.
-        kafka.createTopics(Map.of(input, 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
+        SERVERS.kafka().createTopics(Map.of(input, 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
                         conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1),
                 Map.of(input, Map.of("max.message.bytes", String.valueOf(4 * MAX_ENCODED))));
 
@@ -226,7 +207,7 @@ class BadInputITCase {
         expectedReasons.merge("MODEL_OUTPUT_SHAPE", 8, Integer::sum);
         expectedReasons.merge("MODEL_TIMEOUT", 8, Integer::sum);
 
-        try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), input)) {
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), input)) {
             for (int i = 0; i < FRAMES; i++) {
                 for (Map.Entry<String, SyntheticScene> e : scenes.entrySet()) {
                     String id = e.getKey();
@@ -279,7 +260,7 @@ class BadInputITCase {
                 new FaultyModelFactory()).build(env);
         JobExecutionResult result = env.execute("geostream-bad-input");
 
-        CommittedOutput out = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
                 conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
 
         // Every valid frame exactly once, nothing else.

@@ -14,10 +14,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -26,7 +24,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,33 +41,22 @@ class DashboardMetricsITCase {
     private static final int STREAMS = 2;
     private static final int FRAMES = 16;
 
-    @TempDir
-    static Path tmp;
-    static RealStack stack;
-
-    @BeforeAll
-    static void start() throws Exception {
-        stack = RealStack.start(tmp);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (stack != null) stack.close();
-    }
+    @RegisterExtension
+    static final RealStack.PerClass SERVERS = new RealStack.PerClass();
 
     @Test
     void metricsAreOnTheRestApiWhileTheJobRuns() throws Exception {
-        Configuration conf = stack.jobConfig("metrics-it");
+        Configuration conf = SERVERS.stack().jobConfig("metrics-it");
         conf.set(GeometryJobOptions.BOUNDED, false); // keeps running, as on a dashboard
-        stack.createJobTopics(conf);
-        try (SyntheticPublisher pub = new SyntheticPublisher(stack.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+        SERVERS.stack().createJobTopics(conf);
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
             Map<String, SceneSpec> streams = new LinkedHashMap<>();
             for (int i = 0; i < STREAMS; i++) {
                 streams.put("cam-" + i, new SceneSpec(11 + i, 64, 48, FRAMES, TrajectoryKind.values()[i], 0.0, 10.0));
             }
             pub.publishStreams(streams, true);
         }
-        try (KafkaProducer<byte[], byte[]> raw = CameraProducer.kafkaProducer(stack.kafka().bootstrapServers(), Map.of())) {
+        try (KafkaProducer<byte[], byte[]> raw = CameraProducer.kafkaProducer(SERVERS.kafka().bootstrapServers(), Map.of())) {
             raw.send(new ProducerRecord<>(conf.get(GeometryJobOptions.INPUT_TOPIC), "cam-0".getBytes(StandardCharsets.UTF_8),
                     "not avro".getBytes(StandardCharsets.UTF_8))).get();
         }

@@ -11,13 +11,9 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -50,28 +46,17 @@ class ExactlyOnceITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setConfiguration(ChaosScenario.clusterConfiguration()).setNumberTaskManagers(2).setNumberSlotsPerTaskManager(1).build());
 
-    @TempDir
-    static Path tmp;
+    @RegisterExtension
+    static final RealStack.PerClass SERVERS = new RealStack.PerClass();
 
-    static RealStack stack;
     static ChaosScenario scenario;
     static ChaosScenario.Input input;
     static ChaosScenario.Run reference;
 
-    @BeforeAll
-    static void startServers() throws Exception {
-        stack = RealStack.start(tmp);
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        if (stack != null) stack.close();
-    }
-
     /** The scenario on the class's MiniCluster, the input and its failure-free run, made once for all tests. */
     private static synchronized void prepare(MiniCluster cluster) throws Exception {
         if (scenario != null) return;
-        scenario = new ChaosScenario(cluster, 2, stack.kafka(), stack.s3(), RealStack.ACCESS_KEY, RealStack.SECRET_KEY, tmp, System.err);
+        scenario = new ChaosScenario(cluster, 2, SERVERS.kafka(), SERVERS.s3(), RealStack.ACCESS_KEY, RealStack.SECRET_KEY, SERVERS.dir(), System.err);
         input = scenario.publish("eos", STREAMS);
         reference = scenario.runReference(input);
         OutputComparison self = scenario.compare(reference, reference);

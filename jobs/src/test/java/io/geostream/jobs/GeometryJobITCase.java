@@ -10,8 +10,6 @@ import io.geostream.avro.SegmentEventKind;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.RunSummary;
 import io.geostream.demo.SyntheticPublisher;
-import io.geostream.embedded.EmbeddedKafka;
-import io.geostream.embedded.EmbeddedS3;
 import io.geostream.testing.RealStack;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
@@ -22,11 +20,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -59,36 +54,19 @@ class GeometryJobITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-    @TempDir
-    static Path tmp;
-
-    static EmbeddedKafka kafka;
-    static EmbeddedS3 s3;
-
-    static RealStack stack;
-
-    @BeforeAll
-    static void startServers() throws Exception {
-        stack = RealStack.start(tmp);
-        kafka = stack.kafka();
-        s3 = stack.s3();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        if (stack != null) stack.close();
-    }
+    @RegisterExtension
+    static final RealStack.PerClass SERVERS = new RealStack.PerClass();
 
     @Test
     void everyValidFrameComesOutOnceAndMalformedInputIsDeadLettered() throws Exception {
-        Configuration conf = stack.jobConfig("geostream-it");
-        stack.createJobTopics(conf);
+        Configuration conf = SERVERS.stack().jobConfig("geostream-it");
+        SERVERS.stack().createJobTopics(conf);
 
         Map<String, SceneSpec> specs = new TreeMap<>();
         specs.put("cam-a", new SceneSpec(11, W, H, FRAMES, TrajectoryKind.ORBIT, 0.0, 10));
         specs.put("cam-b", new SceneSpec(12, W, H, FRAMES, TrajectoryKind.WALK, 0.0, 10));
         Map<String, Integer> expectedReasons = new HashMap<>();
-        try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
             pub.publishStream("cam-a", specs.get("cam-a"), true);
             byte[] noise = new byte[300];
             new Random(5).nextBytes(noise);
@@ -116,7 +94,7 @@ class GeometryJobITCase {
         GeometryJob.fromConfig(conf).build(env);
         env.execute("geostream-it");
 
-        CommittedOutput out = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
                 conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
 
         // Exactly once: every valid frame of both streams, no duplicates.
@@ -166,7 +144,7 @@ class GeometryJobITCase {
         }
 
         // An independent reader (python3-avro) reads the container file with only schemas/*.avsc.
-        Path avro = tmp.resolve("geometry-frames.avro");
+        Path avro = SERVERS.dir().resolve("geometry-frames.avro");
         io.geostream.demo.DemoRunnerAccess.writeAvroFile(out.frames(), avro);
         checkWithPythonAvro(avro, out.frames().size());
     }

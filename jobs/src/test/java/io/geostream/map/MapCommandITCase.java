@@ -4,8 +4,6 @@ import io.geostream.avro.GeometryFrame;
 import io.geostream.cli.GeostreamCli;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
-import io.geostream.embedded.EmbeddedKafka;
-import io.geostream.embedded.EmbeddedS3;
 import io.geostream.testing.RealStack;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
@@ -17,11 +15,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,34 +44,17 @@ class MapCommandITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-    @TempDir
-    static Path tmp;
-
-    static EmbeddedKafka kafka;
-    static EmbeddedS3 s3;
-
-    static RealStack stack;
-
-    @BeforeAll
-    static void startServers() throws Exception {
-        stack = RealStack.start(tmp);
-        kafka = stack.kafka();
-        s3 = stack.s3();
-    }
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        if (stack != null) stack.close();
-    }
+    @RegisterExtension
+    static final RealStack.PerClass SERVERS = new RealStack.PerClass();
 
     @Test
     void mapsOneStreamIntoAColouredPlyInsideTheScene() throws Exception {
-        Configuration conf = stack.jobConfig("geostream-map-it");
+        Configuration conf = SERVERS.stack().jobConfig("geostream-map-it");
         String geometryTopic = conf.get(GeometryJobOptions.GEOMETRY_TOPIC);
         String segmentsTopic = conf.get(GeometryJobOptions.SEGMENTS_TOPIC);
-        stack.createJobTopics(conf);
+        SERVERS.stack().createJobTopics(conf);
         SceneSpec spec = new SceneSpec(21, W, H, FRAMES, TrajectoryKind.ORBIT, 0.0, 2);
-        try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
             pub.publishStream("cam-m", spec, true);
             pub.publishStream("cam-other", new SceneSpec(22, W, H, 8, TrajectoryKind.WALK, 0.0, 10), true);
             pub.flush();
@@ -88,9 +65,9 @@ class MapCommandITCase {
         GeometryJob.fromConfig(conf).build(env);
         env.execute("geostream-map-it");
 
-        Path out = tmp.resolve("map-out");
-        int rc = GeostreamCli.execute("map", "--bootstrap-servers", kafka.bootstrapServers(), "--stream", "cam-m",
-                "--out", out.toString(), "--voxel", "0.01", "--s3-endpoint", s3.endpoint().toString(), "--bucket", "geostream",
+        Path out = SERVERS.dir().resolve("map-out");
+        int rc = GeostreamCli.execute("map", "--bootstrap-servers", SERVERS.kafka().bootstrapServers(), "--stream", "cam-m",
+                "--out", out.toString(), "--voxel", "0.01", "--s3-endpoint", SERVERS.s3().endpoint().toString(), "--bucket", "geostream",
                 "--s3-access-key", "it-access", "--s3-secret-key", "it-secret-key");
         assertThat(rc).isZero();
 
@@ -100,7 +77,7 @@ class MapCommandITCase {
         assertThat(json).contains("\"stream\": \"cam-m\"").contains("\"frames_fused\": " + FRAMES).contains("\"frames_skipped\": {}")
                 .contains("\"ended\": true");
         List<GeometryFrame> frames = new ArrayList<>();
-        for (byte[] v : CommittedOutput.readAll(kafka.bootstrapServers(), geometryTopic)) {
+        for (byte[] v : CommittedOutput.readAll(SERVERS.kafka().bootstrapServers(), geometryTopic)) {
             GeometryFrame g = SingleObjectCodec.geometryFrames().decode(v);
             if (g.getStreamId().equals("cam-m")) frames.add(g);
         }
@@ -118,7 +95,7 @@ class MapCommandITCase {
             poses.append(String.format(Locale.ROOT, "%.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g %.9g%n",
                     p.getTx(), p.getTy(), p.getTz(), p.getQx(), p.getQy(), p.getQz(), p.getQw(), c[0], c[1], c[2], q[0], q[1], q[2], q[3]));
         }
-        Path posesFile = tmp.resolve("poses.txt");
+        Path posesFile = SERVERS.dir().resolve("poses.txt");
         Files.createDirectories(Path.of("target/map-it"));
         Files.copy(ply, Path.of("target/map-it/segment-0.ply"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(posesFile, poses);
@@ -140,13 +117,13 @@ class MapCommandITCase {
         assertThat(json).contains("\"points\": " + points);
 
         // Follow mode over the same committed records, stopped once the segment is complete: same map.
-        Path followed = tmp.resolve("map-follow");
-        try (var store = new io.geostream.storage.S3ObjectStore(new io.geostream.storage.S3Config(s3.endpoint().toString(), null,
+        Path followed = SERVERS.dir().resolve("map-follow");
+        try (var store = new io.geostream.storage.S3ObjectStore(new io.geostream.storage.S3Config(SERVERS.s3().endpoint().toString(), null,
                 "geostream", "it-access", "it-secret-key", true))) {
             StreamMap map = new StreamMap("cam-m", store, 0.01, 4_000_000, followed);
             var err = new java.io.PrintWriter(System.err, true);
             long deadline = System.nanoTime() + 60_000_000_000L;
-            new MapBuilder(kafka.bootstrapServers(), geometryTopic, segmentsTopic, "cam-m", map, err)
+            new MapBuilder(SERVERS.kafka().bootstrapServers(), geometryTopic, segmentsTopic, "cam-m", map, err)
                     .run(true, java.time.Duration.ofMillis(100), () -> map.framesFused() >= FRAMES || System.nanoTime() > deadline);
             assertThat(map.framesFused()).isEqualTo(FRAMES);
         }

@@ -5,12 +5,20 @@ import io.geostream.embedded.EmbeddedS3;
 import io.geostream.jobs.GeometryJobOptions;
 import org.apache.flink.configuration.Configuration;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The real servers the ITCases run the job against: an in-process KRaft broker and an s3proxy S3 API
- * server with the job's bucket. One per test class; close it in {@code @AfterAll}.
+ * server with the job's bucket. One per test class, through {@link PerClass}:
+ * {@code @RegisterExtension static final RealStack.PerClass SERVERS = new RealStack.PerClass();}
  */
 public final class RealStack implements AutoCloseable {
     public static final String ACCESS_KEY = "it-access";
@@ -75,6 +83,50 @@ public final class RealStack implements AutoCloseable {
             s3.close();
         } finally {
             kafka.close();
+        }
+    }
+
+    /**
+     * A JUnit 5 extension that starts one {@link RealStack} before a test class's first test and closes it
+     * after its last, with a scratch directory for the servers' data and the test's own files.
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private Path dir;
+        private RealStack stack;
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            dir = Files.createTempDirectory("geostream-it-");
+            stack = RealStack.start(dir.resolve("servers"));
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws Exception {
+            try {
+                if (stack != null) stack.close();
+            } finally {
+                stack = null;
+                deleteRecursively(dir);
+            }
+        }
+
+        public RealStack stack() {
+            if (stack == null) throw new IllegalStateException("the real stack runs only inside its test class");
+            return stack;
+        }
+
+        public EmbeddedKafka kafka() { return stack().kafka(); }
+
+        public EmbeddedS3 s3() { return stack().s3(); }
+
+        /** The class's scratch directory (deleted after its last test). */
+        public Path dir() { return dir; }
+
+        private static void deleteRecursively(Path root) throws IOException {
+            if (root == null || !Files.exists(root)) return;
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
         }
     }
 }
