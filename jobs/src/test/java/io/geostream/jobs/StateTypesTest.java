@@ -41,6 +41,6 @@ class StateTypesTest {
             }
         }
         assertThat(kryo).containsExactly("ClipCutterState.pending", "ClipCutterState.window", "ClipTask.attributes",
-                "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure", "StitcherState.keyframes");
+                "ClipCutterState.keyframes", "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure", "StitcherState.keyframes");
     }
 }
