@@ -75,19 +75,6 @@ public final class RobustStitcher implements Stitcher {
         // Correspondences are grouped by anchor frame: [frameStart[j], frameStart[j + 1]) belong to frame j.
         int[] frameStart = new int[anchors.size() + 1];
         boolean[] frameIsKeyframe = new boolean[anchors.size()];
-        // With several keyframes in the clip, the one in the lowest slot (the most recent, closest in view) is
-        // the primary; the others (older, further in view) only give scale: a model's error for a frame seen from
-        // far away is largely rigid, which a frame's own similarity absorbs but a joint pose fit does not.
-        boolean[] frameIsSecondary = new boolean[anchors.size()];
-        int primarySlot = Integer.MAX_VALUE, keyframesHeld = 0;
-        for (AnchorFrame a : anchors) {
-            int slot = OverlapAligner.slotOf(r, a.frameIndex);
-            if (a.keyframe && slot >= 0 && a.gridPoints.length == 3 * cells) {
-                keyframesHeld++;
-                primarySlot = Math.min(primarySlot, slot);
-            }
-        }
-        double[] scalePrior = new double[capacity];
         int frames = 0;
         int n = 0;
         for (AnchorFrame a : anchors) {
@@ -95,8 +82,6 @@ public final class RobustStitcher implements Stitcher {
             if (slot < 0 || a.gridPoints.length != 3 * cells) continue;
             frameStart[frames] = n;
             frameIsKeyframe[frames] = a.keyframe;
-            boolean secondary = a.keyframe && keyframesHeld >= 2 && slot != primarySlot;
-            frameIsSecondary[frames] = secondary;
             float[] local = grid.sample(r.pointMaps[slot]);
             float[] localConf = r.confidence == null || r.confidence[slot] == null ? null : grid.sampleScalar(r.confidence[slot]);
             for (int c = 0; c < cells; c++) {
@@ -110,8 +95,7 @@ public final class RobustStitcher implements Stitcher {
                 if (!(conf > 0) || !Double.isFinite(conf)) continue;
                 src[3 * n] = px; src[3 * n + 1] = py; src[3 * n + 2] = pz;
                 dst[3 * n] = qx; dst[3 * n + 1] = qy; dst[3 * n + 2] = qz;
-                scalePrior[n] = (a.keyframe ? KEYFRAME_WEIGHT : 1) * conf / (d * d);
-                prior[n] = secondary ? 0 : scalePrior[n];
+                prior[n] = (a.keyframe ? KEYFRAME_WEIGHT : 1) * conf / (d * d);
                 depth[n] = d;
                 n++;
             }
@@ -140,7 +124,7 @@ public final class RobustStitcher implements Stitcher {
             double sum = 0;
             int in = 0, judged = 0;
             for (int j = 0; j < frames; j++) {
-                if (keyed && (!frameIsKeyframe[j] || frameIsSecondary[j])) continue;
+                if (keyed && !frameIsKeyframe[j]) continue;
                 for (int i = frameStart[j]; i < frameStart[j + 1]; i++) {
                     judged++;
                     if (rel[i] < config.inlierThreshold()) {
@@ -151,12 +135,7 @@ public final class RobustStitcher implements Stitcher {
             }
             rms = in == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(sum / in);
             inlierShare = judged == 0 ? 0 : (double) in / judged;
-            float[] scaleWeights = weights.clone();
-            for (int j = 0; j < frames; j++) {
-                if (!frameIsSecondary[j]) continue;
-                for (int i = frameStart[j]; i < frameStart[j + 1]; i++) scaleWeights[i] = (float) scalePrior[i];
-            }
-            double s = referenceScale(src, dst, scaleWeights, frameStart, frameIsKeyframe, frames);
+            double s = referenceScale(src, dst, weights, frameStart, frameIsKeyframe, frames);
             if (Double.isFinite(s) && s > 0) {
                 // Fix the scale and refit rotation and translation on all frames (rigid fit of s * src).
                 float[] scaled = new float[src.length];
