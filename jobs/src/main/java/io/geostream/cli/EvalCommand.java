@@ -1,6 +1,7 @@
 package io.geostream.cli;
 
 import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.KeyframePolicy;
 import io.geostream.eval.StitchingEvaluation;
 import io.geostream.eval.TrajectoryPlots;
 import io.geostream.eval.TumSequence;
@@ -68,8 +69,18 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--clip-stride", defaultValue = "12", description = "Frames between clip starts (default ${DEFAULT-VALUE}).")
         int clipStride;
         @Option(names = "--keyframes", defaultValue = "1",
-                description = "Keyframe slots per clip, 0 or 1 (default ${DEFAULT-VALUE}); all methods see the same clips.")
+                description = "Keyframe slots per clip, K in [0, 8] (default ${DEFAULT-VALUE}); all methods see the same clips.")
         int keyframes;
+        @Option(names = "--keyframe-policy", defaultValue = "refresh",
+                description = "Which frames become keyframes: first-only or refresh (default ${DEFAULT-VALUE}).")
+        String keyframePolicy;
+        @Option(names = "--keyframe-interval", defaultValue = "4",
+                description = "With refresh: every N-th clip promotes a keyframe (default ${DEFAULT-VALUE}).")
+        int keyframeInterval;
+        @Option(names = "--view-error", defaultValue = "0.1",
+                description = "Simulated model's view-change error share (default ${DEFAULT-VALUE}; 0 = a keyframe far from the"
+                        + " clip's view is predicted as well as its neighbours).")
+        double viewError;
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
         String overlapPolicy;
@@ -100,8 +111,11 @@ public final class EvalCommand implements Runnable {
             }
             ClipCutterConfig clips;
             StitcherConfig stitcherConfig;
+            SimulatedModelOptions modelOptions;
             try {
-                clips = new ClipCutterConfig(clipLength, clipStride, 4, 10_000, keyframes);
+                clips = new ClipCutterConfig(clipLength, clipStride, 4, 10_000, keyframes)
+                        .withKeyframePolicy(KeyframePolicy.parse(keyframePolicy), keyframeInterval);
+                modelOptions = SimulatedModelOptions.defaults().withViewError(viewError);
                 stitcherConfig = StitcherConfig.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -127,11 +141,11 @@ public final class EvalCommand implements Runnable {
                 seedList.add(s);
                 Map<String, StitchingEvaluation.Scores> scores;
                 if (sequence != null) {
-                    scores = StitchingEvaluation.run(sequence, "tum-seed" + s, SimulatedModelOptions.defaults(), clips,
+                    scores = StitchingEvaluation.run(sequence, "tum-seed" + s, modelOptions, clips,
                             stitcherConfig, !withholdIntrinsics, METHODS);
                 } else {
                     SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
-                    scores = StitchingEvaluation.run(scene, SimulatedModelOptions.defaults(), clips, stitcherConfig,
+                    scores = StitchingEvaluation.run(scene, modelOptions, clips, stitcherConfig,
                             !withholdIntrinsics, METHODS);
                 }
                 if (k == 0) {
@@ -161,6 +175,9 @@ public final class EvalCommand implements Runnable {
             }
             String json = json(frames, seedList, byMethod);
             Files.writeString(out.resolve("stitching.json"), json);
+            console.printf(Locale.ROOT, "clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f%n",
+                    clips.clipLength(), clips.stride(), clips.keyframes(), clips.keyframePolicy().id(), clips.keyframeInterval(),
+                    modelOptions.viewErrorShare());
             console.printf(Locale.ROOT, "%-8s %10s %10s %10s %10s %10s %8s %8s %8s%n", "method", "ate_rmse", "ate/len",
                     "drift/len", "absrel_g", "absrel_c", "normal°", "breaks", "ms/frame");
             for (Map.Entry<String, List<StitchingEvaluation.Scores>> e : byMethod.entrySet()) {

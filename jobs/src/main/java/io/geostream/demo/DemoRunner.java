@@ -109,10 +109,14 @@ public final class DemoRunner {
             conf.set(GeometryJobOptions.CLIP_STRIDE, settings.clipStride());
             if (!conf.contains(GeometryJobOptions.STITCH_METHOD) && !conf.contains(GeometryJobOptions.CLIP_KEYFRAMES)
                     && settings.clipLength() - 1 - settings.clipStride() >= 1) {
-                // The best method of `eval stitching` by default: clips carry the segment's keyframe and the
+                // The best method of `eval stitching` by default: clips carry a refreshed keyframe and the
                 // stitcher fits to it (a --config / -D choice of either option wins).
                 conf.set(GeometryJobOptions.STITCH_METHOD, "robust_keyframes");
                 conf.set(GeometryJobOptions.CLIP_KEYFRAMES, 1);
+                if (!conf.contains(GeometryJobOptions.CLIP_KEYFRAME_POLICY)) {
+                    // A keyframe far from the clip's view is a poor reference (the simulated model's view-change error).
+                    conf.set(GeometryJobOptions.CLIP_KEYFRAME_POLICY, "refresh");
+                }
             }
             conf.set(GeometryJobOptions.STORAGE, "s3");
             conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());

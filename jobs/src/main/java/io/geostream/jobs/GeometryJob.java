@@ -1,6 +1,7 @@
 package io.geostream.jobs;
 
 import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.KeyframePolicy;
 import io.geostream.clip.ClipCutterFunction;
 import io.geostream.inference.ClipBatcher;
 import io.geostream.inference.InferenceFunction;
@@ -176,7 +177,9 @@ public final class GeometryJob {
     public DataStream<OutputRecord> buildOutput(StreamExecutionEnvironment env) {
         ClipCutterConfig clipConfig = new ClipCutterConfig(config.get(GeometryJobOptions.CLIP_LENGTH),
                 config.get(GeometryJobOptions.CLIP_STRIDE), config.get(GeometryJobOptions.REORDER_WINDOW),
-                config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis(), config.get(GeometryJobOptions.CLIP_KEYFRAMES));
+                config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis(), config.get(GeometryJobOptions.CLIP_KEYFRAMES))
+                .withKeyframePolicy(KeyframePolicy.parse(config.get(GeometryJobOptions.CLIP_KEYFRAME_POLICY)),
+                        config.get(GeometryJobOptions.CLIP_KEYFRAME_INTERVAL));
         RetryPolicy retry = new RetryPolicy(config.get(GeometryJobOptions.INFERENCE_ATTEMPTS),
                 config.get(GeometryJobOptions.INFERENCE_ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));
         int gridStep = config.get(GeometryJobOptions.GRID_STEP);

@@ -44,10 +44,19 @@ public final class GeometryJobOptions {
     public static final ConfigOption<Integer> CLIP_STRIDE = ConfigOptions.key("geostream.clip.stride")
             .intType().defaultValue(12).withDescription("Frames between clip starts (S); overlap = T - S >= 1.");
     public static final ConfigOption<Integer> CLIP_KEYFRAMES = ConfigOptions.key("geostream.clip.keyframes")
-            .intType().defaultValue(0).withDescription("Keyframe slots per clip, 0 or 1: with 1, every clip after a segment's "
-                    + "first holds that segment's first frame in slot 0 (the slot a causal model predicts with the least drift) "
-                    + "ahead of T - 1 stream frames, so the 'robust_keyframes' stitcher fits each clip to a fixed reference; "
-                    + "needs T - 1 - S >= 1.");
+            .intType().defaultValue(0).withDescription("Keyframe slots per clip, K in [0, 8]: every clip after a segment's "
+                    + "first holds K keyframes of the segment (already stitched frames: its first frame and, with the refresh "
+                    + "policy, later ones) ahead of T - K stream frames, the most recent keyframe in slot 0 (the clip's "
+                    + "reference frame) and the first frame last, so the 'robust_keyframes' stitcher fits each clip to fixed "
+                    + "references; needs T - K - S >= 1 and S > K.");
+    public static final ConfigOption<String> CLIP_KEYFRAME_POLICY = ConfigOptions.key("geostream.clip.keyframe-policy")
+            .stringType().defaultValue("first-only").withDescription("Which frames become keyframes: 'first-only' (the "
+                    + "segment's first frame) or 'refresh' (also, every geostream.clip.keyframe-interval clips, the clip's newest "
+                    + "frame that the next clip does not hold). Chosen from the data only (replays cut the same clips); a "
+                    + "view-based choice would need the stitcher's geometry, which the clip operator does not have.");
+    public static final ConfigOption<Integer> CLIP_KEYFRAME_INTERVAL = ConfigOptions.key("geostream.clip.keyframe-interval")
+            .intType().defaultValue(4).withDescription("With the 'refresh' keyframe policy: every N-th clip of a segment "
+                    + "promotes a keyframe.");
     public static final ConfigOption<Integer> REORDER_WINDOW = ConfigOptions.key("geostream.clip.reorder-window")
             .intType().defaultValue(8).withDescription("Frames that may wait for a missing predecessor before a gap is declared.");
     public static final ConfigOption<Duration> IDLE_TIMEOUT = ConfigOptions.key("geostream.clip.idle-timeout")

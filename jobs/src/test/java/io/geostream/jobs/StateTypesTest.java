@@ -40,8 +40,10 @@ class StateTypesTest {
                 }
             }
         }
-        assertThat(kryo).containsExactly("ClipCutterState.pending", "ClipCutterState.window", "ClipTask.attributes",
-                "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure",
-                "StitcherState.heldForBlend", "StitcherState.keyframes");
+        // ClipCutterState.keyframes (K keyframes, issue 4) replaced the POJO field ClipCutterState.keyframe;
+        // StitcherState.heldForBlend (blended overlap policy) was already a Kryo list.
+        assertThat(kryo).containsExactly("ClipCutterState.keyframes", "ClipCutterState.pending", "ClipCutterState.window",
+                "ClipTask.attributes", "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure", "StitcherState.heldForBlend",
+                "StitcherState.keyframes");
     }
 }

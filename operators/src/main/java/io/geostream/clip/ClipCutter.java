@@ -180,13 +180,13 @@ public final class ClipCutter {
         s.nextExpected = firstIndex;
         s.lastClippedIndex = -1;
         s.window.clear();
-        s.keyframe = null;
+        s.keyframes.clear();
     }
 
     private void consume(ClipCutterState s, FrameRecord f, Output out) {
         s.window.add(f);
-        if (config.keyframes() > 0 && s.keyframe == null) {
-            s.keyframe = f;
+        if (config.keyframes() > 0 && s.keyframes.isEmpty()) {
+            s.keyframes.add(f);
         }
         s.nextExpected = f.frameIndex + 1;
         s.segmentLastIndex = f.frameIndex;
@@ -195,6 +195,7 @@ public final class ClipCutter {
         if (s.window.size() == windowLength(s)) {
             ClipTask task = clipTask(s, 0, false, null, "");
             task.nextClipFirstFrameIndex = s.window.get(config.stride()).frameIndex;
+            promoteKeyframe(s, task);
             out.tasks().add(task);
             s.lastClippedIndex = s.segmentLastIndex;
             s.window = new ArrayList<>(s.window.subList(config.stride(), s.window.size()));
@@ -225,7 +226,7 @@ public final class ClipCutter {
         s.inSegment = false;
         s.segmentId++;
         s.window.clear();
-        s.keyframe = null;
+        s.keyframes.clear();
         s.lastClippedIndex = -1;
         s.nextExpected = -1;
     }
@@ -236,7 +237,40 @@ public final class ClipCutter {
     }
 
     private int keyframeSlots(ClipCutterState s) {
-        return config.keyframes() > 0 && s.nextClipId > 0 && s.keyframe != null ? config.keyframes() : 0;
+        return config.keyframes() > 0 && s.nextClipId > 0 && !s.keyframes.isEmpty() ? config.keyframes() : 0;
+    }
+
+    /**
+     * With {@link KeyframePolicy#REFRESH}, every N-th clip (clip ids N, 2N, ...) of a segment, cut from a
+     * full window, promotes its newest stream frame that the next clip does not hold anyway (window slot
+     * S - 1): it is the closest in time to the next clip's frames without taking a slot twice, and the
+     * stitcher has its global geometry once this clip is stitched ({@link ClipTask#promotedKeyframeIndex}).
+     */
+    private void promoteKeyframe(ClipCutterState s, ClipTask task) {
+        if (config.keyframes() == 0 || config.keyframePolicy() != KeyframePolicy.REFRESH
+                || task.clipId == 0 || task.clipId % config.keyframeInterval() != 0) {
+            return;
+        }
+        FrameRecord promoted = s.window.get(config.stride() - 1);
+        task.promotedKeyframeIndex = promoted.frameIndex;
+        s.keyframes.add(promoted);
+        // Keep the segment's first frame (K >= 2) and the K - 1 most recent promotions, or only the latest (K = 1).
+        int keepFirst = config.keyframes() >= 2 ? 1 : 0;
+        while (s.keyframes.size() > config.keyframes()) {
+            s.keyframes.remove(keepFirst);
+        }
+    }
+
+    /** The clip's keyframe slots: the most recent keyframe first, then older ones; the oldest fills what is left. */
+    private List<FrameRecord> keyframeSlotFrames(ClipCutterState s, int slots) {
+        ArrayList<FrameRecord> out = new ArrayList<>(slots);
+        for (int i = s.keyframes.size() - 1; i >= 0 && out.size() < slots; i--) {
+            out.add(s.keyframes.get(i));
+        }
+        while (out.size() < slots) {
+            out.add(s.keyframes.get(0));
+        }
+        return out;
     }
 
     private ClipTask clipTask(ClipCutterState s, int padding, boolean ends, SegmentReason endReason, String endDetail) {
@@ -244,7 +278,7 @@ public final class ClipCutter {
         int keyframeSlots = keyframeSlots(s);
         if (keyframeSlots > 0) {
             ArrayList<FrameRecord> slots = new ArrayList<>(config.clipLength());
-            slots.add(s.keyframe);
+            slots.addAll(keyframeSlotFrames(s, keyframeSlots));
             slots.addAll(s.window);
             t.frames = slots.toArray(new FrameRecord[0]);
         } else {

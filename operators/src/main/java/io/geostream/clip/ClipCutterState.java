@@ -31,8 +31,11 @@ public class ClipCutterState {
     public long lastClippedIndex = -1;
     /** Frames of the open segment kept for the next clip: the overlap plus the new frames. */
     public ArrayList<FrameRecord> window = new ArrayList<>();
-    /** The open segment's keyframe (its first frame) when the cutter places keyframes in clips; else null. */
-    public FrameRecord keyframe;
+    /**
+     * Keyframes of the open segment when the cutter places keyframes in clips (else empty), oldest first:
+     * the segment's first frame (dropped at the first refresh when K = 1), then promoted frames; at most K.
+     */
+    public ArrayList<FrameRecord> keyframes = new ArrayList<>();
     /** Frames that arrived ahead of a missing predecessor, sorted by index. */
     public ArrayList<FrameRecord> pending = new ArrayList<>();
     /** One past the last frame, announced by an end-of-stream marker that arrived early (-1: none). */
@@ -48,6 +51,6 @@ public class ClipCutterState {
 
     /** Number of frames held (a state-size figure for tests and metrics). */
     public int heldFrames() {
-        return window.size() + pending.size();
+        return window.size() + pending.size() + keyframes.size();
     }
 }

@@ -22,6 +22,11 @@ public class ClipTask {
     public FrameRecord[] frames = new FrameRecord[0];
     /** Number of leading slots that repeat an earlier keyframe of the segment (already stitched). */
     public int keyframeSlots;
+    /**
+     * Index of this clip's frame that becomes a keyframe from the next clip on (the stitcher keeps its
+     * global geometry from this clip), or -1 when this clip promotes none.
+     */
+    public long promotedKeyframeIndex = -1;
     /** Number of padding slots at the end of {@link #frames}. */
     public int paddingSlots;
     /** Index of the first frame of this clip that no earlier clip of the segment held. */

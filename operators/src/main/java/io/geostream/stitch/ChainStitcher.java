@@ -39,8 +39,9 @@ final class ChainStitcher implements Stitcher {
     }
 
     /**
-     * @param useKeyframes keep the segment's first frame as a keyframe and hand it to the aligner beside the
-     *                     overlap frames (it counts when the clip cutter places it in the clip)
+     * @param useKeyframes keep the segment's keyframes (its first frame and the frames the clip cutter promotes,
+     *                     {@link ClipTask#promotedKeyframeIndex}) and hand them to the aligner beside the overlap
+     *                     frames (each counts when the clip cutter places it in the clip)
      */
     ChainStitcher(StitcherConfig config, OverlapAligner aligner, String method, boolean useKeyframes) {
         this.config = Objects.requireNonNull(config, "config");
@@ -191,7 +192,8 @@ final class ChainStitcher implements Stitcher {
             FrameRecord f = task.frames[slot];
             boolean emit = f.frameIndex > s.lastHandledFrameIndex;
             boolean anchor = !task.endsSegment && task.nextClipFirstFrameIndex >= 0 && f.frameIndex >= task.nextClipFirstFrameIndex;
-            if (!emit && !anchor) {
+            boolean promote = useKeyframes && !task.endsSegment && f.frameIndex == task.promotedKeyframeIndex;
+            if (!emit && !anchor && !promote) {
                 continue;
             }
             float[] world = worldFromClip.applyToPoints(r.pointMaps[slot]);
@@ -212,6 +214,13 @@ final class ChainStitcher implements Stitcher {
                 k0.keyframe = true;
                 s.keyframes.clear();
                 s.keyframes.add(k0);
+            } else if (promote) {
+                // A later keyframe (clip cutter's refresh policy): its geometry from this clip is fixed from now on.
+                AnchorFrame kf = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
+                if (r.confidence != null && r.confidence[slot] != null) kf.gridConfidence = grid.sampleScalar(r.confidence[slot]);
+                kf.keyframe = true;
+                s.keyframes.removeIf(old -> old.frameIndex == kf.frameIndex);
+                s.keyframes.add(kf);
             }
             if (anchor) {
                 AnchorFrame a = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
@@ -248,6 +257,17 @@ final class ChainStitcher implements Stitcher {
             s.segmentLastTimeMicros = f.captureTimeMicros;
         }
         s.anchors = nextAnchors;
+        if (useKeyframes && (task.keyframeSlots > 0 || task.promotedKeyframeIndex >= 0)) {
+            // The next clip holds at most this clip's keyframes and the promoted frame: forget the others.
+            s.keyframes.removeIf(kept -> kept.frameIndex != task.promotedKeyframeIndex && !inKeyframeSlots(task, kept.frameIndex));
+        }
+    }
+
+    private static boolean inKeyframeSlots(ClipTask task, long frameIndex) {
+        for (int i = 0; i < task.keyframeSlots && i < task.frames.length; i++) {
+            if (task.frames[i].frameIndex == frameIndex) return true;
+        }
+        return false;
     }
 
     private StitchEvent.StitchedFrame stitchedFrame(StitcherState s, FrameRecord f, long clipId, int w, int h,

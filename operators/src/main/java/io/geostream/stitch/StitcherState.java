@@ -29,7 +29,10 @@ public class StitcherState {
     public ArrayList<io.geostream.records.FrameRecord> heldAfterFailure = new ArrayList<>();
     public String heldFailureReason;
     public String heldFailureDetail;
-    /** Keyframes of the open segment (its first frame), kept while it is open; only keyframe methods fill it. */
+    /**
+     * Keyframes of the open segment (its first frame, then frames the clip cutter promoted) that later clips
+     * still hold, with their fixed global geometry; at most K + 1. Only keyframe methods fill it.
+     */
     public ArrayList<AnchorFrame> keyframes = new ArrayList<>();
     /** Frames held for blending with the next clip's prediction ({@link OverlapPolicy#BLENDED}), in index order. */
     public ArrayList<HeldFrame> heldForBlend = new ArrayList<>();

@@ -82,6 +82,70 @@ class ClipCutterTest {
     }
 
     @Test
+    void refreshPolicyPromotesAFrameEveryNClipsAndPutsTheMostRecentKeyframeInSlotZero() {
+        // T = 8, S = 4, K = 2, a refresh every 2nd clip: clip 2 promotes its window slot S - 1 (the newest frame
+        // the next clip does not hold), and from clip 3 on slot 0 holds it, slot 1 the segment's first frame.
+        ClipCutterConfig config = new ClipCutterConfig(8, 4, 4, 10_000, 2).withKeyframePolicy(KeyframePolicy.REFRESH, 2);
+        List<ClipTask> first = cut(config, 30);
+        assertThat(indices(first.get(0))).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+        // While only the first frame is a keyframe it fills both keyframe slots.
+        assertThat(indices(first.get(1))).containsExactly(0, 0, 4, 5, 6, 7, 8, 9);
+        assertThat(indices(first.get(2))).containsExactly(0, 0, 8, 9, 10, 11, 12, 13);
+        assertThat(first.get(2).promotedKeyframeIndex).isEqualTo(11);
+        assertThat(indices(first.get(3))).containsExactly(11, 0, 12, 13, 14, 15, 16, 17);
+        assertThat(first).extracting(t -> t.keyframeSlots).startsWith(0, 2, 2, 2);
+        assertThat(first).extracting(t -> t.promotedKeyframeIndex).startsWith(-1L, -1L, 11L, -1L, 19L);
+        // Clip 5 (after the refresh at clip 4): the newest keyframe 19 first, the first frame kept last, 11 dropped.
+        assertThat(indices(first.get(5))).containsExactly(19, 0, 20, 21, 22, 23, 24, 25);
+        // Deterministic: the same frames cut the same clips.
+        List<ClipTask> again = cut(config, 30);
+        assertThat(again).hasSameSizeAs(first);
+        for (int i = 0; i < first.size(); i++) {
+            assertThat(indices(again.get(i))).isEqualTo(indices(first.get(i)));
+            assertThat(again.get(i).promotedKeyframeIndex).isEqualTo(first.get(i).promotedKeyframeIndex);
+        }
+    }
+
+    @Test
+    void refreshWithOneKeyframeSlotReplacesTheFirstFrame() {
+        ClipCutterConfig config = new ClipCutterConfig(6, 3, 4, 10_000, 1).withKeyframePolicy(KeyframePolicy.REFRESH, 1);
+        List<ClipTask> out = cut(config, 14);
+        assertThat(indices(out.get(0))).containsExactly(0, 1, 2, 3, 4, 5);
+        assertThat(out.get(0).promotedKeyframeIndex).isEqualTo(-1);
+        assertThat(indices(out.get(1))).containsExactly(0, 3, 4, 5, 6, 7);
+        assertThat(out.get(1).promotedKeyframeIndex).isEqualTo(5);
+        assertThat(indices(out.get(2))).containsExactly(5, 6, 7, 8, 9, 10);
+        assertThat(out.get(2).promotedKeyframeIndex).isEqualTo(8);
+        assertThat(indices(out.get(3))[0]).isEqualTo(8);
+        // First-only keeps frame 0 in slot 0 and promotes nothing.
+        List<ClipTask> firstOnly = cut(config.withKeyframePolicy(KeyframePolicy.FIRST_ONLY, 1), 14);
+        assertThat(firstOnly).allSatisfy(t -> assertThat(t.promotedKeyframeIndex).isEqualTo(-1));
+        assertThat(firstOnly.subList(1, firstOnly.size()).stream().filter(t -> !t.isMarker()).toList()).isNotEmpty().allSatisfy(t -> assertThat(t.frames[0].frameIndex).isZero());
+    }
+
+    @Test
+    void keyframeConfigIsChecked() {
+        assertThatThrownBy(() -> new ClipCutterConfig(16, 2, 4, 10_000, 2)).hasMessageContaining("stride must exceed K");
+        assertThatThrownBy(() -> new ClipCutterConfig(16, 12, 4, 10_000, 9)).hasMessageContaining("keyframes");
+        assertThatThrownBy(() -> new ClipCutterConfig(16, 12, 4, 10_000, 1).withKeyframePolicy(KeyframePolicy.REFRESH, 0))
+                .hasMessageContaining("keyframeInterval");
+        assertThat(KeyframePolicy.parse("first-only")).isEqualTo(KeyframePolicy.FIRST_ONLY);
+        assertThat(KeyframePolicy.parse("REFRESH")).isEqualTo(KeyframePolicy.REFRESH);
+        assertThatThrownBy(() -> KeyframePolicy.parse("view")).hasMessageContaining("first-only, refresh");
+    }
+
+    private List<ClipTask> cut(ClipCutterConfig config, int frames) {
+        ClipCutter c = new ClipCutter(config);
+        ClipCutterState s = new ClipCutterState();
+        tasks.clear();
+        for (int i = 0; i < frames; i++) feed(c, s, TestFrames.frame("a", i));
+        feed(c, s, TestFrames.endMarker("a", frames));
+        List<ClipTask> out = new java.util.ArrayList<>(tasks);
+        tasks.clear();
+        return out;
+    }
+
+    @Test
     void endOfStreamWithNothingNewEmitsAMarker() {
         ClipCutter c = new ClipCutter(T5_S3);
         ClipCutterState s = new ClipCutterState();

@@ -113,7 +113,11 @@ public final class SimulatedGeometryModel implements GeometryModel {
         RigidTransform firstFromWorld = scene.worldFromCamera((int) clip.frames().get(0).frameIndex()).inverse();
         Sim3 outFromWorld = gauge.compose(Sim3.of(firstFromWorld));
         FrameTruth firstTruth = frame(key, scene, (int) clip.frames().get(0).frameIndex());
-        double driftStep = scale * options.driftDepthSharePerSlot() * meanDepth(firstTruth);
+        double firstDepth = meanDepth(firstTruth);
+        double driftStep = scale * options.driftDepthSharePerSlot() * firstDepth;
+        // Its own random stream, so the view-change error leaves every other draw as it was.
+        DeterministicRandom viewRandom = new DeterministicRandom(
+                DeterministicRandom.stableHash(clip.streamId() + "#view", clip.segmentId(), clip.clipId()));
         List<ClipGeometry.FrameGeometry> out = new ArrayList<>(clip.length());
         for (int slot = 0; slot < clip.length(); slot++) {
             ClipInput.Frame frame = clip.frames().get(slot);
@@ -129,9 +133,48 @@ public final class SimulatedGeometryModel implements GeometryModel {
                 for (int i = 0; i < 3; i++) tk[i] = c[i] + slot * driftStep * driftDirection[i] - rc[i];
                 slotFromWorld = new Sim3(1, rk, tk).compose(outFromWorld);
             }
+            slotFromWorld = viewError(clip, scene, key, slot, truth, slotFromWorld, viewRandom, firstDepth);
             out.add(degrade(truth, slotFromWorld, shift, bias, random));
         }
         return new ClipGeometry(clip.width(), clip.height(), out);
+    }
+
+    /**
+     * The view-change error ({@link SimulatedModelOptions#viewErrorShare()}): a rigid error about the slot's
+     * camera centre, proportional to the view change (angle, and baseline over the clip's mean depth) to
+     * the nearest other slot's frame. Frames the clip holds twice (padding) are not a view change.
+     */
+    private Sim3 viewError(ClipInput clip, TruthSource scene, String key, int slot, FrameTruth truth, Sim3 slotFromWorld,
+                           DeterministicRandom viewRandom, double meanDepth) {
+        double share = options.viewErrorShare();
+        if (share <= 0 || clip.length() < 2) return slotFromWorld;
+        RigidTransform pose = truth.worldFromCamera();
+        double bestAngle = 0, bestBaseline = 0, bestChange = Double.POSITIVE_INFINITY;
+        for (int other = 0; other < clip.length(); other++) {
+            long otherIndex = clip.frames().get(other).frameIndex();
+            if (otherIndex == clip.frames().get(slot).frameIndex()) continue;
+            RigidTransform otherPose = scene.worldFromCamera((int) otherIndex);
+            double angle = Math.toRadians(Rotations.angleBetweenDeg(pose.rotation(), otherPose.rotation()));
+            double[] a = pose.center(), b = otherPose.center();
+            double baseline = Math.sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+            double change = angle + baseline / meanDepth;
+            if (change < bestChange) {
+                bestChange = change;
+                bestAngle = angle;
+                bestBaseline = baseline;
+            }
+        }
+        if (!(bestChange > 0) || !Double.isFinite(bestChange)) return slotFromWorld;
+        double[] axis = randomDirection(viewRandom);
+        double[] direction = randomDirection(viewRandom);
+        double[] c = slotFromWorld.apply(pose.center());
+        double[] rk = Rotations.axisAngle(axis, share * bestAngle);
+        double[] rc = {rk[0] * c[0] + rk[1] * c[1] + rk[2] * c[2], rk[3] * c[0] + rk[4] * c[1] + rk[5] * c[2],
+                rk[6] * c[0] + rk[7] * c[1] + rk[8] * c[2]};
+        double shift = share * bestBaseline * slotFromWorld.scale();
+        double[] tk = new double[3];
+        for (int i = 0; i < 3; i++) tk[i] = c[i] + shift * direction[i] - rc[i];
+        return new Sim3(1, rk, tk).compose(slotFromWorld);
     }
 
     private Sim3 drawGauge(DeterministicRandom random) {

@@ -21,11 +21,18 @@ package io.geostream.model.simulated;
  *                                 depth (one random direction per clip)
  * @param depthBiasSigma           depth-dependent bias: ray distances follow depth^(1+b), b ~ N(0, this)
  *                                 per clip (depth in metres)
+ * @param viewErrorShare           error for a frame seen from far away: a model relates a frame to the clip's
+ *                                 others only as well as their views overlap, so each slot's frame gets an
+ *                                 extra rigid error of this share of its view change to the nearest other
+ *                                 slot's frame (rotation: share x the angle between the two cameras, about a
+ *                                 random axis; translation: share x their baseline, in a random direction).
+ *                                 Consecutive frames barely move, an old keyframe may be far: it makes a
+ *                                 keyframe refresh policy matter. 0 predicts every slot as well as the next
  */
 public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
                                     double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
                                     double movingDisplacementMax, long frameCacheBytes, double driftDegPerSlot,
-                                    double driftDepthSharePerSlot, double depthBiasSigma) {
+                                    double driftDepthSharePerSlot, double depthBiasSigma, double viewErrorShare) {
 
     public SimulatedModelOptions {
         requireRange(gaugeRotationMaxDeg, 0, 180, "gaugeRotationMaxDeg");
@@ -38,6 +45,16 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
         requireRange(driftDegPerSlot, 0, 10, "driftDegPerSlot");
         requireRange(driftDepthSharePerSlot, 0, 0.5, "driftDepthSharePerSlot");
         requireRange(depthBiasSigma, 0, 0.5, "depthBiasSigma");
+        requireRange(viewErrorShare, 0, 1, "viewErrorShare");
+    }
+
+    /** Without the view-change error (the error model before keyframe refresh). */
+    public SimulatedModelOptions(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
+                                 double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
+                                 double movingDisplacementMax, long frameCacheBytes, double driftDegPerSlot,
+                                 double driftDepthSharePerSlot, double depthBiasSigma) {
+        this(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, outlierShare, normalTiltRmsDeg,
+                movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, 0);
     }
 
     /** The error model without intra-clip drift and depth bias (the foundation's model). */
@@ -51,10 +68,11 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
     /**
      * The default error model (issue 4): a per-clip gauge with a uniformly random rotation, a translation
      * up to 1 m and a log-uniform scale in [0.5, 2]; drift of 0.15 deg and 0.3 % of the mean depth per
-     * slot; depth bias b ~ N(0, 0.03); 1 % depth noise, 2 % outliers, 3 deg normal tilt, moving objects.
+     * slot; depth bias b ~ N(0, 0.03); 1 % depth noise, 2 % outliers, 3 deg normal tilt, moving objects;
+     * a view-change error of 10 % (a frame 20 deg away from the clip's others is off by 2 deg).
      */
     public static SimulatedModelOptions defaults() {
-        return new SimulatedModelOptions(true, 180, 1.0, 0.01, 0.02, 3, 0.2, 64L << 20, 0.15, 0.003, 0.03);
+        return new SimulatedModelOptions(true, 180, 1.0, 0.01, 0.02, 3, 0.2, 64L << 20, 0.15, 0.003, 0.03, 0.1);
     }
 
     /**
@@ -68,25 +86,32 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
     /** The same gauge settings with every per-pixel and per-slot error switched off (exact geometry up to the gauge). */
     public SimulatedModelOptions withoutNoise() {
         return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, 0, 0, 0, 0, frameCacheBytes,
-                0, 0, 0);
+                0, 0, 0, 0);
     }
 
     /** A copy with the given gauge rotation and translation bounds. */
     public SimulatedModelOptions withGauge(double rotationMaxDeg, double translationMax) {
         return new SimulatedModelOptions(randomScale, rotationMaxDeg, translationMax, depthNoiseRelative, outlierShare,
-                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma);
+                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare);
     }
 
     /** A copy with the given share of outlier pixels. */
     public SimulatedModelOptions withOutlierShare(double share) {
         return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, share,
-                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma);
+                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare);
     }
 
     /** A copy with the given intra-clip drift and depth bias. */
     public SimulatedModelOptions withDrift(double degPerSlot, double depthSharePerSlot, double biasSigma) {
         return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
-                outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, degPerSlot, depthSharePerSlot, biasSigma);
+                outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, degPerSlot, depthSharePerSlot, biasSigma, viewErrorShare);
+    }
+
+    /** A copy with the given view-change error share. */
+    public SimulatedModelOptions withViewError(double share) {
+        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
+                outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot,
+                depthBiasSigma, share);
     }
 
     private static void requireRange(double value, double min, double max, String name) {

@@ -284,4 +284,46 @@ class SimulatedGeometryModelTest {
         assertThat(Rotations.angleBetweenDeg(camera.frameFromCamera().rotation(), new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}))
                 .isGreaterThan(1.0);
     }
+
+    @Test
+    void aKeyframeFarFromTheClipsViewGetsAnErrorGrowingWithTheViewChange() throws Exception {
+        // Slot 0 holds an old frame (a keyframe) ahead of frames 60..66; its error relative to the clip's other
+        // frames grows with how far its view is from theirs, and vanishes with viewErrorShare 0.
+        SimulatedModelOptions exact = SimulatedModelOptions.defaults().withoutNoise();
+        double far = keyframeError(exact.withViewError(0.1), 0);
+        double near = keyframeError(exact.withViewError(0.1), 50);
+        double none = keyframeError(exact, 0);
+        assertThat(none).isLessThan(1e-4);
+        assertThat(far).isGreaterThan(3 * near).isGreaterThan(1e-3);
+    }
+
+    /** RMS error of slot 0 (frame {@code keyframe}) against the gauge that slots 1.. fit, relative to its mean depth. */
+    private static double keyframeError(SimulatedModelOptions options, int keyframe) throws Exception {
+        SyntheticScene scene = new SyntheticScene(SPEC);
+        List<ClipInput.Frame> frames = new ArrayList<>();
+        frames.add(new ClipInput.Frame(keyframe, 0, new byte[W * H * 3], null, false));
+        for (int i = 60; i < 67; i++) frames.add(new ClipInput.Frame(i, 0, new byte[W * H * 3], null, false));
+        ClipInput clip = new ClipInput("cam-view", 0, 3, W, H, frames, Map.of(SceneSpec.ATTRIBUTE_KEY, SPEC.encode()));
+        ClipGeometry geometry = new SimulatedGeometryModel(options).predict(clip);
+        // The gauge from slots 1.. (world -> clip output).
+        int n = 7 * W * H;
+        float[] world = new float[3 * n];
+        float[] out = new float[3 * n];
+        for (int slot = 1; slot < 8; slot++) {
+            System.arraycopy(scene.render(59 + slot).pointsWorld(), 0, world, 3 * (slot - 1) * W * H, 3 * W * H);
+            System.arraycopy(geometry.frames().get(slot).pointMap(), 0, out, 3 * (slot - 1) * W * H, 3 * W * H);
+        }
+        Sim3 gauge = Umeyama.fit(world, out, null, true);
+        FrameTruth truth = scene.render(keyframe);
+        float[] predicted = gauge.applyToPoints(truth.pointsWorld());
+        float[] actual = geometry.frames().get(0).pointMap();
+        double sum = 0, depth = 0;
+        for (int p = 0; p < W * H; p++) {
+            double dx = predicted[3 * p] - actual[3 * p], dy = predicted[3 * p + 1] - actual[3 * p + 1],
+                    dz = predicted[3 * p + 2] - actual[3 * p + 2];
+            sum += dx * dx + dy * dy + dz * dz;
+            depth += gauge.scale() * truth.depth()[p];
+        }
+        return Math.sqrt(sum / (W * H)) / (depth / (W * H));
+    }
 }
