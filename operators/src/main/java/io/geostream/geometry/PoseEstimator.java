@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * points (walls, floors: the DLT is degenerate for coplanar points), drawn in a seeded RANSAC loop and
  * also computed once from all points; an optional caller prior joins them. The prior and the all-point
  * hypotheses are refined first (Levenberg-Marquardt on the pixel reprojection error with a Cauchy loss,
- * IRLS, on all points); RANSAC then draws only as many samples as the inlier share found so far calls
+ * IRLS, on an evenly spread subset of at most 400 points); RANSAC then draws only as many samples as the inlier share found so far calls
  * for (99.9 % confidence), and its best hypothesis is refined the same way. The refined pose with the
  * lowest truncated (MSAC) cost wins and is refined once more on its inliers. A few per cent of gross
  * outliers and noisy pixels are tolerated.
@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 public final class PoseEstimator {
     /** Fewest usable correspondences accepted (the DLT needs 6). */
     public static final int MIN_POINTS = 6;
-    private static final int SCORING_SUBSET = 2000;
+    private static final int SCORING_SUBSET = 400;
     private static final int MIN_ITERATIONS = 4;
     private static final int MAX_ITERATIONS = 400;
     private static final long RANSAC_SEED = 0x5EED_F00DL;
@@ -141,11 +141,13 @@ public final class PoseEstimator {
 
             // The deterministic candidates first: the inlier share the best of them reaches tells RANSAC how
             // many samples it still needs (on clean data, a few instead of a fixed minimum of dozens).
+            // Candidates are refined and compared on the evenly spread scoring subset; only the winner's
+            // last refinement uses all of its inliers, so the subset costs no accuracy.
             double[] best = null;
             double bestCost = Double.POSITIVE_INFINITY;
             for (double[] candidate : candidates) {
-                double[] refined = refine(candidate, all, threshold);
-                double cost = msacCost(refined, all);
+                double[] refined = refine(candidate, scoring, threshold);
+                double cost = msacCost(refined, scoring);
                 if (cost < bestCost) {
                     bestCost = cost;
                     best = refined;
@@ -154,8 +156,8 @@ public final class PoseEstimator {
             double knownShare = best == null ? 0 : (double) countInliers(best, scoring) / scoring.length;
             double[] sampled = ransac(knownShare);
             if (sampled != null && Mat3.allFinite(sampled)) {
-                double[] refined = refine(sampled, all, threshold);
-                double cost = msacCost(refined, all);
+                double[] refined = refine(sampled, scoring, threshold);
+                double cost = msacCost(refined, scoring);
                 if (cost < bestCost) {
                     bestCost = cost;
                     best = refined;
