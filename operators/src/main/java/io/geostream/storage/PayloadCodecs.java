@@ -10,9 +10,8 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferUShort;
+import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
-import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,7 +26,8 @@ import java.util.regex.Pattern;
 /**
  * Byte formats of the per-frame payloads written to object storage. Every encoder is deterministic (the
  * same input gives the same bytes), which exactly-once replays rely on: a re-run writes identical objects.
- * Image encoding uses javax.imageio with in-memory streams only (no cache files).
+ * PNGs are written by a small encoder here (fixed Up filter, fast zlib level), JPEG by javax.imageio with
+ * in-memory streams only (no cache files); reading uses javax.imageio.
  */
 public final class PayloadCodecs {
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -177,17 +177,17 @@ public final class PayloadCodecs {
         if (!(unit > 0) || !Double.isFinite(unit)) {
             throw new IllegalArgumentException("unit must be finite and > 0, got " + unit);
         }
-        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY);
-        short[] pixels = ((DataBufferUShort) image.getRaster().getDataBuffer()).getData();
+        byte[] samples = new byte[2 * depth.length]; // big-endian, as PNG stores 16-bit samples
         for (int i = 0; i < depth.length; i++) {
             float d = depth[i];
             int value = 0;
             if (Float.isFinite(d) && d > 0) {
                 value = (int) Math.max(1, Math.min(65535, Math.round(d / unit)));
             }
-            pixels[i] = (short) value;
+            samples[2 * i] = (byte) (value >>> 8);
+            samples[2 * i + 1] = (byte) value;
         }
-        return writeImage(image, "png", null);
+        return png(samples, w, h, 16, PNG_GREY, 2);
     }
 
     /** Reads a 16-bit greyscale PNG into row-major values 0..65535. */
@@ -206,8 +206,7 @@ public final class PayloadCodecs {
      */
     public static byte[] normalsPng(float[] normalsXyz, int w, int h) {
         checkSize(normalsXyz == null ? -1 : normalsXyz.length, w, h, 3, "normals");
-        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        int[] samples = new int[normalsXyz.length];
+        byte[] samples = new byte[normalsXyz.length];
         for (int p = 0; p < normalsXyz.length; p += 3) {
             float x = normalsXyz[p], y = normalsXyz[p + 1], z = normalsXyz[p + 2];
             if (Float.isFinite(x) && Float.isFinite(y) && Float.isFinite(z)) {
@@ -216,12 +215,11 @@ public final class PayloadCodecs {
                 samples[p + 2] = toByte(z);
             }
         }
-        image.getRaster().setPixels(0, 0, w, h, samples); // bands of TYPE_3BYTE_BGR are R, G, B
-        return writeImage(image, "png", null);
+        return png(samples, w, h, 8, PNG_RGB, 3);
     }
 
-    private static int toByte(float n) {
-        return (int) Math.max(0, Math.min(255, Math.round((n + 1.0) / 2.0 * 255.0)));
+    private static byte toByte(float n) {
+        return (byte) Math.max(0, Math.min(255, Math.round((n + 1.0) / 2.0 * 255.0)));
     }
 
     /** A baseline JPEG of interleaved RGB8, {@code quality} in 0..1. */
@@ -231,12 +229,12 @@ public final class PayloadCodecs {
             throw new IllegalArgumentException("quality must be in 0..1, got " + quality);
         }
         BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        WritableRaster raster = image.getRaster();
-        int[] samples = new int[rgb.length];
-        for (int i = 0; i < rgb.length; i++) {
-            samples[i] = rgb[i] & 0xff;
+        byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < rgb.length; i += 3) {
+            bgr[i] = rgb[i + 2];
+            bgr[i + 1] = rgb[i + 1];
+            bgr[i + 2] = rgb[i];
         }
-        raster.setPixels(0, 0, w, h, samples);
         return writeImage(image, "jpeg", quality);
     }
 
@@ -259,6 +257,70 @@ public final class PayloadCodecs {
         }
         double unit = max / 65535.0;
         return unit > 0 ? unit : Double.MIN_NORMAL;
+    }
+
+    // ---------------------------------------------------------------- PNG writer
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final int PNG_GREY = 0;
+    private static final int PNG_RGB = 2;
+    private static final int PNG_FILTER_UP = 2;
+    /**
+     * zlib level of the PNG payloads. Depth and normals of a model's output are smooth but noisy in the low
+     * bits, so higher levels gain a few per cent of size for several times the time (bench pipeline).
+     */
+    static final int PNG_DEFLATE_LEVEL = 1;
+
+    /**
+     * A non-interlaced PNG of {@code samples} (rows of {@code w * bytesPerPixel} bytes, 16-bit samples big
+     * endian): signature, IHDR, one IDAT, IEND. Every row uses the Up filter (no per-row filter search),
+     * compressed at {@link #PNG_DEFLATE_LEVEL}: the same samples always give the same bytes. Written
+     * directly because javax.imageio's PNG writer tries all five filters on every row and copies the
+     * raster, most of a frame's encoding time.
+     */
+    private static byte[] png(byte[] samples, int w, int h, int bitDepth, int colourType, int bytesPerPixel) {
+        int stride = w * bytesPerPixel;
+        byte[] filtered = new byte[h * (stride + 1)];
+        for (int y = 0, in = 0, out = 0; y < h; y++) {
+            filtered[out++] = (byte) (y == 0 ? 0 : PNG_FILTER_UP); // the first row has no row above: None
+            if (y == 0) {
+                System.arraycopy(samples, 0, filtered, out, stride);
+            } else {
+                for (int x = 0; x < stride; x++) filtered[out + x] = (byte) (samples[in + x] - samples[in - stride + x]);
+            }
+            in += stride;
+            out += stride;
+        }
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(PNG_DEFLATE_LEVEL);
+        ByteArrayOutputStream idat = new ByteArrayOutputStream(filtered.length / 2 + 64);
+        try {
+            deflater.setInput(filtered);
+            deflater.finish();
+            byte[] buffer = new byte[64 * 1024];
+            while (!deflater.finished()) {
+                int n = deflater.deflate(buffer);
+                idat.write(buffer, 0, n);
+            }
+        } finally {
+            deflater.end();
+        }
+        byte[] compressed = idat.toByteArray();
+        ByteBuffer png = ByteBuffer.allocate(PNG_SIGNATURE.length + 25 + 12 + compressed.length + 12).order(ByteOrder.BIG_ENDIAN);
+        png.put(PNG_SIGNATURE);
+        ByteBuffer ihdr = ByteBuffer.allocate(13).order(ByteOrder.BIG_ENDIAN);
+        ihdr.putInt(w).putInt(h).put((byte) bitDepth).put((byte) colourType).put((byte) 0).put((byte) 0).put((byte) 0);
+        pngChunk(png, "IHDR", ihdr.array());
+        pngChunk(png, "IDAT", compressed);
+        pngChunk(png, "IEND", new byte[0]);
+        return png.array();
+    }
+
+    private static void pngChunk(ByteBuffer png, String type, byte[] data) {
+        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(typeBytes);
+        crc.update(data);
+        png.putInt(data.length).put(typeBytes).put(data).putInt((int) crc.getValue());
     }
 
     // ---------------------------------------------------------------- helpers
