@@ -71,15 +71,15 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--keyframes", defaultValue = "1",
                 description = "Keyframe slots per clip, K in [0, 8] (default ${DEFAULT-VALUE}); all methods see the same clips.")
         int keyframes;
-        @Option(names = "--keyframe-policy", defaultValue = "refresh",
+        @Option(names = "--keyframe-policy", defaultValue = "first-only",
                 description = "Which frames become keyframes: first-only or refresh (default ${DEFAULT-VALUE}).")
         String keyframePolicy;
         @Option(names = "--keyframe-interval", defaultValue = "4",
                 description = "With refresh: every N-th clip promotes a keyframe (default ${DEFAULT-VALUE}).")
         int keyframeInterval;
-        @Option(names = "--view-error", defaultValue = "0.1",
-                description = "Simulated model's view-change error share (default ${DEFAULT-VALUE}; 0 = a keyframe far from the"
-                        + " clip's view is predicted as well as its neighbours).")
+        @Option(names = "--view-error", defaultValue = "0",
+                description = "Simulated model's view-change error share (default ${DEFAULT-VALUE}: a keyframe far from the"
+                        + " clip's view is predicted as well as its neighbours; 0.1 = 10 % of the view change).")
         double viewError;
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")

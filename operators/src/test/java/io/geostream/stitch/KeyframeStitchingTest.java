@@ -51,7 +51,7 @@ class KeyframeStitchingTest {
         // then makes that keyframe a poor reference, and refreshing it keeps the reference close to the clip.
         SceneSpec spec = new SceneSpec(9, 64, 48, 160, TrajectoryKind.ORBIT, 0.0, 10);
         ClipCutterConfig clips = new ClipCutterConfig(8, 6, 4, 10_000, 1);
-        SimulatedModelOptions model = SimulatedModelOptions.defaults();
+        SimulatedModelOptions model = SimulatedModelOptions.defaults().withViewError(0.1);
         StitchingEvaluation.Scores firstOnly = StitchingEvaluation.run(spec, model, clips, StitcherConfig.defaults(), true,
                 KEYFRAMES).get("robust_keyframes");
         StitchingEvaluation.Scores refresh = StitchingEvaluation.run(spec, model,

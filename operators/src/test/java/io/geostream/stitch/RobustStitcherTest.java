@@ -56,7 +56,7 @@ class RobustStitcherTest {
         // keeps the clip alignment error from adding up clip after clip, as long as the model predicts the
         // keyframe well however far the view has moved (no view-change error; see KeyframeStitchingTest).
         SceneSpec spec = new SceneSpec(9, 64, 48, 160, TrajectoryKind.ORBIT, 0.0, 10);
-        Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(spec, SimulatedModelOptions.defaults().withViewError(0),
+        Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(spec, SimulatedModelOptions.defaults(),
                 CLIPS.withKeyframes(1), StitcherConfig.defaults(), true, ALL);
         StitchingEvaluation.Scores naive = scores.get("naive");
         StitchingEvaluation.Scores keyframes = scores.get("robust_keyframes");
