@@ -161,10 +161,17 @@ public final class ChaosScenario {
         return new Run("reference", conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), null, -1);
     }
 
-    /** A run with the failures of {@code plan}; task managers to lose are picked by the plan's seed. */
-    public Run runWithFailures(Input in, FailurePlan plan, CheckpointMode mode, String label) throws Exception {
+    /**
+     * A run with the failures of {@code plan}; task managers to lose are picked by the plan's seed. The input is read
+     * unbounded and the job cancelled once its committed output holds as many frames and segment events as the
+     * reference run's and every planned failure has fired: a bounded job could finish before a planned pre-commit
+     * failure found a checkpoint to fail at (a fast pipeline is done in a few checkpoints).
+     */
+    public Run runWithFailures(Input in, Run reference, FailurePlan plan, CheckpointMode mode, String label) throws Exception {
         long start = System.nanoTime();
+        CommittedOutput expected = read(reference.config());
         Configuration conf = jobConfig(in, label);
+        conf.set(GeometryJobOptions.BOUNDED, false);
         log.printf("chaos: %s run, %s checkpoints, %s%n", label, mode.name().toLowerCase(Locale.ROOT), plan);
         FailurePoints.arm(plan);
         JobID job = submit(conf, mode, null);
@@ -178,7 +185,8 @@ public final class ChaosScenario {
             cluster.startTaskManager();
             liveTaskManagers.add(nextTaskManager++);
         }
-        await(job, label);
+        awaitCommittedThenCancel(job, conf, expected.frames().size(), expected.segments().size(),
+                () -> failuresFired(plan) >= plan.failures(), label);
         int restarts = FailurePoints.restarts();
         log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: last completed checkpoint %d, %d restarts, failures fired: %d/%d after a put, %d/%d after pre-commit, %d task managers lost%n",
                 label, seconds(start), FailurePoints.lastCompletedCheckpoint(), restarts, FailurePoints.putFailuresFired(), plan.failAfterPuts().size(), FailurePoints.preCommitFailuresFired(),
@@ -225,25 +233,34 @@ public final class ChaosScenario {
                 stopAtClip, savepoint, committedBeforeStop);
         FailurePoints.arm(FailurePlan.none());
         JobID second = submit(conf, CheckpointMode.UNALIGNED, savepoint);
+        awaitCommittedThenCancel(second, conf, expectedFrames, expectedSegmentEvents, () -> true, label + " (from the savepoint)");
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s%n", label, seconds(start));
+        return new Run(label, conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), savepoint, committedBeforeStop);
+    }
+
+    /**
+     * Waits until the committed output of the unbounded {@code job} holds {@code expectedFrames} frames and
+     * {@code expectedSegmentEvents} segment events and {@code alsoDone} holds, then cancels it.
+     */
+    private void awaitCommittedThenCancel(JobID job, Configuration conf, int expectedFrames, int expectedSegmentEvents,
+                                          java.util.function.BooleanSupplier alsoDone, String label) throws Exception {
         long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
         while (true) {
             CommittedOutput out = read(conf);
-            if (out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents) break;
+            if (out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents && alsoDone.getAsBoolean()) break;
             if (System.nanoTime() > deadline) {
                 Map<String, List<Long>> byStream = new java.util.TreeMap<>();
                 out.frames().forEach(f -> byStream.computeIfAbsent(f.getStreamId(), k -> new ArrayList<>()).add(f.getFrameIndex()));
                 log.println("chaos: committed frames by stream " + byStream + ", segments " + out.segments());
-                throw new IllegalStateException("the job started from the savepoint committed " + out.frames().size() + " of "
+                throw new IllegalStateException("the " + label + " job committed " + out.frames().size() + " of "
                         + expectedFrames + " frames and " + out.segments().size() + " of " + expectedSegmentEvents
-                        + " segment events in " + JOB_TIMEOUT);
+                        + " segment events in " + JOB_TIMEOUT + (alsoDone.getAsBoolean() ? "" : ", and not every planned failure fired"));
             }
-            if (cluster.getJobStatus(second).get().isGloballyTerminalState()) await(second, label + " (from the savepoint)");
-            Thread.sleep(500);
+            if (cluster.getJobStatus(job).get().isGloballyTerminalState()) await(job, label);
+            Thread.sleep(300);
         }
-        cluster.cancelJob(second).get(60, TimeUnit.SECONDS);
-        cluster.requestJobResult(second).get(60, TimeUnit.SECONDS);
-        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s%n", label, seconds(start));
-        return new Run(label, conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), savepoint, committedBeforeStop);
+        cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
+        cluster.requestJobResult(job).get(60, TimeUnit.SECONDS);
     }
 
     /** The committed output of {@code run} against that of {@code reference}. */

@@ -158,7 +158,7 @@ public final class BenchCommand implements Runnable {
     @Command(name = "pipeline", mixinStandardHelpOptions = true,
             description = "On one embedded Kafka broker and S3 server: (a) the whole job with a zero-cost model (precomputed "
                     + "geometry) and (b) an I/O-only job that reads the same frames and writes payloads of the same sizes to "
-                    + "the same sinks; each --runs times on fresh topics, throughput over --seconds after --warmup, median. "
+                    + "the same sinks; an uncounted warm-up round of both, then --runs rounds alternating the two on fresh topics; throughput over --seconds after --warmup, median. "
                     + "Final line: job_fps=.. io_only_fps=.. ratio=..")
     public static final class Pipeline implements Callable<Integer> {
         @CommandLine.Spec

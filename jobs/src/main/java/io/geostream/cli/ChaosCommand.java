@@ -66,7 +66,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 FailurePlan plan = FailurePlan.fromSeed(seed, failures, in.puts(), in.clips());
                 System.err.printf("chaos: %d streams x %d frames (%d frames, ~%d clips), seed %d%n", streams, frames, in.frames(), in.clips(), seed);
                 ChaosScenario.Run reference = scenario.runReference(in);
-                ChaosScenario.Run run = scenario.runWithFailures(in, plan, mode, "failures");
+                ChaosScenario.Run run = scenario.runWithFailures(in, reference, plan, mode, "failures");
                 int fired = ChaosScenario.failuresFired(plan);
                 OutputComparison c = scenario.compare(reference, run);
                 out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",

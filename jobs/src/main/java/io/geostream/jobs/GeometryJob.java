@@ -12,6 +12,7 @@ import io.geostream.ingest.IngestFunction;
 import io.geostream.ingest.IngestLimits;
 import io.geostream.jobs.kafka.OutputRecordSerializer;
 import io.geostream.jobs.kafka.RawRecordDeserializer;
+import io.geostream.output.DrainingKeyedProcessOperator;
 import io.geostream.output.StorageSpec;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
@@ -23,6 +24,7 @@ import io.geostream.stitch.StitchFunction;
 import io.geostream.stitch.StitcherConfig;
 import io.geostream.storage.S3ObjectStore;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -208,7 +210,9 @@ public final class GeometryJob {
                 .uid("inference").name("inference: " + model);
 
         SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
-                .process(new StitchFunction(stitchConfig, storage, config.get(GeometryJobOptions.STITCH_METHOD))).uid("stitch").name("stitch: global frame + payloads");
+                .transform("stitch: global frame + payloads", TypeInformation.of(OutputRecord.class),
+                        new DrainingKeyedProcessOperator<>(new StitchFunction(stitchConfig, storage, config.get(GeometryJobOptions.STITCH_METHOD))))
+                .uid("stitch");
 
         return stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));
     }

@@ -3,30 +3,50 @@ package io.geostream.load;
 import io.geostream.avro.FrameEvent;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.jobs.GeometryJob;
+import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.model.ModelInfo;
+import io.geostream.output.DeferredOutput;
+import io.geostream.output.DrainingKeyedProcessOperator;
+import io.geostream.output.OrderedOutputQueue;
 import io.geostream.output.StorageSpec;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.stitch.StitchFunction;
 import io.geostream.storage.ObjectKeys;
 import io.geostream.storage.ObjectStore;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * The benchmark's I/O-only job: the same Kafka source, the same per-frame object puts (precomputed bytes of
  * the sizes the whole job wrote, under the same key layout) and the same exactly-once Kafka sink with a
  * GeometryFrame of the same shape per frame; no image decoding, clipping, model or stitching. Its
  * throughput is the ceiling the whole job is compared with.
+ *
+ * <p>It writes as the whole job does: per stream, the payloads of a clip stride's worth of frames (the new
+ * frames of one clip) are put at once on the same number of writer threads, the events go out in order, and
+ * up to the same number of frames stay in flight across inputs ({@link DrainingKeyedProcessOperator}).
  */
 public final class IoOnlyJob {
     private IoOnlyJob() {}
@@ -39,34 +59,43 @@ public final class IoOnlyJob {
      */
     public static void build(StreamExecutionEnvironment env, Configuration conf, Map<String, Integer> payloadSizes, byte[] template) {
         StorageSpec storage = GeometryJob.storageSpec(conf);
+        int batch = conf.get(GeometryJobOptions.CLIP_STRIDE);
         env.fromSource(GeometryJob.kafkaSource(conf), WatermarkStrategy.noWatermarks(), "frames").uid("source-frames")
                 .keyBy(r -> new String(r.key, StandardCharsets.UTF_8))
-                .process(new WritePayloads(storage, new LinkedHashMap<>(payloadSizes), template)).uid("io-only").name("io-only: put payloads")
+                .transform("io-only: put payloads", TypeInformation.of(OutputRecord.class),
+                        new DrainingKeyedProcessOperator<>(new WritePayloads(storage, new LinkedHashMap<>(payloadSizes), template, batch)))
+                .uid("io-only")
                 .sinkTo(GeometryJob.kafkaSink(conf)).uid("sink-kafka").name("Kafka exactly-once sink");
     }
 
-    static final class WritePayloads extends KeyedProcessFunction<String, RawRecord, OutputRecord> {
+    static final class WritePayloads extends KeyedProcessFunction<String, RawRecord, OutputRecord> implements DeferredOutput<OutputRecord> {
         private static final long serialVersionUID = 1L;
         private final StorageSpec storage;
         private final LinkedHashMap<String, Integer> sizes;
         private final byte[] template;
+        private final int batch;
         private transient ObjectStore store;
-        private transient java.util.concurrent.ExecutorService puts;
+        private transient ExecutorService puts;
         private transient Map<String, byte[]> payloads;
         private transient SingleObjectCodec<FrameEvent> frames;
         private transient SingleObjectCodec<GeometryFrame> geometry;
         private transient ModelInfo model;
+        private transient ListState<byte[]> buffered;
+        private transient ValueState<Integer> bufferedCount;
+        private transient OrderedOutputQueue<OutputRecord> queued;
+        private transient boolean deferred;
 
-        WritePayloads(StorageSpec storage, LinkedHashMap<String, Integer> sizes, byte[] template) {
+        WritePayloads(StorageSpec storage, LinkedHashMap<String, Integer> sizes, byte[] template, int batch) {
             this.storage = storage;
             this.sizes = sizes;
             this.template = template;
+            this.batch = batch;
         }
 
         @Override
         public void open(OpenContext openContext) throws Exception {
             store = storage.open();
-            puts = java.util.concurrent.Executors.newFixedThreadPool(5, r -> {
+            puts = Executors.newFixedThreadPool(StitchFunction.PAYLOAD_WRITERS, r -> {
                 Thread t = new Thread(r, "io-only payload writer");
                 t.setDaemon(true);
                 return t;
@@ -81,24 +110,63 @@ public final class IoOnlyJob {
             frames = SingleObjectCodec.frameEvents();
             geometry = SingleObjectCodec.geometryFrames();
             model = new ModelInfo("io-only", "1", true);
+            buffered = getRuntimeContext().getListState(new ListStateDescriptor<>("frames", byte[].class));
+            bufferedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("frame-count", Integer.class));
+            queued = new OrderedOutputQueue<>();
+        }
+
+        @Override
+        public void deferOutput() {
+            deferred = true;
+        }
+
+        @Override
+        public void drain(Collector<OutputRecord> out) throws Exception {
+            queued.drain(out::collect);
         }
 
         @Override
         public void processElement(RawRecord raw, Context ctx, Collector<OutputRecord> out) throws Exception {
-            FrameEvent f = frames.decode(raw.value);
-            GeometryFrame g = geometry.decode(template);
-            Map<String, String> uris = new LinkedHashMap<>();
-            Map<String, java.util.concurrent.Future<?>> done = new LinkedHashMap<>();
-            for (Map.Entry<String, byte[]> p : payloads.entrySet()) {
-                String key = ObjectKeys.framePayload(model, f.getStreamId(), 0, f.getFrameIndex(), f.getCaptureTimeMicros(), p.getKey());
-                // Concurrently, as the whole job's stitch operator writes a frame's payloads.
-                done.put(key, puts.submit(() -> {
-                    store.put(key, p.getValue(), "application/octet-stream");
-                    return null;
-                }));
-                uris.put(p.getKey(), store.uriOf(key));
+            int maxInFlight = deferred ? StitchFunction.MAX_QUEUED_FRAMES : 0;
+            queued.emit(out::collect, maxInFlight);
+            buffered.add(raw.value);
+            int count = bufferedCount.value() == null ? 1 : bufferedCount.value() + 1;
+            if (count < batch) {
+                bufferedCount.update(count);
+                return;
             }
-            for (java.util.concurrent.Future<?> d : done.values()) d.get();
+            List<FrameEvent> batchFrames = new ArrayList<>();
+            for (byte[] value : buffered.get()) batchFrames.add(frames.decode(value));
+            buffered.clear();
+            bufferedCount.clear();
+            for (FrameEvent f : batchFrames) {
+                Map<String, Future<String>> done = new LinkedHashMap<>();
+                for (Map.Entry<String, byte[]> p : payloads.entrySet()) {
+                    String key = ObjectKeys.framePayload(model, f.getStreamId(), 0, f.getFrameIndex(), f.getCaptureTimeMicros(), p.getKey());
+                    done.put(p.getKey(), puts.submit(() -> {
+                        store.put(key, p.getValue(), "application/octet-stream");
+                        return key;
+                    }));
+                }
+                queued.add(new OrderedOutputQueue.Pending<>() {
+                    @Override
+                    public boolean isDone() {
+                        return done.values().stream().allMatch(Future::isDone);
+                    }
+
+                    @Override
+                    public void emit(Consumer<OutputRecord> emitted) throws Exception {
+                        Map<String, String> uris = new LinkedHashMap<>();
+                        for (Map.Entry<String, Future<String>> d : done.entrySet()) uris.put(d.getKey(), store.uriOf(d.getValue().get()));
+                        emitted.accept(new OutputRecord(OutputRecord.Kind.GEOMETRY, raw.key, geometry.encode(event(f, uris))));
+                    }
+                });
+            }
+            queued.emit(out::collect, maxInFlight);
+        }
+
+        private GeometryFrame event(FrameEvent f, Map<String, String> uris) throws Exception {
+            GeometryFrame g = geometry.decode(template);
             g.setStreamId(f.getStreamId());
             g.setFrameIndex(f.getFrameIndex());
             g.setCaptureTimeMicros(f.getCaptureTimeMicros());
@@ -109,7 +177,7 @@ public final class IoOnlyJob {
             g.getPayloads().setPointMapUri(uris.getOrDefault("points.npy", g.getPayloads().getPointMapUri()));
             g.getPayloads().setConfidenceUri(uris.getOrDefault("confidence.npy", g.getPayloads().getConfidenceUri()));
             g.getPayloads().setRgbUri(uris.getOrDefault("rgb.jpg", g.getPayloads().getRgbUri()));
-            out.collect(new OutputRecord(OutputRecord.Kind.GEOMETRY, raw.key, geometry.encode(g)));
+            return g;
         }
 
         @Override

@@ -19,7 +19,8 @@ import java.util.TreeMap;
 /**
  * {@code geostream bench pipeline}: on one embedded broker and S3 server, the whole job with a zero-cost model
  * ({@link PrecomputedGeometryModel}) against the I/O-only job ({@link IoOnlyJob}), each run {@code runs} times on
- * fresh topics; throughput over {@code seconds} after {@code warmup} seconds, median over runs.
+ * fresh topics; throughput over {@code seconds} after {@code warmup} seconds, median over runs. An uncounted
+ * warm-up round of both comes first, then the two alternate.
  */
 public final class PipelineBench {
 
@@ -52,30 +53,37 @@ public final class PipelineBench {
                     settings.seconds(), settings.runs());
             out.flush();
 
+            // Round 0 is a warm-up of both jobs, not counted: the JIT compiles the shared Flink, Kafka, S3 and codec
+            // code during the first minutes, and whichever job ran first paid for it. Then the two jobs alternate, so
+            // the machine's load drift falls on both alike.
             List<Run> job = new ArrayList<>(), io = new ArrayList<>();
             Map<String, Integer> sizes = null;
             byte[] template = null;
-            for (int i = 0; i < settings.runs(); i++) {
-                Configuration conf = rig.jobConfig("bench-job-" + i, settings.parallelism());
+            for (int round = 0; round <= settings.runs(); round++) {
+                boolean counted = round > 0;
+                Configuration conf = rig.jobConfig("bench-job-" + round, settings.parallelism());
                 LoadRig.Watcher watcher = rig.watcher(conf);
-                Run r = measure(rig, conf, watcher, "job", i, env -> new GeometryJob(conf, GeometryJob.kafkaSource(conf),
-                        GeometryJob.kafkaSink(conf), GeometryJob.storageSpec(conf), new PrecomputedGeometryModel()).build(env));
-                job.add(r);
+                Run r = measure(rig, conf, watcher, counted ? "job" : "job warm-up (not counted)", round, env -> new GeometryJob(conf,
+                        GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf), GeometryJob.storageSpec(conf),
+                        new PrecomputedGeometryModel()).build(env));
+                if (counted) job.add(r);
                 if (sizes == null) {
                     sizes = payloadSizes(GeometryJob.storageSpec(conf));
                     template = watcher.sample();
+                    out.println("payload sizes per frame (bytes): " + sizes);
                 }
                 watcher.close();
+
+                final Map<String, Integer> payloadSizes = sizes;
+                final byte[] frameTemplate = template;
+                Configuration ioConf = rig.jobConfig("bench-io-" + round, settings.parallelism());
+                LoadRig.Watcher ioWatcher = rig.watcher(ioConf);
+                Run ioRun = measure(rig, ioConf, ioWatcher, counted ? "io_only" : "io_only warm-up (not counted)", round,
+                        env -> IoOnlyJob.build(env, ioConf, payloadSizes, frameTemplate));
+                if (counted) io.add(ioRun);
+                ioWatcher.close();
             }
-            out.println("payload sizes per frame (bytes): " + sizes + "; zero-cost model misses: " + PrecomputedGeometryModel.misses());
-            final Map<String, Integer> payloadSizes = sizes;
-            final byte[] frameTemplate = template;
-            for (int i = 0; i < settings.runs(); i++) {
-                Configuration conf = rig.jobConfig("bench-io-" + i, settings.parallelism());
-                LoadRig.Watcher watcher = rig.watcher(conf);
-                io.add(measure(rig, conf, watcher, "io_only", i, env -> IoOnlyJob.build(env, conf, payloadSizes, frameTemplate)));
-                watcher.close();
-            }
+            out.println("zero-cost model misses: " + PrecomputedGeometryModel.misses());
             double jobFps = LoadStats.median(job.stream().mapToDouble(Run::fps).toArray());
             double ioFps = LoadStats.median(io.stream().mapToDouble(Run::fps).toArray());
             out.printf(Locale.ROOT, "job: median p50_ms=%.0f p99_ms=%.0f; io_only: median p50_ms=%.0f p99_ms=%.0f "

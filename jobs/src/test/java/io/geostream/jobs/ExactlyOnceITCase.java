@@ -78,7 +78,7 @@ class ExactlyOnceITCase {
     private static void injectedFailuresChangeNothing(MiniCluster cluster, CheckpointMode mode, long seed) throws Exception {
         prepare(cluster);
         FailurePlan plan = FailurePlan.fromSeed(seed, 3, input.puts(), input.clips());
-        ChaosScenario.Run run = scenario.runWithFailures(input, plan, mode, mode.name().toLowerCase());
+        ChaosScenario.Run run = scenario.runWithFailures(input, reference, plan, mode, mode.name().toLowerCase());
         OutputComparison c = scenario.compare(reference, run);
         System.err.printf("ExactlyOnceITCase %s seed=%d restarts=%d last completed checkpoint=%d lost=%s duplicated=%s mismatched=%s%n",
                 mode, seed, run.restarts(), run.lastCompletedCheckpoint(), c.lost(), c.duplicated(), c.mismatched());

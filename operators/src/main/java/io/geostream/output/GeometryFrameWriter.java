@@ -17,6 +17,10 @@ import io.geostream.storage.PayloadCodecs;
 
 import java.io.IOException;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * Turns stitched frames into output: payloads first (depth PNG16, normals PNG, point map and confidence
@@ -28,7 +32,7 @@ public final class GeometryFrameWriter {
 
     private final ObjectStore store;
     private final ModelInfo model;
-    private final java.util.concurrent.Executor puts;
+    private final Executor puts;
 
     public GeometryFrameWriter(ObjectStore store, ModelInfo model) {
         this(store, model, null);
@@ -38,7 +42,7 @@ public final class GeometryFrameWriter {
      * @param puts runs the encoding and put of each payload file of a frame concurrently (a frame's five puts
      *             are independent; one round trip instead of five); null = one after the other in the caller
      */
-    public GeometryFrameWriter(ObjectStore store, ModelInfo model, java.util.concurrent.Executor puts) {
+    public GeometryFrameWriter(ObjectStore store, ModelInfo model, Executor puts) {
         this.store = Objects.requireNonNull(store, "store");
         this.model = Objects.requireNonNull(model, "model");
         this.puts = puts;
@@ -46,10 +50,18 @@ public final class GeometryFrameWriter {
 
     /** Writes the frame's payloads and returns its event; {@code nowMillis} only feeds the latency figure. */
     public GeometryFrame write(StitchEvent.StitchedFrame f, long nowMillis) throws IOException {
+        return start(f).finish(nowMillis);
+    }
+
+    /**
+     * Starts encoding and storing the frame's payloads (on the put executor, when there is one) and returns at once;
+     * {@link PendingFrame#finish} waits for them and gives the event. Starting all the frames of a clip before
+     * finishing the first keeps the object store busy instead of one frame's round trip at a time.
+     */
+    public PendingFrame start(StitchEvent.StitchedFrame f) {
         String stream = f.frame().streamId;
         long seg = f.segmentId(), idx = f.frame().frameIndex, captured = f.frame().captureTimeMicros;
         int w = f.width(), h = f.height();
-
         double depthUnit = PayloadCodecs.chooseDepthUnit(f.depth());
         var depth = put(stream, seg, idx, captured, "depth.png", () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
         var normals = put(stream, seg, idx, captured, "normals.png", () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
@@ -57,17 +69,59 @@ public final class GeometryFrameWriter {
         var conf = f.confidence() == null ? null
                 : put(stream, seg, idx, captured, "confidence.npy", () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
         var rgb = put(stream, seg, idx, captured, "rgb.jpg", () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
-        String depthKey = await(depth), normalsKey = await(normals), pointsKey = await(points);
-        String confKey = conf == null ? null : await(conf);
-        String rgbKey = await(rgb);
+        return new PendingFrame(f, depthUnit, depth, normals, points, conf, rgb);
+    }
 
+    /** A frame whose payload writes are under way. */
+    public final class PendingFrame {
+        private final StitchEvent.StitchedFrame f;
+        private final double depthUnit;
+        private final CompletableFuture<String> depth, normals, points, conf, rgb;
+
+        private PendingFrame(StitchEvent.StitchedFrame f, double depthUnit, CompletableFuture<String> depth,
+                             CompletableFuture<String> normals, CompletableFuture<String> points,
+                             CompletableFuture<String> conf, CompletableFuture<String> rgb) {
+            this.f = f;
+            this.depthUnit = depthUnit;
+            this.depth = depth;
+            this.normals = normals;
+            this.points = points;
+            this.conf = conf;
+            this.rgb = rgb;
+        }
+
+        /** Whether every payload write of the frame has ended (stored or failed): {@link #finish} will not wait. */
+        public boolean isDone() {
+            return depth.isDone() && normals.isDone() && points.isDone() && (conf == null || conf.isDone()) && rgb.isDone();
+        }
+
+        /** The stitched frame being written. */
+        public StitchEvent.StitchedFrame frame() {
+            return f;
+        }
+
+        /**
+         * Waits until every payload of the frame is stored and returns the event naming them; the first failed put's
+         * exception otherwise. {@code nowMillis} only feeds the latency figure.
+         */
+        public GeometryFrame finish(long nowMillis) throws IOException {
+            String depthKey = await(depth), normalsKey = await(normals), pointsKey = await(points);
+            String confKey = conf == null ? null : await(conf);
+            String rgbKey = await(rgb);
+            return event(f, depthUnit, depthKey, normalsKey, pointsKey, confKey, rgbKey, nowMillis);
+        }
+    }
+
+    private GeometryFrame event(StitchEvent.StitchedFrame f, double depthUnit, String depthKey, String normalsKey, String pointsKey,
+                                String confKey, String rgbKey, long nowMillis) {
+        int w = f.width(), h = f.height();
         double[] q = Rotations.toQuaternion(f.worldFromCamera().rotation());
         double[] t = f.worldFromCamera().translation();
         return GeometryFrame.newBuilder()
-                .setStreamId(stream)
-                .setFrameIndex(idx)
+                .setStreamId(f.frame().streamId)
+                .setFrameIndex(f.frame().frameIndex)
                 .setCaptureTimeMicros(f.frame().captureTimeMicros)
-                .setSegmentId(seg)
+                .setSegmentId(f.segmentId())
                 .setClipId(f.clipId())
                 .setWorldFromCamera(Pose.newBuilder().setQx(q[0]).setQy(q[1]).setQz(q[2]).setQw(q[3])
                         .setTx(t[0]).setTy(t[1]).setTz(t[2]).build())
@@ -91,31 +145,31 @@ public final class GeometryFrameWriter {
     }
 
     /** Encodes and stores one payload file, in the caller or on {@link #puts}; {@link #await} gives its key. */
-    private java.util.concurrent.CompletableFuture<String> put(String stream, long seg, long idx, long captureMicros, String name,
-                                                               java.util.function.Supplier<byte[]> bytes, String type) {
+    private CompletableFuture<String> put(String stream, long seg, long idx, long captureMicros, String name,
+                                                               Supplier<byte[]> bytes, String type) {
         String key = ObjectKeys.framePayload(model, stream, seg, idx, captureMicros, name);
-        java.util.function.Supplier<String> task = () -> {
+        Supplier<String> task = () -> {
             try {
                 store.put(key, bytes.get(), type);
                 return key;
             } catch (IOException e) {
-                throw new java.util.concurrent.CompletionException(e);
+                throw new CompletionException(e);
             }
         };
         if (puts == null) {
             try {
-                return java.util.concurrent.CompletableFuture.completedFuture(task.get());
-            } catch (java.util.concurrent.CompletionException e) {
-                return java.util.concurrent.CompletableFuture.failedFuture(e.getCause());
+                return CompletableFuture.completedFuture(task.get());
+            } catch (CompletionException e) {
+                return CompletableFuture.failedFuture(e.getCause());
             }
         }
-        return java.util.concurrent.CompletableFuture.supplyAsync(task, puts);
+        return CompletableFuture.supplyAsync(task, puts);
     }
 
-    private static String await(java.util.concurrent.CompletableFuture<String> put) throws IOException {
+    private static String await(CompletableFuture<String> put) throws IOException {
         try {
             return put.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof IOException io) throw io;
             if (cause instanceof RuntimeException re) throw re;

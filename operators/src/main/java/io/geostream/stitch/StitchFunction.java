@@ -1,10 +1,14 @@
 package io.geostream.stitch;
 
 import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.SegmentEvent;
 import io.geostream.model.ModelInfo;
 import io.geostream.output.DeadLetterCounters;
 import io.geostream.output.DeadLetters;
+import io.geostream.output.DeferredOutput;
+import io.geostream.output.DrainingKeyedProcessOperator;
 import io.geostream.output.GeometryFrameWriter;
+import io.geostream.output.OrderedOutputQueue;
 import io.geostream.output.StorageSpec;
 import io.geostream.records.ClipResult;
 import io.geostream.records.OutputRecord;
@@ -21,6 +25,7 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
+import java.util.function.Consumer;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -33,18 +38,28 @@ import java.nio.charset.StandardCharsets;
  * per-stream task order (async inference is unordered), writes each frame's payloads to the object
  * store BEFORE emitting its event, and emits segment events and dead letters in stream order. It keeps
  * no state of a stream past the task the clip operator marks {@link io.geostream.records.ClipTask#releasesStream}.
+ *
+ * <p>Run by a {@link DrainingKeyedProcessOperator} (as the job does), a frame's payload writes may still be under
+ * way when the next clip is stitched; under a plain {@code KeyedProcessOperator} an element's output is all out
+ * before the element returns.
  */
-public class StitchFunction extends KeyedProcessFunction<String, ClipResult, OutputRecord> {
+public class StitchFunction extends KeyedProcessFunction<String, ClipResult, OutputRecord> implements DeferredOutput<OutputRecord> {
     private static final long serialVersionUID = 1L;
 
     /** Dead-letter reason of a frame whose payloads could not be written for a permanent reason. */
     public static final String PAYLOAD_WRITE_FAILED = "PAYLOAD_WRITE_FAILED";
 
     /**
-     * Threads per subtask that encode and put a frame's payload files at once. A frame's five puts are
-     * independent, and sequential round trips to S3 were most of this operator's time (bench pipeline).
+     * Threads per subtask that encode and put payload files. A frame's five puts are independent, and so are
+     * different frames'; sequential round trips to S3 were most of this operator's time (bench pipeline).
      */
-    static final int PAYLOAD_WRITERS = 5;
+    public static final int PAYLOAD_WRITERS = 10;
+
+    /**
+     * Frames of a subtask whose payload writes may still be under way when {@link #processElement} returns (when
+     * run by a {@link DrainingKeyedProcessOperator}): about four clips of new frames, a few tens of MB held.
+     */
+    public static final int MAX_QUEUED_FRAMES = 48;
 
     /** The stitching method used when none is named. */
     public static final String DEFAULT_METHOD = "robust";
@@ -70,6 +85,11 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
     /** Last stitched clip id and its scale per stream: metric bookkeeping only, not state (a restart resets it). */
     private transient Map<String, double[]> lastClipScale;
     private transient Counter streamsReleased;
+    private transient SingleObjectCodec<GeometryFrame> geometryCodec;
+    /** Outputs not yet emitted, in stream order; never part of a checkpoint (drained before each barrier). */
+    private transient OrderedOutputQueue<OutputRecord> queued;
+    private transient boolean deferred;
+    private transient SingleObjectCodec<SegmentEvent> segmentCodec;
 
     public StitchFunction(StitcherConfig config, StorageSpec storage) {
         this(config, storage, DEFAULT_METHOD);
@@ -107,10 +127,14 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         captureToOutputMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
         lastClipScale = new HashMap<>();
         streamsReleased = getRuntimeContext().getMetricGroup().counter("streamsReleased");
+        geometryCodec = SingleObjectCodec.geometryFrames();
+        queued = new OrderedOutputQueue<>();
+        segmentCodec = SingleObjectCodec.segmentEvents();
     }
 
     @Override
     public void processElement(ClipResult result, Context ctx, Collector<OutputRecord> out) throws Exception {
+        queued.emit(out::collect, deferred ? MAX_QUEUED_FRAMES : 0); // what earlier clips finished writing meanwhile
         long expected = nextSeq.value() == null ? 0L : nextSeq.value();
         if (result.task.seq != expected) {
             waiting.put(result.task.seq, result);
@@ -120,7 +144,7 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         if (s == null) s = new StitcherState();
         ClipResult r = result;
         while (r != null) {
-            handle(s, r, out);
+            handle(s, r);
             if (r.task.releasesStream) {
                 // The clip operator released the stream after this task; its next run starts at seq 0 and may
                 // already be waiting here (inference is unordered).
@@ -140,41 +164,76 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
             nextSeq.update(expected);
             state.update(s);
         }
+        queued.emit(out::collect, deferred ? MAX_QUEUED_FRAMES : 0);
     }
 
-    private void handle(StitcherState s, ClipResult r, Collector<OutputRecord> out) throws Exception {
+    private void handle(StitcherState s, ClipResult r) {
         ModelInfo model = new ModelInfo(r.modelId, r.modelVersion, r.confidence != null);
         GeometryFrameWriter writer = new GeometryFrameWriter(store, model, puts);
         byte[] key = r.task.streamId.getBytes(StandardCharsets.UTF_8);
+        // Each frame's payload writes start here and are awaited only when its event is due: the puts of a clip
+        // (and, when deferred, of the next clips) overlap instead of taking one frame's round trip at a time.
+        // Events still go out in stream order, each frame's only after all its payloads are stored.
         for (StitchEvent e : stitcher.process(s, r)) {
             if (e instanceof StitchEvent.StitchedFrame f) {
-                GeometryFrame g;
-                try {
-                    g = writer.write(f, System.currentTimeMillis());
-                } catch (java.io.IOException failure) {
-                    // Transient failures were retried by the store; what is still transient fails the job (it
-                    // restarts from the checkpoint and writes again). A permanent one (access denied, bucket
-                    // missing) would fail every restart the same way: the frame becomes a dead letter.
-                    if (StorageErrors.isTransient(failure)) throw failure;
-                    out.collect(DeadLetters.toOutput(DeadLetters.forFrame(f.frame(), PAYLOAD_WRITE_FAILED,
-                            StorageErrors.permanentKind(failure) + ": " + failure.getMessage(), "storage")));
-                    framesFailed.inc();
-                    failedByReason.inc(PAYLOAD_WRITE_FAILED);
-                    continue;
-                }
-                out.collect(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, SingleObjectCodec.geometryFrames().encode(g)));
-                framesOut.inc();
-                recordFrameMetrics(f, g);
+                queued.add(new FrameOutput(key, writer.start(f)));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
-                out.collect(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
+                queued.addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
                 framesFailed.inc();
                 failedByReason.inc(ff.reasonCode());
             } else {
                 if (e instanceof StitchEvent.SegmentStarted) segmentsStarted.inc();
-                out.collect(new OutputRecord(OutputRecord.Kind.SEGMENT, key,
-                        SingleObjectCodec.segmentEvents().encode(GeometryFrameWriter.segmentEvent(e, model))));
+                queued.addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
         }
+    }
+
+    /** A stitched frame's event, due once its payloads are stored; a dead letter if they cannot be. */
+    private final class FrameOutput implements OrderedOutputQueue.Pending<OutputRecord> {
+        private final byte[] key;
+        private final GeometryFrameWriter.PendingFrame frame;
+
+        FrameOutput(byte[] key, GeometryFrameWriter.PendingFrame frame) {
+            this.key = key;
+            this.frame = frame;
+        }
+
+        @Override
+        public boolean isDone() {
+            return frame.isDone();
+        }
+
+        @Override
+        public void emit(Consumer<OutputRecord> out) throws Exception {
+            StitchEvent.StitchedFrame f = frame.frame();
+            GeometryFrame g;
+            try {
+                g = frame.finish(System.currentTimeMillis());
+            } catch (java.io.IOException failure) {
+                // Transient failures were retried by the store; what is still transient fails the job (it
+                // restarts from the checkpoint and writes again). A permanent one (access denied, bucket
+                // missing) would fail every restart the same way: the frame becomes a dead letter.
+                if (StorageErrors.isTransient(failure)) throw failure;
+                out.accept(DeadLetters.toOutput(DeadLetters.forFrame(f.frame(), PAYLOAD_WRITE_FAILED,
+                        StorageErrors.permanentKind(failure) + ": " + failure.getMessage(), "storage")));
+                framesFailed.inc();
+                failedByReason.inc(PAYLOAD_WRITE_FAILED);
+                return;
+            }
+            out.accept(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, geometryCodec.encode(g)));
+            framesOut.inc();
+            recordFrameMetrics(f, g);
+        }
+    }
+
+    @Override
+    public void deferOutput() {
+        deferred = true;
+    }
+
+    @Override
+    public void drain(Collector<OutputRecord> out) throws Exception {
+        queued.drain(out::collect);
     }
 
     /**

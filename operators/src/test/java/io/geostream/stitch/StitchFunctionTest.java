@@ -6,6 +6,7 @@ import io.geostream.avro.SegmentEventKind;
 import io.geostream.clip.ClipCutterConfig;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.output.DrainingKeyedProcessOperator;
 import io.geostream.output.StorageSpec;
 import io.geostream.records.ClipResult;
 import io.geostream.records.OutputRecord;
@@ -176,6 +177,39 @@ class StitchFunctionTest {
             assertThat(d.getDetail()).startsWith("access denied");
             assertThat(d.getStage()).isEqualTo("storage");
         });
+    }
+
+    @Test
+    void underTheDrainingOperatorWritesOutliveTheElementAndAllGoOutBeforeTheBarrier() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 20, TrajectoryKind.ORBIT, 0.0, 10);
+        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 6, 2, 10_000), true);
+        List<OutputRecord> plain = run(results);
+
+        StorageSpec slow = StorageSpec.local(objects).decorated(io.geostream.testing.GatedObjectStore.closedGate("stitch-slow"));
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new DrainingKeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), slow)), new ByStream(), Types.STRING)) {
+            h.open();
+            for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            // Every put is held at the gate: the elements returned, and no frame event went out before its payloads.
+            assertThat(h.extractOutputValues()).noneMatch(o -> o.kind == OutputRecord.Kind.GEOMETRY);
+
+            io.geostream.testing.GatedObjectStore.open("stitch-slow");
+            h.prepareSnapshotPreBarrier(1); // what the task does before a checkpoint barrier goes downstream
+            List<OutputRecord> drained = h.extractOutputValues();
+            assertThat(drained).hasSameSizeAs(plain);
+            for (int i = 0; i < plain.size(); i++) {
+                assertThat(drained.get(i).kind).isEqualTo(plain.get(i).kind);
+                if (plain.get(i).kind == OutputRecord.Kind.GEOMETRY) {
+                    GeometryFrame a = SingleObjectCodec.geometryFrames().decode(plain.get(i).value);
+                    GeometryFrame b = SingleObjectCodec.geometryFrames().decode(drained.get(i).value);
+                    a.setProcessingLatencyMillis(0L);
+                    b.setProcessingLatencyMillis(0L);
+                    assertThat(b).isEqualTo(a);
+                } else {
+                    assertThat(drained.get(i).value).isEqualTo(plain.get(i).value);
+                }
+            }
+        }
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherConfig config) throws Exception {

@@ -1,0 +1,64 @@
+package io.geostream.testing;
+
+import io.geostream.output.StorageSpec;
+import io.geostream.storage.ObjectStore;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A store whose puts wait until a named gate opens (a slow object store under the test's control), then behave
+ * like the store it wraps. Reusable as a {@link StorageSpec.StoreDecorator}; gates live in a static registry by
+ * name, since decorators are serialised into jobs.
+ */
+public final class GatedObjectStore implements ObjectStore {
+    private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+
+    private final ObjectStore inner;
+    private final String gate;
+
+    private GatedObjectStore(ObjectStore inner, String gate) {
+        this.inner = inner;
+        this.gate = gate;
+    }
+
+    /** A decorator whose stores' puts wait for the gate {@code name}, closed from now on. */
+    public static StorageSpec.StoreDecorator closedGate(String name) {
+        GATES.put(name, new CountDownLatch(1));
+        return store -> new GatedObjectStore(store, name);
+    }
+
+    /** Lets every waiting and later put through. */
+    public static void open(String name) {
+        GATES.get(name).countDown();
+    }
+
+    @Override public void put(String key, byte[] bytes, String contentType) throws IOException {
+        try {
+            if (!GATES.get(gate).await(60, TimeUnit.SECONDS)) throw new IOException("gate " + gate + " never opened");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted at gate " + gate);
+        }
+        inner.put(key, bytes, contentType);
+    }
+
+    @Override public byte[] get(String key) throws IOException {
+        return inner.get(key);
+    }
+
+    @Override public byte[] get(String key, long maxBytes) throws IOException {
+        return inner.get(key, maxBytes);
+    }
+
+    @Override public boolean exists(String key) throws IOException { return inner.exists(key); }
+    @Override public List<String> list(String prefix) throws IOException { return inner.list(prefix); }
+    @Override public String uriOf(String key) { return inner.uriOf(key); }
+    @Override public Optional<String> keyOf(String uri) { return inner.keyOf(uri); }
+    @Override public void close() throws IOException { inner.close(); }
+}
