@@ -185,15 +185,24 @@ public final class BenchCommand implements Runnable {
         String checkpointInterval;
         @Option(names = "--seed", defaultValue = "1", description = "Scene seed (default ${DEFAULT-VALUE}).")
         long seed;
+        @Option(names = "--state-backend", defaultValue = "rocksdb",
+                description = "Keyed state backend of both jobs: rocksdb (the job's default, incremental checkpoints) or hashmap "
+                        + "(default ${DEFAULT-VALUE}).")
+        String stateBackend;
+        @Option(names = "--warmup-round", defaultValue = "180",
+                description = "Most seconds each job runs in the uncounted warm-up round, which ends once JIT compilation used "
+                        + "less than 5 %% of a core over 5 s (default ${DEFAULT-VALUE}).")
+        int warmupRound;
 
         @Override
         public Integer call() throws Exception {
+            if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) throw usage("--state-backend must be rocksdb or hashmap");
             if (streams < 1 || streams > 256) throw usage("--streams must be in [1, 256]");
-            if (seconds < 1 || warmup < 0 || runs < 1) throw usage("--seconds >= 1, --warmup >= 0, --runs >= 1");
+            if (seconds < 1 || warmup < 0 || runs < 1 || warmupRound < 0) throw usage("--seconds >= 1, --warmup >= 0, --runs >= 1, --warmup-round >= 0");
             if (width < 16 || height < 16 || width > 2048 || height > 2048) throw usage("--width/--height must be in [16, 2048]");
             if (parallelism < 1 || window < 16) throw usage("--parallelism >= 1, --window >= 16");
             var s = new io.geostream.load.PipelineBench.Settings(streams, seconds, warmup, runs, width, height, parallelism, window,
-                    checkpointInterval, seed);
+                    checkpointInterval, seed, stateBackend, warmupRound);
             new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
             return 0;
         }

@@ -26,7 +26,7 @@ public final class PipelineBench {
 
     /** What to run. */
     public record Settings(int streams, int seconds, int warmupSeconds, int runs, int width, int height, int parallelism,
-                           int window, String checkpointInterval, long seed) {}
+                           int window, String checkpointInterval, long seed, String stateBackend, int warmupRoundSeconds) {}
 
     /** One measured run. */
     public record Run(String variant, int index, double fps, double p50Ms, double p99Ms, long frames) {}
@@ -46,16 +46,17 @@ public final class PipelineBench {
             int clipLength = defaults.get(GeometryJobOptions.CLIP_LENGTH), stride = defaults.get(GeometryJobOptions.CLIP_STRIDE);
             long t0 = System.nanoTime();
             rig.precomputeClips(clipLength, stride);
-            out.printf(Locale.ROOT, "%d stream(s) at %dx%d, clips %d/%d precomputed in %.1f s; parallelism %d, checkpoints every %s, "
+            out.printf(Locale.ROOT, "%d stream(s) at %dx%d, clips %d/%d precomputed in %.1f s; parallelism %d, %s state, checkpoints every %s, "
                             + "closed loop of %d frames per stream in flight; %d s warm-up, %d s measured, %d runs each%n",
                     settings.streams(), settings.width(), settings.height(), clipLength, stride, (System.nanoTime() - t0) / 1e9,
-                    settings.parallelism(), settings.checkpointInterval(), settings.window(), settings.warmupSeconds(),
+                    settings.parallelism(), settings.stateBackend(), settings.checkpointInterval(), settings.window(), settings.warmupSeconds(),
                     settings.seconds(), settings.runs());
             out.flush();
 
-            // Round 0 is a warm-up of both jobs, not counted: the JIT compiles the shared Flink, Kafka, S3 and codec
-            // code during the first minutes, and whichever job ran first paid for it. Then the two jobs alternate, so
-            // the machine's load drift falls on both alike.
+            // Round 0 is a warm-up of both jobs, not counted, each running until the JIT has settled: it compiles the
+            // Flink, Kafka, S3, RocksDB and codec code for minutes (C2 took ~0.4 of the 2 cores through the first two
+            // minutes here, the job's code staying interpreted meanwhile), and whichever job ran first paid for it.
+            // Then the two jobs alternate, so the machine's load drift falls on both alike.
             List<Run> job = new ArrayList<>(), io = new ArrayList<>();
             Map<String, Integer> sizes = null;
             byte[] template = null;
@@ -63,13 +64,14 @@ public final class PipelineBench {
                 boolean counted = round > 0;
                 Configuration conf = rig.jobConfig("bench-job-" + round, settings.parallelism());
                 LoadRig.Watcher watcher = rig.watcher(conf);
-                Run r = measure(rig, conf, watcher, counted ? "job" : "job warm-up (not counted)", round, env -> new GeometryJob(conf,
+                int seconds = counted ? settings.seconds() : Math.max(settings.seconds(), settings.warmupRoundSeconds());
+                Run r = measure(rig, conf, watcher, counted ? "job" : "job warm-up (not counted)", round, seconds, !counted, env -> new GeometryJob(conf,
                         GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf), GeometryJob.storageSpec(conf),
                         new PrecomputedGeometryModel()).build(env));
                 if (counted) job.add(r);
                 if (sizes == null) {
-                    sizes = payloadSizes(GeometryJob.storageSpec(conf));
                     template = watcher.sample();
+                    sizes = payloadSizes(GeometryJob.storageSpec(conf), template);
                     out.println("payload sizes per frame (bytes): " + sizes);
                 }
                 watcher.close();
@@ -78,7 +80,7 @@ public final class PipelineBench {
                 final byte[] frameTemplate = template;
                 Configuration ioConf = rig.jobConfig("bench-io-" + round, settings.parallelism());
                 LoadRig.Watcher ioWatcher = rig.watcher(ioConf);
-                Run ioRun = measure(rig, ioConf, ioWatcher, counted ? "io_only" : "io_only warm-up (not counted)", round,
+                Run ioRun = measure(rig, ioConf, ioWatcher, counted ? "io_only" : "io_only warm-up (not counted)", round, seconds, !counted,
                         env -> IoOnlyJob.build(env, ioConf, payloadSizes, frameTemplate));
                 if (counted) io.add(ioRun);
                 ioWatcher.close();
@@ -102,9 +104,32 @@ public final class PipelineBench {
         void build(StreamExecutionEnvironment env) throws Exception;
     }
 
-    private Run measure(LoadRig rig, Configuration conf, LoadRig.Watcher watcher, String variant, int index, Pipeline pipeline) throws Exception {
+    /**
+     * Waits until the JIT compilers used less than 5 % of a core over the last 5 s (at least {@code settings.seconds()},
+     * at most {@code maxSeconds}); prints what it waited.
+     */
+    private void awaitJitSettled(int maxSeconds) throws InterruptedException {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long start = System.currentTimeMillis();
+        long last = jit.getTotalCompilationTime();
+        double share = Double.NaN;
+        while (System.currentTimeMillis() - start < maxSeconds * 1000L) {
+            Thread.sleep(5_000);
+            long now = jit.getTotalCompilationTime();
+            share = (now - last) / 5_000.0;
+            last = now;
+            if (System.currentTimeMillis() - start >= settings.seconds() * 1000L && share < 0.05) break;
+        }
+        out.printf(Locale.ROOT, "  warm-up ran %.0f s; JIT compilation in its last 5 s: %.0f %% of a core%n",
+                (System.currentTimeMillis() - start) / 1000.0, share * 100);
+    }
+
+    private Run measure(LoadRig rig, Configuration conf, LoadRig.Watcher watcher, String variant, int index, int seconds,
+                        boolean untilJitSettles, Pipeline pipeline) throws Exception {
         Configuration flink = new Configuration();
         flink.setString("execution.checkpointing.interval", settings.checkpointInterval());
+        flink.setString(org.apache.flink.configuration.StateBackendOptions.STATE_BACKEND.key(), settings.stateBackend());
+        flink = GeometryJob.withFlinkDefaults(flink); // as the job runs in production (RocksDB: incremental checkpoints)
         flink.setString("pipeline.object-reuse", "true");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism(), flink);
         pipeline.build(env);
@@ -117,7 +142,11 @@ public final class PipelineBench {
             }
             Thread.sleep(settings.warmupSeconds() * 1000L);
             long from = System.currentTimeMillis();
-            Thread.sleep(settings.seconds() * 1000L);
+            if (untilJitSettles) {
+                awaitJitSettled(seconds);
+            } else {
+                Thread.sleep(seconds * 1000L);
+            }
             long to = System.currentTimeMillis();
             List<long[]> frames = watcher.framesBetween(from, to);
             double[] latency = frames.stream().mapToDouble(f -> f[0] - f[1]).toArray();
@@ -132,11 +161,16 @@ public final class PipelineBench {
         }
     }
 
-    /** Median size of each payload file name over the frames the whole job wrote. */
-    private static Map<String, Integer> payloadSizes(StorageSpec storage) throws Exception {
+    /**
+     * Median size of each payload file name over the first 100 frames of the stream of {@code template} (a GeometryFrame
+     * the whole job committed): a listing of the whole bucket would take minutes once it holds a long run's objects.
+     */
+    private static Map<String, Integer> payloadSizes(StorageSpec storage, byte[] template) throws Exception {
+        String depthUri = io.geostream.schemas.SingleObjectCodec.geometryFrames().decode(template).getPayloads().getDepthUri();
         Map<String, List<Double>> byName = new TreeMap<>();
         try (ObjectStore store = storage.open()) {
-            List<String> keys = store.list("");
+            String key0 = store.keyOf(depthUri).orElseThrow(() -> new IllegalStateException("not a payload URI: " + depthUri));
+            List<String> keys = store.list(key0.substring(0, key0.indexOf("/frame-")) + "/frame-00000000");
             int taken = 0;
             for (String key : keys) {
                 String name = key.substring(key.lastIndexOf('/') + 1);

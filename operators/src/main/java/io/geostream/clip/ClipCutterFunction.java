@@ -6,6 +6,8 @@ import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
@@ -15,7 +17,12 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Flink wrapper of {@link ClipCutter}, keyed by stream id. Idle deadlines are EVENT-time timers: they
@@ -30,6 +37,13 @@ import java.util.List;
  * segment end STREAM_IDLE), so no frame held in state is lost. The last task before a release carries
  * {@link ClipTask#releasesStream}: the stitcher releases its state when it reaches it in sequence order,
  * and the stream's next task starts again at seq 0.
+ *
+ * <p>State layout. The frames the cutter holds are kept without their pixels in the {@link ClipCutterState}
+ * value (small: it is read and rewritten on every frame), and each held frame's pixels once in a map state
+ * entry, written when the frame arrives, read when a clip that holds it is cut, removed when no list holds it
+ * any more. With RocksDB a frame's pixels are thus serialised once, not once per frame that arrives while it
+ * is held (T times). Older state whose frames still carry their pixels is read as it is and moved on the
+ * next update.
  */
 public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord, ClipTask> {
     private static final long serialVersionUID = 1L;
@@ -44,6 +58,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
     private transient ClipCutter cutter;
     private transient ValueState<ClipCutterState> state;
     private transient ValueState<Long> ttlDeadline;
+    private transient MapState<String, byte[]> pixels;
     private transient Counter clips;
     private transient Counter rejected;
     private transient io.geostream.output.DeadLetterCounters rejectedByReason;
@@ -67,6 +82,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
         cutter = new ClipCutter(config);
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("clip-cutter", ClipCutterState.class));
         ttlDeadline = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-ttl-deadline", Long.class));
+        pixels = getRuntimeContext().getMapState(new MapStateDescriptor<>("clip-frame-pixels", String.class, byte[].class));
         clips = getRuntimeContext().getMetricGroup().counter("clipsCut");
         rejected = getRuntimeContext().getMetricGroup().counter("framesRejected");
         rejectedByReason = new io.geostream.output.DeadLetterCounters(getRuntimeContext().getMetricGroup());
@@ -78,7 +94,9 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
         ClipCutterState s = state.value();
         if (s == null) s = new ClipCutterState();
         long previousDeadline = s.idleDeadlineMillis;
+        Set<String> held = pixelKeys(s);
         ClipCutter.Output o = cutter.onFrame(s, frame);
+        withPixels(o);
         boolean ended = frame.endOfStream || o.tasks().stream().anyMatch(t -> t.endReason == SegmentReason.END_OF_STREAM);
         if (ended && quiescent(s)) {
             // The producer ended the stream and nothing is held: release now rather than after the TTL.
@@ -92,7 +110,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
             if (previousDeadline != Long.MIN_VALUE) ctx.timerService().deleteEventTimeTimer(previousDeadline);
             ctx.timerService().registerEventTimeTimer(s.idleDeadlineMillis);
         }
-        state.update(s);
+        update(s, held);
         if (idleTtlMillis > 0) armTtl(ctx);
     }
 
@@ -105,13 +123,16 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
             if (deadline == null || deadline != timestamp) return; // a frame came since: a later timer is armed
             // Flush what the event-time idle timer would flush (no-op if it already fired), then release.
             ClipCutter.Output o = cutter.onIdle(s, s.idleDeadlineMillis);
+            withPixels(o);
             emit(o, ctx, out, s);
             release(ctx, s);
             return;
         }
+        Set<String> held = pixelKeys(s);
         ClipCutter.Output o = cutter.onIdle(s, timestamp);
+        withPixels(o);
         emit(o, ctx, out, null);
-        state.update(s);
+        update(s, held);
     }
 
     /** Nothing open, pending or announced: the state holds only counters. */
@@ -141,6 +162,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
         if (deadline != null) ctx.timerService().deleteProcessingTimeTimer(deadline);
         state.clear();
         ttlDeadline.clear();
+        pixels.clear();
         released.inc();
     }
 
@@ -167,6 +189,73 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
             if (!t.isMarker()) clips.inc();
             out.collect(t);
         }
+    }
+
+    /** Key of a held frame's pixels: its index and capture time, and its Kafka coordinates when it has them. */
+    static String pixelKey(FrameRecord f) {
+        return f.frameIndex + "@" + f.captureTimeMicros + "#" + f.sourcePartition + ":" + f.sourceOffset;
+    }
+
+    /** Keys of the pixels the state's frames refer to (held without their pixels). */
+    private static Set<String> pixelKeys(ClipCutterState s) {
+        Set<String> keys = new HashSet<>();
+        for (List<FrameRecord> list : List.of(s.window, s.keyframes, s.pending)) {
+            for (FrameRecord f : list) keys.add(pixelKey(f));
+        }
+        return keys;
+    }
+
+    /**
+     * Gives every frame of the output's tasks its pixels: the frames the state held come without them. The tasks
+     * get copies (the state's frame objects are not changed: with object reuse the next operator holds what it is
+     * given).
+     */
+    private void withPixels(ClipCutter.Output o) throws Exception {
+        Map<String, byte[]> loaded = new HashMap<>();
+        for (ClipTask t : o.tasks()) {
+            for (int i = 0; i < t.frames.length; i++) {
+                FrameRecord f = t.frames[i];
+                if (f == null || f.rgb != null) continue;
+                String key = pixelKey(f);
+                byte[] rgb = loaded.get(key);
+                if (rgb == null) {
+                    rgb = pixels.get(key);
+                    if (rgb == null) throw new IllegalStateException("no pixels in state for held frame " + f + " (" + key + ")");
+                    loaded.put(key, rgb);
+                }
+                FrameRecord copy = f.withoutPixels();
+                copy.rgb = rgb;
+                t.frames[i] = copy;
+            }
+        }
+    }
+
+    /**
+     * Writes the state: the pixels of frames that came into its lists to the map state, the frames without them to the
+     * value state; the pixels no list refers to any more ({@code held} = the keys before) are removed.
+     */
+    private void update(ClipCutterState s, Set<String> held) throws Exception {
+        Map<FrameRecord, FrameRecord> stripped = new IdentityHashMap<>();
+        Set<String> now = new HashSet<>();
+        for (List<FrameRecord> list : List.of(s.window, s.keyframes, s.pending)) {
+            for (int i = 0; i < list.size(); i++) {
+                FrameRecord f = list.get(i);
+                String key = pixelKey(f);
+                now.add(key);
+                if (f.rgb == null) continue;
+                FrameRecord bare = stripped.get(f);
+                if (bare == null) {
+                    if (!held.contains(key) || !pixels.contains(key)) pixels.put(key, f.rgb);
+                    bare = f.withoutPixels();
+                    stripped.put(f, bare);
+                }
+                list.set(i, bare);
+            }
+        }
+        for (String key : held) {
+            if (!now.contains(key)) pixels.remove(key);
+        }
+        state.update(s);
     }
 
     private static ClipTask releaseMarker(ClipCutterState s, String streamId) {

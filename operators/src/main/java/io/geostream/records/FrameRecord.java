@@ -40,6 +40,24 @@ public class FrameRecord {
         return rgb != null;
     }
 
+    /** A copy with every field but the pixels (a frame's identity and coordinates, to keep in state or dead-letter). */
+    public FrameRecord withoutPixels() {
+        FrameRecord c = new FrameRecord();
+        c.streamId = streamId;
+        c.frameIndex = frameIndex;
+        c.captureTimeMicros = captureTimeMicros;
+        c.endOfStream = endOfStream;
+        c.width = width;
+        c.height = height;
+        c.intrinsics = intrinsics;
+        c.attributes = attributes;
+        c.ingestTimeMillis = ingestTimeMillis;
+        c.sourceTopic = sourceTopic;
+        c.sourcePartition = sourcePartition;
+        c.sourceOffset = sourceOffset;
+        return c;
+    }
+
     public static HashMap<String, String> copyOf(Map<String, String> m) {
         return m == null ? new HashMap<>() : new HashMap<>(m);
     }

@@ -103,7 +103,7 @@ final class ChainStitcher implements Stitcher {
                 out.add(new StitchEvent.FrameFailed(f, r.failureReason, r.failureDetail));
                 s.lastHandledFrameIndex = f.frameIndex;
             } else if (f.frameIndex >= cutoff) {
-                s.heldAfterFailure.add(withoutPixels(f));
+                s.heldAfterFailure.add(f.withoutPixels());
             }
         }
         s.heldFailureReason = r.failureReason;
@@ -499,21 +499,5 @@ final class ChainStitcher implements Stitcher {
             }
             return outPts;
         }
-    }
-
-    /** The frame's identity and coordinates without its pixels (kept in state only to be dead-lettered). */
-    private static FrameRecord withoutPixels(FrameRecord f) {
-        FrameRecord c = new FrameRecord();
-        c.streamId = f.streamId;
-        c.frameIndex = f.frameIndex;
-        c.captureTimeMicros = f.captureTimeMicros;
-        c.endOfStream = f.endOfStream;
-        c.width = f.width;
-        c.height = f.height;
-        c.ingestTimeMillis = f.ingestTimeMillis;
-        c.sourceTopic = f.sourceTopic;
-        c.sourcePartition = f.sourcePartition;
-        c.sourceOffset = f.sourceOffset;
-        return c;
     }
 }

@@ -57,8 +57,16 @@ class ClipCutterFunctionTest {
             }
             assertThat(describe(h.extractOutputValues())).containsExactly(
                     "a:0:[0, 1, 2, 3]", "b:0:[0, 1, 2, 3]", "a:0:[2, 3, 4, 5]", "b:0:[2, 3, 4, 5]");
-            // Two state entries per stream (cutter state, idle-TTL deadline); each holds only the overlap of T - S = 2 frames.
-            assertThat(h.numKeyedStateEntries()).isEqualTo(4);
+            // Three state entries per stream (cutter state, held frames' pixels, idle-TTL deadline); each holds only the overlap of T - S = 2 frames.
+            assertThat(h.numKeyedStateEntries()).isEqualTo(6);
+            for (String stream : List.of("a", "b")) {
+                h.getOperator().setCurrentKey(stream);
+                List<String> pixelKeys = new java.util.ArrayList<>();
+                h.getOperator().getKeyedStateStore().getMapState(new org.apache.flink.api.common.state.MapStateDescriptor<>(
+                        "clip-frame-pixels", String.class, byte[].class)).keys().forEach(pixelKeys::add);
+                // The pixels of frames 4 and 5 only: those of frames that left the window were removed.
+                assertThat(pixelKeys).hasSize(2).allMatch(k -> k.startsWith("4@") || k.startsWith("5@"));
+            }
             // One idle timer per stream (a newer frame moves the deadline; stale ones are ignored when they fire).
             assertThat(h.numEventTimeTimers()).isGreaterThanOrEqualTo(2);
         }
@@ -141,7 +149,7 @@ class ClipCutterFunctionTest {
             assertThat(out.get(1).endReason).isEqualTo(SegmentReason.FRAME_GAP);
             assertThat(out.get(1).endDetail).contains("4..5");
             assertThat(out.get(2).startReason).isEqualTo(SegmentReason.FRAME_GAP);
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(3);
         }
     }
 
@@ -159,7 +167,7 @@ class ClipCutterFunctionTest {
                 for (int i = 0; i < 5; i++) send(h, TestFrames.frame(stream, i));
             }
             assertThat(describe(h.extractOutputValues())).containsExactly("a:0:[0, 1, 2, 3]", "b:0:[0, 1, 2, 3]", "c:0:[0, 1, 2, 3]");
-            assertThat(h.numKeyedStateEntries()).isEqualTo(6); // cutter state + TTL deadline per stream
+            assertThat(h.numKeyedStateEntries()).isEqualTo(9); // cutter state, held pixels, TTL deadline per stream
             h.setProcessingTime(9_000); // no watermark has come: the event-time idle timers cannot fire
             assertThat(h.extractOutputValues()).hasSize(3);
             h.setProcessingTime(20_000);
@@ -175,7 +183,7 @@ class ClipCutterFunctionTest {
             assertThat(h.numProcessingTimeTimers()).isZero();
             // A stream that comes back starts over.
             send(h, TestFrames.frame("a", 0));
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(3);
         }
     }
 
@@ -189,7 +197,7 @@ class ClipCutterFunctionTest {
             send(h, TestFrames.frame("a", 1));
             h.setProcessingTime(20_000);
             assertThat(h.extractOutputValues()).isEmpty();
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(3);
             assertThat(h.numProcessingTimeTimers()).isEqualTo(1); // the earlier deadline was deleted, not left stale
             h.setProcessingTime(30_000);
             List<ClipTask> out = h.extractOutputValues();
@@ -216,7 +224,7 @@ class ClipCutterFunctionTest {
             // The marker overtakes frame 2: nothing is released until frame 2 has closed the stream.
             for (long i : new long[] {0, 1}) send(h, TestFrames.frame("b", i));
             send(h, TestFrames.endMarker("b", 3));
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(3);
             send(h, TestFrames.frame("b", 2));
             List<ClipTask> b = h.extractOutputValues().stream().filter(t -> t.streamId.equals("b")).toList();
             assertThat(describe(b)).containsExactly("b:0:[0, 1, 2, 2]");

@@ -1,12 +1,11 @@
 package io.geostream.testing;
 
 import io.geostream.output.StorageSpec;
+import io.geostream.storage.ForwardingObjectStore;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.TransientStorageException;
 
 import java.io.IOException;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,10 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link StorageSpec.StoreDecorator} through {@link #decorator}; the failure budget is shared by every store
  * the decorator opens (kept in a static registry by name, since decorators are serialised into jobs).
  */
-public final class FlakyObjectStore implements ObjectStore {
+public final class FlakyObjectStore extends ForwardingObjectStore {
     private static final java.util.Map<String, AtomicInteger> BUDGETS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private final ObjectStore inner;
     private final AtomicInteger failuresLeft;
     private final AtomicInteger failed = new AtomicInteger();
     private final boolean denyPuts;
@@ -28,7 +26,7 @@ public final class FlakyObjectStore implements ObjectStore {
     }
 
     private FlakyObjectStore(ObjectStore inner, AtomicInteger failuresLeft, boolean denyPuts) {
-        this.inner = inner;
+        super(inner);
         this.failuresLeft = failuresLeft;
         this.denyPuts = denyPuts;
     }
@@ -79,10 +77,4 @@ public final class FlakyObjectStore implements ObjectStore {
         maybeFail("get " + key);
         return inner.get(key, maxBytes);
     }
-
-    @Override public boolean exists(String key) throws IOException { return inner.exists(key); }
-    @Override public List<String> list(String prefix) throws IOException { return inner.list(prefix); }
-    @Override public String uriOf(String key) { return inner.uriOf(key); }
-    @Override public Optional<String> keyOf(String uri) { return inner.keyOf(uri); }
-    @Override public void close() throws IOException { inner.close(); }
 }

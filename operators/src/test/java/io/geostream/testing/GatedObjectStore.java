@@ -1,12 +1,11 @@
 package io.geostream.testing;
 
 import io.geostream.output.StorageSpec;
+import io.geostream.storage.ForwardingObjectStore;
 import io.geostream.storage.ObjectStore;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,14 +15,13 @@ import java.util.concurrent.TimeUnit;
  * like the store it wraps. Reusable as a {@link StorageSpec.StoreDecorator}; gates live in a static registry by
  * name, since decorators are serialised into jobs.
  */
-public final class GatedObjectStore implements ObjectStore {
+public final class GatedObjectStore extends ForwardingObjectStore {
     private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
 
-    private final ObjectStore inner;
     private final String gate;
 
     private GatedObjectStore(ObjectStore inner, String gate) {
-        this.inner = inner;
+        super(inner);
         this.gate = gate;
     }
 
@@ -47,18 +45,4 @@ public final class GatedObjectStore implements ObjectStore {
         }
         inner.put(key, bytes, contentType);
     }
-
-    @Override public byte[] get(String key) throws IOException {
-        return inner.get(key);
-    }
-
-    @Override public byte[] get(String key, long maxBytes) throws IOException {
-        return inner.get(key, maxBytes);
-    }
-
-    @Override public boolean exists(String key) throws IOException { return inner.exists(key); }
-    @Override public List<String> list(String prefix) throws IOException { return inner.list(prefix); }
-    @Override public String uriOf(String key) { return inner.uriOf(key); }
-    @Override public Optional<String> keyOf(String uri) { return inner.keyOf(uri); }
-    @Override public void close() throws IOException { inner.close(); }
 }
