@@ -5,9 +5,9 @@ import io.geostream.avro.GeometryFrame;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.model.ModelInfo;
-import io.geostream.output.DeferredOutput;
 import io.geostream.output.DrainingKeyedProcessOperator;
 import io.geostream.output.OrderedOutputQueue;
+import io.geostream.output.QueuedOutputFunction;
 import io.geostream.output.StorageSpec;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
@@ -24,7 +24,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 import java.nio.charset.StandardCharsets;
@@ -68,7 +67,7 @@ public final class IoOnlyJob {
                 .sinkTo(GeometryJob.kafkaSink(conf)).uid("sink-kafka").name("Kafka exactly-once sink");
     }
 
-    static final class WritePayloads extends KeyedProcessFunction<String, RawRecord, OutputRecord> implements DeferredOutput<OutputRecord> {
+    static final class WritePayloads extends QueuedOutputFunction<String, RawRecord, OutputRecord> {
         private static final long serialVersionUID = 1L;
         private final StorageSpec storage;
         private final LinkedHashMap<String, Integer> sizes;
@@ -82,10 +81,9 @@ public final class IoOnlyJob {
         private transient ModelInfo model;
         private transient ListState<byte[]> buffered;
         private transient ValueState<Integer> bufferedCount;
-        private transient OrderedOutputQueue<OutputRecord> queued;
-        private transient boolean deferred;
 
         WritePayloads(StorageSpec storage, LinkedHashMap<String, Integer> sizes, byte[] template, int batch) {
+            super(StitchFunction.MAX_QUEUED_FRAMES);
             this.storage = storage;
             this.sizes = sizes;
             this.template = template;
@@ -94,6 +92,7 @@ public final class IoOnlyJob {
 
         @Override
         public void open(OpenContext openContext) throws Exception {
+            super.open(openContext);
             store = storage.open();
             puts = Executors.newFixedThreadPool(StitchFunction.PAYLOAD_WRITERS, r -> {
                 Thread t = new Thread(r, "io-only payload writer");
@@ -112,23 +111,11 @@ public final class IoOnlyJob {
             model = new ModelInfo("io-only", "1", true);
             buffered = getRuntimeContext().getListState(new ListStateDescriptor<>("frames", byte[].class));
             bufferedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("frame-count", Integer.class));
-            queued = new OrderedOutputQueue<>();
-        }
-
-        @Override
-        public void deferOutput() {
-            deferred = true;
-        }
-
-        @Override
-        public void drain(Collector<OutputRecord> out) throws Exception {
-            queued.drain(out::collect);
         }
 
         @Override
         public void processElement(RawRecord raw, Context ctx, Collector<OutputRecord> out) throws Exception {
-            int maxInFlight = deferred ? StitchFunction.MAX_QUEUED_FRAMES : 0;
-            queued.emit(out::collect, maxInFlight);
+            emitDue(out);
             buffered.add(raw.value);
             int count = bufferedCount.value() == null ? 1 : bufferedCount.value() + 1;
             if (count < batch) {
@@ -148,7 +135,7 @@ public final class IoOnlyJob {
                         return key;
                     }));
                 }
-                queued.add(new OrderedOutputQueue.Pending<>() {
+                queue().add(new OrderedOutputQueue.Pending<>() {
                     @Override
                     public boolean isDone() {
                         return done.values().stream().allMatch(Future::isDone);
@@ -162,7 +149,7 @@ public final class IoOnlyJob {
                     }
                 });
             }
-            queued.emit(out::collect, maxInFlight);
+            emitDue(out);
         }
 
         private GeometryFrame event(FrameEvent f, Map<String, String> uris) throws Exception {

@@ -5,10 +5,10 @@ import io.geostream.avro.SegmentEvent;
 import io.geostream.model.ModelInfo;
 import io.geostream.output.DeadLetterCounters;
 import io.geostream.output.DeadLetters;
-import io.geostream.output.DeferredOutput;
 import io.geostream.output.DrainingKeyedProcessOperator;
 import io.geostream.output.GeometryFrameWriter;
 import io.geostream.output.OrderedOutputQueue;
+import io.geostream.output.QueuedOutputFunction;
 import io.geostream.output.StorageSpec;
 import io.geostream.records.ClipResult;
 import io.geostream.records.OutputRecord;
@@ -28,7 +28,6 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import java.util.function.Consumer;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 import java.nio.charset.StandardCharsets;
@@ -43,7 +42,7 @@ import java.nio.charset.StandardCharsets;
  * way when the next clip is stitched; under a plain {@code KeyedProcessOperator} an element's output is all out
  * before the element returns.
  */
-public class StitchFunction extends KeyedProcessFunction<String, ClipResult, OutputRecord> implements DeferredOutput<OutputRecord> {
+public class StitchFunction extends QueuedOutputFunction<String, ClipResult, OutputRecord> {
     private static final long serialVersionUID = 1L;
 
     /** Dead-letter reason of a frame whose payloads could not be written for a permanent reason. */
@@ -51,9 +50,11 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
 
     /**
      * Threads per subtask that encode and put payload files. A frame's five puts are independent, and so are
-     * different frames'; sequential round trips to S3 were most of this operator's time (bench pipeline).
+     * different frames'; sequential round trips to S3 were most of this operator's time (bench pipeline). Not more:
+     * the URL-connection HTTP client keeps 5 connections per host alive (JDK {@code http.maxConnections}), and each
+     * put beyond them would open a new connection, TLS handshake included.
      */
-    public static final int PAYLOAD_WRITERS = 10;
+    public static final int PAYLOAD_WRITERS = 5;
 
     /**
      * Frames of a subtask whose payload writes may still be under way when {@link #processElement} returns (when
@@ -86,9 +87,6 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
     private transient Map<String, double[]> lastClipScale;
     private transient Counter streamsReleased;
     private transient SingleObjectCodec<GeometryFrame> geometryCodec;
-    /** Outputs not yet emitted, in stream order; never part of a checkpoint (drained before each barrier). */
-    private transient OrderedOutputQueue<OutputRecord> queued;
-    private transient boolean deferred;
     private transient SingleObjectCodec<SegmentEvent> segmentCodec;
 
     public StitchFunction(StitcherConfig config, StorageSpec storage) {
@@ -96,6 +94,7 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
     }
 
     public StitchFunction(StitcherConfig config, StorageSpec storage, String method) {
+        super(MAX_QUEUED_FRAMES);
         this.config = config;
         this.storage = storage;
         this.method = method;
@@ -104,6 +103,7 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
 
     @Override
     public void open(OpenContext openContext) throws Exception {
+        super.open(openContext);
         stitcher = Stitcher.forMethod(method, config);
         store = storage.open();
         puts = java.util.concurrent.Executors.newFixedThreadPool(PAYLOAD_WRITERS, r -> {
@@ -128,13 +128,12 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         lastClipScale = new HashMap<>();
         streamsReleased = getRuntimeContext().getMetricGroup().counter("streamsReleased");
         geometryCodec = SingleObjectCodec.geometryFrames();
-        queued = new OrderedOutputQueue<>();
         segmentCodec = SingleObjectCodec.segmentEvents();
     }
 
     @Override
     public void processElement(ClipResult result, Context ctx, Collector<OutputRecord> out) throws Exception {
-        queued.emit(out::collect, deferred ? MAX_QUEUED_FRAMES : 0); // what earlier clips finished writing meanwhile
+        emitDue(out); // what earlier clips finished writing meanwhile
         long expected = nextSeq.value() == null ? 0L : nextSeq.value();
         if (result.task.seq != expected) {
             waiting.put(result.task.seq, result);
@@ -164,7 +163,7 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
             nextSeq.update(expected);
             state.update(s);
         }
-        queued.emit(out::collect, deferred ? MAX_QUEUED_FRAMES : 0);
+        emitDue(out);
     }
 
     private void handle(StitcherState s, ClipResult r) {
@@ -176,14 +175,14 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
         // Events still go out in stream order, each frame's only after all its payloads are stored.
         for (StitchEvent e : stitcher.process(s, r)) {
             if (e instanceof StitchEvent.StitchedFrame f) {
-                queued.add(new FrameOutput(key, writer.start(f)));
+                queue().add(new FrameOutput(key, writer.start(f)));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
-                queued.addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
+                queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
                 framesFailed.inc();
                 failedByReason.inc(ff.reasonCode());
             } else {
                 if (e instanceof StitchEvent.SegmentStarted) segmentsStarted.inc();
-                queued.addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
+                queue().addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
         }
     }
@@ -224,16 +223,6 @@ public class StitchFunction extends KeyedProcessFunction<String, ClipResult, Out
             framesOut.inc();
             recordFrameMetrics(f, g);
         }
-    }
-
-    @Override
-    public void deferOutput() {
-        deferred = true;
-    }
-
-    @Override
-    public void drain(Collector<OutputRecord> out) throws Exception {
-        queued.drain(out::collect);
     }
 
     /**

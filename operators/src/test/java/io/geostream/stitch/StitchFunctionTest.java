@@ -56,6 +56,23 @@ class StitchFunctionTest {
         }
     }
 
+    /** Same records in the same order; frames equal in every field but the processing latency. */
+    private static void assertSameOutput(List<OutputRecord> actual, List<OutputRecord> expected) throws Exception {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(actual.get(i).kind).isEqualTo(expected.get(i).kind);
+            if (expected.get(i).kind == OutputRecord.Kind.GEOMETRY) {
+                GeometryFrame a = SingleObjectCodec.geometryFrames().decode(expected.get(i).value);
+                GeometryFrame b = SingleObjectCodec.geometryFrames().decode(actual.get(i).value);
+                a.setProcessingLatencyMillis(0L);
+                b.setProcessingLatencyMillis(0L);
+                assertThat(b).isEqualTo(a);
+            } else {
+                assertThat(actual.get(i).value).isEqualTo(expected.get(i).value);
+            }
+        }
+    }
+
     @Test
     void outOfOrderResultsGiveTheSameOutputAsInOrderOnes() throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 30, TrajectoryKind.ORBIT, 0.0, 10);
@@ -67,18 +84,10 @@ class StitchFunctionTest {
         Collections.reverse(shuffled);
         List<OutputRecord> reversed = run(shuffled);
 
-        assertThat(reversed).hasSameSizeAs(inOrder);
+        assertSameOutput(reversed, inOrder);
         List<Long> frames = new ArrayList<>();
-        for (int i = 0; i < inOrder.size(); i++) {
-            assertThat(reversed.get(i).kind).isEqualTo(inOrder.get(i).kind);
-            if (inOrder.get(i).kind == OutputRecord.Kind.GEOMETRY) {
-                GeometryFrame a = SingleObjectCodec.geometryFrames().decode(inOrder.get(i).value);
-                GeometryFrame b = SingleObjectCodec.geometryFrames().decode(reversed.get(i).value);
-                a.setProcessingLatencyMillis(0L);
-                b.setProcessingLatencyMillis(0L);
-                assertThat(b).isEqualTo(a);
-                frames.add(a.getFrameIndex());
-            }
+        for (OutputRecord o : inOrder) {
+            if (o.kind == OutputRecord.Kind.GEOMETRY) frames.add(SingleObjectCodec.geometryFrames().decode(o.value).getFrameIndex());
         }
         assertThat(frames).containsExactlyElementsOf(java.util.stream.LongStream.range(0, 30).boxed().toList());
         SegmentEvent first = SingleObjectCodec.segmentEvents().decode(inOrder.get(0).value);
@@ -196,19 +205,7 @@ class StitchFunctionTest {
             io.geostream.testing.GatedObjectStore.open("stitch-slow");
             h.prepareSnapshotPreBarrier(1); // what the task does before a checkpoint barrier goes downstream
             List<OutputRecord> drained = h.extractOutputValues();
-            assertThat(drained).hasSameSizeAs(plain);
-            for (int i = 0; i < plain.size(); i++) {
-                assertThat(drained.get(i).kind).isEqualTo(plain.get(i).kind);
-                if (plain.get(i).kind == OutputRecord.Kind.GEOMETRY) {
-                    GeometryFrame a = SingleObjectCodec.geometryFrames().decode(plain.get(i).value);
-                    GeometryFrame b = SingleObjectCodec.geometryFrames().decode(drained.get(i).value);
-                    a.setProcessingLatencyMillis(0L);
-                    b.setProcessingLatencyMillis(0L);
-                    assertThat(b).isEqualTo(a);
-                } else {
-                    assertThat(drained.get(i).value).isEqualTo(plain.get(i).value);
-                }
-            }
+            assertSameOutput(drained, plain);
         }
     }
 
