@@ -164,27 +164,20 @@ public final class BenchCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--streams", defaultValue = "4", description = "Synthetic cameras (default ${DEFAULT-VALUE}).")
-        int streams;
+        @CommandLine.Mixin
+        SyntheticLoadOptions load;
+
         @Option(names = "--seconds", defaultValue = "20", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
         int seconds;
         @Option(names = "--warmup", defaultValue = "10", description = "Seconds after the first committed frame before measuring (default ${DEFAULT-VALUE}).")
         int warmup;
         @Option(names = "--runs", defaultValue = "3", description = "Runs of each job; the median counts (default ${DEFAULT-VALUE}).")
         int runs;
-        @Option(names = "--width", defaultValue = "160", description = "Frame width (default ${DEFAULT-VALUE}).")
-        int width;
-        @Option(names = "--height", defaultValue = "120", description = "Frame height (default ${DEFAULT-VALUE}).")
-        int height;
-        @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism and input partitions (default ${DEFAULT-VALUE}).")
-        int parallelism;
         @Option(names = "--window", defaultValue = "160",
                 description = "Frames per stream published but not yet committed (closed loop; default ${DEFAULT-VALUE}).")
         int window;
         @Option(names = "--checkpoint-interval", defaultValue = "1 s", description = "Checkpoint interval = commit interval (default ${DEFAULT-VALUE}).")
         String checkpointInterval;
-        @Option(names = "--seed", defaultValue = "1", description = "Scene seed (default ${DEFAULT-VALUE}).")
-        long seed;
         @Option(names = "--state-backend", defaultValue = "rocksdb",
                 description = "Keyed state backend of both jobs: rocksdb (the job's default, incremental checkpoints) or hashmap "
                         + "(default ${DEFAULT-VALUE}).")
@@ -197,12 +190,11 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) throw usage("--state-backend must be rocksdb or hashmap");
-            if (streams < 1 || streams > 256) throw usage("--streams must be in [1, 256]");
+            load.validate(spec, 256);
             if (seconds < 1 || warmup < 0 || runs < 1 || warmupRound < 0) throw usage("--seconds >= 1, --warmup >= 0, --runs >= 1, --warmup-round >= 0");
-            if (width < 16 || height < 16 || width > 2048 || height > 2048) throw usage("--width/--height must be in [16, 2048]");
-            if (parallelism < 1 || window < 16) throw usage("--parallelism >= 1, --window >= 16");
-            var s = new io.geostream.load.PipelineBench.Settings(streams, seconds, warmup, runs, width, height, parallelism, window,
-                    checkpointInterval, seed, stateBackend, warmupRound);
+            if (load.parallelism < 1 || window < 16) throw usage("--parallelism >= 1, --window >= 16");
+            var s = new io.geostream.load.PipelineBench.Settings(load.streams, seconds, warmup, runs, load.width, load.height,
+                    load.parallelism, window, checkpointInterval, load.seed, stateBackend, warmupRound);
             new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
             return 0;
         }

@@ -18,18 +18,13 @@ public final class SoakCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--streams", defaultValue = "4", description = "Synthetic cameras (default ${DEFAULT-VALUE}).")
-    int streams;
+    @CommandLine.Mixin
+    SyntheticLoadOptions load;
+
     @Option(names = "--minutes", defaultValue = "10", description = "Duration (default ${DEFAULT-VALUE}).")
     double minutes;
     @Option(names = "--fps", defaultValue = "10", description = "Frames per second per camera (default ${DEFAULT-VALUE}).")
     double fps;
-    @Option(names = "--width", defaultValue = "160", description = "Frame width (default ${DEFAULT-VALUE}).")
-    int width;
-    @Option(names = "--height", defaultValue = "120", description = "Frame height (default ${DEFAULT-VALUE}).")
-    int height;
-    @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism and input partitions (default ${DEFAULT-VALUE}).")
-    int parallelism;
     @Option(names = "--model", defaultValue = "simulated", description = "'simulated' or a model package directory (default ${DEFAULT-VALUE}).")
     String model;
     @Option(names = "--checkpoint-interval", defaultValue = "10 s", description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
@@ -40,22 +35,19 @@ public final class SoakCommand implements Callable<Integer> {
     int sample;
     @Option(names = "--max-heap-slope", defaultValue = "20", description = "MiB per hour above which the exit code is 1 (default ${DEFAULT-VALUE}).")
     double maxHeapSlope;
-    @Option(names = "--seed", defaultValue = "1", description = "Scene seed (default ${DEFAULT-VALUE}).")
-    long seed;
 
     @Override
     public Integer call() throws Exception {
-        if (streams < 1 || streams > 1024) throw usage("--streams must be in [1, 1024]");
+        load.validate(spec, 1024);
         if (minutes <= 0 || fps <= 0 || sample < 1) throw usage("--minutes, --fps and --sample must be positive");
-        if (width < 16 || height < 16 || width > 2048 || height > 2048) throw usage("--width/--height must be in [16, 2048]");
-        if (parallelism < 1) throw usage("--parallelism must be >= 1");
+        if (load.parallelism < 1) throw usage("--parallelism must be >= 1");
         try {
             ModelSpec.of(model, null);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        Soak.Result r = new Soak(new Soak.Settings(streams, minutes, fps, width, height, parallelism, model, checkpointInterval,
-                uiPort, sample, seed), spec.commandLine().getOut()).run();
+        Soak.Result r = new Soak(new Soak.Settings(load.streams, minutes, fps, load.width, load.height, load.parallelism, model,
+                checkpointInterval, uiPort, sample, load.seed), spec.commandLine().getOut()).run();
         boolean ok = !(r.heapSlopeMbPerHour() > maxHeapSlope) && r.checkpointsFailed() == 0;
         return ok ? 0 : 1;
     }
