@@ -6,7 +6,7 @@ Run with Debian's python3-torch (torch 1.13), from the repository root:
     /usr/bin/python3 models/export_tiny_decomposed.py                      # models/tiny-decomposed/ + expected/
     /usr/bin/python3 models/export_tiny_decomposed.py --precision fp16 models/tiny-decomposed-fp16
     /usr/bin/python3 models/export_tiny_decomposed.py --broken-batch DIR   # DIR: same, vae_encoder hard-codes batch 1
-                     # (DIR/vae_encoder.pt is committed as operators/src/test/resources/decomposed-batch1/vae_encoder.pt)
+                     # (DIR/vae_encoder.pt is committed as core/src/test/resources/decomposed-batch1/vae_encoder.pt)
 
 The decomposed form is a diffusers-style pipeline split into three TorchScript modules, with the sampling
 loop in Java (io.geostream.model.decomposed):

@@ -65,7 +65,7 @@ public final class GeometryJobOptions {
                     + "Event time is the job's watermark (the slowest partition), so cameras whose clocks run more than "
                     + "this far apart, or a stream replayed long after the others, see early idle ends.");
     public static final ConfigOption<Duration> STATE_IDLE_TTL = ConfigOptions.key("geostream.state.idle-ttl")
-            .durationType().defaultValue(io.geostream.clip.ClipCutterFunction.DEFAULT_IDLE_TTL)
+            .durationType().defaultValue(io.geostream.operators.clip.ClipCutterFunction.DEFAULT_IDLE_TTL)
             .withDescription("Processing time without a frame after which a stream's keyed state (clip cutter, stitcher) "
                     + "is released, after flushing its open segment as the idle timeout would; 0 = never. Processing "
                     + "time, because the watermark stops when all input is quiet. An end-of-stream marker releases the "
@@ -110,7 +110,7 @@ public final class GeometryJobOptions {
     public static final ConfigOption<Integer> GRID_STEP = ConfigOptions.key("geostream.stitch.grid-step")
             .intType().defaultValue(0).withDescription("Pixel step of the stitching sample grid; 0 = about 1000 points per frame.");
     public static final ConfigOption<String> STITCH_METHOD = ConfigOptions.key("geostream.stitch.method")
-            .stringType().defaultValue(io.geostream.stitch.StitchFunction.DEFAULT_METHOD)
+            .stringType().defaultValue(io.geostream.operators.stitch.StitchFunction.DEFAULT_METHOD)
             .withDescription("Stitching method: 'robust' (confidence-weighted IRLS Sim(3), the default), 'robust_keyframes' "
                     + "(also fitted to the segment's keyframe; use with geostream.clip.keyframes = 1) or 'naive' (v1 baseline).");
     public static final ConfigOption<String> STITCH_OVERLAP_POLICY = ConfigOptions.key("geostream.stitch.overlap-policy")

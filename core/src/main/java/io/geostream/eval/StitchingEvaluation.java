@@ -1,0 +1,208 @@
+package io.geostream.eval;
+
+import io.geostream.clip.ClipCutter;
+import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterState;
+import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.TrajectoryMetrics;
+import io.geostream.inference.ClipConversions;
+import io.geostream.model.simulated.SimulatedGeometryModel;
+import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.records.ClipResult;
+import io.geostream.records.ClipTask;
+import io.geostream.records.FrameRecord;
+import io.geostream.stitch.StitchEvent;
+import io.geostream.stitch.Stitcher;
+import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherState;
+import io.geostream.synthetic.FrameTruth;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.SyntheticScene;
+import io.geostream.synthetic.TruthSource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs several stitching methods on the SAME simulated model outputs of one synthetic stream (frames ->
+ * clip cutter -> simulated model -> each stitcher, in lockstep, one clip in memory at a time) and scores
+ * each against the scene's truth with {@link TrajectoryErrors}, {@link DepthErrors} and {@link NormalErrors}.
+ * Depth and normal metrics use every {@link #PIXEL_STEP}-th pixel in each direction (bounded memory).
+ */
+public final class StitchingEvaluation {
+    /** Pixel subsampling step of the depth and normal metrics. */
+    public static final int PIXEL_STEP = 4;
+
+    private StitchingEvaluation() {}
+
+    /** Scores of one method on one stream. */
+    public record Scores(String method, int frames, double ateRmse, double ateOverLength, double driftOverLength,
+                         double rpeTranslation, double rpeRotationDeg, double absrelGlobal, double absrelClip,
+                         double delta1Global, double normalMeanDeg, double normalMedianDeg, int segmentBreaks,
+                         double msPerFrame, double[][] estimatedPositions, double[][] truePositions,
+                         RigidTransform[] estimatedPoses, double[] timestampsSeconds) {}
+
+    /**
+     * @param methods method names for {@link Stitcher#forMethod}
+     * @return scores per method, in the given order
+     */
+    public static Map<String, Scores> run(SceneSpec spec, SimulatedModelOptions modelOptions, ClipCutterConfig clips,
+                                          StitcherConfig stitcherConfig, boolean giveIntrinsics, List<String> methods)
+            throws Exception {
+        return run(new SyntheticScene(spec), "eval", spec.encode(), new SimulatedGeometryModel(modelOptions), clips, stitcherConfig,
+                giveIntrinsics, methods);
+    }
+
+    /**
+     * The same on a recorded truth sequence (e.g. {@link TumSequence}): the simulated model degrades its
+     * depth and poses instead of a synthetic scene's.
+     *
+     * @param streamId the stream's id, which seeds the simulated model's errors ("eval" for the synthetic scenes)
+     */
+    public static Map<String, Scores> run(TruthSource source, String streamId, SimulatedModelOptions modelOptions,
+                                          ClipCutterConfig clips, StitcherConfig stitcherConfig, boolean giveIntrinsics,
+                                          List<String> methods) throws Exception {
+        return run(source, streamId, null, new SimulatedGeometryModel(modelOptions, source), clips, stitcherConfig,
+                giveIntrinsics, methods);
+    }
+
+    private static Map<String, Scores> run(TruthSource scene, String streamId, String encodedSpecOrNull, SimulatedGeometryModel model,
+                                           ClipCutterConfig clips, StitcherConfig stitcherConfig, boolean giveIntrinsics,
+                                           List<String> methods) throws Exception {
+        ClipCutter cutter = new ClipCutter(clips);
+        ClipCutterState cutterState = new ClipCutterState();
+        Map<String, Collector> collectors = new LinkedHashMap<>();
+        for (String m : methods) collectors.put(m, new Collector(m, Stitcher.forMethod(m, stitcherConfig), scene));
+        Map<Long, FrameTruth> truths = new HashMap<>();
+        int frames = scene.frames();
+        for (int i = 0; i <= frames; i++) {
+            FrameRecord f;
+            if (i < frames) {
+                FrameTruth t = scene.render(i);
+                truths.put((long) i, t);
+                f = frameRecord(streamId, t, encodedSpecOrNull, giveIntrinsics);
+            } else {
+                f = new FrameRecord();
+                f.streamId = streamId;
+                f.frameIndex = i;
+                f.captureTimeMicros = scene.captureTimeMicros(frames - 1) + 1;
+                f.endOfStream = true;
+            }
+            for (ClipTask task : cutter.onFrame(cutterState, f).tasks()) {
+                ClipResult r = new ClipResult();
+                r.task = task;
+                r.modelId = model.info().id();
+                r.modelVersion = model.info().version();
+                if (!task.isMarker()) ClipConversions.fill(r, model.predict(ClipConversions.toInput(task)));
+                for (Collector c : collectors.values()) c.accept(r, truths);
+                // Truth is kept from the clip's first stream frame on (a keyframe slot holds an old frame).
+                long oldest = task.isMarker() || task.frames.length <= task.keyframeSlots ? -1
+                        : task.frames[task.keyframeSlots].frameIndex;
+                truths.keySet().removeIf(k -> k < oldest);
+            }
+        }
+        Map<String, Scores> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Collector> e : collectors.entrySet()) out.put(e.getKey(), e.getValue().scores());
+        return out;
+    }
+
+    private static final class Collector {
+        final String method;
+        final Stitcher stitcher;
+        final TruthSource scene;
+        final StitcherState state = new StitcherState();
+        final List<double[]> est = new ArrayList<>();
+        final List<double[]> truth = new ArrayList<>();
+        final List<RigidTransform> estPoses = new ArrayList<>();
+        final List<RigidTransform> truePoses = new ArrayList<>();
+        final List<Double> times = new ArrayList<>();
+        final DepthErrors depth = new DepthErrors();
+        final NormalErrors normals = new NormalErrors();
+        long nanos;
+        int segmentsStarted;
+
+        Collector(String method, Stitcher stitcher, TruthSource scene) {
+            this.method = method;
+            this.stitcher = stitcher;
+            this.scene = scene;
+        }
+
+        void accept(ClipResult r, Map<Long, FrameTruth> truths) {
+            long t0 = System.nanoTime();
+            List<StitchEvent> events = stitcher.process(state, r);
+            nanos += System.nanoTime() - t0;
+            for (StitchEvent e : events) {
+                if (e instanceof StitchEvent.SegmentStarted) segmentsStarted++;
+                if (!(e instanceof StitchEvent.StitchedFrame f)) continue;
+                FrameTruth t = truths.get(f.frame().frameIndex);
+                RigidTransform truePose = scene.worldFromCamera((int) f.frame().frameIndex);
+                est.add(f.worldFromCamera().center());
+                truth.add(truePose.center());
+                estPoses.add(f.worldFromCamera());
+                truePoses.add(truePose);
+                times.add(f.frame().captureTimeMicros / 1e6);
+                if (t != null && t.width() == f.width() && t.height() == f.height()) {
+                    depth.add(f.clipId() + (f.segmentId() << 32), subsample(f.depth(), f.width(), f.height(), 1),
+                            subsample(t.depth(), t.width(), t.height(), 1));
+                    normals.add(subsample(f.normalsCamera(), f.width(), f.height(), 3),
+                            subsample(t.normalsCamera(), t.width(), t.height(), 3));
+                }
+            }
+        }
+
+        Scores scores() {
+            int n = est.size();
+            double[][] e = est.toArray(new double[0][]);
+            double[][] t = truth.toArray(new double[0][]);
+            TrajectoryMetrics.AteResult ate = TrajectoryErrors.ate(e, t);
+            TrajectoryErrors.Rpe rpe = TrajectoryErrors.rpe(estPoses.toArray(new RigidTransform[0]),
+                    truePoses.toArray(new RigidTransform[0]));
+            double drift = TrajectoryErrors.driftOverLength(e, t, TrajectoryErrors.DRIFT_WINDOW);
+            DepthErrors.Result g = depth.global();
+            DepthErrors.Result c = depth.perClip();
+            NormalErrors.Result nr = normals.result();
+            double[] ts = times.stream().mapToDouble(Double::doubleValue).toArray();
+            return new Scores(method, n, ate.rmse(), ate.rmseOverPathLength(), drift, rpe.translationRmse(),
+                    rpe.rotationMeanDeg(), g.absRel(), c.absRel(), g.delta1(), nr.meanDeg(), nr.medianDeg(),
+                    Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : nanos / 1e6 / n, e, t,
+                    estPoses.toArray(new RigidTransform[0]), ts);
+        }
+    }
+
+    /** Every PIXEL_STEP-th pixel in each direction of a per-pixel array with {@code channels} values per pixel. */
+    static float[] subsample(float[] values, int width, int height, int channels) {
+        int cols = (width + PIXEL_STEP - 1) / PIXEL_STEP, rows = (height + PIXEL_STEP - 1) / PIXEL_STEP;
+        float[] out = new float[cols * rows * channels];
+        int i = 0;
+        for (int v = 0; v < height; v += PIXEL_STEP) {
+            for (int u = 0; u < width; u += PIXEL_STEP) {
+                int p = v * width + u;
+                for (int c = 0; c < channels; c++) out[i++] = values[channels * p + c];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A rendered synthetic frame as ingest would hand it on: raw RGB, the scene spec in the attributes
+     * (none when null), and the intrinsics when the camera gives them.
+     */
+    public static FrameRecord frameRecord(String streamId, FrameTruth t, String encodedSpec, boolean giveIntrinsics) {
+        FrameRecord f = new FrameRecord();
+        f.streamId = streamId;
+        f.frameIndex = t.frameIndex();
+        f.captureTimeMicros = t.captureTimeMicros();
+        f.width = t.width();
+        f.height = t.height();
+        f.rgb = t.rgb();
+        if (giveIntrinsics) {
+            f.intrinsics = new double[] {t.intrinsics().fx(), t.intrinsics().fy(), t.intrinsics().cx(), t.intrinsics().cy()};
+        }
+        f.attributes = new HashMap<>();
+        if (encodedSpec != null) f.attributes.put(SceneSpec.ATTRIBUTE_KEY, encodedSpec);
+        return f;
+    }
+}

@@ -1,0 +1,90 @@
+package io.geostream.storage;
+
+import io.geostream.storage.LocalDirectoryObjectStore;
+import io.geostream.storage.ObjectStore;
+import io.geostream.storage.RetryingObjectStore;
+import io.geostream.storage.S3Config;
+import io.geostream.storage.S3ObjectStore;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where payloads go, in a serialisable form that each parallel task opens for itself. Secrets are
+ * never printed by {@link #toString()}.
+ */
+public final class StorageSpec implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public enum Kind { LOCAL, S3 }
+
+    private final Kind kind;
+    private final String localDir;
+    private final S3Config s3;
+    private final StoreDecorator decorator;
+    private final long retryForMillis;
+
+    /** How long transient failures are retried by default (see {@link RetryingObjectStore}). */
+    public static final java.time.Duration DEFAULT_RETRY_FOR = java.time.Duration.ofMinutes(1);
+
+    /**
+     * Wraps each store this spec opens. The one injection point for tests that need a store which fails on
+     * purpose at a chosen put (failure-injection ITCases); production specs have none.
+     */
+    @FunctionalInterface
+    public interface StoreDecorator extends Serializable {
+        ObjectStore wrap(ObjectStore store);
+    }
+
+    private StorageSpec(Kind kind, String localDir, S3Config s3, StoreDecorator decorator, long retryForMillis) {
+        this.kind = kind;
+        this.localDir = localDir;
+        this.s3 = s3;
+        this.decorator = decorator;
+        this.retryForMillis = retryForMillis;
+    }
+
+    public static StorageSpec local(Path dir) {
+        return new StorageSpec(Kind.LOCAL, Objects.requireNonNull(dir, "dir").toAbsolutePath().toString(), null, null,
+                DEFAULT_RETRY_FOR.toMillis());
+    }
+
+    public static StorageSpec s3(S3Config config) {
+        return new StorageSpec(Kind.S3, null, Objects.requireNonNull(config, "config"), null, DEFAULT_RETRY_FOR.toMillis());
+    }
+
+    public Kind kind() { return kind; }
+
+    public S3Config s3Config() { return s3; }
+
+    /** The same storage, each opened store wrapped by {@code decorator} (see {@link StoreDecorator}). */
+    public StorageSpec decorated(StoreDecorator decorator) {
+        return new StorageSpec(kind, localDir, s3, Objects.requireNonNull(decorator, "decorator"), retryForMillis);
+    }
+
+    /** The same storage with transient failures retried for {@code retryFor} (zero: not at all). */
+    public StorageSpec retryingFor(java.time.Duration retryFor) {
+        if (retryFor == null || retryFor.isNegative()) throw new IllegalArgumentException("retryFor must be >= 0, got " + retryFor);
+        return new StorageSpec(kind, localDir, s3, decorator, retryFor.toMillis());
+    }
+
+    /**
+     * Opens a store; the caller closes it. Transient failures are retried ({@link RetryingObjectStore}) around the
+     * decorator, so a test decorator's injected transient failures are retried like real ones.
+     */
+    public ObjectStore open() throws java.io.IOException {
+        ObjectStore store = switch (kind) {
+            case LOCAL -> new LocalDirectoryObjectStore(Path.of(localDir));
+            case S3 -> new S3ObjectStore(s3);
+        };
+        if (decorator != null) store = decorator.wrap(store);
+        return retryForMillis > 0 ? new RetryingObjectStore(store, java.time.Duration.ofMillis(retryForMillis)) : store;
+    }
+
+    @Override
+    public String toString() {
+        String base = kind == Kind.LOCAL ? "local:" + localDir : "s3:" + s3;
+        return decorator == null ? base : base + " (decorated)";
+    }
+}

@@ -1,0 +1,15 @@
+package io.geostream.operators.sink;
+
+import org.apache.flink.util.Collector;
+
+/**
+ * A keyed function whose output may stay queued (writes under way) after it returns from an element; run by
+ * {@link DrainingKeyedProcessOperator}, which drains it before each checkpoint barrier and at the end of input.
+ */
+public interface DeferredOutput<OUT> {
+    /** Called once after open: from now on the function may leave outputs queued. */
+    void deferOutput();
+
+    /** Emits everything queued, waiting for the writes still under way. */
+    void drain(Collector<OUT> out) throws Exception;
+}

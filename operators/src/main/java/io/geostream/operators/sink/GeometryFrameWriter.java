@@ -1,0 +1,196 @@
+package io.geostream.operators.sink;
+
+import io.geostream.avro.CameraModel;
+import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.PayloadRefs;
+import io.geostream.avro.Pose;
+import io.geostream.avro.ScaleStatus;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.avro.SegmentEventKind;
+import io.geostream.avro.StitchQuality;
+import io.geostream.geometry.Rotations;
+import io.geostream.model.ModelInfo;
+import io.geostream.stitch.StitchEvent;
+import io.geostream.storage.ObjectKeys;
+import io.geostream.storage.ObjectStore;
+import io.geostream.storage.PayloadCodecs;
+
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * Turns stitched frames into output: payloads first (depth PNG16, normals PNG, point map and confidence
+ * .npy, model RGB as JPEG) under deterministic keys, then the {@link GeometryFrame} event that names
+ * them. A replay writes the same bytes to the same keys, so the object store needs no transactions.
+ */
+public final class GeometryFrameWriter {
+    public static final float JPEG_QUALITY = 0.92f;
+
+    private final ObjectStore store;
+    private final ModelInfo model;
+    private final Executor puts;
+
+    public GeometryFrameWriter(ObjectStore store, ModelInfo model) {
+        this(store, model, null);
+    }
+
+    /**
+     * @param puts runs the encoding and put of each payload file of a frame concurrently (a frame's five puts
+     *             are independent; one round trip instead of five); null = one after the other in the caller
+     */
+    public GeometryFrameWriter(ObjectStore store, ModelInfo model, Executor puts) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.model = Objects.requireNonNull(model, "model");
+        this.puts = puts;
+    }
+
+    /** Writes the frame's payloads and returns its event; {@code nowMillis} only feeds the latency figure. */
+    public GeometryFrame write(StitchEvent.StitchedFrame f, long nowMillis) throws IOException {
+        return start(f).finish(nowMillis);
+    }
+
+    /**
+     * Starts encoding and storing the frame's payloads (on the put executor, when there is one) and returns at once;
+     * {@link PendingFrame#finish} waits for them and gives the event. Starting all the frames of a clip before
+     * finishing the first keeps the object store busy instead of one frame's round trip at a time.
+     */
+    public PendingFrame start(StitchEvent.StitchedFrame f) {
+        String stream = f.frame().streamId;
+        long seg = f.segmentId(), idx = f.frame().frameIndex, captured = f.frame().captureTimeMicros;
+        int w = f.width(), h = f.height();
+        double depthUnit = PayloadCodecs.chooseDepthUnit(f.depth());
+        var depth = put(stream, seg, idx, captured, "depth.png", () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
+        var normals = put(stream, seg, idx, captured, "normals.png", () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
+        var points = put(stream, seg, idx, captured, "points.npy", () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream");
+        var conf = f.confidence() == null ? null
+                : put(stream, seg, idx, captured, "confidence.npy", () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
+        var rgb = put(stream, seg, idx, captured, "rgb.jpg", () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
+        return new PendingFrame(f, depthUnit, depth, normals, points, conf, rgb);
+    }
+
+    /** A frame whose payload writes are under way. */
+    public final class PendingFrame {
+        private final StitchEvent.StitchedFrame f;
+        private final double depthUnit;
+        private final CompletableFuture<String> depth, normals, points, conf, rgb;
+
+        private PendingFrame(StitchEvent.StitchedFrame f, double depthUnit, CompletableFuture<String> depth,
+                             CompletableFuture<String> normals, CompletableFuture<String> points,
+                             CompletableFuture<String> conf, CompletableFuture<String> rgb) {
+            this.f = f;
+            this.depthUnit = depthUnit;
+            this.depth = depth;
+            this.normals = normals;
+            this.points = points;
+            this.conf = conf;
+            this.rgb = rgb;
+        }
+
+        /** Whether every payload write of the frame has ended (stored or failed): {@link #finish} will not wait. */
+        public boolean isDone() {
+            return depth.isDone() && normals.isDone() && points.isDone() && (conf == null || conf.isDone()) && rgb.isDone();
+        }
+
+        /** The stitched frame being written. */
+        public StitchEvent.StitchedFrame frame() {
+            return f;
+        }
+
+        /**
+         * Waits until every payload of the frame is stored and returns the event naming them; the first failed put's
+         * exception otherwise. {@code nowMillis} only feeds the latency figure.
+         */
+        public GeometryFrame finish(long nowMillis) throws IOException {
+            String depthKey = await(depth), normalsKey = await(normals), pointsKey = await(points);
+            String confKey = conf == null ? null : await(conf);
+            String rgbKey = await(rgb);
+            return event(f, depthUnit, depthKey, normalsKey, pointsKey, confKey, rgbKey, nowMillis);
+        }
+    }
+
+    private GeometryFrame event(StitchEvent.StitchedFrame f, double depthUnit, String depthKey, String normalsKey, String pointsKey,
+                                String confKey, String rgbKey, long nowMillis) {
+        int w = f.width(), h = f.height();
+        double[] q = Rotations.toQuaternion(f.worldFromCamera().rotation());
+        double[] t = f.worldFromCamera().translation();
+        return GeometryFrame.newBuilder()
+                .setStreamId(f.frame().streamId)
+                .setFrameIndex(f.frame().frameIndex)
+                .setCaptureTimeMicros(f.frame().captureTimeMicros)
+                .setSegmentId(f.segmentId())
+                .setClipId(f.clipId())
+                .setWorldFromCamera(Pose.newBuilder().setQx(q[0]).setQy(q[1]).setQz(q[2]).setQw(q[3])
+                        .setTx(t[0]).setTy(t[1]).setTz(t[2]).build())
+                .setIntrinsics(CameraModel.newBuilder().setFx(f.intrinsics().fx()).setFy(f.intrinsics().fy())
+                        .setCx(f.intrinsics().cx()).setCy(f.intrinsics().cy()).setSource(f.intrinsicsSource()).build())
+                .setScaleStatus(ScaleStatus.RELATIVE)
+                .setScaleFactor(1.0)
+                .setPayloads(PayloadRefs.newBuilder().setWidth(w).setHeight(h)
+                        .setDepthUri(store.uriOf(depthKey)).setDepthUnit(depthUnit)
+                        .setNormalsUri(store.uriOf(normalsKey))
+                        .setPointMapUri(store.uriOf(pointsKey))
+                        .setConfidenceUri(confKey == null ? null : store.uriOf(confKey))
+                        .setRgbUri(store.uriOf(rgbKey)).build())
+                .setQuality(StitchQuality.newBuilder().setMethod(f.method()).setOverlapPoints(f.overlapPoints())
+                        .setResidualRms(f.residualRms()).setInlierShare(f.inlierShare()).setClipScale(f.clipScale())
+                        .setPoseReprojectionRms(f.poseReprojectionRms()).build())
+                .setModelId(model.id())
+                .setModelVersion(model.version())
+                .setProcessingLatencyMillis(Math.max(0, nowMillis - f.frame().ingestTimeMillis))
+                .build();
+    }
+
+    /** Encodes and stores one payload file, in the caller or on {@link #puts}; {@link #await} gives its key. */
+    private CompletableFuture<String> put(String stream, long seg, long idx, long captureMicros, String name,
+                                                               Supplier<byte[]> bytes, String type) {
+        String key = ObjectKeys.framePayload(model, stream, seg, idx, captureMicros, name);
+        Supplier<String> task = () -> {
+            try {
+                store.put(key, bytes.get(), type);
+                return key;
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        };
+        if (puts == null) {
+            try {
+                return CompletableFuture.completedFuture(task.get());
+            } catch (CompletionException e) {
+                return CompletableFuture.failedFuture(e.getCause());
+            }
+        }
+        return CompletableFuture.supplyAsync(task, puts);
+    }
+
+    private static String await(CompletableFuture<String> put) throws IOException {
+        try {
+            return put.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof Error err) throw err;
+            throw new IOException(cause);
+        }
+    }
+
+    /** The Avro form of a segment boundary. */
+    public static SegmentEvent segmentEvent(StitchEvent e, ModelInfo model) {
+        SegmentEvent.Builder b = SegmentEvent.newBuilder().setModelId(model.id()).setModelVersion(model.version());
+        if (e instanceof StitchEvent.SegmentStarted s) {
+            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setKind(SegmentEventKind.STARTED)
+                    .setReason(s.reason()).setDetail("").setFirstFrameIndex(s.firstFrameIndex()).setLastFrameIndex(null)
+                    .setFrameCount(0).setEventTimeMicros(s.timeMicros()).build();
+        }
+        if (e instanceof StitchEvent.SegmentEnded s) {
+            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setKind(SegmentEventKind.ENDED)
+                    .setReason(s.reason()).setDetail(s.detail()).setFirstFrameIndex(s.firstFrameIndex())
+                    .setLastFrameIndex(s.lastFrameIndex()).setFrameCount(s.frameCount()).setEventTimeMicros(s.timeMicros()).build();
+        }
+        throw new IllegalArgumentException("not a segment event: " + e);
+    }
+}

@@ -1,0 +1,24 @@
+package io.geostream.chaos;
+
+import io.geostream.storage.StorageSpec;
+import io.geostream.storage.ForwardingObjectStore;
+import io.geostream.storage.ObjectStore;
+
+import java.io.IOException;
+
+/** A store that fails right after the planned payload puts succeeded: the payload is written, its event is not. */
+public final class FailingPutStore implements StorageSpec.StoreDecorator {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public ObjectStore wrap(ObjectStore store) {
+        return new ForwardingObjectStore(store) {
+            @Override public void put(String key, byte[] bytes, String contentType) throws IOException {
+                inner.put(key, bytes, contentType);
+                if (FailurePoints.failAfterPut()) {
+                    throw new IllegalStateException("injected failure after writing " + key + ", before its event is emitted");
+                }
+            }
+        };
+    }
+}

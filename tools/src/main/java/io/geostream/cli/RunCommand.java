@@ -1,0 +1,159 @@
+package io.geostream.cli;
+
+import io.geostream.jobs.GeometryJob;
+import io.geostream.jobs.GeometryJobMain;
+import io.geostream.jobs.GeometryJobOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code geostream run}: the job against Kafka and S3 that already exist, on a local Flink with its dashboard, or
+ * submitted to a running Flink cluster with {@code --remote}. Settings as {@link GeometryJobMain}: {@code --config}
+ * file, then {@code key=value} arguments; keys outside {@code geostream.*} are Flink settings.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the job against existing Kafka and S3: bootstrap servers, topics, Kafka security "
+                + "(geostream.kafka.properties.*), bucket and endpoint from --config and key=value arguments, S3 "
+                + "credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Runs on a local Flink with its dashboard, "
+                + "or on a running cluster with --remote. Unbounded unless geostream.source.bounded=true: Ctrl-C stops it.")
+public final class RunCommand implements Callable<Integer> {
+    /** Checkpoint interval of a local run whose settings name none (the exactly-once sink commits on checkpoints). */
+    static final String DEFAULT_LOCAL_CHECKPOINT_INTERVAL = "10 s";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", description = "Job settings file (flat YAML, keys of GeometryJobOptions and Flink's).")
+    Path config;
+
+    @Parameters(paramLabel = "key=value", description = "Settings overriding the file, e.g. geostream.kafka.bootstrap-servers=kafka:9092.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--ui-port", defaultValue = "8081", description = "Dashboard port of the local Flink (default ${DEFAULT-VALUE}; 0 = any free port).")
+    int uiPort;
+
+    @Option(names = "--remote", paramLabel = "HOST:PORT",
+            description = "Submit to a running Flink cluster's REST endpoint (JobManager, e.g. flink-jm:8081) instead of running locally.")
+    String remote;
+
+    @Option(names = "--jar", description = "Job jar shipped with --remote (default: target/geostream-job-slim.jar beside the CLI's jar; "
+            + "the cluster's lib/ must hold the native libraries, see README Deploy).")
+    Path jar;
+
+    @Override
+    public Integer call() throws Exception {
+        if (config != null && !Files.isRegularFile(config)) throw usage("--config file not found: " + config);
+        if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number");
+        List<String> args = new ArrayList<>();
+        if (config != null) {
+            args.add("--config");
+            args.add(config.toString());
+        }
+        args.addAll(overrides);
+        Configuration settings;
+        try {
+            settings = GeometryJobMain.configuration(Map.of(), args.toArray(String[]::new));
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        try {
+            GeometryJob.storageSpec(settings); // fails now, not in a task, when S3 settings are incomplete
+        } catch (IllegalArgumentException e) {
+            throw usage("object storage: " + e.getMessage() + " (S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
+        }
+
+        StreamExecutionEnvironment env;
+        if (remote != null) {
+            String[] hostPort = remote.split(":", -1);
+            int port;
+            try {
+                port = hostPort.length == 2 && !hostPort[0].isBlank() ? Integer.parseInt(hostPort[1]) : -1;
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) throw usage("--remote must be HOST:PORT, got " + remote);
+            Path jobJar = jar != null ? jar : defaultSlimJar();
+            if (!Files.isRegularFile(jobJar)) throw usage("job jar not found: " + jobJar + " (build it with mvn package, or give --jar)");
+            env = StreamExecutionEnvironment.createRemoteEnvironment(hostPort[0], port, flinkSettings(settings, false), jobJar.toString());
+            log("submitting to the Flink cluster at " + remote + " with " + jobJar);
+        } else {
+            Configuration flink = flinkSettings(settings, true);
+            flink.set(RestOptions.PORT, uiPort);
+            env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            log(uiPort == 0 ? "local Flink, dashboard on a free port (Flink logs 'Web frontend listening at')"
+                    : "local Flink, dashboard http://localhost:" + uiPort + "/");
+        }
+        log("Kafka " + settings.get(GeometryJobOptions.BOOTSTRAP_SERVERS) + ", " + settings.get(GeometryJobOptions.INPUT_TOPIC)
+                + " -> " + settings.get(GeometryJobOptions.GEOMETRY_TOPIC) + ", model " + settings.get(GeometryJobOptions.MODEL));
+        GeometryJob.fromConfig(settings).build(env);
+        var result = env.execute("geostream");
+        log("job " + result.getJobID() + " finished after " + result.getNetRuntime() + " ms");
+        return 0;
+    }
+
+    /**
+     * Flink's settings for the job: every key of the merged settings (Flink keys from the file pass through). A local
+     * run gets checkpoints every {@value #DEFAULT_LOCAL_CHECKPOINT_INTERVAL} and file checkpoint storage under
+     * {@code geostream-checkpoints/} unless the settings name their own: clip state holds decoded frames, beyond the
+     * JobManager's 5 MiB in-memory limit.
+     */
+    static Configuration flinkSettings(Configuration settings, boolean local) {
+        Configuration flink = new Configuration(settings);
+        if (local) {
+            if (!settings.containsKey("execution.checkpointing.interval")) {
+                flink.setString("execution.checkpointing.interval", DEFAULT_LOCAL_CHECKPOINT_INTERVAL);
+            }
+            if (!settings.containsKey("execution.checkpointing.storage") && !settings.containsKey("execution.checkpointing.dir")) {
+                flink.setString("execution.checkpointing.storage", "filesystem");
+                flink.setString("execution.checkpointing.dir", Path.of("geostream-checkpoints").toAbsolutePath().toUri().toString());
+            }
+        }
+        return flink;
+    }
+
+    /**
+     * The job jar the build made: beside the job's classes (jobs/target/ when they come from jobs/target/classes, an
+     * image's usrlib/ when they come from the slim jar itself), else jobs/target/ of the checkout this CLI was built
+     * in (the CLI runs from tools/target/), else jobs/target/ under the working directory.
+     */
+    static Path defaultSlimJar() {
+        String name = "geostream-job-slim.jar";
+        List<Path> candidates = new ArrayList<>();
+        codeDirectory(GeometryJobMain.class).ifPresent(d -> candidates.add(d.resolve(name)));
+        codeDirectory(RunCommand.class).ifPresent(d -> candidates.add(d.resolve("../../jobs/target").resolve(name).normalize()));
+        Path fallback = Path.of("jobs/target").resolve(name);
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(fallback);
+    }
+
+    /** The directory that holds the jar (or the classes/ directory) a class was loaded from. */
+    private static Optional<Path> codeDirectory(Class<?> c) {
+        try {
+            return Optional.ofNullable(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent());
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void log(String line) {
+        spec.commandLine().getErr().println(line);
+        spec.commandLine().getErr().flush();
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

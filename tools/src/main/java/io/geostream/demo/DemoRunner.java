@@ -1,0 +1,256 @@
+package io.geostream.demo;
+
+import io.geostream.avro.GeometryFrame;
+import io.geostream.embedded.EmbeddedKafka;
+import io.geostream.embedded.EmbeddedS3;
+import io.geostream.inference.ModelSpec;
+import io.geostream.jobs.GeometryJob;
+import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.records.StreamIds;
+import io.geostream.produce.CameraProducer;
+import io.geostream.produce.FrameSource;
+import io.geostream.produce.FrameSources;
+import io.geostream.produce.ProducerSettings;
+import io.geostream.storage.ObjectStore;
+import io.geostream.storage.S3ObjectStore;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.TrajectoryKind;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The embedded default: a real KRaft broker and a real S3 API server in this JVM, Flink locally with
+ * its web dashboard, synthetic cameras (or a real video, {@link VideoInput}) published to Kafka, the job run until every stream has ended,
+ * and the committed output read back, summarised and copied under the output directory.
+ */
+public final class DemoRunner {
+
+    /** What to run. */
+    public record Settings(int streams, int frames, int width, int height, Path outDir, String model, int uiPort,
+                           int parallelism, int clipLength, int clipStride, boolean giveIntrinsics, boolean keepRunning,
+                           long seed, Configuration jobOptions) {}
+
+    /**
+     * A real video as the demo's input instead of the synthetic cameras: published through the camera
+     * producer ({@link CameraProducer}) as one stream, as fast as possible. A real video has no truth, so
+     * the summary's trajectory error is null.
+     *
+     * @param source    video file, image folder, device or URL, as {@code geostream produce --source}
+     * @param streamId  the stream id (Kafka key)
+     * @param maxFrames frames to publish at most; 0 for all
+     * @param width     published width, or 0 (with height 0) for the source's size
+     * @param height    published height, or 0
+     */
+    public record VideoInput(String source, String streamId, long maxFrames, int width, int height) {
+        public VideoInput {
+            Objects.requireNonNull(source, "source");
+            StreamIds.requireValid(streamId);
+        }
+    }
+
+    private final Settings settings;
+    private final VideoInput video;
+    private final PrintWriter log;
+
+    /** The demo on synthetic cameras ({@code settings.streams()} of them, with truth). */
+    public DemoRunner(Settings settings, PrintWriter log) {
+        this(settings, null, log);
+    }
+
+    /** The demo on {@code video} when it is not null (then the synthetic stream settings are unused). */
+    public DemoRunner(Settings settings, VideoInput video, PrintWriter log) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        if (video != null && ModelSpec.SIMULATED.equals(settings.model())) {
+            throw new IllegalArgumentException("a real video has no truth for the simulated model to re-render: "
+                    + "give a model package directory with a video source");
+        }
+        this.video = video;
+        this.log = Objects.requireNonNull(log, "log");
+    }
+
+    /** Runs the demo; returns the summary (the caller decides the exit code). */
+    public RunSummary run() throws Exception {
+        long start = System.nanoTime();
+        Path out = settings.outDir().toAbsolutePath();
+        Files.createDirectories(out);
+        Path work = Files.createTempDirectory("geostream-demo-");
+        String accessKey = "geostream-" + hex(4);
+        String secretKey = hex(16);
+        String bucket = "geostream";
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(work.resolve("kafka")));
+             EmbeddedS3 s3 = EmbeddedS3.start(work.resolve("s3"), 0, accessKey, secretKey)) {
+            s3.createBucket(bucket);
+            log.println("Kafka (KRaft) at " + kafka.bootstrapServers() + ", S3 API at " + s3.endpoint());
+
+            // Options from --config / -D first; the embedded servers' addresses and the demo's flags win.
+            Configuration conf = new Configuration(settings.jobOptions());
+            conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            // --keep-running: the job stays up (unbounded source) so the dashboard keeps showing it and its metrics.
+            conf.set(GeometryJobOptions.BOUNDED, !settings.keepRunning());
+            conf.set(GeometryJobOptions.MODEL, settings.model());
+            conf.set(GeometryJobOptions.CLIP_LENGTH, settings.clipLength());
+            conf.set(GeometryJobOptions.CLIP_STRIDE, settings.clipStride());
+            if (!conf.contains(GeometryJobOptions.STITCH_METHOD) && !conf.contains(GeometryJobOptions.CLIP_KEYFRAMES)
+                    && settings.clipLength() - 1 - settings.clipStride() >= 1) {
+                // The best method of `eval stitching` by default: clips carry a keyframe and the stitcher fits
+                // to it (a --config / -D choice of either option wins). The simulated model predicts the segment's
+                // first frame from any view, so it stays the keyframe; a real model cannot once the view has moved
+                // on, so with a model package the keyframe is refreshed (see README, stitching evaluation).
+                conf.set(GeometryJobOptions.STITCH_METHOD, "robust_keyframes");
+                conf.set(GeometryJobOptions.CLIP_KEYFRAMES, 1);
+                if (!conf.contains(GeometryJobOptions.CLIP_KEYFRAME_POLICY)) {
+                    conf.set(GeometryJobOptions.CLIP_KEYFRAME_POLICY,
+                            "simulated".equals(settings.model()) ? "first-only" : "refresh");
+                }
+            }
+            conf.set(GeometryJobOptions.STORAGE, "s3");
+            conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
+            conf.set(GeometryJobOptions.S3_BUCKET, bucket);
+            conf.set(GeometryJobOptions.S3_ACCESS_KEY, accessKey);
+            conf.set(GeometryJobOptions.S3_SECRET_KEY, secretKey);
+            conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, "geostream-demo-" + hex(4));
+            kafka.createTopics(Map.of(conf.get(GeometryJobOptions.INPUT_TOPIC), 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
+                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+
+            Map<String, Long> published = new LinkedHashMap<>();
+            Map<String, SceneSpec> specs = new LinkedHashMap<>();
+            if (video != null) {
+                published.put(video.streamId(), publishVideo(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC)));
+            } else {
+                try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+                    TrajectoryKind[] kinds = TrajectoryKind.values();
+                    for (int i = 0; i < settings.streams(); i++) {
+                        specs.put("cam-" + i, new SceneSpec(settings.seed() + i, settings.width(), settings.height(), settings.frames(),
+                                kinds[i % kinds.length], 0.0, 10.0));
+                    }
+                    pub.publishStreams(specs, settings.giveIntrinsics()).forEach((id, n) -> published.put(id, (long) n));
+                }
+                log.printf("published %d synthetic stream(s) x %d frames at %dx%d%n", settings.streams(), settings.frames(),
+                        settings.width(), settings.height());
+            }
+            log.flush();
+
+            Configuration flink = new Configuration();
+            flink.set(RestOptions.PORT, settings.uiPort());
+            flink.setString("execution.checkpointing.interval", "1 s");
+            // Clip state holds decoded frames (tens of MB at video sizes): the JobManager's in-memory checkpoint
+            // storage caps a state handle at 5 MiB, so checkpoints go to files in the run's work directory.
+            flink.setString("execution.checkpointing.storage", "filesystem");
+            flink.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+            flink.setString("pipeline.object-reuse", "true");
+            flink.setString("parallelism.default", String.valueOf(settings.parallelism()));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(GeometryJob.withFlinkDefaults(flink));
+            env.setParallelism(settings.parallelism());
+            GeometryJob.fromConfig(conf).build(env);
+            log.println((settings.uiPort() == 0 ? "Flink dashboard on a free port (Flink logs 'Web frontend listening at')"
+                    : "Flink dashboard: http://localhost:" + settings.uiPort() + "/") + "  (running the job on " + settings.model() + ")");
+            CommittedOutput result;
+            if (settings.keepRunning()) {
+                JobClient job = env.executeAsync("geostream-demo");
+                result = awaitEveryFrame(job, kafka.bootstrapServers(), conf, published.values().stream().mapToLong(Long::longValue).sum());
+            } else {
+                env.execute("geostream-demo");
+                result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                        conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            }
+            writeAvroFile(result.frames(), out.resolve("geometry-frames.avro"));
+            try (ObjectStore store = GeometryJob.storageSpec(conf).open()) {
+                mirror(store, out.resolve("objects"));
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            RunSummary summary = RunSummary.of(published, specs, 0, result, wall, settings.model());
+            Files.writeString(out.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
+            log.print(summary.toHuman(ModelSpec.SIMULATED.equals(settings.model())));
+            log.flush();
+            log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/");
+            if (settings.keepRunning()) {
+                log.println("--keep-running: the job keeps running on the dashboard; Kafka " + kafka.bootstrapServers()
+                        + " (publish more with geostream produce --bootstrap-servers " + kafka.bootstrapServers() + "), S3 "
+                        + s3.endpoint() + " bucket " + bucket + " (access key " + accessKey + ", secret in this process only). Ctrl-C to stop.");
+                log.flush();
+                Thread.currentThread().join();
+            }
+            return summary;
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    /**
+     * Polls the committed output of the running (unbounded) job until every published frame came out as geometry or a
+     * dead letter; fails when the job ends first.
+     */
+    private static CommittedOutput awaitEveryFrame(JobClient job, String bootstrapServers, Configuration conf, long published)
+            throws Exception {
+        while (true) {
+            CommittedOutput out = CommittedOutput.read(bootstrapServers, conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
+                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            if (out.frames().size() + out.deadLetters().size() >= published) return out;
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                throw new IllegalStateException("the job ended (" + job.getJobStatus().get() + ") before every frame came out");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /** Publishes the video through the camera producer; returns the frames sent. */
+    private long publishVideo(String bootstrapServers, String topic) throws IOException, InterruptedException {
+        ProducerSettings ps = ProducerSettings.of(video.streamId(), topic).withRealtime(false).withMaxFrames(video.maxFrames());
+        if (video.width() > 0) ps = ps.withResize(video.width(), video.height());
+        try (FrameSource source = FrameSources.open(video.source(), 30);
+             KafkaProducer<byte[], byte[]> producer = CameraProducer.kafkaProducer(bootstrapServers, Map.of())) {
+            CameraProducer.Result r = new CameraProducer(producer, null, ps).run(source, null);
+            log.printf("published %s as stream %s: %d frames (%.1f frames/s)%n", source.describe(), video.streamId(),
+                    r.frames(), r.framesPerSecond());
+            return r.frames();
+        }
+    }
+
+    static void writeAvroFile(List<GeometryFrame> frames, Path file) throws IOException {
+        try (DataFileWriter<GeometryFrame> w = new DataFileWriter<>(new SpecificDatumWriter<>(GeometryFrame.class))) {
+            w.create(GeometryFrame.getClassSchema(), file.toFile());
+            for (GeometryFrame g : frames) w.append(g);
+        }
+    }
+
+    /** Copies every object to {@code dir/<key>}, exactly as the URIs name it. */
+    static void mirror(ObjectStore store, Path dir) throws IOException {
+        for (String key : store.list("")) {
+            Path target = dir.resolve(key).normalize();
+            if (!target.startsWith(dir)) throw new IOException("object key escapes the mirror: " + key);
+            Files.createDirectories(target.getParent());
+            Files.write(target, store.get(key));
+        }
+    }
+
+    private static String hex(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static void deleteRecursively(Path p) {
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a temp directory
+        }
+    }
+}
