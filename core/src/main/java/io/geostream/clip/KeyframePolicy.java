@@ -32,4 +32,10 @@ public enum KeyframePolicy {
     public String id() {
         return this == FIRST_ONLY ? "first-only" : "refresh";
     }
+
+    /** The configuration spelling (Flink's enum options match it, ignoring case). */
+    @Override
+    public String toString() {
+        return id();
+    }
 }

@@ -24,4 +24,10 @@ public enum OverlapPolicy {
         }
         throw new IllegalArgumentException("unknown overlap policy '" + name + "' (first, blended)");
     }
+
+    /** The configuration spelling: first or blended (Flink's enum options match it, ignoring case). */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -14,16 +14,19 @@ public interface Stitcher {
     String method();
 
     /**
-     * The stitcher a method name selects (case-insensitive): "naive", "robust", or "robust_keyframes"
-     * (which needs a clip cutter that places keyframes, else it behaves like "robust").
+     * The stitcher of a method ({@link StitchMethod#ROBUST_KEYFRAMES} needs a clip cutter that places keyframes, else
+     * it behaves like {@link StitchMethod#ROBUST}).
      */
-    static Stitcher forMethod(String name, StitcherConfig config) {
-        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "naive" -> new NaiveStitcher(config);
-            case "robust" -> new RobustStitcher(config);
-            case "robust_keyframes", "robust-keyframes" -> new RobustStitcher(config, true);
-            default -> throw new IllegalArgumentException("unknown stitching method '" + name
-                    + "' (naive, robust, robust_keyframes)");
+    static Stitcher forMethod(StitchMethod method, StitcherConfig config) {
+        return switch (method) {
+            case NAIVE -> new NaiveStitcher(config);
+            case ROBUST -> new RobustStitcher(config);
+            case ROBUST_KEYFRAMES -> new RobustStitcher(config, true);
         };
+    }
+
+    /** The stitcher a method name selects (see {@link StitchMethod#parse}). */
+    static Stitcher forMethod(String name, StitcherConfig config) {
+        return forMethod(StitchMethod.parse(name), config);
     }
 }

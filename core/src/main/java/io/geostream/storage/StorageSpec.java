@@ -17,7 +17,15 @@ import java.util.Objects;
 public final class StorageSpec implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public enum Kind { LOCAL, S3 }
+    /** Where payloads go; the configuration spellings are local and s3 (Flink's enum options ignore case). */
+    public enum Kind {
+        LOCAL, S3;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private final Kind kind;
     private final String localDir;

@@ -2,27 +2,33 @@ package io.geostream.jobs;
 
 import io.geostream.clip.ClipCutterConfig;
 import io.geostream.clip.KeyframePolicy;
-import io.geostream.operators.clip.ClipCutterFunction;
 import io.geostream.inference.ClipBatcher;
-import io.geostream.operators.inference.InferenceFunction;
 import io.geostream.inference.ModelFactory;
 import io.geostream.inference.ModelSpec;
 import io.geostream.inference.RetryPolicy;
-import io.geostream.operators.ingest.IngestFunction;
 import io.geostream.ingest.IngestLimits;
-import io.geostream.operators.sink.OutputRecordSerializer;
+import io.geostream.operators.clip.ClipCutterFunction;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.inference.InferenceFunction;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestFunction;
+import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.ingest.RawRecordDeserializer;
 import io.geostream.operators.sink.DrainingKeyedProcessOperator;
-import io.geostream.storage.StorageSpec;
+import io.geostream.operators.sink.OutputRecordSerializer;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
+import io.geostream.operators.stitch.StitchFunction;
+import io.geostream.operators.stitch.StitchOptions;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.stitch.OverlapPolicy;
-import io.geostream.operators.stitch.StitchFunction;
 import io.geostream.stitch.StitcherConfig;
 import io.geostream.storage.S3ObjectStore;
+import io.geostream.storage.StorageSpec;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -79,8 +85,8 @@ public final class GeometryJob {
 
     /** The job with the model of {@code geostream.model} (and {@code geostream.model.device}). */
     public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSpec storage) {
-        this(config, source, sink, storage, ModelSpec.of(config.get(GeometryJobOptions.MODEL),
-                config.getOptional(GeometryJobOptions.DEVICE).orElse(null)));
+        this(config, source, sink, storage, ModelSpec.of(config.get(InferenceOptions.MODEL),
+                config.getOptional(InferenceOptions.DEVICE).orElse(null)));
     }
 
     /**
@@ -122,12 +128,12 @@ public final class GeometryJob {
         var b = KafkaSource.<RawRecord>builder()
                 .setProperties(kafkaClientProperties(c))
                 .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
-                .setTopics(c.get(GeometryJobOptions.INPUT_TOPIC))
-                .setGroupId(c.get(GeometryJobOptions.GROUP_ID))
+                .setTopics(c.get(IngestOptions.INPUT_TOPIC))
+                .setGroupId(c.get(IngestOptions.GROUP_ID))
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed");
-        if (c.get(GeometryJobOptions.BOUNDED)) {
+        if (c.get(IngestOptions.BOUNDED)) {
             b.setBounded(OffsetsInitializer.latest());
         }
         return b.build();
@@ -135,14 +141,14 @@ public final class GeometryJob {
 
     public static KafkaSink<OutputRecord> kafkaSink(Configuration c) {
         Properties p = kafkaClientProperties(c);
-        p.setProperty("transaction.timeout.ms", String.valueOf(c.get(GeometryJobOptions.TRANSACTION_TIMEOUT).toMillis()));
+        p.setProperty("transaction.timeout.ms", String.valueOf(c.get(SinkOptions.TRANSACTION_TIMEOUT).toMillis()));
         p.setProperty("max.request.size", String.valueOf(MAX_REQUEST_BYTES));
         return KafkaSink.<OutputRecord>builder()
                 .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
-                .setRecordSerializer(new OutputRecordSerializer(c.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                        c.get(GeometryJobOptions.SEGMENTS_TOPIC), c.get(GeometryJobOptions.DEAD_LETTER_TOPIC)))
+                .setRecordSerializer(new OutputRecordSerializer(c.get(SinkOptions.GEOMETRY_TOPIC),
+                        c.get(SinkOptions.SEGMENTS_TOPIC), c.get(SinkOptions.DEAD_LETTER_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(c.get(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX))
+                .setTransactionalIdPrefix(c.get(SinkOptions.TRANSACTIONAL_ID_PREFIX))
                 .setKafkaProducerConfig(p)
                 .build();
     }
@@ -158,13 +164,13 @@ public final class GeometryJob {
     }
 
     public static StorageSpec storageSpec(Configuration c) {
-        if ("local".equalsIgnoreCase(c.get(GeometryJobOptions.STORAGE))) {
-            return StorageSpec.local(Path.of(c.get(GeometryJobOptions.LOCAL_DIR)));
+        if (c.get(StorageOptions.KIND) == StorageSpec.Kind.LOCAL) {
+            return StorageSpec.local(Path.of(c.get(StorageOptions.LOCAL_DIR)));
         }
-        String access = c.getOptional(GeometryJobOptions.S3_ACCESS_KEY).orElse(System.getenv("AWS_ACCESS_KEY_ID"));
-        String secret = c.getOptional(GeometryJobOptions.S3_SECRET_KEY).orElse(System.getenv("AWS_SECRET_ACCESS_KEY"));
-        return StorageSpec.s3(new io.geostream.storage.S3Config(c.get(GeometryJobOptions.S3_ENDPOINT), c.get(GeometryJobOptions.S3_REGION),
-                c.get(GeometryJobOptions.S3_BUCKET), access, secret, c.get(GeometryJobOptions.S3_PATH_STYLE)));
+        String access = c.getOptional(StorageOptions.S3_ACCESS_KEY).orElse(System.getenv("AWS_ACCESS_KEY_ID"));
+        String secret = c.getOptional(StorageOptions.S3_SECRET_KEY).orElse(System.getenv("AWS_SECRET_ACCESS_KEY"));
+        return StorageSpec.s3(new io.geostream.storage.S3Config(c.get(StorageOptions.S3_ENDPOINT), c.get(StorageOptions.S3_REGION),
+                c.get(StorageOptions.S3_BUCKET), access, secret, c.get(StorageOptions.S3_PATH_STYLE)));
     }
 
     /** Adds the pipeline to {@code env}. */
@@ -177,23 +183,23 @@ public final class GeometryJob {
      * events, dead letters). {@link #build} sinks it; failure-injection tests put an operator in between.
      */
     public DataStream<OutputRecord> buildOutput(StreamExecutionEnvironment env) {
-        ClipCutterConfig clipConfig = new ClipCutterConfig(config.get(GeometryJobOptions.CLIP_LENGTH),
-                config.get(GeometryJobOptions.CLIP_STRIDE), config.get(GeometryJobOptions.REORDER_WINDOW),
-                config.get(GeometryJobOptions.IDLE_TIMEOUT).toMillis(), config.get(GeometryJobOptions.CLIP_KEYFRAMES))
-                .withKeyframePolicy(KeyframePolicy.parse(config.get(GeometryJobOptions.CLIP_KEYFRAME_POLICY)),
-                        config.get(GeometryJobOptions.CLIP_KEYFRAME_INTERVAL));
-        RetryPolicy retry = new RetryPolicy(config.get(GeometryJobOptions.INFERENCE_ATTEMPTS),
-                config.get(GeometryJobOptions.INFERENCE_ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));
-        int gridStep = config.get(GeometryJobOptions.GRID_STEP);
+        ClipCutterConfig clipConfig = new ClipCutterConfig(config.get(ClipOptions.LENGTH),
+                config.get(ClipOptions.STRIDE), config.get(ClipOptions.REORDER_WINDOW),
+                config.get(ClipOptions.IDLE_TIMEOUT).toMillis(), config.get(ClipOptions.KEYFRAMES))
+                .withKeyframePolicy(config.get(ClipOptions.KEYFRAME_POLICY),
+                        config.get(ClipOptions.KEYFRAME_INTERVAL));
+        RetryPolicy retry = new RetryPolicy(config.get(InferenceOptions.MAX_ATTEMPTS),
+                config.get(InferenceOptions.ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));
+        int gridStep = config.get(StitchOptions.GRID_STEP);
         StitcherConfig stitchConfig = StitcherConfig.defaults().withGridStep(gridStep)
-                .withOverlapPolicy(OverlapPolicy.parse(config.get(GeometryJobOptions.STITCH_OVERLAP_POLICY)));
+                .withOverlapPolicy(config.get(StitchOptions.OVERLAP_POLICY));
 
         SingleOutputStreamOperator<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
                 .uid("source-frames").name("Kafka frames");
         SingleOutputStreamOperator<FrameRecord> frames = raw.process(new IngestFunction(ingestLimits(config),
-                        config.get(GeometryJobOptions.CLAIM_CHECK) ? claimCheckStore() : null))
+                        config.get(IngestOptions.CLAIM_CHECK) ? claimCheckStore() : null))
                 .uid("ingest").name("ingest: decode + validate");
-        Duration lag = config.get(GeometryJobOptions.OUT_OF_ORDERNESS);
+        Duration lag = config.get(ClipOptions.MAX_OUT_OF_ORDERNESS);
         DataStream<FrameRecord> timed = frames.assignTimestampsAndWatermarks(
                         WatermarkStrategy.<FrameRecord>forBoundedOutOfOrderness(lag)
                                 .withTimestampAssigner((f, ts) -> Math.floorDiv(f.captureTimeMicros, 1000L))
@@ -201,17 +207,17 @@ public final class GeometryJob {
                 .uid("watermarks").name("capture-time watermarks");
 
         SingleOutputStreamOperator<ClipTask> clips = timed.keyBy(new FrameKey())
-                .process(new ClipCutterFunction(clipConfig, config.get(GeometryJobOptions.STATE_IDLE_TTL))).uid("clip").name("clip: cut overlapping clips");
+                .process(new ClipCutterFunction(clipConfig, config.get(ClipOptions.STATE_IDLE_TTL))).uid("clip").name("clip: cut overlapping clips");
 
         long asyncTimeout = retry.worstCase().plusSeconds(30).toMillis();
         SingleOutputStreamOperator<ClipResult> inferred = AsyncDataStream.unorderedWait(clips,
                         new InferenceFunction(model, inferenceBatching(config), retry),
-                        asyncTimeout, TimeUnit.MILLISECONDS, config.get(GeometryJobOptions.INFERENCE_CAPACITY))
+                        asyncTimeout, TimeUnit.MILLISECONDS, config.get(InferenceOptions.CAPACITY))
                 .uid("inference").name("inference: " + model);
 
         SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
                 .transform("stitch: global frame + payloads", TypeInformation.of(OutputRecord.class),
-                        new DrainingKeyedProcessOperator<>(new StitchFunction(stitchConfig, storage, config.get(GeometryJobOptions.STITCH_METHOD))))
+                        new DrainingKeyedProcessOperator<>(new StitchFunction(stitchConfig, storage, config.get(StitchOptions.METHOD))))
                 .uid("stitch");
 
         return stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));
@@ -219,20 +225,20 @@ public final class GeometryJob {
 
     /** The model host's workers and batching from {@code geostream.inference.*}. */
     static ClipBatcher.Settings inferenceBatching(Configuration c) {
-        return new ClipBatcher.Settings(c.get(GeometryJobOptions.INFERENCE_WORKERS), c.get(GeometryJobOptions.INFERENCE_MAX_BATCH),
-                c.get(GeometryJobOptions.INFERENCE_MAX_BATCH_DELAY), c.get(GeometryJobOptions.INFERENCE_QUEUE));
+        return new ClipBatcher.Settings(c.get(InferenceOptions.WORKERS), c.get(InferenceOptions.MAX_BATCH),
+                c.get(InferenceOptions.MAX_BATCH_DELAY), c.get(InferenceOptions.QUEUE_CAPACITY));
     }
 
     /** The default ingest limits with {@code geostream.ingest.max-encoded-bytes}. */
     static IngestLimits ingestLimits(Configuration c) {
         IngestLimits d = IngestLimits.defaults();
-        return new IngestLimits(d.maxWidth(), d.maxHeight(), d.maxPixels(), c.get(GeometryJobOptions.INGEST_MAX_ENCODED_BYTES),
+        return new IngestLimits(d.maxWidth(), d.maxHeight(), d.maxPixels(), c.get(IngestOptions.MAX_ENCODED_BYTES),
                 d.maxAttributes(), d.maxAttributeChars());
     }
 
     private StorageSpec claimCheckStore() {
         if (storage.kind() != StorageSpec.Kind.S3) {
-            throw new IllegalArgumentException(GeometryJobOptions.CLAIM_CHECK.key() + " needs geostream.storage.kind = s3");
+            throw new IllegalArgumentException(IngestOptions.CLAIM_CHECK.key() + " needs geostream.storage.kind = s3");
         }
         return storage;
     }

@@ -18,16 +18,24 @@ import java.util.TreeSet;
 /**
  * Job configuration from a file and {@code key=value} overrides. The file is flat YAML
  * ({@code key: value} per line, {@code #} comments), the same shape as Flink's {@code config.yaml}.
- * Keys under {@code geostream.} must be options of {@link GeometryJobOptions}, so a typo fails at
+ * Keys under {@code geostream.} must be options of the job's option classes, so a typo fails at
  * start instead of being silently ignored; other keys are passed to Flink.
  */
 public final class JobConfigs {
     private JobConfigs() {}
 
-    /** All keys of {@link GeometryJobOptions}. */
+    /** All keys of the job's option classes ({@link GeometryJobOptions#OPTION_CLASSES}). */
     public static Set<String> knownKeys() {
         Set<String> keys = new TreeSet<>();
-        for (Field f : GeometryJobOptions.class.getFields()) {
+        for (Class<?> options : GeometryJobOptions.OPTION_CLASSES) {
+            keys.addAll(keysOf(options));
+        }
+        return keys;
+    }
+
+    private static Set<String> keysOf(Class<?> options) {
+        Set<String> keys = new TreeSet<>();
+        for (Field f : options.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
                 try {
                     keys.add(((ConfigOption<?>) f.get(null)).key());

@@ -3,6 +3,11 @@ package io.geostream.deploy;
 import io.geostream.jobs.GeometryJobMain;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.jobs.JobConfigs;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
+import io.geostream.storage.StorageSpec;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.junit.jupiter.api.Assumptions;
@@ -60,10 +65,10 @@ class ComposeFileTest {
     @Test
     void topicsBucketAndBrokerMatchTheJob() throws IOException {
         Configuration job = jobConfig();
-        List<String> topics = List.of(job.get(GeometryJobOptions.INPUT_TOPIC), job.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                job.get(GeometryJobOptions.SEGMENTS_TOPIC), job.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
-        assertThat(topics).containsExactly(GeometryJobOptions.INPUT_TOPIC.defaultValue(), GeometryJobOptions.GEOMETRY_TOPIC.defaultValue(),
-                GeometryJobOptions.SEGMENTS_TOPIC.defaultValue(), GeometryJobOptions.DEAD_LETTER_TOPIC.defaultValue());
+        List<String> topics = List.of(job.get(IngestOptions.INPUT_TOPIC), job.get(SinkOptions.GEOMETRY_TOPIC),
+                job.get(SinkOptions.SEGMENTS_TOPIC), job.get(SinkOptions.DEAD_LETTER_TOPIC));
+        assertThat(topics).containsExactly(IngestOptions.INPUT_TOPIC.defaultValue(), SinkOptions.GEOMETRY_TOPIC.defaultValue(),
+                SinkOptions.SEGMENTS_TOPIC.defaultValue(), SinkOptions.DEAD_LETTER_TOPIC.defaultValue());
         Map<String, String> init = env("kafka-init");
         assertThat(init.get("TOPICS").split(" ")).containsExactlyInAnyOrderElementsOf(topics);
 
@@ -80,15 +85,15 @@ class ComposeFileTest {
 
         // Payloads and Flink's checkpoints/savepoints go to buckets that minio-init creates, at MinIO's address.
         List<String> buckets = List.of(env("minio-init").get("BUCKETS").split(" "));
-        assertThat(buckets).contains(job.get(GeometryJobOptions.S3_BUCKET));
+        assertThat(buckets).contains(job.get(StorageOptions.S3_BUCKET));
         Map<String, Object> flink = flinkProperties("jobmanager");
         for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir")) {
             String bucket = ((String) flink.get(key)).replaceFirst("^s3://([^/]+)/.*$", "$1");
             assertThat(buckets).as(key).contains(bucket);
         }
-        assertThat(job.get(GeometryJobOptions.S3_ENDPOINT)).isEqualTo("http://minio:9000").isEqualTo(flink.get("s3.endpoint"));
+        assertThat(job.get(StorageOptions.S3_ENDPOINT)).isEqualTo("http://minio:9000").isEqualTo(flink.get("s3.endpoint"));
         assertThat(ports("minio")).contains("9000:9000");
-        assertThat(job.get(GeometryJobOptions.STORAGE)).isEqualTo("s3");
+        assertThat(job.get(StorageOptions.KIND)).isEqualTo(StorageSpec.Kind.S3);
         assertThat(flink).containsEntry("state.backend.type", "rocksdb");
     }
 
@@ -108,7 +113,7 @@ class ComposeFileTest {
         // The model package is mounted where geostream.model points, on both JobManager (checked at start) and TaskManager.
         Configuration job = jobConfig();
         for (String s : List.of("jobmanager", "taskmanager")) {
-            assertThat(volumes(s)).anyMatch(v -> v.endsWith(":" + job.get(GeometryJobOptions.MODEL) + ":ro"));
+            assertThat(volumes(s)).anyMatch(v -> v.endsWith(":" + job.get(InferenceOptions.MODEL) + ":ro"));
         }
 
         // One GPU reserved for the TaskManager; Flink announces as many; the job's device is the first.
@@ -121,7 +126,7 @@ class ComposeFileTest {
         assertThat(String.valueOf(tm.get("external-resource.gpu.amount"))).isEqualTo(String.valueOf(devices.get(0).get("count")));
         assertThat(tm).containsEntry("external-resources", "gpu")
                 .containsEntry("external-resource.gpu.driver-factory.class", "org.apache.flink.externalresource.gpu.GPUDriverFactory");
-        assertThat(job.get(GeometryJobOptions.DEVICE)).isEqualTo("gpu:0");
+        assertThat(job.get(InferenceOptions.DEVICE)).isEqualTo("gpu:0");
 
         // Prometheus scrapes both Flink services on the reporter's port.
         Object promPort = tm.get("metrics.reporter.prom.port");
@@ -143,7 +148,7 @@ class ComposeFileTest {
                 "$$GEOSTREAM_PRODUCE_OPTS"); // $$: compose passes a literal $ to the container's shell
         // Without --topic the producer publishes to the job's default input topic, which must be the one the job reads.
         assertThat(produce).doesNotContain("--topic");
-        assertThat(job.get(GeometryJobOptions.INPUT_TOPIC)).isEqualTo(GeometryJobOptions.INPUT_TOPIC.defaultValue());
+        assertThat(job.get(IngestOptions.INPUT_TOPIC)).isEqualTo(IngestOptions.INPUT_TOPIC.defaultValue());
     }
 
     @Test

@@ -1,5 +1,19 @@
 package io.geostream.deploy;
 
+import io.geostream.jobs.GeometryJob;
+import io.geostream.jobs.GeometryJobMain;
+import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -10,15 +24,6 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.geostream.jobs.GeometryJob;
-import io.geostream.jobs.GeometryJobMain;
-import io.geostream.jobs.GeometryJobOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.lang.reflect.Modifier;
@@ -141,10 +146,10 @@ class KubernetesManifestsTest {
     void theConfigMapMatchesTheJobAndTheKafkaManifests(@TempDir Path tmp) throws IOException {
         Configuration job = jobConfig(tmp);
         // Topics: what the job reads and writes = the defaults of GeometryJobOptions = what the topic Job creates.
-        List<String> topics = List.of(job.get(GeometryJobOptions.INPUT_TOPIC), job.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                job.get(GeometryJobOptions.SEGMENTS_TOPIC), job.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
-        assertThat(topics).containsExactly(GeometryJobOptions.INPUT_TOPIC.defaultValue(), GeometryJobOptions.GEOMETRY_TOPIC.defaultValue(),
-                GeometryJobOptions.SEGMENTS_TOPIC.defaultValue(), GeometryJobOptions.DEAD_LETTER_TOPIC.defaultValue());
+        List<String> topics = List.of(job.get(IngestOptions.INPUT_TOPIC), job.get(SinkOptions.GEOMETRY_TOPIC),
+                job.get(SinkOptions.SEGMENTS_TOPIC), job.get(SinkOptions.DEAD_LETTER_TOPIC));
+        assertThat(topics).containsExactly(IngestOptions.INPUT_TOPIC.defaultValue(), SinkOptions.GEOMETRY_TOPIC.defaultValue(),
+                SinkOptions.SEGMENTS_TOPIC.defaultValue(), SinkOptions.DEAD_LETTER_TOPIC.defaultValue());
         Job topicJob = CoreKindValidator.bind(docs.get("Job/geostream-kafka-topics"), Job.class);
         Map<String, String> topicEnv = env(topicJob.getSpec().getTemplate().getSpec().getContainers().get(0));
         assertThat(topicEnv.get("TOPICS").split(" ")).containsExactlyInAnyOrderElementsOf(topics);
@@ -200,21 +205,21 @@ class KubernetesManifestsTest {
         flink.forEach((k, v) -> cluster.put(k, String.valueOf(v)));
         cluster.put("geostream.clip.length", "20"); // a geostream.* key of flinkConfiguration reaches the job too
         Configuration job = GeometryJobMain.configuration(cluster, new String[] {args.get(0), file.toString(), "geostream.clip.stride=15"});
-        assertThat(job.get(GeometryJobOptions.CLIP_LENGTH)).isEqualTo(20);
-        assertThat(job.get(GeometryJobOptions.CLIP_STRIDE)).isEqualTo(15);
+        assertThat(job.get(ClipOptions.LENGTH)).isEqualTo(20);
+        assertThat(job.get(ClipOptions.STRIDE)).isEqualTo(15);
         assertThat(job.get(GeometryJobOptions.BOOTSTRAP_SERVERS)).isEqualTo(jobConfig(tmp).get(GeometryJobOptions.BOOTSTRAP_SERVERS));
 
         // The model directory is on the mounted model volume, whose claim is in k8s/.
         VolumeMount models = main.getVolumeMounts().stream().filter(m -> m.getName().equals("models")).findFirst().orElseThrow();
-        assertThat(job.get(GeometryJobOptions.MODEL)).startsWith(models.getMountPath() + "/");
+        assertThat(job.get(InferenceOptions.MODEL)).startsWith(models.getMountPath() + "/");
         assertThat(docs).containsKey("PersistentVolumeClaim/" + volume(pod, "models").getPersistentVolumeClaim().getClaimName());
 
         // Checkpoints, savepoints and HA data on S3, at the endpoint and in the bucket the job uses.
-        String bucket = job.get(GeometryJobOptions.S3_BUCKET);
+        String bucket = job.get(StorageOptions.S3_BUCKET);
         for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir", "high-availability.storageDir")) {
             assertThat((String) flink.get(key)).as(key).startsWith("s3://" + bucket + "/");
         }
-        assertThat(flink.get("s3.endpoint")).isEqualTo(job.get(GeometryJobOptions.S3_ENDPOINT));
+        assertThat(flink.get("s3.endpoint")).isEqualTo(job.get(StorageOptions.S3_ENDPOINT));
 
         // Credentials: the Secret's keys are the environment variables the job and the S3 file system read; placeholders only.
         Secret secret = CoreKindValidator.bind(docs.get("Secret/geostream-s3"), Secret.class);
@@ -230,7 +235,7 @@ class KubernetesManifestsTest {
                 .containsEntry("external-resource.gpu.amount", gpus)
                 .containsEntry("external-resource.gpu.kubernetes.config-key", "nvidia.com/gpu")
                 .containsEntry("external-resource.gpu.driver-factory.class", "org.apache.flink.externalresource.gpu.GPUDriverFactory");
-        assertThat(job.get(GeometryJobOptions.DEVICE)).isEqualTo("gpu:0");
+        assertThat(job.get(InferenceOptions.DEVICE)).isEqualTo("gpu:0");
         assertThat(flink.get("taskmanager.numberOfTaskSlots")).isEqualTo(gpus); // one slot per GPU
 
         // Prometheus: the scrape annotations name the reporter's port, which the container exposes.
@@ -250,7 +255,7 @@ class KubernetesManifestsTest {
                 .containsEntry("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
                 .containsEntry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1");
         Duration maxTimeout = Duration.ofMillis(Long.parseLong(broker.getOrDefault("KAFKA_TRANSACTION_MAX_TIMEOUT_MS", "900000")));
-        assertThat(job.get(GeometryJobOptions.TRANSACTION_TIMEOUT)).isLessThanOrEqualTo(maxTimeout);
+        assertThat(job.get(SinkOptions.TRANSACTION_TIMEOUT)).isLessThanOrEqualTo(maxTimeout);
         assertThat(Long.parseLong(broker.get("KAFKA_MESSAGE_MAX_BYTES"))).isGreaterThanOrEqualTo(GeometryJob.MAX_REQUEST_BYTES);
     }
 

@@ -1,5 +1,7 @@
 package io.geostream.jobs;
 
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.ingest.IngestOptions;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,9 +22,9 @@ class GeometryJobMainTest {
         Configuration c = GeometryJobMain.configuration(
                 Map.of("geostream.clip.length", "10", "geostream.clip.stride", "5", "state.backend.type", "rocksdb"),
                 new String[] {"--config", file.toString(), "geostream.topics.frames=from-args"});
-        assertThat(c.get(GeometryJobOptions.CLIP_LENGTH)).isEqualTo(20);
-        assertThat(c.get(GeometryJobOptions.CLIP_STRIDE)).isEqualTo(5);
-        assertThat(c.get(GeometryJobOptions.INPUT_TOPIC)).isEqualTo("from-args");
+        assertThat(c.get(ClipOptions.LENGTH)).isEqualTo(20);
+        assertThat(c.get(ClipOptions.STRIDE)).isEqualTo(5);
+        assertThat(c.get(IngestOptions.INPUT_TOPIC)).isEqualTo("from-args");
         assertThat(c.toMap()).doesNotContainKey("state.backend.type");
     }
 

@@ -1,5 +1,6 @@
 package io.geostream.jobs;
 
+import io.geostream.operators.clip.ClipOptions;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +31,9 @@ class JobConfigsTest {
                 """);
         Configuration c = JobConfigs.toConfiguration(JobConfigs.readFile(file),
                 JobConfigs.parseOverrides(List.of("geostream.clip.stride=15")));
-        assertThat(c.get(GeometryJobOptions.CLIP_LENGTH)).isEqualTo(25);
-        assertThat(c.get(GeometryJobOptions.CLIP_STRIDE)).isEqualTo(15);
-        assertThat(c.get(GeometryJobOptions.IDLE_TIMEOUT)).isEqualTo(Duration.ofSeconds(45));
+        assertThat(c.get(ClipOptions.LENGTH)).isEqualTo(25);
+        assertThat(c.get(ClipOptions.STRIDE)).isEqualTo(15);
+        assertThat(c.get(ClipOptions.IDLE_TIMEOUT)).isEqualTo(Duration.ofSeconds(45));
         assertThat(c.toMap()).containsEntry("parallelism.default", "3");
     }
 

@@ -7,6 +7,11 @@ import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSpec;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
 import io.geostream.records.OutputRecord;
 import io.geostream.storage.ObjectStore;
 import io.geostream.synthetic.SceneSpec;
@@ -171,7 +176,7 @@ public final class ChaosScenario {
         long start = System.nanoTime();
         CommittedOutput expected = read(reference.config());
         Configuration conf = jobConfig(in, label);
-        conf.set(GeometryJobOptions.BOUNDED, false);
+        conf.set(IngestOptions.BOUNDED, false);
         log.printf("chaos: %s run, %s checkpoints, %s%n", label, mode.name().toLowerCase(Locale.ROOT), plan);
         FailurePoints.arm(plan);
         JobID job = submit(conf, mode, null);
@@ -210,10 +215,10 @@ public final class ChaosScenario {
             throws Exception {
         long start = System.nanoTime();
         Configuration conf = jobConfig(in, label);
-        conf.set(GeometryJobOptions.BOUNDED, false);
+        conf.set(IngestOptions.BOUNDED, false);
         // A second model worker: the task managers share this JVM's model host, and with one worker the held clip
         // would block all inference, fill the async queue and stall the savepoint's barrier until it is released.
-        conf.set(GeometryJobOptions.INFERENCE_WORKERS, 2);
+        conf.set(InferenceOptions.WORKERS, 2);
         // The clip is held for 2 s, not until the savepoint completes: a hold long enough to stall the savepoint's
         // barrier keeps the sink's transactions open past transaction.timeout.ms, and the broker aborts them.
         FailurePoints.arm(FailurePlan.holdOnly(stopAtClip));
@@ -272,8 +277,8 @@ public final class ChaosScenario {
     }
 
     public CommittedOutput read(Configuration conf) throws Exception {
-        return CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+        return CommittedOutput.read(kafka.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
+                conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
     }
 
     /** Each run has its own output topics, consumer group, transactional ids and bucket; the input is shared. */
@@ -281,24 +286,24 @@ public final class ChaosScenario {
         String run = in.name() + "-" + label;
         Configuration conf = new Configuration();
         conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(GeometryJobOptions.BOUNDED, true);
-        conf.set(GeometryJobOptions.INPUT_TOPIC, in.topic());
-        conf.set(GeometryJobOptions.GROUP_ID, run);
-        conf.set(GeometryJobOptions.GEOMETRY_TOPIC, run + ".geometry");
-        conf.set(GeometryJobOptions.SEGMENTS_TOPIC, run + ".segments");
-        conf.set(GeometryJobOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
-        conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, run);
-        conf.set(GeometryJobOptions.TRANSACTION_TIMEOUT, Duration.ofSeconds(60));
-        conf.set(GeometryJobOptions.CLIP_LENGTH, CLIP_LENGTH);
-        conf.set(GeometryJobOptions.CLIP_STRIDE, CLIP_STRIDE);
-        conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
+        conf.set(IngestOptions.BOUNDED, true);
+        conf.set(IngestOptions.INPUT_TOPIC, in.topic());
+        conf.set(IngestOptions.GROUP_ID, run);
+        conf.set(SinkOptions.GEOMETRY_TOPIC, run + ".geometry");
+        conf.set(SinkOptions.SEGMENTS_TOPIC, run + ".segments");
+        conf.set(SinkOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
+        conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, run);
+        conf.set(SinkOptions.TRANSACTION_TIMEOUT, Duration.ofSeconds(60));
+        conf.set(ClipOptions.LENGTH, CLIP_LENGTH);
+        conf.set(ClipOptions.STRIDE, CLIP_STRIDE);
+        conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());
         String bucket = run.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
-        conf.set(GeometryJobOptions.S3_BUCKET, bucket);
-        conf.set(GeometryJobOptions.S3_ACCESS_KEY, accessKey);
-        conf.set(GeometryJobOptions.S3_SECRET_KEY, secretKey);
+        conf.set(StorageOptions.S3_BUCKET, bucket);
+        conf.set(StorageOptions.S3_ACCESS_KEY, accessKey);
+        conf.set(StorageOptions.S3_SECRET_KEY, secretKey);
         s3.createBucket(bucket);
-        kafka.createTopics(Map.of(conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2, conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1,
-                conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+        kafka.createTopics(Map.of(conf.get(SinkOptions.GEOMETRY_TOPIC), 2, conf.get(SinkOptions.SEGMENTS_TOPIC), 1,
+                conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
         return conf;
     }
 
@@ -325,7 +330,7 @@ public final class ChaosScenario {
                 .uid("fail-after-pre-commit")
                 .sinkTo(GeometryJob.kafkaSink(conf)).uid("sink-kafka").name("Kafka exactly-once sink");
         StreamGraph graph = env.getStreamGraph();
-        graph.setJobName("geostream-chaos-" + conf.get(GeometryJobOptions.S3_BUCKET));
+        graph.setJobName("geostream-chaos-" + conf.get(StorageOptions.S3_BUCKET));
         return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
     }
 

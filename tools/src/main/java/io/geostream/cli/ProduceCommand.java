@@ -3,23 +3,23 @@ package io.geostream.cli;
 import io.geostream.avro.DistortionModel;
 import io.geostream.avro.Intrinsics;
 import io.geostream.avro.LensDistortion;
-import io.geostream.records.StreamIds;
-import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.produce.CameraProducer;
 import io.geostream.produce.FrameSource;
 import io.geostream.produce.FrameSources;
 import io.geostream.produce.ProducerSettings;
+import io.geostream.records.StreamIds;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.S3Config;
 import io.geostream.storage.S3ObjectStore;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -155,7 +155,7 @@ public final class ProduceCommand implements Callable<Integer> {
             intrinsics = Intrinsics.newBuilder().setFx(fx).setFy(fy).setCx(cx).setCy(cy).build();
         }
         try {
-            return new ProducerSettings(streamId, topic != null ? topic : GeometryJobOptions.INPUT_TOPIC.defaultValue(),
+            return new ProducerSettings(streamId, topic != null ? topic : IngestOptions.INPUT_TOPIC.defaultValue(),
                     jpegQuality, w, h, !asFastAsPossible, maxFrames, intrinsics, parseDistortion(distortion),
                     claimCheckOver == null ? -1 : claimCheckOver);
         } catch (IllegalArgumentException e) {

@@ -3,13 +3,16 @@ package io.geostream.cli;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobMain;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -37,7 +40,7 @@ public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", description = "Job settings file (flat YAML, keys of GeometryJobOptions and Flink's).")
+    @Option(names = "--config", description = "Job settings file (flat YAML, geostream.* keys (README Configuration) and Flink's).")
     Path config;
 
     @Parameters(paramLabel = "key=value", description = "Settings overriding the file, e.g. geostream.kafka.bootstrap-servers=kafka:9092.")
@@ -97,8 +100,8 @@ public final class RunCommand implements Callable<Integer> {
             log(uiPort == 0 ? "local Flink, dashboard on a free port (Flink logs 'Web frontend listening at')"
                     : "local Flink, dashboard http://localhost:" + uiPort + "/");
         }
-        log("Kafka " + settings.get(GeometryJobOptions.BOOTSTRAP_SERVERS) + ", " + settings.get(GeometryJobOptions.INPUT_TOPIC)
-                + " -> " + settings.get(GeometryJobOptions.GEOMETRY_TOPIC) + ", model " + settings.get(GeometryJobOptions.MODEL));
+        log("Kafka " + settings.get(GeometryJobOptions.BOOTSTRAP_SERVERS) + ", " + settings.get(IngestOptions.INPUT_TOPIC)
+                + " -> " + settings.get(SinkOptions.GEOMETRY_TOPIC) + ", model " + settings.get(InferenceOptions.MODEL));
         GeometryJob.fromConfig(settings).build(env);
         var result = env.execute("geostream");
         log("job " + result.getJobID() + " finished after " + result.getNetRuntime() + " ms");

@@ -1,18 +1,27 @@
 package io.geostream.demo;
 
 import io.geostream.avro.GeometryFrame;
+import io.geostream.clip.KeyframePolicy;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSpec;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
-import io.geostream.records.StreamIds;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
+import io.geostream.operators.stitch.StitchOptions;
 import io.geostream.produce.CameraProducer;
 import io.geostream.produce.FrameSource;
 import io.geostream.produce.FrameSources;
 import io.geostream.produce.ProducerSettings;
+import io.geostream.records.StreamIds;
+import io.geostream.stitch.StitchMethod;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.S3ObjectStore;
+import io.geostream.storage.StorageSpec;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import org.apache.avro.file.DataFileWriter;
@@ -103,38 +112,38 @@ public final class DemoRunner {
             Configuration conf = new Configuration(settings.jobOptions());
             conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             // --keep-running: the job stays up (unbounded source) so the dashboard keeps showing it and its metrics.
-            conf.set(GeometryJobOptions.BOUNDED, !settings.keepRunning());
-            conf.set(GeometryJobOptions.MODEL, settings.model());
-            conf.set(GeometryJobOptions.CLIP_LENGTH, settings.clipLength());
-            conf.set(GeometryJobOptions.CLIP_STRIDE, settings.clipStride());
-            if (!conf.contains(GeometryJobOptions.STITCH_METHOD) && !conf.contains(GeometryJobOptions.CLIP_KEYFRAMES)
+            conf.set(IngestOptions.BOUNDED, !settings.keepRunning());
+            conf.set(InferenceOptions.MODEL, settings.model());
+            conf.set(ClipOptions.LENGTH, settings.clipLength());
+            conf.set(ClipOptions.STRIDE, settings.clipStride());
+            if (!conf.contains(StitchOptions.METHOD) && !conf.contains(ClipOptions.KEYFRAMES)
                     && settings.clipLength() - 1 - settings.clipStride() >= 1) {
                 // The best method of `eval stitching` by default: clips carry a keyframe and the stitcher fits
                 // to it (a --config / -D choice of either option wins). The simulated model predicts the segment's
                 // first frame from any view, so it stays the keyframe; a real model cannot once the view has moved
                 // on, so with a model package the keyframe is refreshed (see README, stitching evaluation).
-                conf.set(GeometryJobOptions.STITCH_METHOD, "robust_keyframes");
-                conf.set(GeometryJobOptions.CLIP_KEYFRAMES, 1);
-                if (!conf.contains(GeometryJobOptions.CLIP_KEYFRAME_POLICY)) {
-                    conf.set(GeometryJobOptions.CLIP_KEYFRAME_POLICY,
-                            "simulated".equals(settings.model()) ? "first-only" : "refresh");
+                conf.set(StitchOptions.METHOD, StitchMethod.ROBUST_KEYFRAMES);
+                conf.set(ClipOptions.KEYFRAMES, 1);
+                if (!conf.contains(ClipOptions.KEYFRAME_POLICY)) {
+                    conf.set(ClipOptions.KEYFRAME_POLICY,
+                            "simulated".equals(settings.model()) ? KeyframePolicy.FIRST_ONLY : KeyframePolicy.REFRESH);
                 }
             }
-            conf.set(GeometryJobOptions.STORAGE, "s3");
-            conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
-            conf.set(GeometryJobOptions.S3_BUCKET, bucket);
-            conf.set(GeometryJobOptions.S3_ACCESS_KEY, accessKey);
-            conf.set(GeometryJobOptions.S3_SECRET_KEY, secretKey);
-            conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, "geostream-demo-" + hex(4));
-            kafka.createTopics(Map.of(conf.get(GeometryJobOptions.INPUT_TOPIC), 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
-                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+            conf.set(StorageOptions.KIND, StorageSpec.Kind.S3);
+            conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());
+            conf.set(StorageOptions.S3_BUCKET, bucket);
+            conf.set(StorageOptions.S3_ACCESS_KEY, accessKey);
+            conf.set(StorageOptions.S3_SECRET_KEY, secretKey);
+            conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, "geostream-demo-" + hex(4));
+            kafka.createTopics(Map.of(conf.get(IngestOptions.INPUT_TOPIC), 2, conf.get(SinkOptions.GEOMETRY_TOPIC), 2,
+                    conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
 
             Map<String, Long> published = new LinkedHashMap<>();
             Map<String, SceneSpec> specs = new LinkedHashMap<>();
             if (video != null) {
-                published.put(video.streamId(), publishVideo(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC)));
+                published.put(video.streamId(), publishVideo(kafka.bootstrapServers(), conf.get(IngestOptions.INPUT_TOPIC)));
             } else {
-                try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+                try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), conf.get(IngestOptions.INPUT_TOPIC))) {
                     TrajectoryKind[] kinds = TrajectoryKind.values();
                     for (int i = 0; i < settings.streams(); i++) {
                         specs.put("cam-" + i, new SceneSpec(settings.seed() + i, settings.width(), settings.height(), settings.frames(),
@@ -167,8 +176,8 @@ public final class DemoRunner {
                 result = awaitEveryFrame(job, kafka.bootstrapServers(), conf, published.values().stream().mapToLong(Long::longValue).sum());
             } else {
                 env.execute("geostream-demo");
-                result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                        conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+                result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
+                        conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
             }
             writeAvroFile(result.frames(), out.resolve("geometry-frames.avro"));
             try (ObjectStore store = GeometryJob.storageSpec(conf).open()) {
@@ -200,8 +209,8 @@ public final class DemoRunner {
     private static CommittedOutput awaitEveryFrame(JobClient job, String bootstrapServers, Configuration conf, long published)
             throws Exception {
         while (true) {
-            CommittedOutput out = CommittedOutput.read(bootstrapServers, conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                    conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+            CommittedOutput out = CommittedOutput.read(bootstrapServers, conf.get(SinkOptions.GEOMETRY_TOPIC),
+                    conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
             if (out.frames().size() + out.deadLetters().size() >= published) return out;
             if (job.getJobStatus().get().isGloballyTerminalState()) {
                 throw new IllegalStateException("the job ended (" + job.getJobStatus().get() + ") before every frame came out");

@@ -3,18 +3,19 @@ package io.geostream.load;
 import io.geostream.avro.FrameEvent;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.jobs.GeometryJob;
-import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.model.ModelInfo;
+import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.sink.DrainingKeyedProcessOperator;
 import io.geostream.operators.sink.OrderedOutputQueue;
+import io.geostream.operators.sink.PayloadWriters;
 import io.geostream.operators.sink.QueuedOutputFunction;
-import io.geostream.storage.StorageSpec;
+import io.geostream.operators.stitch.StitchFunction;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.schemas.SingleObjectCodec;
-import io.geostream.operators.stitch.StitchFunction;
 import io.geostream.storage.ObjectKeys;
 import io.geostream.storage.ObjectStore;
+import io.geostream.storage.StorageSpec;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -58,7 +59,7 @@ public final class IoOnlyJob {
      */
     public static void build(StreamExecutionEnvironment env, Configuration conf, Map<String, Integer> payloadSizes, byte[] template) {
         StorageSpec storage = GeometryJob.storageSpec(conf);
-        int batch = conf.get(GeometryJobOptions.CLIP_STRIDE);
+        int batch = conf.get(ClipOptions.STRIDE);
         env.fromSource(GeometryJob.kafkaSource(conf), WatermarkStrategy.noWatermarks(), "frames").uid("source-frames")
                 .keyBy(r -> new String(r.key, StandardCharsets.UTF_8))
                 .transform("io-only: put payloads", TypeInformation.of(OutputRecord.class),
@@ -94,7 +95,7 @@ public final class IoOnlyJob {
         public void open(OpenContext openContext) throws Exception {
             super.open(openContext);
             store = storage.open();
-            puts = Executors.newFixedThreadPool(StitchFunction.PAYLOAD_WRITERS, r -> {
+            puts = Executors.newFixedThreadPool(PayloadWriters.THREADS, r -> {
                 Thread t = new Thread(r, "io-only payload writer");
                 t.setDaemon(true);
                 return t;

@@ -10,7 +10,11 @@ import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.model.ClipInput;
 import io.geostream.model.ModelException;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
 import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.storage.StorageSpec;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
@@ -105,19 +109,19 @@ public final class LoadRig implements AutoCloseable {
     public Configuration jobConfig(String run, int partitions) {
         Configuration conf = new Configuration();
         conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(GeometryJobOptions.INPUT_TOPIC, run + ".frames");
-        conf.set(GeometryJobOptions.GEOMETRY_TOPIC, run + ".geometry");
-        conf.set(GeometryJobOptions.SEGMENTS_TOPIC, run + ".segments");
-        conf.set(GeometryJobOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
-        conf.set(GeometryJobOptions.GROUP_ID, run);
-        conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, run);
-        conf.set(GeometryJobOptions.STORAGE, "s3");
-        conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
-        conf.set(GeometryJobOptions.S3_BUCKET, bucket);
-        conf.set(GeometryJobOptions.S3_ACCESS_KEY, accessKey);
-        conf.set(GeometryJobOptions.S3_SECRET_KEY, secretKey);
-        kafka.createTopics(Map.of(conf.get(GeometryJobOptions.INPUT_TOPIC), partitions, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 1,
-                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+        conf.set(IngestOptions.INPUT_TOPIC, run + ".frames");
+        conf.set(SinkOptions.GEOMETRY_TOPIC, run + ".geometry");
+        conf.set(SinkOptions.SEGMENTS_TOPIC, run + ".segments");
+        conf.set(SinkOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
+        conf.set(IngestOptions.GROUP_ID, run);
+        conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, run);
+        conf.set(StorageOptions.KIND, StorageSpec.Kind.S3);
+        conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());
+        conf.set(StorageOptions.S3_BUCKET, bucket);
+        conf.set(StorageOptions.S3_ACCESS_KEY, accessKey);
+        conf.set(StorageOptions.S3_SECRET_KEY, secretKey);
+        kafka.createTopics(Map.of(conf.get(IngestOptions.INPUT_TOPIC), partitions, conf.get(SinkOptions.GEOMETRY_TOPIC), 1,
+                conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
         return conf;
     }
 
@@ -168,7 +172,7 @@ public final class LoadRig implements AutoCloseable {
 
     /** Reads the geometry and dead-letter topics of a run (read_committed) and keeps what the commands measure. */
     public Watcher watcher(Configuration conf) {
-        return new Watcher(conf.get(GeometryJobOptions.GEOMETRY_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+        return new Watcher(conf.get(SinkOptions.GEOMETRY_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
     }
 
     /** See {@link #publisher}. */

@@ -1,9 +1,10 @@
 package io.geostream.load;
 
 import io.geostream.jobs.GeometryJob;
-import io.geostream.jobs.GeometryJobOptions;
-import io.geostream.storage.StorageSpec;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.storage.ObjectStore;
+import io.geostream.storage.StorageSpec;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -43,7 +44,7 @@ public final class PipelineBench {
     public double[] run() throws Exception {
         try (LoadRig rig = LoadRig.start(settings.streams(), settings.width(), settings.height(), settings.seed())) {
             Configuration defaults = new Configuration();
-            int clipLength = defaults.get(GeometryJobOptions.CLIP_LENGTH), stride = defaults.get(GeometryJobOptions.CLIP_STRIDE);
+            int clipLength = defaults.get(ClipOptions.LENGTH), stride = defaults.get(ClipOptions.STRIDE);
             long t0 = System.nanoTime();
             rig.precomputeClips(clipLength, stride);
             out.printf(Locale.ROOT, "%d stream(s) at %dx%d, clips %d/%d precomputed in %.1f s; parallelism %d, %s state, checkpoints every %s, "
@@ -134,7 +135,7 @@ public final class PipelineBench {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism(), flink);
         pipeline.build(env);
         JobClient client = env.executeAsync("geostream-bench-" + variant + "-" + index);
-        try (LoadRig.Publisher publisher = rig.publisher(conf.get(GeometryJobOptions.INPUT_TOPIC), watcher, settings.window(), 0)) {
+        try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, settings.window(), 0)) {
             long deadline = System.currentTimeMillis() + 120_000;
             while (watcher.framesTotal() == 0) {
                 if (System.currentTimeMillis() > deadline) throw new IllegalStateException(variant + " committed nothing in 120 s");

@@ -1,9 +1,10 @@
 package io.geostream.load;
 
+import io.geostream.jobs.GeometryJob;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.geostream.jobs.GeometryJob;
-import io.geostream.jobs.GeometryJobOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -53,7 +54,7 @@ public final class Soak {
     public Result run() throws Exception {
         try (LoadRig rig = LoadRig.start(settings.streams(), settings.width(), settings.height(), settings.seed())) {
             Configuration conf = rig.jobConfig("soak", settings.parallelism());
-            conf.set(GeometryJobOptions.MODEL, settings.model());
+            conf.set(InferenceOptions.MODEL, settings.model());
             Configuration flink = new Configuration();
             flink.setString("execution.checkpointing.interval", settings.checkpointInterval());
             flink.setString("pipeline.object-reuse", "true");
@@ -75,7 +76,7 @@ public final class Soak {
             long start = System.currentTimeMillis();
             long end = start + (long) (settings.minutes() * 60_000);
             LoadRig.Watcher watcher = rig.watcher(conf);
-            try (LoadRig.Publisher publisher = rig.publisher(conf.get(GeometryJobOptions.INPUT_TOPIC), watcher, 0, settings.fps())) {
+            try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, 0, settings.fps())) {
                 long lastSample = start;
                 long lastCheckpointId = -1;
                 long failedAtOneMinute = -1;

@@ -9,7 +9,6 @@ import io.geostream.avro.Intrinsics;
 import io.geostream.avro.ObjectRef;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
-import io.geostream.testing.RealStack;
 import io.geostream.inference.ModelFactory;
 import io.geostream.model.ClipGeometry;
 import io.geostream.model.ClipInput;
@@ -18,11 +17,17 @@ import io.geostream.model.ModelException;
 import io.geostream.model.ModelInfo;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.inference.InferenceOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
 import io.geostream.synthetic.TrajectoryKind;
+import io.geostream.testing.RealStack;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -94,22 +99,22 @@ class BadInputITCase {
     void corpusIsDeadLetteredByReasonWithoutRestartsAndValidFramesComeThroughOnce() throws Exception {
         Configuration conf = new Configuration();
         conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, SERVERS.kafka().bootstrapServers());
-        conf.set(GeometryJobOptions.BOUNDED, true);
-        conf.set(GeometryJobOptions.CLIP_LENGTH, 8);
-        conf.set(GeometryJobOptions.CLIP_STRIDE, 6);
-        conf.set(GeometryJobOptions.INFERENCE_ATTEMPTS, 1);
+        conf.set(IngestOptions.BOUNDED, true);
+        conf.set(ClipOptions.LENGTH, 8);
+        conf.set(ClipOptions.STRIDE, 6);
+        conf.set(InferenceOptions.MAX_ATTEMPTS, 1);
         // Long enough that a slow shared CI machine never times out a healthy clip (a run beside a fuzzer did at 3 s).
-        conf.set(GeometryJobOptions.INFERENCE_ATTEMPT_TIMEOUT, Duration.ofSeconds(8));
-        conf.set(GeometryJobOptions.INGEST_MAX_ENCODED_BYTES, MAX_ENCODED);
-        conf.set(GeometryJobOptions.CLAIM_CHECK, true);
-        conf.set(GeometryJobOptions.S3_ENDPOINT, SERVERS.s3().endpoint().toString());
-        conf.set(GeometryJobOptions.S3_ACCESS_KEY, "it-access");
-        conf.set(GeometryJobOptions.S3_SECRET_KEY, "it-secret-key");
-        conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, "geostream-bad-input");
-        String input = conf.get(GeometryJobOptions.INPUT_TOPIC);
+        conf.set(InferenceOptions.ATTEMPT_TIMEOUT, Duration.ofSeconds(8));
+        conf.set(IngestOptions.MAX_ENCODED_BYTES, MAX_ENCODED);
+        conf.set(IngestOptions.CLAIM_CHECK, true);
+        conf.set(StorageOptions.S3_ENDPOINT, SERVERS.s3().endpoint().toString());
+        conf.set(StorageOptions.S3_ACCESS_KEY, "it-access");
+        conf.set(StorageOptions.S3_SECRET_KEY, "it-secret-key");
+        conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, "geostream-bad-input");
+        String input = conf.get(IngestOptions.INPUT_TOPIC);
         // The topic takes the oversized record, so that the job's own size guard is what refuses it.
-        SERVERS.kafka().createTopics(Map.of(input, 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
-                        conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1),
+        SERVERS.kafka().createTopics(Map.of(input, 2, conf.get(SinkOptions.GEOMETRY_TOPIC), 2,
+                        conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1),
                 Map.of(input, Map.of("max.message.bytes", String.valueOf(4 * MAX_ENCODED))));
 
         Map<String, SyntheticScene> scenes = new LinkedHashMap<>();
@@ -260,8 +265,8 @@ class BadInputITCase {
                 new FaultyModelFactory()).build(env);
         JobExecutionResult result = env.execute("geostream-bad-input");
 
-        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
+                conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
 
         // Every valid frame exactly once, nothing else.
         Map<String, List<Long>> got = new TreeMap<>();

@@ -1,12 +1,13 @@
 package io.geostream.jobs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.geostream.demo.SyntheticPublisher;
+import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.produce.CameraProducer;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import io.geostream.testing.RealStack;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -47,9 +48,9 @@ class DashboardMetricsITCase {
     @Test
     void metricsAreOnTheRestApiWhileTheJobRuns() throws Exception {
         Configuration conf = SERVERS.stack().jobConfig("metrics-it");
-        conf.set(GeometryJobOptions.BOUNDED, false); // keeps running, as on a dashboard
+        conf.set(IngestOptions.BOUNDED, false); // keeps running, as on a dashboard
         SERVERS.stack().createJobTopics(conf);
-        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(IngestOptions.INPUT_TOPIC))) {
             Map<String, SceneSpec> streams = new LinkedHashMap<>();
             for (int i = 0; i < STREAMS; i++) {
                 streams.put("cam-" + i, new SceneSpec(11 + i, 64, 48, FRAMES, TrajectoryKind.values()[i], 0.0, 10.0));
@@ -57,7 +58,7 @@ class DashboardMetricsITCase {
             pub.publishStreams(streams, true);
         }
         try (KafkaProducer<byte[], byte[]> raw = CameraProducer.kafkaProducer(SERVERS.kafka().bootstrapServers(), Map.of())) {
-            raw.send(new ProducerRecord<>(conf.get(GeometryJobOptions.INPUT_TOPIC), "cam-0".getBytes(StandardCharsets.UTF_8),
+            raw.send(new ProducerRecord<>(conf.get(IngestOptions.INPUT_TOPIC), "cam-0".getBytes(StandardCharsets.UTF_8),
                     "not avro".getBytes(StandardCharsets.UTF_8))).get();
         }
 

@@ -10,12 +10,14 @@ import io.geostream.avro.SegmentEventKind;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.RunSummary;
 import io.geostream.demo.SyntheticPublisher;
-import io.geostream.testing.RealStack;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
+import io.geostream.testing.RealStack;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -66,7 +68,7 @@ class GeometryJobITCase {
         specs.put("cam-a", new SceneSpec(11, W, H, FRAMES, TrajectoryKind.ORBIT, 0.0, 10));
         specs.put("cam-b", new SceneSpec(12, W, H, FRAMES, TrajectoryKind.WALK, 0.0, 10));
         Map<String, Integer> expectedReasons = new HashMap<>();
-        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(IngestOptions.INPUT_TOPIC))) {
             pub.publishStream("cam-a", specs.get("cam-a"), true);
             byte[] noise = new byte[300];
             new Random(5).nextBytes(noise);
@@ -94,8 +96,8 @@ class GeometryJobITCase {
         GeometryJob.fromConfig(conf).build(env);
         env.execute("geostream-it");
 
-        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.GEOMETRY_TOPIC),
-                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC));
+        CommittedOutput out = CommittedOutput.read(SERVERS.kafka().bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
+                conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
 
         // Exactly once: every valid frame of both streams, no duplicates.
         Set<String> seen = new HashSet<>();

@@ -4,13 +4,14 @@ import io.geostream.avro.GeometryFrame;
 import io.geostream.cli.GeostreamCli;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
-import io.geostream.testing.RealStack;
 import io.geostream.jobs.GeometryJob;
-import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
 import io.geostream.synthetic.TrajectoryKind;
+import io.geostream.testing.RealStack;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -50,11 +51,11 @@ class MapCommandITCase {
     @Test
     void mapsOneStreamIntoAColouredPlyInsideTheScene() throws Exception {
         Configuration conf = SERVERS.stack().jobConfig("geostream-map-it");
-        String geometryTopic = conf.get(GeometryJobOptions.GEOMETRY_TOPIC);
-        String segmentsTopic = conf.get(GeometryJobOptions.SEGMENTS_TOPIC);
+        String geometryTopic = conf.get(SinkOptions.GEOMETRY_TOPIC);
+        String segmentsTopic = conf.get(SinkOptions.SEGMENTS_TOPIC);
         SERVERS.stack().createJobTopics(conf);
         SceneSpec spec = new SceneSpec(21, W, H, FRAMES, TrajectoryKind.ORBIT, 0.0, 2);
-        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(GeometryJobOptions.INPUT_TOPIC))) {
+        try (SyntheticPublisher pub = new SyntheticPublisher(SERVERS.kafka().bootstrapServers(), conf.get(IngestOptions.INPUT_TOPIC))) {
             pub.publishStream("cam-m", spec, true);
             pub.publishStream("cam-other", new SceneSpec(22, W, H, 8, TrajectoryKind.WALK, 0.0, 10), true);
             pub.flush();

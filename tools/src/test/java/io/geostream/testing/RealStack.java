@@ -3,6 +3,10 @@ package io.geostream.testing;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.operators.sink.StorageOptions;
 import org.apache.flink.configuration.Configuration;
 
 import java.io.IOException;
@@ -61,20 +65,20 @@ public final class RealStack implements AutoCloseable {
     public Configuration jobConfig(String transactionalIdPrefix) {
         Configuration conf = new Configuration();
         conf.set(GeometryJobOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        conf.set(GeometryJobOptions.BOUNDED, true);
-        conf.set(GeometryJobOptions.CLIP_LENGTH, 8);
-        conf.set(GeometryJobOptions.CLIP_STRIDE, 6);
-        conf.set(GeometryJobOptions.S3_ENDPOINT, s3.endpoint().toString());
-        conf.set(GeometryJobOptions.S3_ACCESS_KEY, ACCESS_KEY);
-        conf.set(GeometryJobOptions.S3_SECRET_KEY, SECRET_KEY);
-        conf.set(GeometryJobOptions.TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
+        conf.set(IngestOptions.BOUNDED, true);
+        conf.set(ClipOptions.LENGTH, 8);
+        conf.set(ClipOptions.STRIDE, 6);
+        conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());
+        conf.set(StorageOptions.S3_ACCESS_KEY, ACCESS_KEY);
+        conf.set(StorageOptions.S3_SECRET_KEY, SECRET_KEY);
+        conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
         return conf;
     }
 
     /** Creates the job's input and output topics named in {@code conf}. */
     public void createJobTopics(Configuration conf) {
-        kafka.createTopics(Map.of(conf.get(GeometryJobOptions.INPUT_TOPIC), 2, conf.get(GeometryJobOptions.GEOMETRY_TOPIC), 2,
-                conf.get(GeometryJobOptions.SEGMENTS_TOPIC), 1, conf.get(GeometryJobOptions.DEAD_LETTER_TOPIC), 1));
+        kafka.createTopics(Map.of(conf.get(IngestOptions.INPUT_TOPIC), 2, conf.get(SinkOptions.GEOMETRY_TOPIC), 2,
+                conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
     }
 
     @Override

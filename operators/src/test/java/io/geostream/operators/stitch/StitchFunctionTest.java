@@ -11,6 +11,7 @@ import io.geostream.records.ClipResult;
 import io.geostream.records.OutputRecord;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.stitch.OverlapPolicy;
+import io.geostream.stitch.StitchMethod;
 import io.geostream.stitch.StitcherConfig;
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.PayloadCodecs;
@@ -213,7 +214,7 @@ class StitchFunctionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherConfig config) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StitchFunction(config, StorageSpec.local(objects), "robust_keyframes")),
+                new KeyedProcessOperator<>(new StitchFunction(config, StorageSpec.local(objects), StitchMethod.ROBUST_KEYFRAMES)),
                 new ByStream(), Types.STRING);
     }
 

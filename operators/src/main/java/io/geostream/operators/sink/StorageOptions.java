@@ -1,0 +1,34 @@
+package io.geostream.operators.sink;
+
+import io.geostream.storage.StorageSpec;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/** Where payloads go (written by the stitch stage, read by the ingest stage for claim checks). Keys under {@code geostream.}; the job reads them in {@code GeometryJob}. */
+public final class StorageOptions {
+    private StorageOptions() {}
+
+    public static final ConfigOption<StorageSpec.Kind> KIND = ConfigOptions.key("geostream.storage.kind")
+            .enumType(StorageSpec.Kind.class).defaultValue(StorageSpec.Kind.S3).withDescription("'s3' or 'local'.");
+
+    public static final ConfigOption<String> LOCAL_DIR = ConfigOptions.key("geostream.storage.local-dir")
+            .stringType().defaultValue("geostream-objects").withDescription("Root directory of the local object store.");
+
+    public static final ConfigOption<String> S3_ENDPOINT = ConfigOptions.key("geostream.storage.s3.endpoint")
+            .stringType().noDefaultValue().withDescription("S3 endpoint URL (unset = AWS).");
+
+    public static final ConfigOption<String> S3_REGION = ConfigOptions.key("geostream.storage.s3.region")
+            .stringType().defaultValue("us-east-1").withDescription("S3 region.");
+
+    public static final ConfigOption<String> S3_BUCKET = ConfigOptions.key("geostream.storage.s3.bucket")
+            .stringType().defaultValue("geostream").withDescription("Bucket for payloads.");
+
+    public static final ConfigOption<Boolean> S3_PATH_STYLE = ConfigOptions.key("geostream.storage.s3.path-style")
+            .booleanType().defaultValue(true).withDescription("Path-style requests (MinIO, s3proxy).");
+
+    public static final ConfigOption<String> S3_ACCESS_KEY = ConfigOptions.key("geostream.storage.s3.access-key")
+            .stringType().noDefaultValue().withDescription("Access key; default from AWS_ACCESS_KEY_ID.");
+
+    public static final ConfigOption<String> S3_SECRET_KEY = ConfigOptions.key("geostream.storage.s3.secret-key")
+            .stringType().noDefaultValue().withDescription("Secret key; default from AWS_SECRET_ACCESS_KEY. Never logged.");
+}

@@ -1,0 +1,73 @@
+package io.geostream.operators.stitch;
+
+import io.geostream.avro.GeometryFrame;
+import io.geostream.operators.sink.DeadLetterCounters;
+import io.geostream.stitch.StitchEvent;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The stitch operator's metrics. Per frame: latency from ingest (processing) and from capture (end to end, camera
+ * clocks and Kafka included) to output. Per clip (its first frame out): overlap residual, inlier share, and the
+ * scale step between consecutive clips of the stream, |ln(s_k / s_k-1)| in thousandths: a model whose per-clip scale
+ * jumps shows here. Flink histograms hold longs: residuals in thousandths of the segment's unit, shares in percent.
+ */
+final class StitchMetrics {
+    private final Counter framesOut;
+    private final Counter framesFailed;
+    private final Counter segmentsStarted;
+    private final Counter streamsReleased;
+    private final DeadLetterCounters failedByReason;
+    private final Histogram residualRms;
+    private final Histogram inlierSharePercent;
+    private final Histogram scaleStepPermille;
+    private final Histogram processingLatencyMs;
+    private final Histogram captureToOutputMs;
+    /** Last stitched clip id, its scale and segment per stream: bookkeeping of the figures only (a restart resets it). */
+    private final Map<String, double[]> lastClipScale = new HashMap<>();
+
+    StitchMetrics(MetricGroup metrics) {
+        framesOut = metrics.counter("framesOut");
+        framesFailed = metrics.counter("framesFailed");
+        segmentsStarted = metrics.counter("segmentsStarted");
+        failedByReason = new DeadLetterCounters(metrics);
+        residualRms = metrics.histogram("stitchResidualRmsMilli", new DescriptiveStatisticsHistogram(1000));
+        inlierSharePercent = metrics.histogram("stitchInlierSharePercent", new DescriptiveStatisticsHistogram(1000));
+        scaleStepPermille = metrics.histogram("stitchScaleStepPermille", new DescriptiveStatisticsHistogram(1000));
+        processingLatencyMs = metrics.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        captureToOutputMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        streamsReleased = metrics.counter("streamsReleased");
+    }
+
+    void segmentStarted() {
+        segmentsStarted.inc();
+    }
+
+    void streamReleased() {
+        streamsReleased.inc();
+    }
+
+    void frameFailed(String reasonCode) {
+        framesFailed.inc();
+        failedByReason.inc(reasonCode);
+    }
+
+    void frameOut(StitchEvent.StitchedFrame f, GeometryFrame g) {
+        framesOut.inc();
+        processingLatencyMs.update(g.getProcessingLatencyMillis());
+        captureToOutputMs.update(Math.max(0, System.currentTimeMillis() - f.frame().captureTimeMicros / 1000L));
+        double[] last = lastClipScale.get(f.frame().streamId);
+        if (last != null && last[0] == f.clipId()) return;
+        if (Double.isFinite(f.residualRms())) residualRms.update(Math.round(f.residualRms() * 1000));
+        if (Double.isFinite(f.inlierShare())) inlierSharePercent.update(Math.round(f.inlierShare() * 100));
+        if (last != null && last[2] == f.segmentId() && f.clipScale() > 0 && last[1] > 0) {
+            scaleStepPermille.update(Math.round(Math.abs(Math.log(f.clipScale() / last[1])) * 1000));
+        }
+        lastClipScale.put(f.frame().streamId, new double[] {f.clipId(), f.clipScale(), f.segmentId()});
+    }
+}
