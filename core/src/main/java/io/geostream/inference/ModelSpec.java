@@ -1,5 +1,6 @@
 package io.geostream.inference;
 
+import io.geostream.model.ClipRequirements;
 import io.geostream.model.GeometryModel;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelOptions;
@@ -55,6 +56,11 @@ public final class ModelSpec implements ModelFactory {
     /** The same model on another device ({@code cpu}, {@code gpu:N}). */
     public ModelSpec withDevice(String newDevice) {
         return new ModelSpec(model, newDevice);
+    }
+
+    /** The clip lengths the model takes (its package's model.json; any for the simulated model). */
+    public ClipRequirements clipRequirements() {
+        return isSimulated() ? ClipRequirements.ANY : GeometryModels.clipRequirements(Path.of(model));
     }
 
     @Override

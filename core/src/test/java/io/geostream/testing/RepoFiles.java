@@ -41,4 +41,22 @@ public final class RepoFiles {
         }
         return clip;
     }
+
+    /**
+     * A copy of {@code models/tiny-decomposed} under {@code dir} whose model.json says temporalCompression 4, as a
+     * CogVideoX-style package would: for checks that read model.json only (the modules themselves still compress 1x).
+     */
+    public static Path fourTimesTemporalPackage(Path dir) throws java.io.IOException {
+        Path src = model("tiny-decomposed");
+        Path dst = dir.resolve("four-x-temporal");
+        Files.createDirectories(dst);
+        try (var files = Files.list(src)) {
+            for (Path p : files.toList()) Files.copy(p, dst.resolve(p.getFileName()));
+        }
+        Path json = dst.resolve("model.json");
+        String text = Files.readString(json);
+        assertThat(text).contains("\"temporalCompression\": 1");
+        Files.writeString(json, text.replace("\"temporalCompression\": 1", "\"temporalCompression\": 4"));
+        return dst;
+    }
 }

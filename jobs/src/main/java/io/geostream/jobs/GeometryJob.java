@@ -7,8 +7,10 @@ import io.geostream.inference.ModelFactory;
 import io.geostream.inference.ModelSpec;
 import io.geostream.inference.RetryPolicy;
 import io.geostream.ingest.IngestLimits;
+import io.geostream.model.ClipRequirements;
 import io.geostream.operators.clip.ClipCutterFunction;
 import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.clip.ClipSizing;
 import io.geostream.operators.inference.InferenceFunction;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestFunction;
@@ -183,8 +185,11 @@ public final class GeometryJob {
      * events, dead letters). {@link #build} sinks it; failure-injection tests put an operator in between.
      */
     public DataStream<OutputRecord> buildOutput(StreamExecutionEnvironment env) {
-        ClipCutterConfig clipConfig = new ClipCutterConfig(config.get(ClipOptions.LENGTH),
-                config.get(ClipOptions.STRIDE), config.get(ClipOptions.REORDER_WINDOW),
+        // T and S as configured, else from the model package; a T the package cannot take fails here.
+        ClipRequirements modelTakes = model instanceof ModelSpec spec ? spec.clipRequirements() : ClipRequirements.ANY;
+        ClipSizing.Clip clip = ClipSizing.resolve(config, modelTakes, model.toString());
+        ClipCutterConfig clipConfig = new ClipCutterConfig(clip.length(),
+                clip.stride(), config.get(ClipOptions.REORDER_WINDOW),
                 config.get(ClipOptions.IDLE_TIMEOUT).toMillis(), config.get(ClipOptions.KEYFRAMES))
                 .withKeyframePolicy(config.get(ClipOptions.KEYFRAME_POLICY),
                         config.get(ClipOptions.KEYFRAME_INTERVAL));
@@ -211,7 +216,7 @@ public final class GeometryJob {
 
         long asyncTimeout = retry.worstCase().plusSeconds(30).toMillis();
         SingleOutputStreamOperator<ClipResult> inferred = AsyncDataStream.unorderedWait(clips,
-                        new InferenceFunction(model, inferenceBatching(config), retry),
+                        new InferenceFunction(model, inferenceBatching(config), retry, clip.length()),
                         asyncTimeout, TimeUnit.MILLISECONDS, config.get(InferenceOptions.CAPACITY))
                 .uid("inference").name("inference: " + model);
 

@@ -3,9 +3,11 @@ package io.geostream.cli;
 import io.geostream.demo.DemoRunner;
 import io.geostream.demo.RunSummary;
 import io.geostream.inference.ModelSpec;
-import picocli.CommandLine;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.clip.ClipSizing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -45,11 +47,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default ${DEFAULT-VALUE}).")
     int parallelism;
 
-    @Option(names = "--clip-length", defaultValue = "16", description = "Frames per clip T (default ${DEFAULT-VALUE}).")
-    int clipLength;
+    @Option(names = "--clip-length", description = "Frames per clip T (default: from the model package, the length nearest "
+            + "16 it takes; 16 for the simulated model).")
+    Integer clipLength;
 
-    @Option(names = "--clip-stride", defaultValue = "12", description = "Frames between clip starts S (default ${DEFAULT-VALUE}).")
-    int clipStride;
+    @Option(names = "--clip-stride", description = "Frames between clip starts S (default: T - 4; 12 for T = 16).")
+    Integer clipStride;
 
     @Option(names = "--withhold-intrinsics", description = "Do not send intrinsics; the job estimates them.")
     boolean withholdIntrinsics;
@@ -85,7 +88,10 @@ public final class DemoCommand implements Callable<Integer> {
         if (streams < 1 || streams > 64) throw usage("--streams must be in [1, 64]");
         if (frames < 2 || frames > 100_000) throw usage("--frames must be in [2, 100000]");
         if (width < 16 || height < 16 || width > 2048 || height > 2048) throw usage("--width/--height must be in [16, 2048]");
-        if (clipStride < 1 || clipStride >= clipLength) throw usage("--clip-stride must be in [1, --clip-length - 1]");
+        if (clipLength != null && clipLength < 2) throw usage("--clip-length must be >= 2");
+        if (clipStride != null && (clipStride < 1 || (clipLength != null && clipStride >= clipLength))) {
+            throw usage("--clip-stride must be in [1, --clip-length - 1]");
+        }
         if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number");
         try {
             ModelSpec.of(model, null);
@@ -112,6 +118,15 @@ public final class DemoCommand implements Callable<Integer> {
                     config == null ? java.util.Map.of() : io.geostream.jobs.JobConfigs.readFile(config),
                     io.geostream.jobs.JobConfigs.parseOverrides(overrides));
         } catch (IllegalArgumentException | java.io.IOException e) {
+            throw usage(e.getMessage());
+        }
+        // The clip the job will cut must feed the model package: a usage error here, not a dead letter per clip.
+        org.apache.flink.configuration.Configuration clipOptions = new org.apache.flink.configuration.Configuration(jobOptions);
+        if (clipLength != null) clipOptions.set(ClipOptions.LENGTH, clipLength);
+        if (clipStride != null) clipOptions.set(ClipOptions.STRIDE, clipStride);
+        try {
+            ClipSizing.resolve(clipOptions, ModelSpec.of(model, null).clipRequirements(), model);
+        } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
         DemoRunner.Settings s = new DemoRunner.Settings(streams, frames, width, height, out, model, uiPort, parallelism,

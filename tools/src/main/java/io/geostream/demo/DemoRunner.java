@@ -8,6 +8,7 @@ import io.geostream.inference.ModelSpec;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.clip.ClipSizing;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.sink.SinkOptions;
@@ -53,7 +54,7 @@ public final class DemoRunner {
 
     /** What to run. */
     public record Settings(int streams, int frames, int width, int height, Path outDir, String model, int uiPort,
-                           int parallelism, int clipLength, int clipStride, boolean giveIntrinsics, boolean keepRunning,
+                           int parallelism, Integer clipLength, Integer clipStride, boolean giveIntrinsics, boolean keepRunning,
                            long seed, Configuration jobOptions) {}
 
     /**
@@ -114,10 +115,12 @@ public final class DemoRunner {
             // --keep-running: the job stays up (unbounded source) so the dashboard keeps showing it and its metrics.
             conf.set(IngestOptions.BOUNDED, !settings.keepRunning());
             conf.set(InferenceOptions.MODEL, settings.model());
-            conf.set(ClipOptions.LENGTH, settings.clipLength());
-            conf.set(ClipOptions.STRIDE, settings.clipStride());
+            if (settings.clipLength() != null) conf.set(ClipOptions.LENGTH, settings.clipLength());
+            if (settings.clipStride() != null) conf.set(ClipOptions.STRIDE, settings.clipStride());
+            // As the job will cut them: configured, else from the model package (which must take them).
+            ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSpec.of(settings.model(), null).clipRequirements(), settings.model());
             if (!conf.contains(StitchOptions.METHOD) && !conf.contains(ClipOptions.KEYFRAMES)
-                    && settings.clipLength() - 1 - settings.clipStride() >= 1) {
+                    && clip.length() - 1 - clip.stride() >= 1) {
                 // The best method of `eval stitching` by default: clips carry a keyframe and the stitcher fits
                 // to it (a --config / -D choice of either option wins). The simulated model predicts the segment's
                 // first frame from any view, so it stays the keyframe; a real model cannot once the view has moved

@@ -1,10 +1,13 @@
 package io.geostream.cli;
 
+import io.geostream.testing.RepoFiles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,5 +40,15 @@ class DemoCommandTest {
         Object[] r = run("demo", "--max-frames", "10");
         assertThat(r[0]).isEqualTo(2);
         assertThat((String) r[1]).contains("apply to --source only");
+    }
+
+    @Test
+    void aClipLengthTheModelPackageCannotTakeIsAUsageError(@TempDir Path dir) throws Exception {
+        String fourX = RepoFiles.fourTimesTemporalPackage(dir).toString();
+        Object[] r = run("demo", "--model", fourX, "--clip-length", "16");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[1]).contains("geostream.clip.length = 16 cannot feed model", "1 + 4k frames",
+                "set geostream.clip.length to 17");
+        assertThat(run("demo", "--model", fourX, "-D", "geostream.clip.length=12")[0]).isEqualTo(2);
     }
 }

@@ -1,5 +1,6 @@
 package io.geostream.model.torchscript;
 
+import io.geostream.model.ClipRequirements;
 import io.geostream.model.GeometryModel;
 
 import java.nio.file.Path;
@@ -21,5 +22,19 @@ public final class GeometryModels {
             return DecomposedGeometryModel.open(packageDir, deviceOrNull);
         }
         return TorchScriptGeometryModel.open(packageDir, deviceOrNull); // reports an unknown form
+    }
+
+    /**
+     * The clip lengths a package takes, read from its {@code model.json} without loading the modules.
+     *
+     * @throws IllegalArgumentException when the package is invalid (naming field and file)
+     */
+    public static ClipRequirements clipRequirements(Path packageDir) {
+        Objects.requireNonNull(packageDir, "packageDir");
+        if (ModelPackage.FORM_DECOMPOSED.equals(DecomposedPackage.form(packageDir))) {
+            DecomposedPackage pkg = DecomposedPackage.read(packageDir);
+            return new ClipRequirements(pkg.clipFrames(), pkg.temporalCompression());
+        }
+        return new ClipRequirements(ModelPackage.read(packageDir).clipFrames(), 1);
     }
 }

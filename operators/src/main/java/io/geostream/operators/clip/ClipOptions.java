@@ -11,10 +11,12 @@ public final class ClipOptions {
     private ClipOptions() {}
 
     public static final ConfigOption<Integer> LENGTH = ConfigOptions.key("geostream.clip.length")
-            .intType().defaultValue(16).withDescription("Frames per clip (T).");
+            .intType().defaultValue(16).withDescription("Frames per clip (T). Unset: the length nearest 16 that the model "
+                    + "package takes (model.json clipFrames, or 1 + k x temporalCompression); a set length the package cannot "
+                    + "take fails the job at start.");
 
     public static final ConfigOption<Integer> STRIDE = ConfigOptions.key("geostream.clip.stride")
-            .intType().defaultValue(12).withDescription("Frames between clip starts (S); overlap = T - S >= 1.");
+            .intType().defaultValue(12).withDescription("Frames between clip starts (S); overlap = T - S >= 1. Unset: T - 4.");
 
     public static final ConfigOption<Integer> KEYFRAMES = ConfigOptions.key("geostream.clip.keyframes")
             .intType().defaultValue(0).withDescription("Keyframe slots per clip, K in [0, 8]: every clip after a segment's "

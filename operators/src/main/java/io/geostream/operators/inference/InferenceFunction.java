@@ -8,6 +8,7 @@ import io.geostream.inference.ModelSpec;
 import io.geostream.inference.ModelWorkerPool;
 import io.geostream.inference.RetryPolicy;
 import io.geostream.model.ModelInfo;
+import io.geostream.operators.clip.ClipSizing;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
@@ -37,6 +38,8 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
     private final ModelFactory factory;
     private final ClipBatcher.Settings batching;
     private final RetryPolicy policy;
+    /** The job's clip length, checked against the package when the model opens; 0 = not checked. */
+    private final int clipLength;
     private transient ModelWorkerPool pool;
     private transient ClipBatcher host;
     private transient ModelInfo info;
@@ -56,13 +59,25 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
      * @param policy   per-attempt deadline and retries
      */
     public InferenceFunction(ModelFactory factory, ClipBatcher.Settings batching, RetryPolicy policy) {
+        this(factory, batching, policy, 0);
+    }
+
+    /**
+     * @param clipLength the job's clip length T: {@link #open} fails when the model package (as the TaskManager sees
+     *                   it) cannot take it, since the client that built the job may not have seen the package
+     */
+    public InferenceFunction(ModelFactory factory, ClipBatcher.Settings batching, RetryPolicy policy, int clipLength) {
         this.factory = factory;
         this.batching = batching;
         this.policy = policy;
+        this.clipLength = clipLength;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
+        if (clipLength > 0 && factory instanceof ModelSpec spec) {
+            ClipSizing.check(clipLength, spec.clipRequirements(), spec.toString());
+        }
         ModelFactory resolved = withDevice(factory, gpuIndexes(), getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         String key = hostKey(resolved, batching);
         // If Flink drops the job's class loader while a host is still held (a failed close), the hook frees

@@ -8,6 +8,7 @@ import io.geostream.model.torchscript.SharedTorchModels;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
+import io.geostream.testing.RepoFiles;
 import ai.djl.Device;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.TaskInfoImpl;
@@ -18,6 +19,7 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Two inference subtasks in one JVM (two {@link InferenceFunction} instances opened with their own
@@ -152,6 +155,18 @@ class InferenceFunctionHostTest {
         }
         assertThat(ModelHosts.references(key)).isZero();
         assertThat(SharedTorchModels.referenceCount(tinyPackage(), Device.cpu())).as("model released").isZero();
+    }
+
+    @Test
+    void openRefusesAClipLengthThePackageCannotTakeBeforeLoadingIt(@TempDir Path dir) throws Exception {
+        ModelSpec spec = ModelSpec.of(RepoFiles.fourTimesTemporalPackage(dir).toString(), "cpu");
+        int loadsBefore = SharedTorchModels.loadCount();
+        InferenceFunction fn = new InferenceFunction(spec, ClipBatcher.Settings.unbatched(1), RetryPolicy.defaults(), 16);
+        fn.setRuntimeContext(new SlotContext(0, new HashMap<>(), Set.of()));
+        assertThatThrownBy(() -> fn.open(DefaultOpenContext.INSTANCE)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("geostream.clip.length = 16 cannot feed model").hasMessageContaining("1 + 4k frames");
+        assertThat(SharedTorchModels.loadCount()).as("model loads").isEqualTo(loadsBefore);
+        fn.close();
     }
 
     @Test
