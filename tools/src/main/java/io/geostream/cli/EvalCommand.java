@@ -89,14 +89,9 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--tum", description = "A TUM RGB-D sequence directory (rgb.txt, depth.txt, groundtruth.txt) as the"
                 + " truth instead of synthetic scenes; needs --fx --fy --cx --cy; each seed draws other model errors.")
         Path tum;
-        @Option(names = "--fx", description = "Focal length x of the TUM images (pixels).")
-        Double fx;
-        @Option(names = "--fy", description = "Focal length y of the TUM images (pixels).")
-        Double fy;
-        @Option(names = "--cx", description = "Principal point x of the TUM images (pixels).")
-        Double cx;
-        @Option(names = "--cy", description = "Principal point y of the TUM images (pixels).")
-        Double cy;
+        /** Of the TUM images. */
+        @CommandLine.Mixin
+        IntrinsicsFlags k;
         @Option(names = "--tum-downsample", defaultValue = "4",
                 description = "Keep every k-th TUM pixel in each direction (default ${DEFAULT-VALUE}: 640x480 -> 160x120).")
         int tumDownsample;
@@ -122,11 +117,11 @@ public final class EvalCommand implements Runnable {
             }
             TumSequence sequence = null;
             if (tum != null) {
-                if (fx == null || fy == null || cx == null || cy == null) {
+                if (k.fx == null || k.fy == null || k.cx == null || k.cy == null) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--tum needs --fx, --fy, --cx and --cy");
                 }
                 try {
-                    sequence = TumSequence.open(tum, fx, fy, cx, cy, frames, tumDownsample);
+                    sequence = TumSequence.open(tum, k.fx, k.fy, k.cx, k.cy, frames, tumDownsample);
                 } catch (IllegalArgumentException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }

@@ -27,8 +27,8 @@ public final class MapCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, HOST:PORT[,...].")
-    String bootstrapServers;
+    @CommandLine.Mixin
+    KafkaFlags kafka;
     @Option(names = "--stream", required = true, description = "Stream id to map.")
     String stream;
     @Option(names = "--out", required = true, description = "Output directory.")
@@ -50,16 +50,9 @@ public final class MapCommand implements Callable<Integer> {
     String segmentsTopic;
     @Option(names = "--local-dir", description = "Read payloads from this local object-store directory instead of S3.")
     Path localDir;
-    @Option(names = "--s3-endpoint", description = "S3 endpoint URL (unset = AWS).")
-    String s3Endpoint;
-    @Option(names = "--s3-region", defaultValue = "us-east-1", description = "S3 region (default ${DEFAULT-VALUE}).")
-    String s3Region;
-    @Option(names = "--bucket", defaultValue = "geostream", description = "S3 bucket of the payloads (default ${DEFAULT-VALUE}).")
-    String bucket;
-    @Option(names = "--s3-access-key", description = "S3 access key; default AWS_ACCESS_KEY_ID.")
-    String accessKey;
-    @Option(names = "--s3-secret-key", description = "S3 secret key; default AWS_SECRET_ACCESS_KEY.")
-    String secretKey;
+    /** Where the payloads are (default bucket geostream, path-style addressing). */
+    @CommandLine.Mixin
+    S3Flags s3;
 
     @Override
     public Integer call() throws Exception {
@@ -72,7 +65,7 @@ public final class MapCommand implements Callable<Integer> {
         }
         try (ObjectStore store = openStore()) {
             StreamMap map = new StreamMap(stream, store, voxel, maxVoxels, out);
-            MapBuilder builder = new MapBuilder(bootstrapServers, geometryTopic, segmentsTopic, stream, map, spec.commandLine().getErr());
+            MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafka.properties, geometryTopic, segmentsTopic, stream, map, spec.commandLine().getErr());
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -104,18 +97,11 @@ public final class MapCommand implements Callable<Integer> {
 
     private ObjectStore openStore() throws Exception {
         if (localDir != null) return new LocalDirectoryObjectStore(localDir);
-        String access = accessKey != null ? accessKey : System.getenv("AWS_ACCESS_KEY_ID");
-        String secret = secretKey != null ? secretKey : System.getenv("AWS_SECRET_ACCESS_KEY");
-        if (access == null || access.isBlank() || secret == null || secret.isBlank()) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "S3 credentials missing: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or pass --s3-access-key/--s3-secret-key"
-                            + " (or use --local-dir)");
-        }
         S3Config config;
         try {
-            config = new S3Config(s3Endpoint, s3Region, bucket, access, secret, true);
+            config = s3.config("geostream", true);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage() + " (or use --local-dir)");
         }
         return new S3ObjectStore(config);
     }

@@ -10,7 +10,6 @@ import io.geostream.produce.FrameSources;
 import io.geostream.produce.ProducerSettings;
 import io.geostream.records.StreamIds;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.S3Config;
 import io.geostream.storage.S3ObjectStore;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -22,11 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code geostream produce ...}: a camera producer that publishes a video, folder, webcam or RTSP stream to Kafka. */
@@ -42,12 +38,10 @@ public final class ProduceCommand implements Callable<Integer> {
     String source;
     @Option(names = "--stream", required = true, description = "Stream id (Kafka key): 1-128 of [A-Za-z0-9._-].")
     String streamId;
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka (default ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    @CommandLine.Mixin
+    KafkaFlags kafkaFlags;
     @Option(names = "--topic", description = "Input topic of the job (default: the job's default input topic).")
     String topic;
-    @Option(names = "--kafka-property", description = "Extra Kafka producer setting KEY=VALUE (security...), repeatable.")
-    Map<String, String> kafkaProperties = new LinkedHashMap<>();
     @Option(names = "--jpeg-quality", defaultValue = "" + ProducerSettings.DEFAULT_JPEG_QUALITY,
             description = "JPEG quality 1..100 (default ${DEFAULT-VALUE}).")
     int jpegQuality;
@@ -61,28 +55,18 @@ public final class ProduceCommand implements Callable<Integer> {
     double folderFps;
     @Option(names = "--max-frames", defaultValue = "0", description = "Stop after N frames (default: all).")
     long maxFrames;
-    @Option(names = "--fx", description = "Focal length x in pixels, at the source's native resolution (scaled with --resize).")
-    Double fx;
-    @Option(names = "--fy", description = "Focal length y in pixels, at the source's native resolution.")
-    Double fy;
-    @Option(names = "--cx", description = "Principal point x in pixels, at the source's native resolution.")
-    Double cx;
-    @Option(names = "--cy", description = "Principal point y in pixels, at the source's native resolution.")
-    Double cy;
+    /** At the source's native resolution (scaled with --resize). */
+    @CommandLine.Mixin
+    IntrinsicsFlags k;
     @Option(names = "--distortion", description = "Lens distortion MODEL:c1,c2,... with MODEL PLUMB_BOB (k1,k2,p1,p2[,k3...])"
             + " or FISHEYE (k1..k4), OpenCV conventions.")
     String distortion;
     @Option(names = "--claim-check-over", description = "Upload JPEGs over BYTES to S3 and send the URI, size and SHA-256"
             + " instead (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).")
     Long claimCheckOver;
-    @Option(names = "--s3-endpoint", description = "S3 endpoint URL (default: AWS).")
-    String s3Endpoint;
-    @Option(names = "--s3-region", description = "S3 region (default us-east-1).")
-    String s3Region;
-    @Option(names = "--s3-bucket", description = "Bucket for claim-checked frames (the job's bucket).")
-    String s3Bucket;
-    @Option(names = "--s3-path-style", description = "Path-style S3 addressing (MinIO, s3proxy).")
-    boolean s3PathStyle;
+    /** Where claim-checked frames go (the job's bucket). */
+    @CommandLine.Mixin
+    S3Flags s3;
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
@@ -91,18 +75,18 @@ public final class ProduceCommand implements Callable<Integer> {
         ProducerSettings settings = settings();
         ObjectStore store = null;
         if (claimCheckOver != null) {
-            if (s3Bucket == null) {
+            if (s3.bucket == null) {
                 throw usage("--claim-check-over needs --s3-bucket");
             }
             try {
-                store = new S3ObjectStore(S3Config.fromEnvironment(s3Endpoint, s3Region, s3Bucket, s3PathStyle));
+                store = new S3ObjectStore(s3.config(null, false));
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
         }
         try (ObjectStore closeStore = store;
              FrameSource frames = FrameSources.open(source, folderFps);
-             KafkaProducer<byte[], byte[]> kafka = CameraProducer.kafkaProducer(bootstrapServers, kafkaProperties)) {
+             KafkaProducer<byte[], byte[]> kafka = CameraProducer.kafkaProducer(kafkaFlags.bootstrapServers, kafkaFlags.properties)) {
             spec.commandLine().getErr().println("producing " + frames.describe() + " -> " + settings.topic()
                     + " as stream " + settings.streamId());
             CameraProducer producer = new CameraProducer(kafka, closeStore, settings);
@@ -146,13 +130,11 @@ public final class ProduceCommand implements Callable<Integer> {
                 throw usage(e.getMessage());
             }
         }
-        List<Double> k = Arrays.asList(fx, fy, cx, cy);
         Intrinsics intrinsics = null;
-        if (k.stream().anyMatch(v -> v != null)) {
-            if (k.stream().anyMatch(v -> v == null)) {
-                throw usage("give all of --fx --fy --cx --cy, or none");
-            }
-            intrinsics = Intrinsics.newBuilder().setFx(fx).setFy(fy).setCx(cx).setCy(cy).build();
+        try {
+            if (k.given()) intrinsics = Intrinsics.newBuilder().setFx(k.fx).setFy(k.fy).setCx(k.cx).setCy(k.cy).build();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
         try {
             return new ProducerSettings(streamId, topic != null ? topic : IngestOptions.INPUT_TOPIC.defaultValue(),

@@ -38,13 +38,21 @@ public final class MapBuilder {
     private final String geometryTopic;
     private final String segmentsTopic;
     private final String streamId;
+    private final Map<String, String> clientProperties;
     private final StreamMap map;
     private final PrintWriter progress;
     private long undecodable;
 
     public MapBuilder(String bootstrapServers, String geometryTopic, String segmentsTopic, String streamId, StreamMap map,
                       PrintWriter progress) {
+        this(bootstrapServers, Map.of(), geometryTopic, segmentsTopic, streamId, map, progress);
+    }
+
+    /** @param clientProperties extra consumer settings (security); the ones the map relies on are set after them */
+    public MapBuilder(String bootstrapServers, Map<String, String> clientProperties, String geometryTopic, String segmentsTopic,
+                      String streamId, StreamMap map, PrintWriter progress) {
         this.bootstrapServers = bootstrapServers;
+        this.clientProperties = Map.copyOf(clientProperties);
         this.geometryTopic = geometryTopic;
         this.segmentsTopic = segmentsTopic;
         this.streamId = streamId;
@@ -63,6 +71,7 @@ public final class MapBuilder {
      */
     public void run(boolean follow, Duration snapshotInterval, BooleanSupplier stop) throws IOException {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
