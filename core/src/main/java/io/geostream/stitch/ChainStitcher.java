@@ -116,76 +116,95 @@ final class ChainStitcher implements Stitcher {
         s.pendingStartReason = task.endsSegment ? null : SegmentReason.INFERENCE_FAILED;
     }
 
+    /**
+     * Where a clip goes: mapped into the open segment's world frame by the aligner's fit on the overlap (and
+     * keyframes), or, when there is no open segment or the fit is unusable, opening a new one.
+     *
+     * @param worldFromClip null when the clip opens a segment (its world frame is fixed by {@link #openSegment})
+     */
+    private record Placement(Sim3 worldFromClip, String method, int overlapPoints, double residual, double inlierShare,
+                             boolean opensSegment) {
+        static Placement opening() {
+            return new Placement(null, METHOD_ANCHOR, 0, 0, 1, true);
+        }
+    }
+
     private void stitch(StitcherState s, ClipResult r, List<StitchEvent> out) {
         ClipTask task = r.task;
-        int w = r.width, h = r.height;
-        Grid grid = new Grid(w, h, config.gridStepFor(w, h));
-
-        Sim3 worldFromClip;
-        String method;
-        int overlapPoints = 0;
-        double residual = 0, inliers = 1;
-        boolean opensSegment = !s.segmentOpen;
-        if (!opensSegment) {
-            List<AnchorFrame> references = s.anchors;
-            if (useKeyframes && !s.keyframes.isEmpty()) {
-                references = new ArrayList<>(s.anchors);
-                references.addAll(s.keyframes);
-            }
-            OverlapAligner.Fit fit = aligner.fit(references, r, grid);
-            if (fit == null) {
-                endSegment(s, out, task.streamId, SegmentReason.TRACKING_LOST, "no usable overlap with the previous clip");
-                opensSegment = true;
-                s.pendingStartReason = SegmentReason.TRACKING_LOST;
-                worldFromClip = null;
-                method = METHOD_ANCHOR;
-            } else if (fit.residual() > config.maxResidual() || fit.inlierShare() < config.minInlierShare()) {
-                endSegment(s, out, task.streamId, SegmentReason.TRACKING_LOST, String.format(
-                        "overlap residual %.3f (max %.3f), inlier share %.2f (min %.2f)",
-                        fit.residual(), config.maxResidual(), fit.inlierShare(), config.minInlierShare()));
-                opensSegment = true;
-                s.pendingStartReason = SegmentReason.TRACKING_LOST;
-                worldFromClip = null;
-                method = METHOD_ANCHOR;
-            } else {
-                worldFromClip = fit.sim();
-                method = this.method;
-                overlapPoints = fit.count();
-                residual = fit.residual();
-                inliers = fit.inlierShare();
-            }
-        } else {
-            worldFromClip = null;
-            method = METHOD_ANCHOR;
-        }
-
-        if (!opensSegment && !s.heldForBlend.isEmpty()) {
-            emitBlended(s, r, worldFromClip, grid, out);
+        Grid grid = new Grid(r.width, r.height, config.gridStepFor(r.width, r.height));
+        Placement placement = place(s, r, grid, out);
+        if (!placement.opensSegment() && !s.heldForBlend.isEmpty()) {
+            emitBlended(s, r, placement.worldFromClip(), grid, out);
         }
         int firstSlot = firstUnhandledSlot(s, task);
-        if (opensSegment) {
+        if (placement.opensSegment()) {
             if (firstSlot < 0) {
                 // Nothing new in this clip and no segment to extend: nothing to anchor a world frame on.
                 s.anchors.clear();
                 return;
             }
-            setSegmentIntrinsics(s, r, task);
-            CameraIntrinsics k = intrinsicsFor(s, task.frames[firstSlot], w, h);
-            // The world frame is the camera frame of the segment's first emitted frame.
-            // The clip frame may be any similarity gauge of a camera frame, so even slot 0 needs a PnP.
-            RigidTransform clipFromCam = poseFromPoints(r.pointMaps[firstSlot], grid, k, null).worldFromCamera();
-            RigidTransform camFromClip = clipFromCam.inverse();
-            worldFromClip = new Sim3(1.0, camFromClip.rotation(), camFromClip.translation());
-            SegmentReason reason = task.startsSegment ? task.startReason
-                    : (s.pendingStartReason != null ? s.pendingStartReason : SegmentReason.UNKNOWN);
-            FrameRecord first = task.frames[firstSlot];
-            s.segmentOpen = true;
-            s.segmentFirstIndex = first.frameIndex;
-            s.segmentFrameCount = 0;
-            s.pendingStartReason = null;
-            out.add(new StitchEvent.SegmentStarted(task.streamId, s.segmentId, reason, first.frameIndex, first.captureTimeMicros));
+            placement = new Placement(openSegment(s, r, firstSlot, grid, out), METHOD_ANCHOR, 0, 0, 1, true);
         }
+        emitFrames(s, r, placement, firstSlot, grid, out);
+    }
 
+    /** Fits the clip to the open segment; ends the segment (TRACKING_LOST) when the fit is missing or out of bounds. */
+    private Placement place(StitcherState s, ClipResult r, Grid grid, List<StitchEvent> out) {
+        if (!s.segmentOpen) {
+            return Placement.opening();
+        }
+        ClipTask task = r.task;
+        List<AnchorFrame> references = s.anchors;
+        if (useKeyframes && !s.keyframes.isEmpty()) {
+            references = new ArrayList<>(s.anchors);
+            references.addAll(s.keyframes);
+        }
+        OverlapAligner.Fit fit = aligner.fit(references, r, grid);
+        if (fit == null) {
+            endSegment(s, out, task.streamId, SegmentReason.TRACKING_LOST, "no usable overlap with the previous clip");
+            s.pendingStartReason = SegmentReason.TRACKING_LOST;
+            return Placement.opening();
+        }
+        if (fit.residual() > config.maxResidual() || fit.inlierShare() < config.minInlierShare()) {
+            endSegment(s, out, task.streamId, SegmentReason.TRACKING_LOST, String.format(
+                    "overlap residual %.3f (max %.3f), inlier share %.2f (min %.2f)",
+                    fit.residual(), config.maxResidual(), fit.inlierShare(), config.minInlierShare()));
+            s.pendingStartReason = SegmentReason.TRACKING_LOST;
+            return Placement.opening();
+        }
+        return new Placement(fit.sim(), this.method, fit.count(), fit.residual(), fit.inlierShare(), false);
+    }
+
+    /**
+     * Opens a segment on the clip's first new frame: the segment's world frame is that frame's camera frame. The clip
+     * frame may be any similarity gauge of a camera frame, so even slot 0 needs a PnP. Returns the clip's world pose.
+     */
+    private Sim3 openSegment(StitcherState s, ClipResult r, int firstSlot, Grid grid, List<StitchEvent> out) {
+        ClipTask task = r.task;
+        setSegmentIntrinsics(s, r, task);
+        CameraIntrinsics k = intrinsicsFor(s, task.frames[firstSlot], r.width, r.height);
+        RigidTransform clipFromCam = poseFromPoints(r.pointMaps[firstSlot], grid, k, null).worldFromCamera();
+        RigidTransform camFromClip = clipFromCam.inverse();
+        SegmentReason reason = task.startsSegment ? task.startReason
+                : (s.pendingStartReason != null ? s.pendingStartReason : SegmentReason.UNKNOWN);
+        FrameRecord first = task.frames[firstSlot];
+        s.segmentOpen = true;
+        s.segmentFirstIndex = first.frameIndex;
+        s.segmentFrameCount = 0;
+        s.pendingStartReason = null;
+        out.add(new StitchEvent.SegmentStarted(task.streamId, s.segmentId, reason, first.frameIndex, first.captureTimeMicros));
+        return new Sim3(1.0, camFromClip.rotation(), camFromClip.translation());
+    }
+
+    /**
+     * Per frame of the clip: its pose (PnP against its world points), and as the clip's role for it says: emitted (the
+     * first clip that holds it), held for blending, kept as an anchor for the next clip's fit, or kept as a keyframe.
+     */
+    private void emitFrames(StitcherState s, ClipResult r, Placement placement, int firstSlot, Grid grid, List<StitchEvent> out) {
+        ClipTask task = r.task;
+        int w = r.width, h = r.height;
+        Sim3 worldFromClip = placement.worldFromClip();
+        boolean opensSegment = placement.opensSegment();
         RigidTransform previousPose = null;
         ArrayList<AnchorFrame> nextAnchors = new ArrayList<>();
         for (int slot = 0; slot < task.realSlots(); slot++) {
@@ -209,23 +228,19 @@ final class ChainStitcher implements Stitcher {
             }
             previousPose = pose;
             if (useKeyframes && opensSegment && slot == firstSlot) {
-                AnchorFrame k0 = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
-                if (r.confidence != null && r.confidence[slot] != null) k0.gridConfidence = grid.sampleScalar(r.confidence[slot]);
+                AnchorFrame k0 = anchorFrame(f, world, pose, r, slot, grid);
                 k0.keyframe = true;
                 s.keyframes.clear();
                 s.keyframes.add(k0);
             } else if (promote) {
                 // A later keyframe (clip cutter's refresh policy): its geometry from this clip is fixed from now on.
-                AnchorFrame kf = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
-                if (r.confidence != null && r.confidence[slot] != null) kf.gridConfidence = grid.sampleScalar(r.confidence[slot]);
+                AnchorFrame kf = anchorFrame(f, world, pose, r, slot, grid);
                 kf.keyframe = true;
                 s.keyframes.removeIf(old -> old.frameIndex == kf.frameIndex);
                 s.keyframes.add(kf);
             }
             if (anchor) {
-                AnchorFrame a = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
-                if (r.confidence != null && r.confidence[slot] != null) a.gridConfidence = grid.sampleScalar(r.confidence[slot]);
-                nextAnchors.add(a);
+                nextAnchors.add(anchorFrame(f, world, pose, r, slot, grid));
             }
             if (!emit) {
                 continue;
@@ -234,23 +249,10 @@ final class ChainStitcher implements Stitcher {
             float[] confidence = r.confidence == null ? null : r.confidence[slot];
             if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
                 // The next clip predicts this frame again: emit it once, blended, when that clip arrives.
-                HeldFrame held = new HeldFrame();
-                held.frame = f;
-                held.clipId = task.clipId;
-                held.width = w;
-                held.height = h;
-                held.worldPoints = world;
-                held.normalsWorld = normalsWorld;
-                held.confidence = confidence;
-                held.method = method;
-                held.overlapPoints = overlapPoints;
-                held.residualRms = residual;
-                held.inlierShare = inliers;
-                held.clipScale = worldFromClip.scale();
-                s.heldForBlend.add(held);
+                s.heldForBlend.add(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement));
             } else {
-                out.add(stitchedFrame(s, f, task.clipId, w, h, pose, k, world, normalsWorld, confidence, method,
-                        overlapPoints, residual, inliers, worldFromClip.scale(), reproj));
+                out.add(stitchedFrame(s, f, task.clipId, w, h, pose, k, world, normalsWorld, confidence, placement.method(),
+                        placement.overlapPoints(), placement.residual(), placement.inlierShare(), worldFromClip.scale(), reproj));
             }
             s.lastHandledFrameIndex = f.frameIndex;
             s.segmentFrameCount++;
@@ -261,6 +263,31 @@ final class ChainStitcher implements Stitcher {
             // The next clip holds at most this clip's keyframes and the promoted frame: forget the others.
             s.keyframes.removeIf(kept -> kept.frameIndex != task.promotedKeyframeIndex && !inKeyframeSlots(task, kept.frameIndex));
         }
+    }
+
+    /** A frame's world points sampled on the grid (with its confidence, when the model gives one), for later fits. */
+    private static AnchorFrame anchorFrame(FrameRecord f, float[] world, RigidTransform pose, ClipResult r, int slot, Grid grid) {
+        AnchorFrame a = new AnchorFrame(f.frameIndex, grid.sample(world), pose.center());
+        if (r.confidence != null && r.confidence[slot] != null) a.gridConfidence = grid.sampleScalar(r.confidence[slot]);
+        return a;
+    }
+
+    private static HeldFrame heldFrame(FrameRecord f, long clipId, int w, int h, float[] world, float[] normalsWorld,
+                                       float[] confidence, Placement placement) {
+        HeldFrame held = new HeldFrame();
+        held.frame = f;
+        held.clipId = clipId;
+        held.width = w;
+        held.height = h;
+        held.worldPoints = world;
+        held.normalsWorld = normalsWorld;
+        held.confidence = confidence;
+        held.method = placement.method();
+        held.overlapPoints = placement.overlapPoints();
+        held.residualRms = placement.residual();
+        held.inlierShare = placement.inlierShare();
+        held.clipScale = placement.worldFromClip().scale();
+        return held;
     }
 
     private static boolean inKeyframeSlots(ClipTask task, long frameIndex) {
