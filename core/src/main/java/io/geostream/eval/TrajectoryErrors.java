@@ -7,7 +7,7 @@ import io.geostream.geometry.TrajectoryMetrics;
 import io.geostream.geometry.Umeyama;
 
 /**
- * Trajectory error metrics with fixed definitions (issue 4). Positions are camera centres; poses are
+ * Trajectory error metrics with fixed definitions (so figures stay comparable across changes). Positions are camera centres; poses are
  * world-from-camera. Estimated and true sequences are matched by position in the arrays.
  */
 public final class TrajectoryErrors {

@@ -66,7 +66,7 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
     }
 
     /**
-     * The default error model (issue 4): a per-clip gauge with a uniformly random rotation, a translation
+     * The default error model: a per-clip gauge with a uniformly random rotation, a translation
      * up to 1 m and a log-uniform scale in [0.5, 2]; drift of 0.15 deg and 0.3 % of the mean depth per
      * slot; depth bias b ~ N(0, 0.03); 1 % depth noise, 2 % outliers, 3 deg normal tilt, moving objects.
      * No view-change error: the issue fixes this list as the default error model its targets are measured on;
