@@ -38,4 +38,13 @@ class RunCommandTest {
         assertThat(kept.getString("execution.checkpointing.dir", null)).isEqualTo("s3://b/cp");
         assertThat(RunCommand.flinkSettings(new Configuration(), false).toMap()).isEmpty();
     }
+
+    @Test
+    void remoteRunsShipTheSlimJarTheBuildMadeInJobsTarget() throws Exception {
+        // In the reactor the job's classes come from jobs/target/classes and the slim jar was packaged beside them
+        // (the CLI runs from tools/target/, so the checkout's jobs/target/ is the fallback).
+        Path built = io.geostream.testing.RepoFiles.root().resolve("jobs/target/geostream-job-slim.jar");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(built), "no slim jar yet (mvn test without package)");
+        assertThat(RunCommand.defaultSlimJar().toRealPath()).isEqualTo(built.toRealPath());
+    }
 }
