@@ -12,23 +12,18 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.NoopTranslator;
-import ai.djl.translate.TranslatorContext;
 import io.geostream.model.ClipGeometry;
 import io.geostream.model.ClipInput;
 import io.geostream.model.GeometryModel;
-import io.geostream.model.ImageResize;
 import io.geostream.model.ModelException;
 import io.geostream.model.ModelInfo;
 import io.geostream.model.diffusion.Denoiser;
 import io.geostream.model.diffusion.Sampler;
 
 import java.nio.file.Path;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -54,9 +49,11 @@ public final class DecomposedGeometryModel implements GeometryModel {
     private final Device device;
     private final DataType dtype;
     private final Sampler sampler;
-    private final GeometryTranslator normaliser;
     private final List<ZooModel<NDList, NDList>> modules;
-    private final List<Module> calls = new ArrayList<>(3);
+    private final List<Call<?, ?>> calls = new ArrayList<>(3);
+    private final Call<DecomposedTranslators.Clips, NDList> encoder;
+    private final Call<NDList, NDList> denoiser;
+    private final Call<NDList, DecomposedTranslators.Decoded> decoder;
     private ClipNoise.Source noise = ClipNoise.SEEDED;
     private boolean closed;
 
@@ -66,12 +63,19 @@ public final class DecomposedGeometryModel implements GeometryModel {
         this.device = device;
         this.dtype = dataType(pkg.precision());
         this.sampler = sampler;
-        this.normaliser = new GeometryTranslator(pkg.rgbNormalization());
         this.modules = modules;
+        String encoderFile = DecomposedPackage.MODULES.get(ENCODER);
+        String denoiserFile = DecomposedPackage.MODULES.get(DENOISER);
+        String decoderFile = DecomposedPackage.MODULES.get(DECODER);
         try {
-            for (int i = 0; i < 3; i++) calls.add(new Module(DecomposedPackage.MODULES.get(i), modules.get(i)));
+            var encoding = new DecomposedTranslators.Encoder(encoderFile, dtype, pkg.rgbNormalization(), pkg.inputWidth(), pkg.inputHeight());
+            encoder = add(new Call<>(encoderFile, modules.get(ENCODER), encoding, encoding.inner));
+            var denoising = new DecomposedTranslators.Passthrough(denoiserFile, dtype);
+            denoiser = add(new Call<>(denoiserFile, modules.get(DENOISER), denoising, denoising));
+            var decoding = new DecomposedTranslators.Decoder(decoderFile, dtype, pkg.pointScale(), pkg.pointOffset(), info.toString());
+            decoder = add(new Call<>(decoderFile, modules.get(DECODER), decoding, decoding.checks()));
         } catch (RuntimeException e) {
-            calls.forEach(Module::close);
+            calls.forEach(Call::close);
             throw e;
         }
     }
@@ -149,28 +153,12 @@ public final class DecomposedGeometryModel implements GeometryModel {
         int w = pkg.inputWidth(), h = pkg.inputHeight();
         String expectation = pkg.clipFrames() != 0 ? pkg.clipFrames() + " frames" : "1 + k x " + pkg.temporalCompression() + " frames";
         for (List<Integer> idx : ClipRuns.ofEqualLength(clips, pkg.maxBatch(), pkg::acceptsFrames, expectation, info)) {
-            int t = clips.get(idx.get(0)).length();
-            int b = idx.size();
-            int clipFloats = t * 3 * w * h;
-            float[] data = new float[b * clipFloats];
-            List<ClipInput> batch = new ArrayList<>(b);
-            for (int k = 0; k < b; k++) {
-                ClipInput clip = clips.get(idx.get(k));
-                batch.add(clip);
-                List<byte[]> frames = ClipRuns.framesAtModelSize(clip, w, h);
-                normaliser.normaliseInto(frames, w, h, FloatBuffer.wrap(data, k * clipFloats, clipFloats));
-            }
-            Planar out = run(data, b, t, (attribute, k, count) -> noise.noise(batch.get(k), attribute, count));
-            for (int k = 0; k < b; k++) {
-                List<ClipGeometry.FrameGeometry> frames = new ArrayList<>(t);
-                for (int i = 0; i < t; i++) {
-                    float[] points = GeometryTranslator.interleaveFrame(out.points(), k, t, i, 3, h, w);
-                    float[] normals = GeometryTranslator.interleaveFrame(out.normals(), k, t, i, 3, h, w);
-                    float[] confidence = pkg.hasConfidence() ? NormalAgreement.confidence(points, normals, w, h) : null;
-                    frames.add(new ClipGeometry.FrameGeometry(points, normals, confidence));
-                }
-                results[idx.get(k)] = new ClipGeometry(w, h, frames);
-            }
+            List<ClipInput> batch = new ArrayList<>(idx.size());
+            for (int k : idx) batch.add(clips.get(k));
+            DecomposedTranslators.Decoded out = run(new DecomposedTranslators.RgbClips(batch),
+                    (attribute, k, count) -> noise.noise(batch.get(k), attribute, count));
+            List<ClipGeometry> geometry = out.clips(pkg.hasConfidence());
+            for (int k = 0; k < idx.size(); k++) results[idx.get(k)] = geometry.get(k);
         }
         return Arrays.asList(results);
     }
@@ -178,26 +166,32 @@ public final class DecomposedGeometryModel implements GeometryModel {
     /** Planar [B,T,3,H,W] point maps and unit normals of a batch. */
     record Planar(float[] points, float[] normals) {}
 
+    /**
+     * The pipeline on already normalised clips ({@code data}: [B,T,3,H,W] row-major, B at most maxBatch); for
+     * parity tests against PyTorch.
+     */
+    Planar run(float[] data, int b, int t, BatchNoise batchNoise) throws ModelException {
+        DecomposedTranslators.Decoded out = run(new DecomposedTranslators.NormalisedClips(data, b, t), batchNoise);
+        return new Planar(out.points(), out.normals());
+    }
+
     /** Noise of attribute {@code attribute} for clip {@code k} of the batch. */
     @FunctionalInterface
     interface BatchNoise {
         float[] noise(int attribute, int k, int count);
     }
 
-    /**
-     * The pipeline on already normalised clips ({@code data}: [B,T,3,H,W] row-major, B at most maxBatch); for
-     * parity tests against PyTorch as well as {@link #predictBatch}.
-     */
-    Planar run(float[] data, int b, int t, BatchNoise batchNoise) throws ModelException {
+    /** Encoder (the translator resizes and normalises), sampler loop, decoder (the translator de-normalises). */
+    private DecomposedTranslators.Decoded run(DecomposedTranslators.Clips clips, BatchNoise batchNoise) throws ModelException {
         ensureOpen();
+        int b = clips.batch(), t = clips.frames();
         int h = pkg.inputHeight(), w = pkg.inputWidth();
         int lt = pkg.latentFrames(t), c = pkg.latentChannels();
         int lh = h / pkg.spatialCompression(), lw = w / pkg.spatialCompression();
         Shape latentShape = new Shape(2L * b, lt, c, lh, lw);
         float[] decoded;
         try (NDManager m = modules.get(ENCODER).getNDManager().newSubManager()) {
-            NDArray clip = m.create(data, new Shape(b, t, 3, h, w));
-            NDArray latents = calls.get(ENCODER).call(m, new Shape(b, lt, c, lh, lw), clip);
+            NDArray latents = encoder.call(m, new Shape(b, lt, c, lh, lw), clips).head();
             NDArray rgb = latents.mul(pkg.latentScale());
             NDArray rgb2 = NDArrays.concat(new NDList(rgb, rgb), 0);
             if (dtype != DataType.FLOAT32) rgb2 = rgb2.toType(dtype, false); // once, not per step
@@ -221,55 +215,19 @@ public final class DecomposedGeometryModel implements GeometryModel {
             }
             NDArray condition = rgb2;
             // Output and timestep on x's manager: the sampler's per-step scope, freed after the step.
-            Denoiser denoiser = (x, time) -> calls.get(DENOISER).call(x.getManager(), latentShape, condition, x,
-                    x.getManager().full(new Shape(2L * b), sampler.schedule().modelTimestep(time)), attribute);
+            Denoiser step = (x, time) -> denoiser.call(x.getManager(), latentShape, new NDList(condition, x,
+                    x.getManager().full(new Shape(2L * b), sampler.schedule().modelTimestep(time)), attribute)).head();
             NDArray clean;
             try {
-                clean = sampler.sample(denoiser, initial);
+                clean = sampler.sample(step, initial);
             } catch (ModelException e) {
                 throw e;
             } catch (Exception e) {
                 throw new ModelException(ModelException.Reason.MODEL_ERROR, "model " + info + " sampler " + sampler.kind()
                         + " failed on " + device + ": " + TorchScriptGeometryModel.rootMessage(e), e);
             }
-            NDArray image = calls.get(DECODER).call(m, new Shape(2L * b, t, 3, h, w), clean.div(pkg.latentScale()));
-            decoded = image.toFloatArray();
+            return decoder.call(m, new Shape(2L * b, t, 3, h, w), new NDList(clean.div(pkg.latentScale())));
         }
-        for (int k = 0; k < decoded.length; k++) {
-            if (!Float.isFinite(decoded[k])) {
-                throw new ModelException(ModelException.Reason.MODEL_OUTPUT_NON_FINITE, DecomposedPackage.VAE_DECODER
-                        + " output holds " + decoded[k] + " at flat index " + k + " (model " + info + ")");
-            }
-        }
-        return denormalise(decoded, h * w, pkg.pointScale(), pkg.pointOffset());
-    }
-
-    /**
-     * Decoded [2B,T,3,H,W] (rows 0..B-1 point maps, B..2B-1 normals) to planar points
-     * ({@code decoded x scale + offset[c]}) and unit normals ({@code decoded / |decoded|}; (0, 0, -1), facing
-     * the camera, where |decoded| <= 1e-6).
-     */
-    static Planar denormalise(float[] decoded, int hw, float scale, float[] offset) {
-        int half = decoded.length / 2;
-        float[] points = new float[half];
-        float[] normals = new float[half];
-        for (int base = 0; base < half; base += 3 * hw) {
-            for (int p = 0; p < hw; p++) {
-                for (int ch = 0; ch < 3; ch++) {
-                    points[base + ch * hw + p] = decoded[base + ch * hw + p] * scale + offset[ch];
-                }
-                float x = decoded[half + base + p], y = decoded[half + base + hw + p], z = decoded[half + base + 2 * hw + p];
-                float len = (float) Math.sqrt(x * x + y * y + z * z);
-                if (len > 1e-6f) {
-                    normals[base + p] = x / len;
-                    normals[base + hw + p] = y / len;
-                    normals[base + 2 * hw + p] = z / len;
-                } else {
-                    normals[base + 2 * hw + p] = -1f;
-                }
-            }
-        }
-        return new Planar(points, normals);
     }
 
     @Override
@@ -277,7 +235,7 @@ public final class DecomposedGeometryModel implements GeometryModel {
         if (closed) return;
         closed = true;
         try {
-            calls.forEach(Module::close);
+            calls.forEach(Call::close);
         } finally {
             modules.forEach(SharedTorchModels::release);
         }
@@ -297,59 +255,42 @@ public final class DecomposedGeometryModel implements GeometryModel {
         };
     }
 
-    /**
-     * Passes NDLists through and hands the outputs to the caller's manager, so they outlive the predictor's
-     * per-call context (the sampling loop feeds them into the next call).
-     */
-    private static final class Passthrough implements NoBatchifyTranslator<NDList, NDList> {
-        NDManager owner;
-
-        @Override public NDList processInput(TranslatorContext ctx, NDList input) { return input; }
-
-        @Override public NDList processOutput(TranslatorContext ctx, NDList list) {
-            list.attach(owner);
-            return list;
-        }
+    private <I, O> Call<I, O> add(Call<I, O> call) {
+        calls.add(call);
+        return call;
     }
 
-    /** One module's predictor with its output checks: float inputs cast to the package precision, output to fp32. */
-    private final class Module implements AutoCloseable {
+    /**
+     * One module's predictor with its translator: outputs checked against the shape the call expects and handed to
+     * the caller's manager; a failure, a typed {@link ModelException} (a translator's shape or value check) or
+     * MODEL_ERROR.
+     */
+    private final class Call<I, O> implements AutoCloseable {
         final String file;
-        final Passthrough translator = new Passthrough();
-        final Predictor<NDList, NDList> predictor;
+        final DecomposedTranslators.Passthrough checks;
+        final Predictor<I, O> predictor;
 
-        Module(String file, ZooModel<NDList, NDList> model) {
+        Call(String file, ZooModel<NDList, NDList> model, NoBatchifyTranslator<I, O> translator, DecomposedTranslators.Passthrough checks) {
             this.file = file;
+            this.checks = checks;
             this.predictor = model.newPredictor(translator);
         }
 
-        NDArray call(NDManager owner, Shape expected, NDArray... args) throws ModelException {
-            NDList in = new NDList(args.length);
-            for (NDArray a : args) in.add(a.getDataType().isFloating() && a.getDataType() != dtype ? a.toType(dtype, false) : a);
-            NDList out;
-            translator.owner = owner;
+        O call(NDManager owner, Shape expected, I in) throws ModelException {
+            checks.owner = owner;
+            checks.expected = expected;
             try {
-                out = predictor.predict(in);
+                return predictor.predict(in);
             } catch (Exception e) {
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof ModelException typed) throw typed;
+                }
                 throw new ModelException(ModelException.Reason.MODEL_ERROR, "model " + info + " module " + file
                         + " failed on " + device + ": " + TorchScriptGeometryModel.rootMessage(e), e);
             }
-            return checkedOutput(file, out, expected);
         }
 
         @Override public void close() { predictor.close(); }
-    }
-
-    private static NDArray checkedOutput(String file, NDList out, Shape expected) throws ModelException {
-        if (out.size() != 1) {
-            throw new ModelException(ModelException.Reason.MODEL_OUTPUT_SHAPE, file + " returned " + out.size() + " outputs, expected 1");
-        }
-        NDArray a = out.head();
-        if (!a.getShape().equals(expected)) {
-            throw new ModelException(ModelException.Reason.MODEL_OUTPUT_SHAPE, file + " output has shape " + a.getShape()
-                    + ", expected " + expected);
-        }
-        return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
     }
 
     // ---- loading --------------------------------------------------------------------------------------
@@ -387,7 +328,7 @@ public final class DecomposedGeometryModel implements GeometryModel {
         int lh = h / pkg.spatialCompression(), lw = w / pkg.spatialCompression();
         DataType dtype = dataType(pkg.precision());
         String file = DecomposedPackage.MODULES.get(which);
-        Passthrough translator = new Passthrough();
+        var translator = new DecomposedTranslators.Passthrough(file, dtype);
         try (NDManager m = model.getNDManager().newSubManager();
              Predictor<NDList, NDList> probe = model.newPredictor(translator)) {
             translator.owner = m;
@@ -422,7 +363,7 @@ public final class DecomposedGeometryModel implements GeometryModel {
                 throw new IllegalArgumentException(what + " failed: " + TorchScriptGeometryModel.rootMessage(e), e);
             }
             try {
-                checkedOutput(file, out, expected);
+                DecomposedTranslators.checkedOutput(file, out, expected);
             } catch (ModelException e) {
                 throw new IllegalArgumentException(what + " gave a bad output: " + e.getMessage(), e);
             }
