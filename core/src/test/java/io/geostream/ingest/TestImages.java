@@ -10,16 +10,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Small test images built in memory and encoded with javax.imageio. */
-final class TestImages {
-    static final int W = 64;
-    static final int H = 48;
+/** Small test images built in memory and encoded with javax.imageio (public: operators tests feed them to ingest). */
+public final class TestImages {
+    public static final int W = 64;
+    public static final int H = 48;
 
     private TestImages() {
     }
 
     /** A smooth RGB gradient (JPEG-friendly), interleaved RGB8. */
-    static byte[] gradientRgb(int w, int h) {
+    public static byte[] gradientRgb(int w, int h) {
         byte[] rgb = new byte[w * h * 3];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -32,7 +32,7 @@ final class TestImages {
         return rgb;
     }
 
-    static BufferedImage toImage(byte[] rgb, int w, int h) {
+    public static BufferedImage toImage(byte[] rgb, int w, int h) {
         BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
         int[] samples = new int[rgb.length];
         for (int i = 0; i < rgb.length; i++) {
@@ -42,11 +42,11 @@ final class TestImages {
         return image;
     }
 
-    static byte[] png(byte[] rgb, int w, int h) {
+    public static byte[] png(byte[] rgb, int w, int h) {
         return write(toImage(rgb, w, h), "png", null);
     }
 
-    static byte[] jpeg(byte[] rgb, int w, int h) {
+    public static byte[] jpeg(byte[] rgb, int w, int h) {
         return write(toImage(rgb, w, h), "jpeg", 0.95f);
     }
 
@@ -70,7 +70,7 @@ final class TestImages {
     }
 
     /** Mean absolute difference of two equally sized byte arrays, as unsigned values. */
-    static double meanAbsDiff(byte[] a, byte[] b) {
+    public static double meanAbsDiff(byte[] a, byte[] b) {
         long sum = 0;
         for (int i = 0; i < a.length; i++) {
             sum += Math.abs((a[i] & 0xff) - (b[i] & 0xff));
