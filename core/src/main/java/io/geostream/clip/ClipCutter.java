@@ -32,13 +32,13 @@ public final class ClipCutter {
         }
     }
 
-    private final ClipCutterConfig config;
+    private final ClipCutterSettings config;
 
-    public ClipCutter(ClipCutterConfig config) {
+    public ClipCutter(ClipCutterSettings config) {
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    public ClipCutterConfig config() {
+    public ClipCutterSettings config() {
         return config;
     }
 

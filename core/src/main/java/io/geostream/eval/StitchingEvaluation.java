@@ -1,19 +1,19 @@
 package io.geostream.eval;
 
 import io.geostream.clip.ClipCutter;
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.ClipCutterState;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.TrajectoryMetrics;
 import io.geostream.inference.ClipConversions;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
 import io.geostream.stitch.StitchEvent;
 import io.geostream.stitch.Stitcher;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.stitch.StitcherState;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
@@ -49,8 +49,8 @@ public final class StitchingEvaluation {
      * @param methods method names for {@link Stitcher#forMethod}
      * @return scores per method, in the given order
      */
-    public static Map<String, Scores> run(SceneSpec spec, SimulatedModelOptions modelOptions, ClipCutterConfig clips,
-                                          StitcherConfig stitcherConfig, boolean giveIntrinsics, List<String> methods)
+    public static Map<String, Scores> run(SceneSpec spec, SimulatedModelSettings modelOptions, ClipCutterSettings clips,
+                                          StitcherSettings stitcherConfig, boolean giveIntrinsics, List<String> methods)
             throws Exception {
         return run(new SyntheticScene(spec), "eval", spec.encode(), new SimulatedGeometryModel(modelOptions), clips, stitcherConfig,
                 giveIntrinsics, methods);
@@ -62,15 +62,15 @@ public final class StitchingEvaluation {
      *
      * @param streamId the stream's id, which seeds the simulated model's errors ("eval" for the synthetic scenes)
      */
-    public static Map<String, Scores> run(TruthSource source, String streamId, SimulatedModelOptions modelOptions,
-                                          ClipCutterConfig clips, StitcherConfig stitcherConfig, boolean giveIntrinsics,
+    public static Map<String, Scores> run(TruthSource source, String streamId, SimulatedModelSettings modelOptions,
+                                          ClipCutterSettings clips, StitcherSettings stitcherConfig, boolean giveIntrinsics,
                                           List<String> methods) throws Exception {
         return run(source, streamId, null, new SimulatedGeometryModel(modelOptions, source), clips, stitcherConfig,
                 giveIntrinsics, methods);
     }
 
     private static Map<String, Scores> run(TruthSource scene, String streamId, String encodedSpecOrNull, SimulatedGeometryModel model,
-                                           ClipCutterConfig clips, StitcherConfig stitcherConfig, boolean giveIntrinsics,
+                                           ClipCutterSettings clips, StitcherSettings stitcherConfig, boolean giveIntrinsics,
                                            List<String> methods) throws Exception {
         ClipCutter cutter = new ClipCutter(clips);
         ClipCutterState cutterState = new ClipCutterState();

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  *
  * <p>Claim-check references ({@code image.ref}) are accepted only when a fetcher and an allowed bucket are
  * configured and the URI is {@code s3://<allowedBucket>/<key>} with a safe key ({@link ObjectKeys#validateKey});
- * the declared size must be within {@link IngestLimits#maxEncodedBytes()}, and the fetched bytes must have
+ * the declared size must be within {@link IngestSettings#maxEncodedBytes()}, and the fetched bytes must have
  * exactly that size and the declared SHA-256. A permanent fetch failure (missing object or bucket, access
  * denied) is also IMAGE_REF_REJECTED; a transient one that outlasts the fetcher's retries
  * ({@link io.geostream.storage.StorageErrors#isTransient}) is thrown as an UncheckedIOException, never a rejection. Thread-safe if the fetcher is.
@@ -39,12 +39,12 @@ public final class FrameValidator {
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
-    private final IngestLimits limits;
+    private final IngestSettings limits;
     private final ObjectFetcher fetcher;
     private final String allowedBucket;
 
     /** A validator that rejects every claim-check reference. */
-    public FrameValidator(IngestLimits limits) {
+    public FrameValidator(IngestSettings limits) {
         this(limits, null, null);
     }
 
@@ -53,7 +53,7 @@ public final class FrameValidator {
      * @param fetcher       fetches claim-check objects; null to reject every reference
      * @param allowedBucket the only bucket references may point into; required when {@code fetcher} is set
      */
-    public FrameValidator(IngestLimits limits, ObjectFetcher fetcher, String allowedBucket) {
+    public FrameValidator(IngestSettings limits, ObjectFetcher fetcher, String allowedBucket) {
         if (limits == null) {
             throw new IllegalArgumentException("limits must not be null");
         }
@@ -66,7 +66,7 @@ public final class FrameValidator {
     }
 
     /** The limits in force. */
-    public IngestLimits limits() {
+    public IngestSettings limits() {
         return limits;
     }
 

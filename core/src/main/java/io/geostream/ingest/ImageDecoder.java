@@ -16,7 +16,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 
 /**
  * Decodes an input frame's image bytes into {@link RgbImage}, refusing anything that would cost more than
- * the {@link IngestLimits} allow. Checks run cheapest first and before any allocation that trusts the
+ * the {@link IngestSettings} allow. Checks run cheapest first and before any allocation that trusts the
  * input: declared size, byte count, then (JPEG/PNG) the header's own size read in Java, and only then the
  * native OpenCV decoder, whose output must again match the declared size.
  *
@@ -39,7 +39,7 @@ public final class ImageDecoder {
      *                                (NONE and UNKNOWN; the caller handles NONE for end-of-stream)
      */
     public static RgbImage decode(ImageEncoding enc, byte[] data, int declaredWidth, int declaredHeight,
-                                  IngestLimits limits) throws FrameRejectedException {
+                                  IngestSettings limits) throws FrameRejectedException {
         if (limits == null) {
             throw new IllegalArgumentException("limits must not be null");
         }
@@ -76,7 +76,7 @@ public final class ImageDecoder {
      *
      * @throws FrameRejectedException INVALID_DIMENSIONS if not positive, IMAGE_TOO_LARGE if over a limit
      */
-    public static void checkDeclaredSize(int width, int height, IngestLimits limits) throws FrameRejectedException {
+    public static void checkDeclaredSize(int width, int height, IngestSettings limits) throws FrameRejectedException {
         if (limits == null) {
             throw new IllegalArgumentException("limits must not be null");
         }
@@ -96,7 +96,7 @@ public final class ImageDecoder {
      *
      * @throws FrameRejectedException IMAGE_TOO_LARGE if over the limit
      */
-    public static void checkEncodedSize(long bytes, IngestLimits limits) throws FrameRejectedException {
+    public static void checkEncodedSize(long bytes, IngestSettings limits) throws FrameRejectedException {
         if (limits == null) {
             throw new IllegalArgumentException("limits must not be null");
         }

@@ -29,12 +29,12 @@ final class ChainStitcher implements Stitcher {
 
     static final String METHOD_ANCHOR = "anchor";
 
-    private final StitcherConfig config;
+    private final StitcherSettings config;
     private final OverlapAligner aligner;
     private final String method;
     private final boolean useKeyframes;
 
-    ChainStitcher(StitcherConfig config, OverlapAligner aligner, String method) {
+    ChainStitcher(StitcherSettings config, OverlapAligner aligner, String method) {
         this(config, aligner, method, false);
     }
 
@@ -43,7 +43,7 @@ final class ChainStitcher implements Stitcher {
      *                     {@link ClipTask#promotedKeyframeIndex}) and hand them to the aligner beside the overlap
      *                     frames (each counts when the clip cutter places it in the clip)
      */
-    ChainStitcher(StitcherConfig config, OverlapAligner aligner, String method, boolean useKeyframes) {
+    ChainStitcher(StitcherSettings config, OverlapAligner aligner, String method, boolean useKeyframes) {
         this.config = Objects.requireNonNull(config, "config");
         this.aligner = Objects.requireNonNull(aligner, "aligner");
         this.method = Objects.requireNonNull(method, "method");

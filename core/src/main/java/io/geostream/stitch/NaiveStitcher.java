@@ -23,10 +23,10 @@ public final class NaiveStitcher implements Stitcher {
     public static final String METHOD = "naive-umeyama";
     public static final String METHOD_ANCHOR = ChainStitcher.METHOD_ANCHOR;
 
-    private final StitcherConfig config;
+    private final StitcherSettings config;
     private final ChainStitcher chain;
 
-    public NaiveStitcher(StitcherConfig config) {
+    public NaiveStitcher(StitcherSettings config) {
         this.config = Objects.requireNonNull(config, "config");
         this.chain = new ChainStitcher(config, this::fitToAnchors, METHOD);
     }

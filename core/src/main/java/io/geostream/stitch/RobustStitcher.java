@@ -13,7 +13,7 @@ import java.util.Objects;
  * overlap frames' grid points, but the Sim(3) is confidence-weighted and refitted by iteratively
  * reweighted least squares with a Cauchy loss on depth-relative residuals, so depth outliers, moving
  * objects and low-confidence pixels barely move it. Reports the inlier residual, inlier share and scale
- * per clip; beyond {@link StitcherConfig#maxResidual()} or below {@link StitcherConfig#minInlierShare()}
+ * per clip; beyond {@link StitcherSettings#maxResidual()} or below {@link StitcherSettings#minInlierShare()}
  * the segment ends (TRACKING_LOST).
  *
  * <p>Residuals are divided by the point's distance from the anchor camera, because a geometry model's
@@ -36,11 +36,11 @@ public final class RobustStitcher implements Stitcher {
     /** Lower bound of the Cauchy scale, relative to depth (noise-free data has zero residuals). */
     static final double MIN_SCALE = 1e-6;
 
-    private final StitcherConfig config;
+    private final StitcherSettings config;
     private final ChainStitcher chain;
     private final String method;
 
-    public RobustStitcher(StitcherConfig config) {
+    public RobustStitcher(StitcherSettings config) {
         this(config, false);
     }
 
@@ -48,7 +48,7 @@ public final class RobustStitcher implements Stitcher {
      * @param keyframes also fit against the segment's keyframe (its first frame) whenever a clip holds it
      *                  again (clip cutter with {@code keyframes = 1}); method id {@link #METHOD_KEYFRAMES}
      */
-    public RobustStitcher(StitcherConfig config, boolean keyframes) {
+    public RobustStitcher(StitcherSettings config, boolean keyframes) {
         this.config = Objects.requireNonNull(config, "config");
         this.method = keyframes ? METHOD_KEYFRAMES : METHOD;
         this.chain = new ChainStitcher(config, this::fit, method, keyframes);

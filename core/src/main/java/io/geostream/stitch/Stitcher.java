@@ -17,7 +17,7 @@ public interface Stitcher {
      * The stitcher of a method ({@link StitchMethod#ROBUST_KEYFRAMES} needs a clip cutter that places keyframes, else
      * it behaves like {@link StitchMethod#ROBUST}).
      */
-    static Stitcher forMethod(StitchMethod method, StitcherConfig config) {
+    static Stitcher forMethod(StitchMethod method, StitcherSettings config) {
         return switch (method) {
             case NAIVE -> new NaiveStitcher(config);
             case ROBUST -> new RobustStitcher(config);
@@ -26,7 +26,7 @@ public interface Stitcher {
     }
 
     /** The stitcher a method name selects (see {@link StitchMethod#parse}). */
-    static Stitcher forMethod(String name, StitcherConfig config) {
+    static Stitcher forMethod(String name, StitcherSettings config) {
         return forMethod(StitchMethod.parse(name), config);
     }
 }

@@ -53,11 +53,11 @@ public final class S3ObjectStore implements ObjectStore {
     /** Longest call, all attempts and back-off included. */
     public static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
 
-    private final S3Config config;
+    private final S3Settings config;
     private final S3Client client;
 
     /** Builds a client for {@code config}; no request is made until first use. */
-    public S3ObjectStore(S3Config config) {
+    public S3ObjectStore(S3Settings config) {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null");
         }
@@ -89,7 +89,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /** The configuration (credentials masked in its toString). */
-    public S3Config config() {
+    public S3Settings config() {
         return config;
     }
 

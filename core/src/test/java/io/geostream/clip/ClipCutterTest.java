@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ClipCutterTest {
 
-    private static final ClipCutterConfig T5_S3 = new ClipCutterConfig(5, 3, 4, 10_000);
+    private static final ClipCutterSettings T5_S3 = new ClipCutterSettings(5, 3, 4, 10_000);
 
     private final List<ClipTask> tasks = new ArrayList<>();
     private final List<ClipCutter.Rejection> rejected = new ArrayList<>();
@@ -59,7 +59,7 @@ class ClipCutterTest {
 
     @Test
     void keyframeSlotHoldsTheSegmentsFirstFrameInEveryLaterClip() {
-        ClipCutter c = new ClipCutter(new ClipCutterConfig(6, 3, 4, 10_000, 1));
+        ClipCutter c = new ClipCutter(new ClipCutterSettings(6, 3, 4, 10_000, 1));
         ClipCutterState s = new ClipCutterState();
         for (int i = 0; i < 12; i++) feed(c, s, TestFrames.frame("a", i));
         feed(c, s, TestFrames.endMarker("a", 12));
@@ -78,14 +78,14 @@ class ClipCutterTest {
             assertThat(t.frames).hasSize(6);
             assertThat(indices(t)).isSorted();
         }
-        assertThatThrownBy(() -> new ClipCutterConfig(6, 5, 4, 10_000, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ClipCutterSettings(6, 5, 4, 10_000, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void refreshPolicyPromotesAFrameEveryNClipsAndPutsTheMostRecentKeyframeInSlotZero() {
         // T = 8, S = 4, K = 2, a refresh every 2nd clip: clip 2 promotes its window slot S - 1 (the newest frame
         // the next clip does not hold), and from clip 3 on slot 0 holds it, slot 1 the segment's first frame.
-        ClipCutterConfig config = new ClipCutterConfig(8, 4, 4, 10_000, 2).withKeyframePolicy(KeyframePolicy.REFRESH, 2);
+        ClipCutterSettings config = new ClipCutterSettings(8, 4, 4, 10_000, 2).withKeyframePolicy(KeyframePolicy.REFRESH, 2);
         List<ClipTask> first = cut(config, 30);
         assertThat(indices(first.get(0))).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
         // While only the first frame is a keyframe it fills both keyframe slots.
@@ -108,7 +108,7 @@ class ClipCutterTest {
 
     @Test
     void refreshWithOneKeyframeSlotReplacesTheFirstFrame() {
-        ClipCutterConfig config = new ClipCutterConfig(6, 3, 4, 10_000, 1).withKeyframePolicy(KeyframePolicy.REFRESH, 1);
+        ClipCutterSettings config = new ClipCutterSettings(6, 3, 4, 10_000, 1).withKeyframePolicy(KeyframePolicy.REFRESH, 1);
         List<ClipTask> out = cut(config, 14);
         assertThat(indices(out.get(0))).containsExactly(0, 1, 2, 3, 4, 5);
         assertThat(out.get(0).promotedKeyframeIndex).isEqualTo(-1);
@@ -125,16 +125,16 @@ class ClipCutterTest {
 
     @Test
     void keyframeConfigIsChecked() {
-        assertThatThrownBy(() -> new ClipCutterConfig(16, 2, 4, 10_000, 2)).hasMessageContaining("stride must exceed K");
-        assertThatThrownBy(() -> new ClipCutterConfig(16, 12, 4, 10_000, 9)).hasMessageContaining("keyframes");
-        assertThatThrownBy(() -> new ClipCutterConfig(16, 12, 4, 10_000, 1).withKeyframePolicy(KeyframePolicy.REFRESH, 0))
+        assertThatThrownBy(() -> new ClipCutterSettings(16, 2, 4, 10_000, 2)).hasMessageContaining("stride must exceed K");
+        assertThatThrownBy(() -> new ClipCutterSettings(16, 12, 4, 10_000, 9)).hasMessageContaining("keyframes");
+        assertThatThrownBy(() -> new ClipCutterSettings(16, 12, 4, 10_000, 1).withKeyframePolicy(KeyframePolicy.REFRESH, 0))
                 .hasMessageContaining("keyframeInterval");
         assertThat(KeyframePolicy.parse("first-only")).isEqualTo(KeyframePolicy.FIRST_ONLY);
         assertThat(KeyframePolicy.parse("REFRESH")).isEqualTo(KeyframePolicy.REFRESH);
         assertThatThrownBy(() -> KeyframePolicy.parse("view")).hasMessageContaining("first-only, refresh");
     }
 
-    private List<ClipTask> cut(ClipCutterConfig config, int frames) {
+    private List<ClipTask> cut(ClipCutterSettings config, int frames) {
         ClipCutter c = new ClipCutter(config);
         ClipCutterState s = new ClipCutterState();
         tasks.clear();
@@ -287,7 +287,7 @@ class ClipCutterTest {
         for (int t = 2; t <= 7; t++) {
             for (int stride = 1; stride < t; stride++) {
                 for (int n = 1; n <= 17; n++) {
-                    ClipCutter c = new ClipCutter(new ClipCutterConfig(t, stride, 2, 1000));
+                    ClipCutter c = new ClipCutter(new ClipCutterSettings(t, stride, 2, 1000));
                     ClipCutterState s = new ClipCutterState();
                     tasks.clear();
                     for (int i = 0; i < n; i++) feed(c, s, TestFrames.frame("a", i));
@@ -304,8 +304,8 @@ class ClipCutterTest {
 
     @Test
     void configRejectsClipsWithoutOverlap() {
-        assertThatThrownBy(() -> new ClipCutterConfig(5, 5, 2, 1000)).hasMessageContaining("stride");
-        assertThatThrownBy(() -> new ClipCutterConfig(1, 1, 2, 1000)).hasMessageContaining("clipLength");
-        assertThatThrownBy(() -> new ClipCutterConfig(5, 2, -1, 1000)).hasMessageContaining("reorderWindow");
+        assertThatThrownBy(() -> new ClipCutterSettings(5, 5, 2, 1000)).hasMessageContaining("stride");
+        assertThatThrownBy(() -> new ClipCutterSettings(1, 1, 2, 1000)).hasMessageContaining("clipLength");
+        assertThatThrownBy(() -> new ClipCutterSettings(5, 2, -1, 1000)).hasMessageContaining("reorderWindow");
     }
 }

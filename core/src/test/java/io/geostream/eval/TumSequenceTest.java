@@ -1,8 +1,8 @@
 package io.geostream.eval;
 
-import io.geostream.clip.ClipCutterConfig;
-import io.geostream.model.simulated.SimulatedModelOptions;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.clip.ClipCutterSettings;
+import io.geostream.model.simulated.SimulatedModelSettings;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
@@ -124,12 +124,12 @@ class TumSequenceTest {
     void evaluationOnTheTumCopyMatchesTheScene(@TempDir Path dir) throws Exception {
         SyntheticScene scene = new SyntheticScene(SPEC);
         writeTum(scene, dir);
-        ClipCutterConfig clips = new ClipCutterConfig(8, 5, 4, 10_000, 1);
+        ClipCutterSettings clips = new ClipCutterSettings(8, 5, 4, 10_000, 1);
         List<String> methods = List.of("robust", "robust_keyframes");
-        Map<String, StitchingEvaluation.Scores> direct = StitchingEvaluation.run(SPEC, SimulatedModelOptions.defaults(), clips,
-                StitcherConfig.defaults(), true, methods);
-        Map<String, StitchingEvaluation.Scores> viaTum = StitchingEvaluation.run(open(scene, dir), "eval", SimulatedModelOptions.defaults(),
-                clips, StitcherConfig.defaults(), true, methods);
+        Map<String, StitchingEvaluation.Scores> direct = StitchingEvaluation.run(SPEC, SimulatedModelSettings.defaults(), clips,
+                StitcherSettings.defaults(), true, methods);
+        Map<String, StitchingEvaluation.Scores> viaTum = StitchingEvaluation.run(open(scene, dir), "eval", SimulatedModelSettings.defaults(),
+                clips, StitcherSettings.defaults(), true, methods);
         for (String m : methods) {
             StitchingEvaluation.Scores a = direct.get(m), b = viaTum.get(m);
             assertThat(b.frames()).isEqualTo(a.frames()).isEqualTo(SPEC.frames());

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FrameEventFuzzTest {
     /** Small enough that a fuzzer-made header cannot make the native decoder allocate much. */
-    static final IngestLimits LIMITS = new IngestLimits(512, 512, 512L * 512, 256 * 1024, 8, 256);
+    static final IngestSettings LIMITS = new IngestSettings(512, 512, 512L * 512, 256 * 1024, 8, 256);
     static final String BUCKET = "fuzz-bucket";
     /** The one object the fuzz fetcher has: s3://fuzz-bucket/k/seed.png, a 16x12 PNG. */
     static final String KNOWN_URI = "s3://" + BUCKET + "/k/seed.png";

@@ -45,7 +45,7 @@ class FrameValidatorTest {
         }
         return bytes;
     };
-    private final FrameValidator validator = new FrameValidator(IngestLimits.defaults(), mapFetcher, BUCKET);
+    private final FrameValidator validator = new FrameValidator(IngestSettings.defaults(), mapFetcher, BUCKET);
 
     private FrameEvent frame() {
         Map<String, String> attributes = new HashMap<>();
@@ -170,7 +170,7 @@ class FrameValidatorTest {
             }), RejectReason.IMAGE_REF_REJECTED);
         }
         FrameRejectedException e = catchThrowableOfType(FrameRejectedException.class,
-                () -> new FrameValidator(IngestLimits.defaults()).validate(frame(f -> {
+                () -> new FrameValidator(IngestSettings.defaults()).validate(frame(f -> {
                     f.getImage().setData(null);
                     f.getImage().setRef(storedRef(png));
                 })));
@@ -185,7 +185,7 @@ class FrameValidatorTest {
             throw new IOException("connection reset");
         };
         for (ObjectFetcher fetcher : List.of(liar, broken)) {
-            FrameValidator v = new FrameValidator(IngestLimits.defaults(), fetcher, BUCKET);
+            FrameValidator v = new FrameValidator(IngestSettings.defaults(), fetcher, BUCKET);
             FrameEvent e = frame(f -> {
                 f.getImage().setData(null);
                 f.getImage().setRef(storedRef(png));
@@ -200,7 +200,7 @@ class FrameValidatorTest {
         ObjectFetcher down = (uri, max) -> {
             throw new io.geostream.storage.TransientStorageException("S3 get failed: 503 Slow Down", null);
         };
-        FrameValidator v = new FrameValidator(IngestLimits.defaults(), down, BUCKET);
+        FrameValidator v = new FrameValidator(IngestSettings.defaults(), down, BUCKET);
         FrameEvent e = frame(f -> {
             f.getImage().setData(null);
             f.getImage().setRef(storedRef(png));
@@ -277,14 +277,14 @@ class FrameValidatorTest {
     @Test
     void checksItsOwnArguments() {
         assertThatThrownBy(() -> new FrameValidator(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new FrameValidator(IngestLimits.defaults(), mapFetcher, null))
+        assertThatThrownBy(() -> new FrameValidator(IngestSettings.defaults(), mapFetcher, null))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new FrameValidator(IngestLimits.defaults(), mapFetcher, "Bad_Bucket"))
+        assertThatThrownBy(() -> new FrameValidator(IngestSettings.defaults(), mapFetcher, "Bad_Bucket"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> validator.validate(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new IngestLimits(0, 1, 1, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new IngestLimits(1, 1, Long.MAX_VALUE, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(IngestLimits.defaults().maxPixels()).isEqualTo(33_177_600L);
+        assertThatThrownBy(() -> new IngestSettings(0, 1, 1, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new IngestSettings(1, 1, Long.MAX_VALUE, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(IngestSettings.defaults().maxPixels()).isEqualTo(33_177_600L);
         assertThat(RejectReason.IMAGE_CORRUPT.code()).isEqualTo("IMAGE_CORRUPT");
         assertThat(new FrameRejectedException(RejectReason.IMAGE_CORRUPT, "x").getMessage()).isEqualTo("IMAGE_CORRUPT: x");
     }

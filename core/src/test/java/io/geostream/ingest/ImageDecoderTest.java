@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class ImageDecoderTest {
-    private static final IngestLimits LIMITS = IngestLimits.defaults();
+    private static final IngestSettings LIMITS = IngestSettings.defaults();
     private final byte[] rgb = TestImages.gradientRgb(W, H);
 
     @Test
@@ -50,11 +50,11 @@ class ImageDecoderTest {
         assertReason(ImageEncoding.PNG, null, 8193, 10, LIMITS, RejectReason.IMAGE_TOO_LARGE);
         assertReason(ImageEncoding.PNG, null, 8192, 8192, LIMITS, RejectReason.IMAGE_TOO_LARGE); // > 8K UHD pixels
         // 65536 * 65536 overflows int to 0: the pixel count must be computed as a long
-        IngestLimits wide = new IngestLimits(Integer.MAX_VALUE, Integer.MAX_VALUE, 1_000_000, 1 << 20, 4, 16);
+        IngestSettings wide = new IngestSettings(Integer.MAX_VALUE, Integer.MAX_VALUE, 1_000_000, 1 << 20, 4, 16);
         assertReason(ImageEncoding.RAW_RGB8, new byte[0], 65536, 65536, wide, RejectReason.IMAGE_TOO_LARGE);
         assertReason(ImageEncoding.PNG, null, W, H, LIMITS, RejectReason.IMAGE_MISSING);
         assertReason(ImageEncoding.PNG, new byte[0], W, H, LIMITS, RejectReason.IMAGE_MISSING);
-        IngestLimits small = new IngestLimits(8192, 8192, 1 << 20, 100, 4, 16);
+        IngestSettings small = new IngestSettings(8192, 8192, 1 << 20, 100, 4, 16);
         assertReason(ImageEncoding.PNG, TestImages.png(rgb, W, H), W, H, small, RejectReason.IMAGE_TOO_LARGE);
     }
 
@@ -159,7 +159,7 @@ class ImageDecoderTest {
         }
     }
 
-    static void assertReason(ImageEncoding enc, byte[] data, int w, int h, IngestLimits limits, RejectReason reason) {
+    static void assertReason(ImageEncoding enc, byte[] data, int w, int h, IngestSettings limits, RejectReason reason) {
         FrameRejectedException e = catchThrowableOfType(FrameRejectedException.class,
                 () -> ImageDecoder.decode(enc, data, w, h, limits));
         assertThat(e).as("expected %s for %s %dx%d (%s bytes)", reason, enc, w, h, data == null ? null : data.length).isNotNull();

@@ -1,9 +1,9 @@
 package io.geostream.stitch;
 
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.KeyframePolicy;
 import io.geostream.eval.StitchingEvaluation;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import org.junit.jupiter.api.Test;
@@ -14,16 +14,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** K keyframes per clip with the refresh policy: exact on noise-free clips, deterministic, and worth it under view error. */
 class KeyframeStitchingTest {
-    private static final ClipCutterConfig CLIPS = new ClipCutterConfig(9, 5, 4, 10_000);
+    private static final ClipCutterSettings CLIPS = new ClipCutterSettings(9, 5, 4, 10_000);
     private static final List<String> KEYFRAMES = List.of("robust_keyframes");
 
     @Test
     void noiseFreeClipsWithRefreshedKeyframesStitchExactly() throws Exception {
         SceneSpec spec = new SceneSpec(4, 64, 48, 60, TrajectoryKind.HANDHELD, 0.0, 10);
         for (int k : new int[] {1, 2}) {
-            ClipCutterConfig clips = CLIPS.withKeyframes(k).withKeyframePolicy(KeyframePolicy.REFRESH, 1);
-            StitchingEvaluation.Scores s = StitchingEvaluation.run(spec, SimulatedModelOptions.defaults().withoutNoise(),
-                    clips, StitcherConfig.defaults(), true, KEYFRAMES).get("robust_keyframes");
+            ClipCutterSettings clips = CLIPS.withKeyframes(k).withKeyframePolicy(KeyframePolicy.REFRESH, 1);
+            StitchingEvaluation.Scores s = StitchingEvaluation.run(spec, SimulatedModelSettings.defaults().withoutNoise(),
+                    clips, StitcherSettings.defaults(), true, KEYFRAMES).get("robust_keyframes");
             assertThat(s.frames()).as("K=%d", k).isEqualTo(60);
             assertThat(s.segmentBreaks()).as("K=%d", k).isZero();
             assertThat(s.ateOverLength()).as("K=%d", k).isLessThan(1e-4);
@@ -34,11 +34,11 @@ class KeyframeStitchingTest {
     @Test
     void replaysGiveIdenticalTrajectories() throws Exception {
         SceneSpec spec = new SceneSpec(6, 64, 48, 50, TrajectoryKind.WALK, 0.0, 10);
-        ClipCutterConfig clips = CLIPS.withKeyframes(2).withKeyframePolicy(KeyframePolicy.REFRESH, 2);
-        StitchingEvaluation.Scores a = StitchingEvaluation.run(spec, SimulatedModelOptions.defaults(), clips,
-                StitcherConfig.defaults(), true, KEYFRAMES).get("robust_keyframes");
-        StitchingEvaluation.Scores b = StitchingEvaluation.run(spec, SimulatedModelOptions.defaults(), clips,
-                StitcherConfig.defaults(), true, KEYFRAMES).get("robust_keyframes");
+        ClipCutterSettings clips = CLIPS.withKeyframes(2).withKeyframePolicy(KeyframePolicy.REFRESH, 2);
+        StitchingEvaluation.Scores a = StitchingEvaluation.run(spec, SimulatedModelSettings.defaults(), clips,
+                StitcherSettings.defaults(), true, KEYFRAMES).get("robust_keyframes");
+        StitchingEvaluation.Scores b = StitchingEvaluation.run(spec, SimulatedModelSettings.defaults(), clips,
+                StitcherSettings.defaults(), true, KEYFRAMES).get("robust_keyframes");
         assertThat(a.frames()).isEqualTo(50);
         for (int i = 0; i < a.estimatedPoses().length; i++) {
             assertThat(b.estimatedPoses()[i].center()).isEqualTo(a.estimatedPoses()[i].center());
@@ -50,12 +50,12 @@ class KeyframeStitchingTest {
         // An orbit moves the view far from the segment's first frame; the simulated model's view-change error
         // then makes that keyframe a poor reference, and refreshing it keeps the reference close to the clip.
         SceneSpec spec = new SceneSpec(9, 64, 48, 160, TrajectoryKind.ORBIT, 0.0, 10);
-        ClipCutterConfig clips = new ClipCutterConfig(8, 6, 4, 10_000, 1);
-        SimulatedModelOptions model = SimulatedModelOptions.defaults().withViewError(0.1);
-        StitchingEvaluation.Scores firstOnly = StitchingEvaluation.run(spec, model, clips, StitcherConfig.defaults(), true,
+        ClipCutterSettings clips = new ClipCutterSettings(8, 6, 4, 10_000, 1);
+        SimulatedModelSettings model = SimulatedModelSettings.defaults().withViewError(0.1);
+        StitchingEvaluation.Scores firstOnly = StitchingEvaluation.run(spec, model, clips, StitcherSettings.defaults(), true,
                 KEYFRAMES).get("robust_keyframes");
         StitchingEvaluation.Scores refresh = StitchingEvaluation.run(spec, model,
-                clips.withKeyframePolicy(KeyframePolicy.REFRESH, 2), StitcherConfig.defaults(), true, KEYFRAMES)
+                clips.withKeyframePolicy(KeyframePolicy.REFRESH, 2), StitcherSettings.defaults(), true, KEYFRAMES)
                 .get("robust_keyframes");
         System.out.printf("view error %.2f: first-only ATE/len %.4f, refresh/2 ATE/len %.4f%n", model.viewErrorShare(),
                 firstOnly.ateOverLength(), refresh.ateOverLength());

@@ -2,11 +2,11 @@ package io.geostream.stitch;
 
 import io.geostream.avro.IntrinsicsSource;
 import io.geostream.avro.SegmentReason;
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.TrajectoryMetrics;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.records.ClipResult;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
@@ -24,16 +24,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class NaiveStitcherTest {
 
-    private static final ClipCutterConfig CLIPS = new ClipCutterConfig(8, 6, 4, 10_000);
+    private static final ClipCutterSettings CLIPS = new ClipCutterSettings(8, 6, 4, 10_000);
     private static final int N = 40;
 
     private record Run(List<StitchEvent> events, List<StitchEvent.StitchedFrame> frames) {}
 
-    private static Run run(SceneSpec spec, SimulatedModelOptions options, boolean giveIntrinsics, int failClip) throws Exception {
+    private static Run run(SceneSpec spec, SimulatedModelSettings options, boolean giveIntrinsics, int failClip) throws Exception {
         List<ClipResult> results = SyntheticPipeline.infer(
                 SyntheticPipeline.clips(SyntheticPipeline.frames("s", spec, giveIntrinsics), CLIPS),
                 new SimulatedGeometryModel(options));
-        NaiveStitcher stitcher = new NaiveStitcher(StitcherConfig.defaults());
+        NaiveStitcher stitcher = new NaiveStitcher(StitcherSettings.defaults());
         StitcherState state = new StitcherState();
         List<StitchEvent> events = new ArrayList<>();
         for (ClipResult r : results) {
@@ -65,7 +65,7 @@ class NaiveStitcherTest {
     @Test
     void noiseFreeClipsStitchExactly() throws Exception {
         SceneSpec spec = new SceneSpec(3, 64, 48, N, TrajectoryKind.ORBIT, 0.0, 10);
-        Run run = run(spec, SimulatedModelOptions.defaults().withoutNoise(), true, -1);
+        Run run = run(spec, SimulatedModelSettings.defaults().withoutNoise(), true, -1);
         assertThat(run.frames()).extracting(f -> f.frame().frameIndex).containsExactlyElementsOf(
                 java.util.stream.LongStream.range(0, N).boxed().toList());
         assertThat(ateOverLength(spec, run.frames())).isLessThan(1e-4);
@@ -81,7 +81,7 @@ class NaiveStitcherTest {
         for (boolean given : new boolean[] {true, false}) {
             for (TrajectoryKind kind : TrajectoryKind.values()) {
                 SceneSpec spec = new SceneSpec(7, 64, 48, N, kind, 0.0, 10);
-                Run run = run(spec, SimulatedModelOptions.defaults(), given, -1);
+                Run run = run(spec, SimulatedModelSettings.defaults(), given, -1);
                 assertThat(run.frames()).hasSize(N);
                 double rel = ateOverLength(spec, run.frames());
                 assertThat(rel).as("ATE/length %s intrinsics given=%s", kind, given).isLessThan(0.03);
@@ -100,7 +100,7 @@ class NaiveStitcherTest {
     @Test
     void segmentEventsFrameTheOutput() throws Exception {
         SceneSpec spec = new SceneSpec(3, 64, 48, N, TrajectoryKind.WALK, 0.0, 10);
-        Run run = run(spec, SimulatedModelOptions.defaults(), true, -1);
+        Run run = run(spec, SimulatedModelSettings.defaults(), true, -1);
         assertThat(run.events().get(0)).isInstanceOf(StitchEvent.SegmentStarted.class);
         StitchEvent last = run.events().get(run.events().size() - 1);
         assertThat(last).isInstanceOf(StitchEvent.SegmentEnded.class);
@@ -114,7 +114,7 @@ class NaiveStitcherTest {
     void aFailedClipDeadLettersOnlyTheFramesNoOtherClipHoldsAndStartsANewSegment() throws Exception {
         SceneSpec spec = new SceneSpec(3, 64, 48, N, TrajectoryKind.ORBIT, 0.0, 10);
         // Clip 2 holds frames 12..19; clip 3 holds 18..25, so 18 and 19 can still get geometry.
-        Run run = run(spec, SimulatedModelOptions.defaults(), true, 2);
+        Run run = run(spec, SimulatedModelSettings.defaults(), true, 2);
         List<Long> failed = new ArrayList<>();
         List<StitchEvent.SegmentStarted> starts = new ArrayList<>();
         List<StitchEvent.SegmentEnded> ends = new ArrayList<>();
@@ -143,7 +143,7 @@ class NaiveStitcherTest {
     void framesAFailedLastClipLeftToANextClipThatNeverCameAreDeadLettered() throws Exception {
         // 8 frames: clip 0 holds 0..7 and announces the next clip at 6, but the stream ends there (a marker).
         SceneSpec spec = new SceneSpec(4, 64, 48, 8, TrajectoryKind.ORBIT, 0.0, 10);
-        Run run = run(spec, SimulatedModelOptions.defaults(), true, 0);
+        Run run = run(spec, SimulatedModelSettings.defaults(), true, 0);
         List<Long> failed = new ArrayList<>();
         for (StitchEvent e : run.events()) {
             if (e instanceof StitchEvent.FrameFailed f) failed.add(f.frame().frameIndex);

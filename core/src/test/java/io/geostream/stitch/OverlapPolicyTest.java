@@ -1,10 +1,10 @@
 package io.geostream.stitch;
 
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.geometry.Sim3;
 import io.geostream.geometry.Umeyama;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.records.ClipResult;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
@@ -21,15 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The overlap policies: each frame emitted once, in order; blended frames lie between the two predictions. */
 class OverlapPolicyTest {
-    private static final ClipCutterConfig CLIPS = new ClipCutterConfig(8, 6, 4, 10_000);
+    private static final ClipCutterSettings CLIPS = new ClipCutterSettings(8, 6, 4, 10_000);
 
-    private static List<ClipResult> results(SceneSpec spec, ClipCutterConfig clips) throws Exception {
+    private static List<ClipResult> results(SceneSpec spec, ClipCutterSettings clips) throws Exception {
         return SyntheticPipeline.infer(SyntheticPipeline.clips(SyntheticPipeline.frames("s", spec, true), clips),
-                new SimulatedGeometryModel(SimulatedModelOptions.defaults()));
+                new SimulatedGeometryModel(SimulatedModelSettings.defaults()));
     }
 
     private static List<StitchEvent> stitch(List<ClipResult> results, OverlapPolicy policy, boolean keyframes) {
-        RobustStitcher stitcher = new RobustStitcher(StitcherConfig.defaults().withOverlapPolicy(policy), keyframes);
+        RobustStitcher stitcher = new RobustStitcher(StitcherSettings.defaults().withOverlapPolicy(policy), keyframes);
         StitcherState state = new StitcherState();
         List<StitchEvent> events = new ArrayList<>();
         for (ClipResult r : results) events.addAll(stitcher.process(state, r));
@@ -95,7 +95,7 @@ class OverlapPolicyTest {
         int n = 32;
         SceneSpec spec = new SceneSpec(7, 48, 36, n, TrajectoryKind.ORBIT, 0.0, 10);
         for (boolean keyframes : new boolean[] {false, true}) {
-            ClipCutterConfig clips = keyframes ? new ClipCutterConfig(9, 6, 4, 10_000, 1) : CLIPS;
+            ClipCutterSettings clips = keyframes ? new ClipCutterSettings(9, 6, 4, 10_000, 1) : CLIPS;
             List<ClipResult> results = results(spec, clips);
             if (!keyframes) assertThat(results.get(results.size() - 1).task.isMarker()).isTrue();
             for (OverlapPolicy policy : OverlapPolicy.values()) {

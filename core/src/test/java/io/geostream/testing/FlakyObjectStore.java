@@ -1,6 +1,6 @@
 package io.geostream.testing;
 
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.storage.ForwardingObjectStore;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.TransientStorageException;
@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A store whose first {@code failures} gets and puts fail as an S3 server answering 503 Slow Down would
  * (after the client's own retries), then behaves like the store it wraps. Reusable as a
- * {@link StorageSpec.StoreDecorator} through {@link #decorator}; the failure budget is shared by every store
+ * {@link StorageSettings.StoreDecorator} through {@link #decorator}; the failure budget is shared by every store
  * the decorator opens (kept in a static registry by name, since decorators are serialised into jobs).
  */
 public final class FlakyObjectStore extends ForwardingObjectStore {
@@ -32,12 +32,12 @@ public final class FlakyObjectStore extends ForwardingObjectStore {
     }
 
     /** A decorator whose stores refuse every put as S3 answers 403 AccessDenied (a permanent failure). */
-    public static StorageSpec.StoreDecorator denyingPuts() {
+    public static StorageSettings.StoreDecorator denyingPuts() {
         return store -> new FlakyObjectStore(store, new AtomicInteger(), true);
     }
 
     /** A decorator whose stores share one budget of {@code failures}, registered under {@code name}. */
-    public static StorageSpec.StoreDecorator decorator(String name, int failures) {
+    public static StorageSettings.StoreDecorator decorator(String name, int failures) {
         BUDGETS.put(name, new AtomicInteger(failures));
         return store -> new FlakyObjectStore(store, BUDGETS.get(name), false);
     }

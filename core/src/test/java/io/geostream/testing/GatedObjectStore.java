@@ -1,6 +1,6 @@
 package io.geostream.testing;
 
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.storage.ForwardingObjectStore;
 import io.geostream.storage.ObjectStore;
 
@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A store whose puts wait until a named gate opens (a slow object store under the test's control), then behave
- * like the store it wraps. Reusable as a {@link StorageSpec.StoreDecorator}; gates live in a static registry by
+ * like the store it wraps. Reusable as a {@link StorageSettings.StoreDecorator}; gates live in a static registry by
  * name, since decorators are serialised into jobs.
  */
 public final class GatedObjectStore extends ForwardingObjectStore {
@@ -26,7 +26,7 @@ public final class GatedObjectStore extends ForwardingObjectStore {
     }
 
     /** A decorator whose stores' puts wait for the gate {@code name}, closed from now on. */
-    public static StorageSpec.StoreDecorator closedGate(String name) {
+    public static StorageSettings.StoreDecorator closedGate(String name) {
         GATES.put(name, new CountDownLatch(1));
         return store -> new GatedObjectStore(store, name);
     }

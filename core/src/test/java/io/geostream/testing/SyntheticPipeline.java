@@ -1,7 +1,7 @@
 package io.geostream.testing;
 
 import io.geostream.clip.ClipCutter;
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.ClipCutterState;
 import io.geostream.inference.ClipConversions;
 import io.geostream.model.ClipGeometry;
@@ -32,7 +32,7 @@ public final class SyntheticPipeline {
     }
 
     /** Cuts the frames into clips. */
-    public static List<ClipTask> clips(List<FrameRecord> frames, ClipCutterConfig config) {
+    public static List<ClipTask> clips(List<FrameRecord> frames, ClipCutterSettings config) {
         ClipCutter cutter = new ClipCutter(config);
         ClipCutterState state = new ClipCutterState();
         List<ClipTask> tasks = new ArrayList<>();

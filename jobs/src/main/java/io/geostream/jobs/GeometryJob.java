@@ -1,12 +1,12 @@
 package io.geostream.jobs;
 
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.KeyframePolicy;
 import io.geostream.inference.ClipBatcher;
 import io.geostream.inference.ModelFactory;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.inference.RetryPolicy;
-import io.geostream.ingest.IngestLimits;
+import io.geostream.ingest.IngestSettings;
 import io.geostream.model.ClipRequirements;
 import io.geostream.operators.clip.ClipCutterFunction;
 import io.geostream.operators.clip.ClipOptions;
@@ -28,9 +28,9 @@ import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.stitch.OverlapPolicy;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.storage.S3ObjectStore;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -82,12 +82,12 @@ public final class GeometryJob {
     private final Configuration config;
     private final Source<RawRecord, ?, ?> source;
     private final Sink<OutputRecord> sink;
-    private final StorageSpec storage;
+    private final StorageSettings storage;
     private final ModelFactory model;
 
     /** The job with the model of {@code geostream.model} (and {@code geostream.model.device}). */
-    public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSpec storage) {
-        this(config, source, sink, storage, ModelSpec.of(config.get(InferenceOptions.MODEL),
+    public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSettings storage) {
+        this(config, source, sink, storage, ModelSettings.of(config.get(InferenceOptions.MODEL),
                 config.getOptional(InferenceOptions.DEVICE).orElse(null)));
     }
 
@@ -95,7 +95,7 @@ public final class GeometryJob {
      * The job with a model of the caller's (tests plug in models that fail on purpose); {@code geostream.model}
      * is ignored.
      */
-    public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSpec storage,
+    public GeometryJob(Configuration config, Source<RawRecord, ?, ?> source, Sink<OutputRecord> sink, StorageSettings storage,
                        ModelFactory model) {
         this.config = Objects.requireNonNull(config, "config");
         this.source = Objects.requireNonNull(source, "source");
@@ -165,13 +165,13 @@ public final class GeometryJob {
         return p;
     }
 
-    public static StorageSpec storageSpec(Configuration c) {
-        if (c.get(StorageOptions.KIND) == StorageSpec.Kind.LOCAL) {
-            return StorageSpec.local(Path.of(c.get(StorageOptions.LOCAL_DIR)));
+    public static StorageSettings storageSpec(Configuration c) {
+        if (c.get(StorageOptions.KIND) == StorageSettings.Kind.LOCAL) {
+            return StorageSettings.local(Path.of(c.get(StorageOptions.LOCAL_DIR)));
         }
         String access = c.getOptional(StorageOptions.S3_ACCESS_KEY).orElse(System.getenv("AWS_ACCESS_KEY_ID"));
         String secret = c.getOptional(StorageOptions.S3_SECRET_KEY).orElse(System.getenv("AWS_SECRET_ACCESS_KEY"));
-        return StorageSpec.s3(new io.geostream.storage.S3Config(c.get(StorageOptions.S3_ENDPOINT), c.get(StorageOptions.S3_REGION),
+        return StorageSettings.s3(new io.geostream.storage.S3Settings(c.get(StorageOptions.S3_ENDPOINT), c.get(StorageOptions.S3_REGION),
                 c.get(StorageOptions.S3_BUCKET), access, secret, c.get(StorageOptions.S3_PATH_STYLE)));
     }
 
@@ -186,9 +186,9 @@ public final class GeometryJob {
      */
     public DataStream<OutputRecord> buildOutput(StreamExecutionEnvironment env) {
         // T and S as configured, else from the model package; a T the package cannot take fails here.
-        ClipRequirements modelTakes = model instanceof ModelSpec spec ? spec.clipRequirements() : ClipRequirements.ANY;
+        ClipRequirements modelTakes = model instanceof ModelSettings spec ? spec.clipRequirements() : ClipRequirements.ANY;
         ClipSizing.Clip clip = ClipSizing.resolve(config, modelTakes, model.toString());
-        ClipCutterConfig clipConfig = new ClipCutterConfig(clip.length(),
+        ClipCutterSettings clipConfig = new ClipCutterSettings(clip.length(),
                 clip.stride(), config.get(ClipOptions.REORDER_WINDOW),
                 config.get(ClipOptions.IDLE_TIMEOUT).toMillis(), config.get(ClipOptions.KEYFRAMES))
                 .withKeyframePolicy(config.get(ClipOptions.KEYFRAME_POLICY),
@@ -196,7 +196,7 @@ public final class GeometryJob {
         RetryPolicy retry = new RetryPolicy(config.get(InferenceOptions.MAX_ATTEMPTS),
                 config.get(InferenceOptions.ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));
         int gridStep = config.get(StitchOptions.GRID_STEP);
-        StitcherConfig stitchConfig = StitcherConfig.defaults().withGridStep(gridStep)
+        StitcherSettings stitchConfig = StitcherSettings.defaults().withGridStep(gridStep)
                 .withOverlapPolicy(config.get(StitchOptions.OVERLAP_POLICY));
 
         SingleOutputStreamOperator<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "frames")
@@ -235,14 +235,14 @@ public final class GeometryJob {
     }
 
     /** The default ingest limits with {@code geostream.ingest.max-encoded-bytes}. */
-    static IngestLimits ingestLimits(Configuration c) {
-        IngestLimits d = IngestLimits.defaults();
-        return new IngestLimits(d.maxWidth(), d.maxHeight(), d.maxPixels(), c.get(IngestOptions.MAX_ENCODED_BYTES),
+    static IngestSettings ingestLimits(Configuration c) {
+        IngestSettings d = IngestSettings.defaults();
+        return new IngestSettings(d.maxWidth(), d.maxHeight(), d.maxPixels(), c.get(IngestOptions.MAX_ENCODED_BYTES),
                 d.maxAttributes(), d.maxAttributeChars());
     }
 
-    private StorageSpec claimCheckStore() {
-        if (storage.kind() != StorageSpec.Kind.S3) {
+    private StorageSettings claimCheckStore() {
+        if (storage.kind() != StorageSettings.Kind.S3) {
             throw new IllegalArgumentException(IngestOptions.CLAIM_CHECK.key() + " needs geostream.storage.kind = s3");
         }
         return storage;

@@ -7,7 +7,7 @@ import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.sink.SinkOptions;
 import io.geostream.operators.sink.StorageOptions;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.junit.jupiter.api.Assumptions;
@@ -93,7 +93,7 @@ class ComposeFileTest {
         }
         assertThat(job.get(StorageOptions.S3_ENDPOINT)).isEqualTo("http://minio:9000").isEqualTo(flink.get("s3.endpoint"));
         assertThat(ports("minio")).contains("9000:9000");
-        assertThat(job.get(StorageOptions.KIND)).isEqualTo(StorageSpec.Kind.S3);
+        assertThat(job.get(StorageOptions.KIND)).isEqualTo(StorageSettings.Kind.S3);
         assertThat(flink).containsEntry("state.backend.type", "rocksdb");
     }
 

@@ -10,7 +10,7 @@ import io.geostream.avro.PayloadRefs;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.avro.SegmentEventKind;
 import io.geostream.avro.SegmentReason;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.records.OutputRecord;
@@ -19,7 +19,7 @@ import io.geostream.schemas.FrameEvents;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
@@ -197,7 +197,7 @@ class GeometryJobTest {
         flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(2);
-        new GeometryJob(conf, source, sink, StorageSpec.local(objects), ModelSpec.of(ModelSpec.SIMULATED, "cpu")).build(env);
+        new GeometryJob(conf, source, sink, StorageSettings.local(objects), ModelSettings.of(ModelSettings.SIMULATED, "cpu")).build(env);
         env.execute("geometry-job-test");
     }
 
@@ -249,7 +249,7 @@ class GeometryJobTest {
     }
 
     private void assertPayloadsExist(CollectingSink sink) throws Exception {
-        try (ObjectStore store = StorageSpec.local(objects).open()) {
+        try (ObjectStore store = StorageSettings.local(objects).open()) {
             int checked = 0;
             for (GeometryFrame g : geometry(sink)) {
                 PayloadRefs p = g.getPayloads();

@@ -6,7 +6,7 @@ import io.geostream.operators.sink.StorageOptions;
 import io.geostream.operators.stitch.StitchOptions;
 import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitchMethod;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
@@ -36,8 +36,8 @@ class StageOptionsTest {
         assertThat(read(StitchOptions.METHOD, "robust_keyframes")).isEqualTo(StitchMethod.ROBUST_KEYFRAMES);
         assertThat(read(StitchOptions.OVERLAP_POLICY, "first")).isEqualTo(OverlapPolicy.FIRST);
         assertThat(read(StitchOptions.OVERLAP_POLICY, "blended")).isEqualTo(OverlapPolicy.BLENDED);
-        assertThat(read(StorageOptions.KIND, "s3")).isEqualTo(StorageSpec.Kind.S3);
-        assertThat(read(StorageOptions.KIND, "LOCAL")).isEqualTo(StorageSpec.Kind.LOCAL);
+        assertThat(read(StorageOptions.KIND, "s3")).isEqualTo(StorageSettings.Kind.S3);
+        assertThat(read(StorageOptions.KIND, "LOCAL")).isEqualTo(StorageSettings.Kind.LOCAL);
         // Defaults are written back in the same spelling (flink-conf dumps, the dashboard's job configuration).
         Configuration c = new Configuration();
         c.set(ClipOptions.KEYFRAME_POLICY, KeyframePolicy.REFRESH);

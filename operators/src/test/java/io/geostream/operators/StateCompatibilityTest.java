@@ -3,10 +3,10 @@ package io.geostream.operators;
 import io.geostream.avro.DeadLetter;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.avro.SegmentEvent;
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.ClipCutterState;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.operators.clip.ClipCutterFunction;
 import io.geostream.operators.stitch.StitchFunction;
 import io.geostream.records.ClipResult;
@@ -18,9 +18,9 @@ import io.geostream.stitch.AnchorFrame;
 import io.geostream.stitch.HeldFrame;
 import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitchMethod;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.stitch.StitcherState;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import io.geostream.testing.SyntheticPipeline;
@@ -82,7 +82,7 @@ class StateCompatibilityTest {
     // ---------------------------------------------------------------- the clip operator's input
 
     /** T = 8, S = 5, reorder window 2, idle 10 s, one keyframe slot. */
-    static final ClipCutterConfig CLIPS = new ClipCutterConfig(8, 5, 2, 10_000, 1);
+    static final ClipCutterSettings CLIPS = new ClipCutterSettings(8, 5, 2, 10_000, 1);
     static final List<String> CLIP_STREAMS = List.of("cam-a", "cam-b", "cam-c");
     /** Processing time past every stream's idle-TTL deadline (default TTL 1 h, armed at processing time 0). */
     static final long PROCESSING_TIME_AFTER_TTL = 2 * 3_600_000L;
@@ -200,8 +200,8 @@ class StateCompatibilityTest {
 
     static final StitchMethod STITCH_METHOD = StitchMethod.ROBUST_KEYFRAMES;
 
-    static StitcherConfig stitcherConfig() {
-        return StitcherConfig.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
+    static StitcherSettings stitcherConfig() {
+        return StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
     }
 
     /**
@@ -210,7 +210,7 @@ class StateCompatibilityTest {
      */
     static List<ClipResult> streamResults(String stream, long seed, int frames, TrajectoryKind trajectory, boolean intrinsics)
             throws Exception {
-        try (SimulatedGeometryModel model = new SimulatedGeometryModel(SimulatedModelOptions.defaults())) {
+        try (SimulatedGeometryModel model = new SimulatedGeometryModel(SimulatedModelSettings.defaults())) {
             List<ClipResult> results = SyntheticPipeline.infer(
                     SyntheticPipeline.clips(sceneFrames(stream, seed, 32, 24, frames, trajectory, intrinsics), CLIPS), model);
             results.get(results.size() - 1).task.releasesStream = true;
@@ -238,7 +238,7 @@ class StateCompatibilityTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> stitchHarness(Path objects) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StitchFunction(stitcherConfig(), StorageSpec.local(objects), STITCH_METHOD)),
+                new KeyedProcessOperator<>(new StitchFunction(stitcherConfig(), StorageSettings.local(objects), STITCH_METHOD)),
                 new ResultByStream(), Types.STRING);
         h.setStateBackend(new EmbeddedRocksDBStateBackend(false));
         return h;

@@ -4,7 +4,7 @@ import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.operators.clip.ClipOptions;
@@ -324,7 +324,7 @@ public final class ChaosScenario {
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(GeometryJob.withFlinkDefaults(flink));
         env.setParallelism(2);
         GeometryJob job = new GeometryJob(conf, GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf),
-                GeometryJob.storageSpec(conf).decorated(new FailingPutStore()), new HoldingModel(ModelSpec.of(ModelSpec.SIMULATED, null)));
+                GeometryJob.storageSpec(conf).decorated(new FailingPutStore()), new HoldingModel(ModelSettings.of(ModelSettings.SIMULATED, null)));
         job.buildOutput(env)
                 .transform("failure point: after pre-commit", TypeInformation.of(OutputRecord.class), new FailAfterPreCommit())
                 .uid("fail-after-pre-commit")

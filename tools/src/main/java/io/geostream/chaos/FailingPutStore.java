@@ -1,13 +1,13 @@
 package io.geostream.chaos;
 
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.storage.ForwardingObjectStore;
 import io.geostream.storage.ObjectStore;
 
 import java.io.IOException;
 
 /** A store that fails right after the planned payload puts succeeded: the payload is written, its event is not. */
-public final class FailingPutStore implements StorageSpec.StoreDecorator {
+public final class FailingPutStore implements StorageSettings.StoreDecorator {
     private static final long serialVersionUID = 1L;
 
     @Override

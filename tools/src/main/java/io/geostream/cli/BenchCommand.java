@@ -1,7 +1,7 @@
 package io.geostream.cli;
 
 import io.geostream.bench.BatcherBenchmark;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.bench.DecomposedBenchmark;
 import io.geostream.model.torchscript.DecomposedPackage;
 import io.geostream.bench.ModelBenchmark;
@@ -111,7 +111,7 @@ public final class BenchCommand implements Runnable {
                 int maxB = Math.min(batchCurve, packageMaxBatch);
                 out.printf(Locale.ROOT, "batcher (1 worker, max delay 5 ms, closed loop with 2 x max batch clients, %d s each):%n", batchSeconds);
                 for (int b = 1; b <= maxB; b++) {
-                    BatcherBenchmark.Point p = BatcherBenchmark.run(ModelSpec.of(packageDir.toString(), "cpu"),
+                    BatcherBenchmark.Point p = BatcherBenchmark.run(ModelSettings.of(packageDir.toString(), "cpu"),
                             io.geostream.model.ClipInput.random(clipFrames, width, height), b, 1, Duration.ofMillis(5),
                             Duration.ofSeconds(1), Duration.ofSeconds(batchSeconds));
                     out.printf(Locale.ROOT, "  max_batch=%d clients=%d clips=%d clips_per_s=%.2f p50_ms=%.1f p99_ms=%.1f mean_batch=%.2f%n",
@@ -165,7 +165,7 @@ public final class BenchCommand implements Runnable {
         CommandLine.Model.CommandSpec spec;
 
         @CommandLine.Mixin
-        SyntheticLoadOptions load;
+        SyntheticLoadFlags load;
 
         @Option(names = "--seconds", defaultValue = "20", description = "Measured seconds per run (default ${DEFAULT-VALUE}).")
         int seconds;

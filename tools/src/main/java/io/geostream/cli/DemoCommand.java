@@ -2,7 +2,7 @@ package io.geostream.cli;
 
 import io.geostream.demo.DemoRunner;
 import io.geostream.demo.RunSummary;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.clip.ClipSizing;
 import picocli.CommandLine.Command;
@@ -94,13 +94,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number");
         try {
-            ModelSpec.of(model, null);
+            ModelSettings.of(model, null);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
         DemoRunner.VideoInput video = null;
         if (source != null) {
-            if (ModelSpec.SIMULATED.equals(model)) {
+            if (ModelSettings.SIMULATED.equals(model)) {
                 throw usage("--source needs --model <package dir>: a real video has no truth for the simulated model to re-render");
             }
             if (maxFrames < 0) throw usage("--max-frames must not be negative");
@@ -125,7 +125,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (clipLength != null) clipOptions.set(ClipOptions.LENGTH, clipLength);
         if (clipStride != null) clipOptions.set(ClipOptions.STRIDE, clipStride);
         try {
-            ClipSizing.resolve(clipOptions, ModelSpec.of(model, null).clipRequirements(), model);
+            ClipSizing.resolve(clipOptions, ModelSettings.of(model, null).clipRequirements(), model);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

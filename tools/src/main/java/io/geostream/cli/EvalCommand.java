@@ -1,14 +1,14 @@
 package io.geostream.cli;
 
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.KeyframePolicy;
 import io.geostream.eval.StitchingEvaluation;
 import io.geostream.eval.TrajectoryPlots;
 import io.geostream.eval.TumSequence;
 import io.geostream.eval.TumTrajectory;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.stitch.OverlapPolicy;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import picocli.CommandLine;
@@ -104,14 +104,14 @@ public final class EvalCommand implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "need --frames >= 3, --seeds >= 1, --width/--height >= 16 and --dynamic-share in [0, 1]");
             }
-            ClipCutterConfig clips;
-            StitcherConfig stitcherConfig;
-            SimulatedModelOptions modelOptions;
+            ClipCutterSettings clips;
+            StitcherSettings stitcherConfig;
+            SimulatedModelSettings modelOptions;
             try {
-                clips = new ClipCutterConfig(clipLength, clipStride, 4, 10_000, keyframes)
+                clips = new ClipCutterSettings(clipLength, clipStride, 4, 10_000, keyframes)
                         .withKeyframePolicy(KeyframePolicy.parse(keyframePolicy), keyframeInterval);
-                modelOptions = SimulatedModelOptions.defaults().withViewError(viewError);
-                stitcherConfig = StitcherConfig.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
+                modelOptions = SimulatedModelSettings.defaults().withViewError(viewError);
+                stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }

@@ -4,7 +4,7 @@ import io.geostream.map.MapBuilder;
 import io.geostream.map.StreamMap;
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.S3Config;
+import io.geostream.storage.S3Settings;
 import io.geostream.storage.S3ObjectStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -97,7 +97,7 @@ public final class MapCommand implements Callable<Integer> {
 
     private ObjectStore openStore() throws Exception {
         if (localDir != null) return new LocalDirectoryObjectStore(localDir);
-        S3Config config;
+        S3Settings config;
         try {
             config = s3.config("geostream", true);
         } catch (IllegalArgumentException e) {

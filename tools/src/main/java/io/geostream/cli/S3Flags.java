@@ -1,6 +1,6 @@
 package io.geostream.cli;
 
-import io.geostream.storage.S3Config;
+import io.geostream.storage.S3Settings;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,7 +30,7 @@ final class S3Flags {
      * @param defaultPathStyle the command's addressing when --s3-path-style is not given
      * @throws IllegalArgumentException naming what is missing
      */
-    S3Config config(String defaultBucket, boolean defaultPathStyle) {
+    S3Settings config(String defaultBucket, boolean defaultPathStyle) {
         String b = bucket != null ? bucket : defaultBucket;
         if (b == null) throw new IllegalArgumentException("--s3-bucket is required");
         String access = accessKey != null ? accessKey : System.getenv("AWS_ACCESS_KEY_ID");
@@ -39,6 +39,6 @@ final class S3Flags {
             throw new IllegalArgumentException("S3 credentials missing: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or pass "
                     + "--s3-access-key/--s3-secret-key");
         }
-        return new S3Config(endpoint, region, b, access, secret, pathStyle != null ? pathStyle : defaultPathStyle);
+        return new S3Settings(endpoint, region, b, access, secret, pathStyle != null ? pathStyle : defaultPathStyle);
     }
 }

@@ -1,6 +1,6 @@
 package io.geostream.cli;
 
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.load.Soak;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +19,7 @@ public final class SoakCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
-    SyntheticLoadOptions load;
+    SyntheticLoadFlags load;
 
     @Option(names = "--minutes", defaultValue = "10", description = "Duration (default ${DEFAULT-VALUE}).")
     double minutes;
@@ -42,7 +42,7 @@ public final class SoakCommand implements Callable<Integer> {
         if (minutes <= 0 || fps <= 0 || sample < 1) throw usage("--minutes, --fps and --sample must be positive");
         if (load.parallelism < 1) throw usage("--parallelism must be >= 1");
         try {
-            ModelSpec.of(model, null);
+            ModelSettings.of(model, null);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

@@ -4,7 +4,7 @@ import io.geostream.avro.GeometryFrame;
 import io.geostream.clip.KeyframePolicy;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.operators.clip.ClipOptions;
@@ -22,7 +22,7 @@ import io.geostream.records.StreamIds;
 import io.geostream.stitch.StitchMethod;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.S3ObjectStore;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import org.apache.avro.file.DataFileWriter;
@@ -87,7 +87,7 @@ public final class DemoRunner {
     /** The demo on {@code video} when it is not null (then the synthetic stream settings are unused). */
     public DemoRunner(Settings settings, VideoInput video, PrintWriter log) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        if (video != null && ModelSpec.SIMULATED.equals(settings.model())) {
+        if (video != null && ModelSettings.SIMULATED.equals(settings.model())) {
             throw new IllegalArgumentException("a real video has no truth for the simulated model to re-render: "
                     + "give a model package directory with a video source");
         }
@@ -118,7 +118,7 @@ public final class DemoRunner {
             if (settings.clipLength() != null) conf.set(ClipOptions.LENGTH, settings.clipLength());
             if (settings.clipStride() != null) conf.set(ClipOptions.STRIDE, settings.clipStride());
             // As the job will cut them: configured, else from the model package (which must take them).
-            ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSpec.of(settings.model(), null).clipRequirements(), settings.model());
+            ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model());
             if (!conf.contains(StitchOptions.METHOD) && !conf.contains(ClipOptions.KEYFRAMES)
                     && clip.length() - 1 - clip.stride() >= 1) {
                 // The best method of `eval stitching` by default: clips carry a keyframe and the stitcher fits
@@ -132,7 +132,7 @@ public final class DemoRunner {
                             "simulated".equals(settings.model()) ? KeyframePolicy.FIRST_ONLY : KeyframePolicy.REFRESH);
                 }
             }
-            conf.set(StorageOptions.KIND, StorageSpec.Kind.S3);
+            conf.set(StorageOptions.KIND, StorageSettings.Kind.S3);
             conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());
             conf.set(StorageOptions.S3_BUCKET, bucket);
             conf.set(StorageOptions.S3_ACCESS_KEY, accessKey);
@@ -189,7 +189,7 @@ public final class DemoRunner {
             double wall = (System.nanoTime() - start) / 1e9;
             RunSummary summary = RunSummary.of(published, specs, 0, result, wall, settings.model());
             Files.writeString(out.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
-            log.print(summary.toHuman(ModelSpec.SIMULATED.equals(settings.model())));
+            log.print(summary.toHuman(ModelSettings.SIMULATED.equals(settings.model())));
             log.flush();
             log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/");
             if (settings.keepRunning()) {

@@ -15,7 +15,7 @@ import io.geostream.records.RawRecord;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectKeys;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -58,7 +58,7 @@ public final class IoOnlyJob {
      * @param template     an encoded GeometryFrame of the whole job; each output copies it with the frame's fields
      */
     public static void build(StreamExecutionEnvironment env, Configuration conf, Map<String, Integer> payloadSizes, byte[] template) {
-        StorageSpec storage = GeometryJob.storageSpec(conf);
+        StorageSettings storage = GeometryJob.storageSpec(conf);
         int batch = conf.get(ClipOptions.STRIDE);
         env.fromSource(GeometryJob.kafkaSource(conf), WatermarkStrategy.noWatermarks(), "frames").uid("source-frames")
                 .keyBy(r -> new String(r.key, StandardCharsets.UTF_8))
@@ -70,7 +70,7 @@ public final class IoOnlyJob {
 
     static final class WritePayloads extends QueuedOutputFunction<String, RawRecord, OutputRecord> {
         private static final long serialVersionUID = 1L;
-        private final StorageSpec storage;
+        private final StorageSettings storage;
         private final LinkedHashMap<String, Integer> sizes;
         private final byte[] template;
         private final int batch;
@@ -83,7 +83,7 @@ public final class IoOnlyJob {
         private transient ListState<byte[]> buffered;
         private transient ValueState<Integer> bufferedCount;
 
-        WritePayloads(StorageSpec storage, LinkedHashMap<String, Integer> sizes, byte[] template, int batch) {
+        WritePayloads(StorageSettings storage, LinkedHashMap<String, Integer> sizes, byte[] template, int batch) {
             super(StitchFunction.MAX_QUEUED_FRAMES);
             this.storage = storage;
             this.sizes = sizes;

@@ -14,7 +14,7 @@ import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.sink.SinkOptions;
 import io.geostream.operators.sink.StorageOptions;
 import io.geostream.schemas.SingleObjectCodec;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
@@ -115,7 +115,7 @@ public final class LoadRig implements AutoCloseable {
         conf.set(SinkOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
         conf.set(IngestOptions.GROUP_ID, run);
         conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, run);
-        conf.set(StorageOptions.KIND, StorageSpec.Kind.S3);
+        conf.set(StorageOptions.KIND, StorageSettings.Kind.S3);
         conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());
         conf.set(StorageOptions.S3_BUCKET, bucket);
         conf.set(StorageOptions.S3_ACCESS_KEY, accessKey);

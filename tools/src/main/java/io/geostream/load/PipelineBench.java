@@ -4,7 +4,7 @@ import io.geostream.jobs.GeometryJob;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -166,7 +166,7 @@ public final class PipelineBench {
      * Median size of each payload file name over the first 100 frames of the stream of {@code template} (a GeometryFrame
      * the whole job committed): a listing of the whole bucket would take minutes once it holds a long run's objects.
      */
-    private static Map<String, Integer> payloadSizes(StorageSpec storage, byte[] template) throws Exception {
+    private static Map<String, Integer> payloadSizes(StorageSettings storage, byte[] template) throws Exception {
         String depthUri = io.geostream.schemas.SingleObjectCodec.geometryFrames().decode(template).getPayloads().getDepthUri();
         Map<String, List<Double>> byName = new TreeMap<>();
         try (ObjectStore store = storage.open()) {

@@ -4,7 +4,7 @@ import io.geostream.avro.GeometryFrame;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.S3Config;
+import io.geostream.storage.S3Settings;
 import io.geostream.storage.S3ObjectStore;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
@@ -111,7 +111,7 @@ class RunCommandITCase {
                 .containsExactlyInAnyOrderElementsOf(LongStream.range(0, FRAMES).boxed().toList());
         assertThat(out.frames()).extracting(GeometryFrame::getStreamId).containsOnly("gate-1");
         assertThat(CommittedOutput.readAll(SERVERS.kafka().bootstrapServers(), "geostream.geometry")).isEmpty();
-        try (ObjectStore store = new S3ObjectStore(new S3Config(SERVERS.s3().endpoint().toString(), "us-east-1", RealStack.BUCKET,
+        try (ObjectStore store = new S3ObjectStore(new S3Settings(SERVERS.s3().endpoint().toString(), "us-east-1", RealStack.BUCKET,
                 RealStack.ACCESS_KEY, RealStack.SECRET_KEY, true))) {
             assertThat(store.list("").stream().filter(k -> k.contains("/gate-1/") && k.endsWith("/points.npy")).count()).isEqualTo(FRAMES);
         }

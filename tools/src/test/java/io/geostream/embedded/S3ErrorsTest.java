@@ -5,12 +5,12 @@ import io.geostream.avro.ObjectRef;
 import io.geostream.demo.SyntheticPublisher;
 import io.geostream.ingest.FrameRejectedException;
 import io.geostream.ingest.FrameValidator;
-import io.geostream.ingest.IngestLimits;
+import io.geostream.ingest.IngestSettings;
 import io.geostream.ingest.ObjectFetcher;
 import io.geostream.ingest.RejectReason;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.S3Config;
+import io.geostream.storage.S3Settings;
 import io.geostream.storage.StorageErrors;
 import io.geostream.storage.TransientStorageException;
 import io.geostream.synthetic.SceneSpec;
@@ -60,8 +60,8 @@ class S3ErrorsTest {
         s3.close();
     }
 
-    private StorageSpec spec(String bucket, String secret) {
-        return StorageSpec.s3(new S3Config(s3.endpoint().toString(), "us-east-1", bucket, ACCESS, secret, true))
+    private StorageSettings spec(String bucket, String secret) {
+        return StorageSettings.s3(new S3Settings(s3.endpoint().toString(), "us-east-1", bucket, ACCESS, secret, true))
                 .retryingFor(Duration.ofSeconds(2));
     }
 
@@ -90,7 +90,7 @@ class S3ErrorsTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        StorageSpec down = StorageSpec.s3(new S3Config("http://127.0.0.1:" + closedPort, "us-east-1", BUCKET, ACCESS, SECRET, true))
+        StorageSettings down = StorageSettings.s3(new S3Settings("http://127.0.0.1:" + closedPort, "us-east-1", BUCKET, ACCESS, SECRET, true))
                 .retryingFor(Duration.ofMillis(500));
         try (ObjectStore store = down.open()) {
             assertThatThrownBy(() -> store.get("in/a.jpg")).isInstanceOf(TransientStorageException.class);
@@ -111,17 +111,17 @@ class S3ErrorsTest {
 
         // Three 503s before the object comes: retried with back-off, the frame is valid.
         try (ObjectStore flaky = spec(BUCKET, SECRET).decorated(FlakyObjectStore.decorator("claim-503", 3)).open()) {
-            FrameValidator v = new FrameValidator(IngestLimits.defaults(), ObjectFetcher.fromStore(flaky), BUCKET);
+            FrameValidator v = new FrameValidator(IngestSettings.defaults(), ObjectFetcher.fromStore(flaky), BUCKET);
             assertThat(v.validate(frame).image().width()).isEqualTo(64);
             assertThat(FlakyObjectStore.failuresLeft("claim-503")).isZero();
         }
         // An outage longer than the retry budget is not the frame's fault: it escapes (the job restarts), no dead letter.
         try (ObjectStore down = spec(BUCKET, SECRET).decorated(FlakyObjectStore.decorator("claim-down", 1_000)).open()) {
-            FrameValidator v = new FrameValidator(IngestLimits.defaults(), ObjectFetcher.fromStore(down), BUCKET);
+            FrameValidator v = new FrameValidator(IngestSettings.defaults(), ObjectFetcher.fromStore(down), BUCKET);
             assertThatThrownBy(() -> v.validate(frame)).isInstanceOf(UncheckedIOException.class);
         }
         try (ObjectStore store = spec(BUCKET, SECRET).open()) {
-            FrameValidator v = new FrameValidator(IngestLimits.defaults(), ObjectFetcher.fromStore(store), BUCKET);
+            FrameValidator v = new FrameValidator(IngestSettings.defaults(), ObjectFetcher.fromStore(store), BUCKET);
             // Missing object: permanent, dead-lettered with what happened.
             FrameEvent missing = FrameEvent.newBuilder(frame).build();
             missing.getImage().setRef(ObjectRef.newBuilder(frame.getImage().getRef()).setUri("s3://" + BUCKET + "/in/cam-a/9.jpg").build());

@@ -16,7 +16,7 @@ import io.geostream.model.GeometryModel;
 import io.geostream.model.ModelException;
 import io.geostream.model.ModelInfo;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
@@ -375,7 +375,7 @@ class BadInputITCase {
         static final String SHAPE_STREAM = "cam-shape";
         static final String SLOW_STREAM = "cam-slow";
 
-        private final SimulatedGeometryModel simulated = new SimulatedGeometryModel(SimulatedModelOptions.defaults());
+        private final SimulatedGeometryModel simulated = new SimulatedGeometryModel(SimulatedModelSettings.defaults());
 
         @Override
         public ModelInfo info() {

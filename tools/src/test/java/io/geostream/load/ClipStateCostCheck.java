@@ -1,6 +1,6 @@
 package io.geostream.load;
 
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.operators.clip.ClipCutterFunction;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
@@ -32,7 +32,7 @@ class ClipStateCostCheck {
     @Test
     void clipOperatorCostPerFrameOnRocksDb() throws Exception {
         int streams = 4, frames = 600, w = 160, h = 120;
-        ClipCutterConfig config = new ClipCutterConfig(16, 12, 4, 10_000);
+        ClipCutterSettings config = new ClipCutterSettings(16, 12, 4, 10_000);
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new ClipCutterFunction(config)), new ByStream(), Types.STRING)) {
             harness.setStateBackend(new EmbeddedRocksDBStateBackend());

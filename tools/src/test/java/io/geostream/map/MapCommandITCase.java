@@ -119,7 +119,7 @@ class MapCommandITCase {
 
         // Follow mode over the same committed records, stopped once the segment is complete: same map.
         Path followed = SERVERS.dir().resolve("map-follow");
-        try (var store = new io.geostream.storage.S3ObjectStore(new io.geostream.storage.S3Config(SERVERS.s3().endpoint().toString(), null,
+        try (var store = new io.geostream.storage.S3ObjectStore(new io.geostream.storage.S3Settings(SERVERS.s3().endpoint().toString(), null,
                 "geostream", "it-access", "it-secret-key", true))) {
             StreamMap map = new StreamMap("cam-m", store, 0.01, 4_000_000, followed);
             var err = new java.io.PrintWriter(System.err, true);

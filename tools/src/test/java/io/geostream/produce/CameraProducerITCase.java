@@ -6,14 +6,14 @@ import io.geostream.cli.GeostreamCli;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
-import io.geostream.storage.S3Config;
+import io.geostream.storage.S3Settings;
 import io.geostream.storage.S3ObjectStore;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import io.geostream.ingest.FrameValidator;
 import io.geostream.ingest.ImageDecoder;
 import io.geostream.ingest.ObjectFetcher;
 import io.geostream.ingest.ValidatedFrame;
-import io.geostream.ingest.IngestLimits;
+import io.geostream.ingest.IngestSettings;
 import io.geostream.ingest.RgbImage;
 import io.geostream.schemas.SingleObjectCodec;
 import org.junit.jupiter.api.AfterAll;
@@ -74,7 +74,7 @@ class CameraProducerITCase {
         byte[] bytes = new byte[data.remaining()];
         data.duplicate().get(bytes);
         return ImageDecoder.decode(e.getImage().getEncoding(), bytes, e.getImage().getWidth(), e.getImage().getHeight(),
-                IngestLimits.defaults());
+                IngestSettings.defaults());
     }
 
     @Test
@@ -115,7 +115,7 @@ class CameraProducerITCase {
         assertThat(meanRed / CLIP_FRAMES).isBetween(1.0, 254.0);
 
         // The job's own ingest validation accepts every event, the marker included.
-        FrameValidator validator = new FrameValidator(IngestLimits.defaults());
+        FrameValidator validator = new FrameValidator(IngestSettings.defaults());
         for (FrameEvent e : events) {
             assertThat(validator.validate(e).frameIndex()).isEqualTo(e.getFrameIndex());
         }
@@ -177,7 +177,7 @@ class CameraProducerITCase {
         }
         try (EmbeddedS3 s3 = EmbeddedS3.start(tmp.resolve("s3"), 0, "it-access", "it-secret-key")) {
             s3.createBucket("frames");
-            S3Config config = new S3Config(s3.endpoint().toString(), null, "frames", "it-access", "it-secret-key", true);
+            S3Settings config = new S3Settings(s3.endpoint().toString(), null, "frames", "it-access", "it-secret-key", true);
             try (S3ObjectStore store = new S3ObjectStore(config);
                  KafkaProducer<byte[], byte[]> producer = CameraProducer.kafkaProducer(kafka.bootstrapServers(), Map.of());
                  FrameSource source = FrameSources.open(folder.toString(), 30)) {
@@ -202,12 +202,12 @@ class CameraProducerITCase {
                     assertThat(stored.length).isGreaterThan(2000).isEqualTo((int) e.getImage().getRef().getSizeBytes());
                     assertThat(e.getImage().getRef().getSha256())
                             .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(stored)));
-                    RgbImage image = ImageDecoder.decode(ImageEncoding.JPEG, stored, 64, 48, IngestLimits.defaults());
+                    RgbImage image = ImageDecoder.decode(ImageEncoding.JPEG, stored, 64, 48, IngestSettings.defaults());
                     assertThat(image.height()).isEqualTo(48);
                 }
                 assertThat(events.get(4).getEndOfStream()).isTrue();
                 // The job's ingest (claim checks on, this bucket only) fetches and verifies every reference.
-                FrameValidator validator = new FrameValidator(IngestLimits.defaults(), ObjectFetcher.fromStore(store), "frames");
+                FrameValidator validator = new FrameValidator(IngestSettings.defaults(), ObjectFetcher.fromStore(store), "frames");
                 for (int i = 0; i < 4; i++) {
                     ValidatedFrame v = validator.validate(events.get(i));
                     assertThat(v.endOfStream()).isFalse();

@@ -34,7 +34,7 @@ import java.util.Objects;
  * Gaussian noise along each pixel's ray (1 % of its depth), 2 % outliers (ray distance times U(0.5, 2)),
  * a 3 degree RMS tilt of the normals, one extra displacement per clip for pixels on moving objects,
  * and a confidence in (0, 1] that follows the error imperfectly (outliers are confident half the time).
- * See {@link SimulatedModelOptions}.
+ * See {@link SimulatedModelSettings}.
  *
  * <p>Determinism: all randomness comes from a stable 64-bit hash of (stream id, segment id, clip id)
  * and is drawn in slot and pixel order, so the same clip gives identical bytes whatever was predicted
@@ -46,7 +46,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
     private static final double LOG_HALF = StrictMath.log(0.5);
     private static final double LOG_TWO = StrictMath.log(2);
 
-    private final SimulatedModelOptions options;
+    private final SimulatedModelSettings options;
     /** The one truth sequence this model serves, or null to follow each clip's scene attribute. */
     private final TruthSource fixedSource;
     private final Map<String, SyntheticScene> scenes = new LinkedHashMap<>(8, 0.75f, true);
@@ -54,10 +54,10 @@ public final class SimulatedGeometryModel implements GeometryModel {
     private long cachedBytes;
 
     public SimulatedGeometryModel() {
-        this(SimulatedModelOptions.defaults());
+        this(SimulatedModelSettings.defaults());
     }
 
-    public SimulatedGeometryModel(SimulatedModelOptions options) {
+    public SimulatedGeometryModel(SimulatedModelSettings options) {
         this.options = Objects.requireNonNull(options, "options");
         this.fixedSource = null;
     }
@@ -66,7 +66,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
      * A model that serves one recorded truth sequence (e.g. a TUM RGB-D sequence) for every clip, whatever
      * the clip's attributes: frame i of a clip is frame i of {@code source}.
      */
-    public SimulatedGeometryModel(SimulatedModelOptions options, TruthSource source) {
+    public SimulatedGeometryModel(SimulatedModelSettings options, TruthSource source) {
         this.options = Objects.requireNonNull(options, "options");
         this.fixedSource = Objects.requireNonNull(source, "source");
     }
@@ -76,7 +76,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
         return INFO;
     }
 
-    public SimulatedModelOptions options() {
+    public SimulatedModelSettings options() {
         return options;
     }
 
@@ -140,7 +140,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
     }
 
     /**
-     * The view-change error ({@link SimulatedModelOptions#viewErrorShare()}): a rigid error about the slot's
+     * The view-change error ({@link SimulatedModelSettings#viewErrorShare()}): a rigid error about the slot's
      * camera centre, proportional to the view change (angle, and baseline over the clip's mean depth) to
      * the nearest other slot's frame. Frames the clip holds twice (padding) are not a view change.
      */
@@ -284,7 +284,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
         return new ClipGeometry.FrameGeometry(points, normals, confidence);
     }
 
-    /** A rendered frame from the LRU cache (bounded by {@link SimulatedModelOptions#frameCacheBytes()}). */
+    /** A rendered frame from the LRU cache (bounded by {@link SimulatedModelSettings#frameCacheBytes()}). */
     /** The synthetic scene named by the clip's {@link SceneSpec#ATTRIBUTE_KEY} attribute (a few kept). */
     private SyntheticScene sceneOf(ClipInput clip) throws ModelException {
         String encoded = clip.attributes().get(SceneSpec.ATTRIBUTE_KEY);

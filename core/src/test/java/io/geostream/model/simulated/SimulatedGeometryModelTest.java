@@ -31,7 +31,7 @@ class SimulatedGeometryModelTest {
     private static final int H = 48;
     private static final SceneSpec SPEC = new SceneSpec(11, W, H, 100, TrajectoryKind.HANDHELD, 0.0, 10);
     /** The foundation's model, whose output stays in the first slot's camera frame (no gauge rotation, drift or bias). */
-    private static final SimulatedModelOptions CAMERA_FRAME = SimulatedModelOptions.cameraFrameOnly();
+    private static final SimulatedModelSettings CAMERA_FRAME = SimulatedModelSettings.cameraFrameOnly();
     private static final SceneSpec MOVING_SPEC = new SceneSpec(11, W, H, 100, TrajectoryKind.ORBIT, 1.0, 10);
 
     private static ClipInput clip(SceneSpec spec, String stream, long segment, long clipId, int firstFrame, int length,
@@ -167,7 +167,7 @@ class SimulatedGeometryModelTest {
 
     @Test
     void withoutNoiseEverySlotIsAnExactSimilarityOfTheTruth() throws Exception {
-        SimulatedModelOptions options = SimulatedModelOptions.defaults().withoutNoise().withGauge(30, 0.5);
+        SimulatedModelSettings options = SimulatedModelSettings.defaults().withoutNoise().withGauge(30, 0.5);
         ClipGeometry geometry = new SimulatedGeometryModel(options).predict(clip(SPEC, "cam-9", 1, 7, 10, 5, 1));
         SyntheticScene scene = new SyntheticScene(SPEC);
         RigidTransform firstFromWorld = scene.worldFromCamera(10).inverse();
@@ -193,7 +193,7 @@ class SimulatedGeometryModelTest {
     @Test
     void movingObjectPixelsGetAnExtraDisplacement() throws Exception {
         // No per-pixel noise, only the per-clip displacement of moving pixels (0.1 to 0.2 m).
-        SimulatedModelOptions options = new SimulatedModelOptions(true, 0, 0, 0, 0, 0, 0.2, 1L << 20);
+        SimulatedModelSettings options = new SimulatedModelSettings(true, 0, 0, 0, 0, 0, 0.2, 1L << 20);
         FrameTruth truth = new SyntheticScene(MOVING_SPEC).render(5);
         ClipGeometry geometry = new SimulatedGeometryModel(options).predict(clip(MOVING_SPEC, "cam-3", 0, 0, 5, 2, 0));
         double scale = medianScale(geometry, truth);
@@ -258,9 +258,9 @@ class SimulatedGeometryModelTest {
 
     @Test
     void optionsAreValidated() {
-        assertThatThrownBy(() -> new SimulatedModelOptions(true, -1, 0, 0.01, 0.02, 3, 0.2, 1))
+        assertThatThrownBy(() -> new SimulatedModelSettings(true, -1, 0, 0.01, 0.02, 3, 0.2, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gaugeRotationMaxDeg");
-        assertThatThrownBy(() -> new SimulatedModelOptions(true, 0, 0, 0.01, 1.5, 3, 0.2, 1))
+        assertThatThrownBy(() -> new SimulatedModelSettings(true, 0, 0, 0.01, 1.5, 3, 0.2, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outlierShare");
     }
 
@@ -289,7 +289,7 @@ class SimulatedGeometryModelTest {
     void aKeyframeFarFromTheClipsViewGetsAnErrorGrowingWithTheViewChange() throws Exception {
         // Slot 0 holds an old frame (a keyframe) ahead of frames 60..66; its error relative to the clip's other
         // frames grows with how far its view is from theirs, and vanishes with viewErrorShare 0.
-        SimulatedModelOptions exact = SimulatedModelOptions.defaults().withoutNoise();
+        SimulatedModelSettings exact = SimulatedModelSettings.defaults().withoutNoise();
         double far = keyframeError(exact.withViewError(0.1), 0);
         double near = keyframeError(exact.withViewError(0.1), 50);
         double none = keyframeError(exact, 0);
@@ -298,7 +298,7 @@ class SimulatedGeometryModelTest {
     }
 
     /** RMS error of slot 0 (frame {@code keyframe}) against the gauge that slots 1.. fit, relative to its mean depth. */
-    private static double keyframeError(SimulatedModelOptions options, int keyframe) throws Exception {
+    private static double keyframeError(SimulatedModelSettings options, int keyframe) throws Exception {
         SyntheticScene scene = new SyntheticScene(SPEC);
         List<ClipInput.Frame> frames = new ArrayList<>();
         frames.add(new ClipInput.Frame(keyframe, 0, new byte[W * H * 3], null, false));

@@ -1,7 +1,7 @@
 package io.geostream.model.torchscript;
 
 import ai.djl.Device;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.model.ClipGeometry;
 import io.geostream.model.ClipInput;
 import io.geostream.model.GeometryModel;
@@ -132,7 +132,7 @@ class DecomposedGeometryModelTest {
 
     @Test
     void framesOfAnotherSizeAreResizedAndTheModelSpecPicksTheDecomposedClass() throws Exception {
-        try (GeometryModel model = ModelSpec.of(TINY.toString(), "cpu").create()) {
+        try (GeometryModel model = ModelSettings.of(TINY.toString(), "cpu").create()) {
             assertThat(model).isInstanceOf(DecomposedGeometryModel.class);
             assertThat(model.maxBatch()).isEqualTo(4);
             assertThat(model.info().hasConfidence()).isTrue();
@@ -144,7 +144,7 @@ class DecomposedGeometryModelTest {
             assertThat(g.width()).isEqualTo(64);
             assertThat(g.height()).isEqualTo(48);
         }
-        try (GeometryModel e2e = ModelSpec.of(TestPackages.model("tiny-e2e").toString(), null).create()) {
+        try (GeometryModel e2e = ModelSettings.of(TestPackages.model("tiny-e2e").toString(), null).create()) {
             assertThat(e2e).isInstanceOf(TorchScriptGeometryModel.class);
         }
     }

@@ -2,7 +2,7 @@ package io.geostream.operators.clip;
 
 import io.geostream.avro.SegmentReason;
 import io.geostream.clip.ClipCutter;
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.ClipCutterState;
 import io.geostream.operators.sink.DeadLetters;
 import io.geostream.records.ClipTask;
@@ -56,7 +56,7 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
     /** Idle TTL used when none is given. */
     public static final Duration DEFAULT_IDLE_TTL = Duration.ofHours(1);
 
-    private final ClipCutterConfig config;
+    private final ClipCutterSettings config;
     private final long idleTtlMillis;
     private transient ClipCutter cutter;
     private transient ValueState<ClipCutterState> state;
@@ -67,12 +67,12 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
     private transient io.geostream.operators.sink.DeadLetterCounters rejectedByReason;
     private transient Counter released;
 
-    public ClipCutterFunction(ClipCutterConfig config) {
+    public ClipCutterFunction(ClipCutterSettings config) {
         this(config, DEFAULT_IDLE_TTL);
     }
 
     /** @param idleTtl processing time without a frame after which a stream's state is released; zero = never */
-    public ClipCutterFunction(ClipCutterConfig config, Duration idleTtl) {
+    public ClipCutterFunction(ClipCutterSettings config, Duration idleTtl) {
         if (idleTtl == null || idleTtl.isNegative()) {
             throw new IllegalArgumentException("idleTtl must be zero (off) or positive, got " + idleTtl);
         }

@@ -4,7 +4,7 @@ import io.geostream.inference.ClipBatcher;
 import io.geostream.inference.ClipConversions;
 import io.geostream.inference.ModelFactory;
 import io.geostream.inference.ModelHosts;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.inference.ModelWorkerPool;
 import io.geostream.inference.RetryPolicy;
 import io.geostream.model.ModelInfo;
@@ -53,7 +53,7 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
     }
 
     /**
-     * @param factory  the model; a {@link ModelSpec} is hosted once per TaskManager JVM and device and shared
+     * @param factory  the model; a {@link ModelSettings} is hosted once per TaskManager JVM and device and shared
      *                 by all slots (other factories are hosted per factory instance)
      * @param batching the host's workers, max batch, max delay and queue size
      * @param policy   per-attempt deadline and retries
@@ -75,7 +75,7 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        if (clipLength > 0 && factory instanceof ModelSpec spec) {
+        if (clipLength > 0 && factory instanceof ModelSettings spec) {
             ClipSizing.check(clipLength, spec.clipRequirements(), spec.toString());
         }
         ModelFactory resolved = withDevice(factory, gpuIndexes(), getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
@@ -170,11 +170,11 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
     }
 
     /**
-     * A {@link ModelSpec} without a configured device runs on one of the TaskManager's GPUs when Flink
+     * A {@link ModelSettings} without a configured device runs on one of the TaskManager's GPUs when Flink
      * declares some (subtasks spread round-robin over them), else on the CPU; an explicit device wins.
      */
     static ModelFactory withDevice(ModelFactory factory, List<Integer> gpus, int subtask) {
-        if (factory instanceof ModelSpec spec && !spec.isSimulated() && spec.device() == null) {
+        if (factory instanceof ModelSettings spec && !spec.isSimulated() && spec.device() == null) {
             return spec.withDevice(gpus.isEmpty() ? "cpu" : "gpu:" + gpus.get(Math.floorMod(subtask, gpus.size())));
         }
         return factory;
@@ -182,7 +182,7 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
 
     /** The key of the shared host: same model, device and batching share one host per JVM. */
     static String hostKey(ModelFactory factory, ClipBatcher.Settings batching) {
-        String model = factory instanceof ModelSpec ? factory.toString()
+        String model = factory instanceof ModelSettings ? factory.toString()
                 : factory.getClass().getName() + "@" + System.identityHashCode(factory);
         return model + "|" + batching;
     }

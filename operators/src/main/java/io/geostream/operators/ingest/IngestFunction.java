@@ -3,7 +3,7 @@ package io.geostream.operators.ingest;
 import io.geostream.avro.FrameEvent;
 import io.geostream.ingest.FrameRejectedException;
 import io.geostream.ingest.FrameValidator;
-import io.geostream.ingest.IngestLimits;
+import io.geostream.ingest.IngestSettings;
 import io.geostream.ingest.ObjectFetcher;
 import io.geostream.ingest.ValidatedFrame;
 import io.geostream.operators.sink.DeadLetters;
@@ -13,7 +13,7 @@ import io.geostream.records.RawRecord;
 import io.geostream.schemas.RecordDecodingException;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -31,8 +31,8 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
 
     public static final OutputTag<OutputRecord> DEAD_LETTERS = new OutputTag<>("ingest-dead-letters") {};
 
-    private final IngestLimits limits;
-    private final StorageSpec claimCheckStore;
+    private final IngestSettings limits;
+    private final StorageSettings claimCheckStore;
     private transient ObjectStore store;
     private transient SingleObjectCodec<FrameEvent> codec;
     private transient FrameValidator validator;
@@ -40,7 +40,7 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
     private transient io.geostream.operators.sink.DeadLetterCounters rejectedByReason;
 
     /** Ingest that rejects every claim-check reference. */
-    public IngestFunction(IngestLimits limits) {
+    public IngestFunction(IngestSettings limits) {
         this(limits, null);
     }
 
@@ -49,8 +49,8 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
      * @param claimCheckStore S3 store that claim-check references are fetched from (its bucket is the only one
      *                        allowed); null to reject every reference
      */
-    public IngestFunction(IngestLimits limits, StorageSpec claimCheckStore) {
-        if (claimCheckStore != null && claimCheckStore.kind() != StorageSpec.Kind.S3) {
+    public IngestFunction(IngestSettings limits, StorageSettings claimCheckStore) {
+        if (claimCheckStore != null && claimCheckStore.kind() != StorageSettings.Kind.S3) {
             throw new IllegalArgumentException("claim checks need an S3 store, got " + claimCheckStore.kind());
         }
         this.limits = limits;

@@ -2,7 +2,7 @@ package io.geostream.operators.sink;
 
 import io.geostream.model.ModelInfo;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
@@ -25,7 +25,7 @@ public final class PayloadWriters implements AutoCloseable {
     private final ExecutorService puts;
 
     /** Opens the store; {@code threadName} names the writer threads (the subtask, for thread dumps). */
-    public PayloadWriters(StorageSpec storage, String threadName) throws IOException {
+    public PayloadWriters(StorageSettings storage, String threadName) throws IOException {
         this.store = storage.open();
         this.puts = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, threadName);

@@ -1,6 +1,6 @@
 package io.geostream.operators.sink;
 
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -8,8 +8,8 @@ import org.apache.flink.configuration.ConfigOptions;
 public final class StorageOptions {
     private StorageOptions() {}
 
-    public static final ConfigOption<StorageSpec.Kind> KIND = ConfigOptions.key("geostream.storage.kind")
-            .enumType(StorageSpec.Kind.class).defaultValue(StorageSpec.Kind.S3).withDescription("'s3' or 'local'.");
+    public static final ConfigOption<StorageSettings.Kind> KIND = ConfigOptions.key("geostream.storage.kind")
+            .enumType(StorageSettings.Kind.class).defaultValue(StorageSettings.Kind.S3).withDescription("'s3' or 'local'.");
 
     public static final ConfigOption<String> LOCAL_DIR = ConfigOptions.key("geostream.storage.local-dir")
             .stringType().defaultValue("geostream-objects").withDescription("Root directory of the local object store.");

@@ -15,10 +15,10 @@ import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.stitch.StitchEvent;
 import io.geostream.stitch.StitchMethod;
 import io.geostream.stitch.Stitcher;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.stitch.StitcherState;
 import io.geostream.storage.StorageErrors;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -51,8 +51,8 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
      */
     public static final int MAX_QUEUED_FRAMES = 48;
 
-    private final StitcherConfig config;
-    private final StorageSpec storage;
+    private final StitcherSettings config;
+    private final StorageSettings storage;
     private final StitchMethod method;
     private transient Stitcher stitcher;
     private transient PayloadWriters writers;
@@ -62,11 +62,11 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     private transient SingleObjectCodec<GeometryFrame> geometryCodec;
     private transient SingleObjectCodec<SegmentEvent> segmentCodec;
 
-    public StitchFunction(StitcherConfig config, StorageSpec storage) {
+    public StitchFunction(StitcherSettings config, StorageSettings storage) {
         this(config, storage, StitchOptions.METHOD.defaultValue());
     }
 
-    public StitchFunction(StitcherConfig config, StorageSpec storage, StitchMethod method) {
+    public StitchFunction(StitcherSettings config, StorageSettings storage, StitchMethod method) {
         super(MAX_QUEUED_FRAMES);
         this.config = config;
         this.storage = storage;

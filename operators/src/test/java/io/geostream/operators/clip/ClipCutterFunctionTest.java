@@ -2,7 +2,7 @@ package io.geostream.operators.clip;
 
 import io.geostream.avro.DeadLetter;
 import io.geostream.avro.SegmentReason;
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The keyed clip operator with Flink's test harness: state, event-time timers, snapshots. */
 class ClipCutterFunctionTest {
 
-    private static final ClipCutterConfig CONFIG = new ClipCutterConfig(4, 2, 3, 5_000);
+    private static final ClipCutterSettings CONFIG = new ClipCutterSettings(4, 2, 3, 5_000);
 
     static final class ByStream implements KeySelector<FrameRecord, String> {
         @Override public String getKey(FrameRecord f) { return f.streamId; }

@@ -1,17 +1,17 @@
 package io.geostream.operators.clip;
 
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.inference.ClipConversions;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.operators.stitch.StitchFunction;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import io.geostream.testing.SyntheticPipeline;
@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StreamStateSizeTest {
 
-    private static final ClipCutterConfig CLIPS = new ClipCutterConfig(16, 12, 8, 30_000);
+    private static final ClipCutterSettings CLIPS = new ClipCutterSettings(16, 12, 8, 30_000);
     private static final Duration TTL = Duration.ofHours(1);
 
     @TempDir
@@ -71,14 +71,14 @@ class StreamStateSizeTest {
         SceneSpec spec = new SceneSpec(7, width, height, CLIPS.clipLength(), TrajectoryKind.ORBIT, 0.0, 10);
         List<FrameRecord> frames = SyntheticPipeline.frames("cam-0", spec, true);
         frames = frames.subList(0, CLIPS.clipLength()); // one clip, no end-of-stream marker: the stream just goes quiet
-        SimulatedGeometryModel model = new SimulatedGeometryModel(SimulatedModelOptions.defaults());
+        SimulatedGeometryModel model = new SimulatedGeometryModel(SimulatedModelSettings.defaults());
         ClipResult geometry = null;
 
-        StorageSpec storage = StorageSpec.local(objects).decorated(DiscardingStore::new);
+        StorageSettings storage = StorageSettings.local(objects).decorated(DiscardingStore::new);
         try (var clip = new KeyedOneInputStreamOperatorTestHarness<>(
                      new KeyedProcessOperator<>(new ClipCutterFunction(CLIPS, TTL)), new GeometryKey(), Types.STRING);
              var stitch = new KeyedOneInputStreamOperatorTestHarness<>(
-                     new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), storage)), new ResultKey(), Types.STRING)) {
+                     new KeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), storage)), new ResultKey(), Types.STRING)) {
             // The figure must not be capped by the memory-backed checkpoint storage's 5 MiB default.
             clip.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
             stitch.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));

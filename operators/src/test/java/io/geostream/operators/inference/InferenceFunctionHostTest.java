@@ -2,7 +2,7 @@ package io.geostream.operators.inference;
 
 import io.geostream.inference.ClipBatcher;
 import io.geostream.inference.ModelHosts;
-import io.geostream.inference.ModelSpec;
+import io.geostream.inference.ModelSettings;
 import io.geostream.inference.RetryPolicy;
 import io.geostream.model.torchscript.SharedTorchModels;
 import io.geostream.records.ClipResult;
@@ -117,7 +117,7 @@ class InferenceFunctionHostTest {
 
     @Test
     void twoSlotsShareOneLoadedModelAndOneBatch() throws Exception {
-        ModelSpec spec = ModelSpec.of(tinyPackage().toString(), "cpu");
+        ModelSettings spec = ModelSettings.of(tinyPackage().toString(), "cpu");
         // A long delay: the only way the batch closes quickly is by filling up with both slots' clips.
         ClipBatcher.Settings batching = new ClipBatcher.Settings(1, 4, Duration.ofSeconds(5), 16);
         RetryPolicy policy = new RetryPolicy(1, Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO);
@@ -159,7 +159,7 @@ class InferenceFunctionHostTest {
 
     @Test
     void openRefusesAClipLengthThePackageCannotTakeBeforeLoadingIt(@TempDir Path dir) throws Exception {
-        ModelSpec spec = ModelSpec.of(RepoFiles.fourTimesTemporalPackage(dir).toString(), "cpu");
+        ModelSettings spec = ModelSettings.of(RepoFiles.fourTimesTemporalPackage(dir).toString(), "cpu");
         int loadsBefore = SharedTorchModels.loadCount();
         InferenceFunction fn = new InferenceFunction(spec, ClipBatcher.Settings.unbatched(1), RetryPolicy.defaults(), 16);
         fn.setRuntimeContext(new SlotContext(0, new HashMap<>(), Set.of()));
@@ -171,18 +171,18 @@ class InferenceFunctionHostTest {
 
     @Test
     void aModelWithoutDeviceRunsOnFlinksGpuWhenThereIsOneElseOnTheCpu() {
-        ModelSpec spec = ModelSpec.of(tinyPackage().toString(), null);
+        ModelSettings spec = ModelSettings.of(tinyPackage().toString(), null);
         assertThat(InferenceFunction.withDevice(spec, List.of(), 0).toString()).endsWith("@cpu");
         assertThat(InferenceFunction.withDevice(spec, List.of(3, 5), 0).toString()).endsWith("@gpu:3");
         assertThat(InferenceFunction.withDevice(spec, List.of(3, 5), 1).toString()).endsWith("@gpu:5");
-        ModelSpec pinned = ModelSpec.of(tinyPackage().toString(), "cpu");
+        ModelSettings pinned = ModelSettings.of(tinyPackage().toString(), "cpu");
         assertThat(InferenceFunction.withDevice(pinned, List.of(3), 0)).isSameAs(pinned);
     }
 
     @Test
     void theReleaseHookClosesHostsThatWereNotReleased() throws Exception {
         ClipBatcher.Settings batching = ClipBatcher.Settings.unbatched(1);
-        ModelSpec spec = ModelSpec.of("simulated", null);
+        ModelSettings spec = ModelSettings.of("simulated", null);
         Map<String, Runnable> hooks = new HashMap<>();
         InferenceFunction fn = new InferenceFunction(spec, batching, RetryPolicy.defaults());
         fn.setRuntimeContext(new SlotContext(0, hooks, Set.of(gpu("0"))));

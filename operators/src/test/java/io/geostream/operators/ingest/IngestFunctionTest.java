@@ -6,7 +6,7 @@ import io.geostream.avro.FrameImage;
 import io.geostream.avro.ImageEncoding;
 import io.geostream.avro.Intrinsics;
 import io.geostream.avro.ObjectRef;
-import io.geostream.ingest.IngestLimits;
+import io.geostream.ingest.IngestSettings;
 import io.geostream.ingest.RejectReason;
 import io.geostream.ingest.TestImages;
 import io.geostream.records.FrameRecord;
@@ -58,7 +58,7 @@ class IngestFunctionTest {
     private static final String TOPIC = "geostream.frames";
     /** Small limits so the size guards are cheap to reach: records over 256 KiB + 64 KiB are refused unread. */
     private static final int MAX_ENCODED = 256 * 1024;
-    private static final IngestLimits LIMITS = new IngestLimits(1024, 1024, 1024L * 1024, MAX_ENCODED, 8, 256);
+    private static final IngestSettings LIMITS = new IngestSettings(1024, 1024, 1024L * 1024, MAX_ENCODED, 8, 256);
     private static final long BASE_MICROS = 1_700_000_000_000_000L;
 
     private final SingleObjectCodec<FrameEvent> codec = SingleObjectCodec.frameEvents();
@@ -435,7 +435,7 @@ class IngestFunctionTest {
         private final MockEnvironment environment;
         private final OneInputStreamOperatorTestHarness<RawRecord, FrameRecord> harness;
 
-        IngestHarness(IngestLimits limits) throws Exception {
+        IngestHarness(IngestSettings limits) throws Exception {
             TestingMetricRegistry registry = TestingMetricRegistry.builder()
                     .setRegisterConsumer((metric, name, group) -> metrics.put(group.getMetricIdentifier(name), metric))
                     .build();

@@ -3,19 +3,19 @@ package io.geostream.operators.stitch;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.avro.SegmentEventKind;
-import io.geostream.clip.ClipCutterConfig;
+import io.geostream.clip.ClipCutterSettings;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.operators.sink.DrainingKeyedProcessOperator;
 import io.geostream.records.ClipResult;
 import io.geostream.records.OutputRecord;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitchMethod;
-import io.geostream.stitch.StitcherConfig;
+import io.geostream.stitch.StitcherSettings;
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.PayloadCodecs;
-import io.geostream.storage.StorageSpec;
+import io.geostream.storage.StorageSettings;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import io.geostream.testing.SyntheticPipeline;
@@ -44,14 +44,14 @@ class StitchFunctionTest {
     @TempDir
     Path objects;
 
-    private static List<ClipResult> simulate(SceneSpec spec, ClipCutterConfig clips, boolean giveIntrinsics) throws Exception {
+    private static List<ClipResult> simulate(SceneSpec spec, ClipCutterSettings clips, boolean giveIntrinsics) throws Exception {
         return SyntheticPipeline.infer(SyntheticPipeline.clips(SyntheticPipeline.frames("cam", spec, giveIntrinsics), clips),
-                new SimulatedGeometryModel(SimulatedModelOptions.defaults()));
+                new SimulatedGeometryModel(SimulatedModelSettings.defaults()));
     }
 
     private List<OutputRecord> run(List<ClipResult> results) throws Exception {
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), StorageSpec.local(objects))),
+                new KeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), StorageSettings.local(objects))),
                 new ByStream(), Types.STRING)) {
             h.open();
             for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
@@ -79,7 +79,7 @@ class StitchFunctionTest {
     @Test
     void outOfOrderResultsGiveTheSameOutputAsInOrderOnes() throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 30, TrajectoryKind.ORBIT, 0.0, 10);
-        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 6, 2, 10_000), true);
+        List<ClipResult> results = simulate(spec, new ClipCutterSettings(8, 6, 2, 10_000), true);
         assertThat(results).hasSizeGreaterThan(3);
 
         List<OutputRecord> inOrder = run(results);
@@ -102,7 +102,7 @@ class StitchFunctionTest {
     @Test
     void payloadsExistWithTheShapesTheEventStates() throws Exception {
         SceneSpec spec = new SceneSpec(6, 40, 30, 10, TrajectoryKind.WALK, 0.0, 10);
-        List<ClipResult> results = simulate(spec, new ClipCutterConfig(6, 4, 2, 10_000), false);
+        List<ClipResult> results = simulate(spec, new ClipCutterSettings(6, 4, 2, 10_000), false);
         List<OutputRecord> out = run(results);
         try (LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(objects)) {
             int n = 0;
@@ -130,14 +130,14 @@ class StitchFunctionTest {
     @Test
     void aReleasedStreamLeavesNoStateAndItsNextRunMayOvertakeTheRelease() throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 20, TrajectoryKind.ORBIT, 0.0, 10);
-        ClipCutterConfig clips = new ClipCutterConfig(8, 6, 2, 10_000);
+        ClipCutterSettings clips = new ClipCutterSettings(8, 6, 2, 10_000);
         List<ClipResult> first = simulate(spec, clips, true);
         List<ClipResult> second = simulate(spec, clips, true);
         // What the clip operator marks when it releases the stream at its end-of-stream marker.
         first.get(first.size() - 1).task.releasesStream = true;
         second.get(second.size() - 1).task.releasesStream = true;
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), StorageSpec.local(objects))),
+                new KeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), StorageSettings.local(objects))),
                 new ByStream(), Types.STRING)) {
             h.open();
             for (ClipResult r : first.subList(0, first.size() - 1)) h.processElement(new StreamRecord<>(r));
@@ -156,9 +156,9 @@ class StitchFunctionTest {
         }
     }
 
-    private List<OutputRecord> runWith(StorageSpec storage, List<ClipResult> results) throws Exception {
+    private List<OutputRecord> runWith(StorageSettings storage, List<ClipResult> results) throws Exception {
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), storage)), new ByStream(), Types.STRING)) {
+                new KeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), storage)), new ByStream(), Types.STRING)) {
             h.open();
             for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
             return h.extractOutputValues();
@@ -168,16 +168,16 @@ class StitchFunctionTest {
     @Test
     void payloadWritesRideOutTransientFailuresAndDeadLetterPermanentOnes() throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 10, TrajectoryKind.ORBIT, 0.0, 10);
-        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 6, 2, 10_000), true);
+        List<ClipResult> results = simulate(spec, new ClipCutterSettings(8, 6, 2, 10_000), true);
 
         // Four 503s in a row: retried with back-off, nothing lost.
-        List<OutputRecord> flaky = runWith(StorageSpec.local(objects).decorated(
+        List<OutputRecord> flaky = runWith(StorageSettings.local(objects).decorated(
                 io.geostream.testing.FlakyObjectStore.decorator("stitch-503", 4)), results);
         assertThat(io.geostream.testing.FlakyObjectStore.failuresLeft("stitch-503")).isZero();
         assertThat(flaky.stream().filter(o -> o.kind == OutputRecord.Kind.GEOMETRY)).hasSize(10);
 
         // 403 on every put: each frame becomes a dead letter with a reason, and the operator does not fail.
-        List<OutputRecord> denied = runWith(StorageSpec.local(objects).decorated(io.geostream.testing.FlakyObjectStore.denyingPuts()), results);
+        List<OutputRecord> denied = runWith(StorageSettings.local(objects).decorated(io.geostream.testing.FlakyObjectStore.denyingPuts()), results);
         assertThat(denied.stream().filter(o -> o.kind == OutputRecord.Kind.GEOMETRY)).isEmpty();
         List<io.geostream.avro.DeadLetter> letters = new ArrayList<>();
         for (OutputRecord o : denied) {
@@ -194,12 +194,12 @@ class StitchFunctionTest {
     @Test
     void underTheDrainingOperatorWritesOutliveTheElementAndAllGoOutBeforeTheBarrier() throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 20, TrajectoryKind.ORBIT, 0.0, 10);
-        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 6, 2, 10_000), true);
+        List<ClipResult> results = simulate(spec, new ClipCutterSettings(8, 6, 2, 10_000), true);
         List<OutputRecord> plain = run(results);
 
-        StorageSpec slow = StorageSpec.local(objects).decorated(io.geostream.testing.GatedObjectStore.closedGate("stitch-slow"));
+        StorageSettings slow = StorageSettings.local(objects).decorated(io.geostream.testing.GatedObjectStore.closedGate("stitch-slow"));
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new DrainingKeyedProcessOperator<>(new StitchFunction(StitcherConfig.defaults(), slow)), new ByStream(), Types.STRING)) {
+                new DrainingKeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), slow)), new ByStream(), Types.STRING)) {
             h.open();
             for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
             // Every put is held at the gate: the elements returned, and no frame event went out before its payloads.
@@ -212,17 +212,17 @@ class StitchFunctionTest {
         }
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherConfig config) throws Exception {
+    private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherSettings config) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StitchFunction(config, StorageSpec.local(objects), StitchMethod.ROBUST_KEYFRAMES)),
+                new KeyedProcessOperator<>(new StitchFunction(config, StorageSettings.local(objects), StitchMethod.ROBUST_KEYFRAMES)),
                 new ByStream(), Types.STRING);
     }
 
     @Test
     void blendedFramesHeldInStateSurviveASnapshotAndRestore() throws Exception {
         SceneSpec spec = new SceneSpec(8, 40, 30, 30, TrajectoryKind.HANDHELD, 0.0, 10);
-        List<ClipResult> results = simulate(spec, new ClipCutterConfig(8, 5, 2, 10_000, 1), true);
-        StitcherConfig config = StitcherConfig.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
+        List<ClipResult> results = simulate(spec, new ClipCutterSettings(8, 5, 2, 10_000, 1), true);
+        StitcherSettings config = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
         List<OutputRecord> straight;
         try (var h = harness(config)) {
             h.open();

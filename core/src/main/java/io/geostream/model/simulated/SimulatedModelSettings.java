@@ -29,12 +29,12 @@ package io.geostream.model.simulated;
  *                                 Consecutive frames barely move, an old keyframe may be far: it makes a
  *                                 keyframe refresh policy matter. 0 predicts every slot as well as the next
  */
-public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
+public record SimulatedModelSettings(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
                                     double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
                                     double movingDisplacementMax, long frameCacheBytes, double driftDegPerSlot,
                                     double driftDepthSharePerSlot, double depthBiasSigma, double viewErrorShare) {
 
-    public SimulatedModelOptions {
+    public SimulatedModelSettings {
         requireRange(gaugeRotationMaxDeg, 0, 180, "gaugeRotationMaxDeg");
         requireRange(gaugeTranslationMax, 0, 1e3, "gaugeTranslationMax");
         requireRange(depthNoiseRelative, 0, 0.5, "depthNoiseRelative");
@@ -49,7 +49,7 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
     }
 
     /** Without the view-change error (the error model before keyframe refresh). */
-    public SimulatedModelOptions(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
+    public SimulatedModelSettings(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
                                  double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
                                  double movingDisplacementMax, long frameCacheBytes, double driftDegPerSlot,
                                  double driftDepthSharePerSlot, double depthBiasSigma) {
@@ -58,7 +58,7 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
     }
 
     /** The error model without intra-clip drift and depth bias (the foundation's model). */
-    public SimulatedModelOptions(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
+    public SimulatedModelSettings(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
                                  double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
                                  double movingDisplacementMax, long frameCacheBytes) {
         this(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, outlierShare, normalTiltRmsDeg,
@@ -72,45 +72,45 @@ public record SimulatedModelOptions(boolean randomScale, double gaugeRotationMax
      * No view-change error: the issue fixes this list as the default error model its targets are measured on;
      * {@link #withViewError} adds it (e.g. 0.1: a frame 20 deg away from the clip's others is off by 2 deg).
      */
-    public static SimulatedModelOptions defaults() {
-        return new SimulatedModelOptions(true, 180, 1.0, 0.01, 0.02, 3, 0.2, 64L << 20, 0.15, 0.003, 0.03, 0);
+    public static SimulatedModelSettings defaults() {
+        return new SimulatedModelSettings(true, 180, 1.0, 0.01, 0.02, 3, 0.2, 64L << 20, 0.15, 0.003, 0.03, 0);
     }
 
     /**
      * The foundation's milder model: scale-only gauge (the output stays in a camera frame), no drift, no
      * depth bias; 1 % depth noise, 2 % outliers, 3 deg normal tilt, moving objects.
      */
-    public static SimulatedModelOptions cameraFrameOnly() {
-        return new SimulatedModelOptions(true, 0, 0, 0.01, 0.02, 3, 0.2, 64L << 20);
+    public static SimulatedModelSettings cameraFrameOnly() {
+        return new SimulatedModelSettings(true, 0, 0, 0.01, 0.02, 3, 0.2, 64L << 20);
     }
 
     /** The same gauge settings with every per-pixel and per-slot error switched off (exact geometry up to the gauge). */
-    public SimulatedModelOptions withoutNoise() {
-        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, 0, 0, 0, 0, frameCacheBytes,
+    public SimulatedModelSettings withoutNoise() {
+        return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, 0, 0, 0, 0, frameCacheBytes,
                 0, 0, 0, 0);
     }
 
     /** A copy with the given gauge rotation and translation bounds. */
-    public SimulatedModelOptions withGauge(double rotationMaxDeg, double translationMax) {
-        return new SimulatedModelOptions(randomScale, rotationMaxDeg, translationMax, depthNoiseRelative, outlierShare,
+    public SimulatedModelSettings withGauge(double rotationMaxDeg, double translationMax) {
+        return new SimulatedModelSettings(randomScale, rotationMaxDeg, translationMax, depthNoiseRelative, outlierShare,
                 normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare);
     }
 
     /** A copy with the given share of outlier pixels. */
-    public SimulatedModelOptions withOutlierShare(double share) {
-        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, share,
+    public SimulatedModelSettings withOutlierShare(double share) {
+        return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, share,
                 normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare);
     }
 
     /** A copy with the given intra-clip drift and depth bias. */
-    public SimulatedModelOptions withDrift(double degPerSlot, double depthSharePerSlot, double biasSigma) {
-        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
+    public SimulatedModelSettings withDrift(double degPerSlot, double depthSharePerSlot, double biasSigma) {
+        return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
                 outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, degPerSlot, depthSharePerSlot, biasSigma, viewErrorShare);
     }
 
     /** A copy with the given view-change error share. */
-    public SimulatedModelOptions withViewError(double share) {
-        return new SimulatedModelOptions(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
+    public SimulatedModelSettings withViewError(double share) {
+        return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
                 outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot,
                 depthBiasSigma, share);
     }

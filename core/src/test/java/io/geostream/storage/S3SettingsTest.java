@@ -8,11 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** S3ObjectStore itself is exercised against an embedded S3 server elsewhere; here only what needs no server. */
-class S3ConfigTest {
+class S3SettingsTest {
 
     @Test
     void toStringNeverShowsTheSecret() {
-        S3Config config = new S3Config("http://127.0.0.1:9000", null, "geostream", "AKIAEXAMPLE", "s3cr3t-value", true);
+        S3Settings config = new S3Settings("http://127.0.0.1:9000", null, "geostream", "AKIAEXAMPLE", "s3cr3t-value", true);
         assertThat(config.region()).isEqualTo("us-east-1");
         assertThat(config.toString()).doesNotContain("s3cr3t-value").doesNotContain("AKIAEXAMPLE")
                 .contains("AKIA****").contains("bucket=geostream");
@@ -21,25 +21,25 @@ class S3ConfigTest {
     @Test
     void readsCredentialsFromTheEnvironment() {
         Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret");
-        S3Config config = S3Config.fromEnvironment(env, "http://localhost:1234", "eu-west-1", "bkt", false);
+        S3Settings config = S3Settings.fromEnvironment(env, "http://localhost:1234", "eu-west-1", "bkt", false);
         assertThat(config.accessKey()).isEqualTo("id");
         assertThat(config.secretKey()).isEqualTo("secret");
         assertThat(config.region()).isEqualTo("eu-west-1");
-        assertThatThrownBy(() -> S3Config.fromEnvironment(Map.of(), null, null, "bkt", true))
+        assertThatThrownBy(() -> S3Settings.fromEnvironment(Map.of(), null, null, "bkt", true))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void validatesItsFields() {
-        assertThatThrownBy(() -> new S3Config("ftp://x", null, "bkt", "a", "b", true)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new S3Config(null, null, "Bad_Bucket", "a", "b", true)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new S3Config(null, null, "bkt", "", "b", true)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(new S3Config(" ", null, "bkt", "a", "b", true).endpoint()).isNull();
+        assertThatThrownBy(() -> new S3Settings("ftp://x", null, "bkt", "a", "b", true)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new S3Settings(null, null, "Bad_Bucket", "a", "b", true)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new S3Settings(null, null, "bkt", "", "b", true)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new S3Settings(" ", null, "bkt", "a", "b", true).endpoint()).isNull();
     }
 
     @Test
     void storeMapsKeysAndUrisWithoutContactingTheServer() {
-        try (S3ObjectStore store = new S3ObjectStore(new S3Config("http://127.0.0.1:1", null, "bkt", "a", "b", true))) {
+        try (S3ObjectStore store = new S3ObjectStore(new S3Settings("http://127.0.0.1:1", null, "bkt", "a", "b", true))) {
             assertThat(store.uriOf("m/1/x.png")).isEqualTo("s3://bkt/m/1/x.png");
             assertThat(store.keyOf("s3://bkt/m/1/x.png")).contains("m/1/x.png");
             assertThat(store.keyOf("s3://other/m/1/x.png")).isEmpty();

@@ -21,21 +21,21 @@ import java.io.Serializable;
  * @param keyframePolicy  which frames become keyframes ({@link KeyframePolicy})
  * @param keyframeInterval N for {@link KeyframePolicy#REFRESH}: every N-th clip of a segment promotes a frame
  */
-public record ClipCutterConfig(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis, int keyframes,
+public record ClipCutterSettings(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis, int keyframes,
                                KeyframePolicy keyframePolicy, int keyframeInterval)
         implements Serializable {
 
     /** Clips without keyframe slots. */
-    public ClipCutterConfig(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis) {
+    public ClipCutterSettings(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis) {
         this(clipLength, stride, reorderWindow, idleTimeoutMillis, 0);
     }
 
     /** K keyframe slots holding the segment's first frame only ({@link KeyframePolicy#FIRST_ONLY}). */
-    public ClipCutterConfig(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis, int keyframes) {
+    public ClipCutterSettings(int clipLength, int stride, int reorderWindow, long idleTimeoutMillis, int keyframes) {
         this(clipLength, stride, reorderWindow, idleTimeoutMillis, keyframes, KeyframePolicy.FIRST_ONLY, 1);
     }
 
-    public ClipCutterConfig {
+    public ClipCutterSettings {
         if (clipLength < 2 || clipLength > 1024) {
             throw new IllegalArgumentException("clipLength must be in [2, 1024], got " + clipLength);
         }
@@ -69,13 +69,13 @@ public record ClipCutterConfig(int clipLength, int stride, int reorderWindow, lo
     }
 
     /** A copy with K keyframe slots. */
-    public ClipCutterConfig withKeyframes(int k) {
-        return new ClipCutterConfig(clipLength, stride, reorderWindow, idleTimeoutMillis, k, keyframePolicy, keyframeInterval);
+    public ClipCutterSettings withKeyframes(int k) {
+        return new ClipCutterSettings(clipLength, stride, reorderWindow, idleTimeoutMillis, k, keyframePolicy, keyframeInterval);
     }
 
     /** A copy with the given keyframe policy and refresh interval (clips). */
-    public ClipCutterConfig withKeyframePolicy(KeyframePolicy policy, int interval) {
-        return new ClipCutterConfig(clipLength, stride, reorderWindow, idleTimeoutMillis, keyframes, policy, interval);
+    public ClipCutterSettings withKeyframePolicy(KeyframePolicy policy, int interval) {
+        return new ClipCutterSettings(clipLength, stride, reorderWindow, idleTimeoutMillis, keyframes, policy, interval);
     }
 
     /** T - S: frames shared by consecutive clips. */

@@ -3,7 +3,7 @@ package io.geostream.inference;
 import io.geostream.model.ClipRequirements;
 import io.geostream.model.GeometryModel;
 import io.geostream.model.simulated.SimulatedGeometryModel;
-import io.geostream.model.simulated.SimulatedModelOptions;
+import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.model.torchscript.GeometryModels;
 
 import java.nio.file.Files;
@@ -15,7 +15,7 @@ import java.util.Objects;
  * truth) or a TorchScript package directory of either form (end-to-end or decomposed, picked by its
  * model.json). Serialisable, so each worker creates its own instance.
  */
-public final class ModelSpec implements ModelFactory {
+public final class ModelSettings implements ModelFactory {
     private static final long serialVersionUID = 1L;
 
     public static final String SIMULATED = "simulated";
@@ -23,7 +23,7 @@ public final class ModelSpec implements ModelFactory {
     private final String model;
     private final String device;
 
-    private ModelSpec(String model, String device) {
+    private ModelSettings(String model, String device) {
         this.model = model;
         this.device = device;
     }
@@ -32,12 +32,12 @@ public final class ModelSpec implements ModelFactory {
      * @param model  {@code simulated} or the path of a model package directory
      * @param device {@code cpu}, {@code gpu:N} or null for the default
      */
-    public static ModelSpec of(String model, String device) {
+    public static ModelSettings of(String model, String device) {
         Objects.requireNonNull(model, "model");
         if (!SIMULATED.equals(model) && !Files.isDirectory(Path.of(model))) {
             throw new IllegalArgumentException("model must be 'simulated' or a model package directory; not a directory: " + model);
         }
-        return new ModelSpec(model, device);
+        return new ModelSettings(model, device);
     }
 
     public boolean isSimulated() {
@@ -54,8 +54,8 @@ public final class ModelSpec implements ModelFactory {
     }
 
     /** The same model on another device ({@code cpu}, {@code gpu:N}). */
-    public ModelSpec withDevice(String newDevice) {
-        return new ModelSpec(model, newDevice);
+    public ModelSettings withDevice(String newDevice) {
+        return new ModelSettings(model, newDevice);
     }
 
     /** The clip lengths the model takes (its package's model.json; any for the simulated model). */
@@ -66,7 +66,7 @@ public final class ModelSpec implements ModelFactory {
     @Override
     public GeometryModel create() throws Exception {
         if (isSimulated()) {
-            return new SimulatedGeometryModel(SimulatedModelOptions.defaults());
+            return new SimulatedGeometryModel(SimulatedModelSettings.defaults());
         }
         return GeometryModels.open(Path.of(model), device); // the class its model.json form names
     }

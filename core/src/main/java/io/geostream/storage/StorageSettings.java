@@ -3,7 +3,7 @@ package io.geostream.storage;
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.RetryingObjectStore;
-import io.geostream.storage.S3Config;
+import io.geostream.storage.S3Settings;
 import io.geostream.storage.S3ObjectStore;
 
 import java.io.Serializable;
@@ -14,7 +14,7 @@ import java.util.Objects;
  * Where payloads go, in a serialisable form that each parallel task opens for itself. Secrets are
  * never printed by {@link #toString()}.
  */
-public final class StorageSpec implements Serializable {
+public final class StorageSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Where payloads go; the configuration spellings are local and s3 (Flink's enum options ignore case). */
@@ -29,7 +29,7 @@ public final class StorageSpec implements Serializable {
 
     private final Kind kind;
     private final String localDir;
-    private final S3Config s3;
+    private final S3Settings s3;
     private final StoreDecorator decorator;
     private final long retryForMillis;
 
@@ -45,7 +45,7 @@ public final class StorageSpec implements Serializable {
         ObjectStore wrap(ObjectStore store);
     }
 
-    private StorageSpec(Kind kind, String localDir, S3Config s3, StoreDecorator decorator, long retryForMillis) {
+    private StorageSettings(Kind kind, String localDir, S3Settings s3, StoreDecorator decorator, long retryForMillis) {
         this.kind = kind;
         this.localDir = localDir;
         this.s3 = s3;
@@ -53,28 +53,28 @@ public final class StorageSpec implements Serializable {
         this.retryForMillis = retryForMillis;
     }
 
-    public static StorageSpec local(Path dir) {
-        return new StorageSpec(Kind.LOCAL, Objects.requireNonNull(dir, "dir").toAbsolutePath().toString(), null, null,
+    public static StorageSettings local(Path dir) {
+        return new StorageSettings(Kind.LOCAL, Objects.requireNonNull(dir, "dir").toAbsolutePath().toString(), null, null,
                 DEFAULT_RETRY_FOR.toMillis());
     }
 
-    public static StorageSpec s3(S3Config config) {
-        return new StorageSpec(Kind.S3, null, Objects.requireNonNull(config, "config"), null, DEFAULT_RETRY_FOR.toMillis());
+    public static StorageSettings s3(S3Settings config) {
+        return new StorageSettings(Kind.S3, null, Objects.requireNonNull(config, "config"), null, DEFAULT_RETRY_FOR.toMillis());
     }
 
     public Kind kind() { return kind; }
 
-    public S3Config s3Config() { return s3; }
+    public S3Settings s3Config() { return s3; }
 
     /** The same storage, each opened store wrapped by {@code decorator} (see {@link StoreDecorator}). */
-    public StorageSpec decorated(StoreDecorator decorator) {
-        return new StorageSpec(kind, localDir, s3, Objects.requireNonNull(decorator, "decorator"), retryForMillis);
+    public StorageSettings decorated(StoreDecorator decorator) {
+        return new StorageSettings(kind, localDir, s3, Objects.requireNonNull(decorator, "decorator"), retryForMillis);
     }
 
     /** The same storage with transient failures retried for {@code retryFor} (zero: not at all). */
-    public StorageSpec retryingFor(java.time.Duration retryFor) {
+    public StorageSettings retryingFor(java.time.Duration retryFor) {
         if (retryFor == null || retryFor.isNegative()) throw new IllegalArgumentException("retryFor must be >= 0, got " + retryFor);
-        return new StorageSpec(kind, localDir, s3, decorator, retryFor.toMillis());
+        return new StorageSettings(kind, localDir, s3, decorator, retryFor.toMillis());
     }
 
     /**

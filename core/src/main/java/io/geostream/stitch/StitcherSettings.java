@@ -14,15 +14,15 @@ import java.io.Serializable;
  * @param minInlierShare      tracking counts as lost when fewer correspondences are inliers
  * @param overlapPolicy       which prediction of an overlap frame is emitted (first clip, or blended)
  */
-public record StitcherConfig(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare,
+public record StitcherSettings(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare,
                              OverlapPolicy overlapPolicy) implements Serializable {
 
     /** Settings with the lowest-latency overlap policy ({@link OverlapPolicy#FIRST}). */
-    public StitcherConfig(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare) {
+    public StitcherSettings(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare) {
         this(gridStep, inlierThreshold, maxResidual, minInlierShare, OverlapPolicy.FIRST);
     }
 
-    public StitcherConfig {
+    public StitcherSettings {
         if (overlapPolicy == null) throw new IllegalArgumentException("overlapPolicy must not be null");
         if (gridStep < 0 || gridStep > 256) throw new IllegalArgumentException("gridStep must be in [0, 256], got " + gridStep);
         if (!(inlierThreshold > 0)) throw new IllegalArgumentException("inlierThreshold must be > 0, got " + inlierThreshold);
@@ -32,8 +32,8 @@ public record StitcherConfig(int gridStep, double inlierThreshold, double maxRes
         }
     }
 
-    public static StitcherConfig defaults() {
-        return new StitcherConfig(0, 0.05, 0.5, 0.2);
+    public static StitcherSettings defaults() {
+        return new StitcherSettings(0, 0.05, 0.5, 0.2);
     }
 
     /** Samples per frame when the grid step is automatic. */
@@ -45,13 +45,13 @@ public record StitcherConfig(int gridStep, double inlierThreshold, double maxRes
     }
 
     /** The same settings with another grid step. */
-    public StitcherConfig withGridStep(int step) {
-        return new StitcherConfig(step, inlierThreshold, maxResidual, minInlierShare, overlapPolicy);
+    public StitcherSettings withGridStep(int step) {
+        return new StitcherSettings(step, inlierThreshold, maxResidual, minInlierShare, overlapPolicy);
     }
 
     /** The same settings with another overlap policy. */
-    public StitcherConfig withOverlapPolicy(OverlapPolicy policy) {
-        return new StitcherConfig(gridStep, inlierThreshold, maxResidual, minInlierShare, policy);
+    public StitcherSettings withOverlapPolicy(OverlapPolicy policy) {
+        return new StitcherSettings(gridStep, inlierThreshold, maxResidual, minInlierShare, policy);
     }
 
     /** A grid step giving roughly {@code targetPoints} samples per frame of the given size. */

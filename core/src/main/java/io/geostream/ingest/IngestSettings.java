@@ -13,13 +13,13 @@ import java.io.Serializable;
  * @param maxAttributes     largest number of attributes
  * @param maxAttributeChars longest attribute key or value, characters
  */
-public record IngestLimits(int maxWidth, int maxHeight, long maxPixels, int maxEncodedBytes,
+public record IngestSettings(int maxWidth, int maxHeight, long maxPixels, int maxEncodedBytes,
                            int maxAttributes, int maxAttributeChars) implements Serializable {
 
     /** Decoded RGB must fit a Java array: width * height * 3 <= Integer.MAX_VALUE - 8. */
     public static final long MAX_SUPPORTED_PIXELS = (Integer.MAX_VALUE - 8L) / 3;
 
-    public IngestLimits {
+    public IngestSettings {
         if (maxWidth <= 0 || maxHeight <= 0) {
             throw new IllegalArgumentException("maxWidth and maxHeight must be positive: " + maxWidth + "x" + maxHeight);
         }
@@ -35,7 +35,7 @@ public record IngestLimits(int maxWidth, int maxHeight, long maxPixels, int maxE
     }
 
     /** 8192 x 8192, at most 8K UHD (7680 x 4320) pixels, 32 MiB encoded, 32 attributes of 4096 characters. */
-    public static IngestLimits defaults() {
-        return new IngestLimits(8192, 8192, 7680L * 4320L, 32 * 1024 * 1024, 32, 4096);
+    public static IngestSettings defaults() {
+        return new IngestSettings(8192, 8192, 7680L * 4320L, 32 * 1024 * 1024, 32, 4096);
     }
 }

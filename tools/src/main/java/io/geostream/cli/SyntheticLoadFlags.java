@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The synthetic cameras and job parallelism the load commands share ({@code bench pipeline}, {@code soak}). */
-final class SyntheticLoadOptions {
+final class SyntheticLoadFlags {
     @Option(names = "--streams", defaultValue = "4", description = "Synthetic cameras (default ${DEFAULT-VALUE}).")
     int streams;
     @Option(names = "--width", defaultValue = "160", description = "Frame width (default ${DEFAULT-VALUE}).")

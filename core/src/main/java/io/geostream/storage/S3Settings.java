@@ -16,14 +16,14 @@ import java.util.regex.Pattern;
  * @param secretKey secret access key
  * @param pathStyle path-style addressing ({@code endpoint/bucket/key}), needed by most non-AWS servers
  */
-public record S3Config(String endpoint, String region, String bucket, String accessKey, String secretKey,
+public record S3Settings(String endpoint, String region, String bucket, String accessKey, String secretKey,
                        boolean pathStyle) implements Serializable {
     /** Region used when none is given. */
     public static final String DEFAULT_REGION = "us-east-1";
 
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
-    public S3Config {
+    public S3Settings {
         if (endpoint != null && endpoint.isBlank()) {
             endpoint = null;
         }
@@ -49,7 +49,7 @@ public record S3Config(String endpoint, String region, String bucket, String acc
     }
 
     /** Reads the credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of this process's environment. */
-    public static S3Config fromEnvironment(String endpoint, String region, String bucket, boolean pathStyle) {
+    public static S3Settings fromEnvironment(String endpoint, String region, String bucket, boolean pathStyle) {
         return fromEnvironment(System.getenv(), endpoint, region, bucket, pathStyle);
     }
 
@@ -58,7 +58,7 @@ public record S3Config(String endpoint, String region, String bucket, String acc
      *
      * @throws IllegalArgumentException if either is missing or blank
      */
-    public static S3Config fromEnvironment(Map<String, String> env, String endpoint, String region, String bucket,
+    public static S3Settings fromEnvironment(Map<String, String> env, String endpoint, String region, String bucket,
                                            boolean pathStyle) {
         if (env == null) {
             throw new IllegalArgumentException("env must not be null");
@@ -68,14 +68,14 @@ public record S3Config(String endpoint, String region, String bucket, String acc
         if (accessKey == null || accessKey.isBlank() || secretKey == null || secretKey.isBlank()) {
             throw new IllegalArgumentException("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set");
         }
-        return new S3Config(endpoint, region, bucket, accessKey, secretKey, pathStyle);
+        return new S3Settings(endpoint, region, bucket, accessKey, secretKey, pathStyle);
     }
 
     /** Renders the config with the secret key hidden and the access key shortened. */
     @Override
     public String toString() {
         String shownAccessKey = accessKey.length() > 4 ? accessKey.substring(0, 4) + "****" : "****";
-        return "S3Config[endpoint=" + endpoint + ", region=" + region + ", bucket=" + bucket
+        return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", bucket=" + bucket
                 + ", accessKey=" + shownAccessKey + ", secretKey=****, pathStyle=" + pathStyle + "]";
     }
 }
