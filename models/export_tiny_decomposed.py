@@ -9,7 +9,7 @@ Run with Debian's python3-torch (torch 1.13), from the repository root:
                      # (DIR/vae_encoder.pt is committed as core/src/test/resources/decomposed-batch1/vae_encoder.pt)
 
 The decomposed form is a diffusers-style pipeline split into three TorchScript modules, with the sampling
-loop in Java (io.geostream.model.decomposed):
+loop in Java (io.geostream.model.torchscript and io.geostream.model.diffusion):
 
 * vae_encoder.pt : normalised RGB clip [B,T,3,H,W] -> latents [B,t,C,h,w], t = 1 + (T-1)/temporalCompression,
                    h = H/spatialCompression, w = W/spatialCompression (the tiny one: frame-wise, 4x spatial,

@@ -35,7 +35,7 @@ public record ClipRequirements(int clipFrames, int temporalCompression) {
         return below > 1 && preferred - below <= above - preferred ? below : above;
     }
 
-    /** "16 frames", "1 + 4k frames (e.g. 13 or 17)" or "any number of frames", for messages. */
+    /** "16 frames", "1 + 4k frames" or "any number of frames", for messages. */
     public String describe() {
         if (clipFrames != 0) return clipFrames + " frames";
         if (temporalCompression == 1) return "any number of frames";

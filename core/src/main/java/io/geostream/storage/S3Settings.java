@@ -48,25 +48,21 @@ public record S3Settings(String endpoint, String region, String bucket, String a
         }
     }
 
-    /** Reads the credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of this process's environment. */
-    public static S3Settings fromEnvironment(String endpoint, String region, String bucket, boolean pathStyle) {
-        return fromEnvironment(System.getenv(), endpoint, region, bucket, pathStyle);
-    }
-
     /**
-     * Reads the credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of {@code env}.
+     * The keys given (command-line flags, job settings), each one not given from AWS_ACCESS_KEY_ID /
+     * AWS_SECRET_ACCESS_KEY of {@code env}: the one rule for the job and every command.
      *
-     * @throws IllegalArgumentException if either is missing or blank
+     * @throws IllegalArgumentException if a key is missing or blank either way, or another setting is invalid
      */
-    public static S3Settings fromEnvironment(Map<String, String> env, String endpoint, String region, String bucket,
-                                           boolean pathStyle) {
+    public static S3Settings withKeysOrEnvironment(Map<String, String> env, String endpoint, String region, String bucket,
+                                                 String accessKeyOrNull, String secretKeyOrNull, boolean pathStyle) {
         if (env == null) {
             throw new IllegalArgumentException("env must not be null");
         }
-        String accessKey = env.get("AWS_ACCESS_KEY_ID");
-        String secretKey = env.get("AWS_SECRET_ACCESS_KEY");
+        String accessKey = accessKeyOrNull != null ? accessKeyOrNull : env.get("AWS_ACCESS_KEY_ID");
+        String secretKey = secretKeyOrNull != null ? secretKeyOrNull : env.get("AWS_SECRET_ACCESS_KEY");
         if (accessKey == null || accessKey.isBlank() || secretKey == null || secretKey.isBlank()) {
-            throw new IllegalArgumentException("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set");
+            throw new IllegalArgumentException("S3 credentials missing: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or give the keys");
         }
         return new S3Settings(endpoint, region, bucket, accessKey, secretKey, pathStyle);
     }

@@ -1,11 +1,5 @@
 package io.geostream.storage;
 
-import io.geostream.storage.LocalDirectoryObjectStore;
-import io.geostream.storage.ObjectStore;
-import io.geostream.storage.RetryingObjectStore;
-import io.geostream.storage.S3Settings;
-import io.geostream.storage.S3ObjectStore;
-
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -64,7 +58,7 @@ public final class StorageSettings implements Serializable {
 
     public Kind kind() { return kind; }
 
-    public S3Settings s3Config() { return s3; }
+    public S3Settings s3Settings() { return s3; }
 
     /** The same storage, each opened store wrapped by {@code decorator} (see {@link StoreDecorator}). */
     public StorageSettings decorated(StoreDecorator decorator) {

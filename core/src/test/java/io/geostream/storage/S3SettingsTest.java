@@ -21,12 +21,14 @@ class S3SettingsTest {
     @Test
     void readsCredentialsFromTheEnvironment() {
         Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret");
-        S3Settings config = S3Settings.fromEnvironment(env, "http://localhost:1234", "eu-west-1", "bkt", false);
+        S3Settings config = S3Settings.withKeysOrEnvironment(env, "http://localhost:1234", "eu-west-1", "bkt", null, null, false);
         assertThat(config.accessKey()).isEqualTo("id");
         assertThat(config.secretKey()).isEqualTo("secret");
         assertThat(config.region()).isEqualTo("eu-west-1");
-        assertThatThrownBy(() -> S3Settings.fromEnvironment(Map.of(), null, null, "bkt", true))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> S3Settings.withKeysOrEnvironment(Map.of(), null, null, "bkt", null, null, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("S3 credentials missing");
+        assertThat(S3Settings.withKeysOrEnvironment(Map.of("AWS_ACCESS_KEY_ID", "env", "AWS_SECRET_ACCESS_KEY", "env-secret"),
+                null, null, "bkt", "given", null, true).accessKey()).isEqualTo("given");
     }
 
     @Test

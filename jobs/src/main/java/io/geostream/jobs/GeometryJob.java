@@ -30,6 +30,7 @@ import io.geostream.records.RawRecord;
 import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitcherSettings;
 import io.geostream.storage.S3ObjectStore;
+import io.geostream.storage.S3Settings;
 import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -106,7 +107,7 @@ public final class GeometryJob {
 
     /** The production job: Kafka in, Kafka out, storage from the configuration. */
     public static GeometryJob fromConfig(Configuration config) {
-        return new GeometryJob(config, kafkaSource(config), kafkaSink(config), storageSpec(config));
+        return new GeometryJob(config, kafkaSource(config), kafkaSink(config), storageSettings(config));
     }
 
     /** {@code flink} with the {@link #FLINK_DEFAULTS} it does not set itself. */
@@ -165,14 +166,13 @@ public final class GeometryJob {
         return p;
     }
 
-    public static StorageSettings storageSpec(Configuration c) {
+    public static StorageSettings storageSettings(Configuration c) {
         if (c.get(StorageOptions.KIND) == StorageSettings.Kind.LOCAL) {
             return StorageSettings.local(Path.of(c.get(StorageOptions.LOCAL_DIR)));
         }
-        String access = c.getOptional(StorageOptions.S3_ACCESS_KEY).orElse(System.getenv("AWS_ACCESS_KEY_ID"));
-        String secret = c.getOptional(StorageOptions.S3_SECRET_KEY).orElse(System.getenv("AWS_SECRET_ACCESS_KEY"));
-        return StorageSettings.s3(new io.geostream.storage.S3Settings(c.get(StorageOptions.S3_ENDPOINT), c.get(StorageOptions.S3_REGION),
-                c.get(StorageOptions.S3_BUCKET), access, secret, c.get(StorageOptions.S3_PATH_STYLE)));
+        return StorageSettings.s3(S3Settings.withKeysOrEnvironment(System.getenv(), c.get(StorageOptions.S3_ENDPOINT),
+                c.get(StorageOptions.S3_REGION), c.get(StorageOptions.S3_BUCKET), c.getOptional(StorageOptions.S3_ACCESS_KEY).orElse(null),
+                c.getOptional(StorageOptions.S3_SECRET_KEY).orElse(null), c.get(StorageOptions.S3_PATH_STYLE)));
     }
 
     /** Adds the pipeline to {@code env}. */

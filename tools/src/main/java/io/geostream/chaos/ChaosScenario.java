@@ -270,8 +270,8 @@ public final class ChaosScenario {
 
     /** The committed output of {@code run} against that of {@code reference}. */
     public OutputComparison compare(Run reference, Run run) throws Exception {
-        try (ObjectStore want = GeometryJob.storageSpec(reference.config()).open();
-             ObjectStore got = GeometryJob.storageSpec(run.config()).open()) {
+        try (ObjectStore want = GeometryJob.storageSettings(reference.config()).open();
+             ObjectStore got = GeometryJob.storageSettings(run.config()).open()) {
             return OutputComparison.compare(read(reference.config()), want, read(run.config()), got);
         }
     }
@@ -324,7 +324,7 @@ public final class ChaosScenario {
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(GeometryJob.withFlinkDefaults(flink));
         env.setParallelism(2);
         GeometryJob job = new GeometryJob(conf, GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf),
-                GeometryJob.storageSpec(conf).decorated(new FailingPutStore()), new HoldingModel(ModelSettings.of(ModelSettings.SIMULATED, null)));
+                GeometryJob.storageSettings(conf).decorated(new FailingPutStore()), new HoldingModel(ModelSettings.of(ModelSettings.SIMULATED, null)));
         job.buildOutput(env)
                 .transform("failure point: after pre-commit", TypeInformation.of(OutputRecord.class), new FailAfterPreCommit())
                 .uid("fail-after-pre-commit")

@@ -92,6 +92,15 @@ public final class EvalCommand implements Runnable {
         /** Of the TUM images. */
         @CommandLine.Mixin
         IntrinsicsFlags k;
+
+        /** All four intrinsics given; one to three of them is a usage error. */
+        private boolean intrinsicsGiven() {
+            try {
+                return k.given();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
         @Option(names = "--tum-downsample", defaultValue = "4",
                 description = "Keep every k-th TUM pixel in each direction (default ${DEFAULT-VALUE}: 640x480 -> 160x120).")
         int tumDownsample;
@@ -117,7 +126,7 @@ public final class EvalCommand implements Runnable {
             }
             TumSequence sequence = null;
             if (tum != null) {
-                if (k.fx == null || k.fy == null || k.cx == null || k.cy == null) {
+                if (!intrinsicsGiven()) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--tum needs --fx, --fy, --cx and --cy");
                 }
                 try {

@@ -53,7 +53,7 @@ public final class RunCommand implements Callable<Integer> {
             description = "Submit to a running Flink cluster's REST endpoint (JobManager, e.g. flink-jm:8081) instead of running locally.")
     String remote;
 
-    @Option(names = "--jar", description = "Job jar shipped with --remote (default: target/geostream-job-slim.jar beside the CLI's jar; "
+    @Option(names = "--jar", description = "Job jar shipped with --remote (default: jobs/target/geostream-job-slim.jar of the checkout the CLI was built in; "
             + "the cluster's lib/ must hold the native libraries, see README Deploy).")
     Path jar;
 
@@ -74,7 +74,7 @@ public final class RunCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         try {
-            GeometryJob.storageSpec(settings); // fails now, not in a task, when S3 settings are incomplete
+            GeometryJob.storageSettings(settings); // fails now, not in a task, when S3 settings are incomplete
         } catch (IllegalArgumentException e) {
             throw usage("object storage: " + e.getMessage() + " (S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
         }
@@ -102,7 +102,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         log("Kafka " + settings.get(GeometryJobOptions.BOOTSTRAP_SERVERS) + ", " + settings.get(IngestOptions.INPUT_TOPIC)
                 + " -> " + settings.get(SinkOptions.GEOMETRY_TOPIC) + ", model " + settings.get(InferenceOptions.MODEL));
-        GeometryJob.fromConfig(settings).build(env);
+        try {
+            GeometryJob.fromConfig(settings).build(env);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage()); // settings the job refuses at build time (e.g. a clip the model cannot take)
+        }
         var result = env.execute("geostream");
         log("job " + result.getJobID() + " finished after " + result.getNetRuntime() + " ms");
         return 0;

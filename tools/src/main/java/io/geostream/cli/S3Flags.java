@@ -33,12 +33,11 @@ final class S3Flags {
     S3Settings config(String defaultBucket, boolean defaultPathStyle) {
         String b = bucket != null ? bucket : defaultBucket;
         if (b == null) throw new IllegalArgumentException("--s3-bucket is required");
-        String access = accessKey != null ? accessKey : System.getenv("AWS_ACCESS_KEY_ID");
-        String secret = secretKey != null ? secretKey : System.getenv("AWS_SECRET_ACCESS_KEY");
-        if (access == null || access.isBlank() || secret == null || secret.isBlank()) {
-            throw new IllegalArgumentException("S3 credentials missing: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or pass "
-                    + "--s3-access-key/--s3-secret-key");
+        try {
+            return S3Settings.withKeysOrEnvironment(System.getenv(), endpoint, region, b, accessKey, secretKey,
+                    pathStyle != null ? pathStyle : defaultPathStyle);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("give the keys", "pass --s3-access-key/--s3-secret-key"), e);
         }
-        return new S3Settings(endpoint, region, b, access, secret, pathStyle != null ? pathStyle : defaultPathStyle);
     }
 }

@@ -124,7 +124,7 @@ public final class DemoRunner {
                 // The best method of `eval stitching` by default: clips carry a keyframe and the stitcher fits
                 // to it (a --config / -D choice of either option wins). The simulated model predicts the segment's
                 // first frame from any view, so it stays the keyframe; a real model cannot once the view has moved
-                // on, so with a model package the keyframe is refreshed (see README, stitching evaluation).
+                // on, so with a model package the keyframe is refreshed (see docs/benchmarks.md, stitching evaluation).
                 conf.set(StitchOptions.METHOD, StitchMethod.ROBUST_KEYFRAMES);
                 conf.set(ClipOptions.KEYFRAMES, 1);
                 if (!conf.contains(ClipOptions.KEYFRAME_POLICY)) {
@@ -183,7 +183,7 @@ public final class DemoRunner {
                         conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
             }
             writeAvroFile(result.frames(), out.resolve("geometry-frames.avro"));
-            try (ObjectStore store = GeometryJob.storageSpec(conf).open()) {
+            try (ObjectStore store = GeometryJob.storageSettings(conf).open()) {
                 mirror(store, out.resolve("objects"));
             }
             double wall = (System.nanoTime() - start) / 1e9;

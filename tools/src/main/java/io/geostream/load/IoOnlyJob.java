@@ -14,7 +14,6 @@ import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.storage.ObjectKeys;
-import io.geostream.storage.ObjectStore;
 import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -33,8 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -58,7 +55,7 @@ public final class IoOnlyJob {
      * @param template     an encoded GeometryFrame of the whole job; each output copies it with the frame's fields
      */
     public static void build(StreamExecutionEnvironment env, Configuration conf, Map<String, Integer> payloadSizes, byte[] template) {
-        StorageSettings storage = GeometryJob.storageSpec(conf);
+        StorageSettings storage = GeometryJob.storageSettings(conf);
         int batch = conf.get(ClipOptions.STRIDE);
         env.fromSource(GeometryJob.kafkaSource(conf), WatermarkStrategy.noWatermarks(), "frames").uid("source-frames")
                 .keyBy(r -> new String(r.key, StandardCharsets.UTF_8))
@@ -74,8 +71,7 @@ public final class IoOnlyJob {
         private final LinkedHashMap<String, Integer> sizes;
         private final byte[] template;
         private final int batch;
-        private transient ObjectStore store;
-        private transient ExecutorService puts;
+        private transient PayloadWriters writers;
         private transient Map<String, byte[]> payloads;
         private transient SingleObjectCodec<FrameEvent> frames;
         private transient SingleObjectCodec<GeometryFrame> geometry;
@@ -94,12 +90,7 @@ public final class IoOnlyJob {
         @Override
         public void open(OpenContext openContext) throws Exception {
             super.open(openContext);
-            store = storage.open();
-            puts = Executors.newFixedThreadPool(PayloadWriters.THREADS, r -> {
-                Thread t = new Thread(r, "io-only payload writer");
-                t.setDaemon(true);
-                return t;
-            });
+            writers = new PayloadWriters(storage, "io-only payload writer");
             payloads = new LinkedHashMap<>();
             Random random = new Random(1);
             sizes.forEach((name, n) -> {
@@ -131,8 +122,8 @@ public final class IoOnlyJob {
                 Map<String, Future<String>> done = new LinkedHashMap<>();
                 for (Map.Entry<String, byte[]> p : payloads.entrySet()) {
                     String key = ObjectKeys.framePayload(model, f.getStreamId(), 0, f.getFrameIndex(), f.getCaptureTimeMicros(), p.getKey());
-                    done.put(p.getKey(), puts.submit(() -> {
-                        store.put(key, p.getValue(), "application/octet-stream");
+                    done.put(p.getKey(), writers.submit(() -> {
+                        writers.store().put(key, p.getValue(), "application/octet-stream");
                         return key;
                     }));
                 }
@@ -145,7 +136,7 @@ public final class IoOnlyJob {
                     @Override
                     public void emit(Consumer<OutputRecord> emitted) throws Exception {
                         Map<String, String> uris = new LinkedHashMap<>();
-                        for (Map.Entry<String, Future<String>> d : done.entrySet()) uris.put(d.getKey(), store.uriOf(d.getValue().get()));
+                        for (Map.Entry<String, Future<String>> d : done.entrySet()) uris.put(d.getKey(), writers.store().uriOf(d.getValue().get()));
                         emitted.accept(new OutputRecord(OutputRecord.Kind.GEOMETRY, raw.key, geometry.encode(event(f, uris))));
                     }
                 });
@@ -170,8 +161,7 @@ public final class IoOnlyJob {
 
         @Override
         public void close() throws Exception {
-            if (puts != null) puts.shutdownNow();
-            if (store != null) store.close();
+            if (writers != null) writers.close();
         }
     }
 }

@@ -67,12 +67,12 @@ public final class PipelineBench {
                 LoadRig.Watcher watcher = rig.watcher(conf);
                 int seconds = counted ? settings.seconds() : Math.max(settings.seconds(), settings.warmupRoundSeconds());
                 Run r = measure(rig, conf, watcher, counted ? "job" : "job warm-up (not counted)", round, seconds, !counted, env -> new GeometryJob(conf,
-                        GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf), GeometryJob.storageSpec(conf),
+                        GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf), GeometryJob.storageSettings(conf),
                         new PrecomputedGeometryModel()).build(env));
                 if (counted) job.add(r);
                 if (sizes == null) {
                     template = watcher.sample();
-                    sizes = payloadSizes(GeometryJob.storageSpec(conf), template);
+                    sizes = payloadSizes(GeometryJob.storageSettings(conf), template);
                     out.println("payload sizes per frame (bytes): " + sizes);
                 }
                 watcher.close();

@@ -188,7 +188,7 @@ class BadInputITCase {
         corpus.add(9, "IMAGE_MISSING", edit(template, e -> e.getImage().setData(null)));
 
         // Claim checks: the valid one carries cam-a's frame 5, which is not sent inline.
-        ObjectStore store = GeometryJob.storageSpec(conf).open();
+        ObjectStore store = GeometryJob.storageSettings(conf).open();
         FrameEvent five = SyntheticPublisher.frameEvent("cam-a", a, 5, true);
         byte[] fiveJpeg = five.getImage().getData().array();
         store.put("incoming/cam-a/5.jpg", fiveJpeg, "image/jpeg");
@@ -261,7 +261,7 @@ class BadInputITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(jobConf);
         env.setParallelism(2);
         env.enableCheckpointing(500);
-        new GeometryJob(conf, GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf), GeometryJob.storageSpec(conf),
+        new GeometryJob(conf, GeometryJob.kafkaSource(conf), GeometryJob.kafkaSink(conf), GeometryJob.storageSettings(conf),
                 new FaultyModelFactory()).build(env);
         JobExecutionResult result = env.execute("geostream-bad-input");
 

@@ -123,7 +123,7 @@ class GeometryJobITCase {
         }
 
         // Payloads exist with the right shapes.
-        try (ObjectStore store = GeometryJob.storageSpec(conf).open()) {
+        try (ObjectStore store = GeometryJob.storageSettings(conf).open()) {
             for (GeometryFrame g : out.frames()) {
                 var p = g.getPayloads();
                 assertThat(p.getWidth()).isEqualTo(W);

@@ -25,8 +25,7 @@ public final class ClipSizing {
      */
     public static Clip resolve(ReadableConfig config, ClipRequirements model, String modelName) {
         int length = config.getOptional(ClipOptions.LENGTH).orElseGet(() -> model.lengthNear(ClipOptions.LENGTH.defaultValue()));
-        int stride = config.getOptional(ClipOptions.STRIDE).orElseGet(() -> length == ClipOptions.LENGTH.defaultValue()
-                ? ClipOptions.STRIDE.defaultValue() : Math.max(1, length - DEFAULT_OVERLAP));
+        int stride = config.getOptional(ClipOptions.STRIDE).orElseGet(() -> Math.max(1, length - DEFAULT_OVERLAP));
         check(length, model, modelName);
         return new Clip(length, stride);
     }

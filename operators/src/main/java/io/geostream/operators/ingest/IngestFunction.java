@@ -64,7 +64,7 @@ public class IngestFunction extends ProcessFunction<RawRecord, FrameRecord> {
             validator = new FrameValidator(limits);
         } else {
             store = claimCheckStore.open();
-            validator = new FrameValidator(limits, ObjectFetcher.fromStore(store), claimCheckStore.s3Config().bucket());
+            validator = new FrameValidator(limits, ObjectFetcher.fromStore(store), claimCheckStore.s3Settings().bucket());
         }
         framesIn = getRuntimeContext().getMetricGroup().counter("framesValid");
         rejectedByReason = new io.geostream.operators.sink.DeadLetterCounters(getRuntimeContext().getMetricGroup());

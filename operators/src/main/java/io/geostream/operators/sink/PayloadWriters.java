@@ -5,8 +5,10 @@ import io.geostream.storage.ObjectStore;
 import io.geostream.storage.StorageSettings;
 
 import java.io.IOException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A subtask's object store and the threads that encode and put payload files. A frame's five puts are independent,
@@ -32,6 +34,16 @@ public final class PayloadWriters implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** The store the writers put into. */
+    public ObjectStore store() {
+        return store;
+    }
+
+    /** Runs a put on a writer thread (for writers of other payloads than stitched frames: the I/O-only bench job). */
+    public <T> Future<T> submit(Callable<T> put) {
+        return puts.submit(put);
     }
 
     /** A writer of the frames one model produced (the model names the payload keys). */

@@ -26,14 +26,20 @@ final class ClipReorderBuffer {
     }
 
     /**
-     * Takes a result of the current key and returns the results now due, in stream order: empty when it has to wait
-     * for a predecessor, else it and every waiting successor up to the next gap.
+     * The results due after one arrived, in stream order, and whether the key then holds nothing (no run in progress,
+     * nothing waiting: its other state can go too).
      */
-    List<ClipResult> accept(ClipResult result) throws Exception {
+    record Due(List<ClipResult> results, boolean keyEmpty) {}
+
+    /**
+     * Takes a result of the current key and returns the results now due: none when it has to wait for a predecessor,
+     * else it and every waiting successor up to the next gap.
+     */
+    Due accept(ClipResult result) throws Exception {
         long expected = expected();
         if (result.task.seq != expected) {
             waiting.put(result.task.seq, result);
-            return List.of();
+            return new Due(List.of(), false);
         }
         List<ClipResult> due = new ArrayList<>();
         ClipResult r = result;
@@ -43,17 +49,13 @@ final class ClipReorderBuffer {
             r = waiting.get(expected);
             if (r != null) waiting.remove(expected);
         }
-        if (expected == 0 && waiting.isEmpty()) {
+        boolean keyEmpty = expected == 0 && waiting.isEmpty();
+        if (keyEmpty) {
             nextSeq.clear();
         } else {
             nextSeq.update(expected);
         }
-        return due;
-    }
-
-    /** True when the key holds nothing: no run in progress and nothing waiting (its other state can go too). */
-    boolean isEmpty() throws Exception {
-        return expected() == 0 && waiting.isEmpty();
+        return new Due(due, keyEmpty);
     }
 
     private long expected() throws Exception {

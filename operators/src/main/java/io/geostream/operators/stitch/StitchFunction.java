@@ -88,11 +88,11 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     @Override
     public void processElement(ClipResult result, Context ctx, Collector<OutputRecord> out) throws Exception {
         emitDue(out); // what earlier clips finished writing meanwhile
-        var due = order.accept(result);
-        if (due.isEmpty()) return;
+        ClipReorderBuffer.Due due = order.accept(result);
+        if (due.results().isEmpty()) return;
         StitcherState s = state.value();
         if (s == null) s = new StitcherState();
-        for (ClipResult r : due) {
+        for (ClipResult r : due.results()) {
             stitch(s, r);
             if (r.task.releasesStream) {
                 // The clip operator released the stream after this task; its next run starts afresh.
@@ -100,7 +100,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
                 metrics.streamReleased();
             }
         }
-        if (order.isEmpty()) {
+        if (due.keyEmpty()) {
             state.clear();
         } else {
             state.update(s);
