@@ -47,4 +47,19 @@ class RunCommandTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(built), "no slim jar yet (mvn test without package)");
         assertThat(RunCommand.defaultSlimJar().toRealPath()).isEqualTo(built.toRealPath());
     }
+
+    @Test
+    void aClipTheModelPackageCannotTakeIsAUsageError(@TempDir Path tmp) throws Exception {
+        String fourX = io.geostream.testing.RepoFiles.fourTimesTemporalPackage(tmp).toString();
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(GeostreamCli.execute("run", "--ui-port", "0", "geostream.storage.kind=local", "geostream.model=" + fourX,
+                    "geostream.clip.length=16")).isEqualTo(2);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("geostream.clip.length = 16 cannot feed model");
+    }
 }
