@@ -2,10 +2,8 @@ package io.geostream.jobs;
 
 import io.geostream.avro.DeadLetter;
 import io.geostream.avro.FrameEvent;
-import io.geostream.avro.FrameImage;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.avro.ImageEncoding;
-import io.geostream.avro.Intrinsics;
 import io.geostream.avro.ObjectRef;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
@@ -62,6 +60,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 
+import static io.geostream.testing.FrameEventEdits.edit;
+import static io.geostream.testing.FrameEventEdits.setImage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -324,23 +324,6 @@ class BadInputITCase {
         }
     }
 
-    private static FrameEvent edit(FrameEvent e, Consumer<FrameEvent> change) {
-        FrameEvent copy = FrameEvent.newBuilder(e).build();
-        copy.setImage(FrameImage.newBuilder(e.getImage()).build());
-        if (e.getImage().getRef() != null) copy.getImage().setRef(ObjectRef.newBuilder(e.getImage().getRef()).build());
-        if (e.getIntrinsics() != null) copy.setIntrinsics(Intrinsics.newBuilder(e.getIntrinsics()).build());
-        change.accept(copy);
-        return copy;
-    }
-
-    private static void setImage(FrameEvent e, ImageEncoding enc, byte[] data, int w, int h) {
-        FrameImage image = e.getImage();
-        image.setEncoding(enc);
-        image.setWidth(w);
-        image.setHeight(h);
-        image.setData(data == null ? null : ByteBuffer.wrap(data));
-        image.setRef(null);
-    }
 
     /** A PNG signature and a well-formed IHDR claiming {@code w x h}, 8-bit RGB, and nothing else. */
     private static byte[] pngHeader(int w, int h) {

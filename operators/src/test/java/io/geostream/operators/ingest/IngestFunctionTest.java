@@ -39,10 +39,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.geostream.testing.FrameEventEdits.edit;
+import static io.geostream.testing.FrameEventEdits.setImage;
 import static io.geostream.ingest.TestImages.H;
 import static io.geostream.ingest.TestImages.W;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -375,22 +376,6 @@ class IngestFunctionTest {
         return ObjectRef.newBuilder().setUri("s3://frames/cam-a/3.jpg").setSizeBytes(1234).setSha256("ab".repeat(32)).build();
     }
 
-    private static FrameEvent edit(FrameEvent e, Consumer<FrameEvent> change) {
-        FrameEvent copy = FrameEvent.newBuilder(e).build();
-        copy.setImage(FrameImage.newBuilder(e.getImage()).build());
-        if (e.getIntrinsics() != null) copy.setIntrinsics(Intrinsics.newBuilder(e.getIntrinsics()).build());
-        change.accept(copy);
-        return copy;
-    }
-
-    private static void setImage(FrameEvent e, ImageEncoding enc, byte[] data, int w, int h) {
-        FrameImage image = e.getImage();
-        image.setEncoding(enc);
-        image.setWidth(w);
-        image.setHeight(h);
-        image.setData(data == null ? null : ByteBuffer.wrap(data));
-        image.setRef(null);
-    }
 
     /** {@code png} with the data of its first IDAT chunk overwritten (lengths, IHDR and IEND untouched). */
     private static byte[] garbledIdat(byte[] png) {
