@@ -117,6 +117,23 @@ public final class GeometryJob {
         return c;
     }
 
+    /**
+     * Flink's settings for the job run in this JVM (demo, {@code run}, soak, bench): {@code flink}, the
+     * {@link #FLINK_DEFAULTS} it does not set (RocksDB, incremental), and file checkpoints under {@code checkpointDir}
+     * unless it names a checkpoint storage or directory: clip state holds decoded frames, past the 5 MiB a state handle
+     * may have in the JobManager's in-memory checkpoint storage, so without files every checkpoint fails.
+     */
+    public static Configuration localFlinkConfiguration(ReadableConfig flink, Path checkpointDir) {
+        Configuration c = withFlinkDefaults(flink);
+        // getOptional also finds the options' deprecated keys (state.checkpoints.dir...)
+        if (flink.getOptional(CheckpointingOptions.CHECKPOINT_STORAGE).isEmpty()
+                && flink.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isEmpty()) {
+            c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toAbsolutePath().toUri().toString());
+        }
+        return c;
+    }
+
     /** The {@link #FLINK_DEFAULTS} that {@code flink} does not set. */
     public static Configuration flinkDefaultsMissingFrom(ReadableConfig flink) {
         Map<String, String> given = flink.toMap();

@@ -114,22 +114,17 @@ public final class RunCommand implements Callable<Integer> {
 
     /**
      * Flink's settings for the job: every key of the merged settings (Flink keys from the file pass through). A local
-     * run gets checkpoints every {@value #DEFAULT_LOCAL_CHECKPOINT_INTERVAL} and file checkpoint storage under
-     * {@code geostream-checkpoints/} unless the settings name their own: clip state holds decoded frames, beyond the
-     * JobManager's 5 MiB in-memory limit.
+     * run gets checkpoints every {@value #DEFAULT_LOCAL_CHECKPOINT_INTERVAL} and, as every job run in this JVM does
+     * ({@link GeometryJob#localFlinkConfiguration}), the job's Flink defaults (RocksDB) and file checkpoints under
+     * {@code geostream-checkpoints/}, unless the settings say otherwise.
      */
     static Configuration flinkSettings(Configuration settings, boolean local) {
         Configuration flink = new Configuration(settings);
-        if (local) {
-            if (!settings.containsKey("execution.checkpointing.interval")) {
-                flink.setString("execution.checkpointing.interval", DEFAULT_LOCAL_CHECKPOINT_INTERVAL);
-            }
-            if (!settings.containsKey("execution.checkpointing.storage") && !settings.containsKey("execution.checkpointing.dir")) {
-                flink.setString("execution.checkpointing.storage", "filesystem");
-                flink.setString("execution.checkpointing.dir", Path.of("geostream-checkpoints").toAbsolutePath().toUri().toString());
-            }
+        if (!local) return flink;
+        if (!settings.containsKey("execution.checkpointing.interval")) {
+            flink.setString("execution.checkpointing.interval", DEFAULT_LOCAL_CHECKPOINT_INTERVAL);
         }
-        return flink;
+        return GeometryJob.localFlinkConfiguration(flink, Path.of("geostream-checkpoints"));
     }
 
     /**

@@ -162,13 +162,10 @@ public final class DemoRunner {
             Configuration flink = new Configuration();
             flink.set(RestOptions.PORT, settings.uiPort());
             flink.setString("execution.checkpointing.interval", "1 s");
-            // Clip state holds decoded frames (tens of MB at video sizes): the JobManager's in-memory checkpoint
-            // storage caps a state handle at 5 MiB, so checkpoints go to files in the run's work directory.
-            flink.setString("execution.checkpointing.storage", "filesystem");
-            flink.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
             flink.setString("pipeline.object-reuse", "true");
             flink.setString("parallelism.default", String.valueOf(settings.parallelism()));
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(GeometryJob.withFlinkDefaults(flink));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+                    GeometryJob.localFlinkConfiguration(flink, work.resolve("checkpoints")));
             env.setParallelism(settings.parallelism());
             GeometryJob.fromConfig(conf).build(env);
             log.println((settings.uiPort() == 0 ? "Flink dashboard on a free port (Flink logs 'Web frontend listening at')"

@@ -65,6 +65,11 @@ public final class LoadRig implements AutoCloseable {
         this.s3 = s3;
     }
 
+    /** The rig's work directory (broker and S3 data; the jobs' checkpoints go under it too). */
+    public Path workDir() {
+        return work;
+    }
+
     /** Starts the servers and renders {@code streams} cameras of {@code width x height}. */
     public static LoadRig start(int streams, int width, int height, long seed) throws IOException {
         Path work = Files.createTempDirectory("geostream-load-");

@@ -130,7 +130,8 @@ public final class PipelineBench {
         Configuration flink = new Configuration();
         flink.setString("execution.checkpointing.interval", settings.checkpointInterval());
         flink.setString(org.apache.flink.configuration.StateBackendOptions.STATE_BACKEND.key(), settings.stateBackend());
-        flink = GeometryJob.withFlinkDefaults(flink); // as the job runs in production (RocksDB: incremental checkpoints)
+        // As every job run in this JVM: the job's Flink defaults (RocksDB, incremental) and file checkpoints.
+        flink = GeometryJob.localFlinkConfiguration(flink, rig.workDir().resolve("checkpoints-" + variant + "-" + index));
         flink.setString("pipeline.object-reuse", "true");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism(), flink);
         pipeline.build(env);

@@ -18,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,14 +52,23 @@ public final class Soak {
         this.out = out;
     }
 
+    /**
+     * Flink's settings of the soak's job: as every job run in this JVM ({@link GeometryJob#localFlinkConfiguration}:
+     * RocksDB, incremental, file checkpoints under {@code checkpointDir}), with the soak's checkpoint interval and port.
+     */
+    static Configuration flinkConfiguration(Settings settings, Path checkpointDir) {
+        Configuration flink = new Configuration();
+        flink.setString("execution.checkpointing.interval", settings.checkpointInterval());
+        flink.setString("pipeline.object-reuse", "true");
+        flink.set(RestOptions.PORT, settings.uiPort());
+        return GeometryJob.localFlinkConfiguration(flink, checkpointDir);
+    }
+
     public Result run() throws Exception {
         try (LoadRig rig = LoadRig.start(settings.streams(), settings.width(), settings.height(), settings.seed())) {
             Configuration conf = rig.jobConfig("soak", settings.parallelism());
             conf.set(InferenceOptions.MODEL, settings.model());
-            Configuration flink = new Configuration();
-            flink.setString("execution.checkpointing.interval", settings.checkpointInterval());
-            flink.setString("pipeline.object-reuse", "true");
-            flink.set(RestOptions.PORT, settings.uiPort());
+            Configuration flink = flinkConfiguration(settings, rig.workDir().resolve("checkpoints"));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(settings.parallelism());
             GeometryJob.fromConfig(conf).build(env);

@@ -28,6 +28,7 @@ class RunCommandTest {
     @Test
     void aLocalRunCheckpointsToFilesUnlessTheSettingsSayOtherwise() {
         Configuration defaults = RunCommand.flinkSettings(new Configuration(), true);
+        assertThat(defaults.getString("state.backend.type", null)).as("the job's Flink defaults, as in production").isEqualTo("rocksdb");
         assertThat(defaults.getString("execution.checkpointing.interval", null)).isEqualTo(RunCommand.DEFAULT_LOCAL_CHECKPOINT_INTERVAL);
         assertThat(defaults.getString("execution.checkpointing.storage", null)).isEqualTo("filesystem");
         Configuration own = new Configuration();
