@@ -28,7 +28,7 @@ public final class DecomposedBenchmark {
         try (DecomposedGeometryModel model = DecomposedGeometryModel.open(packageDir, "cpu")) {
             DecomposedPackage pkg = model.modelPackage();
             int t = frames > 0 ? frames : (pkg.clipFrames() != 0 ? pkg.clipFrames() : 1 + 4 * pkg.temporalCompression());
-            if (!pkg.acceptsFrames(t)) throw new IllegalArgumentException("the package does not take clips of " + t + " frames");
+            if (!pkg.clipRequirements().accepts(t)) throw new IllegalArgumentException("the package does not take clips of " + t + " frames");
             ClipInput clip = ClipInput.random(t, pkg.inputWidth(), pkg.inputHeight());
             double[] engine = new double[runs];
             for (int i = 0; i < warmups + runs; i++) {

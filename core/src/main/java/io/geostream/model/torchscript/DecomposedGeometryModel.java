@@ -1,5 +1,13 @@
 package io.geostream.model.torchscript;
 
+import io.geostream.model.ClipGeometry;
+import io.geostream.model.ClipInput;
+import io.geostream.model.ClipRequirements;
+import io.geostream.model.GeometryModel;
+import io.geostream.model.ModelException;
+import io.geostream.model.ModelInfo;
+import io.geostream.model.diffusion.Denoiser;
+import io.geostream.model.diffusion.Sampler;
 import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
@@ -12,13 +20,6 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.NoopTranslator;
-import io.geostream.model.ClipGeometry;
-import io.geostream.model.ClipInput;
-import io.geostream.model.GeometryModel;
-import io.geostream.model.ModelException;
-import io.geostream.model.ModelInfo;
-import io.geostream.model.diffusion.Denoiser;
-import io.geostream.model.diffusion.Sampler;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -151,8 +152,8 @@ public final class DecomposedGeometryModel implements GeometryModel {
         ensureOpen();
         ClipGeometry[] results = new ClipGeometry[clips.size()];
         int w = pkg.inputWidth(), h = pkg.inputHeight();
-        String expectation = pkg.clipFrames() != 0 ? pkg.clipFrames() + " frames" : "1 + k x " + pkg.temporalCompression() + " frames";
-        for (List<Integer> idx : ClipRuns.ofEqualLength(clips, pkg.maxBatch(), pkg::acceptsFrames, expectation, info)) {
+        ClipRequirements takes = pkg.clipRequirements();
+        for (List<Integer> idx : ClipRuns.ofEqualLength(clips, pkg.maxBatch(), takes::accepts, takes.describe(), info)) {
             List<ClipInput> batch = new ArrayList<>(idx.size());
             for (int k : idx) batch.add(clips.get(k));
             DecomposedTranslators.Decoded out = run(new DecomposedTranslators.RgbClips(batch),

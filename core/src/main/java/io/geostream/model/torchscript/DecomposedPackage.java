@@ -1,5 +1,6 @@
 package io.geostream.model.torchscript;
 
+import io.geostream.model.ClipRequirements;
 import io.geostream.model.ModelInfo;
 import io.geostream.model.diffusion.NoiseSchedule;
 import io.geostream.model.diffusion.PredictionType;
@@ -100,11 +101,9 @@ public record DecomposedPackage(
     /** Latent frames for a clip of {@code frames} frames: 1 + (T - 1) / temporalCompression. */
     public int latentFrames(int frames) { return 1 + (frames - 1) / temporalCompression; }
 
-    /** Whether a clip of {@code frames} frames fits: clipFrames (when fixed) and the temporal compression. */
-    public boolean acceptsFrames(int frames) {
-        if (frames < 1) return false;
-        if (clipFrames != 0) return frames == clipFrames;
-        return (frames - 1) % temporalCompression == 0;
+    /** The clip lengths the modules take: clipFrames (when fixed) and the temporal compression. */
+    public ClipRequirements clipRequirements() {
+        return new ClipRequirements(clipFrames, temporalCompression);
     }
 
     /** The clip length the open-time dry run uses: clipFrames, or the shortest T > 1 that fits. */

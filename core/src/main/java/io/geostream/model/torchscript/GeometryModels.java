@@ -32,9 +32,8 @@ public final class GeometryModels {
     public static ClipRequirements clipRequirements(Path packageDir) {
         Objects.requireNonNull(packageDir, "packageDir");
         if (ModelPackage.FORM_DECOMPOSED.equals(DecomposedPackage.form(packageDir))) {
-            DecomposedPackage pkg = DecomposedPackage.read(packageDir);
-            return new ClipRequirements(pkg.clipFrames(), pkg.temporalCompression());
+            return DecomposedPackage.read(packageDir).clipRequirements();
         }
-        return new ClipRequirements(ModelPackage.read(packageDir).clipFrames(), 1);
+        return ModelPackage.read(packageDir).clipRequirements();
     }
 }

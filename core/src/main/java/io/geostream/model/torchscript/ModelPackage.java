@@ -1,10 +1,11 @@
 package io.geostream.model.torchscript;
 
+import io.geostream.model.ClipRequirements;
+import io.geostream.model.ModelInfo;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.geostream.model.ModelInfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,6 +90,11 @@ public record ModelPackage(
     /** The identity written into outputs. */
     public ModelInfo info() {
         return new ModelInfo(name, version, hasConfidence);
+    }
+
+    /** The clip lengths the module takes: {@link #clipFrames()}, or any. */
+    public ClipRequirements clipRequirements() {
+        return new ClipRequirements(clipFrames, 1);
     }
 
     /** The clip length used by checks that need a concrete T: {@link #clipFrames()} or 2 when any T works. */

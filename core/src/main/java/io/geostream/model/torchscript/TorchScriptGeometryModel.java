@@ -1,17 +1,18 @@
 package io.geostream.model.torchscript;
 
+import io.geostream.model.ClipGeometry;
+import io.geostream.model.ClipInput;
+import io.geostream.model.ClipRequirements;
+import io.geostream.model.GeometryModel;
+import io.geostream.model.ImageResize;
+import io.geostream.model.ModelException;
+import io.geostream.model.ModelInfo;
 import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
-import io.geostream.model.ClipGeometry;
-import io.geostream.model.ClipInput;
-import io.geostream.model.GeometryModel;
-import io.geostream.model.ImageResize;
-import io.geostream.model.ModelException;
-import io.geostream.model.ModelInfo;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,8 +111,8 @@ public final class TorchScriptGeometryModel implements GeometryModel {
         ensureOpen();
         ClipGeometry[] results = new ClipGeometry[clips.size()];
         int w = pkg.inputWidth(), h = pkg.inputHeight();
-        for (List<Integer> idx : ClipRuns.ofEqualLength(clips, pkg.maxBatch(),
-                t -> pkg.clipFrames() == 0 || t == pkg.clipFrames(), pkg.clipFrames() + " frames", info)) {
+        ClipRequirements takes = pkg.clipRequirements();
+        for (List<Integer> idx : ClipRuns.ofEqualLength(clips, pkg.maxBatch(), takes::accepts, takes.describe(), info)) {
             int t = clips.get(idx.get(0)).length();
             List<List<byte[]>> batch = new ArrayList<>(idx.size());
             for (int i : idx) batch.add(ClipRuns.framesAtModelSize(clips.get(i), w, h));

@@ -202,8 +202,8 @@ class DecomposedGeometryModelTest {
         assertThatThrownBy(() -> DecomposedGeometryModel.open(pkg, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vae_encoder.pt output has shape");
         DecomposedPackage p = DecomposedPackage.read(pkg);
-        assertThat(p.acceptsFrames(5)).isTrue();
-        assertThat(p.acceptsFrames(4)).isFalse();
+        assertThat(p.clipRequirements().accepts(5)).isTrue();
+        assertThat(p.clipRequirements().accepts(4)).isFalse();
         assertThat(p.latentFrames(9)).isEqualTo(3);
     }
 
