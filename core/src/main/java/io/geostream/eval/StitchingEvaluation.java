@@ -39,11 +39,40 @@ public final class StitchingEvaluation {
     private StitchingEvaluation() {}
 
     /** Scores of one method on one stream. */
+    /**
+     * Scores of one method on one stream; docs/metrics.md defines each figure.
+     *
+     * @param rpeTranslation     1-frame RPE translation RMSE after the ATE Sim(3) fit ({@code rpe1})
+     * @param pointsGlobalRel    stitched world points, one Sim(3) per segment onto the truth: median relative point error
+     * @param pointsClipRel      the model's raw clip output, one Sim(3) per clip: the same figure (method-independent)
+     * @param consistency        cross-frame depth consistency at clip boundaries and inside clips
+     * @param spikeShare         share of frame-to-frame steps (after the ATE fit) longer than 3x the truth's p99 step
+     */
     public record Scores(String method, int frames, double ateRmse, double ateOverLength, double driftOverLength,
                          double rpeTranslation, double rpeRotationDeg, double absrelGlobal, double absrelClip,
                          double delta1Global, double normalMeanDeg, double normalMedianDeg, int segmentBreaks,
-                         double msPerFrame, double[][] estimatedPositions, double[][] truePositions,
-                         RigidTransform[] estimatedPoses, double[] timestampsSeconds) {}
+                         double msPerFrame, double pointsGlobalRel, double pointsClipRel,
+                         FrameConsistency.Result consistency, double spikeShare, double[][] estimatedPositions,
+                         double[][] truePositions, RigidTransform[] estimatedPoses, double[] timestampsSeconds) {
+
+        public double boundaryConsistency() {
+            return consistency.boundary();
+        }
+
+        public double withinConsistency() {
+            return consistency.within();
+        }
+
+        /** boundary / within consistency. */
+        public double consistencyRatio() {
+            return consistency.ratio();
+        }
+
+        /** points_global_rel / points_clip_rel: what the stitching costs over the model alone. */
+        public double pointsRatio() {
+            return pointsGlobalRel / pointsClipRel;
+        }
+    }
 
     /**
      * @param methods method names for {@link Stitcher#forMethod}
@@ -77,6 +106,7 @@ public final class StitchingEvaluation {
         Map<String, Collector> collectors = new LinkedHashMap<>();
         for (String m : methods) collectors.put(m, new Collector(m, Stitcher.forMethod(m, stitcherConfig), scene));
         Map<Long, FrameTruth> truths = new HashMap<>();
+        WorldPointErrors clipPoints = new WorldPointErrors();
         int frames = scene.frames();
         for (int i = 0; i <= frames; i++) {
             FrameRecord f;
@@ -96,7 +126,10 @@ public final class StitchingEvaluation {
                 r.task = task;
                 r.modelId = model.info().id();
                 r.modelVersion = model.info().version();
-                if (!task.isMarker()) ClipConversions.fill(r, model.predict(ClipConversions.toInput(task)));
+                if (!task.isMarker()) {
+                    ClipConversions.fill(r, model.predict(ClipConversions.toInput(task)));
+                    addClipPoints(clipPoints, scene, r, truths);
+                }
                 for (Collector c : collectors.values()) c.accept(r, truths);
                 // Truth is kept from the clip's first stream frame on (a keyframe slot holds an old frame).
                 long oldest = task.isMarker() || task.frames.length <= task.keyframeSlots ? -1
@@ -105,8 +138,20 @@ public final class StitchingEvaluation {
             }
         }
         Map<String, Scores> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Collector> e : collectors.entrySet()) out.put(e.getKey(), e.getValue().scores());
+        double pointsClipRel = clipPoints.medianRelative();
+        for (Map.Entry<String, Collector> e : collectors.entrySet()) out.put(e.getKey(), e.getValue().scores(pointsClipRel));
         return out;
+    }
+
+    /** The model's raw output of a clip's stream frames against their truth, grouped by clip. */
+    private static void addClipPoints(WorldPointErrors into, TruthSource scene, ClipResult r, Map<Long, FrameTruth> truths) {
+        ClipTask task = r.task;
+        long group = (task.segmentId << 32) ^ task.clipId;
+        for (int slot = task.keyframeSlots; slot < task.realSlots(); slot++) {
+            FrameTruth t = truths.get(task.frames[slot].frameIndex);
+            if (t == null || t.width() != r.width || t.height() != r.height) continue;
+            into.add(group, r.width, r.height, r.pointMaps[slot], t.pointsWorld(), t.worldFromCamera().center());
+        }
     }
 
     private static final class Collector {
@@ -121,6 +166,8 @@ public final class StitchingEvaluation {
         final List<Double> times = new ArrayList<>();
         final DepthErrors depth = new DepthErrors();
         final NormalErrors normals = new NormalErrors();
+        final WorldPointErrors points = new WorldPointErrors();
+        final FrameConsistency consistency = new FrameConsistency();
         long nanos;
         int segmentsStarted;
 
@@ -144,7 +191,9 @@ public final class StitchingEvaluation {
                 estPoses.add(f.worldFromCamera());
                 truePoses.add(truePose);
                 times.add(f.frame().captureTimeMicros / 1e6);
+                consistency.add(f.segmentId(), f.clipId(), f.worldFromCamera(), f.intrinsics(), f.width(), f.height(), f.depth());
                 if (t != null && t.width() == f.width() && t.height() == f.height()) {
+                    points.add(f.segmentId(), f.width(), f.height(), f.worldPoints(), t.pointsWorld(), truePose.center());
                     depth.add(f.clipId() + (f.segmentId() << 32), subsample(f.depth(), f.width(), f.height(), 1),
                             subsample(t.depth(), t.width(), t.height(), 1));
                     normals.add(subsample(f.normalsCamera(), f.width(), f.height(), 3),
@@ -153,7 +202,7 @@ public final class StitchingEvaluation {
             }
         }
 
-        Scores scores() {
+        Scores scores(double pointsClipRel) {
             int n = est.size();
             double[][] e = est.toArray(new double[0][]);
             double[][] t = truth.toArray(new double[0][]);
@@ -167,7 +216,8 @@ public final class StitchingEvaluation {
             double[] ts = times.stream().mapToDouble(Double::doubleValue).toArray();
             return new Scores(method, n, ate.rmse(), ate.rmseOverPathLength(), drift, rpe.translationRmse(),
                     rpe.rotationMeanDeg(), g.absRel(), c.absRel(), g.delta1(), nr.meanDeg(), nr.medianDeg(),
-                    Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : nanos / 1e6 / n, e, t,
+                    Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : nanos / 1e6 / n, points.medianRelative(),
+                    pointsClipRel, consistency.result(), TrajectoryErrors.spikeShare(e, t, ate.alignment()), e, t,
                     estPoses.toArray(new RigidTransform[0]), ts);
         }
     }

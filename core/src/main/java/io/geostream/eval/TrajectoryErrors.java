@@ -80,6 +80,30 @@ public final class TrajectoryErrors {
         return new Rpe(Math.sqrt(sumT / (n - 1)), sumR / (n - 1));
     }
 
+    /** A step counts as a spike when it is longer than this many times the truth's 99th-percentile step. */
+    public static final double SPIKE_FACTOR = 3;
+
+    /**
+     * The share of the estimate's frame-to-frame steps, after the {@code alignment} (the ATE Sim(3) fit), longer than
+     * {@link #SPIKE_FACTOR} times the truth's 99th-percentile step: a jumpy path that a low ATE hides.
+     */
+    public static double spikeShare(double[][] estimated, double[][] truth, Sim3 alignment) {
+        int n = check(estimated, truth);
+        double[] trueSteps = new double[n - 1];
+        for (int i = 0; i + 1 < n; i++) trueSteps[i] = distance(truth[i], truth[i + 1]);
+        double[] sorted = trueSteps.clone();
+        java.util.Arrays.sort(sorted);
+        double limit = SPIKE_FACTOR * sorted[Math.min(sorted.length - 1, (int) Math.ceil(0.99 * sorted.length) - 1)];
+        int spikes = 0;
+        double[] previous = alignment.apply(estimated[0]);
+        for (int i = 1; i < n; i++) {
+            double[] current = alignment.apply(estimated[i]);
+            if (distance(previous, current) > limit) spikes++;
+            previous = current;
+        }
+        return (double) spikes / (n - 1);
+    }
+
     private static int check(double[][] estimated, double[][] truth) {
         if (estimated.length != truth.length || estimated.length < 3) {
             throw new IllegalArgumentException("need two position sequences of equal length >= 3");

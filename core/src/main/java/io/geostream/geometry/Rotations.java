@@ -123,4 +123,27 @@ public final class Rotations {
         }
         if (!Mat3.allFinite(m)) throw new IllegalArgumentException(name + " has non-finite entries");
     }
+
+    /** The rotation vector (axis times angle in radians, angle in [0, pi]) of a rotation matrix. */
+    public static double[] toRotationVector(double[] r) {
+        double[] q = toQuaternion(r); // x, y, z, w
+        double x = q[0], y = q[1], z = q[2], w = q[3];
+        if (w < 0) {
+            x = -x;
+            y = -y;
+            z = -z;
+            w = -w;
+        }
+        double sin = Math.sqrt(x * x + y * y + z * z);
+        if (sin < 1e-12) return new double[] {2 * x, 2 * y, 2 * z}; // small angle: angle ~ 2 sin(angle / 2)
+        double angle = 2 * Math.atan2(sin, w);
+        return new double[] {x / sin * angle, y / sin * angle, z / sin * angle};
+    }
+
+    /** The rotation matrix of a rotation vector (axis times angle in radians). */
+    public static double[] fromRotationVector(double[] v) {
+        double angle = Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+        if (angle < 1e-15) return new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1};
+        return axisAngle(new double[] {v[0] / angle, v[1] / angle, v[2] / angle}, angle);
+    }
 }

@@ -7,6 +7,7 @@ import io.geostream.geometry.GaugeCameraEstimator;
 import io.geostream.geometry.PoseEstimator;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Sim3;
+import io.geostream.geometry.Sim3Interpolation;
 import io.geostream.model.ImageResize;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
@@ -33,21 +34,31 @@ final class ChainStitcher implements Stitcher {
     private final OverlapAligner aligner;
     private final String method;
     private final boolean useKeyframes;
+    private final boolean perFrame;
 
     ChainStitcher(StitcherSettings config, OverlapAligner aligner, String method) {
         this(config, aligner, method, false);
+    }
+
+    ChainStitcher(StitcherSettings config, OverlapAligner aligner, String method, boolean useKeyframes) {
+        this(config, aligner, method, useKeyframes, false);
     }
 
     /**
      * @param useKeyframes keep the segment's keyframes (its first frame and the frames the clip cutter promotes,
      *                     {@link ClipTask#promotedKeyframeIndex}) and hand them to the aligner beside the overlap
      *                     frames (each counts when the clip cutter places it in the clip)
+     * @param perFrame     correct each frame instead of moving the whole clip by one Sim(3): a clip's frames wait for the
+     *                     next clip (one stride of latency); each frame the two clips share gives a per-frame Sim(3)
+     *                     between their predictions, both sides move part of the way to a consensus, and the frames in
+     *                     between get corrections interpolated by slot from both ends (see {@link #emitCorrected})
      */
-    ChainStitcher(StitcherSettings config, OverlapAligner aligner, String method, boolean useKeyframes) {
+    ChainStitcher(StitcherSettings config, OverlapAligner aligner, String method, boolean useKeyframes, boolean perFrame) {
         this.config = Objects.requireNonNull(config, "config");
         this.aligner = Objects.requireNonNull(aligner, "aligner");
         this.method = Objects.requireNonNull(method, "method");
         this.useKeyframes = useKeyframes;
+        this.perFrame = perFrame;
     }
 
     @Override
@@ -134,7 +145,11 @@ final class ChainStitcher implements Stitcher {
         Grid grid = new Grid(r.width, r.height, config.gridStepFor(r.width, r.height));
         Placement placement = place(s, r, grid, out);
         if (!placement.opensSegment() && !s.heldForBlend.isEmpty()) {
-            emitBlended(s, r, placement.worldFromClip(), grid, out);
+            if (perFrame) {
+                emitCorrected(s, r, placement.worldFromClip(), grid, out);
+            } else {
+                emitBlended(s, r, placement.worldFromClip(), grid, out);
+            }
         }
         int firstSlot = firstUnhandledSlot(s, task);
         if (placement.opensSegment()) {
@@ -207,6 +222,11 @@ final class ChainStitcher implements Stitcher {
         boolean opensSegment = placement.opensSegment();
         RigidTransform previousPose = null;
         ArrayList<AnchorFrame> nextAnchors = new ArrayList<>();
+        if (perFrame && opensSegment) {
+            // The segment's first frame defines its world: its correction is the identity, whatever comes later.
+            s.startCorrections.clear();
+            s.startCorrections.add(new SlotCorrection(firstSlot, Sim3.identity()));
+        }
         for (int slot = 0; slot < task.realSlots(); slot++) {
             FrameRecord f = task.frames[slot];
             boolean emit = f.frameIndex > s.lastHandledFrameIndex;
@@ -247,7 +267,14 @@ final class ChainStitcher implements Stitcher {
             }
             float[] normalsWorld = worldFromClip.rotateVectors(r.normals[slot]);
             float[] confidence = r.confidence == null ? null : r.confidence[slot];
-            if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
+            if (perFrame) {
+                // Every frame waits for the next clip, which tells how this clip drifted towards its end.
+                HeldFrame held = heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement);
+                held.slot = slot;
+                held.cameraCenter = pose.center();
+                held.segmentFirst = opensSegment && slot == firstSlot;
+                s.heldForBlend.add(held);
+            } else if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
                 // The next clip predicts this frame again: emit it once, blended, when that clip arrives.
                 s.heldForBlend.add(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement));
             } else {
@@ -331,23 +358,114 @@ final class ChainStitcher implements Stitcher {
         s.heldForBlend.clear();
     }
 
-    /** Emits the held frames as first predicted (the segment ends before another clip can blend them). */
+    /**
+     * Emits the held frames as first predicted (the segment ends before another clip can blend them); in per-frame
+     * mode with the corrections known at the clip's start only.
+     */
     private void flushHeld(StitcherState s, List<StitchEvent> out) {
         RigidTransform guess = null;
         for (HeldFrame held : s.heldForBlend) {
             Grid grid = new Grid(held.width, held.height, config.gridStepFor(held.width, held.height));
+            if (perFrame && !s.startCorrections.isEmpty() && held.cameraCenter != null) {
+                correct(held, correctionAt(s.startCorrections, held.slot, held.cameraCenter));
+            }
             guess = emitHeld(s, held, grid, guess, out);
         }
         s.heldForBlend.clear();
+        s.startCorrections.clear();
+    }
+
+    /**
+     * Per-frame mode: the held clip's frames, corrected, now that the next clip (placed by {@code worldFromClip}) is
+     * known. For each frame both clips hold, the aligner fits the next clip's prediction of that frame onto the held
+     * one: E = the Sim(3) from the held clip's world prediction to the next clip's. A model's error grows with a
+     * frame's distance from its clip's reference slot (drift, view change), so the consensus lies a share
+     * alpha = v_held / (v_held + v_next) of the way towards the next clip's prediction, v = slot^2 + 1: the held clip's
+     * end moves by E^alpha, the next clip's start by E^-(1 - alpha). The held frames between the clip's start
+     * corrections and these end corrections get corrections interpolated by slot; a shared frame is emitted once, as
+     * the confidence- and alpha-weighted blend of both corrected predictions.
+     */
+    private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid, List<StitchEvent> out) {
+        ArrayList<SlotCorrection> controls = new ArrayList<>(s.startCorrections);
+        ArrayList<SlotCorrection> nextStarts = new ArrayList<>();
+        java.util.Map<Long, Sim3> nextCorrection = new java.util.HashMap<>();
+        java.util.Map<Long, Double> shareOfNext = new java.util.HashMap<>();
+        for (HeldFrame held : s.heldForBlend) {
+            int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
+            if (slot < 0 || r.width != held.width || r.height != held.height || held.cameraCenter == null) continue;
+            AnchorFrame a = new AnchorFrame(held.frame.frameIndex, grid.sample(held.worldPoints), held.cameraCenter);
+            if (held.confidence != null) a.gridConfidence = grid.sampleScalar(held.confidence);
+            OverlapAligner.Fit fit = aligner.fit(List.of(a), r, grid);
+            if (fit == null) continue;
+            Sim3 e = worldFromClip.compose(fit.sim().inverse());
+            double vHeld = (double) held.slot * held.slot + 1, vNext = (double) slot * slot + 1;
+            double alpha = vHeld / (vHeld + vNext);
+            if (!held.segmentFirst) {
+                controls.add(new SlotCorrection(held.slot, Sim3Interpolation.power(e, alpha, held.cameraCenter)));
+            }
+            Sim3 back = Sim3Interpolation.power(e.inverse(), held.segmentFirst ? 1 : 1 - alpha, e.apply(held.cameraCenter));
+            nextStarts.add(new SlotCorrection(slot, back));
+            nextCorrection.put(held.frame.frameIndex, back.compose(worldFromClip));
+            shareOfNext.put(held.frame.frameIndex, held.segmentFirst ? 0.0 : alpha);
+        }
+        controls.sort(java.util.Comparator.comparingInt(c -> c.slot));
+        RigidTransform guess = null;
+        for (HeldFrame held : s.heldForBlend) {
+            if (held.cameraCenter != null && !controls.isEmpty()) correct(held, correctionAt(controls, held.slot, held.cameraCenter));
+            Sim3 other = nextCorrection.get(held.frame.frameIndex);
+            if (other != null) {
+                int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
+                double alpha = shareOfNext.get(held.frame.frameIndex);
+                float[] conf2 = r.confidence == null ? null : r.confidence[slot];
+                Blend b = blend(held.worldPoints, held.normalsWorld, held.confidence, other.applyToPoints(r.pointMaps[slot]),
+                        other.rotateVectors(r.normals[slot]), conf2, 1 - alpha, alpha);
+                held.worldPoints = b.worldPoints();
+                held.normalsWorld = b.normalsWorld();
+                held.confidence = b.confidence();
+            }
+            guess = emitHeld(s, held, grid, guess, out);
+        }
+        s.heldForBlend.clear();
+        nextStarts.sort(java.util.Comparator.comparingInt(c -> c.slot));
+        s.startCorrections = nextStarts;
+    }
+
+    /** Applies a correction to a held frame's world points and normals. */
+    private static void correct(HeldFrame held, Sim3 correction) {
+        held.worldPoints = correction.applyToPoints(held.worldPoints);
+        held.normalsWorld = correction.rotateVectors(held.normalsWorld);
+    }
+
+    /** The correction at a slot: piecewise-linear (about the pivot) between the known slots, constant beyond them. */
+    static Sim3 correctionAt(List<SlotCorrection> sortedControls, int slot, double[] pivot) {
+        SlotCorrection first = sortedControls.get(0), last = sortedControls.get(sortedControls.size() - 1);
+        if (slot <= first.slot) return first.sim();
+        if (slot >= last.slot) return last.sim();
+        for (int i = 0; i + 1 < sortedControls.size(); i++) {
+            SlotCorrection lo = sortedControls.get(i), hi = sortedControls.get(i + 1);
+            if (slot >= lo.slot && slot <= hi.slot) {
+                if (hi.slot == lo.slot) return hi.sim();
+                return Sim3Interpolation.blend(lo.sim(), hi.sim(), (double) (slot - lo.slot) / (hi.slot - lo.slot), pivot);
+            }
+        }
+        return last.sim();
     }
 
     private RigidTransform emitHeld(StitcherState s, HeldFrame held, Grid grid, RigidTransform guess, List<StitchEvent> out) {
         CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
-        PoseEstimator.PoseFit pf = poseFromPoints(held.worldPoints, grid, k, guess);
-        out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pf.worldFromCamera(), k,
+        RigidTransform pose;
+        double reproj = 0;
+        if (held.segmentFirst) {
+            pose = RigidTransform.identity(); // the segment's world frame is this camera's frame
+        } else {
+            PoseEstimator.PoseFit pf = poseFromPoints(held.worldPoints, grid, k, guess);
+            pose = pf.worldFromCamera();
+            reproj = pf.reprojectionRmsPx();
+        }
+        out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
                 held.worldPoints, held.normalsWorld, held.confidence, held.method, held.overlapPoints, held.residualRms,
-                held.inlierShare, held.clipScale, pf.reprojectionRmsPx()));
-        return pf.worldFromCamera();
+                held.inlierShare, held.clipScale, reproj));
+        return pose;
     }
 
     /** Two predictions of one frame averaged per pixel. */
@@ -360,12 +478,18 @@ final class ChainStitcher implements Stitcher {
      * mean of the two, i.e. sum(c^2) / sum(c).
      */
     static Blend blend(float[] world1, float[] normals1, float[] conf1, float[] world2, float[] normals2, float[] conf2) {
+        return blend(world1, normals1, conf1, world2, normals2, conf2, 1, 1);
+    }
+
+    /** The same with prior weights of the two predictions, multiplying their confidences. */
+    static Blend blend(float[] world1, float[] normals1, float[] conf1, float[] world2, float[] normals2, float[] conf2,
+                       double prior1, double prior2) {
         int n = world1.length / 3;
         float[] world = new float[3 * n];
         float[] normals = new float[3 * n];
         float[] conf = conf1 == null && conf2 == null ? null : new float[n];
         for (int p = 0; p < n; p++) {
-            double w1 = conf1 == null ? 1 : conf1[p], w2 = conf2 == null ? 1 : conf2[p];
+            double w1 = prior1 * (conf1 == null ? 1 : conf1[p]), w2 = prior2 * (conf2 == null ? 1 : conf2[p]);
             boolean ok1 = finite(world1, p) && w1 >= 0 && Double.isFinite(w1);
             boolean ok2 = finite(world2, p) && w2 >= 0 && Double.isFinite(w2);
             if (!ok1) w1 = 0;

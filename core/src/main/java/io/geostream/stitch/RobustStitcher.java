@@ -23,6 +23,7 @@ public final class RobustStitcher implements Stitcher {
 
     public static final String METHOD = "robust-irls";
     public static final String METHOD_KEYFRAMES = "robust-irls-keyframes";
+    public static final String METHOD_PER_FRAME = "robust-irls-per-frame";
     /**
      * Weight of a keyframe correspondence relative to an overlap one: the keyframe's world points are
      * fixed for the segment and a clip predicts its slot 0 with no intra-clip drift, while the previous
@@ -49,9 +50,17 @@ public final class RobustStitcher implements Stitcher {
      *                  again (clip cutter with {@code keyframes = 1}); method id {@link #METHOD_KEYFRAMES}
      */
     public RobustStitcher(StitcherSettings config, boolean keyframes) {
+        this(config, keyframes, false);
+    }
+
+    /**
+     * @param perFrame correct each frame from the clips on both sides of it instead of one Sim(3) per clip (method id
+     *                 {@link #METHOD_PER_FRAME}; frames wait one clip stride)
+     */
+    public RobustStitcher(StitcherSettings config, boolean keyframes, boolean perFrame) {
         this.config = Objects.requireNonNull(config, "config");
-        this.method = keyframes ? METHOD_KEYFRAMES : METHOD;
-        this.chain = new ChainStitcher(config, this::fit, method, keyframes);
+        this.method = perFrame ? METHOD_PER_FRAME : keyframes ? METHOD_KEYFRAMES : METHOD;
+        this.chain = new ChainStitcher(config, this::fit, method, keyframes, perFrame);
     }
 
     @Override

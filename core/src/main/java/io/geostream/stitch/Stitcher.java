@@ -22,6 +22,7 @@ public interface Stitcher {
             case NAIVE -> new NaiveStitcher(config);
             case ROBUST -> new RobustStitcher(config);
             case ROBUST_KEYFRAMES -> new RobustStitcher(config, true);
+            case PER_FRAME -> new RobustStitcher(config, true, true);
         };
     }
 

@@ -36,6 +36,11 @@ public class StitcherState {
     public ArrayList<AnchorFrame> keyframes = new ArrayList<>();
     /** Frames held for blending with the next clip's prediction ({@link OverlapPolicy#BLENDED}), in index order. */
     public ArrayList<HeldFrame> heldForBlend = new ArrayList<>();
+    /**
+     * Per-frame correction mode: the corrections of the held clip known at its start (its consensus with the clip
+     * before, or the identity at the segment's first frame), by slot.
+     */
+    public ArrayList<SlotCorrection> startCorrections = new ArrayList<>();
 
     public StitcherState() {}
 }

@@ -6,6 +6,7 @@ import io.geostream.eval.StitchingEvaluation;
 import io.geostream.eval.TrajectoryPlots;
 import io.geostream.eval.TumSequence;
 import io.geostream.eval.TumTrajectory;
+import io.geostream.model.simulated.ErrorModel;
 import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitcherSettings;
@@ -45,7 +46,9 @@ public final class EvalCommand implements Runnable {
             description = "Compare stitching methods on simulated model outputs; writes DIR/stitching.json, TUM trajectories"
                     + " and PNG plots of the first seed (top view, error over frames).")
     public static final class Stitching implements Callable<Integer> {
-        static final List<String> METHODS = List.of("naive", "robust", "robust_keyframes");
+        static final List<String> METHODS = List.of("naive", "robust", "robust_keyframes", "per_frame");
+        /** The method the job, the demo and the deploy files use by default. */
+        static final io.geostream.stitch.StitchMethod JOB_METHOD = io.geostream.operators.stitch.StitchOptions.METHOD.defaultValue();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -77,10 +80,15 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--keyframe-interval", defaultValue = "4",
                 description = "With refresh: every N-th clip promotes a keyframe (default ${DEFAULT-VALUE}).")
         int keyframeInterval;
-        @Option(names = "--view-error", defaultValue = "0",
-                description = "Simulated model's view-change error share (default ${DEFAULT-VALUE}: a keyframe far from the"
-                        + " clip's view is predicted as well as its neighbours; 0.1 = 10 % of the view change).")
-        double viewError;
+        @Option(names = "--error-model", defaultValue = "realistic",
+                description = "Simulated model's error preset: mild (the instrument before issue 13: ~2 %% AbsRel, 3 deg"
+                        + " normals) or realistic (calibrated to UniGeo's published errors: ~10 %% AbsRel, 18 deg mean"
+                        + " normal error; default ${DEFAULT-VALUE}).")
+        String errorModel;
+        @Option(names = "--view-error",
+                description = "Override the preset's view-change error share (mild 0, realistic 0.1; 0.1 = 10 %% of the"
+                        + " view change to the clip's nearest other frame).")
+        Double viewError;
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
         String overlapPolicy;
@@ -119,7 +127,8 @@ public final class EvalCommand implements Runnable {
             try {
                 clips = new ClipCutterSettings(clipLength, clipStride, 4, 10_000, keyframes)
                         .withKeyframePolicy(KeyframePolicy.parse(keyframePolicy), keyframeInterval);
-                modelOptions = SimulatedModelSettings.defaults().withViewError(viewError);
+                modelOptions = ErrorModel.parse(errorModel).settings();
+                if (viewError != null) modelOptions = modelOptions.withViewError(viewError);
                 stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -172,58 +181,98 @@ public final class EvalCommand implements Runnable {
                     try (Writer w = Files.newBufferedWriter(out.resolve(sc.method() + "-seed" + s + ".tum"))) {
                         TumTrajectory.write(w, sc.timestampsSeconds(), sc.estimatedPoses());
                     }
-                    console.printf(Locale.ROOT, "seed %d %-7s ATE %.4f (%.4f of length) drift %.4f absrel %.4f breaks %d%n",
-                            s, sc.method(), sc.ateRmse(), sc.ateOverLength(), sc.driftOverLength(), sc.absrelGlobal(),
+                    console.printf(Locale.ROOT, "seed %d %-16s ATE %.4f (%.4f of length) drift %.4f points %.4f/%.4f"
+                                    + " consistency %.4f/%.4f spikes %.4f breaks %d%n",
+                            s, sc.method(), sc.ateRmse(), sc.ateOverLength(), sc.driftOverLength(), sc.pointsGlobalRel(),
+                            sc.pointsClipRel(), sc.boundaryConsistency(), sc.withinConsistency(), sc.spikeShare(),
                             sc.segmentBreaks());
                 }
             }
-            String json = json(frames, seedList, byMethod);
-            Files.writeString(out.resolve("stitching.json"), json);
-            console.printf(Locale.ROOT, "clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f%n",
-                    clips.clipLength(), clips.stride(), clips.keyframes(), clips.keyframePolicy().id(), clips.keyframeInterval(),
-                    modelOptions.viewErrorShare());
-            console.printf(Locale.ROOT, "%-8s %10s %10s %10s %10s %10s %8s %8s %8s%n", "method", "ate_rmse", "ate/len",
-                    "drift/len", "absrel_g", "absrel_c", "normal°", "breaks", "ms/frame");
+            Files.writeString(out.resolve("stitching.json"), json(frames, seedList, errorModel, byMethod));
+            console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f%n",
+                    ErrorModel.parse(errorModel), clips.clipLength(), clips.stride(), clips.keyframes(),
+                    clips.keyframePolicy().id(), clips.keyframeInterval(), modelOptions.viewErrorShare());
+            console.printf(Locale.ROOT, "%-16s %9s %9s %9s %9s %9s %9s %9s %9s %9s %6s %8s%n", "method", "ate/len",
+                    "drift/len", "rpe1", "spikes", "pts_glob", "pts_clip", "boundary", "within", "absrel_g", "breaks",
+                    "ms/frame");
             for (Map.Entry<String, List<StitchingEvaluation.Scores>> e : byMethod.entrySet()) {
                 List<StitchingEvaluation.Scores> l = e.getValue();
-                console.printf(Locale.ROOT, "%-8s %10.4f %10.5f %10.5f %10.4f %10.4f %8.2f %8.0f %8.2f%n", e.getKey(),
-                        median(l, StitchingEvaluation.Scores::ateRmse), median(l, StitchingEvaluation.Scores::ateOverLength),
-                        median(l, StitchingEvaluation.Scores::driftOverLength), median(l, StitchingEvaluation.Scores::absrelGlobal),
-                        median(l, StitchingEvaluation.Scores::absrelClip), median(l, StitchingEvaluation.Scores::normalMeanDeg),
+                console.printf(Locale.ROOT, "%-16s %9.5f %9.5f %9.5f %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %6.0f %8.2f%n",
+                        e.getKey(), median(l, StitchingEvaluation.Scores::ateOverLength),
+                        median(l, StitchingEvaluation.Scores::driftOverLength),
+                        median(l, StitchingEvaluation.Scores::rpeTranslation), median(l, StitchingEvaluation.Scores::spikeShare),
+                        median(l, StitchingEvaluation.Scores::pointsGlobalRel), median(l, StitchingEvaluation.Scores::pointsClipRel),
+                        median(l, StitchingEvaluation.Scores::boundaryConsistency),
+                        median(l, StitchingEvaluation.Scores::withinConsistency),
+                        median(l, StitchingEvaluation.Scores::absrelGlobal),
                         median(l, StitchingEvaluation.Scores::segmentBreaks), median(l, StitchingEvaluation.Scores::msPerFrame));
             }
-            console.println("wrote " + out.resolve("stitching.json"));
+            System.err.println("wrote " + out.resolve("stitching.json"));
+            List<StitchingEvaluation.Scores> job = byMethod.get(JOB_METHOD.toString());
+            console.printf(Locale.ROOT, "job_method=%s ate_over_length=%.5f consistency_ratio=%.3f points_ratio=%.3f"
+                            + " spike_share=%.4f segment_breaks=%.0f out=%s%n", JOB_METHOD,
+                    median(job, StitchingEvaluation.Scores::ateOverLength), median(job, StitchingEvaluation.Scores::consistencyRatio),
+                    median(job, StitchingEvaluation.Scores::pointsRatio), median(job, StitchingEvaluation.Scores::spikeShare),
+                    median(job, StitchingEvaluation.Scores::segmentBreaks), out.resolve("stitching.json"));
             return 0;
         }
 
-        /** {"frames": N, "seeds": [...], "methods": {name: {medians..., worst_ate_over_length}}}. */
-        static String json(int frames, List<Long> seeds, Map<String, List<StitchingEvaluation.Scores>> byMethod) {
-            StringBuilder b = new StringBuilder();
-            b.append("{\"frames\": ").append(frames).append(", \"seeds\": ").append(seeds).append(", \"methods\": {");
-            boolean first = true;
-            for (Map.Entry<String, List<StitchingEvaluation.Scores>> e : byMethod.entrySet()) {
-                List<StitchingEvaluation.Scores> l = e.getValue();
-                if (!first) b.append(", ");
-                first = false;
-                b.append('"').append(e.getKey()).append("\": {");
-                field(b, "ate_rmse", median(l, StitchingEvaluation.Scores::ateRmse), true);
-                field(b, "ate_over_length", median(l, StitchingEvaluation.Scores::ateOverLength), false);
-                field(b, "drift_over_length", median(l, StitchingEvaluation.Scores::driftOverLength), false);
-                field(b, "absrel_global", median(l, StitchingEvaluation.Scores::absrelGlobal), false);
-                field(b, "absrel_clip", median(l, StitchingEvaluation.Scores::absrelClip), false);
-                field(b, "delta1_global", median(l, StitchingEvaluation.Scores::delta1Global), false);
-                field(b, "normal_mean_deg", median(l, StitchingEvaluation.Scores::normalMeanDeg), false);
-                field(b, "segment_breaks", median(l, StitchingEvaluation.Scores::segmentBreaks), false);
-                field(b, "ms_per_frame", median(l, StitchingEvaluation.Scores::msPerFrame), false);
-                field(b, "worst_ate_over_length", l.stream().mapToDouble(StitchingEvaluation.Scores::ateOverLength).max().orElse(Double.NaN), false);
-                b.append('}');
-            }
-            return b.append("}}\n").toString();
+        /** The figures per method in stitching.json, in this order: median over seeds, and some worst seeds. */
+        private static final Map<String, ToDoubleFunction<StitchingEvaluation.Scores>> FIGURES = figures();
+
+        private static Map<String, ToDoubleFunction<StitchingEvaluation.Scores>> figures() {
+            Map<String, ToDoubleFunction<StitchingEvaluation.Scores>> f = new LinkedHashMap<>();
+            f.put("ate_rmse", StitchingEvaluation.Scores::ateRmse);
+            f.put("ate_over_length", StitchingEvaluation.Scores::ateOverLength);
+            f.put("drift_over_length", StitchingEvaluation.Scores::driftOverLength);
+            f.put("rpe1", StitchingEvaluation.Scores::rpeTranslation);
+            f.put("spike_share", StitchingEvaluation.Scores::spikeShare);
+            f.put("points_global_rel", StitchingEvaluation.Scores::pointsGlobalRel);
+            f.put("points_clip_rel", StitchingEvaluation.Scores::pointsClipRel);
+            f.put("points_ratio", StitchingEvaluation.Scores::pointsRatio);
+            f.put("boundary_consistency", StitchingEvaluation.Scores::boundaryConsistency);
+            f.put("within_consistency", StitchingEvaluation.Scores::withinConsistency);
+            f.put("consistency_ratio", StitchingEvaluation.Scores::consistencyRatio);
+            f.put("absrel_global", StitchingEvaluation.Scores::absrelGlobal);
+            f.put("absrel_clip", StitchingEvaluation.Scores::absrelClip);
+            f.put("delta1_global", StitchingEvaluation.Scores::delta1Global);
+            f.put("normal_mean_deg", StitchingEvaluation.Scores::normalMeanDeg);
+            f.put("segment_breaks", StitchingEvaluation.Scores::segmentBreaks);
+            f.put("ms_per_frame", StitchingEvaluation.Scores::msPerFrame);
+            return f;
         }
 
-        private static void field(StringBuilder b, String name, double value, boolean first) {
-            if (!first) b.append(", ");
-            b.append('"').append(name).append("\": ").append(Double.isFinite(value) ? String.format(Locale.ROOT, "%.6g", value) : "null");
+        /**
+         * {"frames": N, "seeds": [...], "error_model": "...", "job_method": "...", "methods": {name: {medians...,
+         * worst_*}}}: the medians over seeds of every figure, and the worst seed of ATE/length and of both ratios.
+         */
+        static String json(int frames, List<Long> seeds, String errorModel,
+                           Map<String, List<StitchingEvaluation.Scores>> byMethod) throws java.io.IOException {
+            com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+            root.put("frames", frames);
+            seeds.forEach(root.putArray("seeds")::add);
+            root.put("error_model", ErrorModel.parse(errorModel).toString());
+            root.put("job_method", JOB_METHOD.toString());
+            com.fasterxml.jackson.databind.node.ObjectNode methods = root.putObject("methods");
+            for (Map.Entry<String, List<StitchingEvaluation.Scores>> e : byMethod.entrySet()) {
+                List<StitchingEvaluation.Scores> l = e.getValue();
+                com.fasterxml.jackson.databind.node.ObjectNode m = methods.putObject(e.getKey());
+                FIGURES.forEach((name, f) -> putFinite(m, name, median(l, f)));
+                putFinite(m, "worst_ate_over_length", worst(l, StitchingEvaluation.Scores::ateOverLength));
+                putFinite(m, "worst_points_ratio", worst(l, StitchingEvaluation.Scores::pointsRatio));
+                putFinite(m, "worst_consistency_ratio", worst(l, StitchingEvaluation.Scores::consistencyRatio));
+            }
+            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        }
+
+        private static double worst(List<StitchingEvaluation.Scores> l, ToDoubleFunction<StitchingEvaluation.Scores> f) {
+            return l.stream().mapToDouble(f).max().orElse(Double.NaN);
+        }
+
+        private static void putFinite(com.fasterxml.jackson.databind.node.ObjectNode node, String name, double value) {
+            if (Double.isFinite(value)) node.put(name, Double.parseDouble(String.format(Locale.ROOT, "%.6g", value)));
+            else node.putNull(name);
         }
 
         static double median(List<StitchingEvaluation.Scores> l, ToDoubleFunction<StitchingEvaluation.Scores> f) {

@@ -34,7 +34,9 @@ import java.util.Objects;
  * Gaussian noise along each pixel's ray (1 % of its depth), 2 % outliers (ray distance times U(0.5, 2)),
  * a 3 degree RMS tilt of the normals, one extra displacement per clip for pixels on moving objects,
  * and a confidence in (0, 1] that follows the error imperfectly (outliers are confident half the time).
- * See {@link SimulatedModelSettings}.
+ * See {@link SimulatedModelSettings}. The realistic preset ({@link ErrorModel#REALISTIC}) adds the terms of
+ * {@link RealisticErrors} (a smooth depth error field, a wrong focal length, scale jitter, biased drift, flying
+ * pixels, heavy-tailed normals, errors shared between clips, weak confidence) through {@link RealisticDegradation}.
  *
  * <p>Determinism: all randomness comes from a stable 64-bit hash of (stream id, segment id, clip id)
  * and is drawn in slot and pixel order, so the same clip gives identical bytes whatever was predicted
@@ -47,6 +49,8 @@ public final class SimulatedGeometryModel implements GeometryModel {
     private static final double LOG_TWO = StrictMath.log(2);
 
     private final SimulatedModelSettings options;
+    /** The realistic terms' degradation, or null for the mild model. */
+    private final RealisticDegradation realistic;
     /** The one truth sequence this model serves, or null to follow each clip's scene attribute. */
     private final TruthSource fixedSource;
     private final Map<String, SyntheticScene> scenes = new LinkedHashMap<>(8, 0.75f, true);
@@ -59,6 +63,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
 
     public SimulatedGeometryModel(SimulatedModelSettings options) {
         this.options = Objects.requireNonNull(options, "options");
+        this.realistic = options.realism().any() ? new RealisticDegradation(options) : null;
         this.fixedSource = null;
     }
 
@@ -68,6 +73,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
      */
     public SimulatedGeometryModel(SimulatedModelSettings options, TruthSource source) {
         this.options = Objects.requireNonNull(options, "options");
+        this.realistic = options.realism().any() ? new RealisticDegradation(options) : null;
         this.fixedSource = Objects.requireNonNull(source, "source");
     }
 
@@ -109,6 +115,12 @@ public final class SimulatedGeometryModel implements GeometryModel {
         double[] driftAxis = randomDirection(random);
         double[] driftDirection = randomDirection(random);
         double bias = options.depthBiasSigma() * random.nextGaussian();
+        RealisticDegradation.ClipDraws realisticDraws = null;
+        if (realistic != null) {
+            realisticDraws = realistic.drawClip(clip.streamId(), clip.segmentId(), clip.clipId(), clip.length());
+            driftAxis = realistic.biasedDirection(clip.streamId(), "axis", driftAxis);
+            driftDirection = realistic.biasedDirection(clip.streamId(), "direction", driftDirection);
+        }
 
         RigidTransform firstFromWorld = scene.worldFromCamera((int) clip.frames().get(0).frameIndex()).inverse();
         Sim3 outFromWorld = gauge.compose(Sim3.of(firstFromWorld));
@@ -134,7 +146,8 @@ public final class SimulatedGeometryModel implements GeometryModel {
                 slotFromWorld = new Sim3(1, rk, tk).compose(outFromWorld);
             }
             slotFromWorld = viewError(clip, scene, key, slot, truth, slotFromWorld, viewRandom, firstDepth);
-            out.add(degrade(truth, slotFromWorld, shift, bias, random));
+            out.add(realistic == null ? degrade(truth, slotFromWorld, shift, bias, random)
+                    : realistic.degrade(truth, slotFromWorld, slot, shift, bias, realisticDraws, clip.streamId()));
         }
         return new ClipGeometry(clip.width(), clip.height(), out);
     }

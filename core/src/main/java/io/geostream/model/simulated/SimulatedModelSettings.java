@@ -28,11 +28,14 @@ package io.geostream.model.simulated;
  *                                 random axis; translation: share x their baseline, in a random direction).
  *                                 Consecutive frames barely move, an old keyframe may be far: it makes a
  *                                 keyframe refresh policy matter. 0 predicts every slot as well as the next
+ * @param realism                  the error terms of a real model that the mild model leaves out
+ *                                 ({@link RealisticErrors#NONE} for none)
  */
 public record SimulatedModelSettings(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
                                     double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
                                     double movingDisplacementMax, long frameCacheBytes, double driftDegPerSlot,
-                                    double driftDepthSharePerSlot, double depthBiasSigma, double viewErrorShare) {
+                                    double driftDepthSharePerSlot, double depthBiasSigma, double viewErrorShare,
+                                    RealisticErrors realism) {
 
     public SimulatedModelSettings {
         requireRange(gaugeRotationMaxDeg, 0, 180, "gaugeRotationMaxDeg");
@@ -46,6 +49,17 @@ public record SimulatedModelSettings(boolean randomScale, double gaugeRotationMa
         requireRange(driftDepthSharePerSlot, 0, 0.5, "driftDepthSharePerSlot");
         requireRange(depthBiasSigma, 0, 0.5, "depthBiasSigma");
         requireRange(viewErrorShare, 0, 1, "viewErrorShare");
+        java.util.Objects.requireNonNull(realism, "realism");
+    }
+
+    /** Without the realistic terms (the mild model). */
+    public SimulatedModelSettings(boolean randomScale, double gaugeRotationMaxDeg, double gaugeTranslationMax,
+                                 double depthNoiseRelative, double outlierShare, double normalTiltRmsDeg,
+                                 double movingDisplacementMax, long frameCacheBytes, double driftDegPerSlot,
+                                 double driftDepthSharePerSlot, double depthBiasSigma, double viewErrorShare) {
+        this(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, outlierShare, normalTiltRmsDeg,
+                movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare,
+                RealisticErrors.NONE);
     }
 
     /** Without the view-change error (the error model before keyframe refresh). */
@@ -87,32 +101,53 @@ public record SimulatedModelSettings(boolean randomScale, double gaugeRotationMa
     /** The same gauge settings with every per-pixel and per-slot error switched off (exact geometry up to the gauge). */
     public SimulatedModelSettings withoutNoise() {
         return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, 0, 0, 0, 0, frameCacheBytes,
-                0, 0, 0, 0);
+                0, 0, 0, 0, RealisticErrors.NONE);
     }
 
     /** A copy with the given gauge rotation and translation bounds. */
     public SimulatedModelSettings withGauge(double rotationMaxDeg, double translationMax) {
         return new SimulatedModelSettings(randomScale, rotationMaxDeg, translationMax, depthNoiseRelative, outlierShare,
-                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare);
+                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare, realism);
     }
 
     /** A copy with the given share of outlier pixels. */
     public SimulatedModelSettings withOutlierShare(double share) {
         return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative, share,
-                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare);
+                normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot, depthBiasSigma, viewErrorShare,
+                realism);
     }
 
     /** A copy with the given intra-clip drift and depth bias. */
     public SimulatedModelSettings withDrift(double degPerSlot, double depthSharePerSlot, double biasSigma) {
         return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
-                outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, degPerSlot, depthSharePerSlot, biasSigma, viewErrorShare);
+                outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, degPerSlot, depthSharePerSlot, biasSigma, viewErrorShare, realism);
     }
 
     /** A copy with the given view-change error share. */
     public SimulatedModelSettings withViewError(double share) {
         return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
                 outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot,
-                depthBiasSigma, share);
+                depthBiasSigma, share, realism);
+    }
+
+    /** A copy with the given realistic error terms. */
+    public SimulatedModelSettings withRealism(RealisticErrors terms) {
+        return new SimulatedModelSettings(randomScale, gaugeRotationMaxDeg, gaugeTranslationMax, depthNoiseRelative,
+                outlierShare, normalTiltRmsDeg, movingDisplacementMax, frameCacheBytes, driftDegPerSlot, driftDepthSharePerSlot,
+                depthBiasSigma, viewErrorShare, terms);
+    }
+
+    /**
+     * The realistic preset ({@link ErrorModel#REALISTIC}): what a real clip-local model gets wrong, calibrated to
+     * UniGeo's published errors (see {@link RealisticErrors#realistic()}). The output is in the clip's first camera
+     * frame up to a log-uniform scale in [0.5, 2] (the model contract; no gauge rotation or translation); 3 % depth
+     * noise along the (wrong-focal) ray, 2 % outliers, drift of 0.2 deg and 0.4 % of the mean depth per slot,
+     * depth bias b ~ N(0, 0.03), view-change error 0.1, moving objects as the mild model; the normals' tilt comes
+     * from the heavy-tailed term only.
+     */
+    public static SimulatedModelSettings realistic() {
+        return new SimulatedModelSettings(true, 0, 0, 0.03, 0.02, 0, 0.2, 64L << 20, 0.2, 0.004, 0.03, 0.1,
+                RealisticErrors.realistic());
     }
 
     private static void requireRange(double value, double min, double max, String name) {

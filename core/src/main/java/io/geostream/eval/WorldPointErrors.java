@@ -1,0 +1,97 @@
+package io.geostream.eval;
+
+import io.geostream.geometry.Sim3;
+import io.geostream.geometry.Umeyama;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How far estimated 3-D points lie from the true surface once each group of frames is mapped into the truth's
+ * frame by ONE Sim(3) (a weighted-free Umeyama fit on all the group's points): per point |mapped - P_true| /
+ * |P_true - its true camera centre|, the median pooled over all groups. Grouped by segment it scores a stitched
+ * world ({@code points_global_rel}); grouped by clip, a model's raw clip output ({@code points_clip_rel}); their
+ * ratio is what the stitching itself costs. Pixels every {@link #PIXEL_STEP}-th in each direction.
+ */
+public final class WorldPointErrors {
+    /** Pixel step in each direction (bounds memory on long sequences). */
+    public static final int PIXEL_STEP = 8;
+
+    private final Map<Long, Group> groups = new LinkedHashMap<>();
+
+    /**
+     * Adds a frame to a group.
+     *
+     * @param estimated  the frame's estimated points (interleaved xyz, full resolution) in the group's frame
+     * @param truth      its true world points (same size; NaN where unknown)
+     * @param trueCentre its true camera centre in the world
+     */
+    public void add(long group, int width, int height, float[] estimated, float[] truth, double[] trueCentre) {
+        if (estimated.length != truth.length || estimated.length != 3 * width * height) {
+            throw new IllegalArgumentException("point maps differ in size");
+        }
+        Group g = groups.computeIfAbsent(group, k -> new Group());
+        for (int v = 0; v < height; v += PIXEL_STEP) {
+            for (int u = 0; u < width; u += PIXEL_STEP) {
+                int p = 3 * (v * width + u);
+                float ex = estimated[p], ey = estimated[p + 1], ez = estimated[p + 2];
+                float tx = truth[p], ty = truth[p + 1], tz = truth[p + 2];
+                if (!(Float.isFinite(ex) && Float.isFinite(ey) && Float.isFinite(ez)
+                        && Float.isFinite(tx) && Float.isFinite(ty) && Float.isFinite(tz))) continue;
+                double d = Math.sqrt(sq(tx - trueCentre[0]) + sq(ty - trueCentre[1]) + sq(tz - trueCentre[2]));
+                if (!(d > 0)) continue;
+                g.add(ex, ey, ez, tx, ty, tz, (float) d);
+            }
+        }
+    }
+
+    /** The median relative point error over all groups (NaN when no group has enough points for a fit). */
+    public double medianRelative() {
+        FrameConsistency.FloatList all = new FrameConsistency.FloatList();
+        for (Group g : groups.values()) {
+            if (g.size < 6) continue;
+            float[] src = Arrays.copyOf(g.estimated, 3 * g.size), dst = Arrays.copyOf(g.truth, 3 * g.size);
+            Sim3 fit;
+            try {
+                fit = Umeyama.fit(src, dst, null, true);
+            } catch (IllegalArgumentException degenerate) {
+                continue;
+            }
+            double[] p = new double[3];
+            for (int i = 0; i < g.size; i++) {
+                p[0] = src[3 * i];
+                p[1] = src[3 * i + 1];
+                p[2] = src[3 * i + 2];
+                double[] q = fit.apply(p);
+                double e = Math.sqrt(sq(q[0] - dst[3 * i]) + sq(q[1] - dst[3 * i + 1]) + sq(q[2] - dst[3 * i + 2]));
+                all.add((float) (e / g.distance[i]));
+            }
+        }
+        return all.median();
+    }
+
+    private static double sq(double v) {
+        return v * v;
+    }
+
+    private static final class Group {
+        float[] estimated = new float[3 * 1024], truth = new float[3 * 1024], distance = new float[1024];
+        int size;
+
+        void add(float ex, float ey, float ez, float tx, float ty, float tz, float d) {
+            if (size == distance.length) {
+                estimated = Arrays.copyOf(estimated, 6 * size);
+                truth = Arrays.copyOf(truth, 6 * size);
+                distance = Arrays.copyOf(distance, 2 * size);
+            }
+            estimated[3 * size] = ex;
+            estimated[3 * size + 1] = ey;
+            estimated[3 * size + 2] = ez;
+            truth[3 * size] = tx;
+            truth[3 * size + 1] = ty;
+            truth[3 * size + 2] = tz;
+            distance[size++] = d;
+        }
+    }
+}
