@@ -144,12 +144,11 @@ final class ChainStitcher implements Stitcher {
         ClipTask task = r.task;
         Grid grid = new Grid(r.width, r.height, config.gridStepFor(r.width, r.height));
         Placement placement = place(s, r, grid, out);
+        if (!placement.opensSegment() && !s.heldForCorrection().isEmpty()) {
+            emitCorrected(s, r, placement.worldFromClip(), grid, out);
+        }
         if (!placement.opensSegment() && !s.heldForBlend.isEmpty()) {
-            if (perFrame) {
-                emitCorrected(s, r, placement.worldFromClip(), grid, out);
-            } else {
-                emitBlended(s, r, placement.worldFromClip(), grid, out);
-            }
+            emitBlended(s, r, placement.worldFromClip(), grid, out);
         }
         int firstSlot = firstUnhandledSlot(s, task);
         if (placement.opensSegment()) {
@@ -224,8 +223,8 @@ final class ChainStitcher implements Stitcher {
         ArrayList<AnchorFrame> nextAnchors = new ArrayList<>();
         if (perFrame && opensSegment) {
             // The segment's first frame defines its world: its correction is the identity, whatever comes later.
-            s.startCorrections.clear();
-            s.startCorrections.add(new SlotCorrection(firstSlot, Sim3.identity()));
+            s.startCorrections().clear();
+            s.startCorrections().add(new SlotCorrection(firstSlot, Sim3.identity()));
         }
         for (int slot = 0; slot < task.realSlots(); slot++) {
             FrameRecord f = task.frames[slot];
@@ -269,11 +268,8 @@ final class ChainStitcher implements Stitcher {
             float[] confidence = r.confidence == null ? null : r.confidence[slot];
             if (perFrame) {
                 // Every frame waits for the next clip, which tells how this clip drifted towards its end.
-                HeldFrame held = heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement);
-                held.slot = slot;
-                held.cameraCenter = pose.center();
-                held.segmentFirst = opensSegment && slot == firstSlot;
-                s.heldForBlend.add(held);
+                s.heldForCorrection().add(new CorrectableFrame(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence,
+                        placement), slot, pose.center(), opensSegment && slot == firstSlot));
             } else if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
                 // The next clip predicts this frame again: emit it once, blended, when that clip arrives.
                 s.heldForBlend.add(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement));
@@ -353,7 +349,7 @@ final class ChainStitcher implements Stitcher {
                 held.normalsWorld = b.normalsWorld();
                 held.confidence = b.confidence();
             }
-            guess = emitHeld(s, held, grid, guess, out);
+            guess = emitHeld(s, held, false, grid, guess, out);
         }
         s.heldForBlend.clear();
     }
@@ -364,15 +360,20 @@ final class ChainStitcher implements Stitcher {
      */
     private void flushHeld(StitcherState s, List<StitchEvent> out) {
         RigidTransform guess = null;
+        for (CorrectableFrame c : s.heldForCorrection()) {
+            HeldFrame held = c.held;
+            Grid grid = new Grid(held.width, held.height, config.gridStepFor(held.width, held.height));
+            if (!s.startCorrections().isEmpty()) correct(held, correctionAt(s.startCorrections(), c.slot, c.cameraCenter));
+            guess = emitHeld(s, held, c.segmentFirst, grid, guess, out);
+        }
+        s.heldForCorrection().clear();
+        s.startCorrections().clear();
+        guess = null;
         for (HeldFrame held : s.heldForBlend) {
             Grid grid = new Grid(held.width, held.height, config.gridStepFor(held.width, held.height));
-            if (perFrame && !s.startCorrections.isEmpty() && held.cameraCenter != null) {
-                correct(held, correctionAt(s.startCorrections, held.slot, held.cameraCenter));
-            }
-            guess = emitHeld(s, held, grid, guess, out);
+            guess = emitHeld(s, held, false, grid, guess, out);
         }
         s.heldForBlend.clear();
-        s.startCorrections.clear();
     }
 
     /**
@@ -386,32 +387,34 @@ final class ChainStitcher implements Stitcher {
      * the confidence- and alpha-weighted blend of both corrected predictions.
      */
     private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid, List<StitchEvent> out) {
-        ArrayList<SlotCorrection> controls = new ArrayList<>(s.startCorrections);
+        ArrayList<SlotCorrection> controls = new ArrayList<>(s.startCorrections());
         ArrayList<SlotCorrection> nextStarts = new ArrayList<>();
         java.util.Map<Long, Sim3> nextCorrection = new java.util.HashMap<>();
         java.util.Map<Long, Double> shareOfNext = new java.util.HashMap<>();
-        for (HeldFrame held : s.heldForBlend) {
+        for (CorrectableFrame c : s.heldForCorrection()) {
+            HeldFrame held = c.held;
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
-            if (slot < 0 || r.width != held.width || r.height != held.height || held.cameraCenter == null) continue;
-            AnchorFrame a = new AnchorFrame(held.frame.frameIndex, grid.sample(held.worldPoints), held.cameraCenter);
+            if (slot < 0 || r.width != held.width || r.height != held.height) continue;
+            AnchorFrame a = new AnchorFrame(held.frame.frameIndex, grid.sample(held.worldPoints), c.cameraCenter);
             if (held.confidence != null) a.gridConfidence = grid.sampleScalar(held.confidence);
             OverlapAligner.Fit fit = aligner.fit(List.of(a), r, grid);
             if (fit == null) continue;
             Sim3 e = worldFromClip.compose(fit.sim().inverse());
-            double vHeld = (double) held.slot * held.slot + 1, vNext = (double) slot * slot + 1;
+            double vHeld = (double) c.slot * c.slot + 1, vNext = (double) slot * slot + 1;
             double alpha = vHeld / (vHeld + vNext);
-            if (!held.segmentFirst) {
-                controls.add(new SlotCorrection(held.slot, Sim3Interpolation.power(e, alpha, held.cameraCenter)));
+            if (!c.segmentFirst) {
+                controls.add(new SlotCorrection(c.slot, Sim3Interpolation.power(e, alpha, c.cameraCenter)));
             }
-            Sim3 back = Sim3Interpolation.power(e.inverse(), held.segmentFirst ? 1 : 1 - alpha, e.apply(held.cameraCenter));
+            Sim3 back = Sim3Interpolation.power(e.inverse(), c.segmentFirst ? 1 : 1 - alpha, e.apply(c.cameraCenter));
             nextStarts.add(new SlotCorrection(slot, back));
             nextCorrection.put(held.frame.frameIndex, back.compose(worldFromClip));
-            shareOfNext.put(held.frame.frameIndex, held.segmentFirst ? 0.0 : alpha);
+            shareOfNext.put(held.frame.frameIndex, c.segmentFirst ? 0.0 : alpha);
         }
-        controls.sort(java.util.Comparator.comparingInt(c -> c.slot));
+        controls.sort(java.util.Comparator.comparingInt(k -> k.slot));
         RigidTransform guess = null;
-        for (HeldFrame held : s.heldForBlend) {
-            if (held.cameraCenter != null && !controls.isEmpty()) correct(held, correctionAt(controls, held.slot, held.cameraCenter));
+        for (CorrectableFrame c : s.heldForCorrection()) {
+            HeldFrame held = c.held;
+            if (!controls.isEmpty()) correct(held, correctionAt(controls, c.slot, c.cameraCenter));
             Sim3 other = nextCorrection.get(held.frame.frameIndex);
             if (other != null) {
                 int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
@@ -423,10 +426,10 @@ final class ChainStitcher implements Stitcher {
                 held.normalsWorld = b.normalsWorld();
                 held.confidence = b.confidence();
             }
-            guess = emitHeld(s, held, grid, guess, out);
+            guess = emitHeld(s, held, c.segmentFirst, grid, guess, out);
         }
-        s.heldForBlend.clear();
-        nextStarts.sort(java.util.Comparator.comparingInt(c -> c.slot));
+        s.heldForCorrection().clear();
+        nextStarts.sort(java.util.Comparator.comparingInt(k -> k.slot));
         s.startCorrections = nextStarts;
     }
 
@@ -451,11 +454,13 @@ final class ChainStitcher implements Stitcher {
         return last.sim();
     }
 
-    private RigidTransform emitHeld(StitcherState s, HeldFrame held, Grid grid, RigidTransform guess, List<StitchEvent> out) {
+    /** @param segmentFirst the frame opened the segment: its pose is the identity by definition */
+    private RigidTransform emitHeld(StitcherState s, HeldFrame held, boolean segmentFirst, Grid grid, RigidTransform guess,
+                                    List<StitchEvent> out) {
         CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
         RigidTransform pose;
         double reproj = 0;
-        if (held.segmentFirst) {
+        if (segmentFirst) {
             pose = RigidTransform.identity(); // the segment's world frame is this camera's frame
         } else {
             PoseEstimator.PoseFit pf = poseFromPoints(held.worldPoints, grid, k, guess);

@@ -3,8 +3,7 @@ package io.geostream.stitch;
 import io.geostream.records.FrameRecord;
 
 /**
- * A frame the {@link OverlapPolicy#BLENDED} policy (or the per-frame correction of {@link StitchMethod#PER_FRAME}, which
- * holds a whole clip) holds back until the next clip predicts it again: its
+ * A frame the {@link OverlapPolicy#BLENDED} policy holds back until the next clip predicts it again: its
  * first prediction in the segment's world frame at geometry resolution, and the fit statistics of the clip
  * that made it. A Flink POJO (full per-pixel arrays: this policy keeps T - S frames of geometry in state).
  */
@@ -24,12 +23,6 @@ public class HeldFrame {
     public double residualRms;
     public double inlierShare;
     public double clipScale;
-    /** The frame's slot in the clip that predicted it (per-frame correction mode). */
-    public int slot;
-    /** Its camera centre in the world, from the first prediction (per-frame correction mode; null otherwise). */
-    public double[] cameraCenter;
-    /** True for the frame that opened the segment: its camera is the segment's world frame, whatever corrections say. */
-    public boolean segmentFirst;
 
     public HeldFrame() {}
 }

@@ -36,6 +36,8 @@ public class StitcherState {
     public ArrayList<AnchorFrame> keyframes = new ArrayList<>();
     /** Frames held for blending with the next clip's prediction ({@link OverlapPolicy#BLENDED}), in index order. */
     public ArrayList<HeldFrame> heldForBlend = new ArrayList<>();
+    /** Frames held by the per-frame method until the next clip arrives (a whole clip's new frames), in index order. */
+    public ArrayList<CorrectableFrame> heldForCorrection = new ArrayList<>();
     /**
      * Per-frame correction mode: the corrections of the held clip known at its start (its consensus with the clip
      * before, or the identity at the segment's first frame), by slot.
@@ -43,4 +45,16 @@ public class StitcherState {
     public ArrayList<SlotCorrection> startCorrections = new ArrayList<>();
 
     public StitcherState() {}
+
+    /** The per-frame method's held frames (an empty list in state restored from before the method existed). */
+    ArrayList<CorrectableFrame> heldForCorrection() {
+        if (heldForCorrection == null) heldForCorrection = new ArrayList<>();
+        return heldForCorrection;
+    }
+
+    /** The per-frame method's start corrections (likewise never null). */
+    ArrayList<SlotCorrection> startCorrections() {
+        if (startCorrections == null) startCorrections = new ArrayList<>();
+        return startCorrections;
+    }
 }

@@ -207,7 +207,7 @@ public final class GeometryJob {
         ClipSizing.Clip clip = ClipSizing.resolve(config, modelTakes, model.toString());
         ClipCutterSettings clipConfig = new ClipCutterSettings(clip.length(),
                 clip.stride(), config.get(ClipOptions.REORDER_WINDOW),
-                config.get(ClipOptions.IDLE_TIMEOUT).toMillis(), config.get(ClipOptions.KEYFRAMES))
+                config.get(ClipOptions.IDLE_TIMEOUT).toMillis(), clip.keyframes())
                 .withKeyframePolicy(config.get(ClipOptions.KEYFRAME_POLICY),
                         config.get(ClipOptions.KEYFRAME_INTERVAL));
         RetryPolicy retry = new RetryPolicy(config.get(InferenceOptions.MAX_ATTEMPTS),

@@ -200,8 +200,9 @@ class StateCompatibilityTest {
 
     static final StitchMethod STITCH_METHOD = StitchMethod.ROBUST_KEYFRAMES;
 
+    /** The settings the snapshots were written with (the inlier threshold was the default then; it is 0.25 now). */
     static StitcherSettings stitcherConfig() {
-        return StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
+        return new StitcherSettings(0, 0.05, 0.5, 0.2, OverlapPolicy.BLENDED);
     }
 
     /**

@@ -119,18 +119,12 @@ public final class DemoRunner {
             if (settings.clipStride() != null) conf.set(ClipOptions.STRIDE, settings.clipStride());
             // As the job will cut them: configured, else from the model package (which must take them).
             ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model());
-            if (!conf.contains(StitchOptions.METHOD) && !conf.contains(ClipOptions.KEYFRAMES)
-                    && clip.length() - 1 - clip.stride() >= 1) {
-                // The best method of `eval stitching` by default: clips carry a keyframe and the stitcher fits
-                // to it (a --config / -D choice of either option wins). The simulated model predicts the segment's
-                // first frame from any view, so it stays the keyframe; a real model cannot once the view has moved
-                // on, so with a model package the keyframe is refreshed (see docs/benchmarks.md, stitching evaluation).
-                conf.set(StitchOptions.METHOD, StitchMethod.ROBUST_KEYFRAMES);
-                conf.set(ClipOptions.KEYFRAMES, 1);
-                if (!conf.contains(ClipOptions.KEYFRAME_POLICY)) {
-                    conf.set(ClipOptions.KEYFRAME_POLICY,
-                            "simulated".equals(settings.model()) ? KeyframePolicy.FIRST_ONLY : KeyframePolicy.REFRESH);
-                }
+            if (clip.keyframes() > 0 && !conf.contains(ClipOptions.KEYFRAME_POLICY)) {
+                // The job's default stitcher fits each clip to the segment's keyframe. The simulated model predicts the
+                // segment's first frame from any view, so it stays the keyframe; a real model cannot once the view has
+                // moved on, so with a model package the keyframe is refreshed (see docs/benchmarks.md).
+                conf.set(ClipOptions.KEYFRAME_POLICY,
+                        "simulated".equals(settings.model()) ? KeyframePolicy.FIRST_ONLY : KeyframePolicy.REFRESH);
             }
             conf.set(StorageOptions.KIND, StorageSettings.Kind.S3);
             conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());

@@ -19,10 +19,11 @@ public final class ClipOptions {
             .intType().defaultValue(12).withDescription("Frames between clip starts (S); overlap = T - S >= 1. Unset: T - 4.");
 
     public static final ConfigOption<Integer> KEYFRAMES = ConfigOptions.key("geostream.clip.keyframes")
-            .intType().defaultValue(0).withDescription("Keyframe slots per clip, K in [0, 8]: every clip after a segment's "
+            .intType().defaultValue(1).withDescription("Keyframe slots per clip, K in [0, 8] (unset: 1, or 0 when T - 1 - S < 1 "
+                    + "or S = 1 leave no room): every clip after a segment's "
                     + "first holds K keyframes of the segment (already stitched frames: its first frame and, with the refresh "
                     + "policy, later ones) ahead of T - K stream frames, the most recent keyframe in slot 0 (the clip's "
-                    + "reference frame) and the first frame last, so the 'robust_keyframes' stitcher fits each clip to fixed "
+                    + "reference frame) and the first frame last, so the 'per_frame' and 'robust_keyframes' stitchers fit each clip to fixed "
                     + "references; needs T - K - S >= 1 and S > K.");
 
     public static final ConfigOption<KeyframePolicy> KEYFRAME_POLICY = ConfigOptions.key("geostream.clip.keyframe-policy")

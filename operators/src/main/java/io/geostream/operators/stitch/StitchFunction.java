@@ -116,8 +116,11 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         // Each frame's payload writes start here and are awaited only when its event is due: the puts of a clip
         // (and, when deferred, of the next clips) overlap instead of taking one frame's round trip at a time.
         // Events still go out in stream order, each frame's only after all its payloads are stored.
+        long newestCaptureMicros = Long.MIN_VALUE;
+        for (int i = 0; i < r.task.realSlots(); i++) newestCaptureMicros = Math.max(newestCaptureMicros, r.task.frames[i].captureTimeMicros);
         for (StitchEvent e : stitcher.process(s, r)) {
             if (e instanceof StitchEvent.StitchedFrame f) {
+                if (newestCaptureMicros != Long.MIN_VALUE) metrics.frameReleased((newestCaptureMicros - f.frame().captureTimeMicros) / 1000);
                 queue().add(new FrameOutput(key, writer.start(f)));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
                 queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));

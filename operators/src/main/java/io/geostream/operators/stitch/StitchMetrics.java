@@ -31,6 +31,7 @@ final class StitchMetrics {
     /** Last stitched clip id, its scale and segment per stream: bookkeeping of the figures only (a restart resets it). */
     private final Map<String, double[]> lastClipScale = new HashMap<>();
 
+    private final Histogram releaseLagMs;
     StitchMetrics(MetricGroup metrics) {
         framesOut = metrics.counter("framesOut");
         framesFailed = metrics.counter("framesFailed");
@@ -41,7 +42,17 @@ final class StitchMetrics {
         scaleStepPermille = metrics.histogram("stitchScaleStepPermille", new DescriptiveStatisticsHistogram(1000));
         processingLatencyMs = metrics.histogram("processingLatencyMs", new DescriptiveStatisticsHistogram(1000));
         captureToOutputMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        releaseLagMs = metrics.histogram("stitchReleaseLagMs", new DescriptiveStatisticsHistogram(1000));
         streamsReleased = metrics.counter("streamsReleased");
+    }
+
+    /**
+     * A frame released by a clip's arrival: the capture-time span from the frame to that clip's newest frame. It is
+     * what waiting for clips costs in capture time: the clip's fill (up to T - 1 frames) and, with the per_frame
+     * method, the one stride a clip's frames wait for the next clip.
+     */
+    void frameReleased(long lagMs) {
+        releaseLagMs.update(Math.max(0, lagMs));
     }
 
     void segmentStarted() {

@@ -13,9 +13,12 @@ public final class StitchOptions {
             .intType().defaultValue(0).withDescription("Pixel step of the stitching sample grid; 0 = about 1000 points per frame.");
 
     public static final ConfigOption<StitchMethod> METHOD = ConfigOptions.key("geostream.stitch.method")
-            .enumType(StitchMethod.class).defaultValue(StitchMethod.ROBUST)
-            .withDescription("Stitching method: 'robust' (confidence-weighted IRLS Sim(3), the default), 'robust_keyframes' "
-                    + "(also fitted to the segment's keyframe; use with geostream.clip.keyframes = 1) or 'naive' (v1 baseline).");
+            .enumType(StitchMethod.class).defaultValue(StitchMethod.PER_FRAME)
+            .withDescription("Stitching method: 'per_frame' (the default: each clip fitted to the segment's keyframe, then "
+                    + "every frame corrected from the clips on both sides of it, one consistent world; frames wait one clip "
+                    + "stride), 'robust_keyframes' (one confidence-weighted IRLS Sim(3) per clip, fitted to the keyframe), "
+                    + "'robust' (the same without keyframes) or 'naive' (v1 baseline). The keyframe methods use "
+                    + "geostream.clip.keyframes (1 unless set).");
 
     public static final ConfigOption<OverlapPolicy> OVERLAP_POLICY = ConfigOptions.key("geostream.stitch.overlap-policy")
             .enumType(OverlapPolicy.class).defaultValue(OverlapPolicy.FIRST).withDescription("Which prediction of a frame two clips hold is emitted (once): "

@@ -212,19 +212,22 @@ class StitchFunctionTest {
         }
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherSettings config) throws Exception {
+    private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherSettings config,
+                                                                                          StitchMethod method) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StitchFunction(config, StorageSettings.local(objects), StitchMethod.ROBUST_KEYFRAMES)),
+                new KeyedProcessOperator<>(new StitchFunction(config, StorageSettings.local(objects), method)),
                 new ByStream(), Types.STRING);
     }
 
-    @Test
-    void blendedFramesHeldInStateSurviveASnapshotAndRestore() throws Exception {
+    /** Frames held in state (blended overlap frames; the per-frame method's whole clip) survive a snapshot and restore. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = StitchMethod.class, names = {"ROBUST_KEYFRAMES", "PER_FRAME"})
+    void framesHeldInStateSurviveASnapshotAndRestore(StitchMethod method) throws Exception {
         SceneSpec spec = new SceneSpec(8, 40, 30, 30, TrajectoryKind.HANDHELD, 0.0, 10);
         List<ClipResult> results = simulate(spec, new ClipCutterSettings(8, 5, 2, 10_000, 1), true);
         StitcherSettings config = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
         List<OutputRecord> straight;
-        try (var h = harness(config)) {
+        try (var h = harness(config, method)) {
             h.open();
             for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
             straight = h.extractOutputValues();
@@ -232,13 +235,13 @@ class StitchFunctionTest {
         int cut = results.size() / 2;
         List<OutputRecord> resumed = new ArrayList<>();
         org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
-        try (var h = harness(config)) {
+        try (var h = harness(config, method)) {
             h.open();
             for (ClipResult r : results.subList(0, cut)) h.processElement(new StreamRecord<>(r));
             resumed.addAll(h.extractOutputValues());
             snapshot = h.snapshot(1, 1);
         }
-        try (var h = harness(config)) {
+        try (var h = harness(config, method)) {
             h.initializeState(snapshot);
             h.open();
             for (ClipResult r : results.subList(cut, results.size())) h.processElement(new StreamRecord<>(r));
