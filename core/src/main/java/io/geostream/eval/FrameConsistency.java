@@ -60,6 +60,11 @@ public final class FrameConsistency {
         previousHeight = height;
     }
 
+    /** Ends a sequence (e.g. a stream): the next frame added is not paired with the last one. */
+    public void endSequence() {
+        previousDepth = null;
+    }
+
     public Result result() {
         return new Result(boundary.median(), within.median(), boundaryPairs, withinPairs);
     }

@@ -41,9 +41,12 @@ class StateTypesTest {
             }
         }
         // ClipCutterState.keyframes (K keyframes, issue 4) replaced the POJO field ClipCutterState.keyframe;
-        // StitcherState.heldForBlend (blended overlap policy) was already a Kryo list.
+        // StitcherState.heldForBlend (blended overlap policy) was already a Kryo list. heldForCorrection and
+        // startCorrections (the per_frame method, issue 13) are NEW fields of the POJO, so states written before them
+        // restore (POJO schema evolution; StateCompatibilityTest restores 0.1.0 snapshots), and their element
+        // classes are new: HeldFrame, inside the old Kryo list, kept its shape.
         assertThat(kryo).containsExactly("ClipCutterState.keyframes", "ClipCutterState.pending", "ClipCutterState.window",
                 "ClipTask.attributes", "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure", "StitcherState.heldForBlend",
-                "StitcherState.keyframes");
+                "StitcherState.heldForCorrection", "StitcherState.keyframes", "StitcherState.startCorrections");
     }
 }

@@ -178,7 +178,8 @@ public final class DemoRunner {
                 mirror(store, out.resolve("objects"));
             }
             double wall = (System.nanoTime() - start) / 1e9;
-            RunSummary summary = RunSummary.of(published, specs, 0, result, wall, settings.model());
+            RunSummary summary = RunSummary.of(published, specs, 0, result, wall, settings.model())
+                    .withConsistency(OutputConsistency.measure(result.frames(), out.resolve("objects")));
             Files.writeString(out.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
             log.print(summary.toHuman(ModelSettings.SIMULATED.equals(settings.model())));
             log.flush();

@@ -36,6 +36,8 @@ public final class RunSummary {
     private final double wallS;
     private final String model;
     private final List<StreamFigures> streams;
+    /** Cross-frame consistency of the output, or null when not measured. */
+    private OutputConsistency.Figures consistency;
 
     private RunSummary(long framesIn, long framesRejected, long framesOut, long deadLetters, Double ate, Double length,
                        double wallS, String model, List<StreamFigures> streams) {
@@ -149,6 +151,13 @@ public final class RunSummary {
     public Double ateRmseM() { return ateRmseM; }
     public Double trajectoryLengthM() { return trajectoryLengthM; }
     public List<StreamFigures> streams() { return streams; }
+    public OutputConsistency.Figures consistency() { return consistency; }
+
+    /** Adds the output's cross-frame consistency ({@link OutputConsistency}) to the summary. */
+    public RunSummary withConsistency(OutputConsistency.Figures figures) {
+        this.consistency = figures;
+        return this;
+    }
 
     /** summary.json: units in the key names; null where there is no truth. */
     public String toJson() {
@@ -162,6 +171,12 @@ public final class RunSummary {
         b.append("  \"trajectory_length_m\": ").append(num(trajectoryLengthM)).append(",\n");
         b.append("  \"ate_over_length\": ").append(num(ratio(ateRmseM, trajectoryLengthM))).append(",\n");
         b.append("  \"segment_breaks\": ").append(streams.stream().mapToLong(RunSummary::segmentBreaks).sum()).append(",\n");
+        if (consistency != null) {
+            io.geostream.eval.FrameConsistency.Result c = consistency.overall();
+            b.append("  \"boundary_consistency\": ").append(num(c.boundary())).append(",\n");
+            b.append("  \"within_consistency\": ").append(num(c.within())).append(",\n");
+            b.append("  \"consistency_ratio\": ").append(num(c.ratio())).append(",\n");
+        }
         b.append("  \"wall_s\": ").append(num(wallS)).append(",\n");
         b.append("  \"streams\": {");
         for (int i = 0; i < streams.size(); i++) {
@@ -175,6 +190,11 @@ public final class RunSummary {
             f.put("trajectory_length_m", num(s.trajectoryLengthM()));
             f.put("ate_over_length", num(ratio(s.ateRmseM(), s.trajectoryLengthM())));
             f.put("segment_breaks", String.valueOf(segmentBreaks(s)));
+            io.geostream.eval.FrameConsistency.Result c = consistency == null ? null : consistency.byStream().get(s.streamId());
+            if (c != null) {
+                f.put("boundary_consistency", num(c.boundary()));
+                f.put("within_consistency", num(c.within()));
+            }
             b.append(i == 0 ? "\n" : ",\n").append("    ").append(str(s.streamId())).append(": {");
             int j = 0;
             for (Map.Entry<String, String> e : f.entrySet()) {
@@ -197,6 +217,11 @@ public final class RunSummary {
             if (simulated) {
                 b.append("  (measured with the SIMULATED model: a stitching/pipeline figure, not model accuracy)\n");
             }
+        }
+        if (consistency != null) {
+            io.geostream.eval.FrameConsistency.Result c = consistency.overall();
+            b.append(String.format(Locale.ROOT, "depth consistency between neighbouring frames (median relative disagreement):"
+                    + " %.4f across clip boundaries, %.4f inside clips (ratio %.2f)%n", c.boundary(), c.within(), c.ratio()));
         }
         for (StreamFigures s : streams) {
             b.append(String.format(Locale.ROOT, "  %s: %d/%d frames, %d segment(s)%s%n", s.streamId(), s.framesOut(), s.framesIn(),
