@@ -40,7 +40,7 @@ public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", description = "Job settings file (flat YAML, geostream.* keys (README Configuration) and Flink's).")
+    @Option(names = "--config", description = "Job settings file (YAML, nested blocks are dotted keys; geostream.* keys (README Configuration) and Flink's).")
     Path config;
 
     @Parameters(paramLabel = "key=value", description = "Settings overriding the file, e.g. geostream.kafka.bootstrap-servers=kafka:9092.")
