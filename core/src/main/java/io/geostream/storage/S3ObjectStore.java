@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -126,14 +127,18 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public void put(String key, byte[] bytes, String contentType) throws IOException {
+    public void put(String key, byte[] bytes, String contentType, Map<String, String> metadata) throws IOException {
         ObjectKeys.validateKey(key);
+        ObjectKeys.validateMetadata(metadata);
         if (bytes == null) {
             throw new IllegalArgumentException("bytes must not be null");
         }
         PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(config.bucket()).key(key);
         if (contentType != null && !contentType.isBlank()) {
             request.contentType(contentType);
+        }
+        if (!metadata.isEmpty()) {
+            request.metadata(metadata);
         }
         PutObjectRequest built = request.build();
         for (int attempt = 1; ; attempt++) {
@@ -220,6 +225,23 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return false;
+            }
+            throw io("head " + key, e);
+        } catch (SdkException e) {
+            throw io("head " + key, e);
+        }
+    }
+
+    @Override
+    public Map<String, String> metadata(String key) throws IOException {
+        ObjectKeys.validateKey(key);
+        try {
+            return Map.copyOf(client.headObject(HeadObjectRequest.builder().bucket(config.bucket()).key(key).build()).metadata());
+        } catch (NoSuchKeyException e) {
+            throw (NoSuchFileException) new NoSuchFileException(uriOf(key)).initCause(e);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw (NoSuchFileException) new NoSuchFileException(uriOf(key)).initCause(e);
             }
             throw io("head " + key, e);
         } catch (SdkException e) {
