@@ -42,6 +42,8 @@ public final class FrameValidator {
     private final IngestSettings limits;
     private final ObjectFetcher fetcher;
     private final String allowedBucket;
+    /** Per validator (one per ingest subtask), so the remap tables of a subtask's cameras are built once. */
+    private final LensUndistorter undistorter = new LensUndistorter();
 
     /** A validator that rejects every claim-check reference. */
     public FrameValidator(IngestSettings limits) {
@@ -123,6 +125,15 @@ public final class FrameValidator {
         if (!hasData && !hasRef) {
             throw new FrameRejectedException(RejectReason.IMAGE_MISSING, "neither inline data nor a reference");
         }
+        if (LensUndistorter.distorts(event.getDistortion())) {
+            // Before fetching or decoding: without the camera matrix the distortion cannot be undone, and a frame
+            // passed on distorted would bend the geometry without anyone knowing.
+            if (event.getIntrinsics() == null) {
+                throw new FrameRejectedException(RejectReason.INVALID_DISTORTION,
+                        "distortion coefficients without intrinsics: the image cannot be undistorted (send fx fy cx cy too)");
+            }
+            LensUndistorter.checkModel(event.getDistortion());
+        }
         int width = image.getWidth();
         int height = image.getHeight();
         // Before copying or fetching anything: the declared size decides what we are willing to pay.
@@ -133,6 +144,12 @@ public final class FrameValidator {
         Intrinsics k = event.getIntrinsics();
         CameraIntrinsics intrinsics = k == null ? null
                 : new CameraIntrinsics(k.getFx(), k.getFy(), k.getCx(), k.getCy(), rgb.width(), rgb.height());
+        if (LensUndistorter.distorts(event.getDistortion())) {
+            // Undone here, before inference; from now on the frame is the pinhole camera the undistortion maps to.
+            LensUndistorter.Result undistorted = undistorter.undistort(rgb, intrinsics, event.getDistortion());
+            rgb = undistorted.image();
+            intrinsics = undistorted.intrinsics();
+        }
         return new ValidatedFrame(streamId, event.getFrameIndex(), event.getCaptureTimeMicros(),
                 event.getEndOfStream(), rgb, intrinsics, attributes);
     }

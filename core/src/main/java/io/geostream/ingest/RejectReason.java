@@ -29,7 +29,10 @@ public enum RejectReason {
     UNSUPPORTED_ENCODING("UNSUPPORTED_ENCODING"),
     /** Intrinsics are not finite or the focal lengths are not positive. */
     INVALID_INTRINSICS("INVALID_INTRINSICS"),
-    /** Distortion coefficients are missing, not finite, or more than 14. */
+    /**
+     * Distortion coefficients are missing, not finite, more than 14, not a count the model takes, of a model that
+     * cannot be undone, or given without the intrinsics that undistortion needs.
+     */
     INVALID_DISTORTION("INVALID_DISTORTION"),
     /** Too many attributes, or a key or value too long (or null / empty key). */
     INVALID_ATTRIBUTES("INVALID_ATTRIBUTES"),

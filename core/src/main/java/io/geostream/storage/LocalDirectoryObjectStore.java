@@ -14,7 +14,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -23,11 +26,16 @@ import java.util.stream.Stream;
  * {@code <root>/a/b/c}, and URIs are {@code file://} URIs. Writes go to a temporary file in the target
  * directory, are forced to disk, then atomically renamed over the target, so readers never see a partial
  * object. Temporary files end in {@value #TEMP_SUFFIX}; keys ending so are refused and never listed.
- * Thread-safe (concurrent writers of one key: the last rename wins).
+ * User metadata of {@code a/b/c} is the side file {@code a/b/c}{@value #METADATA_SUFFIX} (a Java properties file),
+ * written (or removed, for none) the same way just before the object, so an object is never seen with the metadata
+ * of an earlier version once its own is written; keys ending in {@value #METADATA_SUFFIX} are refused and never
+ * listed either. Thread-safe (concurrent writers of one key: the last rename wins).
  */
 public final class LocalDirectoryObjectStore implements ObjectStore {
     /** Suffix of in-progress uploads. */
     public static final String TEMP_SUFFIX = ".upload-tmp";
+    /** Suffix of the side file holding an object's user metadata. */
+    public static final String METADATA_SUFFIX = ".object-meta";
 
     private final Path root;
 
@@ -49,16 +57,33 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     }
 
     @Override
-    public void put(String key, byte[] bytes, String contentType) throws IOException {
+    public void put(String key, byte[] bytes, String contentType, Map<String, String> metadata) throws IOException {
         if (bytes == null) {
             throw new IllegalArgumentException("bytes must not be null");
         }
+        ObjectKeys.validateMetadata(metadata);
         Path target = resolve(key);
         Path parent = target.getParent();
         Files.createDirectories(parent);
         if (!parent.toRealPath().startsWith(root)) {
             throw new IOException("key " + key + " leads outside the store through a link");
         }
+        Path side = sideFile(target);
+        if (metadata.isEmpty()) {
+            Files.deleteIfExists(side); // a put replaces the object's metadata too, as on S3
+        } else {
+            Properties p = new Properties();
+            p.putAll(metadata);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            p.store(out, null);
+            writeAtomically(side, out.toByteArray());
+        }
+        writeAtomically(target, bytes);
+    }
+
+    /** Writes a temporary file beside {@code target}, forces it to disk and renames it over the target. */
+    private void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path parent = target.getParent();
         Path temp = parent.resolve(target.getFileName() + "." + UUID.randomUUID() + TEMP_SUFFIX);
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -113,6 +138,33 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
     }
 
     @Override
+    public Map<String, String> metadata(String key) throws IOException {
+        Path path = resolve(key);
+        if (!Files.isRegularFile(path)) {
+            throw new NoSuchFileException(key);
+        }
+        Path side = sideFile(path);
+        if (!Files.isRegularFile(side)) {
+            return Map.of();
+        }
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(side)) {
+            p.load(in);
+        }
+        Map<String, String> out = new TreeMap<>();
+        p.stringPropertyNames().forEach(n -> out.put(n, p.getProperty(n)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static Path sideFile(Path object) {
+        return object.resolveSibling(object.getFileName() + METADATA_SUFFIX);
+    }
+
+    private static boolean reserved(String name) {
+        return name.endsWith(TEMP_SUFFIX) || name.endsWith(METADATA_SUFFIX);
+    }
+
+    @Override
     public boolean exists(String key) throws IOException {
         return Files.isRegularFile(resolve(key));
     }
@@ -125,7 +177,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
         List<String> keys = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
             files.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().endsWith(TEMP_SUFFIX))
+                    .filter(p -> !reserved(p.getFileName().toString()))
                     .map(this::keyOfPath)
                     .filter(k -> k.startsWith(prefix))
                     .forEach(keys::add);
@@ -155,7 +207,7 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
             }
             String key = keyOfPath(path);
             ObjectKeys.validateKey(key);
-            return key.endsWith(TEMP_SUFFIX) ? Optional.empty() : Optional.of(key);
+            return reserved(key) ? Optional.empty() : Optional.of(key);
         } catch (Exception e) { // URISyntaxException, IllegalArgumentException, FileSystemNotFoundException
             return Optional.empty();
         }
@@ -175,8 +227,8 @@ public final class LocalDirectoryObjectStore implements ObjectStore {
 
     private Path resolve(String key) {
         ObjectKeys.validateKey(key);
-        if (key.endsWith(TEMP_SUFFIX)) {
-            throw new IllegalArgumentException("keys ending in " + TEMP_SUFFIX + " are reserved: " + key);
+        if (reserved(key)) {
+            throw new IllegalArgumentException("keys ending in " + TEMP_SUFFIX + " or " + METADATA_SUFFIX + " are reserved: " + key);
         }
         Path path = root.resolve(key).normalize();
         if (!path.startsWith(root) || path.equals(root)) {

@@ -50,6 +50,39 @@ public final class ObjectKeys {
         return key;
     }
 
+    /** Longest user metadata, names and values together (S3 allows 2 KB of {@code x-amz-meta-*} headers). */
+    public static final int MAX_METADATA_BYTES = 2048;
+
+    private static final Pattern METADATA_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
+    /**
+     * Returns {@code metadata} if its names are lower-case words ({@code [a-z0-9][a-z0-9-]{0,63}}: S3 lower-cases
+     * names and sends them as HTTP headers, so anything else would come back changed) and its values printable
+     * ASCII, together at most {@value #MAX_METADATA_BYTES} bytes.
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static java.util.Map<String, String> validateMetadata(java.util.Map<String, String> metadata) {
+        if (metadata == null) {
+            throw new IllegalArgumentException("metadata must not be null (use Map.of())");
+        }
+        int bytes = 0;
+        for (var e : metadata.entrySet()) {
+            if (e.getKey() == null || !METADATA_NAME.matcher(e.getKey()).matches()) {
+                throw new IllegalArgumentException("metadata name must match " + METADATA_NAME + ", got: " + e.getKey());
+            }
+            String v = e.getValue();
+            if (v == null || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("metadata value of " + e.getKey() + " must be printable ASCII: " + v);
+            }
+            bytes += e.getKey().length() + v.length();
+        }
+        if (bytes > MAX_METADATA_BYTES) {
+            throw new IllegalArgumentException("metadata of " + bytes + " bytes, more than " + MAX_METADATA_BYTES);
+        }
+        return metadata;
+    }
+
     /**
      * The key of one payload file of one frame:
      * {@code <modelId>/<modelVersion>/<streamId>/seg-<segment %06d>/frame-<frame %010d>-t<captureTimeMicros>/<fileName>}.

@@ -2,6 +2,7 @@ package io.geostream.storage;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -11,10 +12,26 @@ import java.util.Optional;
 public interface ObjectStore extends AutoCloseable {
 
     /**
-     * Stores {@code bytes} under {@code key}, replacing any previous object. Readers see either the old or
-     * the new object in full, never a partial one.
+     * Stores {@code bytes} under {@code key}, replacing any previous object and its metadata. Readers see either the
+     * old or the new object in full, never a partial one.
      */
-    void put(String key, byte[] bytes, String contentType) throws IOException;
+    default void put(String key, byte[] bytes, String contentType) throws IOException {
+        put(key, bytes, contentType, Map.of());
+    }
+
+    /**
+     * Stores {@code bytes} under {@code key} with user metadata (S3 {@code x-amz-meta-*}), replacing any previous
+     * object and its metadata: facts a reader needs to decode the object on its own (a depth PNG's unit), since the
+     * Kafka record that names it may be gone. Names and values are checked by {@link ObjectKeys#validateMetadata}.
+     */
+    void put(String key, byte[] bytes, String contentType, Map<String, String> metadata) throws IOException;
+
+    /**
+     * The user metadata an object was stored with (empty when none).
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no object under {@code key}
+     */
+    Map<String, String> metadata(String key) throws IOException;
 
     /**
      * Reads an object.

@@ -63,12 +63,14 @@ public final class RetryingObjectStore implements ObjectStore {
     }
 
     @Override
-    public void put(String key, byte[] bytes, String contentType) throws IOException {
+    public void put(String key, byte[] bytes, String contentType, java.util.Map<String, String> metadata) throws IOException {
         retry(() -> {
-            inner.put(key, bytes, contentType);
+            inner.put(key, bytes, contentType, metadata);
             return null;
         });
     }
+
+    @Override public java.util.Map<String, String> metadata(String key) throws IOException { return retry(() -> inner.metadata(key)); }
 
     @Override public byte[] get(String key) throws IOException { return retry(() -> inner.get(key)); }
 

@@ -1,6 +1,8 @@
 package io.geostream.storage;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -55,6 +58,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     private final S3Settings config;
     private final S3Client client;
+    private final AwsCredentialsProvider credentials;
 
     /** Builds a client for {@code config}; no request is made until first use. */
     public S3ObjectStore(S3Settings config) {
@@ -62,14 +66,17 @@ public final class S3ObjectStore implements ObjectStore {
             throw new IllegalArgumentException("config must not be null");
         }
         this.config = config;
+        // Static keys when given; otherwise the SDK's default chain, which finds session tokens, IRSA web identity
+        // (sts is on the class path for it), profiles and container or instance roles, and refreshes them.
+        this.credentials = config.usesProviderChain() ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
         S3ClientBuilder builder = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(ATTEMPT_TIMEOUT)
                         .build())
                 .region(Region.of(config.region()))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(config.accessKey(), config.secretKey())))
+                .credentialsProvider(credentials)
                 .forcePathStyle(config.pathStyle())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
@@ -91,6 +98,23 @@ public final class S3ObjectStore implements ObjectStore {
     /** The configuration (credentials masked in its toString). */
     public S3Settings config() {
         return config;
+    }
+
+    /**
+     * Resolves the credentials once, so that a command without any fails at start with a clear message instead of at
+     * its first upload (where a provider-chain failure reads as a transient client error and is retried).
+     *
+     * @throws IOException naming the places the chain looked, when none holds credentials
+     */
+    public void requireCredentials() throws IOException {
+        try {
+            credentials.resolveCredentials();
+        } catch (SdkException e) {
+            throw new IOException("no S3 credentials: give static keys, or provide them where the AWS default chain looks"
+                    + " (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], aws.accessKeyId/aws.secretAccessKey,"
+                    + " AWS_PROFILE and ~/.aws/credentials, AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, container or instance"
+                    + " role): " + e.getMessage(), e);
+        }
     }
 
     /** The bucket of this store. */
@@ -126,14 +150,18 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
-    public void put(String key, byte[] bytes, String contentType) throws IOException {
+    public void put(String key, byte[] bytes, String contentType, Map<String, String> metadata) throws IOException {
         ObjectKeys.validateKey(key);
+        ObjectKeys.validateMetadata(metadata);
         if (bytes == null) {
             throw new IllegalArgumentException("bytes must not be null");
         }
         PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(config.bucket()).key(key);
         if (contentType != null && !contentType.isBlank()) {
             request.contentType(contentType);
+        }
+        if (!metadata.isEmpty()) {
+            request.metadata(metadata);
         }
         PutObjectRequest built = request.build();
         for (int attempt = 1; ; attempt++) {
@@ -228,6 +256,23 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     @Override
+    public Map<String, String> metadata(String key) throws IOException {
+        ObjectKeys.validateKey(key);
+        try {
+            return Map.copyOf(client.headObject(HeadObjectRequest.builder().bucket(config.bucket()).key(key).build()).metadata());
+        } catch (NoSuchKeyException e) {
+            throw (NoSuchFileException) new NoSuchFileException(uriOf(key)).initCause(e);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw (NoSuchFileException) new NoSuchFileException(uriOf(key)).initCause(e);
+            }
+            throw io("head " + key, e);
+        } catch (SdkException e) {
+            throw io("head " + key, e);
+        }
+    }
+
+    @Override
     public List<String> list(String prefix) throws IOException {
         if (prefix == null) {
             throw new IllegalArgumentException("prefix must not be null (use \"\")");
@@ -270,6 +315,13 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() {
         client.close();
+        if (credentials instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // releasing the chain's refresh threads; nothing to report
+            }
+        }
     }
 
     /**

@@ -60,7 +60,8 @@ class FrameValidatorTest {
                         .setData(ByteBuffer.wrap(png)).setRef(null).build())
                 .setIntrinsics(Intrinsics.newBuilder().setFx(50).setFy(52).setCx(31.5).setCy(23.5).build())
                 .setDistortion(LensDistortion.newBuilder().setModel(DistortionModel.PLUMB_BOB)
-                        .setCoefficients(List.of(0.1, -0.02, 0.0, 0.0, 0.001)).build())
+                        // All zero: a lens without distortion (LensUndistorterTest undistorts real ones).
+                        .setCoefficients(List.of(0.0, 0.0, 0.0, 0.0, 0.0)).build())
                 .setAttributes(attributes)
                 .build();
     }

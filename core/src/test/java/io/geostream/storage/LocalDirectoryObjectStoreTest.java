@@ -53,6 +53,31 @@ class LocalDirectoryObjectStoreTest {
     }
 
     @Test
+    void userMetadataLivesInASideFileThatIsNoObject() throws Exception {
+        LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(dir);
+        store.put("f/depth.png", new byte[] {1, 2}, "image/png", java.util.Map.of("depth-unit", "1.5E-4", "scale-status", "RELATIVE"));
+        assertThat(store.metadata("f/depth.png")).containsOnly(java.util.Map.entry("depth-unit", "1.5E-4"),
+                java.util.Map.entry("scale-status", "RELATIVE"));
+        assertThat(store.list("")).containsExactly("f/depth.png");
+        assertThat(Files.exists(dir.resolve("f/depth.png" + LocalDirectoryObjectStore.METADATA_SUFFIX))).isTrue();
+        assertThatThrownBy(() -> store.get("f/depth.png" + LocalDirectoryObjectStore.METADATA_SUFFIX))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+        assertThat(store.keyOf(dir.resolve("f/depth.png" + LocalDirectoryObjectStore.METADATA_SUFFIX).toUri().toString())).isEmpty();
+
+        // A put replaces the metadata with the object, as on S3: none given, none left.
+        store.put("f/depth.png", new byte[] {3}, "image/png");
+        assertThat(store.metadata("f/depth.png")).isEmpty();
+        assertThat(store.list("")).containsExactly("f/depth.png");
+        assertThatThrownBy(() -> store.metadata("f/none.png")).isInstanceOf(NoSuchFileException.class);
+        // Names S3 would change (upper case) or values it cannot carry are refused, not altered.
+        assertThatThrownBy(() -> store.put("f/x", new byte[0], null, java.util.Map.of("Depth-Unit", "1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("metadata name");
+        assertThatThrownBy(() -> store.put("f/x", new byte[0], null, java.util.Map.of("unit", "m\u00e8tre")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("printable ASCII");
+        assertThat(store.exists("f/x")).isFalse();
+    }
+
+    @Test
     void missingObjectIsNoSuchFile() throws Exception {
         LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(dir);
         assertThatThrownBy(() -> store.get("nope/x")).isInstanceOf(NoSuchFileException.class);

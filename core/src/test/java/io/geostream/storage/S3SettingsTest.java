@@ -2,7 +2,6 @@ package io.geostream.storage;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,16 +18,17 @@ class S3SettingsTest {
     }
 
     @Test
-    void readsCredentialsFromTheEnvironment() {
-        Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "id", "AWS_SECRET_ACCESS_KEY", "secret");
-        S3Settings config = S3Settings.withKeysOrEnvironment(env, "http://localhost:1234", "eu-west-1", "bkt", null, null, false);
-        assertThat(config.accessKey()).isEqualTo("id");
-        assertThat(config.secretKey()).isEqualTo("secret");
-        assertThat(config.region()).isEqualTo("eu-west-1");
-        assertThatThrownBy(() -> S3Settings.withKeysOrEnvironment(Map.of(), null, null, "bkt", null, null, true))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("S3 credentials missing");
-        assertThat(S3Settings.withKeysOrEnvironment(Map.of("AWS_ACCESS_KEY_ID", "env", "AWS_SECRET_ACCESS_KEY", "env-secret"),
-                null, null, "bkt", "given", null, true).accessKey()).isEqualTo("given");
+    void staticKeysOrTheProviderChainButNeverHalfAKeyPair() {
+        S3Settings keys = S3Settings.withKeysOrProviderChain("http://localhost:1234", "eu-west-1", "bkt", "id", "secret", false);
+        assertThat(keys.usesProviderChain()).isFalse();
+        assertThat(keys.accessKey()).isEqualTo("id");
+        assertThat(keys.region()).isEqualTo("eu-west-1");
+        // No keys is no longer an error: the SDK's default chain (environment, profile, web identity...) finds them.
+        S3Settings chain = S3Settings.withKeysOrProviderChain(null, null, "bkt", null, " ", true);
+        assertThat(chain.usesProviderChain()).isTrue();
+        assertThat(chain.toString()).contains("credentials=AWS default provider chain");
+        assertThatThrownBy(() -> S3Settings.withKeysOrProviderChain(null, null, "bkt", "given", null, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give both");
     }
 
     @Test

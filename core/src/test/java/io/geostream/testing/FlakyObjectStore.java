@@ -59,13 +59,13 @@ public final class FlakyObjectStore extends ForwardingObjectStore {
         }
     }
 
-    @Override public void put(String key, byte[] bytes, String contentType) throws IOException {
+    @Override public void put(String key, byte[] bytes, String contentType, java.util.Map<String, String> metadata) throws IOException {
         if (denyPuts) {
             failed.incrementAndGet();
             throw new java.nio.file.AccessDeniedException(key, null, "injected: 403 AccessDenied");
         }
         maybeFail("put " + key);
-        inner.put(key, bytes, contentType);
+        inner.put(key, bytes, contentType, metadata);
     }
 
     @Override public byte[] get(String key) throws IOException {

@@ -36,13 +36,13 @@ public final class GatedObjectStore extends ForwardingObjectStore {
         GATES.get(name).countDown();
     }
 
-    @Override public void put(String key, byte[] bytes, String contentType) throws IOException {
+    @Override public void put(String key, byte[] bytes, String contentType, java.util.Map<String, String> metadata) throws IOException {
         try {
             if (!GATES.get(gate).await(60, TimeUnit.SECONDS)) throw new IOException("gate " + gate + " never opened");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted at gate " + gate);
         }
-        inner.put(key, bytes, contentType);
+        inner.put(key, bytes, contentType, metadata);
     }
 }

@@ -187,7 +187,7 @@ public final class GeometryJob {
         if (c.get(StorageOptions.KIND) == StorageSettings.Kind.LOCAL) {
             return StorageSettings.local(Path.of(c.get(StorageOptions.LOCAL_DIR)));
         }
-        return StorageSettings.s3(S3Settings.withKeysOrEnvironment(System.getenv(), c.get(StorageOptions.S3_ENDPOINT),
+        return StorageSettings.s3(S3Settings.withKeysOrProviderChain(c.get(StorageOptions.S3_ENDPOINT),
                 c.get(StorageOptions.S3_REGION), c.get(StorageOptions.S3_BUCKET), c.getOptional(StorageOptions.S3_ACCESS_KEY).orElse(null),
                 c.getOptional(StorageOptions.S3_SECRET_KEY).orElse(null), c.get(StorageOptions.S3_PATH_STYLE)));
     }

@@ -15,7 +15,7 @@ import java.util.Map;
  * {@code entryClass}, {@code standalone-job --job-classname} in docker-compose, or {@code flink run -c}).
  *
  * <p>Settings, later layers winning: the {@code geostream.*} keys of the cluster's configuration
- * (a FlinkDeployment's {@code flinkConfiguration}), then {@code --config FILE} (flat YAML, see
+ * (a FlinkDeployment's {@code flinkConfiguration}), then {@code --config FILE} (YAML, nested blocks flattened, see
  * {@link JobConfigs}), then {@code key=value} program arguments. Checkpointing, state backend and
  * parallelism come from the cluster's configuration, as for any Flink job; where it sets no state backend the
  * job uses {@link GeometryJob#FLINK_DEFAULTS} (RocksDB, incremental checkpoints).

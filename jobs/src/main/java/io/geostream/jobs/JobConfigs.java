@@ -3,23 +3,40 @@ package io.geostream.jobs;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
 import java.io.IOException;
+import java.io.Reader;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Job configuration from a file and {@code key=value} overrides. The file is flat YAML
- * ({@code key: value} per line, {@code #} comments), the same shape as Flink's {@code config.yaml}.
+ * Job configuration from a file and {@code key=value} overrides. The file is YAML, read by a YAML parser
+ * (snakeyaml-engine, the one Flink reads its own {@code config.yaml} with) and flattened as Flink flattens
+ * {@code config.yaml}: {@code geostream:} with an indented {@code clip.length: 9} is {@code geostream.clip.length}.
  * Keys under {@code geostream.} must be options of the job's option classes, so a typo fails at
- * start instead of being silently ignored; other keys are passed to Flink.
+ * start instead of being silently ignored, nested or not; other keys are passed to Flink.
  */
 public final class JobConfigs {
     private JobConfigs() {}
@@ -47,20 +64,78 @@ public final class JobConfigs {
         return keys;
     }
 
-    /** Reads a flat YAML file into key/value pairs. */
+    /**
+     * Reads a YAML file into flat key/value pairs. Nested mappings join their keys with dots; values are the scalars
+     * as written (comments and quotes removed, no number or boolean conversion, so {@code 007} stays {@code 007});
+     * a list of scalars becomes Flink's list syntax ({@code [a, b]}). A file that is not a mapping, a key given twice
+     * (also once nested, once dotted), a key without a value, or a list of mappings fails, naming file and line.
+     */
     public static Map<String, String> readFile(Path file) throws IOException {
-        Map<String, String> out = new LinkedHashMap<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException(file + ":" + (i + 1) + ": expected 'key: value', got: " + line);
-            }
-            out.put(line.substring(0, colon).strip(), unquote(line.substring(colon + 1).strip()));
+        LoadSettings settings = LoadSettings.builder().setLabel(file.toString()).build();
+        Optional<Node> root;
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            root = new Compose(settings).composeReader(in);
+        } catch (YamlEngineException e) {
+            // The parser's message names the file (the label), line and column.
+            throw new IllegalArgumentException("not valid YAML: " + e.getMessage().strip(), e);
         }
+        Map<String, String> out = new LinkedHashMap<>();
+        if (root.isEmpty()) return out; // empty file or comments only
+        if (!(root.get() instanceof MappingNode mapping)) {
+            throw new IllegalArgumentException(where(file, root.get()) + ": expected 'key: value' lines, got: "
+                    + describe(root.get()));
+        }
+        flatten(file, "", mapping, out);
         return out;
+    }
+
+    private static void flatten(Path file, String prefix, MappingNode mapping, Map<String, String> out) {
+        for (NodeTuple t : mapping.getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode keyNode) || keyNode.getValue().isBlank()) {
+                throw new IllegalArgumentException(where(file, t.getKeyNode()) + ": a key must be a non-empty word");
+            }
+            String key = prefix + keyNode.getValue().strip();
+            Node value = t.getValueNode();
+            if (value instanceof MappingNode nested) {
+                flatten(file, key + ".", nested, out);
+                continue;
+            }
+            String text;
+            if (value instanceof ScalarNode scalar) {
+                if (scalar.getTag().equals(Tag.NULL)) {
+                    throw new IllegalArgumentException(where(file, value) + ": " + key + " has no value");
+                }
+                text = scalar.getValue();
+            } else if (value instanceof SequenceNode sequence) {
+                text = flowList(file, key, sequence);
+            } else {
+                throw new IllegalArgumentException(where(file, value) + ": " + key + ": unsupported value " + describe(value));
+            }
+            if (out.putIfAbsent(key, text) != null) {
+                throw new IllegalArgumentException(where(file, keyNode) + ": " + key + " is given twice");
+            }
+        }
+    }
+
+    /** A list of scalars in YAML flow style, which Flink's list options parse ({@code [a, 'b;c']}). */
+    private static String flowList(Path file, String key, SequenceNode sequence) {
+        List<String> items = new ArrayList<>();
+        for (Node item : sequence.getValue()) {
+            if (!(item instanceof ScalarNode scalar)) {
+                throw new IllegalArgumentException(where(file, item) + ": " + key + ": list items must be plain values");
+            }
+            items.add(scalar.getValue());
+        }
+        DumpSettings flow = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.FLOW).build();
+        return new Dump(flow).dumpToString(items).strip();
+    }
+
+    private static String where(Path file, Node node) {
+        return file + node.getStartMark().map(m -> ":" + (m.getLine() + 1)).orElse("");
+    }
+
+    private static String describe(Node node) {
+        return node instanceof ScalarNode s ? s.getValue() : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Parses {@code key=value} overrides. */
@@ -89,12 +164,5 @@ public final class JobConfigs {
             }
         }
         return Configuration.fromMap(merged);
-    }
-
-    private static String unquote(String v) {
-        if (v.length() >= 2 && ((v.startsWith("\"") && v.endsWith("\"")) || (v.startsWith("'") && v.endsWith("'")))) {
-            return v.substring(1, v.length() - 1);
-        }
-        return v;
     }
 }

@@ -63,6 +63,12 @@ class ComposeFileTest {
     }
 
     @Test
+    void theJobConfigMeansWhatItMeantBeforeConfigFilesWereParsedAsYaml() throws IOException {
+        Path file = root.resolve("deploy/job.yaml");
+        assertThat(JobConfigs.readFile(file)).isEqualTo(DeployFiles.asFormerLineReaderRead(Files.readString(file)));
+    }
+
+    @Test
     void topicsBucketAndBrokerMatchTheJob() throws IOException {
         Configuration job = jobConfig();
         List<String> topics = List.of(job.get(IngestOptions.INPUT_TOPIC), job.get(SinkOptions.GEOMETRY_TOPIC),

@@ -31,6 +31,25 @@ final class DeployFiles {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
+    /**
+     * A flat job config as the line-by-line reader before JobConfigs used a YAML parser read it ({@code key: value}
+     * per line, {@code #} lines skipped, one pair of quotes removed): the deploy files must mean the same to both.
+     */
+    static Map<String, String> asFormerLineReaderRead(String text) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String raw : text.split("\n")) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            int colon = line.indexOf(':');
+            String v = line.substring(colon + 1).strip();
+            if (v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"))) {
+                v = v.substring(1, v.length() - 1);
+            }
+            out.put(line.substring(0, colon).strip(), v);
+        }
+        return out;
+    }
+
     static Yaml yaml() {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);

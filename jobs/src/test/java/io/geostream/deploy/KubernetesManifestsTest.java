@@ -263,6 +263,9 @@ class KubernetesManifestsTest {
         ConfigMap cm = CoreKindValidator.bind(docs.get("ConfigMap/geostream-job"), ConfigMap.class);
         Path file = tmp.resolve("configmap-job.yaml");
         Files.writeString(file, cm.getData().get("job.yaml"), StandardCharsets.UTF_8);
+        // The ConfigMap's file means what it meant before --config files were parsed as YAML.
+        assertThat(io.geostream.jobs.JobConfigs.readFile(file))
+                .isEqualTo(DeployFiles.asFormerLineReaderRead(cm.getData().get("job.yaml")));
         return io.geostream.jobs.JobConfigs.toConfiguration(io.geostream.jobs.JobConfigs.readFile(file));
     }
 

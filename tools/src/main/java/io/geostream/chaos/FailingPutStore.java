@@ -13,8 +13,8 @@ public final class FailingPutStore implements StorageSettings.StoreDecorator {
     @Override
     public ObjectStore wrap(ObjectStore store) {
         return new ForwardingObjectStore(store) {
-            @Override public void put(String key, byte[] bytes, String contentType) throws IOException {
-                inner.put(key, bytes, contentType);
+            @Override public void put(String key, byte[] bytes, String contentType, java.util.Map<String, String> metadata) throws IOException {
+                inner.put(key, bytes, contentType, metadata);
                 if (FailurePoints.failAfterPut()) {
                     throw new IllegalStateException("injected failure after writing " + key + ", before its event is emitted");
                 }

@@ -77,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--resize", description = "Publish --source frames at WxH pixels (default: the video's size).")
     String resize;
 
-    @Option(names = "--config", description = "Job options file (flat YAML, geostream.* keys (README Configuration), e.g. geostream.clip.reorder-window: 4).")
+    @Option(names = "--config", description = "Job options file (YAML, nested blocks are dotted keys; geostream.* keys (README Configuration), e.g. geostream.clip.reorder-window: 4).")
     Path config;
 
     @Option(names = "-D", paramLabel = "key=value", description = "Job option override, e.g. -D geostream.inference.workers=2 (repeatable).")

@@ -4,13 +4,12 @@ import io.geostream.map.MapBuilder;
 import io.geostream.map.StreamMap;
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.S3Settings;
-import io.geostream.storage.S3ObjectStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -63,9 +62,15 @@ public final class MapCommand implements Callable<Integer> {
         if (!(voxel > 0) || !Double.isFinite(voxel) || maxVoxels < 1 || snapshotInterval.isNegative() || snapshotInterval.isZero()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "need --voxel > 0, --max-voxels >= 1 and --snapshot-interval > 0");
         }
+        Map<String, String> kafkaProperties;
+        try {
+            kafkaProperties = kafka.clientProperties();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         try (ObjectStore store = openStore()) {
             StreamMap map = new StreamMap(stream, store, voxel, maxVoxels, out);
-            MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafka.properties, geometryTopic, segmentsTopic, stream, map, spec.commandLine().getErr());
+            MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafkaProperties, geometryTopic, segmentsTopic, stream, map, spec.commandLine().getErr());
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -97,12 +102,10 @@ public final class MapCommand implements Callable<Integer> {
 
     private ObjectStore openStore() throws Exception {
         if (localDir != null) return new LocalDirectoryObjectStore(localDir);
-        S3Settings config;
         try {
-            config = s3.config("geostream", true);
+            return s3.open("geostream", true);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage() + " (or use --local-dir)");
         }
-        return new S3ObjectStore(config);
     }
 }

@@ -10,7 +10,6 @@ import io.geostream.produce.FrameSources;
 import io.geostream.produce.ProducerSettings;
 import io.geostream.records.StreamIds;
 import io.geostream.storage.ObjectStore;
-import io.geostream.storage.S3ObjectStore;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -62,7 +61,7 @@ public final class ProduceCommand implements Callable<Integer> {
             + " or FISHEYE (k1..k4), OpenCV conventions.")
     String distortion;
     @Option(names = "--claim-check-over", description = "Upload JPEGs over BYTES to S3 and send the URI, size and SHA-256"
-            + " instead (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).")
+            + " instead (credentials: --s3-access-key/--s3-secret-key, else the AWS default chain).")
     Long claimCheckOver;
     /** Where claim-checked frames go (the job's bucket). */
     @CommandLine.Mixin
@@ -73,20 +72,26 @@ public final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ProducerSettings settings = settings();
+        java.util.Map<String, String> kafkaProperties;
+        try {
+            kafkaProperties = kafkaFlags.clientProperties();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
         ObjectStore store = null;
         if (claimCheckOver != null) {
             if (s3.bucket == null) {
                 throw usage("--claim-check-over needs --s3-bucket");
             }
             try {
-                store = new S3ObjectStore(s3.config(null, false));
+                store = s3.open(null, false);
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
         }
         try (ObjectStore closeStore = store;
              FrameSource frames = FrameSources.open(source, folderFps);
-             KafkaProducer<byte[], byte[]> kafka = CameraProducer.kafkaProducer(kafkaFlags.bootstrapServers, kafkaFlags.properties)) {
+             KafkaProducer<byte[], byte[]> kafka = CameraProducer.kafkaProducer(kafkaFlags.bootstrapServers, kafkaProperties)) {
             spec.commandLine().getErr().println("producing " + frames.describe() + " -> " + settings.topic()
                     + " as stream " + settings.streamId());
             CameraProducer producer = new CameraProducer(kafka, closeStore, settings);

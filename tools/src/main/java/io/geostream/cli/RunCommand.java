@@ -18,6 +18,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +32,8 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the job against existing Kafka and S3: bootstrap servers, topics, Kafka security "
                 + "(geostream.kafka.properties.*), bucket and endpoint from --config and key=value arguments, S3 "
-                + "credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Runs on a local Flink with its dashboard, "
+                + "credentials from the AWS default chain (environment, profile, web identity/IRSA, container or instance "
+                + "role) unless geostream.storage.s3.access-key/secret-key are set. Runs on a local Flink with its dashboard, "
                 + "or on a running cluster with --remote. Unbounded unless geostream.source.bounded=true: Ctrl-C stops it.")
 public final class RunCommand implements Callable<Integer> {
     /** Checkpoint interval of a local run whose settings name none (the exactly-once sink commits on checkpoints). */
@@ -40,11 +42,21 @@ public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", description = "Job settings file (flat YAML, geostream.* keys (README Configuration) and Flink's).")
+    @Option(names = "--config", description = "Job settings file (YAML, nested blocks are dotted keys; geostream.* keys (README Configuration) and Flink's).")
     Path config;
 
     @Parameters(paramLabel = "key=value", description = "Settings overriding the file, e.g. geostream.kafka.bootstrap-servers=kafka:9092.")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "Kafka client setting of the job's source and sink (geostream.kafka.properties.KEY), repeatable, "
+                    + "over --kafka-properties; key=value arguments still win.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+            description = "Kafka client settings file (Java properties: security.protocol, sasl.jaas.config, ssl.*), "
+                    + "as geostream.kafka.properties.* over the --config file.")
+    Path kafkaPropertiesFile;
 
     @Option(names = "--ui-port", defaultValue = "8081", description = "Dashboard port of the local Flink (default ${DEFAULT-VALUE}; 0 = any free port).")
     int uiPort;
@@ -59,25 +71,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (config != null && !Files.isRegularFile(config)) throw usage("--config file not found: " + config);
         if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number");
-        List<String> args = new ArrayList<>();
-        if (config != null) {
-            args.add("--config");
-            args.add(config.toString());
-        }
-        args.addAll(overrides);
-        Configuration settings;
-        try {
-            settings = GeometryJobMain.configuration(Map.of(), args.toArray(String[]::new));
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        try {
-            GeometryJob.storageSettings(settings); // fails now, not in a task, when S3 settings are incomplete
-        } catch (IllegalArgumentException e) {
-            throw usage("object storage: " + e.getMessage() + " (S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)");
-        }
+        Configuration settings = settings();
 
         StreamExecutionEnvironment env;
         if (remote != null) {
@@ -110,6 +105,36 @@ public final class RunCommand implements Callable<Integer> {
         var result = env.execute("geostream");
         log("job " + result.getJobID() + " finished after " + result.getNetRuntime() + " ms");
         return 0;
+    }
+
+    /**
+     * The job's settings: the {@code --config} file, then the Kafka client flags as {@code geostream.kafka.properties.*},
+     * then the {@code key=value} arguments (as {@link GeometryJobMain}); a usage error when they are wrong.
+     */
+    Configuration settings() {
+        if (config != null && !Files.isRegularFile(config)) throw usage("--config file not found: " + config);
+        List<String> args = new ArrayList<>();
+        if (config != null) {
+            args.add("--config");
+            args.add(config.toString());
+        }
+        Configuration settings;
+        try {
+            Map<String, String> kafka = new java.util.TreeMap<>();
+            if (kafkaPropertiesFile != null) kafka.putAll(KafkaFlags.readPropertiesFile(kafkaPropertiesFile));
+            kafka.putAll(kafkaProperties);
+            kafka.forEach((k, v) -> args.add(GeometryJobOptions.KAFKA_PROPERTIES_PREFIX + k + "=" + v));
+            args.addAll(overrides);
+            settings = GeometryJobMain.configuration(Map.of(), args.toArray(String[]::new));
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw usage(e.getMessage());
+        }
+        try {
+            GeometryJob.storageSettings(settings); // fails now, not in a task, when S3 settings are incomplete
+        } catch (IllegalArgumentException e) {
+            throw usage("object storage: " + e.getMessage());
+        }
+        return settings;
     }
 
     /**

@@ -63,4 +63,24 @@ class RunCommandTest {
         }
         assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("geostream.clip.length = 16 cannot feed model");
     }
+
+    @Test
+    void aTypoInANestedConfigBlockIsAUsageErrorNamingTheKey(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("nested.yaml");
+        Files.writeString(file, """
+                geostream:
+                  storage.kind: local   # no S3 needed
+                  clip:
+                    lenght: 9
+                """);
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(GeostreamCli.execute("run", "--ui-port", "0", "--config", file.toString())).isEqualTo(2);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("unknown option geostream.clip.lenght");
+    }
 }

@@ -52,6 +52,29 @@ class SharedFlagsTest {
     }
 
     @Test
+    void aKafkaPropertiesFileReachesEveryCommandAndSingleFlagsWinOverIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path file = tmp.resolve("client.properties");
+        java.nio.file.Files.writeString(file, "# as for kafka-console-consumer --consumer.config\nsecurity.protocol=SASL_SSL\n"
+                + "sasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"u\" password=\"p\";\n");
+        assertThat(map("--stream", "s", "--out", "o", "--kafka-properties", file.toString(), "--kafka-property", "sasl.mechanism=PLAIN")
+                .kafka.clientProperties()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";");
+        assertThat(produce("--source", "x", "--stream", "s", "--kafka-properties", file.toString()).kafkaFlags.clientProperties())
+                .containsEntry("security.protocol", "SASL_SSL");
+        assertThatThrownBy(() -> map("--stream", "s", "--out", "o", "--kafka-properties", tmp.resolve("none").toString())
+                .kafka.clientProperties()).hasMessageContaining("--kafka-properties: cannot read");
+        // run: the job's source and sink get them as geostream.kafka.properties.*, key=value arguments still win.
+        RunCommand run = new RunCommand();
+        new CommandLine(run).parseArgs("--kafka-properties", file.toString(), "--kafka-property", "security.protocol=SSL",
+                "geostream.storage.kind=local", "geostream.kafka.properties.sasl.mechanism=SCRAM-SHA-256");
+        var client = io.geostream.jobs.GeometryJob.kafkaClientProperties(run.settings());
+        assertThat(client).containsEntry("security.protocol", "SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-256")
+                .containsKey("sasl.jaas.config");
+    }
+
+    @Test
     void intrinsicsAreAllOrNone() {
         assertThat(produce("--source", "x", "--stream", "s", "--fx", "1", "--fy", "1", "--cx", "1", "--cy", "1").k.given()).isTrue();
         assertThat(produce("--source", "x", "--stream", "s").k.given()).isFalse();

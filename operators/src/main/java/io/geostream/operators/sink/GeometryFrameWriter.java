@@ -11,11 +11,14 @@ import io.geostream.avro.StitchQuality;
 import io.geostream.geometry.Rotations;
 import io.geostream.model.ModelInfo;
 import io.geostream.stitch.StitchEvent;
+import io.geostream.storage.FrameSidecar;
 import io.geostream.storage.ObjectKeys;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -26,6 +29,9 @@ import java.util.function.Supplier;
  * Turns stitched frames into output: payloads first (depth PNG16, normals PNG, point map and confidence
  * .npy, model RGB as JPEG) under deterministic keys, then the {@link GeometryFrame} event that names
  * them. A replay writes the same bytes to the same keys, so the object store needs no transactions.
+ * So that the objects can be read without the record (topics expire): the depth PNG carries its unit and scale
+ * status as object metadata, and a JSON sidecar ({@link FrameSidecar}, {@code frame.json}) made from the record
+ * lies next to the payloads.
  */
 public final class GeometryFrameWriter {
     public static final float JPEG_QUALITY = 0.92f;
@@ -63,36 +69,54 @@ public final class GeometryFrameWriter {
         long seg = f.segmentId(), idx = f.frame().frameIndex, captured = f.frame().captureTimeMicros;
         int w = f.width(), h = f.height();
         double depthUnit = PayloadCodecs.chooseDepthUnit(f.depth());
-        var depth = put(stream, seg, idx, captured, "depth.png", () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png");
-        var normals = put(stream, seg, idx, captured, "normals.png", () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png");
-        var points = put(stream, seg, idx, captured, "points.npy", () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream");
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("depth", "depth.png");
+        files.put("normals", "normals.png");
+        files.put("points", "points.npy");
+        if (f.confidence() != null) files.put("confidence", "confidence.npy");
+        files.put("rgb", "rgb.jpg");
+        Map<String, String> keys = new LinkedHashMap<>();
+        files.forEach((what, name) -> keys.put(what, ObjectKeys.framePayload(model, stream, seg, idx, captured, name)));
+        // The record is made first (its keys are deterministic) so that the depth metadata and the sidecar say what
+        // it says; finish() only adds the latency figure.
+        GeometryFrame record = event(f, depthUnit, keys.get("depth"), keys.get("normals"), keys.get("points"),
+                keys.get("confidence"), keys.get("rgb"), 0);
+        Map<String, String> payloadMeta = FrameSidecar.payloadMetadata();
+        var depth = put(keys.get("depth"), () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png",
+                FrameSidecar.depthMetadata(record));
+        var normals = put(keys.get("normals"), () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png", payloadMeta);
+        var points = put(keys.get("points"), () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream", payloadMeta);
         var conf = f.confidence() == null ? null
-                : put(stream, seg, idx, captured, "confidence.npy", () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream");
-        var rgb = put(stream, seg, idx, captured, "rgb.jpg", () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg");
-        return new PendingFrame(f, depthUnit, depth, normals, points, conf, rgb);
+                : put(keys.get("confidence"), () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream", payloadMeta);
+        var rgb = put(keys.get("rgb"), () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg", payloadMeta);
+        var sidecar = put(ObjectKeys.framePayload(model, stream, seg, idx, captured, FrameSidecar.FILE_NAME),
+                () -> FrameSidecar.json(record, files), "application/json", Map.of());
+        return new PendingFrame(f, record, depth, normals, points, conf, rgb, sidecar);
     }
 
     /** A frame whose payload writes are under way. */
     public final class PendingFrame {
         private final StitchEvent.StitchedFrame f;
-        private final double depthUnit;
-        private final CompletableFuture<String> depth, normals, points, conf, rgb;
+        private final GeometryFrame record;
+        private final CompletableFuture<String> depth, normals, points, conf, rgb, sidecar;
 
-        private PendingFrame(StitchEvent.StitchedFrame f, double depthUnit, CompletableFuture<String> depth,
+        private PendingFrame(StitchEvent.StitchedFrame f, GeometryFrame record, CompletableFuture<String> depth,
                              CompletableFuture<String> normals, CompletableFuture<String> points,
-                             CompletableFuture<String> conf, CompletableFuture<String> rgb) {
+                             CompletableFuture<String> conf, CompletableFuture<String> rgb, CompletableFuture<String> sidecar) {
             this.f = f;
-            this.depthUnit = depthUnit;
+            this.record = record;
             this.depth = depth;
             this.normals = normals;
             this.points = points;
             this.conf = conf;
             this.rgb = rgb;
+            this.sidecar = sidecar;
         }
 
         /** Whether every payload write of the frame has ended (stored or failed): {@link #finish} will not wait. */
         public boolean isDone() {
-            return depth.isDone() && normals.isDone() && points.isDone() && (conf == null || conf.isDone()) && rgb.isDone();
+            return depth.isDone() && normals.isDone() && points.isDone() && (conf == null || conf.isDone()) && rgb.isDone()
+                    && sidecar.isDone();
         }
 
         /** The stitched frame being written. */
@@ -105,15 +129,19 @@ public final class GeometryFrameWriter {
          * exception otherwise. {@code nowMillis} only feeds the latency figure.
          */
         public GeometryFrame finish(long nowMillis) throws IOException {
-            String depthKey = await(depth), normalsKey = await(normals), pointsKey = await(points);
-            String confKey = conf == null ? null : await(conf);
-            String rgbKey = await(rgb);
-            return event(f, depthUnit, depthKey, normalsKey, pointsKey, confKey, rgbKey, nowMillis);
+            await(depth);
+            await(normals);
+            await(points);
+            if (conf != null) await(conf);
+            await(rgb);
+            await(sidecar);
+            return GeometryFrame.newBuilder(record)
+                    .setProcessingLatencyMillis(Math.max(0, nowMillis - f.frame().ingestTimeMillis)).build();
         }
     }
 
     private GeometryFrame event(StitchEvent.StitchedFrame f, double depthUnit, String depthKey, String normalsKey, String pointsKey,
-                                String confKey, String rgbKey, long nowMillis) {
+                                String confKey, String rgbKey, long latencyMillis) {
         int w = f.width(), h = f.height();
         double[] q = Rotations.toQuaternion(f.worldFromCamera().rotation());
         double[] t = f.worldFromCamera().translation();
@@ -140,17 +168,15 @@ public final class GeometryFrameWriter {
                         .setPoseReprojectionRms(f.poseReprojectionRms()).build())
                 .setModelId(model.id())
                 .setModelVersion(model.version())
-                .setProcessingLatencyMillis(Math.max(0, nowMillis - f.frame().ingestTimeMillis))
+                .setProcessingLatencyMillis(latencyMillis)
                 .build();
     }
 
     /** Encodes and stores one payload file, in the caller or on {@link #puts}; {@link #await} gives its key. */
-    private CompletableFuture<String> put(String stream, long seg, long idx, long captureMicros, String name,
-                                                               Supplier<byte[]> bytes, String type) {
-        String key = ObjectKeys.framePayload(model, stream, seg, idx, captureMicros, name);
+    private CompletableFuture<String> put(String key, Supplier<byte[]> bytes, String type, Map<String, String> metadata) {
         Supplier<String> task = () -> {
             try {
-                store.put(key, bytes.get(), type);
+                store.put(key, bytes.get(), type, metadata);
                 return key;
             } catch (IOException e) {
                 throw new CompletionException(e);

@@ -27,8 +27,9 @@ public final class StorageOptions {
             .booleanType().defaultValue(true).withDescription("Path-style requests (MinIO, s3proxy).");
 
     public static final ConfigOption<String> S3_ACCESS_KEY = ConfigOptions.key("geostream.storage.s3.access-key")
-            .stringType().noDefaultValue().withDescription("Access key; default from AWS_ACCESS_KEY_ID.");
+            .stringType().noDefaultValue().withDescription("Static access key (with the secret key); unset: the AWS default credentials chain "
+                    + "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, profile, web identity/IRSA, container or instance role).");
 
     public static final ConfigOption<String> S3_SECRET_KEY = ConfigOptions.key("geostream.storage.s3.secret-key")
-            .stringType().noDefaultValue().withDescription("Secret key; default from AWS_SECRET_ACCESS_KEY. Never logged.");
+            .stringType().noDefaultValue().withDescription("Static secret key (with the access key); unset: the AWS default credentials chain. Never logged.");
 }

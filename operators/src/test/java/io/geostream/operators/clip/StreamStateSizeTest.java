@@ -54,7 +54,8 @@ class StreamStateSizeTest {
     static final class DiscardingStore implements ObjectStore {
         private final ObjectStore inner;
         DiscardingStore(ObjectStore inner) { this.inner = inner; }
-        @Override public void put(String key, byte[] bytes, String contentType) {}
+        @Override public void put(String key, byte[] bytes, String contentType, java.util.Map<String, String> metadata) {}
+        @Override public java.util.Map<String, String> metadata(String key) throws IOException { return inner.metadata(key); }
         @Override public byte[] get(String key) throws IOException { return inner.get(key); }
         @Override public boolean exists(String key) throws IOException { return inner.exists(key); }
         @Override public List<String> list(String prefix) throws IOException { return inner.list(prefix); }

@@ -128,6 +128,36 @@ class IngestFunctionTest {
     }
 
     @Test
+    void aDistortedFrameComesOutUndistortedWithThePinholeIntrinsicsAndWithoutIntrinsicsIsADeadLetter() throws Exception {
+        io.geostream.avro.LensDistortion barrel = io.geostream.avro.LensDistortion.newBuilder()
+                .setModel(io.geostream.avro.DistortionModel.PLUMB_BOB).setCoefficients(List.of(-0.25, 0.05, 0.0, 0.0)).build();
+        FrameEvent distorted = frame("cam-a", 0, ImageEncoding.PNG, png);
+        distorted.setDistortion(barrel);
+        FrameEvent blind = frame("cam-b", 0, ImageEncoding.PNG, png);
+        blind.setDistortion(barrel);
+        blind.setIntrinsics(null);
+        try (IngestHarness h = new IngestHarness(LIMITS)) {
+            h.send(new RawRecord(TOPIC, 0, 10, 1_000L, key("cam-a"), codec.encode(distorted)));
+            h.send(new RawRecord(TOPIC, 0, 11, 1_001L, key("cam-b"), codec.encode(blind)));
+
+            // Before: the record kept the distorted camera's intrinsics and pixels, and the lens was forgotten.
+            FrameRecord f = h.frames().get(0);
+            var k = new io.geostream.geometry.CameraIntrinsics(50, 51, 31.5, 23.5, W, H);
+            var pinhole = new io.geostream.ingest.LensUndistorter().outputIntrinsics(k, barrel);
+            assertThat(f.intrinsics).containsExactly(pinhole.fx(), pinhole.fy(), pinhole.cx(), pinhole.cy());
+            assertThat(f.intrinsics[0]).isNotEqualTo(50.0);
+            assertThat(f.rgb).isNotEqualTo(rgb);
+            assertThat(h.frames()).hasSize(1);
+            assertThat(h.deadLetters()).singleElement().satisfies(r -> {
+                DeadLetter d = SingleObjectCodec.deadLetters().decode(r.value);
+                assertThat(d.getReasonCode()).isEqualTo(RejectReason.INVALID_DISTORTION.code());
+                assertThat(d.getDetail()).contains("without intrinsics");
+                assertThat(d.getStreamId()).isEqualTo("cam-b");
+            });
+        }
+    }
+
+    @Test
     void aFrameFlaggedEndOfStreamKeepsItsPixels() throws Exception {
         FrameEvent last = frame("cam-a", 9, ImageEncoding.PNG, png);
         last.setEndOfStream(true);

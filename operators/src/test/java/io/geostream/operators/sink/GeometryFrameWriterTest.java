@@ -59,6 +59,8 @@ class GeometryFrameWriterTest {
     private static final long SEGMENT = 3, CLIP = 5, INDEX = 41;
     private static final long INGEST_MILLIS = 1_700_000_000_000L;
     private static final List<String> FILES = List.of("depth.png", "normals.png", "points.npy", "confidence.npy", "rgb.jpg");
+    /** The payloads and the frame's JSON sidecar. */
+    private static final int OBJECTS = FILES.size() + 1;
 
     @TempDir
     Path dir;
@@ -80,35 +82,7 @@ class GeometryFrameWriterTest {
 
     /** A stitched frame with every payload array filled with a known pattern, and a few invalid pixels. */
     private static StitchEvent.StitchedFrame frame(boolean withConfidence) {
-        FrameRecord f = TestFrames.frame(STREAM, INDEX, 64, 48); // the input resolution, not the payloads'
-        f.ingestTimeMillis = INGEST_MILLIS;
-        int n = W * H;
-        float[] world = new float[3 * n], depth = new float[n], normals = new float[3 * n], conf = new float[n];
-        byte[] rgb = new byte[3 * n];
-        for (int p = 0; p < n; p++) {
-            int u = p % W, v = p / W;
-            depth[p] = 0.5f + 4.5f * p / (n - 1); // 0.5 .. 5.0
-            world[3 * p] = (u - 23.5f) * depth[p] / 40;
-            world[3 * p + 1] = (v - 17.5f) * depth[p] / 40;
-            world[3 * p + 2] = depth[p] + 0.25f;
-            double a = 0.1 * u, b = 0.07 * v;
-            normals[3 * p] = (float) (Math.sin(a) * Math.cos(b));
-            normals[3 * p + 1] = (float) Math.sin(b);
-            normals[3 * p + 2] = (float) (-Math.cos(a) * Math.cos(b));
-            conf[p] = (p % 101) / 100f;
-            rgb[3 * p] = (byte) (u * 5);
-            rgb[3 * p + 1] = (byte) (v * 7);
-            rgb[3 * p + 2] = (byte) 128;
-        }
-        depth[0] = Float.NaN; // invalid depths are written as 0
-        depth[1] = 0f;
-        depth[2] = -1f;
-        world[3 * 5] = world[3 * 5 + 1] = world[3 * 5 + 2] = Float.NaN;
-        normals[3 * 7] = Float.NaN;
-        RigidTransform pose = RigidTransform.fromQuaternion(new double[] {0.1, -0.2, 0.3, 0.9}, new double[] {1.5, -0.25, 3});
-        CameraIntrinsics k = new CameraIntrinsics(41.5, 40.25, 23.75, 17.5, W, H);
-        return new StitchEvent.StitchedFrame(f, SEGMENT, CLIP, W, H, pose, k, IntrinsicsSource.GIVEN, world, depth, normals,
-                withConfidence ? conf : null, rgb, "robust-irls", 321, 0.0125, 0.875, 1.75, 0.375);
+        return io.geostream.testing.StitchedFrames.patterned(STREAM, SEGMENT, CLIP, INDEX, W, H, INGEST_MILLIS, withConfidence);
     }
 
     private static String key(StitchEvent.StitchedFrame f, String file) {
@@ -134,7 +108,8 @@ class GeometryFrameWriterTest {
         GeometryFrame event = new GeometryFrameWriter(store, MODEL).write(f, INGEST_MILLIS + 250);
 
         List<String> keys = FILES.stream().map(file -> key(f, file)).toList();
-        assertThat(store.list("")).containsExactlyInAnyOrderElementsOf(keys);
+        assertThat(store.list("")).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.Stream.concat(keys.stream(), java.util.stream.Stream.of(key(f, "frame.json"))).toList());
         assertThat(keys.get(0)).isEqualTo("simulated/1/cam-7/seg-000003/frame-0000000041-t" + f.frame().captureTimeMicros + "/depth.png");
         PayloadRefs p = event.getPayloads();
         assertThat(List.of(p.getDepthUri(), p.getNormalsUri(), p.getPointMapUri(), p.getConfidenceUri(), p.getRgbUri()))
@@ -254,7 +229,46 @@ class GeometryFrameWriterTest {
 
         assertThat(event.getPayloads().getConfidenceUri()).isNull();
         assertThat(store.list("")).containsExactlyInAnyOrder(key(f, "depth.png"), key(f, "normals.png"), key(f, "points.npy"),
-                key(f, "rgb.jpg"));
+                key(f, "rgb.jpg"), key(f, "frame.json"));
+    }
+
+    // ------------------------------------------------------------------------------------------ readable without the record
+
+    @Test
+    void theDepthPngCarriesItsUnitAndTheSidecarSaysWhatTheRecordSays() throws Exception {
+        StitchEvent.StitchedFrame f = frame(true);
+        GeometryFrame event = new GeometryFrameWriter(store, MODEL, pool()).write(f, INGEST_MILLIS + 250);
+
+        // Before: the unit was only in the Kafka record; a depth PNG found in the bucket could not be turned into depth.
+        Map<String, String> meta = store.metadata(key(f, "depth.png"));
+        assertThat(Double.parseDouble(meta.get("depth-unit"))).isEqualTo(event.getPayloads().getDepthUnit());
+        assertThat(meta).containsEntry("scale-status", "RELATIVE").containsEntry("sidecar", "frame.json");
+        assertThat(store.metadata(key(f, "points.npy"))).containsOnly(Map.entry("sidecar", "frame.json"));
+
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(store.get(key(f, "frame.json")));
+        assertThat(json.get("format").asText()).isEqualTo("geostream.frame-sidecar");
+        assertThat(json.get("streamId").asText()).isEqualTo(STREAM);
+        assertThat(json.get("segmentId").asLong()).isEqualTo(SEGMENT);
+        assertThat(json.get("frameIndex").asLong()).isEqualTo(INDEX);
+        assertThat(json.get("captureTimeMicros").asLong()).isEqualTo(f.frame().captureTimeMicros);
+        assertThat(json.get("depth").get("unit").asDouble()).isEqualTo(event.getPayloads().getDepthUnit());
+        assertThat(json.get("depth").get("file").asText()).isEqualTo("depth.png");
+        assertThat(json.get("scaleStatus").asText()).isEqualTo("RELATIVE");
+        // The 4x4 pose is the stitched frame's worldFromCamera (an independent source: the record holds a quaternion).
+        double[] r = f.worldFromCamera().rotation(), t = f.worldFromCamera().translation();
+        var m = json.get("worldFromCamera").get("matrix");
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) assertThat(m.get(i).get(j).asDouble()).isCloseTo(r[3 * i + j], offset(1e-12));
+            assertThat(m.get(i).get(3).asDouble()).isCloseTo(t[i], offset(1e-12));
+        }
+        assertThat(m.get(3).toString()).isEqualTo("[0.0,0.0,0.0,1.0]");
+        assertThat(json.get("worldFromCamera").get("supersededBy").asText()).contains("SegmentCorrection");
+        var k = json.get("intrinsics");
+        assertThat(List.of(k.get("fx").asDouble(), k.get("fy").asDouble(), k.get("cx").asDouble(), k.get("cy").asDouble(),
+                k.get("width").asDouble(), k.get("height").asDouble())).containsExactly(41.5, 40.25, 23.75, 17.5, (double) W, (double) H);
+        assertThat(k.get("matrix").toString()).isEqualTo("[[41.5,0.0,23.75],[0.0,40.25,17.5],[0.0,0.0,1.0]]");
+        assertThat(json.get("payloads").toString()).isEqualTo(
+                "{\"depth\":\"depth.png\",\"normals\":\"normals.png\",\"points\":\"points.npy\",\"confidence\":\"confidence.npy\",\"rgb\":\"rgb.jpg\"}");
     }
 
     // ------------------------------------------------------------------------------------------ replays
@@ -289,9 +303,9 @@ class GeometryFrameWriterTest {
         AtomicInteger stored = new AtomicInteger();
         ObjectStore counting = new ForwardingObjectStore(gated) {
             @Override
-            public void put(String key, byte[] bytes, String contentType) throws IOException {
+            public void put(String key, byte[] bytes, String contentType, Map<String, String> metadata) throws IOException {
                 arrived.countDown();
-                inner.put(key, bytes, contentType);
+                inner.put(key, bytes, contentType, metadata);
                 stored.incrementAndGet();
             }
         };
@@ -300,7 +314,8 @@ class GeometryFrameWriterTest {
         try {
             GeometryFrameWriter.PendingFrame pending = writer.start(f); // returns although no put can finish
             assertThat(pending.frame()).isSameAs(f);
-            // All five puts wait at the closed gate at the same time: they run concurrently, not one after another.
+            // Five puts (as many as the pool has threads; the sixth, the sidecar, queues) wait at the closed gate at
+            // the same time: they run concurrently, not one after another.
             assertThat(arrived.await(30, TimeUnit.SECONDS)).as("all puts under way at once").isTrue();
             assertThat(pending.isDone()).isFalse();
             assertThat(stored.get()).isZero();
@@ -319,8 +334,8 @@ class GeometryFrameWriterTest {
             GatedObjectStore.open(gate);
             GeometryFrame event = finished.get(30, TimeUnit.SECONDS);
             assertThat(pending.isDone()).isTrue();
-            assertThat(stored.get()).isEqualTo(FILES.size());
-            assertThat(store.list("")).hasSize(FILES.size());
+            assertThat(stored.get()).isEqualTo(OBJECTS);
+            assertThat(store.list("")).hasSize(OBJECTS);
             assertThat(event.getPayloads().getRgbUri()).isEqualTo(store.uriOf(key(f, "rgb.jpg")));
         } finally {
             GatedObjectStore.open(gate);
@@ -332,7 +347,7 @@ class GeometryFrameWriterTest {
         StitchEvent.StitchedFrame f = frame(true);
         GeometryFrameWriter.PendingFrame pending = new GeometryFrameWriter(store, MODEL, null).start(f);
         assertThat(pending.isDone()).isTrue();
-        assertThat(store.list("")).hasSize(FILES.size());
+        assertThat(store.list("")).hasSize(OBJECTS);
         assertThat(pending.finish(INGEST_MILLIS).getFrameIndex()).isEqualTo(INDEX);
     }
 
@@ -361,9 +376,9 @@ class GeometryFrameWriterTest {
         // Only the point map fails: finish must not return an event that names an object that was never written.
         ObjectStore failingPoints = new ForwardingObjectStore(store) {
             @Override
-            public void put(String key, byte[] bytes, String contentType) throws IOException {
+            public void put(String key, byte[] bytes, String contentType, Map<String, String> metadata) throws IOException {
                 if (key.endsWith("/points.npy")) throw new IOException("injected: points.npy put failed");
-                inner.put(key, bytes, contentType);
+                inner.put(key, bytes, contentType, metadata);
             }
         };
         GeometryFrameWriter.PendingFrame pending = new GeometryFrameWriter(failingPoints, MODEL, pool()).start(frame(true));
