@@ -24,6 +24,23 @@ public class ClipResult {
 
     public ClipResult() {}
 
+    /** A shallow copy with other point maps (the arrays of the other fields are shared). */
+    public ClipResult withPointMaps(float[][] maps) {
+        ClipResult c = new ClipResult();
+        c.task = task;
+        c.width = width;
+        c.height = height;
+        c.pointMaps = maps;
+        c.normals = normals;
+        c.confidence = confidence;
+        c.modelId = modelId;
+        c.modelVersion = modelVersion;
+        c.failureReason = failureReason;
+        c.failureDetail = failureDetail;
+        c.attempts = attempts;
+        return c;
+    }
+
     public boolean failed() {
         return failureReason != null;
     }

@@ -141,6 +141,7 @@ final class ChainStitcher implements Stitcher {
     }
 
     private void stitch(StitcherState s, ClipResult r, List<StitchEvent> out) {
+        if (perFrame) r = onSegmentRays(s, r);
         ClipTask task = r.task;
         Grid grid = new Grid(r.width, r.height, config.gridStepFor(r.width, r.height));
         Placement placement = place(s, r, grid, out);
@@ -160,6 +161,25 @@ final class ChainStitcher implements Stitcher {
             placement = new Placement(openSegment(s, r, firstSlot, grid, out), METHOD_ANCHOR, 0, 0, 1, true);
         }
         emitFrames(s, r, placement, firstSlot, grid, out);
+    }
+
+    /**
+     * The clip with its points on the rays of the segment's camera ({@link RayRectifier}): the given intrinsics, else
+     * those of the open segment; a clip that opens a segment without given intrinsics defines them and stays as is.
+     */
+    private ClipResult onSegmentRays(StitcherState s, ClipResult r) {
+        FrameRecord f0 = r.task.frames.length > 0 ? r.task.frames[0] : null;
+        CameraIntrinsics k;
+        if (f0 != null && f0.intrinsics != null) {
+            k = new CameraIntrinsics(f0.intrinsics[0], f0.intrinsics[1], f0.intrinsics[2], f0.intrinsics[3], f0.width, f0.height)
+                    .scaledTo(r.width, r.height);
+        } else if (s.segmentOpen && s.intrinsics != null) {
+            k = new CameraIntrinsics(s.intrinsics[0], s.intrinsics[1], s.intrinsics[2], s.intrinsics[3], r.width, r.height);
+        } else {
+            return r;
+        }
+        float[][] rectified = RayRectifier.rectify(r.pointMaps, r.task.realSlots(), r.width, r.height, k);
+        return rectified == null ? r : r.withPointMaps(rectified);
     }
 
     /** Fits the clip to the open segment; ends the segment (TRACKING_LOST) when the fit is missing or out of bounds. */
@@ -269,7 +289,7 @@ final class ChainStitcher implements Stitcher {
             if (perFrame) {
                 // Every frame waits for the next clip, which tells how this clip drifted towards its end.
                 s.heldForCorrection().add(new CorrectableFrame(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence,
-                        placement), slot, pose.center(), opensSegment && slot == firstSlot));
+                        placement), slot, pose, opensSegment && slot == firstSlot));
             } else if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
                 // The next clip predicts this frame again: emit it once, blended, when that clip arrives.
                 s.heldForBlend.add(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement));
@@ -384,13 +404,13 @@ final class ChainStitcher implements Stitcher {
      * alpha = v_held / (v_held + v_next) of the way towards the next clip's prediction, v = slot^2 + 1: the held clip's
      * end moves by E^alpha, the next clip's start by E^-(1 - alpha). The held frames between the clip's start
      * corrections and these end corrections get corrections interpolated by slot; a shared frame is emitted once, as
-     * the confidence- and alpha-weighted blend of both corrected predictions.
+     * the blend of both corrected predictions, weighted by confidence and by a share of the next clip that ramps up
+     * over the shared frames.
      */
     private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid, List<StitchEvent> out) {
         ArrayList<SlotCorrection> controls = new ArrayList<>(s.startCorrections());
         ArrayList<SlotCorrection> nextStarts = new ArrayList<>();
         java.util.Map<Long, Sim3> nextCorrection = new java.util.HashMap<>();
-        java.util.Map<Long, Double> shareOfNext = new java.util.HashMap<>();
         for (CorrectableFrame c : s.heldForCorrection()) {
             HeldFrame held = c.held;
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
@@ -399,7 +419,17 @@ final class ChainStitcher implements Stitcher {
             if (held.confidence != null) a.gridConfidence = grid.sampleScalar(held.confidence);
             OverlapAligner.Fit fit = aligner.fit(List.of(a), r, grid);
             if (fit == null) continue;
-            Sim3 e = worldFromClip.compose(fit.sim().inverse());
+            // E moves the held clip's camera of this frame onto the next clip's (both fitted to their own geometry, so
+            // the path stays continuous however the two geometries differ beyond a similarity), with the scale of the
+            // two predictions' points about that camera.
+            float[] nextWorld = worldFromClip.applyToPoints(r.pointMaps[slot]);
+            RigidTransform nextPose = poseFromPoints(nextWorld, grid, intrinsicsFor(s, held.frame, r.width, r.height),
+                    c.worldFromCamera()).worldFromCamera();
+            RigidTransform rigid = nextPose.compose(c.worldFromCamera().inverse());
+            double scale = worldFromClip.compose(fit.sim().inverse()).scale();
+            double[] centre = nextPose.center();
+            Sim3 e = new Sim3(scale, IDENTITY, new double[] {(1 - scale) * centre[0], (1 - scale) * centre[1],
+                    (1 - scale) * centre[2]}).compose(Sim3.of(rigid));
             double vHeld = (double) c.slot * c.slot + 1, vNext = (double) slot * slot + 1;
             double alpha = vHeld / (vHeld + vNext);
             if (!c.segmentFirst) {
@@ -408,20 +438,31 @@ final class ChainStitcher implements Stitcher {
             Sim3 back = Sim3Interpolation.power(e.inverse(), c.segmentFirst ? 1 : 1 - alpha, e.apply(c.cameraCenter));
             nextStarts.add(new SlotCorrection(slot, back));
             nextCorrection.put(held.frame.frameIndex, back.compose(worldFromClip));
-            shareOfNext.put(held.frame.frameIndex, c.segmentFirst ? 0.0 : alpha);
         }
         controls.sort(java.util.Comparator.comparingInt(k -> k.slot));
+        // The two clips' geometry of a shared frame differs beyond a similarity (a model's errors are not rigid), and a
+        // camera pose follows the geometry it is fitted to: switching from one clip's geometry to the other's at one
+        // frame makes the path jump. So the blend's weight of the next clip ramps over the shared stream frames,
+        // 1/(n+1) .. n/(n+1), while the rigid consensus above keeps the inverse-variance share.
+        List<Long> shared = new ArrayList<>();
+        for (CorrectableFrame c : s.heldForCorrection()) {
+            int slot = OverlapAligner.slotOf(r, c.held.frame.frameIndex);
+            if (!c.segmentFirst && slot >= r.task.keyframeSlots && nextCorrection.containsKey(c.held.frame.frameIndex)) {
+                shared.add(c.held.frame.frameIndex);
+            }
+        }
         RigidTransform guess = null;
         for (CorrectableFrame c : s.heldForCorrection()) {
             HeldFrame held = c.held;
             if (!controls.isEmpty()) correct(held, correctionAt(controls, c.slot, c.cameraCenter));
             Sim3 other = nextCorrection.get(held.frame.frameIndex);
-            if (other != null) {
+            int rank = shared.indexOf(held.frame.frameIndex);
+            if (other != null && rank >= 0) {
                 int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
-                double alpha = shareOfNext.get(held.frame.frameIndex);
+                double weight = (rank + 1.0) / (shared.size() + 1);
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
                 Blend b = blend(held.worldPoints, held.normalsWorld, held.confidence, other.applyToPoints(r.pointMaps[slot]),
-                        other.rotateVectors(r.normals[slot]), conf2, 1 - alpha, alpha);
+                        other.rotateVectors(r.normals[slot]), conf2, 1 - weight, weight);
                 held.worldPoints = b.worldPoints();
                 held.normalsWorld = b.normalsWorld();
                 held.confidence = b.confidence();
@@ -432,6 +473,8 @@ final class ChainStitcher implements Stitcher {
         nextStarts.sort(java.util.Comparator.comparingInt(k -> k.slot));
         s.startCorrections = nextStarts;
     }
+
+    private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
 
     /** Applies a correction to a held frame's world points and normals. */
     private static void correct(HeldFrame held, Sim3 correction) {

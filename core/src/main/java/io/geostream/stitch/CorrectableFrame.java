@@ -11,15 +11,22 @@ public class CorrectableFrame {
     public int slot;
     /** Its camera centre in the world, from the first prediction. */
     public double[] cameraCenter;
+    /** Its camera rotation (world from camera, row-major 3x3), from the first prediction. */
+    public double[] cameraRotation;
     /** True for the frame that opened the segment: its camera is the segment's world frame, whatever corrections say. */
     public boolean segmentFirst;
 
+    public io.geostream.geometry.RigidTransform worldFromCamera() {
+        return new io.geostream.geometry.RigidTransform(cameraRotation, cameraCenter);
+    }
+
     public CorrectableFrame() {}
 
-    public CorrectableFrame(HeldFrame held, int slot, double[] cameraCenter, boolean segmentFirst) {
+    public CorrectableFrame(HeldFrame held, int slot, io.geostream.geometry.RigidTransform worldFromCamera, boolean segmentFirst) {
         this.held = held;
         this.slot = slot;
-        this.cameraCenter = cameraCenter;
+        this.cameraCenter = worldFromCamera.center();
+        this.cameraRotation = worldFromCamera.rotation();
         this.segmentFirst = segmentFirst;
     }
 }

@@ -74,8 +74,9 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--keyframes", defaultValue = "1",
                 description = "Keyframe slots per clip, K in [0, 8] (default ${DEFAULT-VALUE}); all methods see the same clips.")
         int keyframes;
-        @Option(names = "--keyframe-policy", defaultValue = "first-only",
-                description = "Which frames become keyframes: first-only or refresh (default ${DEFAULT-VALUE}).")
+        @Option(names = "--keyframe-policy",
+                description = "Which frames become keyframes: first-only or refresh (default: as the demo chooses, refresh"
+                        + " for a model that errs with the view change (the realistic preset), first-only for the mild one).")
         String keyframePolicy;
         @Option(names = "--keyframe-interval", defaultValue = "4",
                 description = "With refresh: every N-th clip promotes a keyframe (default ${DEFAULT-VALUE}).")
@@ -125,9 +126,12 @@ public final class EvalCommand implements Runnable {
             StitcherSettings stitcherConfig;
             SimulatedModelSettings modelOptions;
             try {
+                ErrorModel preset = ErrorModel.parse(errorModel);
+                KeyframePolicy policy = keyframePolicy != null ? KeyframePolicy.parse(keyframePolicy)
+                        : preset == ErrorModel.REALISTIC ? KeyframePolicy.REFRESH : KeyframePolicy.FIRST_ONLY;
                 clips = new ClipCutterSettings(clipLength, clipStride, 4, 10_000, keyframes)
-                        .withKeyframePolicy(KeyframePolicy.parse(keyframePolicy), keyframeInterval);
-                modelOptions = ErrorModel.parse(errorModel).settings();
+                        .withKeyframePolicy(policy, keyframeInterval);
+                modelOptions = preset.settings();
                 if (viewError != null) modelOptions = modelOptions.withViewError(viewError);
                 stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
             } catch (IllegalArgumentException e) {

@@ -13,4 +13,8 @@ public final class DemoRunnerAccess {
     public static void writeAvroFile(List<GeometryFrame> frames, Path file) throws IOException {
         DemoRunner.writeAvroFile(frames, file);
     }
+
+    public static void mirror(io.geostream.storage.ObjectStore store, Path dir) throws IOException {
+        DemoRunner.mirror(store, dir);
+    }
 }

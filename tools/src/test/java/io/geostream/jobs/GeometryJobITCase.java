@@ -149,6 +149,51 @@ class GeometryJobITCase {
         Path avro = SERVERS.dir().resolve("geometry-frames.avro");
         io.geostream.demo.DemoRunnerAccess.writeAvroFile(out.frames(), avro);
         checkWithPythonAvro(avro, out.frames().size());
+
+        // Cross-frame consistency of the committed output, in Java (the demo's summary) and recomputed by numpy from the
+        // records and the mirrored payloads (scripts/check_consistency.py): the same figures, and clip boundaries as
+        // consistent as the inside of a clip (the per_frame method, the job's default).
+        Path mirror = SERVERS.dir().resolve("mirror");
+        try (ObjectStore store = GeometryJob.storageSettings(conf).open()) {
+            io.geostream.demo.DemoRunnerAccess.mirror(store, mirror.resolve("objects"));
+        }
+        io.geostream.demo.DemoRunnerAccess.writeAvroFile(out.frames(), mirror.resolve("geometry-frames.avro"));
+        io.geostream.eval.FrameConsistency.Result java = io.geostream.demo.OutputConsistency.measure(out.frames(),
+                mirror.resolve("objects")).overall();
+        assertThat(java.boundaryPairs()).isPositive();
+        assertThat(java.ratio()).as("boundary / within consistency").isLessThan(1.25);
+        Map<String, Double> numpy = checkConsistencyWithNumpy(mirror);
+        if (numpy != null) {
+            assertThat(numpy.get("boundary_pairs")).isEqualTo((double) java.boundaryPairs());
+            assertThat(numpy.get("within_pairs")).isEqualTo((double) java.withinPairs());
+            assertThat(numpy.get("boundary_consistency")).isCloseTo(java.boundary(), org.assertj.core.data.Percentage.withPercentage(1));
+            assertThat(numpy.get("within_consistency")).isCloseTo(java.within(), org.assertj.core.data.Percentage.withPercentage(1));
+        }
+    }
+
+    /** scripts/check_consistency.py's result line as numbers, or null where numpy and python3-avro are missing (not in CI). */
+    private static Map<String, Double> checkConsistencyWithNumpy(Path dir) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        boolean available = Files.isExecutable(python)
+                && new ProcessBuilder(python.toString(), "-c", "import avro, numpy").start().waitFor() == 0;
+        if (!available) {
+            if (System.getenv("CI") != null) throw new AssertionError("CI must provide python3-avro and python3-numpy (.ci/run)");
+            System.err.println("python3-avro or numpy not installed: skipping the independent consistency check");
+            return null;
+        }
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Process p = new ProcessBuilder(python.toString(), root.resolve("scripts/check_consistency.py").toString(), dir.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        Map<String, Double> values = new HashMap<>();
+        String[] lines = output.split("\n");
+        for (String pair : lines[lines.length - 1].split(" ")) {
+            String[] kv = pair.split("=", 2);
+            values.put(kv[0], Double.parseDouble(kv[1]));
+        }
+        return values;
     }
 
     private static FrameEvent raw(String stream, long index, byte[] data, int w, int h) {
