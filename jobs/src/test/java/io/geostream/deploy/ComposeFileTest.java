@@ -69,6 +69,14 @@ class ComposeFileTest {
     }
 
     @Test
+    void composeStitchesWithTheJobsDefaultMethod() throws IOException {
+        Configuration job = jobConfig();
+        assertThat(job.get(io.geostream.operators.stitch.StitchOptions.METHOD))
+                .isEqualTo(io.geostream.operators.stitch.StitchOptions.METHOD.defaultValue());
+        assertThat(job.get(io.geostream.operators.clip.ClipOptions.KEYFRAMES)).isEqualTo(1);
+    }
+
+    @Test
     void topicsBucketAndBrokerMatchTheJob() throws IOException {
         Configuration job = jobConfig();
         List<String> topics = List.of(job.get(IngestOptions.INPUT_TOPIC), job.get(SinkOptions.GEOMETRY_TOPIC),

@@ -167,6 +167,9 @@ class KubernetesManifestsTest {
         assertThat(broker.get("KAFKA_ADVERTISED_LISTENERS")).contains("://" + bootstrap);
         assertThat(kafka.getSpec().getReplicas()).isEqualTo(1);
         assertBrokerFitsTheJob(broker, job);
+        // The same stitching as the job's default, the demo and compose.
+        assertThat(job.get(io.geostream.operators.stitch.StitchOptions.METHOD))
+                .isEqualTo(io.geostream.operators.stitch.StitchOptions.METHOD.defaultValue());
     }
 
     @Test
