@@ -13,11 +13,12 @@ import java.util.concurrent.Callable;
         description = "Runs the whole job on the embedded Kafka + S3 with live-rate synthetic cameras for --minutes, logging "
                 + "heap after GC, checkpoint durations, restarts, backpressure, output rate, latency and dead letters every "
                 + "--sample seconds (stderr). Then the cameras stop and, two checkpoint intervals later, the committed output "
-                + "is read back. Final line: result=ok|failed reasons=.. published=.. committed_frames=.. committed_twice=.. ... "
-                + "heap_slope_mb_per_h=..|too_short. Exit 1 when Flink's REST API could not be read, a checkpoint failed after "
-                + "start-up (unless a task was not running), the job restarted, fewer frames were committed than published "
-                + "minus streams x (clip length - 1), a frame was committed twice, an error said data was lost, or (runs of "
-                + "11 minutes or more) the heap slope after the first minute exceeds --max-heap-slope.")
+                + "is read back. Final line: result=ok|failed reasons=.. published=.. committed_frames=.. committed_twice=.. "
+                + "... heap_slope_mb_per_h=..|too_short. Exit 1 when Flink's REST API could not be read after start-up, a "
+                + "checkpoint failed (unless Flink's reason is a task not running), the job restarted, fewer frames were "
+                + "committed than published minus streams x (clip length - 1), a frame was committed twice, an error said "
+                + "data was lost, or (runs of 11 minutes or more) the heap slope after the first minute exceeds "
+                + "--max-heap-slope.")
 public final class SoakCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

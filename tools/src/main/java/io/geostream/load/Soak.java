@@ -199,7 +199,7 @@ public final class Soak {
         double minutesAfterWarmUp = heap.isEmpty() ? 0 : heap.get(heap.size() - 1)[0] - SoakVerdict.WARM_UP_MINUTES;
         SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
                 watch.restarts(), watch.statesAfterStart(), published, settings.streams(), clipLength, frames, dataLoss.count(),
-                minutesAfterWarmUp, LoadStats.slope(x, y), settings.maxHeapSlope()));
+                minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()));
         double[] cps = watch.checkpointDurationsMs();
         Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), clipLength), watcher.framesTotal(), watcher.deadLettersTotal(),
                 LoadStats.median(cps), cps.length == 0 ? Double.NaN : java.util.Arrays.stream(cps).max().getAsDouble(),
@@ -220,11 +220,11 @@ public final class Soak {
         out.printf(Locale.ROOT, "result=%s reasons=%s published=%d committed_frames=%d committed_twice=%d expected_at_least=%d "
                         + "frames_out=%d dead_letters=%d checkpoints=%d checkpoint_p50_ms=%.0f checkpoint_max_ms=%.0f "
                         + "failed_checkpoints=%d forgiven_checkpoints=%d restarts=%d rest_errors=%d data_loss_errors=%d "
-                        + "backpressure_max=%.2f heap_slope_mb_per_h=%s%n",
+                        + "backpressure_max=%.2f heap_slope_mb_per_h=%s heap_slope_ci95=%s%n",
                 r.verdict().passed() ? "ok" : "failed", r.verdict().reasonsValue(), r.published(), r.committed().distinct(),
                 r.committed().duplicates(), r.expectedAtLeast(), r.framesOut(), r.deadLetters(), r.checkpoints(), r.checkpointP50Ms(),
                 r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
-                r.backpressureMax(), r.verdict().heapSlope());
+                r.backpressureMax(), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
         out.flush();
     }
 

@@ -14,12 +14,15 @@ import java.util.Set;
  * distinct (stream, frame index) pairs were committed than published minus what open clips hold, a pair was committed
  * twice, an error said data was lost, or the heap grew faster than allowed. The heap slope is judged only over at least
  * {@link #MIN_SLOPE_MINUTES} after the warm-up: over a shorter run it says more about the JIT and RocksDB's caches
- * filling than about a leak.
+ * filling than about a leak. Even then the heap after GC swings by some 20 MiB from sample to sample, so a 10-minute
+ * slope is uncertain by tens of MiB per hour: the run fails when the slope exceeds the limit beyond its 95 % confidence
+ * interval, not when noise tips it over.
  *
- * @param reasons   why the soak fails (empty: it passes), each a short token for the result line
- * @param heapSlope the slope in MiB per hour, or {@code too_short}
+ * @param reasons       why the soak fails (empty: it passes), each a short token for the result line
+ * @param heapSlope     the slope in MiB per hour, or {@code too_short}
+ * @param heapSlopeCi95 the half-width of its 95 % confidence interval, or {@code too_short}
  */
-public record SoakVerdict(List<String> reasons, String heapSlope) {
+public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlopeCi95) {
 
     /** Minutes at the start of the run that the heap slope leaves out (JIT, caches, the first checkpoints). */
     public static final double WARM_UP_MINUTES = 1.0;
@@ -29,7 +32,7 @@ public record SoakVerdict(List<String> reasons, String heapSlope) {
     /** What one soak observed. */
     public record Facts(int restErrors, boolean started, long failedCheckpoints, long restarts, Set<String> statesAfterStart,
                         long published, int streams, int clipLength, CommittedFrames committed, long dataLossErrors,
-                        double minutesAfterWarmUp, double heapSlopeMbPerHour, double maxHeapSlope) {
+                        double minutesAfterWarmUp, double heapSlopeMbPerHour, double heapSlopeCi95, double maxHeapSlope) {
 
         /** Frames that must be committed: all published but what each stream's open clip may still hold (T - 1). */
         public long expectedAtLeast() {
@@ -64,12 +67,14 @@ public record SoakVerdict(List<String> reasons, String heapSlope) {
         if (f.committed().distinct() < f.expectedAtLeast()) reasons.add("frames_missing");
         if (f.committed().duplicates() > 0) reasons.add("frames_committed_twice");
         if (f.dataLossErrors() > 0) reasons.add("data_loss_logged");
-        String slope = "too_short";
+        String slope = "too_short", ci = "too_short";
         if (f.minutesAfterWarmUp() >= MIN_SLOPE_MINUTES) {
             slope = String.format(Locale.ROOT, "%.1f", f.heapSlopeMbPerHour());
-            if (!(f.heapSlopeMbPerHour() <= f.maxHeapSlope())) reasons.add("heap_slope");
+            ci = String.format(Locale.ROOT, "%.1f", f.heapSlopeCi95());
+            double lowest = f.heapSlopeMbPerHour() - (Double.isNaN(f.heapSlopeCi95()) ? 0 : f.heapSlopeCi95());
+            if (!(lowest <= f.maxHeapSlope())) reasons.add("heap_slope");
         }
-        return new SoakVerdict(List.copyOf(reasons), slope);
+        return new SoakVerdict(List.copyOf(reasons), slope, ci);
     }
 
     public boolean passed() {

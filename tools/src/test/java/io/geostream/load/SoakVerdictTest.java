@@ -15,7 +15,7 @@ class SoakVerdictTest {
 
     private static SoakVerdict.Facts clean() {
         return new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP,
-                new SoakVerdict.CommittedFrames(PUBLISHED - STREAMS * (CLIP - 1), 0), 0, 2.0, 500.0, 20);
+                new SoakVerdict.CommittedFrames(PUBLISHED - STREAMS * (CLIP - 1), 0), 0, 2.0, 500.0, 1.0, 20);
     }
 
     @Test
@@ -29,17 +29,17 @@ class SoakVerdictTest {
     @Test
     void eachObservationFailsTheRunWithItsOwnReason() {
         SoakVerdict.Facts c = clean();
-        assertThat(reasons(new SoakVerdict.Facts(1, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 20)))
+        assertThat(reasons(new SoakVerdict.Facts(1, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 0, 20)))
                 .containsExactly("rest_unreadable");
-        assertThat(reasons(new SoakVerdict.Facts(0, false, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 20)))
+        assertThat(reasons(new SoakVerdict.Facts(0, false, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 0, 20)))
                 .containsExactly("job_never_ran");
-        assertThat(reasons(new SoakVerdict.Facts(0, true, 1, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 20)))
+        assertThat(reasons(new SoakVerdict.Facts(0, true, 1, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 0, 20)))
                 .containsExactly("checkpoint_failed");
-        assertThat(reasons(new SoakVerdict.Facts(0, true, 0, 1, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 20)))
+        assertThat(reasons(new SoakVerdict.Facts(0, true, 0, 1, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 0, 20)))
                 .containsExactly("job_restarted");
-        assertThat(reasons(new SoakVerdict.Facts(0, true, 0, 0, Set.of("FAILED"), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 20)))
+        assertThat(reasons(new SoakVerdict.Facts(0, true, 0, 0, Set.of("FAILED"), PUBLISHED, STREAMS, CLIP, c.committed(), 0, 2, 0, 0, 20)))
                 .containsExactly("job_restarted");
-        assertThat(reasons(new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 4, 2, 0, 20)))
+        assertThat(reasons(new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 4, 2, 0, 0, 20)))
                 .containsExactly("data_loss_logged");
     }
 
@@ -57,20 +57,25 @@ class SoakVerdictTest {
     }
 
     @Test
-    void theHeapSlopeIsJudgedOnlyAfterTenMinutesPastTheWarmUp() {
-        SoakVerdict.Facts c = clean();
-        SoakVerdict steep = SoakVerdict.of(new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0,
-                SoakVerdict.MIN_SLOPE_MINUTES, 25.0, 20));
+    void theHeapSlopeIsJudgedOnlyAfterTenMinutesPastTheWarmUpAndBeyondItsUncertainty() {
+        SoakVerdict steep = heap(25.0, 3.0);
         assertThat(steep.reasons()).containsExactly("heap_slope");
         assertThat(steep.heapSlope()).isEqualTo("25.0");
-        SoakVerdict flat = SoakVerdict.of(new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, c.committed(), 0,
-                SoakVerdict.MIN_SLOPE_MINUTES, 3.0, 20));
-        assertThat(flat.passed()).isTrue();
-        assertThat(flat.heapSlope()).isEqualTo("3.0");
+        assertThat(steep.heapSlopeCi95()).isEqualTo("3.0");
+        assertThat(heap(3.0, 1.0).passed()).isTrue();
+        // A healthy 11.5-minute soak: 22.8 +- 42.6 MiB/h, its samples swinging between 224 and 245 MiB.
+        assertThat(heap(22.8, 42.6).passed()).isTrue();
+        assertThat(heap(Double.NaN, Double.NaN).reasons()).containsExactly("heap_slope");
+        assertThat(SoakVerdict.of(clean()).heapSlopeCi95()).isEqualTo("too_short");
+    }
+
+    private static SoakVerdict heap(double slope, double ci95) {
+        return SoakVerdict.of(new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, clean().committed(), 0,
+                SoakVerdict.MIN_SLOPE_MINUTES, slope, ci95, 20));
     }
 
     private static SoakVerdict.Facts withCommitted(SoakVerdict.CommittedFrames committed) {
-        return new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, committed, 0, 2, 0, 20);
+        return new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, committed, 0, 2, 0, 0, 20);
     }
 
     private static List<String> reasons(SoakVerdict.Facts f) {
