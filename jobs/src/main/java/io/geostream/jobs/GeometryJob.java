@@ -40,6 +40,7 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -72,13 +73,35 @@ public final class GeometryJob {
     public static final int MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
     /**
+     * How the job meets failures, unless the cluster's configuration sets otherwise (compose and k8s set the same,
+     * {@code FailurePolicyTest} checks): up to 2 failed checkpoints in a row are tolerated (a storage hiccup costs a
+     * checkpoint, not a restart and a replay); a checkpoint taking over 2 minutes fails; restarts back off exponentially
+     * from 1 s to 1 min (a broker or store outage is retried without a tight loop); the latest checkpoint is kept when
+     * the job is cancelled, to resume from. The sink's transactions must outlive all of it
+     * ({@code geostream.sink.transaction-timeout}, README "Checkpoint and restart policy").
+     */
+    public static final Map<String, String> FAILURE_POLICY = Map.of(
+            CheckpointingOptions.TOLERABLE_FAILURE_NUMBER.key(), "2",
+            CheckpointingOptions.CHECKPOINTING_TIMEOUT.key(), "2 min",
+            CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION.key(), "RETAIN_ON_CANCELLATION",
+            RestartStrategyOptions.RESTART_STRATEGY.key(), "exponential-delay",
+            RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF.key(), "1 s",
+            RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF.key(), "1 min");
+
+    /**
      * Flink settings the job runs with unless the cluster's configuration (or {@code -D}) sets them: RocksDB keyed
      * state with incremental checkpoints, so a checkpoint uploads only the SST files written since the last one and
-     * state is not bounded by the heap (clip windows hold decoded frames per stream).
+     * state is not bounded by the heap (clip windows hold decoded frames per stream); and the {@link #FAILURE_POLICY}.
      */
-    public static final Map<String, String> FLINK_DEFAULTS = Map.of(
-            StateBackendOptions.STATE_BACKEND.key(), "rocksdb",
-            CheckpointingOptions.INCREMENTAL_CHECKPOINTS.key(), "true");
+    public static final Map<String, String> FLINK_DEFAULTS = flinkDefaults();
+
+    private static Map<String, String> flinkDefaults() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put(StateBackendOptions.STATE_BACKEND.key(), "rocksdb");
+        m.put(CheckpointingOptions.INCREMENTAL_CHECKPOINTS.key(), "true");
+        m.putAll(FAILURE_POLICY);
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     private final Configuration config;
     private final Source<RawRecord, ?, ?> source;

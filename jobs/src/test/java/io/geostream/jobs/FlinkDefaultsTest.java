@@ -22,7 +22,11 @@ class FlinkDefaultsTest {
         assertThat(c.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("hashmap");
         assertThat(c.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
         assertThat(c.toMap()).containsEntry("parallelism.default", "3");
-        assertThat(GeometryJob.flinkDefaultsMissingFrom(cluster).toMap())
-                .isEqualTo(Map.of("execution.checkpointing.incremental", "true"));
+        Map<String, String> missing = new java.util.HashMap<>(GeometryJob.FLINK_DEFAULTS);
+        missing.remove("state.backend.type");
+        assertThat(GeometryJob.flinkDefaultsMissingFrom(cluster).toMap()).isEqualTo(missing)
+                .containsEntry("execution.checkpointing.incremental", "true")
+                .containsAllEntriesOf(GeometryJob.FAILURE_POLICY);
+        assertThat(none.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(2);
     }
 }

@@ -38,6 +38,7 @@ import java.util.concurrent.Callable;
 public final class RunCommand implements Callable<Integer> {
     /** Checkpoint interval of a local run whose settings name none (the exactly-once sink commits on checkpoints). */
     static final String DEFAULT_LOCAL_CHECKPOINT_INTERVAL = "10 s";
+    static final String DEFAULT_LOCAL_MIN_PAUSE = "3 s";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -139,8 +140,9 @@ public final class RunCommand implements Callable<Integer> {
 
     /**
      * Flink's settings for the job: every key of the merged settings (Flink keys from the file pass through). A local
-     * run gets checkpoints every {@value #DEFAULT_LOCAL_CHECKPOINT_INTERVAL} and, as every job run in this JVM does
-     * ({@link GeometryJob#localFlinkConfiguration}), the job's Flink defaults (RocksDB) and file checkpoints under
+     * run gets checkpoints every {@value #DEFAULT_LOCAL_CHECKPOINT_INTERVAL} (at least {@value #DEFAULT_LOCAL_MIN_PAUSE}
+     * apart) and, as every job run in this JVM does ({@link GeometryJob#localFlinkConfiguration}), the job's Flink
+     * defaults (RocksDB, the failure policy) and file checkpoints under
      * {@code geostream-checkpoints/}, unless the settings say otherwise.
      */
     static Configuration flinkSettings(Configuration settings, boolean local) {
@@ -148,6 +150,10 @@ public final class RunCommand implements Callable<Integer> {
         if (!local) return flink;
         if (!settings.containsKey("execution.checkpointing.interval")) {
             flink.setString("execution.checkpointing.interval", DEFAULT_LOCAL_CHECKPOINT_INTERVAL);
+            // A third of the interval, as compose and k8s have it: a slow checkpoint leaves the job time to catch up.
+            if (!settings.containsKey("execution.checkpointing.min-pause")) {
+                flink.setString("execution.checkpointing.min-pause", DEFAULT_LOCAL_MIN_PAUSE);
+            }
         }
         return GeometryJob.localFlinkConfiguration(flink, Path.of("geostream-checkpoints"));
     }

@@ -10,10 +10,15 @@ import java.util.concurrent.Callable;
 
 /** {@code geostream soak}: the embedded pipeline under live-rate load for a while; heap, checkpoints, backpressure. */
 @Command(name = "soak", mixinStandardHelpOptions = true,
-        description = "Runs the whole job on the embedded Kafka + S3 with live-rate synthetic cameras for --minutes, printing "
-                + "heap after GC, checkpoint durations, backpressure, output rate, latency and dead letters every --sample "
-                + "seconds. Final line: ... heap_slope_mb_per_h=.. (least squares after the first minute). Exit 1 when the "
-                + "slope exceeds --max-heap-slope or a checkpoint failed.")
+        description = "Runs the whole job on the embedded Kafka + S3 with live-rate synthetic cameras for --minutes, logging "
+                + "heap after GC, checkpoint durations, restarts, backpressure, output rate, latency and dead letters every "
+                + "--sample seconds (stderr). Then the cameras stop and, two checkpoint intervals later, the committed output "
+                + "is read back. Final line: result=ok|failed reasons=.. published=.. committed_frames=.. committed_twice=.. "
+                + "... heap_slope_mb_per_h=..|too_short. Exit 1 when Flink's REST API could not be read after start-up, a "
+                + "checkpoint failed (unless Flink's reason is a task not running), the job restarted, fewer frames were "
+                + "committed than published minus streams x (clip length - 1), a frame was committed twice, an error said "
+                + "data was lost, or (runs of 11 minutes or more) the heap slope after the first minute exceeds "
+                + "--max-heap-slope.")
 public final class SoakCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,27 +34,32 @@ public final class SoakCommand implements Callable<Integer> {
     String model;
     @Option(names = "--checkpoint-interval", defaultValue = "10 s", description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
     String checkpointInterval;
-    @Option(names = "--ui-port", defaultValue = "8081", description = "Flink dashboard / REST port (default ${DEFAULT-VALUE}).")
+    @Option(names = "--ui-port", defaultValue = "8081", description = "Flink dashboard / REST port (default ${DEFAULT-VALUE}; 0 = any free port).")
     int uiPort;
     @Option(names = "--sample", defaultValue = "15", description = "Seconds between samples (default ${DEFAULT-VALUE}).")
     int sample;
     @Option(names = "--max-heap-slope", defaultValue = "20", description = "MiB per hour above which the exit code is 1 (default ${DEFAULT-VALUE}).")
     double maxHeapSlope;
+    /** Test hook (SoakCommandITCase): a checkpoint made to fail, to see the soak say so. */
+    @Option(names = "--fail-checkpoint", hidden = true, defaultValue = "0")
+    long failCheckpoint;
 
     @Override
     public Integer call() throws Exception {
         load.validate(spec, 1024);
         if (minutes <= 0 || fps <= 0 || sample < 1) throw usage("--minutes, --fps and --sample must be positive");
         if (load.parallelism < 1) throw usage("--parallelism must be >= 1");
+        if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number (0 = any free port)");
+        if (failCheckpoint < 0) throw usage("--fail-checkpoint must be a checkpoint id");
         try {
             ModelSettings.of(model, null);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
         Soak.Result r = new Soak(new Soak.Settings(load.streams, minutes, fps, load.width, load.height, load.parallelism, model,
-                checkpointInterval, uiPort, sample, load.seed), spec.commandLine().getOut()).run();
-        boolean ok = !(r.heapSlopeMbPerHour() > maxHeapSlope) && r.checkpointsFailed() == 0;
-        return ok ? 0 : 1;
+                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint), spec.commandLine().getOut(),
+                spec.commandLine().getErr()).run();
+        return r.verdict().passed() ? 0 : 1;
     }
 
     private CommandLine.ParameterException usage(String message) {

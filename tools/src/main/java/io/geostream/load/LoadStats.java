@@ -1,8 +1,10 @@
 package io.geostream.load;
 
+import org.apache.commons.math3.stat.regression.SimpleRegression;
+
 import java.util.Arrays;
 
-/** The small statistics of the load commands: percentiles, medians and a least-squares slope. */
+/** The small statistics of the load commands: percentiles, medians and a least-squares slope with its uncertainty. */
 public final class LoadStats {
     private LoadStats() {}
 
@@ -43,5 +45,17 @@ public final class LoadStats {
             sxx += (x[i] - mx) * (x[i] - mx);
         }
         return sxx == 0 ? Double.NaN : sxy / sxx;
+    }
+
+    /**
+     * Half-width of the 95 % confidence interval of the least-squares slope through (x, y) (Student's t with n - 2
+     * degrees of freedom, as {@link SimpleRegression} computes it); NaN with fewer than three points.
+     */
+    public static double slopeConfidence95(double[] x, double[] y) {
+        if (x.length != y.length) throw new IllegalArgumentException("x and y differ in length: " + x.length + " vs " + y.length);
+        if (x.length < 3) return Double.NaN;
+        SimpleRegression r = new SimpleRegression();
+        for (int i = 0; i < x.length; i++) r.addData(x[i], y[i]);
+        return r.getSlopeConfidenceInterval(0.05);
     }
 }

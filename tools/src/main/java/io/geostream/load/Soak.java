@@ -1,150 +1,231 @@
 package io.geostream.load;
 
+import io.geostream.avro.GeometryFrame;
+import io.geostream.chaos.FailCheckpoint;
+import io.geostream.demo.CommittedOutput;
+import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.GeometryJob;
+import io.geostream.operators.clip.ClipSizing;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.geostream.operators.sink.SinkOptions;
+import io.geostream.records.OutputRecord;
+import io.geostream.schemas.SingleObjectCodec;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code geostream soak}: the whole job (simulated model by default) on the embedded broker and S3 server,
- * fed by live-rate synthetic cameras, for {@code minutes}. Every {@code sampleSeconds} it prints the heap
- * after a full GC (usage after collection of the heap pools; this JVM holds the MiniCluster, so that is the job's heap plus the rig's), the last
- * checkpoint's duration and the checkpoint counts (Flink REST API), the highest backpressure ratio of any
- * subtask, output rate, latency and dead letters; the final line has the least-squares heap slope after the
- * first minute.
+ * {@code geostream soak}: the whole job (simulated model by default) on the embedded broker and S3 server, fed by
+ * live-rate synthetic cameras, for {@code minutes}. Every {@code sampleSeconds} it logs the heap after a full GC (usage
+ * after collection of the heap pools; this JVM holds the MiniCluster, so that is the job's heap plus the rig's), the
+ * last checkpoint's duration and the checkpoint counts (Flink REST API, at the address the cluster bound), the highest
+ * backpressure ratio of any subtask, output rate, latency and dead letters. Then the publisher stops, and after two
+ * checkpoint intervals the committed output is read back ({@code read_committed}) and judged with everything seen on
+ * the way ({@link SoakVerdict}); the result line on stdout says {@code result=ok|failed reasons=...}.
  */
 public final class Soak {
 
-    /** What to run. */
+    /**
+     * What to run.
+     *
+     * @param uiPort          Flink's REST / dashboard port; 0 = a free one (the soak reads which)
+     * @param maxHeapSlope    MiB per hour above which a long enough run fails
+     * @param failCheckpoint  test hook: the id of a checkpoint to fail in the job's first attempt (0 = none)
+     */
     public record Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
-                           String checkpointInterval, int uiPort, int sampleSeconds, long seed) {}
+                           String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
+                           long failCheckpoint) {}
 
-    /** The final figures; failed checkpoints are those after the first minute. */
-    public record Result(double heapSlopeMbPerHour, long framesOut, long deadLetters, double checkpointP50Ms,
-                         double checkpointMaxMs, long checkpointsFailed, double backpressureMax) {}
+    /** The final figures and the verdict. */
+    public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
+                         long framesOut, long deadLetters, double checkpointP50Ms, double checkpointMaxMs, long checkpoints,
+                         long checkpointsFailed, long checkpointsForgiven, long restarts, int restErrors, long dataLossErrors,
+                         double backpressureMax) {}
+
+    /** How long the job may take until every task runs. */
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
 
     private final Settings settings;
     private final PrintWriter out;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final ObjectMapper json = new ObjectMapper();
+    private final PrintWriter log;
 
-    public Soak(Settings settings, PrintWriter out) {
+    /**
+     * @param out the result line
+     * @param log progress: the samples, the reasons of failed checkpoints, dead letters
+     */
+    public Soak(Settings settings, PrintWriter out, PrintWriter log) {
         this.settings = settings;
         this.out = out;
+        this.log = log;
     }
 
     /**
      * Flink's settings of the soak's job: as every job run in this JVM ({@link GeometryJob#localFlinkConfiguration}:
-     * RocksDB, incremental, file checkpoints under {@code checkpointDir}), with the soak's checkpoint interval and port.
+     * RocksDB, incremental, file checkpoints under {@code checkpointDir}), with the soak's checkpoint interval and port,
+     * and a checkpoint history long enough that no failed checkpoint leaves it between two samples.
      */
     static Configuration flinkConfiguration(Settings settings, Path checkpointDir) {
         Configuration flink = new Configuration();
         flink.setString("execution.checkpointing.interval", settings.checkpointInterval());
         flink.setString("pipeline.object-reuse", "true");
         flink.set(RestOptions.PORT, settings.uiPort());
+        flink.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 1000);
         return GeometryJob.localFlinkConfiguration(flink, checkpointDir);
     }
 
     public Result run() throws Exception {
-        try (LoadRig rig = LoadRig.start(settings.streams(), settings.width(), settings.height(), settings.seed())) {
+        try (LoadRig rig = LoadRig.start(settings.streams(), settings.width(), settings.height(), settings.seed());
+             DataLossLog dataLoss = DataLossLog.install()) {
             Configuration conf = rig.jobConfig("soak", settings.parallelism());
             conf.set(InferenceOptions.MODEL, settings.model());
+            int clipLength = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model()).length();
             Configuration flink = flinkConfiguration(settings, rig.workDir().resolve("checkpoints"));
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
-            env.setParallelism(settings.parallelism());
-            GeometryJob.fromConfig(conf).build(env);
-            JobClient client = env.executeAsync("geostream-soak");
-            String base = "http://localhost:" + settings.uiPort() + "/jobs/" + client.getJobID();
-            out.printf(Locale.ROOT, "soak: %d stream(s) at %.1f fps, %dx%d, model %s, parallelism %d, checkpoints every %s, %.1f min; "
-                            + "dashboard http://localhost:%d/%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
-                    settings.model(), settings.parallelism(), settings.checkpointInterval(), settings.minutes(), settings.uiPort());
-            out.flush();
+            Duration interval = flink.get(CheckpointingOptions.CHECKPOINTING_INTERVAL);
+            try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(flink)
+                    .setNumTaskManagers(1).setNumSlotsPerTaskManager(settings.parallelism()).build())) {
+                cluster.start();
+                // The port Flink bound, which is not the one asked for when that was 0.
+                URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
+                JobID job = cluster.submitJob(jobGraph(conf, flink)).get(60, TimeUnit.SECONDS).getJobID();
+                log.printf(Locale.ROOT, "soak: %d stream(s) at %.1f fps, %dx%d, model %s (clips of %d), parallelism %d, checkpoints every %s, "
+                                + "%.1f min; dashboard %s%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
+                        settings.model(), clipLength, settings.parallelism(), settings.checkpointInterval(), settings.minutes(), rest);
+                log.flush();
+                JobWatch watch = new JobWatch(FlinkRest.http(rest), job.toString());
+                awaitStart(watch);
+                try {
+                    return measure(rig, conf, watch, dataLoss, interval, clipLength);
+                } finally {
+                    cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
 
-            List<double[]> heap = new ArrayList<>(); // {minutes, MiB}
-            List<Double> checkpointMs = new ArrayList<>();
-            double backpressureMax = 0;
-            long failed = 0;
-            long start = System.currentTimeMillis();
-            long end = start + (long) (settings.minutes() * 60_000);
-            LoadRig.Watcher watcher = rig.watcher(conf);
+    /** The production job, with the test hook's failing checkpoint in front of the sink when asked for. */
+    private StreamGraph jobGraph(Configuration conf, Configuration flink) {
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(flink);
+        env.setParallelism(settings.parallelism());
+        GeometryJob job = GeometryJob.fromConfig(conf);
+        if (settings.failCheckpoint() > 0) {
+            job.buildOutput(env)
+                    .transform("failure point: checkpoint " + settings.failCheckpoint(), TypeInformation.of(OutputRecord.class),
+                            new FailCheckpoint<>(settings.failCheckpoint())).uid("fail-checkpoint")
+                    .sinkTo(GeometryJob.kafkaSink(conf)).uid("sink-kafka").name("Kafka exactly-once sink");
+        } else {
+            job.build(env);
+        }
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName("geostream-soak");
+        return graph;
+    }
+
+    /** Samples once a second until every task runs, or for {@link #START_TIMEOUT}. */
+    private static void awaitStart(JobWatch watch) throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!watch.started() && System.nanoTime() < deadline) {
+            watch.sample();
+            if (!watch.started()) Thread.sleep(1000);
+        }
+    }
+
+    private Result measure(LoadRig rig, Configuration conf, JobWatch watch, DataLossLog dataLoss, Duration interval, int clipLength)
+            throws Exception {
+        List<double[]> heap = new ArrayList<>(); // {minutes, MiB}
+        long start = System.currentTimeMillis();
+        long end = start + (long) (settings.minutes() * 60_000);
+        long published;
+        LoadRig.Watcher watcher = rig.watcher(conf);
+        try {
             try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, 0, settings.fps())) {
                 long lastSample = start;
-                long lastCheckpointId = -1;
-                long failedAtOneMinute = -1;
-                while (System.currentTimeMillis() < end) {
+                while (watch.started() && System.currentTimeMillis() < end) {
                     Thread.sleep(Math.min(settings.sampleSeconds() * 1000L, Math.max(1, end - System.currentTimeMillis())));
                     long now = System.currentTimeMillis();
                     double heapMb = heapAfterGcMb();
-                    double minutes = (now - start) / 60_000.0;
-                    heap.add(new double[] {minutes, heapMb});
-
-                    JsonNode cp = get(base + "/checkpoints");
-                    double lastCpMs = Double.NaN;
-                    long completed = 0;
-                    if (cp != null) {
-                        completed = cp.path("counts").path("completed").asLong();
-                        failed = cp.path("counts").path("failed").asLong();
-                        // Checkpoints triggered before every task runs fail at start-up; only later ones count.
-                        if (minutes < 1.0) failedAtOneMinute = failed;
-                        JsonNode latest = cp.path("latest").path("completed");
-                        if (latest.has("end_to_end_duration")) {
-                            lastCpMs = latest.path("end_to_end_duration").asDouble();
-                            long id = latest.path("id").asLong();
-                            if (id != lastCheckpointId) {
-                                checkpointMs.add(lastCpMs);
-                                lastCheckpointId = id;
-                            }
-                        }
-                    }
-                    double bp = backpressure(base);
-                    backpressureMax = Math.max(backpressureMax, bp);
+                    heap.add(new double[] {(now - start) / 60_000.0, heapMb});
+                    watch.sample();
                     List<long[]> frames = watcher.framesBetween(lastSample, now);
                     double[] latency = frames.stream().mapToDouble(f -> f[0] - f[1]).toArray();
-                    out.printf(Locale.ROOT, "t=%.0fs heap_mb=%.1f checkpoint_ms=%.0f checkpoints=%d failed_checkpoints=%d backpressure=%.2f "
-                                    + "published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
-                            (now - start) / 1000.0, heapMb, lastCpMs, completed, failed, bp, publisher.published(), watcher.framesTotal(),
-                            frames.size() * 1000.0 / Math.max(1, now - lastSample), LoadStats.percentile(latency, 50),
-                            LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
-                    out.flush();
+                    log.printf(Locale.ROOT, "t=%.0fs heap_mb=%.1f checkpoint_ms=%.0f checkpoints=%d failed_checkpoints=%d restarts=%d "
+                                    + "backpressure=%.2f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
+                            (now - start) / 1000.0, heapMb, watch.lastCheckpointMs(), watch.completedCheckpoints(),
+                            watch.failedCheckpointsTotal(), watch.restarts(), watch.lastBackpressure(), publisher.published(),
+                            watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
+                            LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
+                    log.flush();
                     lastSample = now;
                 }
-                failed = Math.max(0, failed - Math.max(0, failedAtOneMinute));
-            } finally {
-                client.cancel().get();
-                watcher.close();
+                publisher.close();
+                published = publisher.published();
             }
-            double[] x = heap.stream().filter(h -> h[0] >= 1.0).mapToDouble(h -> h[0] / 60.0).toArray();
-            double[] y = heap.stream().filter(h -> h[0] >= 1.0).mapToDouble(h -> h[1]).toArray();
-            double slope = LoadStats.slope(x, y);
-            double[] cps = checkpointMs.stream().mapToDouble(Double::doubleValue).toArray();
-            Result r = new Result(slope, watcher.framesTotal(), watcher.deadLettersTotal(), LoadStats.median(cps),
-                    cps.length == 0 ? Double.NaN : java.util.Arrays.stream(cps).max().getAsDouble(), failed, backpressureMax);
-            out.println("dead letters by reason: " + watcher.deadLetters());
-            out.printf(Locale.ROOT, "frames_out=%d dead_letters=%d checkpoint_p50_ms=%.0f checkpoint_max_ms=%.0f failed_checkpoints=%d "
-                            + "backpressure_max=%.2f heap_slope_mb_per_h=%.1f%n", r.framesOut(), r.deadLetters(), r.checkpointP50Ms(),
-                    r.checkpointMaxMs(), r.checkpointsFailed(), r.backpressureMax(), r.heapSlopeMbPerHour());
-            out.flush();
-            return r;
+            // Output becomes visible at a checkpoint's commit: two intervals let the last published frames through one.
+            log.printf(Locale.ROOT, "soak: publisher stopped after %d frames; reading the committed output in %s%n", published,
+                    interval.multipliedBy(2));
+            log.flush();
+            Thread.sleep(interval.multipliedBy(2).toMillis());
+            watch.sample();
+        } finally {
+            watcher.close();
         }
+        List<GeometryFrame> committed = new ArrayList<>();
+        for (byte[] v : CommittedOutput.readAll(rig.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC))) {
+            committed.add(SingleObjectCodec.geometryFrames().decode(v));
+        }
+        SoakVerdict.CommittedFrames frames = SoakVerdict.CommittedFrames.of(committed);
+
+        double[] x = heap.stream().filter(h -> h[0] >= SoakVerdict.WARM_UP_MINUTES).mapToDouble(h -> h[0] / 60.0).toArray();
+        double[] y = heap.stream().filter(h -> h[0] >= SoakVerdict.WARM_UP_MINUTES).mapToDouble(h -> h[1]).toArray();
+        double minutesAfterWarmUp = heap.isEmpty() ? 0 : heap.get(heap.size() - 1)[0] - SoakVerdict.WARM_UP_MINUTES;
+        SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
+                watch.restarts(), watch.statesAfterStart(), published, settings.streams(), clipLength, frames, dataLoss.count(),
+                minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()));
+        double[] cps = watch.checkpointDurationsMs();
+        Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), clipLength), watcher.framesTotal(), watcher.deadLettersTotal(),
+                LoadStats.median(cps), cps.length == 0 ? Double.NaN : java.util.Arrays.stream(cps).max().getAsDouble(),
+                watch.completedCheckpoints(), watch.failedCheckpoints(), watch.forgivenCheckpoints(), watch.restarts(), watch.restErrors(),
+                dataLoss.count(), watch.backpressureMax());
+        report(r, watch, watcher, dataLoss);
+        return r;
+    }
+
+    private void report(Result r, JobWatch watch, LoadRig.Watcher watcher, DataLossLog dataLoss) {
+        log.println("dead letters by reason: " + watcher.deadLetters());
+        watch.failureReasons().forEach((id, reason) -> log.printf("failed checkpoint %d: %s%s%n", id, reason,
+                JobWatch.forgiven(reason) ? " (forgiven: a task was not running)" : ""));
+        if (!watch.statesAfterStart().isEmpty()) log.println("job states after start-up: " + watch.statesAfterStart());
+        if (watch.lastRestError() != null) log.println("last REST error: " + watch.lastRestError());
+        if (dataLoss.first() != null) log.println("first data-loss error: " + dataLoss.first());
+        log.flush();
+        out.printf(Locale.ROOT, "result=%s reasons=%s published=%d committed_frames=%d committed_twice=%d expected_at_least=%d "
+                        + "frames_out=%d dead_letters=%d checkpoints=%d checkpoint_p50_ms=%.0f checkpoint_max_ms=%.0f "
+                        + "failed_checkpoints=%d forgiven_checkpoints=%d restarts=%d rest_errors=%d data_loss_errors=%d "
+                        + "backpressure_max=%.2f heap_slope_mb_per_h=%s heap_slope_ci95=%s%n",
+                r.verdict().passed() ? "ok" : "failed", r.verdict().reasonsValue(), r.published(), r.committed().distinct(),
+                r.committed().duplicates(), r.expectedAtLeast(), r.framesOut(), r.deadLetters(), r.checkpoints(), r.checkpointP50Ms(),
+                r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
+                r.backpressureMax(), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
+        out.flush();
     }
 
     /**
@@ -159,31 +240,5 @@ public final class Soak {
             if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) bytes += pool.getCollectionUsage().getUsed();
         }
         return bytes / 1048576.0;
-    }
-
-    /** The highest backpressure ratio of any subtask of any vertex (0..1); NaN when the REST API does not answer. */
-    private double backpressure(String base) {
-        JsonNode job = get(base);
-        if (job == null) return Double.NaN;
-        double max = 0;
-        for (JsonNode v : job.path("vertices")) {
-            JsonNode bp = get(base + "/vertices/" + v.path("id").asText() + "/backpressure");
-            if (bp == null) continue;
-            for (JsonNode s : bp.path("subtasks")) max = Math.max(max, s.path("ratio").asDouble());
-        }
-        return max;
-    }
-
-    private JsonNode get(String url) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? json.readTree(r.body()) : null;
-        } catch (java.io.IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
     }
 }

@@ -31,6 +31,8 @@ class RunCommandTest {
         assertThat(defaults.getString("state.backend.type", null)).as("the job's Flink defaults, as in production").isEqualTo("rocksdb");
         assertThat(defaults.getString("execution.checkpointing.interval", null)).isEqualTo(RunCommand.DEFAULT_LOCAL_CHECKPOINT_INTERVAL);
         assertThat(defaults.getString("execution.checkpointing.storage", null)).isEqualTo("filesystem");
+        assertThat(defaults.getString("execution.checkpointing.min-pause", null)).isEqualTo(RunCommand.DEFAULT_LOCAL_MIN_PAUSE);
+        io.geostream.jobs.GeometryJob.FAILURE_POLICY.forEach((k, v) -> assertThat(defaults.getString(k, null)).as(k).isEqualTo(v));
         Configuration own = new Configuration();
         own.setString("execution.checkpointing.interval", "30 s");
         own.setString("execution.checkpointing.dir", "s3://b/cp");

@@ -38,4 +38,21 @@ class LoadStatsTest {
         assertThat(LoadStats.slope(new double[] {1, 1}, new double[] {2, 3})).isNaN();
         assertThat(LoadStats.slope(new double[] {1}, new double[] {2})).isNaN();
     }
+
+    @Test
+    void theSlopesUncertaintyIsNoneOnALineAndShrinksWithLongerRuns() {
+        double[] x = {0, 1, 2, 3, 4, 5};
+        assertThat(LoadStats.slopeConfidence95(x, new double[] {1, 3, 5, 7, 9, 11})).isCloseTo(0, within(1e-9));
+        // The same +-1 swing about the same line, over 6 and over 18 samples: the longer run pins the slope down.
+        double[] noisy6 = new double[6], x18 = new double[18], noisy18 = new double[18];
+        for (int i = 0; i < 18; i++) {
+            x18[i] = i;
+            noisy18[i] = 2 * i + (i % 2 == 0 ? 1 : -1);
+            if (i < 6) noisy6[i] = noisy18[i];
+        }
+        double short6 = LoadStats.slopeConfidence95(x, noisy6), long18 = LoadStats.slopeConfidence95(x18, noisy18);
+        assertThat(short6).isPositive();
+        assertThat(long18).isPositive().isLessThan(short6 / 5);
+        assertThat(LoadStats.slopeConfidence95(new double[] {0, 1}, new double[] {0, 1})).isNaN();
+    }
 }

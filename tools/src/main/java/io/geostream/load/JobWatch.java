@@ -1,0 +1,172 @@
+package io.geostream.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What the soak learns of its job from Flink's REST API, sample by sample: whether every read succeeded, the job's
+ * state, its restarts, and each checkpoint that failed after start-up with the reason Flink gives for it.
+ *
+ * <p>A failed checkpoint is judged by the reason Flink lists in its history, not by when it failed: it is forgiven only
+ * when the reason says a task was not running yet or had finished (Flink declines those and retries at the next
+ * interval). Failures Flink counts without a history entry (a trigger that failed before the checkpoint was pending,
+ * e.g. for tasks not all running) have no reason to read: they are forgiven when the same sample shows the job not
+ * started yet (start-up ends at the first sample in which every task runs), a task not running, or a restart.
+ */
+public final class JobWatch {
+
+    /** Reasons that only say a task was not running (yet) or had finished: not a fault of the job. */
+    static final List<String> FORGIVEN_REASONS = List.of(
+            CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING.message(),
+            CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_NOT_READY.message(),
+            CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_CLOSING.message());
+
+    private final FlinkRest rest;
+    private final String job;
+    private int restErrors;
+    private String lastRestError;
+    private boolean started;
+    private long failedCount;
+    private long failedWithoutReasonForgiven;
+    private long failedWithoutReasonCounted;
+    private long completedCount;
+    private long restarts;
+    private final Set<String> statesAfterStart = new LinkedHashSet<>();
+    private final Map<Long, String> failedWithReason = new TreeMap<>();
+    private final List<Double> durationsMs = new ArrayList<>();
+    private long lastCompletedId = -1;
+    private double lastDurationMs = Double.NaN;
+    private double backpressureMax;
+    private double lastBackpressure = Double.NaN;
+
+    public JobWatch(FlinkRest rest, String jobId) {
+        this.rest = rest;
+        this.job = "/jobs/" + jobId;
+    }
+
+    /**
+     * One reading of the job, its checkpoints, restarts and backpressure; a failed read after start-up is counted, never
+     * skipped quietly.
+     */
+    public void sample() {
+        try {
+            JsonNode details = rest.get(job);
+            JsonNode checkpoints = rest.get(job + "/checkpoints");
+            JsonNode metrics = rest.get(job + "/metrics?get=numRestarts");
+            String state = details.path("state").asText("?");
+            boolean running = "RUNNING".equals(state) && allTasksRunning(details);
+            long restartsBefore = restarts;
+            for (JsonNode m : metrics) {
+                if ("numRestarts".equals(m.path("id").asText())) restarts = Math.max(restarts, Long.parseLong(m.path("value").asText("0")));
+            }
+            // The metric is fetched every few seconds; the job's RESTARTING timestamp is set at once.
+            if (details.path("timestamps").path("RESTARTING").asLong() > 0) restarts = Math.max(restarts, 1);
+            readCheckpoints(checkpoints);
+            // Failures without a history entry have no reason to read. Those counted while a task was not running (before
+            // start-up, a restart since the last sample, or tasks not all RUNNING now) are what Flink counts when it cannot
+            // trigger for lack of running tasks; others (e.g. the checkpoint storage refusing) count.
+            long delta = Math.max(0, failedCount - failedWithReason.size()) - failedWithoutReasonForgiven - failedWithoutReasonCounted;
+            if (delta > 0) {
+                if (!started || !running || restarts > restartsBefore) failedWithoutReasonForgiven += delta;
+                else failedWithoutReasonCounted += delta;
+            }
+            if (!started && running) started = true;
+            else if (started && !"RUNNING".equals(state)) statesAfterStart.add(state);
+            lastBackpressure = backpressure(details);
+            backpressureMax = Math.max(backpressureMax, lastBackpressure);
+        } catch (IOException | RuntimeException e) {
+            // Until the job runs, some reads are refused as a matter of course ("not available while the JobManager is
+            // initializing"); a job that never runs fails the soak for that instead.
+            if (started) restErrors++;
+            lastRestError = e.getMessage();
+            lastBackpressure = Double.NaN;
+        }
+    }
+
+    private void readCheckpoints(JsonNode cp) {
+        failedCount = cp.path("counts").path("failed").asLong();
+        completedCount = cp.path("counts").path("completed").asLong();
+        JsonNode latest = cp.path("latest").path("completed");
+        if (latest.has("end_to_end_duration")) {
+            lastDurationMs = latest.path("end_to_end_duration").asDouble();
+            long id = latest.path("id").asLong();
+            if (id != lastCompletedId) {
+                durationsMs.add(lastDurationMs);
+                lastCompletedId = id;
+            }
+        }
+        for (JsonNode h : cp.path("history")) {
+            if ("FAILED".equals(h.path("status").asText())) failedWithReason.put(h.path("id").asLong(), h.path("failure_message").asText(""));
+        }
+    }
+
+    private static boolean allTasksRunning(JsonNode details) {
+        JsonNode vertices = details.path("vertices");
+        if (vertices.isEmpty()) return false;
+        for (JsonNode v : vertices) if (!"RUNNING".equals(v.path("status").asText())) return false;
+        return true;
+    }
+
+    /** Highest backpressure ratio of any subtask of any vertex (0..1). */
+    private double backpressure(JsonNode details) throws IOException {
+        double max = 0;
+        for (JsonNode v : details.path("vertices")) {
+            JsonNode bp = rest.get(job + "/vertices/" + v.path("id").asText() + "/backpressure");
+            for (JsonNode s : bp.path("subtasks")) max = Math.max(max, s.path("ratio").asDouble());
+        }
+        return max;
+    }
+
+    static boolean forgiven(String failureMessage) {
+        return FORGIVEN_REASONS.stream().anyMatch(failureMessage::contains);
+    }
+
+    /** Whether every task was seen running. */
+    public boolean started() { return started; }
+
+    /** Reads that failed after start-up. */
+    public int restErrors() { return restErrors; }
+
+    /** The message of the last failed read (null: none failed). */
+    public String lastRestError() { return lastRestError; }
+
+    /** Failed checkpoints that count: their reasons are not forgiven, or unknown while every task ran. */
+    public long failedCheckpoints() {
+        return failedWithReason.values().stream().filter(m -> !forgiven(m)).count() + failedWithoutReasonCounted;
+    }
+
+    /** Failed checkpoints forgiven: the reason, or the job's state, says a task was not running. */
+    public long forgivenCheckpoints() {
+        return failedWithReason.values().stream().filter(JobWatch::forgiven).count() + failedWithoutReasonForgiven;
+    }
+
+    /** The reasons of the failed checkpoints Flink listed, by checkpoint id. */
+    public Map<Long, String> failureReasons() { return new TreeMap<>(failedWithReason); }
+
+    public long restarts() { return restarts; }
+
+    /** States other than RUNNING seen after start-up (RESTARTING, FAILED...). */
+    public Set<String> statesAfterStart() { return new LinkedHashSet<>(statesAfterStart); }
+
+    public long completedCheckpoints() { return completedCount; }
+
+    /** Flink's count of failed checkpoints, start-up included. */
+    public long failedCheckpointsTotal() { return failedCount; }
+
+    public double lastCheckpointMs() { return lastDurationMs; }
+
+    /** End-to-end duration of each completed checkpoint seen (the latest at each sample). */
+    public double[] checkpointDurationsMs() { return durationsMs.stream().mapToDouble(Double::doubleValue).toArray(); }
+
+    public double lastBackpressure() { return lastBackpressure; }
+
+    public double backpressureMax() { return backpressureMax; }
+}

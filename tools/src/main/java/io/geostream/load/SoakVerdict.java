@@ -1,0 +1,88 @@
+package io.geostream.load;
+
+import io.geostream.avro.GeometryFrame;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The soak's exit rules. A soak fails when Flink's REST API could not be read, the job never ran, a checkpoint failed
+ * after start-up for a reason that is not forgiven ({@link JobWatch}), the job restarted or left RUNNING, fewer
+ * distinct (stream, frame index) pairs were committed than published minus what open clips hold, a pair was committed
+ * twice, an error said data was lost, or the heap grew faster than allowed. The heap slope is judged only over at least
+ * {@link #MIN_SLOPE_MINUTES} after the warm-up: over a shorter run it says more about the JIT and RocksDB's caches
+ * filling than about a leak. Even then the heap after GC swings by some 20 MiB from sample to sample, so a 10-minute
+ * slope is uncertain by tens of MiB per hour: the run fails when the slope exceeds the limit beyond its 95 % confidence
+ * interval, not when noise tips it over.
+ *
+ * @param reasons       why the soak fails (empty: it passes), each a short token for the result line
+ * @param heapSlope     the slope in MiB per hour, or {@code too_short}
+ * @param heapSlopeCi95 the half-width of its 95 % confidence interval, or {@code too_short}
+ */
+public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlopeCi95) {
+
+    /** Minutes at the start of the run that the heap slope leaves out (JIT, caches, the first checkpoints). */
+    public static final double WARM_UP_MINUTES = 1.0;
+    /** Minutes after the warm-up a run needs before its heap slope is judged. */
+    public static final double MIN_SLOPE_MINUTES = 10.0;
+
+    /** What one soak observed. */
+    public record Facts(int restErrors, boolean started, long failedCheckpoints, long restarts, Set<String> statesAfterStart,
+                        long published, int streams, int clipLength, CommittedFrames committed, long dataLossErrors,
+                        double minutesAfterWarmUp, double heapSlopeMbPerHour, double heapSlopeCi95, double maxHeapSlope) {
+
+        /** Frames that must be committed: all published but what each stream's open clip may still hold (T - 1). */
+        public long expectedAtLeast() {
+            return SoakVerdict.expectedAtLeast(published, streams, clipLength);
+        }
+    }
+
+    /** Distinct (stream, frame index) pairs of the committed output, and rows beyond the first of a pair. */
+    public record CommittedFrames(long distinct, long duplicates) {
+        public static CommittedFrames of(Iterable<GeometryFrame> frames) {
+            Set<String> seen = new HashSet<>();
+            long rows = 0;
+            for (GeometryFrame f : frames) {
+                rows++;
+                seen.add(f.getStreamId() + "\u0000" + f.getFrameIndex());
+            }
+            return new CommittedFrames(seen.size(), rows - seen.size());
+        }
+    }
+
+    /** Frames that must be committed of {@code published}: all but what each stream's open clip may hold (T - 1). */
+    public static long expectedAtLeast(long published, int streams, int clipLength) {
+        return published - (long) streams * (clipLength - 1);
+    }
+
+    public static SoakVerdict of(Facts f) {
+        List<String> reasons = new ArrayList<>();
+        if (f.restErrors() > 0) reasons.add("rest_unreadable");
+        if (!f.started()) reasons.add("job_never_ran");
+        if (f.failedCheckpoints() > 0) reasons.add("checkpoint_failed");
+        if (f.restarts() > 0 || !f.statesAfterStart().isEmpty()) reasons.add("job_restarted");
+        if (f.committed().distinct() < f.expectedAtLeast()) reasons.add("frames_missing");
+        if (f.committed().duplicates() > 0) reasons.add("frames_committed_twice");
+        if (f.dataLossErrors() > 0) reasons.add("data_loss_logged");
+        String slope = "too_short", ci = "too_short";
+        if (f.minutesAfterWarmUp() >= MIN_SLOPE_MINUTES) {
+            slope = String.format(Locale.ROOT, "%.1f", f.heapSlopeMbPerHour());
+            ci = String.format(Locale.ROOT, "%.1f", f.heapSlopeCi95());
+            double lowest = f.heapSlopeMbPerHour() - (Double.isNaN(f.heapSlopeCi95()) ? 0 : f.heapSlopeCi95());
+            if (!(lowest <= f.maxHeapSlope())) reasons.add("heap_slope");
+        }
+        return new SoakVerdict(List.copyOf(reasons), slope, ci);
+    }
+
+    public boolean passed() {
+        return reasons.isEmpty();
+    }
+
+    /** {@code none}, or the reasons joined by commas (no spaces: a value of the key=value result line). */
+    public String reasonsValue() {
+        return reasons.isEmpty() ? "none" : String.join(",", reasons);
+    }
+}

@@ -1,0 +1,105 @@
+package io.geostream.load;
+
+import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
+import org.junit.jupiter.api.Test;
+
+import static io.geostream.load.RecordedFlinkRest.completed;
+import static io.geostream.load.RecordedFlinkRest.failed;
+import static io.geostream.load.RecordedFlinkRest.inProgress;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the soak reads from Flink's REST API. It once forgave every checkpoint failure of the first minute, whatever
+ * its cause, and read nothing at all from {@code localhost:0} while reporting no failure.
+ */
+class JobWatchTest {
+    private final RecordedFlinkRest rest = new RecordedFlinkRest("j1");
+    private final JobWatch watch = new JobWatch(rest, "j1");
+
+    @Test
+    void failedCheckpointsAreForgivenOnlyForTasksNotRunning() {
+        String notReady = CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_NOT_READY.message();
+        // Start-up: one declined for tasks not ready, one that could not be triggered (counted, no history entry).
+        rest.job("RUNNING", "DEPLOYING", 0).restarts(0).checkpoints(0, 2, failed(1, notReady));
+        watch.sample();
+        assertThat(watch.started()).isFalse();
+
+        rest.job("RUNNING", "RUNNING", 0);
+        watch.sample();
+        assertThat(watch.started()).isTrue();
+        assertThat(watch.failedCheckpoints()).isZero();
+        assertThat(watch.forgivenCheckpoints()).isEqualTo(2);
+
+        rest.checkpoints(2, 3, completed(4, 120), failed(3, notReady), completed(2, 80), failed(1, notReady));
+        watch.sample();
+        assertThat(watch.failedCheckpoints()).isZero();
+        assertThat(watch.forgivenCheckpoints()).isEqualTo(3);
+        assertThat(watch.completedCheckpoints()).isEqualTo(2);
+        assertThat(watch.lastCheckpointMs()).isEqualTo(120);
+
+        rest.checkpoints(2, 4, failed(5, "Checkpoint was declined. (injected failure of checkpoint 5)"), completed(4, 120),
+                failed(3, notReady));
+        watch.sample();
+        assertThat(watch.failedCheckpoints()).isEqualTo(1);
+        assertThat(watch.failureReasons()).containsKeys(1L, 3L, 5L);
+        assertThat(watch.restErrors()).isZero();
+    }
+
+    @Test
+    void aFailureForAReasonOfItsOwnCountsEvenBeforeEveryTaskRuns() {
+        rest.job("RUNNING", "INITIALIZING", 0).restarts(0).checkpoints(0, 1, failed(1, "Checkpoint expired before completing."));
+        watch.sample();
+        assertThat(watch.started()).isFalse();
+        assertThat(watch.failedCheckpoints()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailureWithoutAHistoryEntryAfterStartUpCountsForNothingTellsItsReason() {
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(1, 0, inProgress(2), completed(1, 50));
+        watch.sample();
+        rest.checkpoints(2, 1, completed(2, 50), completed(1, 50));
+        watch.sample();
+        assertThat(watch.failedCheckpoints()).isEqualTo(1);
+
+        rest.checkpoints(2, 2, failed(3, "Checkpoint expired before completing."), completed(2, 50));
+        watch.sample();
+        assertThat(watch.failedCheckpoints()).isEqualTo(2);
+
+        rest.job("RESTARTING", "CANCELING", 1_700_000_000_000L).checkpoints(2, 4, failed(3, "Checkpoint expired before completing."),
+                completed(2, 50));
+        watch.sample();
+        assertThat(watch.failedCheckpoints()).as("no task running to trigger: the restart explains them").isEqualTo(2);
+        assertThat(watch.forgivenCheckpoints()).isEqualTo(2);
+    }
+
+    @Test
+    void restartsComeFromTheMetricTheJobStateOrItsRestartingTimestamp() {
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
+        watch.sample();
+        assertThat(watch.restarts()).isZero();
+
+        rest.job("RUNNING", "RUNNING", 1_700_000_000_000L);
+        watch.sample();
+        assertThat(watch.restarts()).as("RESTARTING was entered, the metric not fetched yet").isEqualTo(1);
+
+        rest.restarts(3).job("RESTARTING", "CANCELING", 1_700_000_000_000L);
+        watch.sample();
+        assertThat(watch.restarts()).isEqualTo(3);
+        assertThat(watch.statesAfterStart()).containsExactly("RESTARTING");
+    }
+
+    @Test
+    void anUnreadableRestApiAfterStartUpIsCountedNotSkipped() {
+        watch.sample();
+        assertThat(watch.restErrors()).as("refused while the job initialises").isZero();
+        assertThat(watch.lastRestError()).contains("/jobs/j1");
+        assertThat(watch.started()).isFalse();
+
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
+        watch.sample();
+        rest.put("/jobs/j1/vertices/v1/backpressure", null);
+        watch.sample();
+        assertThat(watch.restErrors()).isEqualTo(1);
+        assertThat(watch.backpressureMax()).isEqualTo(0.25);
+    }
+}
