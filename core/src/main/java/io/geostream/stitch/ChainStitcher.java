@@ -617,7 +617,7 @@ final class ChainStitcher implements Stitcher {
         return new CameraIntrinsics(s.intrinsics[0], s.intrinsics[1], s.intrinsics[2], s.intrinsics[3], w, h);
     }
 
-    private static PoseEstimator.PoseFit poseFromPoints(float[] points, Grid grid, CameraIntrinsics k, RigidTransform guess) {
+    private PoseEstimator.PoseFit poseFromPoints(float[] points, Grid grid, CameraIntrinsics k, RigidTransform guess) {
         List<double[]> world = new ArrayList<>();
         List<double[]> pixels = new ArrayList<>();
         for (int c = 0; c < grid.cells(); c++) {
@@ -628,7 +628,7 @@ final class ChainStitcher implements Stitcher {
                 pixels.add(new double[] {p % grid.width, p / grid.width});
             }
         }
-        return PoseEstimator.estimate(world.toArray(new double[0][]), pixels.toArray(new double[0][]), k, guess);
+        return config.poseSolver().estimate(world.toArray(new double[0][]), pixels.toArray(new double[0][]), k, guess);
     }
 
     private static float[] cameraDepth(float[] world, RigidTransform worldFromCamera) {

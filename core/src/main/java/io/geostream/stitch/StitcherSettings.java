@@ -13,9 +13,15 @@ import java.io.Serializable;
  * @param maxResidual         tracking counts as lost when the relative RMS residual exceeds this
  * @param minInlierShare      tracking counts as lost when fewer correspondences are inliers
  * @param overlapPolicy       which prediction of an overlap frame is emitted (first clip, or blended)
+ * @param poseSolver          the PnP solver of each frame's camera
  */
 public record StitcherSettings(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare,
-                             OverlapPolicy overlapPolicy) implements Serializable {
+                             OverlapPolicy overlapPolicy, PoseSolver poseSolver) implements Serializable {
+
+    public StitcherSettings(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare,
+                            OverlapPolicy overlapPolicy) {
+        this(gridStep, inlierThreshold, maxResidual, minInlierShare, overlapPolicy, PoseSolver.HANDWRITTEN);
+    }
 
     /** Settings with the lowest-latency overlap policy ({@link OverlapPolicy#FIRST}). */
     public StitcherSettings(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare) {
@@ -24,6 +30,7 @@ public record StitcherSettings(int gridStep, double inlierThreshold, double maxR
 
     public StitcherSettings {
         if (overlapPolicy == null) throw new IllegalArgumentException("overlapPolicy must not be null");
+        if (poseSolver == null) throw new IllegalArgumentException("poseSolver must not be null");
         if (gridStep < 0 || gridStep > 256) throw new IllegalArgumentException("gridStep must be in [0, 256], got " + gridStep);
         if (!(inlierThreshold > 0)) throw new IllegalArgumentException("inlierThreshold must be > 0, got " + inlierThreshold);
         if (!(maxResidual > 0)) throw new IllegalArgumentException("maxResidual must be > 0, got " + maxResidual);
@@ -55,12 +62,17 @@ public record StitcherSettings(int gridStep, double inlierThreshold, double maxR
 
     /** The same settings with another grid step. */
     public StitcherSettings withGridStep(int step) {
-        return new StitcherSettings(step, inlierThreshold, maxResidual, minInlierShare, overlapPolicy);
+        return new StitcherSettings(step, inlierThreshold, maxResidual, minInlierShare, overlapPolicy, poseSolver);
     }
 
     /** The same settings with another overlap policy. */
     public StitcherSettings withOverlapPolicy(OverlapPolicy policy) {
-        return new StitcherSettings(gridStep, inlierThreshold, maxResidual, minInlierShare, policy);
+        return new StitcherSettings(gridStep, inlierThreshold, maxResidual, minInlierShare, policy, poseSolver);
+    }
+
+    /** The same settings with another pose solver. */
+    public StitcherSettings withPoseSolver(PoseSolver solver) {
+        return new StitcherSettings(gridStep, inlierThreshold, maxResidual, minInlierShare, overlapPolicy, solver);
     }
 
     /** A grid step giving roughly {@code targetPoints} samples per frame of the given size. */

@@ -23,14 +23,14 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code geostream bench ...}: documented benchmark commands; the final line of each is key=value pairs. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (final line: key=value pairs).",
-        subcommands = {BenchCommand.Model.class, BenchCommand.Pipeline.class})
+        subcommands = {BenchCommand.Model.class, BenchCommand.Pipeline.class, BenchCommand.Pose.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (model, pipeline)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (model, pipeline, pose)");
     }
 
     /** Raw TorchScript forward vs the full engine path, and optionally the batcher curve, on the CPU. */
@@ -201,6 +201,46 @@ public final class BenchCommand implements Runnable {
 
         private CommandLine.ParameterException usage(String message) {
             return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+
+    /** The hand-written PnP solver against OpenCV's on the same correspondences. */
+    @Command(name = "pose", mixinStandardHelpOptions = true,
+            description = "PoseEstimator (hand-written) against OpenCV's solvePnPRansac (SQPnP) + solvePnPRefineLM on the grid"
+                    + " points of simulated clip predictions, as the stitcher calls them, timed alternately in one thread."
+                    + " Final line: handwritten_ms=.. opencv_ms=.. opencv_over_handwritten=.. centre_diff=..")
+    public static final class Pose implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--error-model", defaultValue = "realistic", description = "Simulated model preset (default ${DEFAULT-VALUE}).")
+        String errorModel;
+        @Option(names = "--width", defaultValue = "512", description = "Width (default ${DEFAULT-VALUE}).")
+        int width;
+        @Option(names = "--height", defaultValue = "384", description = "Height (default ${DEFAULT-VALUE}).")
+        int height;
+        @Option(names = "--frames", defaultValue = "16", description = "Frames (one clip; default ${DEFAULT-VALUE}).")
+        int frames;
+        @Option(names = "--rounds", defaultValue = "20", description = "Passes over the frames (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            io.geostream.model.simulated.ErrorModel preset;
+            try {
+                preset = io.geostream.model.simulated.ErrorModel.parse(errorModel);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (frames < 2 || rounds < 1 || width < 16 || height < 16) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "need --frames >= 2, --rounds >= 1, --width/--height >= 16");
+            }
+            io.geostream.bench.PoseBenchmark.Result r = io.geostream.bench.PoseBenchmark.run(preset, width, height, frames, rounds);
+            System.err.printf(Locale.ROOT, "%d calls each, %d correspondences per frame, %dx%d, %s preset%n", r.calls(), r.points(),
+                    width, height, preset);
+            spec.commandLine().getOut().printf(Locale.ROOT, "handwritten_ms=%.3f opencv_ms=%.3f opencv_over_handwritten=%.2f centre_diff=%.2e%n",
+                    r.handwrittenMs(), r.opencvMs(), r.opencvMs() / r.handwrittenMs(), r.centreDiff());
+            return 0;
         }
     }
 }

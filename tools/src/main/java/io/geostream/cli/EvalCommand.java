@@ -93,6 +93,10 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
         String overlapPolicy;
+        @Option(names = "--pose-solver", defaultValue = "handwritten",
+                description = "PnP solver of each frame's camera: handwritten (PoseEstimator) or opencv (solvePnPRansac SQPnP +"
+                        + " solvePnPRefineLM) (default ${DEFAULT-VALUE}).")
+        String poseSolver;
         @Option(names = "--withhold-intrinsics", description = "Estimate intrinsics instead of giving them.")
         boolean withholdIntrinsics;
         @Option(names = "--tum", description = "A TUM RGB-D sequence directory (rgb.txt, depth.txt, groundtruth.txt) as the"
@@ -133,7 +137,8 @@ public final class EvalCommand implements Runnable {
                         .withKeyframePolicy(policy, keyframeInterval);
                 modelOptions = preset.settings();
                 if (viewError != null) modelOptions = modelOptions.withViewError(viewError);
-                stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy));
+                stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy))
+                        .withPoseSolver(io.geostream.stitch.PoseSolver.parse(poseSolver));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }

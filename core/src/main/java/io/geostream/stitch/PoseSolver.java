@@ -1,0 +1,33 @@
+package io.geostream.stitch;
+
+import io.geostream.geometry.CameraIntrinsics;
+import io.geostream.geometry.OpenCvPoseEstimator;
+import io.geostream.geometry.PoseEstimator;
+import io.geostream.geometry.RigidTransform;
+
+import java.util.Locale;
+
+/** Which PnP solver fits each frame's camera to its world points. */
+public enum PoseSolver {
+    /** {@link PoseEstimator}: DLT / plane-homography RANSAC, then Gauss-Newton (the project's own). */
+    HANDWRITTEN,
+    /** {@link OpenCvPoseEstimator}: OpenCV's solvePnPRansac (SQPnP) and solvePnPRefineLM. */
+    OPENCV;
+
+    PoseEstimator.PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guess) {
+        return this == OPENCV ? OpenCvPoseEstimator.estimate(world, pixels, k, guess) : PoseEstimator.estimate(world, pixels, k, guess);
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static PoseSolver parse(String name) {
+        String n = name == null ? "" : name.trim().toUpperCase(Locale.ROOT);
+        for (PoseSolver s : values()) {
+            if (s.name().equals(n)) return s;
+        }
+        throw new IllegalArgumentException("unknown pose solver '" + name + "' (handwritten, opencv)");
+    }
+}
