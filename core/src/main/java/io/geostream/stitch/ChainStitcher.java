@@ -29,6 +29,11 @@ import java.util.Objects;
 final class ChainStitcher implements Stitcher {
 
     static final String METHOD_ANCHOR = "anchor";
+    /**
+     * Dead-letter reason of a frame whose predicted geometry no camera explains (no PnP pose with enough inliers):
+     * the frame is reported, not emitted with a made-up pose, and never fails the job.
+     */
+    public static final String POSE_NOT_FOUND = "POSE_NOT_FOUND";
 
     private final StitcherSettings config;
     private final OverlapAligner aligner;
@@ -158,7 +163,18 @@ final class ChainStitcher implements Stitcher {
                 s.anchors.clear();
                 return;
             }
-            placement = new Placement(openSegment(s, r, firstSlot, grid, out), METHOD_ANCHOR, 0, 0, 1, true);
+            Sim3 opened;
+            try {
+                opened = openSegment(s, r, firstSlot, grid, out);
+            } catch (IllegalArgumentException noPose) {
+                // No camera explains the first new frame: nothing to anchor a world frame on; the clip counts as failed.
+                ClipResult failed = r.withPointMaps(r.pointMaps);
+                failed.failureReason = POSE_NOT_FOUND;
+                failed.failureDetail = "clip " + task.clipId + " opens no segment: " + noPose.getMessage();
+                handleFailure(s, failed, out);
+                return;
+            }
+            placement = new Placement(opened, METHOD_ANCHOR, 0, 0, 1, true);
         }
         emitFrames(s, r, placement, firstSlot, grid, out);
     }
@@ -261,7 +277,17 @@ final class ChainStitcher implements Stitcher {
             if (opensSegment && slot == firstSlot) {
                 pose = RigidTransform.identity(); // the segment's world frame is this camera's frame
             } else {
-                PoseEstimator.PoseFit pf = poseFromPoints(world, grid, k, previousPose);
+                PoseEstimator.PoseFit pf;
+                try {
+                    pf = poseFromPoints(world, grid, k, previousPose);
+                } catch (IllegalArgumentException noPose) {
+                    if (emit) {
+                        out.add(new StitchEvent.FrameFailed(f, POSE_NOT_FOUND, "clip " + task.clipId + ": " + noPose.getMessage()));
+                        s.lastHandledFrameIndex = f.frameIndex;
+                        s.segmentFrameCount++;
+                    }
+                    continue; // neither an anchor nor a keyframe: its geometry is not trusted
+                }
                 pose = pf.worldFromCamera();
                 reproj = pf.reprojectionRmsPx();
             }
@@ -423,8 +449,13 @@ final class ChainStitcher implements Stitcher {
             // the path stays continuous however the two geometries differ beyond a similarity), with the scale of the
             // two predictions' points about that camera.
             float[] nextWorld = worldFromClip.applyToPoints(r.pointMaps[slot]);
-            RigidTransform nextPose = poseFromPoints(nextWorld, grid, intrinsicsFor(s, held.frame, r.width, r.height),
-                    c.worldFromCamera()).worldFromCamera();
+            RigidTransform nextPose;
+            try {
+                nextPose = poseFromPoints(nextWorld, grid, intrinsicsFor(s, held.frame, r.width, r.height),
+                        c.worldFromCamera()).worldFromCamera();
+            } catch (IllegalArgumentException noPose) {
+                continue; // this shared frame gives no correction; the others still do
+            }
             RigidTransform rigid = nextPose.compose(c.worldFromCamera().inverse());
             double scale = worldFromClip.compose(fit.sim().inverse()).scale();
             double[] centre = nextPose.center();
@@ -506,7 +537,13 @@ final class ChainStitcher implements Stitcher {
         if (segmentFirst) {
             pose = RigidTransform.identity(); // the segment's world frame is this camera's frame
         } else {
-            PoseEstimator.PoseFit pf = poseFromPoints(held.worldPoints, grid, k, guess);
+            PoseEstimator.PoseFit pf;
+            try {
+                pf = poseFromPoints(held.worldPoints, grid, k, guess);
+            } catch (IllegalArgumentException noPose) {
+                out.add(new StitchEvent.FrameFailed(held.frame, POSE_NOT_FOUND, "clip " + held.clipId + ": " + noPose.getMessage()));
+                return guess;
+            }
             pose = pf.worldFromCamera();
             reproj = pf.reprojectionRmsPx();
         }

@@ -134,4 +134,86 @@ class PerFrameStitchingTest {
         assertThat(ChainStitcher.correctionAt(controls, 12, pivot).apply(x)).containsExactly(e.apply(x), within(1e-9));
         assertThat(ChainStitcher.correctionAt(controls, 6, pivot).apply(x)).containsExactly(half.apply(x), within(1e-9));
     }
+
+    /** Clip results of the synthetic pipeline, before any stitcher. */
+    private static List<ClipResult> results(SceneSpec spec) throws Exception {
+        SyntheticScene scene = new SyntheticScene(spec);
+        ClipCutter cutter = new ClipCutter(CLIPS);
+        ClipCutterState cutterState = new ClipCutterState();
+        List<ClipResult> out = new ArrayList<>();
+        try (SimulatedGeometryModel m = new SimulatedGeometryModel(SimulatedModelSettings.defaults())) {
+            for (int i = 0; i <= spec.frames(); i++) {
+                FrameRecord f;
+                if (i < spec.frames()) {
+                    f = StitchingEvaluation.frameRecord("s", scene.render(i), spec.encode(), true);
+                } else {
+                    f = new FrameRecord();
+                    f.streamId = "s";
+                    f.frameIndex = i;
+                    f.captureTimeMicros = scene.captureTimeMicros(i - 1) + 1;
+                    f.endOfStream = true;
+                }
+                for (ClipTask task : cutter.onFrame(cutterState, f).tasks()) {
+                    ClipResult r = new ClipResult();
+                    r.task = task;
+                    r.modelId = "simulated";
+                    r.modelVersion = "1";
+                    if (!task.isMarker()) ClipConversions.fill(r, m.predict(ClipConversions.toInput(task)));
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A frame whose geometry no camera explains is a dead letter POSE_NOT_FOUND; the stream goes on (it used to throw). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = StitchMethod.class, names = {"ROBUST", "PER_FRAME"})
+    void aFrameNoCameraExplainsIsADeadLetterAndTheStreamGoesOn(StitchMethod method) throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 40, TrajectoryKind.HANDHELD, 0.0, 10);
+        List<ClipResult> results = results(spec);
+        ClipResult second = results.get(1);
+        int slot = second.task.realSlots() - 2; // a frame only this clip holds
+        long broken = second.task.frames[slot].frameIndex;
+        java.util.Arrays.fill(second.pointMaps[slot], Float.NaN);
+        // And a clip that would open a segment with no usable first frame: the first clip's first slot.
+        Stitcher stitcher = Stitcher.forMethod(method, StitcherSettings.defaults());
+        StitcherState state = new StitcherState();
+        List<Long> emitted = new ArrayList<>();
+        Map<Long, String> failed = new java.util.HashMap<>();
+        for (ClipResult r : results) {
+            for (StitchEvent e : stitcher.process(state, r)) {
+                if (e instanceof StitchEvent.StitchedFrame f) emitted.add(f.frame().frameIndex);
+                if (e instanceof StitchEvent.FrameFailed f) failed.put(f.frame().frameIndex, f.reasonCode());
+            }
+        }
+        assertThat(failed).containsExactly(Map.entry(broken, ChainStitcher.POSE_NOT_FOUND));
+        List<Long> all = new ArrayList<>(emitted);
+        all.addAll(failed.keySet());
+        assertThat(all).containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.range(0, 40).boxed().toList());
+    }
+
+    @Test
+    void aClipThatCannotOpenASegmentFailsAndTheNextClipOpensIt() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 40, TrajectoryKind.HANDHELD, 0.0, 10);
+        List<ClipResult> results = results(spec);
+        java.util.Arrays.fill(results.get(0).pointMaps[0], Float.NaN); // the stream's first frame: nothing to open on
+        Stitcher stitcher = Stitcher.forMethod(StitchMethod.PER_FRAME, StitcherSettings.defaults());
+        StitcherState state = new StitcherState();
+        List<Long> emitted = new ArrayList<>();
+        Map<Long, String> failed = new java.util.HashMap<>();
+        for (ClipResult r : results) {
+            for (StitchEvent e : stitcher.process(state, r)) {
+                if (e instanceof StitchEvent.StitchedFrame f) emitted.add(f.frame().frameIndex);
+                if (e instanceof StitchEvent.FrameFailed f) failed.put(f.frame().frameIndex, f.reasonCode());
+            }
+        }
+        // The first clip's frames before the second clip's are dead letters; the second clip opens the segment.
+        assertThat(failed.values()).containsOnly(ChainStitcher.POSE_NOT_FOUND);
+        assertThat(failed.keySet()).contains(0L);
+        assertThat(emitted).isNotEmpty();
+        List<Long> all = new ArrayList<>(emitted);
+        all.addAll(failed.keySet());
+        assertThat(all).containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.range(0, 40).boxed().toList());
+    }
 }
