@@ -314,8 +314,10 @@ final class ChainStitcher implements Stitcher {
             float[] confidence = r.confidence == null ? null : r.confidence[slot];
             if (perFrame) {
                 // Every frame waits for the next clip, which tells how this clip drifted towards its end.
-                s.heldForCorrection().add(new CorrectableFrame(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence,
-                        placement), slot, pose, opensSegment && slot == firstSlot));
+                CorrectableFrame held = new CorrectableFrame(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence,
+                        placement), slot, pose, opensSegment && slot == firstSlot);
+                held.reprojectionRms = reproj;
+                s.heldForCorrection().add(held);
             } else if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
                 // The next clip predicts this frame again: emit it once, blended, when that clip arrives.
                 s.heldForBlend.add(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement));
@@ -405,16 +407,15 @@ final class ChainStitcher implements Stitcher {
      * mode with the corrections known at the clip's start only.
      */
     private void flushHeld(StitcherState s, List<StitchEvent> out) {
-        RigidTransform guess = null;
         for (CorrectableFrame c : s.heldForCorrection()) {
-            HeldFrame held = c.held;
-            Grid grid = new Grid(held.width, held.height, config.gridStepFor(held.width, held.height));
-            if (!s.startCorrections().isEmpty()) correct(held, correctionAt(s.startCorrections(), c.slot, c.cameraCenter));
-            guess = emitHeld(s, held, c.segmentFirst, grid, guess, out);
+            Sim3 correction = s.startCorrections().isEmpty() ? Sim3.identity()
+                    : correctionAt(s.startCorrections(), c.slot, c.cameraCenter);
+            correct(c.held, correction);
+            emitCorrectedFrame(s, c, correction, out);
         }
         s.heldForCorrection().clear();
         s.startCorrections().clear();
-        guess = null;
+        RigidTransform guess = null;
         for (HeldFrame held : s.heldForBlend) {
             Grid grid = new Grid(held.width, held.height, config.gridStepFor(held.width, held.height));
             guess = emitHeld(s, held, false, grid, guess, out);
@@ -485,7 +486,8 @@ final class ChainStitcher implements Stitcher {
         RigidTransform guess = null;
         for (CorrectableFrame c : s.heldForCorrection()) {
             HeldFrame held = c.held;
-            if (!controls.isEmpty()) correct(held, correctionAt(controls, c.slot, c.cameraCenter));
+            Sim3 correction = controls.isEmpty() ? Sim3.identity() : correctionAt(controls, c.slot, c.cameraCenter);
+            correct(held, correction);
             Sim3 other = nextCorrection.get(held.frame.frameIndex);
             int rank = shared.indexOf(held.frame.frameIndex);
             if (other != null && rank >= 0) {
@@ -497,8 +499,10 @@ final class ChainStitcher implements Stitcher {
                 held.worldPoints = b.worldPoints();
                 held.normalsWorld = b.normalsWorld();
                 held.confidence = b.confidence();
+                guess = emitHeld(s, held, c.segmentFirst, grid, guess, out); // blended: its pose from the new points
+            } else {
+                guess = emitCorrectedFrame(s, c, correction, out);
             }
-            guess = emitHeld(s, held, c.segmentFirst, grid, guess, out);
         }
         s.heldForCorrection().clear();
         nextStarts.sort(java.util.Comparator.comparingInt(k -> k.slot));
@@ -526,6 +530,20 @@ final class ChainStitcher implements Stitcher {
             }
         }
         return last.sim();
+    }
+
+    /**
+     * Emits a held frame moved by a similarity as a whole: a PnP pose moves with its points (reprojection errors do not
+     * change), so the pose fitted when the frame was held, moved by the correction, is what a new PnP would find.
+     */
+    private RigidTransform emitCorrectedFrame(StitcherState s, CorrectableFrame c, Sim3 correction, List<StitchEvent> out) {
+        HeldFrame held = c.held;
+        CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
+        RigidTransform pose = c.segmentFirst ? RigidTransform.identity() : correction.transformPose(c.worldFromCamera());
+        out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
+                held.worldPoints, held.normalsWorld, held.confidence, held.method, held.overlapPoints, held.residualRms,
+                held.inlierShare, held.clipScale, c.segmentFirst ? 0 : c.reprojectionRms));
+        return pose;
     }
 
     /** @param segmentFirst the frame opened the segment: its pose is the identity by definition */

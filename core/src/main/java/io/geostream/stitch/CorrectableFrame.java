@@ -15,6 +15,8 @@ public class CorrectableFrame {
     public double[] cameraRotation;
     /** True for the frame that opened the segment: its camera is the segment's world frame, whatever corrections say. */
     public boolean segmentFirst;
+    /** The RMS reprojection error (pixels) of the pose fitted when the frame was held. */
+    public double reprojectionRms;
 
     public io.geostream.geometry.RigidTransform worldFromCamera() {
         return new io.geostream.geometry.RigidTransform(cameraRotation, cameraCenter);

@@ -14,23 +14,31 @@ import io.geostream.geometry.RigidTransform;
  * of the segment's intrinsics ("the model's depth, the camera's rays").
  */
 final class RayRectifier {
+    /** A clip whose first slot's focal length is within this share of the segment's is left as predicted. */
+    static final double ON_RAYS = 0.005;
+
     private RayRectifier() {}
 
     /**
      * @param k the segment's intrinsics at the clip's resolution
-     * @return the rectified point maps of the real slots (the padding slots' maps unchanged), or null when a slot's
-     *         camera cannot be recovered (the clip is then used as predicted)
+     * @return the rectified point maps of the real slots (the padding slots' maps unchanged), or null when the clip's
+     *         first slot already has the segment's focal length (within {@link #ON_RAYS}) or a slot's camera cannot be
+     *         recovered (either way the clip is used as predicted)
      */
     static float[][] rectify(float[][] pointMaps, int realSlots, int width, int height, CameraIntrinsics k) {
         float[][] out = pointMaps.clone();
         for (int slot = 0; slot < realSlots; slot++) {
-            RigidTransform clipFromCamera;
+            GaugeCameraEstimator.Camera camera;
             try {
-                clipFromCamera = GaugeCameraEstimator.estimate(pointMaps[slot], width, height, null).frameFromCamera();
+                camera = GaugeCameraEstimator.estimate(pointMaps[slot], width, height, null);
             } catch (IllegalArgumentException degenerate) {
                 return null;
             }
-            out[slot] = rectifySlot(pointMaps[slot], width, height, clipFromCamera, k);
+            if (slot == 0 && Math.abs(camera.intrinsics().fx() / k.fx() - 1) < ON_RAYS
+                    && Math.abs(camera.intrinsics().fy() / k.fy() - 1) < ON_RAYS) {
+                return null; // the clip already sees through the segment's camera: nothing to move
+            }
+            out[slot] = rectifySlot(pointMaps[slot], width, height, camera.frameFromCamera(), k);
         }
         return out;
     }

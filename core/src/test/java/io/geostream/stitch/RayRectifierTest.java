@@ -41,6 +41,18 @@ class RayRectifierTest {
     }
 
     @Test
+    void aClipThatAlreadySeesThroughTheSegmentsCameraIsLeftAsPredicted() {
+        float[] camera = new float[3 * W * H];
+        for (int p = 0; p < W * H; p++) {
+            double z = 2 + 0.5 * Math.sin(p % W / 9.0) + 0.3 * (p / W) / H;
+            camera[3 * p] = (float) ((p % W - K.cx()) / K.fx() * z);
+            camera[3 * p + 1] = (float) ((p / W - K.cy()) / K.fy() * z);
+            camera[3 * p + 2] = (float) z;
+        }
+        assertThat(RayRectifier.rectify(new float[][] {camera}, 1, W, H, K)).isNull();
+    }
+
+    @Test
     void aSlotWithoutEnoughPointsLeavesTheClipAsPredicted() {
         float[] empty = new float[3 * W * H];
         java.util.Arrays.fill(empty, Float.NaN);
