@@ -240,9 +240,10 @@ final class ChainStitcher implements Stitcher {
         FrameRecord first = task.frames[firstSlot];
         s.segmentOpen = true;
         s.segmentFirstIndex = first.frameIndex;
+        s.segmentStartMicros = first.captureTimeMicros;
         s.segmentFrameCount = 0;
         s.pendingStartReason = null;
-        out.add(new StitchEvent.SegmentStarted(task.streamId, s.segmentId, reason, first.frameIndex, first.captureTimeMicros));
+        out.add(new StitchEvent.SegmentStarted(task.streamId, s.segmentId, s.segmentStartMicros, reason, first.frameIndex, first.captureTimeMicros));
         return new Sim3(1.0, camFromClip.rotation(), camFromClip.translation());
     }
 
@@ -376,7 +377,7 @@ final class ChainStitcher implements Stitcher {
         float[] depth = cameraDepth(world, pose);
         float[] normalsCam = Sim3.of(pose.inverse()).rotateVectors(normalsWorld);
         byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.bilinearRgb(f.rgb, f.width, f.height, w, h);
-        return new StitchEvent.StitchedFrame(f, s.segmentId, clipId, w, h, pose, k,
+        return new StitchEvent.StitchedFrame(f, s.segmentId, s.segmentStartMicros, clipId, w, h, pose, k,
                 s.intrinsicsGiven || f.intrinsics != null ? IntrinsicsSource.GIVEN : IntrinsicsSource.ESTIMATED,
                 world, depth, normalsCam, confidence, rgb, method, overlapPoints, residual, inliers, clipScale, reproj);
     }
@@ -705,10 +706,11 @@ final class ChainStitcher implements Stitcher {
             return;
         }
         flushHeld(s, out);
-        out.add(new StitchEvent.SegmentEnded(streamId, s.segmentId, reason, detail == null ? "" : detail,
+        out.add(new StitchEvent.SegmentEnded(streamId, s.segmentId, s.segmentStartMicros, reason, detail == null ? "" : detail,
                 s.segmentFirstIndex, s.lastHandledFrameIndex, s.segmentFrameCount, s.segmentLastTimeMicros));
         s.segmentOpen = false;
         s.segmentId++;
+        s.segmentStartMicros = -1;
         s.anchors.clear();
         s.keyframes.clear();
         s.intrinsics = null;

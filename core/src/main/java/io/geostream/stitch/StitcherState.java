@@ -10,6 +10,14 @@ public class StitcherState {
     public long segmentId;
     /** Index of the open segment's first frame. */
     public long segmentFirstIndex = -1;
+    /**
+     * Capture time of the open segment's first frame (microseconds): with {@link #segmentId} the segment's identity,
+     * which stays unique when a released stream comes back and counts segments from 0 again. Capture time, not
+     * processing time, so that a replay from a checkpoint emits the same identity. -1: unknown, i.e. state restored
+     * from a version without this field while a segment was open (added later: Flink's POJO serializer restores older
+     * state with the value the constructor gives).
+     */
+    public long segmentStartMicros = -1;
     /** Frames emitted (or dead-lettered) in the open segment. */
     public long segmentFrameCount;
     public long segmentLastTimeMicros;

@@ -64,6 +64,7 @@ public final class FrameSidecar {
         root.put("version", VERSION);
         root.put("streamId", frame.getStreamId());
         root.put("segmentId", frame.getSegmentId());
+        root.put("segmentStartMicros", frame.getSegmentStartMicros());
         root.put("frameIndex", frame.getFrameIndex());
         root.put("captureTimeMicros", frame.getCaptureTimeMicros());
         root.put("clipId", frame.getClipId());

@@ -263,8 +263,8 @@ class ChainStitcherTest {
         List<ClipResult> results = simulate(spec, EXACT, true);
         List<StitchEvent> events = run(chain(CONFIG, new TestAligner()), new StitcherState(), results);
 
-        assertThat(events.get(0)).isEqualTo(new StitchEvent.SegmentStarted(STREAM, 0, SegmentReason.STREAM_START, 0,
-                results.get(0).task.frames[0].captureTimeMicros));
+        assertThat(events.get(0)).isEqualTo(new StitchEvent.SegmentStarted(STREAM, 0, results.get(0).task.frames[0].captureTimeMicros,
+                SegmentReason.STREAM_START, 0, results.get(0).task.frames[0].captureTimeMicros));
         assertThat(events.get(1)).isInstanceOf(StitchEvent.StitchedFrame.class);
         StitchEvent.StitchedFrame first = (StitchEvent.StitchedFrame) events.get(1);
         assertThat(first.frame().frameIndex).isZero();
@@ -515,10 +515,61 @@ class ChainStitcherTest {
 
         FrameRecord f22 = last.task.frames[4];
         assertThat(f22.frameIndex).isEqualTo(22);
-        assertThat(events.get(events.size() - 1)).isEqualTo(new StitchEvent.SegmentEnded(STREAM, 0, SegmentReason.STREAM_IDLE,
+        assertThat(events.get(events.size() - 1)).isEqualTo(new StitchEvent.SegmentEnded(STREAM, 0, results.get(0).task.frames[0].captureTimeMicros, SegmentReason.STREAM_IDLE,
                 "idle in the test", 0, 22, 23, f22.captureTimeMicros));
         assertThat(ofType(events, StitchEvent.SegmentEnded.class)).hasSize(1);
         assertThat(indices(events)).containsExactlyElementsOf(range(0, 23));
+    }
+
+    /** The stream of {@link #simulate} with every capture time {@code shiftMicros} later (the camera coming back later). */
+    private static List<ClipResult> simulateLater(SceneSpec spec, long shiftMicros) throws Exception {
+        List<FrameRecord> frames = SyntheticPipeline.frames(STREAM, spec, true);
+        for (FrameRecord f : frames) f.captureTimeMicros += shiftMicros;
+        return SyntheticPipeline.infer(SyntheticPipeline.clips(frames, CLIPS), new SimulatedGeometryModel(EXACT));
+    }
+
+    /** Every event of a segment carries its identity: segment id and the capture time of its first frame. */
+    private static void assertIdentity(List<StitchEvent> events, long segmentId, long startMicros) {
+        assertThat(events).isNotEmpty().allSatisfy(e -> {
+            if (e instanceof StitchEvent.SegmentStarted s) {
+                assertThat(s.segmentId()).isEqualTo(segmentId);
+                assertThat(s.segmentStartMicros()).isEqualTo(startMicros).isEqualTo(s.timeMicros());
+            } else if (e instanceof StitchEvent.SegmentEnded s) {
+                assertThat(s.segmentId()).isEqualTo(segmentId);
+                assertThat(s.segmentStartMicros()).isEqualTo(startMicros);
+            } else if (e instanceof StitchEvent.StitchedFrame f) {
+                assertThat(f.segmentId()).isEqualTo(segmentId);
+                assertThat(f.segmentStartMicros()).isEqualTo(startMicros);
+            }
+        });
+    }
+
+    @Test
+    void aSegmentsIdentityIsItsFirstFramesCaptureTimeSoAComebackWithIdZeroIsANewSegment() throws Exception {
+        long hour = 3_600_000_000L;
+        List<ClipResult> first = simulate(scene(20), EXACT, true);
+        List<ClipResult> later = simulateLater(scene(20), hour);
+        long firstStart = first.get(0).task.frames[0].captureTimeMicros;
+        long laterStart = later.get(0).task.frames[0].captureTimeMicros;
+        assertThat(laterStart).isEqualTo(firstStart + hour);
+        ChainStitcher chain = chain(CONFIG, new TestAligner());
+
+        // The same state goes on after an end-of-stream marker: the next segment gets the next id and its own start.
+        StitcherState kept = new StitcherState();
+        List<StitchEvent> run1 = run(chain, kept, first);
+        assertIdentity(run1, 0, firstStart);
+        assertThat(kept.segmentOpen).isFalse();
+        assertThat(kept.segmentStartMicros).isEqualTo(-1);
+        assertIdentity(run(chain, kept, later), 1, laterStart);
+
+        // A released state (end-of-stream marker or idle TTL: the stitch operator starts afresh) counts from 0 again:
+        // the id repeats, the identity does not.
+        List<StitchEvent> comeback = run(chain, new StitcherState(), later);
+        assertIdentity(comeback, 0, laterStart);
+        assertThat(indices(comeback)).containsExactlyElementsOf(range(0, 20));
+
+        // Deterministic: the same input gives the same identity (a replay from a checkpoint), whatever the wall clock.
+        assertIdentity(run(chain, new StitcherState(), first), 0, firstStart);
     }
 
     @Test
@@ -534,7 +585,7 @@ class ChainStitcherTest {
 
         List<StitchEvent> atEnd = chain.process(state, marker);
         long lastTime = results.get(2).task.frames[7].captureTimeMicros;
-        assertThat(atEnd).containsExactly(new StitchEvent.SegmentEnded(STREAM, 0, SegmentReason.FRAME_GAP, "", 0, 19, 20, lastTime));
+        assertThat(atEnd).containsExactly(new StitchEvent.SegmentEnded(STREAM, 0, results.get(0).task.frames[0].captureTimeMicros, SegmentReason.FRAME_GAP, "", 0, 19, 20, lastTime));
         assertThat(state.segmentOpen).isFalse();
         assertThat(state.segmentId).isEqualTo(1);
         assertThat(state.anchors).isEmpty();

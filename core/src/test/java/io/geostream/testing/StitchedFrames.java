@@ -44,7 +44,7 @@ public final class StitchedFrames {
         normals[3 * 7] = Float.NaN;
         RigidTransform pose = RigidTransform.fromQuaternion(new double[] {0.1, -0.2, 0.3, 0.9}, new double[] {1.5, -0.25, 3});
         CameraIntrinsics k = new CameraIntrinsics(41.5, 40.25, cu + 0.25, cv, w, h);
-        return new StitchEvent.StitchedFrame(f, segment, clip, w, h, pose, k, IntrinsicsSource.GIVEN, world, depth, normals,
+        return new StitchEvent.StitchedFrame(f, segment, f.captureTimeMicros - 1_000_000L, clip, w, h, pose, k, IntrinsicsSource.GIVEN, world, depth, normals,
                 withConfidence ? conf : null, rgb, "robust-irls", 321, 0.0125, 0.875, 1.75, 0.375);
     }
 }

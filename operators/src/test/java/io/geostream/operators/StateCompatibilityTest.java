@@ -374,10 +374,52 @@ class StateCompatibilityTest {
             h.open();
             actual.addAll(stitchState(h));
             sendResults(h, stitchInput().get(1));
-            actual.addAll(describeOutputs(h.extractOutputValues(), objects));
+            List<OutputRecord> outputs = h.extractOutputValues();
+            actual.addAll(describeOutputs(outputs, objects));
+            assertSegmentIdentitiesAfterRestore(outputs);
         }
         assertThat(expected).anyMatch(l -> l.startsWith("frame "));
         assertThat(actual).containsExactlyElementsOf(expected);
+    }
+
+    /**
+     * State of 0.1.0 has no segment start time (the POJO field came later and restores as -1): the records of a segment
+     * open at the snapshot say -1, as its records written before the snapshot did (so a consumer keyed on the identity
+     * keeps them together); a segment opened after the restore would carry the capture time of its first frame, in its
+     * STARTED event, its frames and its ENDED event (the snapshot's input opens none; SegmentComebackTest covers those).
+     */
+    private static void assertSegmentIdentitiesAfterRestore(List<OutputRecord> outputs) throws Exception {
+        Map<String, Long> startedAfterRestore = new TreeMap<>();
+        int unknown = 0, known = 0;
+        for (OutputRecord o : outputs) {
+            String stream, seg;
+            long start;
+            if (o.kind == OutputRecord.Kind.SEGMENT) {
+                SegmentEvent e = SingleObjectCodec.segmentEvents().decode(o.value);
+                stream = e.getStreamId();
+                seg = stream + "/" + e.getSegmentId();
+                start = e.getSegmentStartMicros();
+                if (e.getKind() == io.geostream.avro.SegmentEventKind.STARTED) {
+                    assertThat(start).as(seg).isEqualTo(e.getEventTimeMicros()).isNotNegative();
+                    startedAfterRestore.put(seg, start);
+                }
+            } else if (o.kind == OutputRecord.Kind.GEOMETRY) {
+                GeometryFrame g = SingleObjectCodec.geometryFrames().decode(o.value);
+                seg = g.getStreamId() + "/" + g.getSegmentId();
+                start = g.getSegmentStartMicros();
+            } else {
+                continue;
+            }
+            if (startedAfterRestore.containsKey(seg)) {
+                assertThat(start).as(seg).isEqualTo(startedAfterRestore.get(seg));
+                known++;
+            } else {
+                assertThat(start).as(seg + " open across the restore").isEqualTo(-1L);
+                unknown++;
+            }
+        }
+        assertThat(unknown).as("records of segments open at the snapshot").isPositive();
+        assertThat(unknown + known).isEqualTo(outputs.stream().filter(o -> o.kind != OutputRecord.Kind.DEAD_LETTER).count());
     }
 
     /** Without the restored state the same input gives other output: the comparisons above can fail. */

@@ -31,8 +31,12 @@ import java.util.function.Function;
  * trailing bytes are rejected. Records larger than {@link #maxRecordBytes()} (default 16 MiB) are rejected
  * unread. Nothing semantic (ids, sizes, ranges) is checked here.
  *
- * <p>Older writer schemas can be registered with {@link #addReaderCompatibleSchema(Schema)}; they are kept
- * in a {@link SchemaStore} consulted by Avro's {@link BinaryMessageDecoder}.
+ * <p>Every codec reads records written with any released version of its schema ({@code schemas/released/vN/},
+ * packaged as {@code io/geostream/schemas/released/vN/*.avsc}): without a registry a reader must know the writer
+ * schema, and records of an earlier release stay on the topics for their retention (e.g. GeometryFrames without
+ * {@code segmentStartMicros}, read with its default). Other writer schemas can be registered with
+ * {@link #addReaderCompatibleSchema(Schema)}; all are kept in a {@link SchemaStore} consulted by Avro's
+ * {@link BinaryMessageDecoder}.
  *
  * <p>Thread-safe: the Avro encoder and decoder used are thread-safe, and the schema store is concurrent.
  * The factories create a new codec on every call (cheap: a few maps), so adding a schema to one codec does
@@ -65,7 +69,36 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         this.decoderFactory = decoderFactory;
         this.maxRecordBytes = maxRecordBytes;
         this.store.addSchema(readerSchema);
+        for (Schema released : releasedSchemas(readerSchema.getName())) {
+            if (SchemaNormalization.parsingFingerprint64(released) != SchemaNormalization.parsingFingerprint64(readerSchema)) {
+                addCompatible(released);
+            }
+        }
         this.decoder = decoderFactory.apply(store);
+    }
+
+    /** Classpath folder of the released schemas (the module's {@code released/} folder, packaged). */
+    static final String RELEASED_RESOURCES = "/io/geostream/schemas/released/";
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, List<Schema>> RELEASED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The released versions of the named schema, oldest first ({@code v1}, {@code v2}, ...; a schema added in a later
+     * release starts there). Read once per record name and kept: codecs are made often.
+     */
+    static List<Schema> releasedSchemas(String recordName) {
+        return RELEASED.computeIfAbsent(recordName, name -> {
+            List<Schema> out = new java.util.ArrayList<>();
+            for (int v = 1; v <= 99; v++) {
+                String path = RELEASED_RESOURCES + "v" + v + "/" + name + ".avsc";
+                try (java.io.InputStream in = SingleObjectCodec.class.getResourceAsStream(path)) {
+                    if (in != null) out.add(new Schema.Parser().parse(in)); // a fresh parser: each file stands alone
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read released schema " + path, e);
+                }
+            }
+            return List.copyOf(out);
+        });
     }
 
     /** A new codec for {@link FrameEvent} with the default maximum record size. */
@@ -125,6 +158,11 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
      * @throws IllegalArgumentException if records written with it cannot be read with the reader schema
      */
     public void addReaderCompatibleSchema(Schema writerSchema) {
+        addCompatible(writerSchema);
+        addedSchemas.add(writerSchema);
+    }
+
+    private void addCompatible(Schema writerSchema) {
         Objects.requireNonNull(writerSchema, "writerSchema");
         SchemaCompatibility.SchemaPairCompatibility compatibility =
                 SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
@@ -133,7 +171,6 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
                     + " cannot be read as " + readerSchema.getFullName() + ": " + compatibility.getDescription());
         }
         store.addSchema(writerSchema);
-        addedSchemas.add(writerSchema);
     }
 
     /**

@@ -58,7 +58,7 @@ final class SampleRecords {
     static GeometryFrame geometryFrame() {
         return GeometryFrame.newBuilder()
                 .setStreamId("cam-01").setFrameIndex(42).setCaptureTimeMicros(1_700_000_000_000_000L)
-                .setSegmentId(3).setClipId(7)
+                .setSegmentId(3).setSegmentStartMicros(1_699_999_990_000_000L).setClipId(7)
                 .setWorldFromCamera(Pose.newBuilder().setQx(0).setQy(0).setQz(0).setQw(1)
                         .setTx(0.5).setTy(-0.25).setTz(2).build())
                 .setIntrinsics(CameraModel.newBuilder().setFx(50).setFy(50).setCx(32).setCy(24)
@@ -77,7 +77,7 @@ final class SampleRecords {
 
     static SegmentEvent segmentEvent() {
         return SegmentEvent.newBuilder()
-                .setStreamId("cam-01").setSegmentId(3).setKind(SegmentEventKind.ENDED)
+                .setStreamId("cam-01").setSegmentId(3).setSegmentStartMicros(1_699_999_990_000_000L).setKind(SegmentEventKind.ENDED)
                 .setReason(SegmentReason.FRAME_GAP).setDetail("frames 10..12 missing")
                 .setFirstFrameIndex(0).setLastFrameIndex(9L).setFrameCount(10)
                 .setEventTimeMicros(1_700_000_000_000_000L).setModelId("simulated").setModelVersion("1")

@@ -140,7 +140,7 @@ public record OutputComparison(int expected, int committed, List<String> lost, L
     private static Map<String, List<String>> segmentsByStream(List<SegmentEvent> segments) {
         Map<String, List<String>> m = new TreeMap<>();
         for (SegmentEvent s : segments) {
-            m.computeIfAbsent(s.getStreamId().toString(), k -> new ArrayList<>()).add(s.getSegmentId() + "/" + s.getKind() + "/"
+            m.computeIfAbsent(s.getStreamId().toString(), k -> new ArrayList<>()).add(s.getSegmentStartMicros() + "/" + s.getSegmentId() + "/" + s.getKind() + "/"
                     + s.getReason() + "/" + s.getFirstFrameIndex() + "-" + s.getLastFrameIndex() + "/" + s.getFrameCount());
         }
         m.values().forEach(l -> l.sort(null));

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /** {@code geostream map ...}: fuses one stream's committed geometry into per-segment coloured PLY point clouds. */
 @Command(name = "map", mixinStandardHelpOptions = true,
         description = "Fuse one stream's committed GeometryFrames into a confidence-weighted voxel map per segment;"
-                + " writes DIR/<stream>/segment-<id>.ply (binary PLY with colour) and DIR/<stream>/map.json.")
+                + " writes DIR/<stream>/segment-<startMicros>-<id>.ply (binary PLY with colour; segment-<id>.ply for records"
+                + " without a start time) and DIR/<stream>/map.json.")
 public final class MapCommand implements Callable<Integer> {
     private static final Pattern STREAM_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 

@@ -75,7 +75,7 @@ public final class RunSummary {
             List<GeometryFrame> frames = byStream.getOrDefault(id, List.of());
             SceneSpec spec = specs.get(id);
             Double ate = null, length = null;
-            long segments = frames.stream().map(GeometryFrame::getSegmentId).distinct().count();
+            long segments = frames.stream().map(RunSummary::segmentIdentity).distinct().count();
             if (spec != null && !frames.isEmpty()) {
                 SyntheticScene scene = new SyntheticScene(spec);
                 double[] perStream = ate(frames, scene);
@@ -96,10 +96,15 @@ public final class RunSummary {
                 anyTruth ? lengthSum : null, wallS, model, streams);
     }
 
+    /** A segment's identity within its stream (ids start over when a released stream comes back). */
+    private static String segmentIdentity(GeometryFrame g) {
+        return g.getSegmentStartMicros() + "/" + g.getSegmentId();
+    }
+
     /** Sum of squared ATE residuals over the stream's segments and their count ({-1, 0} when not computable). */
     private static double[] ate(List<GeometryFrame> frames, SyntheticScene scene) {
-        Map<Long, List<GeometryFrame>> bySegment = new TreeMap<>();
-        for (GeometryFrame g : frames) bySegment.computeIfAbsent(g.getSegmentId(), k -> new ArrayList<>()).add(g);
+        Map<String, List<GeometryFrame>> bySegment = new TreeMap<>();
+        for (GeometryFrame g : frames) bySegment.computeIfAbsent(segmentIdentity(g), k -> new ArrayList<>()).add(g);
         double sq = 0;
         long n = 0;
         for (List<GeometryFrame> seg : bySegment.values()) {

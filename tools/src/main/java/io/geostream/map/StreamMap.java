@@ -28,8 +28,15 @@ import java.util.TreeMap;
 /**
  * The map of one stream: a {@link VoxelMap} per segment (segments are separate world frames and are never
  * fused together), fed GeometryFrames and SegmentEvents in any interleaving, written as
- * {@code DIR/<stream>/segment-<id>.ply} plus {@code DIR/<stream>/map.json}. No Kafka or Flink types: the
- * caller supplies the decoded records.
+ * {@code DIR/<stream>/segment-<startMicros>-<id>.ply} plus {@code DIR/<stream>/map.json}. No Kafka or Flink types:
+ * the caller supplies the decoded records.
+ *
+ * <p>Segments are keyed on their identity {@code (segmentStartMicros, segmentId)}, not on the id alone: a stream
+ * that comes back after an end-of-stream marker or after the job released its state (idle TTL) numbers its segments
+ * from 0 again, and keyed by id its new segment 0 would be taken for the old one, already written, and all its frames
+ * skipped as late. Records without the start ({@code -1}: written before the field existed, or a segment that was
+ * open across the job's upgrade, whose records all say -1) are keyed {@code (-1, id)} and written as
+ * {@code segment-<id>.ply}, as before; the two name forms cannot collide.
  *
  * <p>Voxel size: {@code voxel} metres when the segment is METRIC (converted to segment units with
  * {@code scaleFactor}, metres per unit), else {@code voxel} times the median camera-frame depth of the
@@ -49,7 +56,8 @@ public final class StreamMap {
     private final double voxel;
     private final int maxVoxels;
     private final Path streamDir;
-    private final Map<Long, Segment> segments = new TreeMap<>();
+    /** By identity, ordered by start time then id (unknown starts first). */
+    private final Map<SegmentKey, Segment> segments = new TreeMap<>();
     private final Map<String, Long> skipped = new TreeMap<>();
     private long framesFused;
 
@@ -89,7 +97,7 @@ public final class StreamMap {
     /** Fuses one frame of this stream (other streams' frames are ignored). */
     public void accept(GeometryFrame g) throws IOException {
         if (!streamId.equals(g.getStreamId())) return;
-        Segment seg = segments.computeIfAbsent(g.getSegmentId(), Segment::new);
+        Segment seg = segments.computeIfAbsent(new SegmentKey(g.getSegmentStartMicros(), g.getSegmentId()), Segment::new);
         seg.framesSeen++;
         seg.dirty = true;
         if (seg.released) {
@@ -109,7 +117,7 @@ public final class StreamMap {
     /** Notes a segment start or end of this stream. */
     public void accept(SegmentEvent e) throws IOException {
         if (!streamId.equals(e.getStreamId())) return;
-        Segment seg = segments.computeIfAbsent(e.getSegmentId(), Segment::new);
+        Segment seg = segments.computeIfAbsent(new SegmentKey(e.getSegmentStartMicros(), e.getSegmentId()), Segment::new);
         if (e.getKind() == SegmentEventKind.ENDED) {
             seg.endedFrameCount = e.getFrameCount();
             seg.dirty = true;
@@ -265,7 +273,8 @@ public final class StreamMap {
         for (Segment s : segments.values()) {
             b.append(first ? "\n" : ",\n");
             first = false;
-            b.append("    {\"segment_id\": ").append(s.id)
+            b.append("    {\"segment_id\": ").append(s.key.id())
+                    .append(", \"segment_start_micros\": ").append(s.key.known() ? String.valueOf(s.key.startMicros()) : "null")
                     .append(", \"file\": ").append(quote(s.fileName()))
                     .append(", \"scale_status\": ").append(s.scaleStatus == null ? "null" : quote(s.scaleStatus))
                     .append(", \"voxel_size\": ").append(s.map != null ? num(s.map.voxelSize()) : s.voxelSizeWritten())
@@ -297,8 +306,33 @@ public final class StreamMap {
         return b.append('"').toString();
     }
 
+    /**
+     * A segment's identity within the stream: the capture time of its first frame (negative: unknown, as in records
+     * from before the field) and its number.
+     */
+    record SegmentKey(long startMicros, long id) implements Comparable<SegmentKey> {
+        SegmentKey {
+            if (startMicros < 0) startMicros = -1;
+        }
+
+        boolean known() {
+            return startMicros >= 0;
+        }
+
+        /** {@code segment-<startMicros>-<id>.ply}, or {@code segment-<id>.ply} when the start is unknown. */
+        String fileName() {
+            return known() ? "segment-" + startMicros + "-" + id + ".ply" : "segment-" + id + ".ply";
+        }
+
+        @Override
+        public int compareTo(SegmentKey o) {
+            int c = Long.compare(startMicros, o.startMicros);
+            return c != 0 ? c : Long.compare(id, o.id);
+        }
+    }
+
     private static final class Segment {
-        final long id;
+        final SegmentKey key;
         VoxelMap map;
         String scaleStatus;
         double medianDepth = Double.NaN;
@@ -307,12 +341,12 @@ public final class StreamMap {
         long endedFrameCount = -1;
         boolean dirty, released;
 
-        Segment(long id) {
-            this.id = id;
+        Segment(SegmentKey key) {
+            this.key = key;
         }
 
         String fileName() {
-            return "segment-" + id + ".ply";
+            return key.fileName();
         }
 
         String voxelSizeWritten() {

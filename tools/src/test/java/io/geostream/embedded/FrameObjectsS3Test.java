@@ -89,6 +89,7 @@ class FrameObjectsS3Test {
             JsonNode json = new ObjectMapper().readTree(client.getObjectAsBytes(b -> b.bucket(BUCKET).key(dir + "frame.json")).asByteArray());
             assertThat(json.get("streamId").asText()).isEqualTo(record.getStreamId());
             assertThat(json.get("segmentId").asLong()).isEqualTo(record.getSegmentId());
+            assertThat(json.get("segmentStartMicros").asLong()).isEqualTo(record.getSegmentStartMicros());
             assertThat(json.get("frameIndex").asLong()).isEqualTo(record.getFrameIndex());
             assertThat(json.get("captureTimeMicros").asLong()).isEqualTo(record.getCaptureTimeMicros());
             assertThat(json.get("clipId").asLong()).isEqualTo(record.getClipId());

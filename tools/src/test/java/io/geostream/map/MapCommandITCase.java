@@ -83,7 +83,12 @@ class MapCommandITCase {
             if (g.getStreamId().equals("cam-m")) frames.add(g);
         }
         assertThat(frames).hasSize(FRAMES).allMatch(g -> g.getSegmentId() == 0);
-        Path ply = out.resolve("cam-m/segment-0.ply");
+        // The segment's identity: the capture time of its first frame, in every record; the PLY is named after it.
+        long start = frames.stream().mapToLong(GeometryFrame::getCaptureTimeMicros).min().orElseThrow();
+        assertThat(frames).allMatch(g -> g.getSegmentStartMicros() == start);
+        assertThat(json).contains("\"segment_start_micros\": " + start);
+        String plyName = "segment-" + start + "-0.ply";
+        Path ply = out.resolve("cam-m/" + plyName);
         assertThat(ply).exists();
 
         // The independent reader gets the estimated and true camera centres to align the cloud to the scene.
@@ -128,7 +133,7 @@ class MapCommandITCase {
                     .run(true, java.time.Duration.ofMillis(100), () -> map.framesFused() >= FRAMES || System.nanoTime() > deadline);
             assertThat(map.framesFused()).isEqualTo(FRAMES);
         }
-        assertThat(Files.readAllBytes(followed.resolve("cam-m/segment-0.ply"))).isEqualTo(Files.readAllBytes(ply));
+        assertThat(Files.readAllBytes(followed.resolve("cam-m/" + plyName))).isEqualTo(Files.readAllBytes(ply));
     }
 
     private static boolean ci() {

@@ -20,6 +20,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -79,8 +80,64 @@ class StreamMapTest {
                 .contains("\"confidence_unreadable\": 1").contains("\"point_map_missing\": 1");
     }
 
-    /** A fronto-parallel plane at z = 2 seen by an identity camera; pixel (u, v) at ((u - 16) / 10, (v - 12) / 10, 2). */
+    @Test
+    void aStreamThatComesBackWithSegmentZeroAgainGetsItsOwnPlyNothingSkippedAsLate() throws Exception {
+        LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(tmp.resolve("objects"));
+        StreamMap map = new StreamMap("cam", store, 0.1, 100_000, tmp.resolve("out"));
+        long before = 1_700_000_000_000_000L, after = before + 3_600_000_000L; // the camera is back an hour later
+        // The first run: segment 0, ended (after its end-of-stream marker), so written and released.
+        map.accept(segmentEvent(0, before, SegmentEventKind.STARTED, 0));
+        for (int f = 0; f < 3; f++) map.accept(frame(store, 0, before, f, ScaleStatus.RELATIVE, 1.0, new int[] {220, 30, 30}, true));
+        map.accept(segmentEvent(0, before, SegmentEventKind.ENDED, 3));
+        assertThat(map.voxelsInMemory()).isZero();
+        // Back after its end-of-stream marker or its idle TTL: numbered 0 again, frames from 0 again.
+        map.accept(segmentEvent(0, after, SegmentEventKind.STARTED, 0));
+        for (int f = 0; f < 2; f++) map.accept(frame(store, 0, after, f, ScaleStatus.RELATIVE, 1.0, new int[] {30, 30, 220}, false));
+        map.accept(segmentEvent(0, after, SegmentEventKind.ENDED, 2));
+        // A v1 record without a start (-1) is a segment of its own too, under the former name.
+        map.accept(frame(store, 0, -1, 0, ScaleStatus.RELATIVE, 1.0, new int[] {30, 220, 30}, false));
+        map.writeSnapshots();
+
+        Path dir = tmp.resolve("out/cam");
+        assertThat(map.segmentCount()).isEqualTo(3);
+        assertThat(map.framesFused()).isEqualTo(6);
+        Cloud red = read(dir.resolve("segment-" + before + "-0.ply"));
+        Cloud blue = read(dir.resolve("segment-" + after + "-0.ply"));
+        Cloud green = read(dir.resolve("segment-0.ply"));
+        for (Cloud c : new Cloud[] {red, blue, green}) assertThat(c.n).isEqualTo(16 * 12);
+        for (int i = 0; i < red.n; i++) {
+            assertThat(red.rgb[3 * i] & 0xFF).isGreaterThan(180);
+            assertThat(blue.rgb[3 * i + 2] & 0xFF).isGreaterThan(180);
+            assertThat(blue.rgb[3 * i] & 0xFF).isLessThan(70);
+            assertThat(green.rgb[3 * i + 1] & 0xFF).isGreaterThan(180);
+        }
+        String json = Files.readString(dir.resolve("map.json"));
+        assertThat(json).contains("\"frames_skipped\": {}").doesNotContain("late_after_segment_written")
+                .contains("\"segment_start_micros\": null").contains("\"segment_start_micros\": " + before)
+                .contains("\"segment_start_micros\": " + after)
+                .contains("\"file\": \"segment-" + before + "-0.ply\"").contains("\"file\": \"segment-" + after + "-0.ply\"");
+        // Per segment, in order of start time (unknown first): frames fused 1, 3, 2.
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"segment_id\": 0, \"segment_start_micros\": (\\S+?),.*?\"frames_fused\": (\\d+)").matcher(json);
+        List<String> perSegment = new java.util.ArrayList<>();
+        while (m.find()) perSegment.add(m.group(1) + ":" + m.group(2));
+        assertThat(perSegment).containsExactly("null:1", before + ":3", after + ":2");
+
+        // A frame of a segment already written is still late: same identity, after its ENDED.
+        map.accept(frame(store, 0, before, 3, ScaleStatus.RELATIVE, 1.0, new int[] {220, 30, 30}, false));
+        map.writeSnapshots();
+        assertThat(Files.readString(dir.resolve("map.json"))).contains("\"late_after_segment_written\": 1");
+    }
+
     static GeometryFrame frame(LocalDirectoryObjectStore store, long segment, long index, ScaleStatus scale, double factor,
+                               int[] colour, boolean withConfidence) throws Exception {
+        return frame(store, segment, -1, index, scale, factor, colour, withConfidence);
+    }
+
+    /**
+     * A fronto-parallel plane at z = 2 seen by an identity camera; pixel (u, v) at ((u - 16) / 10, (v - 12) / 10, 2).
+     * {@code start}: the segment's start time, -1 for a record without one (as v1 wrote).
+     */
+    static GeometryFrame frame(LocalDirectoryObjectStore store, long segment, long start, long index, ScaleStatus scale, double factor,
                                int[] colour, boolean withConfidence) throws Exception {
         float[] xyz = new float[W * H * 3];
         float[] conf = new float[W * H];
@@ -94,12 +151,12 @@ class StreamMapTest {
                 conf[i] = 1 + u;
                 for (int k = 0; k < 3; k++) rgb[3 * i + k] = (byte) colour[k];
             }
-        String prefix = "s" + segment + "/f" + index + "/";
+        String prefix = "s" + segment + "-t" + start + "/f" + index + "/";
         store.put(prefix + "points.npy", PayloadCodecs.npyFloat32(xyz, H, W, 3), "application/octet-stream");
         store.put(prefix + "conf.npy", PayloadCodecs.npyFloat32(conf, H, W), "application/octet-stream");
         store.put(prefix + "rgb.jpg", PayloadCodecs.jpeg(rgb, W, H, 0.95f), "image/jpeg");
         return GeometryFrame.newBuilder().setStreamId("cam").setFrameIndex(index).setCaptureTimeMicros(0).setSegmentId(segment)
-                .setClipId(0)
+                .setSegmentStartMicros(start).setClipId(0)
                 .setWorldFromCamera(Pose.newBuilder().setQx(0).setQy(0).setQz(0).setQw(1).setTx(0).setTy(0).setTz(0).build())
                 .setIntrinsics(CameraModel.newBuilder().setFx(20).setFy(20).setCx(16).setCy(12).setSource(IntrinsicsSource.GIVEN).build())
                 .setScaleStatus(scale).setScaleFactor(factor)
@@ -114,7 +171,11 @@ class StreamMapTest {
     }
 
     static SegmentEvent segmentEvent(long segment, SegmentEventKind kind, long frames) {
-        return SegmentEvent.newBuilder().setStreamId("cam").setSegmentId(segment).setKind(kind).setReason(SegmentReason.STREAM_START)
+        return segmentEvent(segment, -1, kind, frames);
+    }
+
+    static SegmentEvent segmentEvent(long segment, long start, SegmentEventKind kind, long frames) {
+        return SegmentEvent.newBuilder().setStreamId("cam").setSegmentId(segment).setSegmentStartMicros(start).setKind(kind).setReason(SegmentReason.STREAM_START)
                 .setFirstFrameIndex(0).setLastFrameIndex(kind == SegmentEventKind.ENDED ? frames - 1 : null).setFrameCount(frames)
                 .setEventTimeMicros(0).build();
     }

@@ -150,6 +150,7 @@ public final class GeometryFrameWriter {
                 .setFrameIndex(f.frame().frameIndex)
                 .setCaptureTimeMicros(f.frame().captureTimeMicros)
                 .setSegmentId(f.segmentId())
+                .setSegmentStartMicros(f.segmentStartMicros())
                 .setClipId(f.clipId())
                 .setWorldFromCamera(Pose.newBuilder().setQx(q[0]).setQy(q[1]).setQz(q[2]).setQw(q[3])
                         .setTx(t[0]).setTy(t[1]).setTz(t[2]).build())
@@ -208,12 +209,14 @@ public final class GeometryFrameWriter {
     public static SegmentEvent segmentEvent(StitchEvent e, ModelInfo model) {
         SegmentEvent.Builder b = SegmentEvent.newBuilder().setModelId(model.id()).setModelVersion(model.version());
         if (e instanceof StitchEvent.SegmentStarted s) {
-            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setKind(SegmentEventKind.STARTED)
+            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setSegmentStartMicros(s.segmentStartMicros())
+                    .setKind(SegmentEventKind.STARTED)
                     .setReason(s.reason()).setDetail("").setFirstFrameIndex(s.firstFrameIndex()).setLastFrameIndex(null)
                     .setFrameCount(0).setEventTimeMicros(s.timeMicros()).build();
         }
         if (e instanceof StitchEvent.SegmentEnded s) {
-            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setKind(SegmentEventKind.ENDED)
+            return b.setStreamId(s.streamId()).setSegmentId(s.segmentId()).setSegmentStartMicros(s.segmentStartMicros())
+                    .setKind(SegmentEventKind.ENDED)
                     .setReason(s.reason()).setDetail(s.detail()).setFirstFrameIndex(s.firstFrameIndex())
                     .setLastFrameIndex(s.lastFrameIndex()).setFrameCount(s.frameCount()).setEventTimeMicros(s.timeMicros()).build();
         }

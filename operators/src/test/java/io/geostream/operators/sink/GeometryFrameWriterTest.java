@@ -129,6 +129,7 @@ class GeometryFrameWriterTest {
         assertThat(event.getFrameIndex()).isEqualTo(INDEX);
         assertThat(event.getCaptureTimeMicros()).isEqualTo(f.frame().captureTimeMicros);
         assertThat(event.getSegmentId()).isEqualTo(SEGMENT);
+        assertThat(event.getSegmentStartMicros()).isEqualTo(f.segmentStartMicros()).isEqualTo(f.frame().captureTimeMicros - 1_000_000L);
         assertThat(event.getClipId()).isEqualTo(CLIP);
         // The pose: the event's quaternion and translation rebuild the frame's worldFromCamera.
         var pose = event.getWorldFromCamera();
@@ -391,10 +392,12 @@ class GeometryFrameWriterTest {
     @Test
     void segmentEventsMapEachKindOfSegmentBoundary() throws Exception {
         SegmentEvent started = GeometryFrameWriter.segmentEvent(
-                new StitchEvent.SegmentStarted(STREAM, 2, SegmentReason.TRACKING_LOST, 14, 1_700_000_001_400_000L), MODEL);
+                new StitchEvent.SegmentStarted(STREAM, 2, 1_700_000_001_400_000L, SegmentReason.TRACKING_LOST, 14,
+                        1_700_000_001_400_000L), MODEL);
         assertThat(started.getKind()).isEqualTo(SegmentEventKind.STARTED);
         assertThat(started.getStreamId()).isEqualTo(STREAM);
         assertThat(started.getSegmentId()).isEqualTo(2);
+        assertThat(started.getSegmentStartMicros()).isEqualTo(1_700_000_001_400_000L);
         assertThat(started.getReason()).isEqualTo(SegmentReason.TRACKING_LOST);
         assertThat(started.getDetail()).isEmpty();
         assertThat(started.getFirstFrameIndex()).isEqualTo(14);
@@ -404,11 +407,12 @@ class GeometryFrameWriterTest {
         assertThat(started.getModelId()).isEqualTo("simulated");
         assertThat(started.getModelVersion()).isEqualTo("1");
 
-        SegmentEvent ended = GeometryFrameWriter.segmentEvent(new StitchEvent.SegmentEnded(STREAM, 2, SegmentReason.INFERENCE_FAILED,
+        SegmentEvent ended = GeometryFrameWriter.segmentEvent(new StitchEvent.SegmentEnded(STREAM, 2, 1_700_000_001_400_000L, SegmentReason.INFERENCE_FAILED,
                 "clip 4 failed: MODEL_TIMEOUT", 14, 29, 16, 1_700_000_002_900_000L), MODEL);
         assertThat(ended.getKind()).isEqualTo(SegmentEventKind.ENDED);
         assertThat(ended.getStreamId()).isEqualTo(STREAM);
         assertThat(ended.getSegmentId()).isEqualTo(2);
+        assertThat(ended.getSegmentStartMicros()).isEqualTo(1_700_000_001_400_000L);
         assertThat(ended.getReason()).isEqualTo(SegmentReason.INFERENCE_FAILED);
         assertThat(ended.getDetail()).isEqualTo("clip 4 failed: MODEL_TIMEOUT");
         assertThat(ended.getFirstFrameIndex()).isEqualTo(14);
