@@ -132,11 +132,17 @@ public final class DemoCommand implements Callable<Integer> {
         DemoRunner.Settings s = new DemoRunner.Settings(streams, frames, width, height, out, model, uiPort, parallelism,
                 clipLength, clipStride, !withholdIntrinsics, keepRunning, seed, jobOptions);
         RunSummary summary = new DemoRunner(s, video, spec.commandLine().getOut()).run();
-        if (summary.framesOut() != summary.framesIn()) {
+        boolean complete = summary.framesOut() == summary.framesIn();
+        if (!complete) {
             spec.commandLine().getErr().printf("error: %d of %d valid frames came out%n", summary.framesOut(), summary.framesIn());
-            return 1;
         }
-        return 0;
+        io.geostream.eval.FrameConsistency.Result c = summary.consistency() == null ? null : summary.consistency().overall();
+        spec.commandLine().getOut().printf(java.util.Locale.ROOT,
+                "result=%s frames_in=%d frames_out=%d dead_letters=%d ate_over_length=%s consistency_ratio=%s out=%s%n",
+                complete ? "ok" : "failed", summary.framesIn(), summary.framesOut(), summary.deadLetters(),
+                summary.ateRmseM() == null ? "null" : String.format(java.util.Locale.ROOT, "%.5f", summary.ateRmseM() / summary.trajectoryLengthM()),
+                c == null ? "null" : String.format(java.util.Locale.ROOT, "%.3f", c.ratio()), out);
+        return complete ? 0 : 1;
     }
 
     private int[] parseResize() {

@@ -39,6 +39,12 @@ public final class MapCommand implements Callable<Integer> {
     @Option(names = "--max-voxels", defaultValue = "4000000",
             description = "Most voxels held in memory over all open segments, about 80 bytes each (default ${DEFAULT-VALUE}).")
     int maxVoxels;
+    @Option(names = "--from-output", description = "Map a demo's output directory (geometry-frames.avro and objects/)"
+            + " offline instead of reading Kafka and S3.")
+    Path fromOutput;
+    @Option(names = "--top-view", description = "Also write segment-...-top.png beside each PLY: the fused points seen from"
+            + " above (the segment's first camera's up) in their colours, with the camera path in red and a scale bar.")
+    boolean topView;
     @Option(names = "--follow", description = "Keep consuming new records (until interrupted) instead of stopping at the end offsets taken at start.")
     boolean follow;
     @Option(names = "--snapshot-interval", defaultValue = "PT10S",
@@ -69,8 +75,10 @@ public final class MapCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (fromOutput != null) return mapOutputDirectory();
         try (ObjectStore store = openStore()) {
             StreamMap map = new StreamMap(stream, store, voxel, maxVoxels, out);
+            if (topView) map.withTopViews();
             MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafkaProperties, geometryTopic, segmentsTopic, stream, map, spec.commandLine().getErr());
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch done = new CountDownLatch(1);
@@ -98,6 +106,24 @@ public final class MapCommand implements Callable<Integer> {
             spec.commandLine().getOut().printf("map %s: %d frames fused into %d segments; wrote %s%n", stream, map.framesFused(),
                     map.segmentCount(), map.streamDir().resolve("map.json"));
             return 0;
+        }
+    }
+
+    /** --from-output: a demo's output directory instead of Kafka and S3. */
+    private int mapOutputDirectory() throws Exception {
+        if (!java.nio.file.Files.isRegularFile(fromOutput.resolve("geometry-frames.avro"))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--from-output needs a demo output directory"
+                    + " (geometry-frames.avro and objects/), got " + fromOutput);
+        }
+        try (ObjectStore store = io.geostream.map.OutputDirectory.objects(fromOutput)) {
+            StreamMap map = new StreamMap(stream, store, voxel, maxVoxels, out);
+            if (topView) map.withTopViews();
+            for (io.geostream.avro.GeometryFrame g : io.geostream.map.OutputDirectory.frames(fromOutput)) map.accept(g);
+            map.writeSnapshots();
+            spec.commandLine().getErr().printf("wrote %s%n", map.streamDir().resolve("map.json"));
+            spec.commandLine().getOut().printf("stream=%s frames_fused=%d segments=%d out=%s%n", stream, map.framesFused(),
+                    map.segmentCount(), map.streamDir());
+            return map.framesFused() > 0 ? 0 : 1;
         }
     }
 

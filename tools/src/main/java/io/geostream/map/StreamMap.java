@@ -60,6 +60,8 @@ public final class StreamMap {
     private final Map<SegmentKey, Segment> segments = new TreeMap<>();
     private final Map<String, Long> skipped = new TreeMap<>();
     private long framesFused;
+    /** Also write {@code segment-...-top.png} next to each PLY ({@link TopView}). */
+    private boolean topViews;
 
     /**
      * @param voxel     voxel size: metres for METRIC segments, a share of the median depth otherwise
@@ -81,6 +83,12 @@ public final class StreamMap {
 
     public long framesFused() {
         return framesFused;
+    }
+
+    /** Also writes a top-view PNG of each segment beside its PLY, with the camera path ({@link TopView}). */
+    public StreamMap withTopViews() {
+        this.topViews = true;
+        return this;
     }
 
     /** Occupied voxels over all segments still held in memory. */
@@ -110,6 +118,8 @@ public final class StreamMap {
         else {
             seg.framesFused++;
             framesFused++;
+            if (topViews) seg.cameraCentres.add(new double[] {g.getWorldFromCamera().getTx(), g.getWorldFromCamera().getTy(),
+                    g.getWorldFromCamera().getTz()});
         }
         releaseIfComplete(seg);
     }
@@ -255,6 +265,10 @@ public final class StreamMap {
     private void writeSegment(Segment s) throws IOException {
         VoxelMap.Cloud cloud = s.map == null ? new VoxelMap.Cloud(new float[0], new byte[0]) : s.map.toCloud();
         PlyWriter.write(cloud, streamDir.resolve(s.fileName()));
+        if (topViews) {
+            TopView.write(cloud, s.cameraCentres, streamId + " " + s.fileName().replace(".ply", ""),
+                    streamDir.resolve(s.fileName().replace(".ply", "-top.png")));
+        }
         if (s.map != null) s.writtenVoxelSize = s.map.voxelSize();
         s.points = cloud.size();
         s.dirty = false;
@@ -340,6 +354,8 @@ public final class StreamMap {
         long framesSeen, framesFused, framesSkipped, points;
         long endedFrameCount = -1;
         boolean dirty, released;
+        /** Camera centres of the fused frames, in arrival order (only with top views). */
+        final List<double[]> cameraCentres = new ArrayList<>();
 
         Segment(SegmentKey key) {
             this.key = key;

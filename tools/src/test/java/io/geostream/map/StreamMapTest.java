@@ -62,6 +62,31 @@ class StreamMapTest {
     }
 
     @Test
+    void topViewsShowTheFusedPointsInTheirColoursAndTheCameraPath() throws Exception {
+        LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(tmp.resolve("objects"));
+        StreamMap map = new StreamMap("cam", store, 0.1, 100_000, tmp.resolve("out")).withTopViews();
+        map.accept(segmentEvent(0, SegmentEventKind.STARTED, 0));
+        for (int f = 0; f < 3; f++) map.accept(frame(store, 0, f, ScaleStatus.RELATIVE, 1.0, new int[] {30, 30, 220}, true));
+        map.accept(segmentEvent(0, SegmentEventKind.ENDED, 3));
+        map.writeSnapshots();
+
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(tmp.resolve("out/cam/segment-0-top.png").toFile());
+        assertThat(png.getWidth()).isEqualTo(TopView.SIZE);
+        int blue = 0, red = 0;
+        for (int y = 0; y < png.getHeight(); y++) {
+            for (int x = 0; x < png.getWidth(); x++) {
+                int c = png.getRGB(x, y);
+                int r = (c >> 16) & 0xff, g = (c >> 8) & 0xff, b = c & 0xff;
+                if (b > 180 && r < 70 && g < 70) blue++;
+                if (r > 200 && g < 60 && b < 60) red++;
+            }
+        }
+        // The plane (16 voxels across, seen edge-on from above: a line of blue points) and the camera's start marker.
+        assertThat(blue).as("blue points of the fused plane").isGreaterThanOrEqualTo(16);
+        assertThat(red).as("red camera path marker").isPositive();
+    }
+
+    @Test
     void metricSegmentsUseMetresAndMissingPayloadsAreSkippedWithAReason() throws Exception {
         LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(tmp.resolve("objects"));
         StreamMap map = new StreamMap("cam", store, 0.4, 100_000, tmp.resolve("out"));
