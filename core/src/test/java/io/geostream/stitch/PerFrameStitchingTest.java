@@ -1,18 +1,13 @@
 package io.geostream.stitch;
 
-import io.geostream.clip.ClipCutter;
 import io.geostream.clip.ClipCutterSettings;
-import io.geostream.clip.ClipCutterState;
 import io.geostream.eval.StitchingEvaluation;
-import io.geostream.inference.ClipConversions;
 import io.geostream.model.simulated.ErrorModel;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.records.ClipResult;
-import io.geostream.records.ClipTask;
-import io.geostream.records.FrameRecord;
 import io.geostream.synthetic.SceneSpec;
-import io.geostream.synthetic.SyntheticScene;
+import io.geostream.testing.SyntheticPipeline;
 import io.geostream.synthetic.TrajectoryKind;
 import org.junit.jupiter.api.Test;
 
@@ -31,36 +26,19 @@ import static org.assertj.core.api.Assertions.within;
 class PerFrameStitchingTest {
     private static final ClipCutterSettings CLIPS = new ClipCutterSettings(16, 12, 4, 10_000, 1);
 
-    /** Runs frames -> clip cutter -> simulated model -> the per-frame stitcher; returns the events of each clip. */
+    /** Clip results of the synthetic pipeline (frames -> clip cutter -> simulated model), before any stitcher. */
+    private static List<ClipResult> results(SceneSpec spec, SimulatedModelSettings model) throws Exception {
+        try (SimulatedGeometryModel m = new SimulatedGeometryModel(model)) {
+            return SyntheticPipeline.infer(SyntheticPipeline.clips(SyntheticPipeline.frames("s", spec, true), CLIPS), m);
+        }
+    }
+
+    /** The per-frame stitcher's events, one list per clip result. */
     private static List<List<StitchEvent>> run(SceneSpec spec, SimulatedModelSettings model) throws Exception {
-        SyntheticScene scene = new SyntheticScene(spec);
-        ClipCutter cutter = new ClipCutter(CLIPS);
-        ClipCutterState cutterState = new ClipCutterState();
         Stitcher stitcher = Stitcher.forMethod(StitchMethod.PER_FRAME, StitcherSettings.defaults());
         StitcherState state = new StitcherState();
         List<List<StitchEvent>> byClip = new ArrayList<>();
-        try (SimulatedGeometryModel m = new SimulatedGeometryModel(model)) {
-            for (int i = 0; i <= spec.frames(); i++) {
-                FrameRecord f;
-                if (i < spec.frames()) {
-                    f = StitchingEvaluation.frameRecord("s", scene.render(i), spec.encode(), true);
-                } else {
-                    f = new FrameRecord();
-                    f.streamId = "s";
-                    f.frameIndex = i;
-                    f.captureTimeMicros = scene.captureTimeMicros(i - 1) + 1;
-                    f.endOfStream = true;
-                }
-                for (ClipTask task : cutter.onFrame(cutterState, f).tasks()) {
-                    ClipResult r = new ClipResult();
-                    r.task = task;
-                    r.modelId = "simulated";
-                    r.modelVersion = "1";
-                    if (!task.isMarker()) ClipConversions.fill(r, m.predict(ClipConversions.toInput(task)));
-                    byClip.add(stitcher.process(state, r));
-                }
-            }
-        }
+        for (ClipResult r : results(spec, model)) byClip.add(stitcher.process(state, r));
         return byClip;
     }
 
@@ -135,35 +113,20 @@ class PerFrameStitchingTest {
         assertThat(ChainStitcher.correctionAt(controls, 6, pivot).apply(x)).containsExactly(half.apply(x), within(1e-9));
     }
 
-    /** Clip results of the synthetic pipeline, before any stitcher. */
-    private static List<ClipResult> results(SceneSpec spec) throws Exception {
-        SyntheticScene scene = new SyntheticScene(spec);
-        ClipCutter cutter = new ClipCutter(CLIPS);
-        ClipCutterState cutterState = new ClipCutterState();
-        List<ClipResult> out = new ArrayList<>();
-        try (SimulatedGeometryModel m = new SimulatedGeometryModel(SimulatedModelSettings.defaults())) {
-            for (int i = 0; i <= spec.frames(); i++) {
-                FrameRecord f;
-                if (i < spec.frames()) {
-                    f = StitchingEvaluation.frameRecord("s", scene.render(i), spec.encode(), true);
-                } else {
-                    f = new FrameRecord();
-                    f.streamId = "s";
-                    f.frameIndex = i;
-                    f.captureTimeMicros = scene.captureTimeMicros(i - 1) + 1;
-                    f.endOfStream = true;
-                }
-                for (ClipTask task : cutter.onFrame(cutterState, f).tasks()) {
-                    ClipResult r = new ClipResult();
-                    r.task = task;
-                    r.modelId = "simulated";
-                    r.modelVersion = "1";
-                    if (!task.isMarker()) ClipConversions.fill(r, m.predict(ClipConversions.toInput(task)));
-                    out.add(r);
-                }
+    /** Frames emitted, and frames dead-lettered with their reason. */
+    private record Outcome(List<Long> emitted, Map<Long, String> failed) {}
+
+    private static Outcome stitchAll(StitchMethod method, List<ClipResult> results) {
+        Stitcher stitcher = Stitcher.forMethod(method, StitcherSettings.defaults());
+        StitcherState state = new StitcherState();
+        Outcome o = new Outcome(new ArrayList<>(), new java.util.HashMap<>());
+        for (ClipResult r : results) {
+            for (StitchEvent e : stitcher.process(state, r)) {
+                if (e instanceof StitchEvent.StitchedFrame f) o.emitted().add(f.frame().frameIndex);
+                if (e instanceof StitchEvent.FrameFailed f) o.failed().put(f.frame().frameIndex, f.reasonCode());
             }
         }
-        return out;
+        return o;
     }
 
     /** A frame whose geometry no camera explains is a dead letter POSE_NOT_FOUND; the stream goes on (it used to throw). */
@@ -171,22 +134,15 @@ class PerFrameStitchingTest {
     @org.junit.jupiter.params.provider.EnumSource(value = StitchMethod.class, names = {"ROBUST", "PER_FRAME"})
     void aFrameNoCameraExplainsIsADeadLetterAndTheStreamGoesOn(StitchMethod method) throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 40, TrajectoryKind.HANDHELD, 0.0, 10);
-        List<ClipResult> results = results(spec);
+        List<ClipResult> results = results(spec, SimulatedModelSettings.defaults());
         ClipResult second = results.get(1);
         int slot = second.task.realSlots() - 2; // a frame only this clip holds
         long broken = second.task.frames[slot].frameIndex;
         java.util.Arrays.fill(second.pointMaps[slot], Float.NaN);
         // And a clip that would open a segment with no usable first frame: the first clip's first slot.
-        Stitcher stitcher = Stitcher.forMethod(method, StitcherSettings.defaults());
-        StitcherState state = new StitcherState();
-        List<Long> emitted = new ArrayList<>();
-        Map<Long, String> failed = new java.util.HashMap<>();
-        for (ClipResult r : results) {
-            for (StitchEvent e : stitcher.process(state, r)) {
-                if (e instanceof StitchEvent.StitchedFrame f) emitted.add(f.frame().frameIndex);
-                if (e instanceof StitchEvent.FrameFailed f) failed.put(f.frame().frameIndex, f.reasonCode());
-            }
-        }
+        Outcome o = stitchAll(method, results);
+        List<Long> emitted = o.emitted();
+        Map<Long, String> failed = o.failed();
         assertThat(failed).containsExactly(Map.entry(broken, ChainStitcher.POSE_NOT_FOUND));
         List<Long> all = new ArrayList<>(emitted);
         all.addAll(failed.keySet());
@@ -196,18 +152,11 @@ class PerFrameStitchingTest {
     @Test
     void aClipThatCannotOpenASegmentFailsAndTheNextClipOpensIt() throws Exception {
         SceneSpec spec = new SceneSpec(5, 48, 36, 40, TrajectoryKind.HANDHELD, 0.0, 10);
-        List<ClipResult> results = results(spec);
+        List<ClipResult> results = results(spec, SimulatedModelSettings.defaults());
         java.util.Arrays.fill(results.get(0).pointMaps[0], Float.NaN); // the stream's first frame: nothing to open on
-        Stitcher stitcher = Stitcher.forMethod(StitchMethod.PER_FRAME, StitcherSettings.defaults());
-        StitcherState state = new StitcherState();
-        List<Long> emitted = new ArrayList<>();
-        Map<Long, String> failed = new java.util.HashMap<>();
-        for (ClipResult r : results) {
-            for (StitchEvent e : stitcher.process(state, r)) {
-                if (e instanceof StitchEvent.StitchedFrame f) emitted.add(f.frame().frameIndex);
-                if (e instanceof StitchEvent.FrameFailed f) failed.put(f.frame().frameIndex, f.reasonCode());
-            }
-        }
+        Outcome o = stitchAll(StitchMethod.PER_FRAME, results);
+        List<Long> emitted = o.emitted();
+        Map<Long, String> failed = o.failed();
         // The first clip's frames before the second clip's are dead letters; the second clip opens the segment.
         assertThat(failed.values()).containsOnly(ChainStitcher.POSE_NOT_FOUND);
         assertThat(failed.keySet()).contains(0L);

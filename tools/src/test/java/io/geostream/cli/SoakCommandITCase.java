@@ -44,7 +44,9 @@ class SoakCommandITCase {
         assertThat(result.get("result")).isEqualTo("failed");
         assertThat(result.get("reasons").split(",")).contains("checkpoint_failed", "job_restarted")
                 .isSubsetOf("checkpoint_failed", "job_restarted", "data_loss_logged");
-        assertThat(Long.parseLong(result.get("failed_checkpoints"))).isEqualTo(1);
+        // The injected one, and on a loaded machine also those in flight when the task failed (Flink aborts them with
+        // the coordinator's suspension): at least one, and the exit rule does not depend on how many.
+        assertThat(Long.parseLong(result.get("failed_checkpoints"))).isGreaterThanOrEqualTo(1);
         assertThat(Long.parseLong(result.get("restarts"))).isGreaterThanOrEqualTo(1);
         assertThat(result.get("rest_errors")).as("the REST port Flink bound was read").isEqualTo("0");
         assertThat(Long.parseLong(result.get("checkpoints"))).isPositive();

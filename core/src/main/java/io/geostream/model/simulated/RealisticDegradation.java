@@ -57,7 +57,7 @@ final class RealisticDegradation {
         double b = terms.driftBias();
         if (b <= 0) return clipDirection;
         DeterministicRandom r = new DeterministicRandom(DeterministicRandom.stableHash(streamId + "#bias-" + what, 0, 0));
-        double[] sequence = unitGaussian(r);
+        double[] sequence = SimulatedGeometryModel.randomDirection(r);
         double[] mixed = new double[3];
         for (int i = 0; i < 3; i++) mixed[i] = b * sequence[i] + (1 - b) * clipDirection[i];
         double n = Math.sqrt(mixed[0] * mixed[0] + mixed[1] * mixed[1] + mixed[2] * mixed[2]);
@@ -196,17 +196,6 @@ final class RealisticDegradation {
         a.addTo(out, w, h, shared * Math.cos(phase));
         b.addTo(out, w, h, shared * Math.sin(phase));
         return out;
-    }
-
-    private static double[] unitGaussian(DeterministicRandom r) {
-        double x, y, z, n;
-        do {
-            x = r.nextGaussian();
-            y = r.nextGaussian();
-            z = r.nextGaussian();
-            n = Math.sqrt(x * x + y * y + z * z);
-        } while (n < 1e-9);
-        return new double[] {x / n, y / n, z / n};
     }
 
     /**

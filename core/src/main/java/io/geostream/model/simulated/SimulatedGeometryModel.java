@@ -215,7 +215,8 @@ public final class SimulatedGeometryModel implements GeometryModel {
         return n == 0 ? 1 : sum / n;
     }
 
-    private static double[] randomDirection(DeterministicRandom random) {
+    /** A uniformly random unit vector (also the realistic terms' draw). */
+    static double[] randomDirection(DeterministicRandom random) {
         double x, y, z, n;
         do {
             x = random.nextGaussian();
