@@ -20,7 +20,7 @@ public record StitcherSettings(int gridStep, double inlierThreshold, double maxR
 
     public StitcherSettings(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare,
                             OverlapPolicy overlapPolicy) {
-        this(gridStep, inlierThreshold, maxResidual, minInlierShare, overlapPolicy, PoseSolver.HANDWRITTEN);
+        this(gridStep, inlierThreshold, maxResidual, minInlierShare, overlapPolicy, PoseSolver.DEFAULT);
     }
 
     /** Settings with the lowest-latency overlap policy ({@link OverlapPolicy#FIRST}). */

@@ -200,9 +200,12 @@ class StateCompatibilityTest {
 
     static final StitchMethod STITCH_METHOD = StitchMethod.ROBUST_KEYFRAMES;
 
-    /** The settings the snapshots were written with (the inlier threshold was the default then; it is 0.25 now). */
+    /**
+     * The settings the snapshots were written with (the inlier threshold and the hand-written PnP were the defaults
+     * then; now 0.25 and OpenCV's).
+     */
     static StitcherSettings stitcherConfig() {
-        return new StitcherSettings(0, 0.05, 0.5, 0.2, OverlapPolicy.BLENDED);
+        return new StitcherSettings(0, 0.05, 0.5, 0.2, OverlapPolicy.BLENDED, io.geostream.stitch.PoseSolver.HANDWRITTEN);
     }
 
     /**

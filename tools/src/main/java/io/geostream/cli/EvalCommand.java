@@ -93,7 +93,7 @@ public final class EvalCommand implements Runnable {
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
         String overlapPolicy;
-        @Option(names = "--pose-solver", defaultValue = "handwritten",
+        @Option(names = "--pose-solver", defaultValue = "opencv",
                 description = "PnP solver of each frame's camera: handwritten (PoseEstimator) or opencv (solvePnPRansac SQPnP +"
                         + " solvePnPRefineLM) (default ${DEFAULT-VALUE}).")
         String poseSolver;
