@@ -98,7 +98,9 @@ public final class Soak {
              DataLossLog dataLoss = DataLossLog.install()) {
             Configuration conf = rig.jobConfig("soak", settings.parallelism());
             conf.set(InferenceOptions.MODEL, settings.model());
-            int clipLength = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model()).length();
+            ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model());
+            int clipLength = clip.length();
+            int held = SoakVerdict.framesHeld(clip.length(), clip.stride(), conf.get(io.geostream.operators.stitch.StitchOptions.METHOD));
             Configuration flink = flinkConfiguration(settings, rig.workDir().resolve("checkpoints"));
             Duration interval = flink.get(CheckpointingOptions.CHECKPOINTING_INTERVAL);
             try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(flink)
@@ -114,7 +116,7 @@ public final class Soak {
                 JobWatch watch = new JobWatch(FlinkRest.http(rest), job.toString());
                 awaitStart(watch);
                 try {
-                    return measure(rig, conf, watch, dataLoss, interval, clipLength);
+                    return measure(rig, conf, watch, dataLoss, interval, held);
                 } finally {
                     cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
                 }
@@ -149,7 +151,7 @@ public final class Soak {
         }
     }
 
-    private Result measure(LoadRig rig, Configuration conf, JobWatch watch, DataLossLog dataLoss, Duration interval, int clipLength)
+    private Result measure(LoadRig rig, Configuration conf, JobWatch watch, DataLossLog dataLoss, Duration interval, int framesHeld)
             throws Exception {
         List<double[]> heap = new ArrayList<>(); // {minutes, MiB}
         long start = System.currentTimeMillis();
@@ -198,10 +200,10 @@ public final class Soak {
         double[] y = heap.stream().filter(h -> h[0] >= SoakVerdict.WARM_UP_MINUTES).mapToDouble(h -> h[1]).toArray();
         double minutesAfterWarmUp = heap.isEmpty() ? 0 : heap.get(heap.size() - 1)[0] - SoakVerdict.WARM_UP_MINUTES;
         SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
-                watch.restarts(), watch.statesAfterStart(), published, settings.streams(), clipLength, frames, dataLoss.count(),
+                watch.restarts(), watch.statesAfterStart(), published, settings.streams(), framesHeld, frames, dataLoss.count(),
                 minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()));
         double[] cps = watch.checkpointDurationsMs();
-        Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), clipLength), watcher.framesTotal(), watcher.deadLettersTotal(),
+        Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), framesHeld), watcher.framesTotal(), watcher.deadLettersTotal(),
                 LoadStats.median(cps), cps.length == 0 ? Double.NaN : java.util.Arrays.stream(cps).max().getAsDouble(),
                 watch.completedCheckpoints(), watch.failedCheckpoints(), watch.forgivenCheckpoints(), watch.restarts(), watch.restErrors(),
                 dataLoss.count(), watch.backpressureMax());

@@ -31,12 +31,12 @@ public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlo
 
     /** What one soak observed. */
     public record Facts(int restErrors, boolean started, long failedCheckpoints, long restarts, Set<String> statesAfterStart,
-                        long published, int streams, int clipLength, CommittedFrames committed, long dataLossErrors,
+                        long published, int streams, int framesHeldPerStream, CommittedFrames committed, long dataLossErrors,
                         double minutesAfterWarmUp, double heapSlopeMbPerHour, double heapSlopeCi95, double maxHeapSlope) {
 
-        /** Frames that must be committed: all published but what each stream's open clip may still hold (T - 1). */
+        /** Frames that must be committed: all published but what each stream may still hold ({@link #framesHeld}). */
         public long expectedAtLeast() {
-            return SoakVerdict.expectedAtLeast(published, streams, clipLength);
+            return SoakVerdict.expectedAtLeast(published, streams, framesHeldPerStream);
         }
     }
 
@@ -53,9 +53,17 @@ public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlo
         }
     }
 
-    /** Frames that must be committed of {@code published}: all but what each stream's open clip may hold (T - 1). */
-    public static long expectedAtLeast(long published, int streams, int clipLength) {
-        return published - (long) streams * (clipLength - 1);
+    /** Frames that must be committed of {@code published}: all but what each stream may still hold. */
+    public static long expectedAtLeast(long published, int streams, int framesHeldPerStream) {
+        return published - (long) streams * framesHeldPerStream;
+    }
+
+    /**
+     * Frames a stream may hold uncommitted once its input stops (until its idle flush): the open clip's T - 1, and with
+     * the per_frame method the clip that waits for the next one, one stride more.
+     */
+    public static int framesHeld(int clipLength, int stride, io.geostream.stitch.StitchMethod method) {
+        return clipLength - 1 + (method == io.geostream.stitch.StitchMethod.PER_FRAME ? stride : 0);
     }
 
     public static SoakVerdict of(Facts f) {

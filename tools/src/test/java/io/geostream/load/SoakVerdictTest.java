@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The soak's exit rules: each observation that must fail a soak fails it, and a clean run passes. */
 class SoakVerdictTest {
-    private static final int STREAMS = 4, CLIP = 16;
+    private static final int STREAMS = 4, CLIP = 15; // frames each stream may hold (T - 1 for T = 16)
     private static final long PUBLISHED = 1000;
 
     private static SoakVerdict.Facts clean() {
@@ -44,8 +44,14 @@ class SoakVerdictTest {
     }
 
     @Test
+    void aStreamHoldsItsOpenClipAndWithPerFrameStitchingOneStrideMore() {
+        assertThat(SoakVerdict.framesHeld(16, 12, io.geostream.stitch.StitchMethod.ROBUST_KEYFRAMES)).isEqualTo(15);
+        assertThat(SoakVerdict.framesHeld(16, 12, io.geostream.stitch.StitchMethod.PER_FRAME)).isEqualTo(27);
+    }
+
+    @Test
     void committedFramesMustCoverThePublishedOnesBarOpenClipsEachOnce() {
-        long expected = PUBLISHED - STREAMS * (CLIP - 1);
+        long expected = PUBLISHED - STREAMS * CLIP;
         assertThat(clean().expectedAtLeast()).isEqualTo(expected);
         assertThat(reasons(withCommitted(new SoakVerdict.CommittedFrames(expected - 1, 0)))).containsExactly("frames_missing");
         assertThat(reasons(withCommitted(new SoakVerdict.CommittedFrames(PUBLISHED, 0)))).as("idle flush: open clips emitted").isEmpty();
