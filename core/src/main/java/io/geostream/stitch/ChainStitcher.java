@@ -426,8 +426,9 @@ final class ChainStitcher implements Stitcher {
 
     /**
      * Per-frame mode: the held clip's frames, corrected, now that the next clip (placed by {@code worldFromClip}) is
-     * known. For each frame both clips hold, the aligner fits the next clip's prediction of that frame onto the held
-     * one: E = the Sim(3) from the held clip's world prediction to the next clip's. A model's error grows with a
+     * known. For each frame both clips hold, E = the similarity that moves the held clip's camera of that frame (its
+     * PnP pose when held) onto the next clip's (a PnP on the next clip's world prediction), with the scale the aligner
+     * finds between the two predictions' points. A model's error grows with a
      * frame's distance from its clip's reference slot (drift, view change), so the consensus lies a share
      * alpha = v_held / (v_held + v_next) of the way towards the next clip's prediction, v = slot^2 + 1: the held clip's
      * end moves by E^alpha, the next clip's start by E^-(1 - alpha). The held frames between the clip's start
