@@ -37,16 +37,16 @@ public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, d
 
     public RealisticErrors {
         Objects.requireNonNull(confidence, "confidence");
-        requireRange(depthFieldSigma, 0, 1, "depthFieldSigma");
-        requireRange(depthFieldFrames, 1, 1e6, "depthFieldFrames");
-        requireRange(focalErrorMin, 0, 0.5, "focalErrorMin");
-        requireRange(focalErrorMax, focalErrorMin, 0.5, "focalErrorMax");
-        requireRange(frameScaleJitter, 0, 0.2, "frameScaleJitter");
-        requireRange(driftBias, 0, 1, "driftBias");
-        requireRange(flyingPixelShare, 0, 1, "flyingPixelShare");
-        requireRange(normalCoreDeg, 0, 45, "normalCoreDeg");
-        requireRange(normalTailShare, 0, 1, "normalTailShare");
-        requireRange(sharedFrameCorrelation, 0, 1, "sharedFrameCorrelation");
+        SimulatedModelSettings.requireRange(depthFieldSigma, 0, 1, "depthFieldSigma");
+        SimulatedModelSettings.requireRange(depthFieldFrames, 1, 1e6, "depthFieldFrames");
+        SimulatedModelSettings.requireRange(focalErrorMin, 0, 0.5, "focalErrorMin");
+        SimulatedModelSettings.requireRange(focalErrorMax, focalErrorMin, 0.5, "focalErrorMax");
+        SimulatedModelSettings.requireRange(frameScaleJitter, 0, 0.2, "frameScaleJitter");
+        SimulatedModelSettings.requireRange(driftBias, 0, 1, "driftBias");
+        SimulatedModelSettings.requireRange(flyingPixelShare, 0, 1, "flyingPixelShare");
+        SimulatedModelSettings.requireRange(normalCoreDeg, 0, 45, "normalCoreDeg");
+        SimulatedModelSettings.requireRange(normalTailShare, 0, 1, "normalTailShare");
+        SimulatedModelSettings.requireRange(sharedFrameCorrelation, 0, 1, "sharedFrameCorrelation");
     }
 
     /**
@@ -82,11 +82,5 @@ public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, d
     public RealisticErrors withSharedFrameCorrelation(double correlation) {
         return new RealisticErrors(depthFieldSigma, depthFieldFrames, focalErrorMin, focalErrorMax, frameScaleJitter, driftBias,
                 flyingPixelShare, normalCoreDeg, normalTailShare, correlation, confidence);
-    }
-
-    private static void requireRange(double value, double min, double max, String name) {
-        if (!(value >= min && value <= max)) {
-            throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], got " + value);
-        }
     }
 }

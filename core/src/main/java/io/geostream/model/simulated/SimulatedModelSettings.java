@@ -150,7 +150,8 @@ public record SimulatedModelSettings(boolean randomScale, double gaugeRotationMa
                 RealisticErrors.realistic());
     }
 
-    private static void requireRange(double value, double min, double max, String name) {
+    /** Both settings records' range check: the value, or an IllegalArgumentException naming it. */
+    static void requireRange(double value, double min, double max, String name) {
         if (!(value >= min && value <= max)) {
             throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], got " + value);
         }
