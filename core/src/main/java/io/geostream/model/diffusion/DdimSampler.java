@@ -6,9 +6,11 @@ import java.util.Objects;
 
 /**
  * Deterministic DDIM (eta = 0) on a beta schedule with "trailing" spacing (starts at the last training
- * step, Lin et al. 2024): {@code t_i = round(T - i T / N) - 1}. Each step moves to the next time with the
- * current estimates, {@code x <- sqrt(alphaBar') x0_hat + sqrt(1 - alphaBar') eps_hat}; after the last step
- * alphaBar' = 1, so the result is the final x0 estimate.
+ * step, Lin et al. 2024): {@code t_i = round(T - i T / N) - 1}, rounded as the schedule says
+ * ({@link NoiseSchedule#trailingTimesteps}). Each step moves to the next time with the current estimates,
+ * {@code x <- sqrt(alphaBar') x0_hat + sqrt(1 - alphaBar') eps_hat}; after the last step alphaBar' = 1, so the
+ * result is the final x0 estimate. With a zero-terminal-SNR schedule the first step is at alphaBar = 0, where
+ * epsilon prediction has no x0 estimate: refused.
  */
 public final class DdimSampler implements Sampler {
     private final NoiseSchedule schedule;
@@ -24,13 +26,10 @@ public final class DdimSampler implements Sampler {
         if (steps > schedule.trainSteps()) {
             throw new IllegalArgumentException("ddim steps (" + steps + ") exceed the schedule's trainSteps (" + schedule.trainSteps() + ")");
         }
-        int n = schedule.trainSteps();
-        timesteps = new int[steps];
+        SingleStepSampler.refuseEpsilonAtZeroSnr(schedule, prediction);
+        timesteps = schedule.trailingTimesteps(steps);
         alphaBars = new double[steps];
-        for (int i = 0; i < steps; i++) {
-            timesteps[i] = (int) Math.round(n - (double) i * n / steps) - 1;
-            alphaBars[i] = schedule.alphaBar(timesteps[i]);
-        }
+        for (int i = 0; i < steps; i++) alphaBars[i] = schedule.alphaBar(timesteps[i]);
     }
 
     @Override public String kind() { return DDIM; }

@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDArray;
  *   x0:       x0 = out,                eps = (x - a out) / s
  *   epsilon:  x0 = (x - s out) / a,    eps = out
  *   velocity: x0 = a x - s out,        eps = s x + a out
+ *   (zero terminal SNR: a = 0, s = 1 at the last step, so velocity gives x0 = -out, eps = x; x0 gives
+ *    eps = x; epsilon is undefined there and refused)
  * flow matching (x_t = (1 - t) x0 + t eps):
  *   velocity: x0 = x - t out,          eps = x + (1 - t) out
  *   x0:       x0 = out,                eps = (x - (1 - t) out) / t
@@ -31,6 +33,9 @@ public record Estimate(NDArray x0, NDArray eps) {
         }
         double alphaBar = schedule.alphaBar((int) Math.round(t));
         double a = Math.sqrt(alphaBar), s = Math.sqrt(1.0 - alphaBar);
+        if (prediction == PredictionType.EPSILON && a == 0) {
+            throw new IllegalArgumentException("epsilon prediction has no x0 estimate at alphaBar = 0 (t = " + t + ")");
+        }
         return switch (prediction) {
             case VELOCITY -> new Estimate(x.mul(a).sub(out.mul(s)), x.mul(s).add(out.mul(a)));
             case X0 -> new Estimate(out, x.sub(out.mul(a)).div(s));

@@ -18,6 +18,19 @@ public final class SingleStepSampler implements Sampler {
         if (schedule.isFlow() && prediction == PredictionType.EPSILON) {
             throw new IllegalArgumentException("flow matching with epsilon prediction has no x0 estimate at t = 1");
         }
+        refuseEpsilonAtZeroSnr(schedule, prediction);
+    }
+
+    /**
+     * Zero terminal SNR puts the terminal time at alphaBar = 0, where {@code x0 = (x - s eps) / a} divides by
+     * {@code a = 0}: the input is pure noise and an epsilon prediction says nothing about x0. Velocity
+     * ({@code x0 = -v}) and x0 prediction are defined there.
+     */
+    static void refuseEpsilonAtZeroSnr(NoiseSchedule schedule, PredictionType prediction) {
+        if (schedule.rescaleZeroSnr() && prediction == PredictionType.EPSILON) {
+            throw new IllegalArgumentException("epsilon prediction has no x0 estimate at alphaBar = 0 (rescaleZeroSnr):"
+                    + " zero terminal SNR needs velocity or x0 prediction");
+        }
     }
 
     @Override public String kind() { return SINGLE_STEP; }

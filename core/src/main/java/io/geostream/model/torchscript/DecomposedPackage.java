@@ -33,7 +33,7 @@ import java.util.Objects;
  * @param temporalCompression latent frames t = 1 + (T - 1) / temporalCompression (first frame encoded alone)
  * @param latentScale         latents go to the denoiser as encoder output x latentScale and to the decoder / latentScale
  * @param predictionType      what the denoiser predicts
- * @param noiseSchedule       the training noise process
+ * @param noiseSchedule       the training noise process, with its options (zero-SNR rescale, DDIM timestep rounding)
  * @param samplerKind         {@link Sampler#SINGLE_STEP}, {@link Sampler#FLOW_EULER} or {@link Sampler#DDIM}
  * @param samplerSteps        denoiser calls per clip
  * @param pointScale          decoded point channels x pointScale + pointOffset = clip first-frame camera coordinates
@@ -168,6 +168,10 @@ public record DecomposedPackage(
         if (schedule.isFlow() && prediction == PredictionType.EPSILON) {
             throw f.bad("predictionType", "epsilon is undefined at t = 1 under flow matching (use velocity or x0)");
         }
+        if (schedule.rescaleZeroSnr() && prediction == PredictionType.EPSILON) {
+            throw f.bad("predictionType", "epsilon is undefined at alphaBar = 0, the terminal time of a zero-SNR schedule"
+                    + " (noiseSchedule.rescaleZeroSnr): use velocity or x0");
+        }
         ModelPackage.Fields s = f.object("sampler");
         String samplerKind = s.text("kind");
         int steps = s.intIn("steps", 1, Sampler.MAX_STEPS);
@@ -201,10 +205,21 @@ public record DecomposedPackage(
         NoiseSchedule.Kind kind = NoiseSchedule.Kind.ofJson(kindName);
         if (kind == null) throw f.bad("kind", "must be linear-beta, scaled-linear or flow-matching, got '" + kindName + "'");
         int trainSteps = f.intIn("trainSteps", 2, 100_000);
-        if (kind == NoiseSchedule.Kind.FLOW_MATCHING) return NoiseSchedule.flowMatching(trainSteps);
+        // Optional, so that packages written before these options keep their meaning.
+        boolean rescale = f.has("rescaleZeroSnr") && f.bool("rescaleZeroSnr");
+        NoiseSchedule.TimestepRounding rounding = NoiseSchedule.TimestepRounding.HALF_UP;
+        if (f.has("timestepRounding")) {
+            String name = f.text("timestepRounding");
+            rounding = NoiseSchedule.TimestepRounding.ofJson(name);
+            if (rounding == null) throw f.bad("timestepRounding", "must be half-up or half-even, got '" + name + "'");
+        }
+        if (kind == NoiseSchedule.Kind.FLOW_MATCHING) {
+            if (rescale) throw f.bad("rescaleZeroSnr", "applies to beta schedules (linear-beta, scaled-linear), not to flow-matching");
+            return NoiseSchedule.flowMatching(trainSteps).withTimestepRounding(rounding);
+        }
         double start = f.number("betaStart", 1e-12, 0.999999);
         double end = f.number("betaEnd", 1e-12, 0.999999);
         if (end < start) throw f.bad("betaEnd", "must be >= betaStart (" + start + "), got " + end);
-        return new NoiseSchedule(kind, start, end, trainSteps);
+        return new NoiseSchedule(kind, start, end, trainSteps, rescale, rounding);
     }
 }

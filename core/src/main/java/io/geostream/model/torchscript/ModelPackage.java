@@ -226,6 +226,12 @@ public record ModelPackage(
             return new IllegalArgumentException("field '" + prefix + field + "' in " + file + ": " + why);
         }
 
+        /** Whether an optional field is present (a JSON null counts as absent). */
+        boolean has(String field) {
+            JsonNode n = root.get(field);
+            return n != null && !n.isNull();
+        }
+
         JsonNode required(String field) {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) throw bad(field, "is missing");

@@ -24,6 +24,8 @@ class SamplerTest {
     private static final NoiseSchedule SCALED = NoiseSchedule.scaledLinear(0.00085, 0.012, 1000);
     private static final NoiseSchedule LINEAR = NoiseSchedule.linearBeta(0.0001, 0.02, 1000);
     private static final NoiseSchedule FLOW = NoiseSchedule.flowMatching(1000);
+    /** CogVideoX-5B's scheduler: scaled-linear, zero terminal SNR, diffusers' half-to-even trailing grid. */
+    private static final NoiseSchedule ZSNR = SCALED.withRescaleZeroSnr(true).withTimestepRounding(NoiseSchedule.TimestepRounding.HALF_EVEN);
     private static NDManager manager;
 
     @BeforeAll static void start() { manager = NDManager.newBaseManager(); }
@@ -148,6 +150,89 @@ class SamplerTest {
         assertThat(SCALED.alphaBar(999) / SCALED.alphaBar(998)).isCloseTo(1 - beta999, within(1e-12));
         assertThat(FLOW.modelTimestep(0.25)).isEqualTo(250f);
         assertThat(SCALED.modelTimestep(749)).isEqualTo(749f);
+    }
+
+    /**
+     * Reference values from models/diffusion_reference.py (numpy, float64: diffusers' rescale_zero_terminal_snr on
+     * alphas_cumprod, as CogVideoXDDIMScheduler applies it); the paper's Algorithm 1 on betas (DDIMScheduler's
+     * form, float64) agrees with them to 4e-21. ScheduleCrossCheckTest compares every t.
+     */
+    @Test
+    void zeroTerminalSnrRescalesAlphaBarToZeroAtTheLastStepAndKeepsTheFirst() {
+        assertThat(ZSNR.alphaBar(999)).isEqualTo(0.0);
+        assertThat(ZSNR.alphaBar(0)).isCloseTo(0.99915, within(1e-15));
+        double[][] reference = {
+                {1, 0.9982334461401823}, {249, 0.6541890065386031}, {499, 0.24235916655614523},
+                {749, 0.033171482831862664}, {998, 1.967888056621291e-07}};
+        for (double[] r : reference) {
+            assertThat(ZSNR.alphaBar((int) r[0])).as("alphaBar_%d", (int) r[0]).isCloseTo(r[1], within(1e-14));
+        }
+        NoiseSchedule linear = LINEAR.withRescaleZeroSnr(true);
+        assertThat(linear.alphaBar(999)).isEqualTo(0.0);
+        assertThat(linear.alphaBar(499)).isCloseTo(0.07602875054711478, within(1e-14));
+        assertThat(linear.alphaBar(998)).isCloseTo(4.213262465088072e-09, within(1e-20));
+        // The options default to off: the schedule is the one of before.
+        assertThat(SCALED.rescaleZeroSnr()).isFalse();
+        assertThat(SCALED.timestepRounding()).isEqualTo(NoiseSchedule.TimestepRounding.HALF_UP);
+        assertThat(SCALED.alphaBar(999)).isCloseTo(0.004660098513077238, within(1e-15));
+    }
+
+    /**
+     * The trailing grid against diffusers' {@code np.round(np.arange(1000, 0, -1000 / N)) - 1} (numpy 1.24,
+     * models/diffusion_reference.py; ScheduleCrossCheckTest compares every N from 1 to 1000).
+     */
+    @Test
+    void trailingTimestepsRoundHalfUpByDefaultAndHalfToEvenAsDiffusers() {
+        assertThat(SCALED.trailingTimesteps(16)).containsExactly(
+                999, 937, 874, 812, 749, 687, 624, 562, 499, 437, 374, 312, 249, 187, 124, 62);
+        assertThat(ZSNR.trailingTimesteps(16)).containsExactly(
+                999, 937, 874, 811, 749, 687, 624, 561, 499, 437, 374, 311, 249, 187, 124, 61);
+        assertThat(ZSNR.trailingTimesteps(3)).containsExactly(999, 666, 332);
+        assertThat(ZSNR.trailingTimesteps(4)).containsExactly(999, 749, 499, 249);
+        // 48: T - i T / N is not exact in binary, so numpy's arange arithmetic decides (936 at i = 3, not 937).
+        assertThat(ZSNR.trailingTimesteps(48)).containsExactly(
+                999, 978, 957, 936, 916, 895, 874, 853, 832, 811, 791, 770, 749, 728, 707, 686, 666, 645, 624, 603, 582,
+                561, 541, 520, 499, 478, 457, 436, 416, 395, 374, 353, 332, 311, 291, 270, 249, 228, 207, 186, 166, 145,
+                124, 103, 82, 61, 41, 20);
+        // 61: numpy's arange gives 62 values, the last timestep -1; the sampler takes the first 61.
+        int[] t61 = ZSNR.trailingTimesteps(61);
+        assertThat(t61).hasSize(61);
+        assertThat(t61[59]).isEqualTo(32);
+        assertThat(t61[60]).isEqualTo(15);
+        // CogVideoX's 50 steps: exact multiples, both roundings agree.
+        assertThat(ZSNR.trailingTimesteps(50)).containsExactly(SCALED.trailingTimesteps(50));
+        assertThat(ZSNR.trailingTimesteps(50)[49]).isEqualTo(19);
+        assertThat(new DdimSampler(ZSNR, PredictionType.VELOCITY, 16).timesteps()).containsExactly(ZSNR.trailingTimesteps(16));
+    }
+
+    @Test
+    void atZeroTerminalSnrVelocityAndX0AreExactAndEpsilonIsRefused() throws Exception {
+        float[] x0 = gaussian(24, 6), eps = gaussian(24, 7);
+        for (PredictionType p : List.of(PredictionType.VELOCITY, PredictionType.X0)) {
+            DdimSampler ddim = new DdimSampler(ZSNR, p, 16);
+            NDArray clean = manager.create(x0, new Shape(2, 3, 4));
+            NDArray noise = manager.create(eps, new Shape(2, 3, 4));
+            Oracle oracle = new Oracle(clean, ZSNR, p);
+            // alphaBar_999 = 0: the initial latents are the noise itself, nothing of x0.
+            float[] result = ddim.sample(oracle, noise).toFloatArray();
+            assertClose(result, x0, 2e-4f);
+            assertThat(oracle.times.get(0)).isEqualTo(999.0);
+            assertThat(oracle.times.get(3)).isEqualTo(811.0);
+            for (int i = 1; i < 16; i++) {
+                double abi = ZSNR.alphaBar(oracle.times.get(i).intValue());
+                float[] want = new float[24];
+                for (int k = 0; k < 24; k++) want[k] = (float) (Math.sqrt(abi) * x0[k] + Math.sqrt(1 - abi) * eps[k]);
+                assertClose(oracle.inputs.get(i), want, 2e-4f);
+            }
+            // The single step from zeros at t = 999: v = -x0 there, so x0_hat = -v exactly.
+            Oracle single = new Oracle(clean, ZSNR, p);
+            assertClose(new SingleStepSampler(ZSNR, p).sample(single, manager.zeros(new Shape(2, 3, 4))).toFloatArray(), x0, 1e-6f);
+        }
+        assertThatThrownBy(() -> new DdimSampler(ZSNR, PredictionType.EPSILON, 4)).hasMessageContaining("alphaBar = 0");
+        assertThatThrownBy(() -> Sampler.of("single-step", 1, ZSNR, PredictionType.EPSILON)).hasMessageContaining("alphaBar = 0");
+        NDArray x = manager.zeros(new Shape(3));
+        assertThatThrownBy(() -> Estimate.of(PredictionType.EPSILON, ZSNR, x, x, 999)).hasMessageContaining("alphaBar = 0");
+        assertThatThrownBy(() -> FLOW.withRescaleZeroSnr(true)).hasMessageContaining("beta schedules");
     }
 
     @Test

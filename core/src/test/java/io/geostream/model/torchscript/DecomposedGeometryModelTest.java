@@ -251,6 +251,14 @@ class DecomposedGeometryModelTest {
                 {"\"spatialCompression\": 4", "\"spatialCompression\": 5", "spatialCompression"},
                 {"\"maxBatch\": 4", "\"maxBatch\": 200", "maxBatch"},
                 {"\"latentChannels\": 4,", "", "latentChannels"},
+                {"\"trainSteps\": 1000", "\"trainSteps\": 1000, \"rescaleZeroSnr\": \"yes\"", "noiseSchedule.rescaleZeroSnr"},
+                {"\"trainSteps\": 1000", "\"trainSteps\": 1000, \"timestepRounding\": \"bankers\"", "noiseSchedule.timestepRounding"},
+                {"\"kind\": \"scaled-linear\", \"betaStart\": 0.00085, \"betaEnd\": 0.012, \"trainSteps\": 1000",
+                        "\"kind\": \"flow-matching\", \"trainSteps\": 1000, \"rescaleZeroSnr\": true", "noiseSchedule.rescaleZeroSnr"},
+                // epsilon has no x0 estimate at the terminal alphaBar = 0 of a zero-SNR schedule
+                {"\"predictionType\": \"velocity\", \"noiseSchedule\": { \"kind\": \"scaled-linear\", \"betaStart\": 0.00085, \"betaEnd\": 0.012, \"trainSteps\": 1000",
+                        "\"predictionType\": \"epsilon\", \"noiseSchedule\": { \"kind\": \"scaled-linear\", \"betaStart\": 0.00085, \"betaEnd\": 0.012, \"trainSteps\": 1000, \"rescaleZeroSnr\": true",
+                        "predictionType"},
         };
         int i = 0;
         for (String[] c : cases) {
@@ -262,6 +270,12 @@ class DecomposedGeometryModelTest {
                     .hasMessageContaining("field '" + c[2] + "'")
                     .hasMessageContaining(dir.toRealPath().resolve("model.json").toString());
         }
+        // The schedule options are optional (absent: off, half-up) and parsed when present.
+        assertThat(DecomposedPackage.read(TINY).noiseSchedule()).isEqualTo(SCALED);
+        Path options = copy(root.resolve("options"));
+        edit(options, "\"trainSteps\": 1000", "\"trainSteps\": 1000, \"rescaleZeroSnr\": true, \"timestepRounding\": \"half-even\"");
+        assertThat(DecomposedPackage.read(options).noiseSchedule())
+                .isEqualTo(SCALED.withRescaleZeroSnr(true).withTimestepRounding(NoiseSchedule.TimestepRounding.HALF_EVEN));
         // The end-to-end reader points a decomposed package to the right reader.
         assertThatThrownBy(() -> ModelPackage.read(TINY)).hasMessageContaining("field 'form'").hasMessageContaining("DecomposedPackage");
     }
