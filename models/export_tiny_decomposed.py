@@ -7,6 +7,8 @@ Run with Debian's python3-torch (torch 1.13), from the repository root:
     /usr/bin/python3 models/export_tiny_decomposed.py --precision fp16 models/tiny-decomposed-fp16
     /usr/bin/python3 models/export_tiny_decomposed.py --broken-batch DIR   # DIR: same, vae_encoder hard-codes batch 1
                      # (DIR/vae_encoder.pt is committed as core/src/test/resources/decomposed-batch1/vae_encoder.pt)
+    /usr/bin/python3 models/export_tiny_decomposed.py --add-expected ddim_zsnr   # one run's expected/ outputs only,
+                     # from the committed modules, input and noise (the .pt files are not rewritten)
 
 The decomposed form is a diffusers-style pipeline split into three TorchScript modules, with the sampling
 loop in Java (io.geostream.model.torchscript and io.geostream.model.diffusion):
@@ -24,8 +26,10 @@ loop in Java (io.geostream.model.torchscript and io.geostream.model.diffusion):
 
 Weights are random from a fixed seed: the package tests plumbing, samplers and parity, not accuracy.
 expected/ holds a fixed input clip, the initial noise used by the stochastic samplers, and the final point
-map and normals of each reference sampler below (single-step, flow-euler N=4, ddim N=4). The reference
-sampling loops here are the specification the Java samplers are checked against.
+map and normals of each reference sampler below (single-step, flow-euler N=4, ddim N=4, and ddim_zsnr: ddim
+N=16 on the scaled-linear schedule with CogVideoX-5B's options, zero terminal SNR and diffusers' half-to-even
+trailing grid). The reference sampling loops here (with the schedules and grids of diffusion_reference.py) are
+the specification the Java samplers are checked against.
 """
 import argparse
 import json
@@ -36,6 +40,8 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from diffusion_reference import alphas_cumprod, ddim_timesteps  # numpy-only schedules, shared with Java's cross-check
 
 SEED = 20251130
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,6 +61,9 @@ POINT_OFFSET = [0.0, 0.0, 2.5]
 
 SCALED_LINEAR = {"kind": "scaled-linear", "betaStart": 0.00085, "betaEnd": 0.012, "trainSteps": 1000}
 FLOW = {"kind": "flow-matching", "trainSteps": 1000}
+# CogVideoX-5B's options: zero terminal SNR (alphaBar_999 = 0) and diffusers' half-to-even trailing grid.
+SCALED_LINEAR_ZSNR = dict(SCALED_LINEAR, rescaleZeroSnr=True, timestepRounding="half-even")
+ZSNR_DDIM_STEPS = 16  # 16 steps: the grid has a .5 to round (812.5 -> 812, not 813), so the rounding is tested
 
 
 # ---- modules ------------------------------------------------------------------------------------------
@@ -204,17 +213,6 @@ class Denoiser(torch.nn.Module):
 
 # ---- schedules, prediction types, samplers (the reference the Java samplers follow) ------------------
 
-def alphas_cumprod(schedule):
-    n = schedule["trainSteps"]
-    if schedule["kind"] == "linear-beta":
-        betas = np.linspace(schedule["betaStart"], schedule["betaEnd"], n, dtype=np.float64)
-    elif schedule["kind"] == "scaled-linear":
-        betas = np.linspace(math.sqrt(schedule["betaStart"]), math.sqrt(schedule["betaEnd"]), n, dtype=np.float64) ** 2
-    else:
-        raise ValueError(schedule["kind"])
-    return np.cumprod(1.0 - betas)
-
-
 def to_x0_eps(prediction, schedule, x_t, out, t):
     """(x0, eps) from the model output at time t (discrete index for beta schedules, [0,1] for flow)."""
     if schedule["kind"] == "flow-matching":       # x_t = (1 - t) x0 + t eps, velocity v = eps - x0
@@ -226,9 +224,11 @@ def to_x0_eps(prediction, schedule, x_t, out, t):
     ab = float(alphas_cumprod(schedule)[t])         # x_t = sqrt(ab) x0 + sqrt(1 - ab) eps
     a, s = math.sqrt(ab), math.sqrt(1.0 - ab)
     if prediction == "velocity":                   # v = sqrt(ab) eps - sqrt(1 - ab) x0
-        return a * x_t - s * out, s * x_t + a * out
+        return a * x_t - s * out, s * x_t + a * out  # at ab = 0 (zero terminal SNR): x0 = -out, eps = x_t
     if prediction == "x0":
-        return out, (x_t - a * out) / s
+        return out, (x_t - a * out) / s              # s >= sqrt(beta_0) > 0 for every t
+    if a == 0.0:                                     # zero terminal SNR: x_t is pure noise, says nothing of x0
+        raise ValueError("epsilon prediction has no x0 estimate at alphaBar = 0 (rescaleZeroSnr)")
     return (x_t - s * out) / a, out
 
 
@@ -262,12 +262,6 @@ def sample_flow_euler(denoiser, rgb, noise, schedule, prediction, steps):
         x0, eps = to_x0_eps(prediction, schedule, x, out, t)
         x = x + (t_next - t) * (eps - x0)
     return x
-
-
-def ddim_timesteps(schedule, steps):
-    """'trailing' spacing: starts at the last training step (Lin et al. 2024)."""
-    n = schedule["trainSteps"]
-    return [int(math.floor(n - i * n / steps + 0.5)) - 1 for i in range(steps)]  # half up, as Java's Math.round
 
 
 def sample_ddim(denoiser, rgb, noise, schedule, prediction, steps):
@@ -347,28 +341,45 @@ def save(directory, name, tensor):
     np.save(os.path.join(directory, name + ".npy"), tensor.numpy().astype("<f4"), allow_pickle=False)
 
 
-def write_expected(directory):
+# The reference samplers whose final outputs expected/ holds: name -> f(denoiser, rgb latents, noise).
+REFERENCE_RUNS = {
+    "single_step": lambda den, rgb, noise: sample_single_step(den, rgb, SCALED_LINEAR, "velocity"),
+    "flow_euler": lambda den, rgb, noise: sample_flow_euler(den, rgb, noise, FLOW, "velocity", 4),
+    "ddim": lambda den, rgb, noise: sample_ddim(den, rgb, noise, SCALED_LINEAR, "velocity", 4),
+    # CogVideoX-5B's schedule: alphaBar_999 = 0, so the first step sees pure noise (x0 = -v, eps = x).
+    "ddim_zsnr": lambda den, rgb, noise: sample_ddim(den, rgb, noise, SCALED_LINEAR_ZSNR, "velocity", ZSNR_DDIM_STEPS),
+}
+
+
+def load(directory, name):
+    return torch.from_numpy(np.load(os.path.join(directory, name + ".npy")))
+
+
+def write_expected(directory, only=None):
+    """Writes expected/ (input, noise, every reference run); with `only`, just those runs, from the committed
+    input and noise, leaving every other file as it is."""
     expected = os.path.join(directory, "expected")
     os.makedirs(expected, exist_ok=True)
     # Reference outputs come from the SAVED modules, exactly what Java loads.
     enc = torch.jit.load(os.path.join(directory, "vae_encoder.pt"))
     den = torch.jit.load(os.path.join(directory, "denoiser.pt"))
     dec = torch.jit.load(os.path.join(directory, "vae_decoder.pt"))
-    generator = torch.Generator().manual_seed(SEED + 1)
-    clip = torch.randn(1, 4, 3, INPUT_HEIGHT, INPUT_WIDTH, generator=generator, dtype=torch.float32)
     with torch.no_grad():
-        rgb = enc(clip) * LATENT_SCALE
-        noise_points = torch.randn(rgb.shape, generator=generator, dtype=torch.float32)
-        noise_normals = torch.randn(rgb.shape, generator=generator, dtype=torch.float32)
+        if only:
+            clip = load(expected, "input")
+            rgb = enc(clip) * LATENT_SCALE
+            noise_points, noise_normals = load(expected, "noise_points"), load(expected, "noise_normals")
+        else:
+            generator = torch.Generator().manual_seed(SEED + 1)
+            clip = torch.randn(1, 4, 3, INPUT_HEIGHT, INPUT_WIDTH, generator=generator, dtype=torch.float32)
+            rgb = enc(clip) * LATENT_SCALE
+            noise_points = torch.randn(rgb.shape, generator=generator, dtype=torch.float32)
+            noise_normals = torch.randn(rgb.shape, generator=generator, dtype=torch.float32)
+            save(expected, "input", clip)
+            save(expected, "noise_points", noise_points)
+            save(expected, "noise_normals", noise_normals)
         noise = torch.cat([noise_points, noise_normals], dim=0)
-        runs = {
-            "single_step": sample_single_step(den, rgb, SCALED_LINEAR, "velocity"),
-            "flow_euler": sample_flow_euler(den, rgb, noise, FLOW, "velocity", 4),
-            "ddim": sample_ddim(den, rgb, noise, SCALED_LINEAR, "velocity", 4),
-        }
-        save(expected, "input", clip)
-        save(expected, "noise_points", noise_points)
-        save(expected, "noise_normals", noise_normals)
+        runs = {key: run(den, rgb, noise) for key, run in REFERENCE_RUNS.items() if not only or key in only}
         for key, latents in runs.items():
             points, normals = decode(dec, latents, 1)
             save(expected, key + "_points", points)
@@ -383,8 +394,15 @@ def main(argv):
                         help="write a package to DIR whose vae_encoder hard-codes batch 1 (model.json says maxBatch 4)")
     parser.add_argument("--precision", nargs=2, metavar=("PRECISION", "DIR"),
                         help="write the same weights cast to fp16 or bf16 to DIR (no expected/ outputs)")
+    parser.add_argument("--add-expected", nargs="+", metavar="RUN", choices=sorted(REFERENCE_RUNS),
+                        help="(re)write only these runs' expected/ outputs from the committed modules, input and noise")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    if args.add_expected:
+        directory = os.path.join(HERE, "tiny-decomposed")
+        write_expected(directory, only=set(args.add_expected))
+        print("wrote", ", ".join(args.add_expected), "to", os.path.join(directory, "expected"))
+        return
     if args.precision:
         write_package(args.precision[1], "tiny-decomposed-" + args.precision[0], precision=args.precision[0])
         print("wrote", args.precision[1])

@@ -79,6 +79,17 @@ class DecomposedGeometryModelTest {
         assertParity("ddim", Sampler.of(Sampler.DDIM, 4, SCALED, PredictionType.VELOCITY));
     }
 
+    /**
+     * CogVideoX-5B's schedule options: zero terminal SNR (the first of the 16 steps sees pure noise, alphaBar = 0,
+     * x0 = -v) and diffusers' half-to-even trailing grid (16 steps visit 811, 561, 311, 61 where half-up gives 812,
+     * 562, 312, 62: 7.6e-4 apart in the points, so 1e-4 tells the roundings apart).
+     */
+    @Test
+    void ddimOnAZeroTerminalSnrScheduleMatchesPyTorch() throws Exception {
+        NoiseSchedule zsnr = SCALED.withRescaleZeroSnr(true).withTimestepRounding(NoiseSchedule.TimestepRounding.HALF_EVEN);
+        assertParity("ddim_zsnr", Sampler.of(Sampler.DDIM, 16, zsnr, PredictionType.VELOCITY));
+    }
+
     @Test
     void theSamplersGiveDifferentGeometry() throws Exception {
         Path expected = TINY.resolve("expected");
