@@ -29,10 +29,9 @@ expected/ holds a fixed input clip, the initial noise used by the stochastic sam
 map and normals of each reference sampler below (single-step, flow-euler N=4, ddim N=4, and ddim_zsnr: ddim
 N=16 on the scaled-linear schedule with CogVideoX-5B's options, zero terminal SNR and diffusers' half-to-even
 trailing grid). The reference sampling loops here (with the schedules and grids of diffusion_reference.py) are
-the specification the Java samplers are checked against.
+the specification the Java samplers are checked against. model.json is written by package_json.py.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -41,6 +40,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+import package_json
 from diffusion_reference import alphas_cumprod, ddim_timesteps  # numpy-only schedules, shared with Java's cross-check
 
 SEED = 20251130
@@ -290,29 +290,13 @@ def decode(decoder, latents, b):
 
 # ---- package ------------------------------------------------------------------------------------------
 
-def model_json(name, max_batch=MAX_BATCH):
-    return {
-        "name": name,
-        "version": "1.0.0",
-        "form": "decomposed",
-        "clipFrames": 0,
-        "inputWidth": INPUT_WIDTH,
-        "inputHeight": INPUT_HEIGHT,
-        "resize": "stretch",
-        "rgbNormalization": {"mean": RGB_MEAN, "std": RGB_STD},
-        "hasConfidence": False,
-        "confidence": "normal-agreement",
-        "maxBatch": max_batch,
-        "precision": "fp32",
-        "latentChannels": LATENT_CHANNELS,
-        "spatialCompression": SPATIAL,
-        "temporalCompression": 1,
-        "latentScale": LATENT_SCALE,
-        "predictionType": "velocity",
-        "noiseSchedule": SCALED_LINEAR,
-        "sampler": {"kind": "single-step", "steps": 1},
-        "output": {"pointScale": POINT_SCALE, "pointOffset": POINT_OFFSET},
-    }
+def model_json(name, max_batch=MAX_BATCH, precision="fp32"):
+    return package_json.decomposed(
+        name=name, version="1.0.0", clip_frames=0, input_width=INPUT_WIDTH, input_height=INPUT_HEIGHT,
+        rgb_mean=RGB_MEAN, rgb_std=RGB_STD, confidence="normal-agreement", max_batch=max_batch, precision=precision,
+        latent_channels=LATENT_CHANNELS, spatial_compression=SPATIAL, temporal_compression=1,
+        latent_scale=LATENT_SCALE, prediction_type="velocity", noise_schedule=SCALED_LINEAR,
+        sampler_kind="single-step", sampler_steps=1, point_scale=POINT_SCALE, point_offset=POINT_OFFSET)
 
 
 def build_modules(encoder_cls=VaeEncoder, dtype=torch.float32):
@@ -330,11 +314,7 @@ def write_package(directory, name, encoder_cls=VaeEncoder, precision="fp32"):
     dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
     for key, scripted in build_modules(encoder_cls, dtype).items():
         scripted.save(os.path.join(directory, key + ".pt"))
-    descriptor = model_json(name)
-    descriptor["precision"] = precision
-    with open(os.path.join(directory, "model.json"), "w") as f:
-        json.dump(descriptor, f, indent=2)
-        f.write("\n")
+    package_json.write(directory, model_json(name, precision=precision))
 
 
 def save(directory, name, tensor):
