@@ -134,6 +134,15 @@ public final class EvalModelCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "%d clips of %d frames at %dx%d (%s)%n", clips.size(), clipFrames, size.width(), size.height(),
                 sequence == null ? "synthetic " + ModelEvaluation.TRAJECTORY + ", seeds 1.." + seedCount : "TUM " + tum);
 
+        // The mean maps first: a file of another size fails the run before any model runs.
+        GeometryBaselines.MeanMaps mean = GeometryBaselines.MeanMaps.read(packageDir);
+        if (mean == null) {
+            log.println("note: " + packageDir.resolve(GeometryBaselines.MEAN_DIR) + " has no " + GeometryBaselines.MEAN_DEPTH
+                    + " / " + GeometryBaselines.MEAN_NORMALS + ": no " + MEAN + " entry");
+        } else if (mean.width() != size.width() || mean.height() != size.height()) {
+            throw new IllegalArgumentException(packageDir.resolve(GeometryBaselines.MEAN_DIR) + ": the mean maps are "
+                    + mean.width() + "x" + mean.height() + " but the package's output is " + size.width() + "x" + size.height());
+        }
         try (GeometryModel model = open(packageDir)) {
             packageName = model.info().id();
             log.println("evaluating " + model.info().qualifiedName() + " (" + packageDir + ")");
@@ -142,11 +151,7 @@ public final class EvalModelCommand implements Callable<Integer> {
         List<ClipGeometryAccuracy.Scores> plane = new ArrayList<>();
         for (EvalClip c : clips) plane.add(ModelEvaluation.score(c, GeometryBaselines.plane(c.intrinsics())));
         entries.put(PLANE, new Entry("baseline", size.width(), size.height(), plane));
-        GeometryBaselines.MeanMaps mean = GeometryBaselines.MeanMaps.read(packageDir);
-        if (mean == null) {
-            log.println("note: " + packageDir.resolve(GeometryBaselines.MEAN_DIR) + " has no " + GeometryBaselines.MEAN_DEPTH
-                    + " / " + GeometryBaselines.MEAN_NORMALS + ": no " + MEAN + " entry");
-        } else {
+        if (mean != null) {
             List<ClipGeometryAccuracy.Scores> scores = new ArrayList<>();
             for (EvalClip c : clips) scores.add(ModelEvaluation.score(c, mean.prediction(c.intrinsics())));
             entries.put(MEAN, new Entry("baseline", size.width(), size.height(), scores));
@@ -175,10 +180,10 @@ public final class EvalModelCommand implements Callable<Integer> {
         StringBuilder line = new StringBuilder("result=ok package=").append(packageName);
         for (Metric m : List.of(Metric.ABSREL, Metric.ABSREL_Z, Metric.DELTA1, Metric.POINTS_REL, Metric.NORMAL_MEAN_DEG,
                 Metric.NORMAL_MEDIAN_DEG)) {
-            line.append(' ').append(m.key()).append('=').append(format(p.get(m).mean()));
+            line.append(' ').append(m.key()).append('=').append(asInJson(p.get(m).mean()));
         }
         line.append(" clips=").append(entries.get(packageName).clips().size());
-        line.append(" best_baseline=").append(bestBaseline).append(" best_baseline_absrel=").append(format(bestAbsRel));
+        line.append(" best_baseline=").append(bestBaseline).append(" best_baseline_absrel=").append(asInJson(bestAbsRel));
         line.append(" out=").append(json);
         spec.commandLine().getOut().println(line);
         spec.commandLine().getOut().flush();
@@ -335,8 +340,18 @@ public final class EvalModelCommand implements Callable<Integer> {
     }
 
     private static void putFinite(ObjectNode node, String name, double value) {
-        if (Double.isFinite(value)) node.put(name, Double.parseDouble(String.format(Locale.ROOT, "%.6g", value)));
+        if (Double.isFinite(value)) node.put(name, rounded(value));
         else node.putNull(name);
+    }
+
+    /** Six significant digits, as model-eval.json holds the figures. */
+    private static double rounded(double value) {
+        return Double.parseDouble(String.format(Locale.ROOT, "%.6g", value));
+    }
+
+    /** The figure as model-eval.json has it, or {@code nan}. */
+    private static String asInJson(double value) {
+        return Double.isFinite(value) ? Double.toString(rounded(value)) : "nan";
     }
 
     /** {@code relative} under the working directory or the nearest parent that has it, else null. */
