@@ -196,12 +196,17 @@ public final class TumSequence implements TruthSource {
             world[3 * p + 1] = (float) (r[3] * x + r[4] * y + r[5] * z + t[1]);
             world[3 * p + 2] = (float) (r[6] * x + r[7] * y + r[8] * z + t[2]);
         }
-        return new FrameTruth(frameIndex, captureTimeMicros(frameIndex), width, height, rgb, depth, normals(cam),
+        return new FrameTruth(frameIndex, captureTimeMicros(frameIndex), width, height, rgb, depth,
+                cameraNormals(cam, width, height),
                 world, new boolean[width * height], f.pose(), intrinsics);
     }
 
-    /** Camera-frame normals from the point grid: cross product of horizontal and vertical differences, facing the camera. */
-    private float[] normals(float[] cam) {
+    /**
+     * Camera-frame normals from a camera-frame point grid (interleaved xyz, NaN where unknown): cross product of the
+     * horizontal and vertical central differences (one-sided at the border), facing the camera; NaN where a
+     * neighbour is unknown.
+     */
+    static float[] cameraNormals(float[] cam, int width, int height) {
         float[] n = new float[cam.length];
         Arrays.fill(n, Float.NaN);
         for (int v = 0; v < height; v++) {

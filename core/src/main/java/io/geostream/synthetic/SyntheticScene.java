@@ -20,6 +20,8 @@ public final class SyntheticScene implements TruthSource {
     public static final double ROOM_HALF_Y = 3;
     public static final double ROOM_HEIGHT = 3;
     public static final double HORIZONTAL_FOV_DEG = 60;
+    /** Seconds per lap of the {@link TrajectoryKind#ORBIT} camera. */
+    public static final double ORBIT_PERIOD_S = 24;
     /** Capture time of frame 0: 2023-11-14T22:13:20Z, in microseconds. */
     public static final long EPOCH_MICROS = 1_700_000_000_000_000L;
 
@@ -107,7 +109,7 @@ public final class SyntheticScene implements TruthSource {
         double[] forward;
         switch (spec.trajectory()) {
             case ORBIT -> {
-                double angle = startAngle + direction * (2 * Math.PI / 24) * t;
+                double angle = startAngle + direction * (2 * Math.PI / ORBIT_PERIOD_S) * t;
                 eye = new double[] {ORBIT_RX * StrictMath.cos(angle), ORBIT_RY * StrictMath.sin(angle),
                     1.45 + 0.15 * StrictMath.sin(0.4 * t + phaseA)};
                 double[] target = {0.25 * StrictMath.sin(0.13 * t + phaseB), 0.2 * StrictMath.cos(0.11 * t + phaseA), 0.8};

@@ -49,5 +49,10 @@ class ClipRequirementsTest {
         assertThat(GeometryModels.clipRequirements(RepoFiles.model("tiny-decomposed"))).isEqualTo(ClipRequirements.ANY);
         Path fourX = RepoFiles.fourTimesTemporalPackage(dir);
         assertThat(GeometryModels.clipRequirements(fourX)).isEqualTo(new ClipRequirements(0, 4));
+        assertThat(GeometryModels.clipRequirements(fourX).lengthNear(9)).isEqualTo(9); // eval model's clip length
+        assertThat(GeometryModels.inputSize(RepoFiles.model("tiny-e2e"))).isEqualTo(new GeometryModels.InputSize(64, 48));
+        assertThat(GeometryModels.inputSize(RepoFiles.model("medium-e2e"))).isEqualTo(new GeometryModels.InputSize(256, 192));
+        assertThat(GeometryModels.inputSize(fourX)).isEqualTo(new GeometryModels.InputSize(64, 48));
+        assertThatThrownBy(() -> GeometryModels.inputSize(dir.resolve("none"))).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -30,15 +30,15 @@ import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
 
 /** {@code geostream eval ...}: offline evaluations against synthetic truth (no Kafka, no Flink). */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Offline evaluations against synthetic truth.",
-        subcommands = {EvalCommand.Stitching.class})
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Offline evaluations against known geometry (synthetic scenes, TUM RGB-D).",
+        subcommands = {EvalCommand.Stitching.class, EvalModelCommand.class})
 public final class EvalCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (stitching)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (stitching, model)");
     }
 
     /** Runs the stitching methods on the same simulated model outputs and writes stitching.json. */

@@ -36,4 +36,23 @@ public final class GeometryModels {
         }
         return ModelPackage.read(packageDir).clipRequirements();
     }
+
+    /** The frame size a package takes and returns ({@code inputWidth} x {@code inputHeight} of model.json). */
+    public record InputSize(int width, int height) {}
+
+    /**
+     * The package's model size, read from its {@code model.json} without loading the modules: every output of the
+     * package is at this size (frames of another size are resized to it, {@code resize: stretch}).
+     *
+     * @throws IllegalArgumentException when the package is invalid (naming field and file)
+     */
+    public static InputSize inputSize(Path packageDir) {
+        Objects.requireNonNull(packageDir, "packageDir");
+        if (ModelPackage.FORM_DECOMPOSED.equals(DecomposedPackage.form(packageDir))) {
+            DecomposedPackage p = DecomposedPackage.read(packageDir);
+            return new InputSize(p.inputWidth(), p.inputHeight());
+        }
+        ModelPackage p = ModelPackage.read(packageDir);
+        return new InputSize(p.inputWidth(), p.inputHeight());
+    }
 }
