@@ -34,7 +34,8 @@ def build(run_dir):
     a = state["args"]
     enc = nets.VaeEncoder(a["latent_channels"], a["vae_width"])
     dec = nets.VaeDecoder(a["latent_channels"], a["vae_width"])
-    den = nets.Denoiser(a["latent_channels"], a["width"], a["depth"], a["heads"], a["patch"], a["position_mode"])
+    den = nets.Denoiser(a["latent_channels"], a["width"], a["depth"], a["heads"], a["patch"], a["position_mode"],
+                        not a.get("no_rgb_residual", False))
     enc.load_state_dict(state["enc"])
     dec.load_state_dict(state["dec"])
     den.load_state_dict(state["den"])
@@ -100,11 +101,13 @@ def main():
     depth_sum = np.zeros((height, width))
     normal_sum = np.zeros((height, width, 3))
     count = np.zeros((height, width))
+    clips = 0
     for path in sorted(glob.glob(os.path.join(args.data, "train", "shard-*.npz"))):
         with np.load(path) as z:
             pts = z["points"][:, 0].astype(np.float64)
             nrm = z["normals"][:, 0].astype(np.float64)
             mask = z["mask"][:, 0]
+            clips += len(pts)
         for i in range(len(pts)):
             zmap = pts[i, :, :, 2]
             med = np.median(zmap[mask[i]]) if mask[i].any() else 1.0
@@ -120,7 +123,7 @@ def main():
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump({"args": a, "latent_scale": state["latent_scale"], "cpu_seconds": round(state["elapsed"]),
                    "stage": state["stage"], "torch": torch.__version__,
-                   "train_seeds": "0..%d" % (int(count.max()) - 1), "heldout_seeds": "1000000..1000199"}, f, indent=2)
+                   "train_seeds": "0..%d" % (clips - 1), "heldout_seeds": "1000000..1000199"}, f, indent=2)
     size = sum(os.path.getsize(f) for f in glob.glob(os.path.join(args.out, "**", "*"), recursive=True)
                if os.path.isfile(f))
     print("exported to %s (%.1f MB)" % (args.out, size / 1e6), file=sys.stderr)

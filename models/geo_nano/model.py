@@ -220,7 +220,7 @@ class Block(nn.Module):
 
 class Denoiser(nn.Module):
     def __init__(self, latent_channels: int = 8, width: int = 160, depth: int = 5, heads: int = 4, patch: int = 2,
-                 position_mode: str = "reuse"):
+                 position_mode: str = "reuse", rgb_residual: bool = True):
         super().__init__()
         self.patch = patch
         self.width = width
@@ -230,6 +230,11 @@ class Denoiser(nn.Module):
         # "sequence" = geometry tokens continue the time axis after the RGB tokens (no shared positions);
         # "channel" = one token per place carrying RGB and geometry channels concatenated.
         self.position_mode = position_mode
+        # rgb_residual: each geometry token's input also adds the embedding of the RGB token at its position. A
+        # from-scratch stand-in for what a pretrained video prior brings (attention heads that already look at
+        # the same place): without it, the zero-noise geometry tokens of the single step are all alike and must
+        # learn position-selective attention first (measured: 500 DiT steps at the plane baseline's AbsRel).
+        self.rgb_residual = rgb_residual
         token = latent_channels * patch * patch
         self.rgb_in = nn.Linear(token, width)
         self.geo_in = nn.Linear(token if position_mode != "channel" else 2 * token, width)
@@ -274,10 +279,18 @@ class Denoiser(nn.Module):
             x = self.geo_in(torch.cat([geo_tokens, rgb_tokens], dim=2))
             ang = rope_angles(t, gh, gw, self.rope_dims, noisy.device)
         elif self.position_mode == "sequence":
-            x = torch.cat([self.rgb_in(rgb_tokens), self.geo_in(geo_tokens)], dim=1)
+            rgb_x = self.rgb_in(rgb_tokens)
+            geo_x = self.geo_in(geo_tokens)
+            if self.rgb_residual:
+                geo_x = geo_x + rgb_x
+            x = torch.cat([rgb_x, geo_x], dim=1)
             ang = rope_angles(2 * t, gh, gw, self.rope_dims, noisy.device)
         else:
-            x = torch.cat([self.rgb_in(rgb_tokens), self.geo_in(geo_tokens)], dim=1)
+            rgb_x = self.rgb_in(rgb_tokens)
+            geo_x = self.geo_in(geo_tokens)
+            if self.rgb_residual:
+                geo_x = geo_x + rgb_x
+            x = torch.cat([rgb_x, geo_x], dim=1)
             ang = rope_angles(t, gh, gw, self.rope_dims, noisy.device)
             ang = torch.cat([ang, ang], dim=0)  # position reuse: geometry token i sits where RGB token i sits
         cos = torch.cos(ang).to(x.dtype)

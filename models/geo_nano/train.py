@@ -122,7 +122,7 @@ class Run:
         self.enc = nets.VaeEncoder(args.latent_channels, args.vae_width)
         self.dec = nets.VaeDecoder(args.latent_channels, args.vae_width)
         self.den = nets.Denoiser(args.latent_channels, args.width, args.depth, args.heads, args.patch,
-                                 args.position_mode)
+                                 args.position_mode, not args.no_rgb_residual)
         self.vae_opt = torch.optim.AdamW(list(self.enc.parameters()) + list(self.dec.parameters()), lr=args.vae_lr,
                                          weight_decay=0.0)
         self.den_opt = torch.optim.AdamW(self.den.parameters(), lr=args.lr, weight_decay=0.01)
@@ -170,7 +170,7 @@ class Run:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(list(self.enc.parameters()) + list(self.dec.parameters()), 1.0)
         for g in self.vae_opt.param_groups:
-            g["lr"] = self.args.vae_lr * lr_factor(self.step, self.args.vae_steps)
+            g["lr"] = self.args.vae_lr * lr_factor(self.step, self.args.vae_steps, self.args.warmup)
         self.vae_opt.step()
         return {"loss": loss.item(), "recon": rec.item(), "kl": kl.item()}
 
@@ -207,7 +207,7 @@ class Run:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.den.parameters(), 1.0)
         for g in self.den_opt.param_groups:
-            g["lr"] = self.args.lr * lr_factor(self.step, self.args.steps)
+            g["lr"] = self.args.lr * lr_factor(self.step, self.args.steps, self.args.warmup)
         self.den_opt.step()
         return {"loss": loss.item(), "points": lp.item(), "normals": ln.item(), "latent": ll.item()}
 
@@ -313,6 +313,8 @@ def main():
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--patch", type=int, default=2)
     p.add_argument("--position-mode", default="reuse", choices=["reuse", "sequence", "channel"])
+    p.add_argument("--no-rgb-residual", action="store_true", help="geometry tokens get no RGB embedding (ablation)")
+    p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--limit", type=int, default=0, help="use only the first N training clips")
     p.add_argument("--vae-from", default="", help="start from (and freeze) another run's trained VAE")
     p.add_argument("--eval-every", type=int, default=250)

@@ -94,14 +94,16 @@ public final class BenchCommand implements Runnable {
             return 0;
         }
 
-        /** A decomposed package: the engine path per clip (no raw-forward comparison: it is several modules and a loop). */
+        /** A decomposed package: the engine path per clip against the three modules' raw forward chained on NDArrays. */
         private Integer decomposed(PrintWriter out) throws Exception {
             DecomposedBenchmark.Result r = DecomposedBenchmark.run(packageDir, frames, warmups, runs);
             out.printf(Locale.ROOT, "model %s (decomposed), clip [1,%d,3,%d,%d], sampler %s x %d, threads intra-op %d / inter-op %d, median of %d after %d warm-ups%n",
                     r.model(), r.frames(), r.height(), r.width(), r.sampler(), r.steps(), intraOp, interOp, runs, warmups);
             out.flush();
             batchCurve(out, DecomposedPackage.read(packageDir).maxBatch(), r.frames(), r.width(), r.height());
-            out.printf(Locale.ROOT, "engine_ms=%.3f sampler=%s steps=%d%n", r.engineMs(), r.sampler(), r.steps());
+            out.printf(Locale.ROOT, "forward_ms=%.3f engine_ms=%.3f engine_over_forward=%.3f forward_cpu_ms=%.3f engine_cpu_ms=%.3f "
+                    + "engine_over_forward_cpu=%.3f sampler=%s steps=%d%n", r.forwardMs(), r.engineMs(), r.engineOverForward(),
+                    r.forwardCpuMs(), r.engineCpuMs(), r.engineOverForwardCpu(), r.sampler(), r.steps());
             out.flush();
             return 0;
         }

@@ -37,8 +37,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "geostream-demo-out", description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--model", defaultValue = "simulated",
-            description = "'simulated' (a measuring instrument that re-renders the synthetic truth) or a TorchScript model package directory.")
+    @Option(names = "--model",
+            description = "'simulated' (a measuring instrument that re-renders the synthetic truth) or a TorchScript model "
+                    + "package directory. Default: 'simulated' for synthetic streams, the learned package models/geo-nano "
+                    + "with --source.")
     String model;
 
     @Option(names = "--ui-port", defaultValue = "8081", description = "Flink dashboard port (default ${DEFAULT-VALUE}).")
@@ -93,6 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw usage("--clip-stride must be in [1, --clip-length - 1]");
         }
         if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number");
+        if (model == null) model = defaultModel(source);
         try {
             ModelSettings.of(model, null);
         } catch (IllegalArgumentException e) {
@@ -155,5 +158,17 @@ public final class DemoCommand implements Callable<Integer> {
 
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * The learned package a real video runs through by default: {@code models/geo-nano} of the installation (the
+     * launcher passes its directory as {@code geostream.home}), else of the working directory.
+     */
+    static String defaultModel(String source) {
+        return source == null ? ModelSettings.SIMULATED : defaultLearnedPackage().toString();
+    }
+
+    static java.nio.file.Path defaultLearnedPackage() {
+        return java.nio.file.Path.of(System.getProperty("geostream.home", ".")).resolve("models").resolve("geo-nano");
     }
 }

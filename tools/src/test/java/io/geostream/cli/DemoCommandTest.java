@@ -29,10 +29,23 @@ class DemoCommandTest {
 
     @Test
     void aRealVideoWithTheSimulatedModelIsAUsageError() {
-        Object[] r = run("demo", "--source", "clip.mp4");
+        Object[] r = run("demo", "--source", "clip.mp4", "--model", "simulated");
         assertThat(r[0]).isEqualTo(2);
         assertThat((String) r[1]).contains("--source needs --model <package dir>", "a real video has no truth");
-        assertThat(run("demo", "--source", "clip.mp4", "--model", "simulated")[0]).isEqualTo(2);
+    }
+
+    @Test
+    void aRealVideoRunsThroughTheLearnedPackageUnlessTheModelIsGiven() {
+        assertThat(DemoCommand.defaultModel(null)).isEqualTo("simulated");
+        String home = System.getProperty("geostream.home");
+        try {
+            System.setProperty("geostream.home", "/opt/geostream");
+            assertThat(DemoCommand.defaultModel("clip.mp4")).isEqualTo("/opt/geostream/models/geo-nano");
+        } finally {
+            if (home == null) System.clearProperty("geostream.home"); else System.setProperty("geostream.home", home);
+        }
+        assertThat(java.nio.file.Files.isRegularFile(io.geostream.testing.RepoFiles.root().resolve("models/geo-nano/model.json")))
+                .as("the learned package is committed").isTrue();
     }
 
     @Test

@@ -125,6 +125,9 @@ public final class DecomposedGeometryModel implements GeometryModel {
     /** The parsed package. */
     public DecomposedPackage modelPackage() { return pkg; }
 
+    /** The loaded modules, encoder, denoiser and decoder, shared with other instances (benchmarks time their raw forward). */
+    public List<ZooModel<NDList, NDList>> loadedModules() { return java.util.Collections.unmodifiableList(modules); }
+
     /** The sampler this instance runs. */
     public Sampler sampler() { return sampler; }
 
