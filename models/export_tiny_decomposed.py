@@ -42,6 +42,7 @@ import torch.nn.functional as F
 
 import package_json
 from diffusion_reference import alphas_cumprod, ddim_timesteps  # numpy-only schedules, shared with Java's cross-check
+from rope import apply_rope  # shared with geo-nano's DiT
 
 SEED = 20251130
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,15 +115,6 @@ def rope_angles(positions: torch.Tensor, dim: int) -> torch.Tensor:
     half = dim // 2
     freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
     return positions.unsqueeze(1) * freqs.unsqueeze(0)
-
-
-def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """x [B, heads, N, d]; cos/sin [N, d/2]: rotates consecutive pairs (x0, x1), (x2, x3), ..."""
-    x1 = x[..., 0::2]
-    x2 = x[..., 1::2]
-    r1 = x1 * cos - x2 * sin
-    r2 = x1 * sin + x2 * cos
-    return torch.stack([r1, r2], dim=-1).flatten(-2)
 
 
 class Block(torch.nn.Module):

@@ -18,11 +18,16 @@ One VAE serves RGB and geometry images alike (as UniGeo reuses the video VAE for
 """
 
 import math
+import os
+import sys
 from typing import Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from rope import apply_rope  # noqa: E402  (models/rope.py, shared with the tiny package's DiT)
 
 TEMPORAL = 4
 SPATIAL = 4
@@ -177,15 +182,6 @@ def rope_angles(t: int, h: int, w: int, dims: Tuple[int, int, int], device: torc
             ang = ang[None, None, :, :].expand(t, h, w, dim // 2)
         parts.append(ang.reshape(t * h * w, dim // 2))
     return torch.cat(parts, dim=1)
-
-
-def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """x [N, heads, L, d]; pairs (2i, 2i+1) rotated by the angle of their band."""
-    x1 = x[..., 0::2]
-    x2 = x[..., 1::2]
-    r1 = x1 * cos - x2 * sin
-    r2 = x1 * sin + x2 * cos
-    return torch.stack([r1, r2], dim=-1).flatten(-2)
 
 
 class Block(nn.Module):
