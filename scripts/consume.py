@@ -422,14 +422,15 @@ class Consumer:
             len(parts), self.args.geometry_topic, self.args.segments_topic,
             ", stream " + self.args.stream if self.args.stream else ""))
         started = last = last_log = time.monotonic()
+        at_end = set()  # (topic, partition) that reported the end (for read_committed: the last stable offset)
         key_filter = self.args.stream.encode("utf-8") if self.args.stream is not None else None
         while not stop["now"]:
             now = time.monotonic()
             if self.args.max_seconds and now - started >= self.args.max_seconds:
                 log("--max-seconds reached")
                 break
-            if self.args.until_idle and now - last >= self.args.until_idle:
-                log("no record for %g s (--until-idle)" % self.args.until_idle)
+            if self.args.until_idle and now - last >= self.args.until_idle and len(at_end) == len(parts):
+                log("every partition read to its end and no record for %g s (--until-idle)" % self.args.until_idle)
                 break
             if now - last_log > 5:
                 last_log = now
@@ -439,9 +440,11 @@ class Consumer:
                 continue
             if msg.error():
                 if msg.error().code() == KafkaError._PARTITION_EOF:
+                    at_end.add((msg.topic(), msg.partition()))
                     continue
                 raise IOError("kafka: %s" % msg.error())
             last = time.monotonic()
+            at_end.discard((msg.topic(), msg.partition()))
             if key_filter is not None and msg.key() != key_filter:
                 continue  # records are keyed by stream id: skip other streams undecoded
             geometry = msg.topic() == self.args.geometry_topic
@@ -483,7 +486,8 @@ def parse_args(argv):
     ap.add_argument("--pixel-step", type=int, default=1, help="use every Nth pixel in each direction (default 1)")
     ap.add_argument("--no-colour", action="store_true", help="do not fetch rgb.jpg; PLY without colour")
     ap.add_argument("--until-idle", type=float, default=10.0,
-                    help="stop after this many seconds without a record (default 10; 0: never)")
+                    help="stop once every partition was read to its end and no record came for this many seconds "
+                         "(default 10; 0: never)")
     ap.add_argument("--max-seconds", type=float, default=0.0, help="stop after this many seconds (default 0: no limit)")
     ap.add_argument("--schemas", default=DEFAULT_SCHEMAS, help="schemas directory (default: the repository's schemas/)")
     args = ap.parse_args(argv)
