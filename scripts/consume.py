@@ -169,7 +169,7 @@ class NoSegmentCorrections:
 
 class ObjectReader:
     """Reads payload URIs: s3://bucket/key through boto3 (endpoint, region, path-style; keys from the flags or boto3's
-    default credentials chain), file:///path directly."""
+    default credentials chain) or from a mirror directory (--objects-dir DIR: DIR/key), file:///path directly."""
 
     def __init__(self, args):
         self.args = args
@@ -192,6 +192,9 @@ class ObjectReader:
 
     def get(self, uri):
         u = urlparse(uri)
+        if u.scheme == "s3" and self.args.objects_dir:
+            with open(os.path.join(self.args.objects_dir, u.path.lstrip("/")), "rb") as f:
+                return f.read()
         if u.scheme == "s3":
             bucket = self.args.bucket or u.netloc
             return self.s3().get_object(Bucket=bucket, Key=u.path.lstrip("/"))["Body"].read()
@@ -479,6 +482,8 @@ def parse_args(argv):
     ap.add_argument("--s3-access-key", default=None)
     ap.add_argument("--s3-secret-key", default=None,
                     help="with --s3-access-key; without both, boto3's default credentials chain (env, profile, role)")
+    ap.add_argument("--objects-dir", default=None,
+                    help="read s3://BUCKET/KEY from DIR/KEY instead of S3 (a mirror, e.g. a demo's OUT/objects)")
     ap.add_argument("--stream", default=None, help="only this stream id")
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--points", choices=["depth", "npy"], default="depth",
