@@ -162,9 +162,10 @@ class NoSegmentCorrections:
     implementation. When corrections are published, a class reading them (latest per segment identity) replaces this
     one with the same method, and segments it corrects must be rewritten."""
 
-    def correct(self, segment_key, frame_index, matrix, depth_scale=1.0):
-        """Returns (world_from_camera 4x4, factor applied to depth and points) for the frame; today unchanged."""
-        return matrix, depth_scale
+    def correct(self, segment_key, frame_index, matrix):
+        """Returns (corrected world_from_camera 4x4, factor from the recorded segment unit to the corrected one, applied
+        to camera-frame depth) for a frame's recorded pose; today the recorded pose itself (the same object) and 1.0."""
+        return matrix, 1.0
 
 
 class ObjectReader:
@@ -348,7 +349,8 @@ class Consumer:
             self.duplicates += 1
             return
         seg.scale = (rec["scaleStatus"], rec["scaleFactor"])
-        m, factor = self.corrections.correct(key, idx, world_from_camera(rec["worldFromCamera"]))
+        recorded = world_from_camera(rec["worldFromCamera"])
+        m, factor = self.corrections.correct(key, idx, recorded)
         q = quaternion_xyzw(m[:3, :3])
         seg.poses[idx] = (rec["captureTimeMicros"], (m[0, 3], m[1, 3], m[2, 3], q[0], q[1], q[2], q[3]))
         self.frames += 1
@@ -363,7 +365,9 @@ class Consumer:
             xyz_cam = cam[::step, ::step][valid[::step, ::step]]
             world = xyz_cam @ m[:3, :3].T + m[:3, 3]
         else:
-            pts = load_npy(self.objects.get(p["pointMapUri"]), (h, w, 3)) * factor  # already in world
+            pts = load_npy(self.objects.get(p["pointMapUri"]), (h, w, 3))  # already in the (recorded) world
+            if m is not recorded or factor != 1.0:  # a correction: back into the camera, then the corrected pose
+                pts = (((pts - recorded[:3, 3]) @ recorded[:3, :3]) * factor) @ m[:3, :3].T + m[:3, 3]
             sub = pts[::step, ::step]
             valid = np.zeros((h, w), bool)
             valid[::step, ::step] = np.isfinite(sub).all(axis=-1)
