@@ -14,8 +14,6 @@ import io.geostream.model.torchscript.DecomposedGeometryModel;
 import io.geostream.model.torchscript.DecomposedPackage;
 import io.geostream.model.torchscript.GeometryTranslator;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,50 +61,39 @@ public final class DecomposedBenchmark {
                     w / pkg.spatialCompression());
             int steps = model.sampler().steps();
             float timestep = (float) (pkg.noiseSchedule().trainSteps() - 1); // cost only: every step's call is alike
-            double[] forward = new double[runs];
-            double[] engine = new double[runs];
-            double[] forwardCpu = new double[runs];
-            double[] engineCpu = new double[runs];
-            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             try (NDManager manager = modules.get(0).getNDManager().newSubManager()) {
                 NDArray input = manager.create(prepared, new Shape(1, t, 3, h, w));
                 NDArray zeros = manager.zeros(latentShape);
                 NDArray attribute = manager.create(new long[] {0, 1});
                 ParameterStore params = new ParameterStore(manager, false);
-                for (int i = 0; i < warmups + runs; i++) {
-                    long c0 = threads.getCurrentThreadCpuTime();
-                    long t0 = System.nanoTime();
-                    try (NDManager scratch = manager.newSubManager()) {
-                        NDList encoded = encoder.forward(params, new NDList(input), false);
-                        encoded.attach(scratch);
-                        NDArray latents = encoded.head().mul(pkg.latentScale());
-                        NDArray condition = latents.concat(latents, 0);
-                        NDArray state = zeros;
-                        for (int k = 0; k < steps; k++) {
-                            NDList out = denoiser.forward(params, new NDList(condition, state,
-                                    scratch.full(new Shape(2), timestep), attribute), false);
-                            out.attach(scratch);
-                            state = out.head();
-                        }
-                        decoder.forward(params, new NDList(state.div(pkg.latentScale())), false).attach(scratch);
-                    }
-                    long t1 = System.nanoTime();
-                    long c1 = threads.getCurrentThreadCpuTime();
-                    ClipGeometry g = model.predict(clip);
-                    long t2 = System.nanoTime();
-                    long c2 = threads.getCurrentThreadCpuTime();
-                    if (g.frames().size() != t) throw new IllegalStateException("engine returned " + g.frames().size() + " frames");
-                    if (i >= warmups) {
-                        forward[i - warmups] = (t1 - t0) / 1e6;
-                        engine[i - warmups] = (t2 - t1) / 1e6;
-                        forwardCpu[i - warmups] = (c1 - c0) / 1e6;
-                        engineCpu[i - warmups] = (c2 - c1) / 1e6;
-                    }
-                }
+                AlternatingTimer.Medians[] m = AlternatingTimer.time(warmups, runs,
+                        () -> {
+                            try (NDManager scratch = manager.newSubManager()) {
+                                NDList encoded = encoder.forward(params, new NDList(input), false);
+                                encoded.attach(scratch);
+                                NDArray latents = encoded.head().mul(pkg.latentScale());
+                                NDArray condition = latents.concat(latents, 0);
+                                NDArray state = zeros;
+                                for (int k = 0; k < steps; k++) {
+                                    NDList out = denoiser.forward(params, new NDList(condition, state,
+                                            scratch.full(new Shape(2), timestep), attribute), false);
+                                    out.attach(scratch);
+                                    state = out.head();
+                                }
+                                decoder.forward(params, new NDList(state.div(pkg.latentScale())), false).attach(scratch);
+                            }
+                        },
+                        () -> {
+                            ClipGeometry g = model.predict(clip);
+                            if (g.frames().size() != t) throw new IllegalStateException("engine returned " + g.frames().size() + " frames");
+                        });
+                return new Result(model.info().id() + " " + model.info().version(), t, w, h, model.sampler().kind(), steps,
+                        m[0].wallMs(), m[1].wallMs(), m[0].cpuMs(), m[1].cpuMs());
             }
-            return new Result(model.info().id() + " " + model.info().version(), t, w, h, model.sampler().kind(), steps,
-                    ModelBenchmark.median(forward), ModelBenchmark.median(engine), ModelBenchmark.median(forwardCpu),
-                    ModelBenchmark.median(engineCpu));
+        } catch (ModelException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -14,11 +14,8 @@ import ai.djl.nn.Block;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -66,49 +63,33 @@ public final class ModelBenchmark {
 
             ZooModel<?, ?> zoo = model.loadedModule();
             Block block = zoo.getBlock();
-            double[] forward = new double[runs];
-            double[] engine = new double[runs];
-            double[] copy = new double[runs];
-            double[] forwardCpu = new double[runs];
-            double[] engineCpu = new double[runs];
-            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             long[] shape = {1, t, 3, h, w};
             try (NDManager manager = zoo.getNDManager().newSubManager()) {
                 NDArray input = manager.create(prepared, new Shape(1, t, 3, h, w));
                 ParameterStore params = new ParameterStore(manager, false);
-                for (int i = 0; i < warmups + runs; i++) {
-                    long c0 = threads.getCurrentThreadCpuTime();
-                    long t0 = System.nanoTime();
-                    try (NDManager scratch = manager.newSubManager()) {
-                        NDList out = block.forward(params, new NDList(input), false);
-                        out.attach(scratch); // freed with scratch; CPU libtorch has finished when forward returns
-                    }
-                    long t1 = System.nanoTime();
-                    long c1 = threads.getCurrentThreadCpuTime();
-                    ClipGeometry g = model.predict(clip);
-                    long t2 = System.nanoTime();
-                    long c2 = threads.getCurrentThreadCpuTime();
-                    if (g.frames().size() != t) throw new IllegalStateException("engine returned " + g.frames().size() + " frames");
-                    model.predictPrepared(prepared, shape);
-                    long t3 = System.nanoTime();
-                    if (i >= warmups) {
-                        copy[i - warmups] = (t3 - t2) / 1e6;
-                        forward[i - warmups] = (t1 - t0) / 1e6;
-                        engine[i - warmups] = (t2 - t1) / 1e6;
-                        forwardCpu[i - warmups] = (c1 - c0) / 1e6;
-                        engineCpu[i - warmups] = (c2 - c1) / 1e6;
-                    }
-                }
+                AlternatingTimer.Medians[] m = AlternatingTimer.time(warmups, runs,
+                        () -> {
+                            try (NDManager scratch = manager.newSubManager()) {
+                                NDList out = block.forward(params, new NDList(input), false);
+                                out.attach(scratch); // freed with scratch; CPU libtorch has finished when forward returns
+                            }
+                        },
+                        () -> {
+                            ClipGeometry g = model.predict(clip);
+                            if (g.frames().size() != t) throw new IllegalStateException("engine returned " + g.frames().size() + " frames");
+                        },
+                        () -> model.predictPrepared(prepared, shape));
+                return new Result(model.info().id() + " " + model.info().version(), t, w, h, m[0].wallMs(), m[2].wallMs(),
+                        m[1].wallMs(), m[0].cpuMs(), m[1].cpuMs());
             }
-            return new Result(model.info().id() + " " + model.info().version(), t, w, h, median(forward), median(copy), median(engine),
-                    median(forwardCpu), median(engineCpu));
+        } catch (ModelException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
     static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        return AlternatingTimer.median(values);
     }
 }
