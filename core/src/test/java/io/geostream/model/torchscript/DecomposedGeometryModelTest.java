@@ -39,13 +39,6 @@ class DecomposedGeometryModelTest {
         return new ClipInput(stream, 0, clipId, 64, 48, frames, null);
     }
 
-    private static float maxAbsDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        float max = 0;
-        for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-        return max;
-    }
-
     private static void assertParity(String name, Sampler sampler) throws Exception {
         Path expected = TINY.resolve("expected");
         TestPackages.NpyArray input = TestPackages.readNpy(expected.resolve("input.npy"));
@@ -59,8 +52,8 @@ class DecomposedGeometryModelTest {
             });
             TestPackages.NpyArray points = TestPackages.readNpy(expected.resolve(name + "_points.npy"));
             TestPackages.NpyArray normals = TestPackages.readNpy(expected.resolve(name + "_normals.npy"));
-            assertThat(maxAbsDiff(out.points(), points.data())).as(name + " points").isLessThanOrEqualTo(1e-4f);
-            assertThat(maxAbsDiff(out.normals(), normals.data())).as(name + " normals").isLessThanOrEqualTo(1e-4f);
+            assertThat(TestPackages.maxAbsDiff(out.points(), points.data())).as(name + " points").isLessThanOrEqualTo(1e-4f);
+            assertThat(TestPackages.maxAbsDiff(out.normals(), normals.data())).as(name + " normals").isLessThanOrEqualTo(1e-4f);
         }
     }
 
@@ -95,7 +88,7 @@ class DecomposedGeometryModelTest {
         Path expected = TINY.resolve("expected");
         float[] a = TestPackages.readNpy(expected.resolve("single_step_points.npy")).data();
         float[] b = TestPackages.readNpy(expected.resolve("ddim_points.npy")).data();
-        assertThat(maxAbsDiff(a, b)).isGreaterThan(1e-2f); // the parity tests above could not pass by accident
+        assertThat(TestPackages.maxAbsDiff(a, b)).isGreaterThan(1e-2f); // the parity tests above could not pass by accident
     }
 
     @Test
@@ -111,8 +104,8 @@ class DecomposedGeometryModelTest {
                 ClipGeometry.FrameGeometry f = alone.frames().get(t);
                 assertThat(again.frames().get(t).pointMap()).containsExactly(f.pointMap());
                 assertThat(again.frames().get(t).normals()).containsExactly(f.normals());
-                assertThat(maxAbsDiff(batch.get(1).frames().get(t).pointMap(), f.pointMap())).isLessThanOrEqualTo(1e-5f);
-                assertThat(maxAbsDiff(batch.get(1).frames().get(t).normals(), f.normals())).isLessThanOrEqualTo(1e-5f);
+                assertThat(TestPackages.maxAbsDiff(batch.get(1).frames().get(t).pointMap(), f.pointMap())).isLessThanOrEqualTo(1e-5f);
+                assertThat(TestPackages.maxAbsDiff(batch.get(1).frames().get(t).normals(), f.normals())).isLessThanOrEqualTo(1e-5f);
                 assertThat(f.confidence()).hasSize(64 * 48);
                 for (float c : f.confidence()) assertThat(c).isBetween(0f, 1f);
                 float[] n = f.normals();
@@ -122,7 +115,7 @@ class DecomposedGeometryModelTest {
             }
             // Same pixels, another clip id: other noise, other geometry (ddim is stochastic in its start).
             ClipInput renamed = new ClipInput("cam-1", 0, 99, 64, 48, a.frames(), null);
-            assertThat(maxAbsDiff(model.predict(renamed).frames().get(0).pointMap(), alone.frames().get(0).pointMap()))
+            assertThat(TestPackages.maxAbsDiff(model.predict(renamed).frames().get(0).pointMap(), alone.frames().get(0).pointMap()))
                     .isGreaterThan(1e-4f);
         }
     }
@@ -135,7 +128,7 @@ class DecomposedGeometryModelTest {
             float[] seeded = model.predict(a).frames().get(0).pointMap();
             model.noiseSource((clip, attribute, count) -> new float[count]);
             float[] zeros = model.predict(a).frames().get(0).pointMap();
-            assertThat(maxAbsDiff(seeded, zeros)).isGreaterThan(1e-4f);
+            assertThat(TestPackages.maxAbsDiff(seeded, zeros)).isGreaterThan(1e-4f);
         }
         assertThat(ClipNoise.seed("cam-1", 0, 7, 0)).isNotEqualTo(ClipNoise.seed("cam-1", 0, 7, 1))
                 .isNotEqualTo(ClipNoise.seed("cam-1", 0, 8, 0)).isEqualTo(ClipNoise.seed("cam-1", 0, 7, 0));
@@ -228,7 +221,7 @@ class DecomposedGeometryModelTest {
             assertThat(fp16.modelPackage().precision()).isEqualTo("fp16");
             ClipGeometry g32 = fp32.predict(a), g16 = fp16.predict(a);
             for (int t = 0; t < 2; t++) {
-                float d = maxAbsDiff(g32.frames().get(t).pointMap(), g16.frames().get(t).pointMap());
+                float d = TestPackages.maxAbsDiff(g32.frames().get(t).pointMap(), g16.frames().get(t).pointMap());
                 assertThat(d).isLessThanOrEqualTo(5e-3f).isGreaterThan(0f); // really computed in half precision
             }
         }

@@ -22,13 +22,6 @@ class GeoNanoPackageTest {
 
     static final Path GEO_NANO = TestPackages.model("geo-nano");
 
-    private static float maxAbsDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        float max = 0;
-        for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-        return max;
-    }
-
     @Test
     void theSingleStepMatchesPyTorchOnAHeldOutClip() throws Exception {
         Path expected = GEO_NANO.resolve("expected");
@@ -39,8 +32,8 @@ class GeoNanoPackageTest {
             float[] points = TestPackages.readNpy(expected.resolve("single_step_points.npy")).data();
             float[] normals = TestPackages.readNpy(expected.resolve("single_step_normals.npy")).data();
             // a 4-block DiT and a VAE in fp32 through libtorch 2.7 vs torch 1.13: relative to depths of order 1
-            assertThat(maxAbsDiff(out.points(), points)).as("points").isLessThanOrEqualTo(2e-4f);
-            assertThat(maxAbsDiff(out.normals(), normals)).as("normals").isLessThanOrEqualTo(2e-4f);
+            assertThat(TestPackages.maxAbsDiff(out.points(), points)).as("points").isLessThanOrEqualTo(2e-4f);
+            assertThat(TestPackages.maxAbsDiff(out.normals(), normals)).as("normals").isLessThanOrEqualTo(2e-4f);
         }
     }
 

@@ -24,6 +24,14 @@ final class TestPackages {
         throw new IllegalStateException("models/" + name + " not found above " + Path.of("").toAbsolutePath());
     }
 
+    /** The largest absolute difference between two arrays of the same length (parity checks against PyTorch). */
+    static float maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
+        float max = 0;
+        for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+        return max;
+    }
+
     /** A little-endian float32, C-order .npy array. */
     record NpyArray(long[] shape, float[] data) {}
 

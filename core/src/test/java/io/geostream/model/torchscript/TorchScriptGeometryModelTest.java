@@ -35,13 +35,6 @@ class TorchScriptGeometryModelTest {
         return new ClipInput("cam-1", 0, 0, w, h, frames, null);
     }
 
-    private static float maxAbsDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        float max = 0;
-        for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-        return max;
-    }
-
     /** Frame t of a planar [1,T,C,H,W] tensor as row-major pixels with channels interleaved (the reference layout). */
     private static float[] interleave(float[] planar, int t, int channels, int h, int w) {
         return GeometryTranslator.interleaveFrame(planar, 0, t + 1, t, channels, h, w);
@@ -58,7 +51,7 @@ class TorchScriptGeometryModelTest {
             for (int i = 0; i < names.length; i++) {
                 TestPackages.NpyArray want = TestPackages.readNpy(expected.resolve(names[i] + ".npy"));
                 assertThat(raw.shapes().get(i)).as(names[i]).containsExactly(want.shape());
-                assertThat(maxAbsDiff(raw.flat(i), want.data())).as(names[i]).isLessThanOrEqualTo(1e-5f);
+                assertThat(TestPackages.maxAbsDiff(raw.flat(i), want.data())).as(names[i]).isLessThanOrEqualTo(1e-5f);
             }
         }
     }
@@ -263,9 +256,9 @@ class TorchScriptGeometryModelTest {
                 ClipGeometry alone = model.predict(clips.get(i));
                 assertThat(batched.get(i).frames()).hasSize(clips.get(i).length());
                 for (int t = 0; t < clips.get(i).length(); t++) {
-                    assertThat(maxAbsDiff(batched.get(i).frames().get(t).pointMap(), alone.frames().get(t).pointMap())).isLessThan(1e-5f);
-                    assertThat(maxAbsDiff(batched.get(i).frames().get(t).normals(), alone.frames().get(t).normals())).isLessThan(1e-5f);
-                    assertThat(maxAbsDiff(batched.get(i).frames().get(t).confidence(), alone.frames().get(t).confidence())).isLessThan(1e-5f);
+                    assertThat(TestPackages.maxAbsDiff(batched.get(i).frames().get(t).pointMap(), alone.frames().get(t).pointMap())).isLessThan(1e-5f);
+                    assertThat(TestPackages.maxAbsDiff(batched.get(i).frames().get(t).normals(), alone.frames().get(t).normals())).isLessThan(1e-5f);
+                    assertThat(TestPackages.maxAbsDiff(batched.get(i).frames().get(t).confidence(), alone.frames().get(t).confidence())).isLessThan(1e-5f);
                 }
             }
         }
