@@ -5,6 +5,10 @@ import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.ClipCutterState;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.TrajectoryMetrics;
+import io.geostream.loop.LoopCloser;
+import io.geostream.loop.LoopCloserState;
+import io.geostream.loop.LoopClosureSettings;
+import io.geostream.loop.LoopCorrection;
 import io.geostream.inference.ClipConversions;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelSettings;
@@ -35,6 +39,12 @@ import java.util.Map;
 public final class StitchingEvaluation {
     /** Pixel subsampling step of the depth and normal metrics. */
     public static final int PIXEL_STEP = 4;
+
+    /**
+     * A method name with this suffix ({@code per_frame+loops}) is the method with loop closure ({@link LoopCloser}) on
+     * its output, scored on the poses after the segment's latest correction; it shares the method's stitching run.
+     */
+    public static final String LOOPS_SUFFIX = "+loops";
 
     private StitchingEvaluation() {}
 
@@ -104,7 +114,11 @@ public final class StitchingEvaluation {
         ClipCutter cutter = new ClipCutter(clips);
         ClipCutterState cutterState = new ClipCutterState();
         Map<String, Collector> collectors = new LinkedHashMap<>();
-        for (String m : methods) collectors.put(m, new Collector(m, Stitcher.forMethod(m, stitcherConfig), scene));
+        for (String m : methods) {
+            String base = m.endsWith(LOOPS_SUFFIX) ? m.substring(0, m.length() - LOOPS_SUFFIX.length()) : m;
+            Collector c = collectors.computeIfAbsent(base, b -> new Collector(b, Stitcher.forMethod(b, stitcherConfig), scene));
+            if (!base.equals(m)) c.closeLoops(new LoopCloser(LoopClosureSettings.defaults()));
+        }
         Map<Long, FrameTruth> truths = new HashMap<>();
         WorldPointErrors clipPoints = new WorldPointErrors();
         int frames = scene.frames();
@@ -139,7 +153,11 @@ public final class StitchingEvaluation {
         }
         Map<String, Scores> out = new LinkedHashMap<>();
         double pointsClipRel = clipPoints.medianRelative();
-        for (Map.Entry<String, Collector> e : collectors.entrySet()) out.put(e.getKey(), e.getValue().scores(pointsClipRel));
+        for (String m : methods) {
+            boolean loops = m.endsWith(LOOPS_SUFFIX);
+            Collector c = collectors.get(loops ? m.substring(0, m.length() - LOOPS_SUFFIX.length()) : m);
+            out.put(m, loops ? c.scoresAfterLoops(m, pointsClipRel) : c.scores(pointsClipRel));
+        }
         return out;
     }
 
@@ -168,13 +186,24 @@ public final class StitchingEvaluation {
         final NormalErrors normals = new NormalErrors();
         final WorldPointErrors points = new WorldPointErrors();
         final FrameConsistency consistency = new FrameConsistency();
+        final List<Long> frameIndices = new ArrayList<>();
+        final List<Long> segmentIds = new ArrayList<>();
         long nanos;
+        long loopNanos;
         int segmentsStarted;
+        LoopCloser loopCloser;
+        final LoopCloserState loopState = new LoopCloserState();
+        /** Latest correction per segment id. */
+        final Map<Long, LoopCorrection> corrections = new HashMap<>();
 
         Collector(String method, Stitcher stitcher, TruthSource scene) {
             this.method = method;
             this.stitcher = stitcher;
             this.scene = scene;
+        }
+
+        void closeLoops(LoopCloser closer) {
+            this.loopCloser = closer;
         }
 
         void accept(ClipResult r, Map<Long, FrameTruth> truths) {
@@ -190,6 +219,15 @@ public final class StitchingEvaluation {
                 truth.add(truePose.center());
                 estPoses.add(f.worldFromCamera());
                 truePoses.add(truePose);
+                frameIndices.add(f.frame().frameIndex);
+                segmentIds.add(f.segmentId());
+                if (loopCloser != null) {
+                    long l0 = System.nanoTime();
+                    LoopCorrection c = loopCloser.accept(loopState, f.segmentId(), f.segmentStartMicros(), f.frame().frameIndex,
+                            f.worldFromCamera(), f.intrinsics(), f.depth(), f.rgb());
+                    loopNanos += System.nanoTime() - l0;
+                    if (c != null) corrections.put(f.segmentId(), c);
+                }
                 times.add(f.frame().captureTimeMicros / 1e6);
                 consistency.add(f.segmentId(), f.clipId(), f.worldFromCamera(), f.intrinsics(), f.width(), f.height(), f.depth());
                 if (t != null && t.width() == f.width() && t.height() == f.height()) {
@@ -203,22 +241,39 @@ public final class StitchingEvaluation {
         }
 
         Scores scores(double pointsClipRel) {
-            int n = est.size();
-            double[][] e = est.toArray(new double[0][]);
+            return scores(method, estPoses.toArray(new RigidTransform[0]), nanos, pointsClipRel);
+        }
+
+        /**
+         * The trajectory figures on the poses after each segment's latest loop correction (the geometry figures stay
+         * those of the published frames); ms/frame includes the loop closer's time.
+         */
+        Scores scoresAfterLoops(String name, double pointsClipRel) {
+            RigidTransform[] corrected = new RigidTransform[estPoses.size()];
+            for (int i = 0; i < corrected.length; i++) {
+                LoopCorrection c = corrections.get(segmentIds.get(i));
+                corrected[i] = c == null ? estPoses.get(i) : c.correctPose(frameIndices.get(i), estPoses.get(i));
+            }
+            return scores(name, corrected, nanos + loopNanos, pointsClipRel);
+        }
+
+        private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsClipRel) {
+            int n = poses.length;
+            double[][] e = new double[n][];
+            for (int i = 0; i < n; i++) e[i] = poses[i].center();
             double[][] t = truth.toArray(new double[0][]);
             TrajectoryMetrics.AteResult ate = TrajectoryErrors.ate(e, t);
-            TrajectoryErrors.Rpe rpe = TrajectoryErrors.rpe(estPoses.toArray(new RigidTransform[0]),
-                    truePoses.toArray(new RigidTransform[0]));
+            TrajectoryErrors.Rpe rpe = TrajectoryErrors.rpe(poses, truePoses.toArray(new RigidTransform[0]));
             double drift = TrajectoryErrors.driftOverLength(e, t, TrajectoryErrors.DRIFT_WINDOW);
             DepthErrors.Result g = depth.global();
             DepthErrors.Result c = depth.perClip();
             NormalErrors.Result nr = normals.result();
             double[] ts = times.stream().mapToDouble(Double::doubleValue).toArray();
-            return new Scores(method, n, ate.rmse(), ate.rmseOverPathLength(), drift, rpe.translationRmse(),
+            return new Scores(name, n, ate.rmse(), ate.rmseOverPathLength(), drift, rpe.translationRmse(),
                     rpe.rotationMeanDeg(), g.absRel(), c.absRel(), g.delta1(), nr.meanDeg(), nr.medianDeg(),
-                    Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : nanos / 1e6 / n, points.medianRelative(),
+                    Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : totalNanos / 1e6 / n, points.medianRelative(),
                     pointsClipRel, consistency.result(), TrajectoryErrors.spikeShare(e, t, ate.alignment()), e, t,
-                    estPoses.toArray(new RigidTransform[0]), ts);
+                    poses, ts);
         }
     }
 

@@ -46,13 +46,18 @@ public final class EvalCommand implements Runnable {
             description = "Compare stitching methods on simulated model outputs; writes DIR/stitching.json, TUM trajectories"
                     + " and PNG plots of the first seed (top view, error over frames).")
     public static final class Stitching implements Callable<Integer> {
-        static final List<String> METHODS = List.of("naive", "robust", "robust_keyframes", "per_frame");
+        static final List<String> METHODS = List.of("naive", "robust", "robust_keyframes", "per_frame",
+                "per_frame" + StitchingEvaluation.LOOPS_SUFFIX);
         /** The method the job, the demo and the deploy files use by default. */
         static final io.geostream.stitch.StitchMethod JOB_METHOD = io.geostream.operators.stitch.StitchOptions.METHOD.defaultValue();
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @Option(names = "--methods", split = ",", paramLabel = "M[,M...]",
+                description = "Methods to compare (default: all: naive, robust, robust_keyframes, per_frame and per_frame+loops,"
+                        + " the job's method with loop closure, scored on the poses after its corrections).")
+        List<String> methods;
         @Option(names = "--frames", defaultValue = "300", description = "Frames per sequence (default ${DEFAULT-VALUE}).")
         int frames;
         @Option(names = "--seed", defaultValue = "1", description = "First seed (default ${DEFAULT-VALUE}).")
@@ -158,17 +163,23 @@ public final class EvalCommand implements Runnable {
             Map<String, List<StitchingEvaluation.Scores>> byMethod = new LinkedHashMap<>();
             List<Long> seedList = new ArrayList<>();
             PrintWriter console = spec.commandLine().getOut();
+            List<String> chosen = methods == null || methods.isEmpty() ? METHODS : methods;
+            for (String m : chosen) {
+                if (!METHODS.contains(m)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "unknown method '" + m + "'; known: " + METHODS);
+                }
+            }
             for (int k = 0; k < seeds; k++) {
                 long s = seed + k;
                 seedList.add(s);
                 Map<String, StitchingEvaluation.Scores> scores;
                 if (sequence != null) {
                     scores = StitchingEvaluation.run(sequence, "tum-seed" + s, modelOptions, clips,
-                            stitcherConfig, !withholdIntrinsics, METHODS);
+                            stitcherConfig, !withholdIntrinsics, chosen);
                 } else {
                     SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
                     scores = StitchingEvaluation.run(scene, modelOptions, clips, stitcherConfig,
-                            !withholdIntrinsics, METHODS);
+                            !withholdIntrinsics, chosen);
                 }
                 if (k == 0) {
                     // Plots of the first seed (same truth for every method: one estimate per frame, in order).
@@ -218,6 +229,11 @@ public final class EvalCommand implements Runnable {
             }
             System.err.println("wrote " + out.resolve("stitching.json"));
             List<StitchingEvaluation.Scores> job = byMethod.get(JOB_METHOD.toString());
+            if (job == null) {
+                console.printf(Locale.ROOT, "result=ok job_method=%s job_method_run=false out=%s%n", JOB_METHOD,
+                        out.resolve("stitching.json"));
+                return 0;
+            }
             console.printf(Locale.ROOT, "job_method=%s ate_over_length=%.5f consistency_ratio=%.3f points_ratio=%.3f"
                             + " spike_share=%.4f segment_breaks=%.0f out=%s%n", JOB_METHOD,
                     median(job, StitchingEvaluation.Scores::ateOverLength), median(job, StitchingEvaluation.Scores::consistencyRatio),

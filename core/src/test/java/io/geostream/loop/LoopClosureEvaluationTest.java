@@ -1,0 +1,35 @@
+package io.geostream.loop;
+
+import io.geostream.clip.ClipCutterSettings;
+import io.geostream.clip.KeyframePolicy;
+import io.geostream.eval.StitchingEvaluation;
+import io.geostream.model.simulated.ErrorModel;
+import io.geostream.stitch.StitcherSettings;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.TrajectoryKind;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The job's stitching under the realistic instrument, with and without loop closure, on a walk that comes back to
+ * its start (one lap is about 670 frames): the corrected poses must be far nearer the truth.
+ */
+class LoopClosureEvaluationTest {
+
+    @Test
+    void closingTheLapCutsTheTrajectoryError() throws Exception {
+        SceneSpec spec = new SceneSpec(1, 160, 120, 760, TrajectoryKind.WALK, 0, 30);
+        Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(spec, ErrorModel.REALISTIC.settings(),
+                new ClipCutterSettings(16, 12, 4, 10_000, 1).withKeyframePolicy(KeyframePolicy.REFRESH, 4),
+                StitcherSettings.defaults(), true,
+                List.of("per_frame", "per_frame" + StitchingEvaluation.LOOPS_SUFFIX));
+        StitchingEvaluation.Scores open = scores.get("per_frame");
+        StitchingEvaluation.Scores closed = scores.get("per_frame" + StitchingEvaluation.LOOPS_SUFFIX);
+        assertThat(closed.frames()).isEqualTo(open.frames());
+        assertThat(closed.ateOverLength()).isLessThan(0.6 * open.ateOverLength());
+    }
+}
