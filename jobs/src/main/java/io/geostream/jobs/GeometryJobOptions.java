@@ -3,7 +3,7 @@ package io.geostream.jobs;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
-import io.geostream.operators.metrics.MetricsOptions;
+import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.operators.sink.SinkOptions;
 import io.geostream.operators.sink.StorageOptions;
 import io.geostream.operators.stitch.StitchOptions;

@@ -1,7 +1,7 @@
 package io.geostream.operators.stitch;
 
 import io.geostream.avro.GeometryFrame;
-import io.geostream.operators.metrics.CappedMetricGroups;
+import io.geostream.operators.sink.CappedMetricGroups;
 import io.geostream.operators.sink.DeadLetterCounters;
 import io.geostream.stitch.StitchEvent;
 import org.apache.flink.metrics.Counter;

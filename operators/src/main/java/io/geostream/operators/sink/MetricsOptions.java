@@ -1,4 +1,4 @@
-package io.geostream.operators.metrics;
+package io.geostream.operators.sink;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
