@@ -17,6 +17,7 @@ import io.geostream.operators.ingest.IngestFunction;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.ingest.RawRecordDeserializer;
 import io.geostream.operators.sink.DrainingKeyedProcessOperator;
+import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.operators.sink.OutputRecordSerializer;
 import io.geostream.operators.sink.SinkOptions;
 import io.geostream.operators.sink.StorageOptions;
@@ -68,6 +69,12 @@ import java.util.concurrent.TimeUnit;
  * {@link #kafkaSink} build the production ones from the configuration.
  */
 public final class GeometryJob {
+
+    /**
+     * The inference operator's name, whatever the model: operator names are labels of every Prometheus series
+     * ({@code operator_name}, {@code task_name}), so none of them embeds a path, a device or another setting.
+     */
+    public static final String INFERENCE_NAME = "inference: geometry model";
 
     /** Producer {@code max.request.size} of the sink; brokers and topics must accept records this large. */
     public static final int MAX_REQUEST_BYTES = 8 * 1024 * 1024;
@@ -258,11 +265,14 @@ public final class GeometryJob {
         SingleOutputStreamOperator<ClipResult> inferred = AsyncDataStream.unorderedWait(clips,
                         new InferenceFunction(model, inferenceBatching(config), retry, clip.length()),
                         asyncTimeout, TimeUnit.MILLISECONDS, config.get(InferenceOptions.CAPACITY))
-                .uid("inference").name("inference: " + model);
+                // The name is a Prometheus label (operator_name, and task_name of the chain): it must not change with
+                // the model's path or device, or every series breaks at a model upgrade. The model goes in the description.
+                .uid("inference").name(INFERENCE_NAME).setDescription("inference: " + model);
 
         SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
                 .transform("stitch: global frame + payloads", TypeInformation.of(OutputRecord.class),
-                        new DrainingKeyedProcessOperator<>(new StitchFunction(stitchConfig, storage, config.get(StitchOptions.METHOD))))
+                        new DrainingKeyedProcessOperator<>(new StitchFunction(stitchConfig, storage, config.get(StitchOptions.METHOD),
+                                MetricsOptions.perCameraLimit(config))))
                 .uid("stitch");
 
         return stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));

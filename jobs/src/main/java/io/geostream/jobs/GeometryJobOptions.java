@@ -3,6 +3,7 @@ package io.geostream.jobs;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.operators.sink.SinkOptions;
 import io.geostream.operators.sink.StorageOptions;
 import io.geostream.operators.stitch.StitchOptions;
@@ -34,5 +35,6 @@ public final class GeometryJobOptions {
      * {@code geostream.} that none of them declares fail the job at start ({@link JobConfigs#knownKeys}).
      */
     public static final List<Class<?>> OPTION_CLASSES = List.of(GeometryJobOptions.class, IngestOptions.class,
-            ClipOptions.class, InferenceOptions.class, StitchOptions.class, SinkOptions.class, StorageOptions.class);
+            ClipOptions.class, InferenceOptions.class, StitchOptions.class, SinkOptions.class, StorageOptions.class,
+            MetricsOptions.class);
 }

@@ -8,6 +8,8 @@ import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.sink.SinkOptions;
 import io.geostream.operators.sink.StorageOptions;
 import io.geostream.storage.StorageSettings;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.junit.jupiter.api.Assumptions;
@@ -166,15 +168,68 @@ class ComposeFileTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void grafanaShowsTheJobsDashboardFromThePrometheusService() throws IOException {
+        // Provisioning and dashboards are mounted from deploy/grafana/ (read-only) where Grafana and the provider look.
+        Map<String, String> mounts = new LinkedHashMap<>();
+        for (String v : volumes("grafana")) {
+            String[] parts = v.split(":");
+            if (parts[0].startsWith("./")) {
+                assertThat(parts).as(v).hasSize(3);
+                assertThat(parts[2]).as(v).isEqualTo("ro");
+                assertThat(root.resolve(parts[0])).as(v).isDirectory();
+                mounts.put(parts[1], parts[0]);
+            }
+        }
+        assertThat(mounts).containsEntry("/etc/grafana/provisioning", "./deploy/grafana/provisioning");
+        Path provisioning = root.resolve("deploy/grafana/provisioning");
+
+        // The data source is the compose Prometheus service on its container port.
+        List<Map<String, Object>> sources = at(DeployFiles.readOne(provisioning.resolve("datasources/prometheus.yml")), "datasources");
+        assertThat(sources).singleElement().satisfies(d -> assertThat(d).containsEntry("type", "prometheus"));
+        Map<String, Object> source = sources.get(0);
+        assertThat(source.get("url")).isEqualTo("http://prometheus:9090");
+        assertThat(ports("prometheus")).anyMatch(p -> p.endsWith(":9090"));
+        assertThat((List<String>) service("grafana").get("depends_on")).contains("prometheus");
+
+        // The provider reads the mounted dashboard folder, which holds the dashboard, also the home page.
+        List<Map<String, Object>> providers = at(DeployFiles.readOne(provisioning.resolve("dashboards/geostream.yml")), "providers");
+        String inContainer = at(providers.get(0), "options.path");
+        assertThat(mounts).containsKey(inContainer);
+        Path dashboards = root.resolve(mounts.get(inContainer)).normalize();
+        String home = env("grafana").get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH");
+        assertThat(home).startsWith(inContainer + "/");
+        Path dashboard = dashboards.resolve(home.substring(inContainer.length() + 1));
+        assertThat(dashboard).isRegularFile().isEqualTo(root.resolve("deploy/grafana/dashboards/geostream.json"));
+
+        // Every panel, query and variable uses that data source by its uid and has a query (DashboardMetricsITCase
+        // checks the metrics they query against the job's reporter).
+        JsonNode json = new ObjectMapper().readTree(dashboard.toFile());
+        List<String> queries = new ArrayList<>();
+        for (JsonNode panel : json.get("panels")) {
+            if (panel.get("type").asText().equals("row")) continue;
+            assertThat(panel.at("/datasource/uid").asText()).as(panel.get("title").asText()).isEqualTo(source.get("uid"));
+            assertThat(panel.get("targets")).as(panel.get("title").asText()).isNotEmpty();
+            for (JsonNode t : panel.get("targets")) {
+                assertThat(t.at("/datasource/uid").asText()).isEqualTo(source.get("uid"));
+                assertThat(t.get("expr").asText()).as(panel.get("title").asText()).isNotBlank();
+                queries.add(t.get("expr").asText());
+            }
+        }
+        for (JsonNode v : json.at("/templating/list")) assertThat(v.at("/datasource/uid").asText()).isEqualTo(source.get("uid"));
+        assertThat(queries).hasSizeGreaterThanOrEqualTo(10);
+    }
+
+    @Test
     void credentialsComeFromTheEnvironmentOnly() throws IOException {
-        for (String s : List.of("minio", "minio-init", "jobmanager", "taskmanager", "producer")) {
+        for (String s : List.of("minio", "minio-init", "jobmanager", "taskmanager", "producer", "grafana")) {
             env(s).forEach((k, v) -> {
                 if (k.matches(".*(PASSWORD|SECRET|ACCESS_KEY|ROOT_USER).*")) {
                     assertThat(v).as(s + " " + k).matches("\\$\\{[A-Z_]+:\\?[^}]+}");
                 }
             });
         }
-        assertThat(Files.readString(root.resolve(".env.example"))).contains("MINIO_ROOT_USER=", "MINIO_ROOT_PASSWORD=");
+        assertThat(Files.readString(root.resolve(".env.example"))).contains("MINIO_ROOT_USER=", "MINIO_ROOT_PASSWORD=", "GRAFANA_ADMIN_PASSWORD=");
         assertThat(Files.readAllLines(root.resolve(".gitignore"))).contains(".env");
         assertThat(Files.readString(root.resolve("deploy/job.yaml"))).doesNotContain("access-key", "secret-key");
     }
@@ -222,7 +277,7 @@ class ComposeFileTest {
                 "-f", root.resolve("docker-compose.yml").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("MINIO_") || k.startsWith("GEOSTREAM_") || k.startsWith("COMPOSE_"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("MINIO_") || k.startsWith("GRAFANA_") || k.startsWith("GEOSTREAM_") || k.startsWith("COMPOSE_"));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {

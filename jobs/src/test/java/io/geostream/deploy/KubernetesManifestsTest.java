@@ -62,23 +62,34 @@ class KubernetesManifestsTest {
         }
     }
 
+    /** The custom resources of k8s/ and their CRDs in ../shared/schemas/k8s/. */
+    private static final Map<String, String> CRDS = Map.of(
+            "FlinkDeployment", "flinkdeployments.flink.apache.org-v1.yml", // Flink Kubernetes Operator 1.15
+            "PodMonitor", "podmonitors.monitoring.coreos.com-v1.yml");     // Prometheus Operator 0.93
+
     /** The FlinkDeployment CRD's v1beta1 schema, or a skip (outside CI) when ../shared is absent. */
     private static Map<String, Object> flinkDeploymentSchema() throws IOException {
-        Path crd = root.getParent().resolve("shared/schemas/k8s/flinkdeployments.flink.apache.org-v1.yml");
+        return crdSchema("FlinkDeployment");
+    }
+
+    /** The stored version's schema of {@code kind}'s CRD, or a skip (outside CI) when ../shared is absent. */
+    private static Map<String, Object> crdSchema(String kind) throws IOException {
+        Path crd = root.getParent().resolve("shared/schemas/k8s/" + CRDS.get(kind));
         if (!Files.isRegularFile(crd)) {
-            if (DeployFiles.inCi()) throw new AssertionError("CI=true but the FlinkDeployment CRD is missing: " + crd);
-            Assumptions.abort("FlinkDeployment CRD not found at " + crd + " (../shared beside the repository)");
+            if (DeployFiles.inCi()) throw new AssertionError("CI=true but the " + kind + " CRD is missing: " + crd);
+            Assumptions.abort(kind + " CRD not found at " + crd + " (../shared beside the repository)");
         }
         Map<String, Object> doc = DeployFiles.readOne(crd);
-        assertThat((String) at(doc, "spec.names.kind")).isEqualTo("FlinkDeployment");
+        assertThat((String) at(doc, "spec.names.kind")).isEqualTo(kind);
         List<Map<String, Object>> versions = at(doc, "spec.versions");
         Map<String, Object> v = versions.stream().filter(x -> Boolean.TRUE.equals(x.get("storage"))).findFirst().orElseThrow();
         Map<String, Object> schema = at(v, "schema.openAPIV3Schema");
-        schema.put("x-apiVersion", at(doc, "spec.group") + "/" + v.get("name")); // carried to validateFlinkDeployment
+        schema.put("x-apiVersion", at(doc, "spec.group") + "/" + v.get("name")); // carried to validateCustomResource
         return schema;
     }
 
-    private static List<String> validateFlinkDeployment(Map<String, Object> doc, Map<String, Object> schema) {
+    /** A custom resource against its CRD's schema: apiVersion, metadata as Kubernetes' ObjectMeta, the rest structurally. */
+    private static List<String> validateCustomResource(Map<String, Object> doc, Map<String, Object> schema) {
         List<String> errors = new ArrayList<>();
         if (!schema.get("x-apiVersion").equals(doc.get("apiVersion"))) {
             errors.add("apiVersion " + doc.get("apiVersion") + ", the CRD serves " + schema.get("x-apiVersion"));
@@ -93,14 +104,15 @@ class KubernetesManifestsTest {
     }
 
     private static List<String> validate(Map<String, Object> doc) throws IOException {
-        return "FlinkDeployment".equals(doc.get("kind")) ? validateFlinkDeployment(doc, flinkDeploymentSchema())
+        return CRDS.containsKey((String) doc.get("kind")) ? validateCustomResource(doc, crdSchema((String) doc.get("kind")))
                 : CoreKindValidator.validate(doc);
     }
 
     @Test
     void everyManifestIsValidAgainstItsSchema() throws IOException {
         assertThat(docs.keySet()).contains("FlinkDeployment/geostream", "ConfigMap/geostream-job", "Secret/geostream-s3",
-                "Service/geostream-dashboard", "StatefulSet/geostream-kafka", "Service/geostream-kafka", "Job/geostream-kafka-topics");
+                "Service/geostream-dashboard", "StatefulSet/geostream-kafka", "Service/geostream-kafka", "Job/geostream-kafka-topics",
+                "PodMonitor/geostream-flink");
         for (Map.Entry<String, Map<String, Object>> e : docs.entrySet()) {
             assertThat(validate(e.getValue())).as(e.getKey()).isEmpty();
         }
@@ -117,7 +129,7 @@ class KubernetesManifestsTest {
         ((Map<String, Object>) at(fd, "spec.job")).put("upgradeMod", "savepoint");
         ((Map<String, Object>) ((List<Object>) at(fd, "spec.taskManager.podTemplate.spec.containers")).get(0)).put("gpus", 1);
         fd.put("apiVersion", "flink.apache.org/v1");
-        assertThat(String.join("\n", validateFlinkDeployment(fd, schema)))
+        assertThat(String.join("\n", validateCustomResource(fd, schema)))
                 .contains(".spec.flinkVersion: 'v2_9' is not one of")
                 .contains(".spec.job.parallelism: expected integer")
                 .contains(".spec.job.upgradeMod: unknown field")
@@ -140,6 +152,48 @@ class KubernetesManifestsTest {
         Map<String, Object> svc = deepCopy(docs.get("Service/geostream-dashboard"));
         svc.put("apiVersion", "apps/v1");
         assertThat(CoreKindValidator.validate(svc)).singleElement().asString().contains("unsupported apiVersion/kind apps/v1/Service");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePodMonitorValidatorRejectsBrokenPodMonitors() throws IOException {
+        Map<String, Object> pm = deepCopy(docs.get("PodMonitor/geostream-flink"));
+        Map<String, Object> endpoint = ((List<Map<String, Object>>) at(pm, "spec.podMetricsEndpoints")).get(0);
+        endpoint.put("portNumber", 92490);
+        endpoint.put("interval", "15 seconds");
+        endpoint.put("targetPort", "metrics");
+        endpoint.put("scrapeInterval", "15s");
+        ((Map<String, Object>) pm.get("spec")).remove("selector");
+        assertThat(String.join("\n", validateCustomResource(pm, crdSchema("PodMonitor"))))
+                .contains(".spec: missing required field selector")
+                .contains(".spec.podMetricsEndpoints[0].portNumber: 92490 is above the maximum 65535")
+                .contains(".spec.podMetricsEndpoints[0].interval: '15 seconds' does not match")
+                .contains(".spec.podMetricsEndpoints[0].scrapeInterval: unknown field")
+                .doesNotContain("targetPort"); // int-or-string: a name is fine
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePodMonitorScrapesTheReporterOfEveryFlinkPod() {
+        Map<String, Object> fd = docs.get("FlinkDeployment/geostream");
+        Map<String, Object> pm = docs.get("PodMonitor/geostream-flink");
+        // The Flink operator labels the JobManager and TaskManager pods app=<deployment name>, component=...; the
+        // PodMonitor selects all of them and keeps the component as a label.
+        Map<String, Object> matchLabels = at(pm, "spec.selector.matchLabels");
+        assertThat(matchLabels).containsExactly(Map.entry("app", at(fd, "metadata.name")));
+        assertThat((List<String>) at(pm, "spec.podTargetLabels")).containsExactly("component");
+        // Its endpoint is the container port that the reporter listens on (a named port both pod kinds inherit from
+        // spec.podTemplate), on the path the scrape annotations give.
+        Map<String, Object> flink = at(fd, "spec.flinkConfiguration");
+        PodTemplateSpec pod = CoreKindValidator.bind(at(fd, "spec.podTemplate"), PodTemplateSpec.class);
+        Map<String, Object> endpoint = ((List<Map<String, Object>>) at(pm, "spec.podMetricsEndpoints")).get(0);
+        var port = pod.getSpec().getContainers().get(0).getPorts().stream()
+                .filter(p -> p.getName() != null && p.getName().equals(endpoint.get("port"))).findFirst().orElseThrow();
+        assertThat(port.getContainerPort()).isEqualTo(Integer.parseInt((String) flink.get("metrics.reporter.prom.port")));
+        assertThat(endpoint.get("path")).isEqualTo(pod.getMetadata().getAnnotations().get("prometheus.io/path"));
+        // The TaskManager's own pod template does not replace the containers' ports (the operator merges the two).
+        PodTemplateSpec tm = CoreKindValidator.bind(at(fd, "spec.taskManager.podTemplate"), PodTemplateSpec.class);
+        assertThat(tm.getSpec().getContainers().get(0).getPorts()).isNullOrEmpty();
     }
 
     @Test

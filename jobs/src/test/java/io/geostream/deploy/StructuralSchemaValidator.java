@@ -2,14 +2,17 @@ package io.geostream.deploy;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Validates a custom resource against a CustomResourceDefinition's {@code openAPIV3Schema} with the
  * API server's structural-schema semantics and {@code kubectl apply --validate=strict}: types, enums,
- * required fields, int-or-string, and unknown fields rejected unless the schema preserves them.
+ * required fields, int-or-string, patterns, bounds, unique items of set and map lists, and unknown fields rejected
+ * unless the schema preserves them.
  * That is not plain JSON Schema (where unknown properties pass and {@code x-kubernetes-*} keywords are
  * ignored), hence this small validator instead of a generic one. It refuses a schema that uses a
  * keyword it does not implement, so a newer CRD cannot be half-checked silently.
@@ -17,7 +20,10 @@ import java.util.Set;
 final class StructuralSchemaValidator {
     private static final Set<String> KEYWORDS = Set.of("type", "properties", "items", "additionalProperties", "enum",
             "required", "anyOf", "description", "format", "nullable", "x-kubernetes-int-or-string",
-            "x-kubernetes-preserve-unknown-fields");
+            "x-kubernetes-preserve-unknown-fields", "pattern", "minimum", "maximum", "minLength", "maxLength",
+            "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
+            // The API server fills in defaults and merges by map type; neither makes a manifest invalid.
+            "default", "x-kubernetes-map-type");
 
     private StructuralSchemaValidator() {}
 
@@ -53,6 +59,39 @@ final class StructuralSchemaValidator {
         List<Map<String, Object>> anyOf = (List<Map<String, Object>>) schema.get("anyOf");
         if (anyOf != null && anyOf.stream().noneMatch(s -> validate(value, s).isEmpty())) {
             errors.add(path + ": matches none of anyOf " + anyOf);
+        }
+        if (value instanceof String text) {
+            if (schema.get("pattern") instanceof String p && !Pattern.compile(p).matcher(text).find()) {
+                errors.add(path + ": '" + text + "' does not match " + p);
+            }
+            if (schema.get("minLength") instanceof Number min && text.length() < min.intValue()) {
+                errors.add(path + ": shorter than " + min);
+            }
+            if (schema.get("maxLength") instanceof Number max && text.length() > max.intValue()) {
+                errors.add(path + ": longer than " + max);
+            }
+        }
+        if (value instanceof Number number) {
+            if (schema.get("minimum") instanceof Number min && number.doubleValue() < min.doubleValue()) {
+                errors.add(path + ": " + number + " is below the minimum " + min);
+            }
+            if (schema.get("maximum") instanceof Number max && number.doubleValue() > max.doubleValue()) {
+                errors.add(path + ": " + number + " is above the maximum " + max);
+            }
+        }
+        if (value instanceof List<?> list && schema.get("x-kubernetes-list-type") instanceof String listType) {
+            // set: items unique; map: items unique by their key fields
+            List<String> keys = (List<String>) schema.getOrDefault("x-kubernetes-list-map-keys", List.of());
+            Set<Object> seen = new HashSet<>();
+            for (Object item : list) {
+                Object identity = switch (listType) {
+                    case "set" -> item;
+                    case "map" -> keys.stream().map(k -> item instanceof Map<?, ?> m ? m.get(k) : null).toList();
+                    case "atomic" -> null;
+                    default -> throw new IllegalStateException("list type not supported: " + listType + " at " + path);
+                };
+                if (identity != null && !seen.add(identity)) errors.add(path + ": duplicate item " + identity + " in a " + listType + " list");
+            }
         }
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> props = (Map<String, Object>) schema.get("properties");

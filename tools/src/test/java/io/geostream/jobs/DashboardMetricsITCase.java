@@ -6,6 +6,7 @@ import io.geostream.produce.CameraProducer;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
 import io.geostream.testing.RealStack;
+import io.geostream.testing.RepoFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.Configuration;
@@ -25,18 +26,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The job's metrics as the dashboard shows them: the job runs unbounded on the real stack with Flink's web UI on a
- * free port, and the test reads the metrics through Flink's REST API while the job is running.
+ * The job's metrics as the dashboards show them: the job runs unbounded on the real stack with Flink's web UI on a
+ * free port and the Prometheus reporter, and the test reads the metrics through Flink's REST API and the reporter while
+ * the job is running; every metric the Grafana dashboard (deploy/grafana/dashboards/geostream.json) queries must be
+ * among the reporter's.
  */
 class DashboardMetricsITCase {
     private static final int STREAMS = 2;
@@ -109,9 +117,94 @@ class DashboardMetricsITCase {
             assertThat(scrape.body()).contains("flink_taskmanager_job_task_operator_framesOut",
                     "flink_taskmanager_job_task_operator_framesValid", "flink_taskmanager_job_task_operator_inferenceLatencyMs",
                     "flink_taskmanager_job_task_operator_stitchInlierSharePercent", "flink_taskmanager_job_task_operator_rejected_count");
+            Map<String, Set<String>> exported = labelsByMetric(scrape.body());
+            Files.writeString(Files.createDirectories(Path.of("target")).resolve("dashboard-metrics-scrape.txt"), scrape.body());
+
+            // Per camera: each of the two cameras has its own group (the default cap is 64), counting its frames. Flink's
+            // reporter writes label values with characters other than letters, digits, _ and : as _ (cam-0 -> cam_0).
+            assertThat(exported.get("flink_taskmanager_job_task_operator_camera_framesOut")).contains("camera");
+            for (int i = 0; i < STREAMS; i++) {
+                String label = ("cam-" + i).replaceAll("[^A-Za-z0-9_:]", "_");
+                assertThat(scrape.body()).containsPattern("flink_taskmanager_job_task_operator_camera_framesOut\\{[^}]*camera=\"" + label
+                        + "\"[^}]*} " + FRAMES + "(\\.0)?\n");
+            }
+
+            // The Grafana dashboard queries only metrics and labels the job exports.
+            assertDashboardQueriesExportedMetrics(RepoFiles.root().resolve("deploy/grafana/dashboards/geostream.json"), exported);
         } finally {
             job.cancel().get();
         }
+    }
+
+    /**
+     * Every query of the dashboard (panels' {@code targets[].expr}, variables' {@code label_values} queries) names metrics
+     * that {@code exported} has, matches and groups on labels those metrics carry; each of the dashboard's topics is there.
+     */
+    static void assertDashboardQueriesExportedMetrics(Path dashboard, Map<String, Set<String>> exported) throws java.io.IOException {
+        JsonNode json = new ObjectMapper().readTree(dashboard.toFile());
+        List<String> problems = new ArrayList<>();
+        Set<String> queried = new TreeSet<>();
+        Map<String, PromQlSelectors.Refs> queries = new LinkedHashMap<>();
+        for (JsonNode panel : json.get("panels")) {
+            for (JsonNode t : panel.path("targets")) {
+                queries.put(panel.get("title").asText() + " [" + t.get("refId").asText() + "]: " + t.get("expr").asText(),
+                        PromQlSelectors.of(t.get("expr").asText()));
+            }
+        }
+        for (JsonNode v : json.at("/templating/list")) {
+            String q = v.at("/query/query").asText();
+            queries.put("variable " + v.get("name").asText() + ": " + q, PromQlSelectors.ofVariableQuery(q));
+        }
+        for (Map.Entry<String, PromQlSelectors.Refs> q : queries.entrySet()) {
+            PromQlSelectors.Refs refs = q.getValue();
+            if (refs.selectors().isEmpty()) problems.add(q.getKey() + ": no metric");
+            Set<String> labels = new TreeSet<>();
+            for (PromQlSelectors.Selector sel : refs.selectors()) {
+                queried.add(sel.metric());
+                Set<String> has = exported.get(sel.metric());
+                if (has == null) {
+                    problems.add(q.getKey() + ": " + sel.metric() + " is not exported");
+                    continue;
+                }
+                labels.addAll(has);
+                for (String l : sel.labels()) if (!has.contains(l)) problems.add(q.getKey() + ": " + sel.metric() + " has no label " + l);
+            }
+            for (String l : refs.groupingLabels()) {
+                if (!l.isEmpty() && !labels.contains(l)) problems.add(q.getKey() + ": groups by " + l + ", which its metrics lack");
+            }
+        }
+        assertThat(problems).as("dashboard %s against the exported metrics %s", dashboard, exported.keySet()).isEmpty();
+        String op = "flink_taskmanager_job_task_operator_";
+        assertThat(queried).contains(op + "framesOut", op + "endToEndLatencyMs", op + "inferenceLatencyMs", op + "inferenceClipsPerBatch",
+                op + "stitchResidualRmsMilli", op + "stitchInlierSharePercent", op + "stitchScaleStepPermille", op + "stitchReleaseLagMs",
+                op + "rejected_count", "flink_jobmanager_job_lastCheckpointDuration", "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
+                op + "camera_framesOut", op + "camera_endToEndLatencyMs", op + "camera_segmentsStarted");
+    }
+
+    /**
+     * Metric name -> label names of its samples, from the Prometheus text exposition format ({@code name{l="v",...} value}
+     * lines; label values may hold escaped quotes). Summary quantiles keep the base name ({@code quantile} label).
+     */
+    static Map<String, Set<String>> labelsByMetric(String exposition) {
+        Map<String, Set<String>> out = new TreeMap<>();
+        for (String line : exposition.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) continue;
+            int brace = line.indexOf('{');
+            int space = line.indexOf(' ');
+            int end = brace >= 0 && brace < space ? brace : space;
+            Set<String> labels = out.computeIfAbsent(line.substring(0, end), k -> new TreeSet<>());
+            if (end != brace) continue;
+            int i = brace + 1;
+            while (line.charAt(i) != '}') {
+                int eq = line.indexOf('=', i);
+                labels.add(line.substring(i, eq).strip());
+                i = eq + 2; // past ="
+                while (line.charAt(i) != '"') i += line.charAt(i) == '\\' ? 2 : 1;
+                i++;
+                if (line.charAt(i) == ',') i++;
+            }
+        }
+        return out;
     }
 
     private static int freePort() throws java.io.IOException {
@@ -153,7 +246,8 @@ class DashboardMetricsITCase {
         }
 
         /**
-         * The sum over subtasks of the metric whose id ends with {@code "<short operator name>.<metric>"}; operator names
+         * The sum over subtasks of the metric whose id is {@code "<operator name>.<metric>"}, the operator's name starting
+         * with the short name (sub-groups' metrics such as {@code <operator>.camera.<id>.<metric>} do not count); operator names
          * start with the short name ("stitch: global frame + payloads" -> "stitch"). Empty while not reported yet.
          */
         Optional<Double> sum(String shortName) throws Exception {
@@ -162,7 +256,9 @@ class DashboardMetricsITCase {
             String metric = shortName.substring(dot + 1);
             for (Map.Entry<String, List<String>> v : ids().entrySet()) {
                 for (String id : v.getValue()) {
-                    if (id.endsWith("." + metric) && id.toLowerCase().startsWith(operator)) {
+                    // the operator's own metric, not a sub-group's of the same name (camera.<id>.framesOut)
+                    boolean own = id.indexOf('.') == id.length() - metric.length() - 1;
+                    if (own && id.endsWith("." + metric) && id.toLowerCase().startsWith(operator)) {
                         return Optional.of(value(v.getKey(), id));
                     }
                 }

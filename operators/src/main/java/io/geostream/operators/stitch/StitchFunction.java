@@ -6,6 +6,7 @@ import io.geostream.model.ModelInfo;
 import io.geostream.operators.sink.DeadLetters;
 import io.geostream.operators.sink.DrainingKeyedProcessOperator;
 import io.geostream.operators.sink.GeometryFrameWriter;
+import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.operators.sink.OrderedOutputQueue;
 import io.geostream.operators.sink.PayloadWriters;
 import io.geostream.operators.sink.QueuedOutputFunction;
@@ -54,6 +55,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     private final StitcherSettings config;
     private final StorageSettings storage;
     private final StitchMethod method;
+    private final int perCameraLimit;
     private transient Stitcher stitcher;
     private transient PayloadWriters writers;
     private transient ValueState<StitcherState> state;
@@ -67,10 +69,17 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     }
 
     public StitchFunction(StitcherSettings config, StorageSettings storage, StitchMethod method) {
+        this(config, storage, method, MetricsOptions.PER_CAMERA_LIMIT.defaultValue());
+    }
+
+    /** @param perCameraLimit most cameras with a metric group of their own ({@link MetricsOptions#PER_CAMERA_LIMIT}) */
+    public StitchFunction(StitcherSettings config, StorageSettings storage, StitchMethod method, int perCameraLimit) {
         super(MAX_QUEUED_FRAMES);
+        if (perCameraLimit < 0) throw new IllegalArgumentException("perCameraLimit must be >= 0, got " + perCameraLimit);
         this.config = config;
         this.storage = storage;
         this.method = method;
+        this.perCameraLimit = perCameraLimit;
     }
 
     @Override
@@ -80,7 +89,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         writers = new PayloadWriters(storage, "payload-writer " + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks());
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("stitcher", StitcherState.class));
         order = new ClipReorderBuffer(getRuntimeContext());
-        metrics = new StitchMetrics(getRuntimeContext().getMetricGroup());
+        metrics = new StitchMetrics(getRuntimeContext().getMetricGroup(), perCameraLimit);
         geometryCodec = SingleObjectCodec.geometryFrames();
         segmentCodec = SingleObjectCodec.segmentEvents();
     }
@@ -126,7 +135,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
                 queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
                 metrics.frameFailed(ff.reasonCode());
             } else {
-                if (e instanceof StitchEvent.SegmentStarted) metrics.segmentStarted();
+                if (e instanceof StitchEvent.SegmentStarted) metrics.segmentStarted(r.task.streamId);
                 queue().addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
         }

@@ -1,6 +1,7 @@
 package io.geostream.operators.stitch;
 
 import io.geostream.avro.GeometryFrame;
+import io.geostream.operators.sink.CappedMetricGroups;
 import io.geostream.operators.sink.DeadLetterCounters;
 import io.geostream.stitch.StitchEvent;
 import org.apache.flink.metrics.Counter;
@@ -16,6 +17,8 @@ import java.util.Map;
  * clocks and Kafka included) to output. Per clip (its first frame out): overlap residual, inlier share, and the
  * scale step between consecutive clips of the stream, |ln(s_k / s_k-1)| in thousandths: a model whose per-clip scale
  * jumps shows here. Flink histograms hold longs: residuals in thousandths of the segment's unit, shares in percent.
+ * Per camera ({@link CameraFigures}, group {@code camera=<stream id>}): frames out, end-to-end latency and segments
+ * started, for at most {@code perCameraLimit} cameras per subtask, the others together in {@code camera=_other}.
  */
 final class StitchMetrics {
     private final Counter framesOut;
@@ -32,7 +35,21 @@ final class StitchMetrics {
     private final Map<String, double[]> lastClipScale = new HashMap<>();
 
     private final Histogram releaseLagMs;
-    StitchMetrics(MetricGroup metrics) {
+    private final CappedMetricGroups<CameraFigures> cameras;
+
+    /** The figures of one camera (or of the overflow group's cameras together). */
+    record CameraFigures(Counter framesOut, Histogram endToEndLatencyMs, Counter segmentsStarted) {
+        static final String GROUP = "camera";
+
+        static CameraFigures register(MetricGroup camera) {
+            return new CameraFigures(camera.counter("framesOut"),
+                    camera.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000)),
+                    camera.counter("segmentsStarted"));
+        }
+    }
+
+    StitchMetrics(MetricGroup metrics, int perCameraLimit) {
+        cameras = new CappedMetricGroups<>(metrics, CameraFigures.GROUP, perCameraLimit, CameraFigures::register);
         framesOut = metrics.counter("framesOut");
         framesFailed = metrics.counter("framesFailed");
         segmentsStarted = metrics.counter("segmentsStarted");
@@ -55,8 +72,9 @@ final class StitchMetrics {
         releaseLagMs.update(Math.max(0, lagMs));
     }
 
-    void segmentStarted() {
+    void segmentStarted(String streamId) {
         segmentsStarted.inc();
+        cameras.of(streamId).segmentsStarted().inc();
     }
 
     void streamReleased() {
@@ -71,7 +89,11 @@ final class StitchMetrics {
     void frameOut(StitchEvent.StitchedFrame f, GeometryFrame g) {
         framesOut.inc();
         processingLatencyMs.update(g.getProcessingLatencyMillis());
-        captureToOutputMs.update(Math.max(0, System.currentTimeMillis() - f.frame().captureTimeMicros / 1000L));
+        long endToEndMs = Math.max(0, System.currentTimeMillis() - f.frame().captureTimeMicros / 1000L);
+        captureToOutputMs.update(endToEndMs);
+        CameraFigures camera = cameras.of(f.frame().streamId);
+        camera.framesOut().inc();
+        camera.endToEndLatencyMs().update(endToEndMs);
         double[] last = lastClipScale.get(f.frame().streamId);
         if (last != null && last[0] == f.clipId()) return;
         if (Double.isFinite(f.residualRms())) residualRms.update(Math.round(f.residualRms() * 1000));

@@ -9,21 +9,14 @@ import io.geostream.avro.ObjectRef;
 import io.geostream.ingest.IngestSettings;
 import io.geostream.ingest.RejectReason;
 import io.geostream.ingest.TestImages;
+import io.geostream.operators.RecordingMetrics;
 import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.schemas.FrameEvents;
 import io.geostream.schemas.RecordDecodingException;
 import io.geostream.schemas.SingleObjectCodec;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.runtime.clusterframework.types.ResourceID;
-import org.apache.flink.runtime.executiongraph.ExecutionAttemptID;
-import org.apache.flink.runtime.metrics.groups.TaskManagerMetricGroup;
-import org.apache.flink.runtime.metrics.util.TestingMetricRegistry;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
-import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -38,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -439,26 +431,17 @@ class IngestFunctionTest {
     }
 
     /**
-     * {@link IngestFunction} in a {@link OneInputStreamOperatorTestHarness} whose task metric group reports to a
-     * {@link TestingMetricRegistry}, so the operator's counters (including those in sub-groups such as
-     * {@code rejected.<REASON>.count}) can be read by their full identifiers.
+     * {@link IngestFunction} in a {@link OneInputStreamOperatorTestHarness} whose metrics are {@link RecordingMetrics}, so
+     * the operator's counters (including those in sub-groups such as {@code rejected.<REASON>.count}) can be read.
      */
     static final class IngestHarness implements AutoCloseable {
         private static final Pattern REJECTED = Pattern.compile(".*\\.rejected\\.([A-Z_]+)\\.count$");
 
-        private final Map<String, Metric> metrics = new ConcurrentHashMap<>();
-        private final MockEnvironment environment;
+        private final RecordingMetrics recorded = new RecordingMetrics("ingest");
         private final OneInputStreamOperatorTestHarness<RawRecord, FrameRecord> harness;
 
         IngestHarness(IngestSettings limits) throws Exception {
-            TestingMetricRegistry registry = TestingMetricRegistry.builder()
-                    .setRegisterConsumer((metric, name, group) -> metrics.put(group.getMetricIdentifier(name), metric))
-                    .build();
-            var taskGroup = TaskManagerMetricGroup.createTaskManagerMetricGroup(registry, "localhost", ResourceID.generate())
-                    .addJob(new JobID(), "ingest-test")
-                    .addTask(ExecutionAttemptID.randomId(), "ingest");
-            environment = new MockEnvironmentBuilder().setTaskName("ingest").setMetricGroup(taskGroup).build();
-            harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new IngestFunction(limits)), environment);
+            harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new IngestFunction(limits)), recorded.environment());
             harness.open();
         }
 
@@ -480,17 +463,17 @@ class IngestFunctionTest {
         /** The count of the operator's counter {@code name} (its identifier ends with {@code .name}). */
         long counter(String name) {
             List<Long> found = new ArrayList<>();
-            metrics.forEach((id, m) -> {
+            recorded.all().forEach((id, m) -> {
                 if (id.endsWith("." + name) && m instanceof Counter c) found.add(c.getCount());
             });
-            assertThat(found).as("counter %s among %s", name, metrics.keySet()).hasSize(1);
+            assertThat(found).as("counter %s among %s", name, recorded.all().keySet()).hasSize(1);
             return found.get(0);
         }
 
         /** {@code rejected.<REASON>.count} by reason. */
         Map<String, Long> rejectedByReason() {
             Map<String, Long> out = new TreeMap<>();
-            metrics.forEach((id, m) -> {
+            recorded.all().forEach((id, m) -> {
                 Matcher matcher = REJECTED.matcher(id);
                 if (matcher.matches() && m instanceof Counter c) out.merge(matcher.group(1), c.getCount(), Long::sum);
             });
@@ -502,7 +485,7 @@ class IngestFunctionTest {
             try {
                 harness.close();
             } finally {
-                environment.close();
+                recorded.environment().close();
             }
         }
     }
