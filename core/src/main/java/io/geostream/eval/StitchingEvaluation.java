@@ -4,6 +4,7 @@ import io.geostream.clip.ClipCutter;
 import io.geostream.clip.ClipCutterSettings;
 import io.geostream.clip.ClipCutterState;
 import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.Sim3;
 import io.geostream.geometry.TrajectoryMetrics;
 import io.geostream.loop.LoopCloser;
 import io.geostream.loop.LoopCloserState;
@@ -231,7 +232,8 @@ public final class StitchingEvaluation {
                 times.add(f.frame().captureTimeMicros / 1e6);
                 consistency.add(f.segmentId(), f.clipId(), f.worldFromCamera(), f.intrinsics(), f.width(), f.height(), f.depth());
                 if (t != null && t.width() == f.width() && t.height() == f.height()) {
-                    points.add(f.segmentId(), f.width(), f.height(), f.worldPoints(), t.pointsWorld(), truePose.center());
+                    points.add(f.segmentId(), f.frame().frameIndex, f.width(), f.height(), f.worldPoints(), t.pointsWorld(),
+                            truePose.center());
                     depth.add(f.clipId() + (f.segmentId() << 32), subsample(f.depth(), f.width(), f.height(), 1),
                             subsample(t.depth(), t.width(), t.height(), 1));
                     normals.add(subsample(f.normalsCamera(), f.width(), f.height(), 3),
@@ -250,14 +252,26 @@ public final class StitchingEvaluation {
          */
         Scores scoresAfterLoops(String name, double pointsClipRel) {
             RigidTransform[] corrected = new RigidTransform[estPoses.size()];
+            Map<Long, Sim3> byFrame = new HashMap<>();
             for (int i = 0; i < corrected.length; i++) {
                 LoopCorrection c = corrections.get(segmentIds.get(i));
-                corrected[i] = c == null ? estPoses.get(i) : c.correctPose(frameIndices.get(i), estPoses.get(i));
+                if (c == null) {
+                    corrected[i] = estPoses.get(i);
+                    continue;
+                }
+                Sim3 frameCorrection = c.forFrame(frameIndices.get(i), estPoses.get(i).center());
+                byFrame.put((segmentIds.get(i) << 32) ^ frameIndices.get(i), frameCorrection);
+                corrected[i] = frameCorrection.transformPose(estPoses.get(i));
             }
-            return scores(name, corrected, nanos + loopNanos, pointsClipRel);
+            double pointsGlobal = points.medianRelative((segment, frame) -> byFrame.get((segment << 32) ^ frame));
+            return scores(name, corrected, nanos + loopNanos, pointsGlobal, pointsClipRel);
         }
 
         private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsClipRel) {
+            return scores(name, poses, totalNanos, points.medianRelative(), pointsClipRel);
+        }
+
+        private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsGlobalRel, double pointsClipRel) {
             int n = poses.length;
             double[][] e = new double[n][];
             for (int i = 0; i < n; i++) e[i] = poses[i].center();
@@ -271,7 +285,7 @@ public final class StitchingEvaluation {
             double[] ts = times.stream().mapToDouble(Double::doubleValue).toArray();
             return new Scores(name, n, ate.rmse(), ate.rmseOverPathLength(), drift, rpe.translationRmse(),
                     rpe.rotationMeanDeg(), g.absRel(), c.absRel(), g.delta1(), nr.meanDeg(), nr.medianDeg(),
-                    Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : totalNanos / 1e6 / n, points.medianRelative(),
+                    Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : totalNanos / 1e6 / n, pointsGlobalRel,
                     pointsClipRel, consistency.result(), TrajectoryErrors.spikeShare(e, t, ate.alignment()), e, t,
                     poses, ts);
         }

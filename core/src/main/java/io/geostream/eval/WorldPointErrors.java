@@ -28,6 +28,11 @@ public final class WorldPointErrors {
      * @param trueCentre its true camera centre in the world
      */
     public void add(long group, int width, int height, float[] estimated, float[] truth, double[] trueCentre) {
+        add(group, -1, width, height, estimated, truth, trueCentre);
+    }
+
+    /** The same, remembering the frame each point came from (for {@link #medianRelative(FrameCorrections)}). */
+    public void add(long group, long frameIndex, int width, int height, float[] estimated, float[] truth, double[] trueCentre) {
         if (estimated.length != truth.length || estimated.length != 3 * width * height) {
             throw new IllegalArgumentException("point maps differ in size");
         }
@@ -41,17 +46,30 @@ public final class WorldPointErrors {
                         && Float.isFinite(tx) && Float.isFinite(ty) && Float.isFinite(tz))) continue;
                 double d = Math.sqrt(sq(tx - trueCentre[0]) + sq(ty - trueCentre[1]) + sq(tz - trueCentre[2]));
                 if (!(d > 0)) continue;
-                g.add(ex, ey, ez, tx, ty, tz, (float) d);
+                g.add(ex, ey, ez, tx, ty, tz, (float) d, frameIndex);
             }
         }
     }
 
+    /** A world correction per frame of a group (e.g. a loop closure's), or null to leave the frame's points as they are. */
+    @FunctionalInterface
+    public interface FrameCorrections {
+        Sim3 forFrame(long group, long frameIndex);
+    }
+
     /** The median relative point error over all groups (NaN when no group has enough points for a fit). */
     public double medianRelative() {
+        return medianRelative(null);
+    }
+
+    /** The same after moving each frame's points by its correction (before the group's Sim(3) fit). */
+    public double medianRelative(FrameCorrections correctionsOrNull) {
         FrameConsistency.FloatList all = new FrameConsistency.FloatList();
-        for (Group g : groups.values()) {
+        for (Map.Entry<Long, Group> entry : groups.entrySet()) {
+            Group g = entry.getValue();
             if (g.size < 6) continue;
             float[] src = Arrays.copyOf(g.estimated, 3 * g.size), dst = Arrays.copyOf(g.truth, 3 * g.size);
+            if (correctionsOrNull != null) correct(src, g, entry.getKey(), correctionsOrNull);
             Sim3 fit;
             try {
                 fit = Umeyama.fit(src, dst, null, true);
@@ -71,20 +89,43 @@ public final class WorldPointErrors {
         return all.median();
     }
 
+    private static void correct(float[] points, Group g, long group, FrameCorrections corrections) {
+        long frame = Long.MIN_VALUE;
+        Sim3 c = null;
+        double[] p = new double[3];
+        for (int i = 0; i < g.size; i++) {
+            if (g.frame[i] != frame) {
+                frame = g.frame[i];
+                c = corrections.forFrame(group, frame);
+            }
+            if (c == null) continue;
+            p[0] = points[3 * i];
+            p[1] = points[3 * i + 1];
+            p[2] = points[3 * i + 2];
+            double[] q = c.apply(p);
+            points[3 * i] = (float) q[0];
+            points[3 * i + 1] = (float) q[1];
+            points[3 * i + 2] = (float) q[2];
+        }
+    }
+
     private static double sq(double v) {
         return v * v;
     }
 
     private static final class Group {
         float[] estimated = new float[3 * 1024], truth = new float[3 * 1024], distance = new float[1024];
+        long[] frame = new long[1024];
         int size;
 
-        void add(float ex, float ey, float ez, float tx, float ty, float tz, float d) {
+        void add(float ex, float ey, float ez, float tx, float ty, float tz, float d, long frameIndex) {
             if (size == distance.length) {
                 estimated = Arrays.copyOf(estimated, 6 * size);
                 truth = Arrays.copyOf(truth, 6 * size);
                 distance = Arrays.copyOf(distance, 2 * size);
+                frame = Arrays.copyOf(frame, 2 * size);
             }
+            frame[size] = frameIndex;
             estimated[3 * size] = ex;
             estimated[3 * size + 1] = ey;
             estimated[3 * size + 2] = ez;
