@@ -78,7 +78,7 @@ public final class PlyWriter {
     }
 
     /** Replaces {@code target} by {@code tmp}, atomically where the file system allows. */
-    static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    public static void moveIntoPlace(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
