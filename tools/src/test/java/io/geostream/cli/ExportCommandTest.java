@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -108,7 +107,7 @@ class ExportCommandTest {
         cl.setErr(new PrintWriter(stderr, true));
         int rc = cl.execute("export", "--from-output", demo.toString(), "--out", out.toString(), "--voxel", "0.05");
         assertThat(rc).as(stderr.toString()).isZero();
-        Map<String, String> result = resultLine(stdout.toString());
+        Map<String, String> result = io.geostream.testing.ConsumePy.resultLine(stdout.toString());
         assertThat(result).containsEntry("result", "ok").containsEntry("streams", "2").containsEntry("segments", "2")
                 .containsEntry("frames", "6").containsEntry("frames_fused", "5").containsEntry("truth_segments", "1");
 
@@ -171,15 +170,5 @@ class ExportCommandTest {
 
     private static RigidTransform translation(double x, double y, double z) {
         return new RigidTransform(new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, new double[] {x, y, z});
-    }
-
-    static Map<String, String> resultLine(String stdout) {
-        String[] lines = stdout.strip().split("\n");
-        Map<String, String> out = new HashMap<>();
-        for (String kv : lines[lines.length - 1].split(" ")) {
-            String[] p = kv.split("=", 2);
-            out.put(p[0], p.length > 1 ? p[1] : "");
-        }
-        return out;
     }
 }
