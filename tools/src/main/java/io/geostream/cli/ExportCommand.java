@@ -8,7 +8,6 @@ import io.geostream.map.OutputDirectory;
 import io.geostream.map.StreamMap;
 import io.geostream.map.StreamMaps;
 import io.geostream.records.StreamIds;
-import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,24 +49,8 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--truth", paramLabel = "DIR", description = "Truth poses as DIR/<stream>.tum (TUM, camera to the truth's"
             + " world, by capture time), written per segment as truth.tum (default with --from-output: its truth/).")
     Path truthDir;
-    @Option(names = "--voxel", defaultValue = "0.02",
-            description = "Voxel size: metres for metric segments, else a share of the segment's median depth (default ${DEFAULT-VALUE}).")
-    double voxel;
-    @Option(names = "--max-voxels", defaultValue = "4000000",
-            description = "Most voxels held in memory per stream over its open segments, about 104 bytes each with normals"
-                    + " (default ${DEFAULT-VALUE}).")
-    int maxVoxels;
-    @Option(names = "--top-view", description = "Also write top.png per segment (as geostream map --top-view).")
-    boolean topView;
-    @Option(names = "--geometry-topic", defaultValue = "geostream.geometry", description = "GeometryFrame topic (default ${DEFAULT-VALUE}).")
-    String geometryTopic;
-    @Option(names = "--segments-topic", defaultValue = "geostream.segments", description = "SegmentEvent topic (default ${DEFAULT-VALUE}).")
-    String segmentsTopic;
-    @Option(names = "--local-dir", description = "Read payloads from this local object-store directory instead of S3.")
-    Path localDir;
-    /** Where the payloads are (default bucket geostream, path-style addressing). */
     @CommandLine.Mixin
-    S3Flags s3;
+    MapFlags flags;
 
     @Override
     public Integer call() {
@@ -75,9 +58,7 @@ public final class ExportCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--stream must be 1-128 of A-Z a-z 0-9 . _ - starting"
                     + " with a letter or digit (it names a directory), got: " + StreamIds.describe(stream));
         }
-        if (!(voxel > 0) || !Double.isFinite(voxel) || maxVoxels < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "need --voxel > 0 and --max-voxels >= 1");
-        }
+        flags.validate(spec.commandLine());
         if (fromOutput != null && !Files.isRegularFile(fromOutput.resolve("geometry-frames.avro"))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--from-output needs a demo output directory"
                     + " (geometry-frames.avro and objects/), got " + fromOutput);
@@ -101,9 +82,9 @@ public final class ExportCommand implements Callable<Integer> {
         StreamMaps maps;
         try (ObjectStore store = openStore()) {
             maps = new StreamMaps(id -> {
-                StreamMap m = new StreamMap(id, store, voxel, maxVoxels, out).withNormals().inSegmentDirectories()
+                StreamMap m = new StreamMap(id, store, flags.voxel, flags.maxVoxels, out).withNormals().inSegmentDirectories()
                         .withSegmentWriter(export);
-                return topView ? m.withTopViews() : m;
+                return flags.topView ? m.withTopViews() : m;
             });
             if (fromOutput != null) {
                 err.printf("export: reading %s%s%n", fromOutput, truth == null ? " (no truth/)" : ", truth from " + truth);
@@ -112,10 +93,10 @@ public final class ExportCommand implements Callable<Integer> {
                 }
                 maps.writeSnapshots();
             } else {
-                err.printf("export: reading %s and %s at %s (read_committed)%s%n", geometryTopic, segmentsTopic,
+                err.printf("export: reading %s and %s at %s (read_committed)%s%n", flags.geometryTopic, flags.segmentsTopic,
                         kafka.bootstrapServers, stream == null ? "" : ", stream " + stream);
-                MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafkaProperties, geometryTopic, segmentsTopic, stream,
-                        maps, err).withClientId("geostream-export");
+                MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafkaProperties, flags.geometryTopic, flags.segmentsTopic,
+                        stream, maps, err).withClientId("geostream-export");
                 builder.run(false, Duration.ofSeconds(10), () -> false);
                 undecodable = builder.undecodable();
             }
@@ -149,12 +130,6 @@ public final class ExportCommand implements Callable<Integer> {
     }
 
     private ObjectStore openStore() throws Exception {
-        if (fromOutput != null) return OutputDirectory.objects(fromOutput);
-        if (localDir != null) return new LocalDirectoryObjectStore(localDir);
-        try {
-            return s3.open("geostream", true);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage() + " (or use --local-dir)");
-        }
+        return fromOutput != null ? OutputDirectory.objects(fromOutput) : flags.openStore(spec.commandLine());
     }
 }
