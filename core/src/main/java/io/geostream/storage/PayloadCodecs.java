@@ -218,6 +218,34 @@ public final class PayloadCodecs {
         return png(samples, w, h, 8, PNG_RGB, 3);
     }
 
+    /**
+     * Reads {@link #normalsPng}'s encoding back: row-major unit normals (x, y, z per pixel), each decoded as
+     * {@code c / 255 * 2 - 1} and renormalised (8-bit quantisation); NaN for (0, 0, 0), the "no normal" pixel.
+     *
+     * @throws IllegalArgumentException if the bytes are not an 8-bit RGB image
+     */
+    public static float[] readNormalsPng(byte[] png) {
+        BufferedImage image = readImage(png);
+        Raster raster = image.getRaster();
+        if (raster.getNumBands() != 3 || raster.getSampleModel().getSampleSize(0) != 8) {
+            throw new IllegalArgumentException("not an 8-bit RGB PNG");
+        }
+        int[] c = raster.getPixels(0, 0, image.getWidth(), image.getHeight(), (int[]) null);
+        float[] n = new float[c.length];
+        for (int p = 0; p < c.length; p += 3) {
+            if (c[p] == 0 && c[p + 1] == 0 && c[p + 2] == 0) {
+                n[p] = n[p + 1] = n[p + 2] = Float.NaN;
+                continue;
+            }
+            double x = c[p] / 255.0 * 2 - 1, y = c[p + 1] / 255.0 * 2 - 1, z = c[p + 2] / 255.0 * 2 - 1;
+            double len = Math.sqrt(x * x + y * y + z * z);
+            n[p] = (float) (x / len);
+            n[p + 1] = (float) (y / len);
+            n[p + 2] = (float) (z / len);
+        }
+        return n;
+    }
+
     private static byte toByte(float n) {
         return (byte) Math.max(0, Math.min(255, Math.round((n + 1.0) / 2.0 * 255.0)));
     }

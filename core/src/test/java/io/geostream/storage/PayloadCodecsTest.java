@@ -124,6 +124,34 @@ class PayloadCodecsTest {
     }
 
     @Test
+    void normalsRoundTripWithinTheQuantisationAndKeepNoNormal() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        float[] normals = new float[W * H * 3];
+        for (int p = 0; p < normals.length; p += 3) {
+            double x = random.nextGaussian(), y = random.nextGaussian(), z = random.nextGaussian();
+            double len = Math.sqrt(x * x + y * y + z * z);
+            normals[p] = (float) (x / len);
+            normals[p + 1] = (float) (y / len);
+            normals[p + 2] = (float) (z / len);
+        }
+        normals[3] = Float.NaN; // pixel 1: no normal
+        float[] back = PayloadCodecs.readNormalsPng(PayloadCodecs.normalsPng(normals, W, H));
+        assertThat(back).hasSize(normals.length);
+        assertThat(back[3]).isNaN();
+        assertThat(back[4]).isNaN();
+        double worstDeg = 0;
+        for (int p = 0; p < normals.length; p += 3) {
+            if (p == 3) continue;
+            double dot = normals[p] * back[p] + normals[p + 1] * back[p + 1] + normals[p + 2] * back[p + 2];
+            assertThat(Math.sqrt(back[p] * back[p] + back[p + 1] * back[p + 1] + back[p + 2] * back[p + 2])).isCloseTo(1, within(1e-6));
+            worstDeg = Math.max(worstDeg, Math.toDegrees(Math.acos(Math.min(1, dot))));
+        }
+        assertThat(worstDeg).as("8-bit quantisation error (docs/data.md: under 0.5 deg)").isLessThan(0.5).isGreaterThan(0);
+        assertThatThrownBy(() -> PayloadCodecs.readNormalsPng(PayloadCodecs.depthPng16(new float[W * H], W, H, 1.0)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void jpegEncodesRgbInTheRightOrder() throws Exception {
         byte[] rgb = new byte[W * H * 3];
         for (int i = 0; i < rgb.length; i += 3) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "geostream", mixinStandardHelpOptions = true, version = "geostream 0.1.0",
         description = "Streamed, globally consistent 3-D geometry from camera video (Flink + Kafka + S3).",
-        subcommands = {DemoCommand.class, RunCommand.class, EvalCommand.class, ProduceCommand.class, MapCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, EvalCommand.class, ProduceCommand.class, MapCommand.class, ExportCommand.class,
                 BenchCommand.class, ChaosCommand.class, SoakCommand.class})
 public final class GeostreamCli implements Runnable {
 

@@ -174,6 +174,9 @@ public final class DemoRunner {
                         conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
             }
             writeAvroFile(result.frames(), out.resolve("geometry-frames.avro"));
+            for (Map.Entry<String, SceneSpec> e : specs.entrySet()) {
+                io.geostream.map.OutputDirectory.writeTruth(out, e.getKey(), new io.geostream.synthetic.SyntheticScene(e.getValue()));
+            }
             try (ObjectStore store = GeometryJob.storageSettings(conf).open()) {
                 mirror(store, out.resolve("objects"));
             }
@@ -183,7 +186,8 @@ public final class DemoRunner {
             Files.writeString(out.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
             log.print(summary.toHuman(ModelSettings.SIMULATED.equals(settings.model())));
             log.flush();
-            log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/");
+            log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro, objects/"
+                    + (specs.isEmpty() ? "" : " and truth/"));
             if (settings.keepRunning()) {
                 log.println("--keep-running: the job keeps running on the dashboard; Kafka " + kafka.bootstrapServers()
                         + " (publish more with geostream produce --bootstrap-servers " + kafka.bootstrapServers() + "), S3 "

@@ -25,10 +25,10 @@ import java.util.Properties;
 import java.util.function.BooleanSupplier;
 
 /**
- * Reads one stream's committed ({@code read_committed}) GeometryFrames and SegmentEvents from Kafka and
- * feeds them to a {@link StreamMap}. Bounded mode stops at the end offsets taken at start; follow mode
- * runs until {@code stop} says so, writing snapshots every {@code snapshotInterval}. The consumer has no
- * group: it always starts from the beginning of both topics.
+ * Reads one stream's (or every stream's) committed ({@code read_committed}) GeometryFrames and SegmentEvents from
+ * Kafka and feeds them to a {@link MapInput} ({@link StreamMap}, {@link StreamMaps}). Bounded mode stops at the end
+ * offsets taken at start; follow mode runs until {@code stop} says so, writing snapshots every
+ * {@code snapshotInterval}. The consumer has no group: it always starts from the beginning of both topics.
  */
 public final class MapBuilder {
     /** Bounded mode gives up when no record arrives for this long while offsets remain to be read. */
@@ -39,18 +39,22 @@ public final class MapBuilder {
     private final String segmentsTopic;
     private final String streamId;
     private final Map<String, String> clientProperties;
-    private final StreamMap map;
+    private final MapInput map;
+    private String clientId;
     private final PrintWriter progress;
     private long undecodable;
 
-    public MapBuilder(String bootstrapServers, String geometryTopic, String segmentsTopic, String streamId, StreamMap map,
+    public MapBuilder(String bootstrapServers, String geometryTopic, String segmentsTopic, String streamId, MapInput map,
                       PrintWriter progress) {
         this(bootstrapServers, Map.of(), geometryTopic, segmentsTopic, streamId, map, progress);
     }
 
-    /** @param clientProperties extra consumer settings (security); the ones the map relies on are set after them */
+    /**
+     * @param clientProperties extra consumer settings (security); the ones the map relies on are set after them
+     * @param streamId         the one stream to read, or null for every stream
+     */
     public MapBuilder(String bootstrapServers, Map<String, String> clientProperties, String geometryTopic, String segmentsTopic,
-                      String streamId, StreamMap map, PrintWriter progress) {
+                      String streamId, MapInput map, PrintWriter progress) {
         this.bootstrapServers = bootstrapServers;
         this.clientProperties = Map.copyOf(clientProperties);
         this.geometryTopic = geometryTopic;
@@ -58,6 +62,13 @@ public final class MapBuilder {
         this.streamId = streamId;
         this.map = map;
         this.progress = progress;
+        this.clientId = "geostream-map-" + (streamId == null ? "all-streams" : streamId);
+    }
+
+    /** The Kafka client id (default {@code geostream-map-<stream>}). */
+    public MapBuilder withClientId(String clientId) {
+        this.clientId = clientId;
+        return this;
     }
 
     /** Records of this stream that did not decode (skipped, reported on the progress stream). */
@@ -76,8 +87,8 @@ public final class MapBuilder {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024 * 1024));
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "geostream-map-" + streamId);
-        byte[] key = streamId.getBytes(StandardCharsets.UTF_8);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        byte[] key = streamId == null ? null : streamId.getBytes(StandardCharsets.UTF_8);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
             for (String topic : List.of(geometryTopic, segmentsTopic)) {
@@ -110,7 +121,7 @@ public final class MapBuilder {
                     read++;
                     lastRecord = System.nanoTime();
                     // Records are keyed by stream id: skip other streams without decoding them.
-                    if (r.key() == null || !Arrays.equals(r.key(), key)) continue;
+                    if (key != null && (r.key() == null || !Arrays.equals(r.key(), key))) continue;
                     try {
                         if (r.topic().equals(geometryTopic)) map.accept(SingleObjectCodec.geometryFrames().decode(r.value()));
                         else map.accept(SingleObjectCodec.segmentEvents().decode(r.value()));
@@ -124,7 +135,7 @@ public final class MapBuilder {
                 if (now - lastProgress > 2_000_000_000L) {
                     lastProgress = now;
                     progress.printf(Locale.ROOT, "map %s: %s records read, %d frames fused, %d segments, %d voxels in memory%n",
-                            streamId, follow ? String.valueOf(read) : read + "/" + total, map.framesFused(), map.segmentCount(),
+                            streamId == null ? "(all streams)" : streamId, follow ? String.valueOf(read) : read + "/" + total, map.framesFused(), map.segmentCount(),
                             map.voxelsInMemory());
                     progress.flush();
                 }

@@ -1,15 +1,21 @@
 package io.geostream.map;
 
 import io.geostream.avro.GeometryFrame;
+import io.geostream.eval.TumTrajectory;
+import io.geostream.geometry.RigidTransform;
 import io.geostream.storage.ForwardingObjectStore;
 import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
+import io.geostream.synthetic.TruthSource;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.specific.SpecificDatumReader;
 
 import java.io.IOException;
+import java.io.Writer;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,10 +24,32 @@ import java.util.Optional;
 
 /**
  * A demo's output directory read as the map builder's input, offline: {@code geometry-frames.avro} (the committed
- * records) and {@code objects/} (the object store's mirror, where {@code s3://BUCKET/KEY} is {@code objects/KEY}).
+ * records), {@code objects/} (the object store's mirror, where {@code s3://BUCKET/KEY} is {@code objects/KEY}) and, for
+ * synthetic streams, {@code truth/<stream>.tum} (the true camera poses, TUM format, by capture time).
  */
 public final class OutputDirectory {
+    /** The directory of the streams' truth, {@code <stream>.tum} each. */
+    public static final String TRUTH = "truth";
+
     private OutputDirectory() {}
+
+    /**
+     * Writes {@code truth/<streamId>.tum}: every frame's true camera-to-world pose (in the truth's own world frame and
+     * units) at its capture time.
+     */
+    public static void writeTruth(Path dir, String streamId, TruthSource truth) throws IOException {
+        int n = truth.frames();
+        long[] micros = new long[n];
+        RigidTransform[] poses = new RigidTransform[n];
+        for (int i = 0; i < n; i++) {
+            micros[i] = truth.captureTimeMicros(i);
+            poses[i] = truth.worldFromCamera(i);
+        }
+        Files.createDirectories(dir.resolve(TRUTH));
+        try (Writer w = Files.newBufferedWriter(dir.resolve(TRUTH).resolve(streamId + ".tum"), StandardCharsets.UTF_8)) {
+            TumTrajectory.write(w, micros, poses);
+        }
+    }
 
     /** The records, in stream then frame order. */
     public static List<GeometryFrame> frames(Path dir) throws IOException {

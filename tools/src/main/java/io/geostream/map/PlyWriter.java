@@ -12,25 +12,33 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Binary little-endian PLY point clouds with colour (x y z float, red green blue uchar), the layout
- * Open3D, MeshLab and CloudCompare all read. Files are written to a temporary sibling and moved into
- * place, so a reader never sees half a snapshot.
+ * Binary little-endian PLY point clouds with colour (x y z float, red green blue uchar), and normals when the cloud
+ * has them (x y z nx ny nz float, then the colour), the layout Open3D, MeshLab and CloudCompare all read. Files are
+ * written to a temporary sibling and moved into place, so a reader never sees half a snapshot.
  */
 public final class PlyWriter {
     /** Bytes per vertex: three floats and three unsigned bytes. */
     public static final int VERTEX_BYTES = 15;
+    /** Bytes per vertex with normals: six floats and three unsigned bytes. */
+    public static final int VERTEX_BYTES_WITH_NORMALS = 27;
 
     private PlyWriter() {
     }
 
     /** The ASCII header for {@code vertexCount} vertices, ending with {@code end_header\n}. */
     public static String header(int vertexCount) {
+        return header(vertexCount, false);
+    }
+
+    /** The ASCII header for {@code vertexCount} vertices, with normals or not, ending with {@code end_header\n}. */
+    public static String header(int vertexCount, boolean normals) {
         return "ply\n"
                 + "format binary_little_endian 1.0\n"
                 + "element vertex " + vertexCount + "\n"
                 + "property float x\n"
                 + "property float y\n"
                 + "property float z\n"
+                + (normals ? "property float nx\nproperty float ny\nproperty float nz\n" : "")
                 + "property uchar red\n"
                 + "property uchar green\n"
                 + "property uchar blue\n"
@@ -40,16 +48,19 @@ public final class PlyWriter {
     /** Writes {@code cloud} to {@code out} (header and body). */
     public static void write(VoxelMap.Cloud cloud, OutputStream out) throws IOException {
         int n = cloud.size();
-        out.write(header(n).getBytes(StandardCharsets.US_ASCII));
-        ByteBuffer buf = ByteBuffer.allocate(VERTEX_BYTES * 4096).order(ByteOrder.LITTLE_ENDIAN);
+        float[] normals = cloud.normals();
+        int vertexBytes = normals == null ? VERTEX_BYTES : VERTEX_BYTES_WITH_NORMALS;
+        out.write(header(n, normals != null).getBytes(StandardCharsets.US_ASCII));
+        ByteBuffer buf = ByteBuffer.allocate(vertexBytes * 4096).order(ByteOrder.LITTLE_ENDIAN);
         float[] xyz = cloud.xyz();
         byte[] rgb = cloud.rgb();
         for (int i = 0; i < n; i++) {
-            if (buf.remaining() < VERTEX_BYTES) {
+            if (buf.remaining() < vertexBytes) {
                 out.write(buf.array(), 0, buf.position());
                 buf.clear();
             }
             buf.putFloat(xyz[3 * i]).putFloat(xyz[3 * i + 1]).putFloat(xyz[3 * i + 2]);
+            if (normals != null) buf.putFloat(normals[3 * i]).putFloat(normals[3 * i + 1]).putFloat(normals[3 * i + 2]);
             buf.put(rgb[3 * i]).put(rgb[3 * i + 1]).put(rgb[3 * i + 2]);
         }
         out.write(buf.array(), 0, buf.position());
@@ -67,7 +78,7 @@ public final class PlyWriter {
     }
 
     /** Replaces {@code target} by {@code tmp}, atomically where the file system allows. */
-    static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    public static void moveIntoPlace(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -6,6 +6,7 @@ import io.geostream.avro.Pose;
 import io.geostream.avro.ScaleStatus;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.avro.SegmentEventKind;
+import io.geostream.geometry.Rotations;
 import io.geostream.storage.NpyArray;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;
@@ -20,6 +21,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,8 +48,13 @@ import java.util.TreeMap;
  *
  * <p>A frame whose payloads are missing, unreadable or of the wrong shape is skipped and counted by reason
  * in map.json; the run goes on.
+ *
+ * <p>Options for {@code geostream export}: {@link #withNormals()} also fuses {@code normals.png} (rotated into the
+ * world), {@link #inSegmentDirectories()} puts a segment's files in {@code DIR/<stream>/segment-.../} (the PLY as
+ * {@code points.ply}), and {@link #withSegmentWriter} adds files written with each PLY, from the segment's frames
+ * ({@link SegmentFrame}).
  */
-public final class StreamMap {
+public final class StreamMap implements MapInput {
     /** Largest payload object read, so a corrupt or hostile object cannot exhaust the heap. */
     public static final long MAX_PAYLOAD_BYTES = 512L * 1024 * 1024;
 
@@ -62,6 +69,11 @@ public final class StreamMap {
     private long framesFused;
     /** Also write {@code segment-...-top.png} next to each PLY ({@link TopView}). */
     private boolean topViews;
+    /** Also fuse each frame's normals.png. */
+    private boolean normals;
+    /** A directory per segment instead of files named after it. */
+    private boolean segmentDirectories;
+    private final List<SegmentWriter> segmentWriters = new ArrayList<>();
 
     /**
      * @param voxel     voxel size: metres for METRIC segments, a share of the median depth otherwise
@@ -81,6 +93,7 @@ public final class StreamMap {
         return streamDir;
     }
 
+    @Override
     public long framesFused() {
         return framesFused;
     }
@@ -91,18 +104,49 @@ public final class StreamMap {
         return this;
     }
 
+    /**
+     * Also fuses the frames' normals ({@code normals.png}, camera frame, rotated into the world by the frame's pose) and
+     * writes them in the PLY. A frame whose normals are missing or unreadable is skipped like one without points.
+     */
+    public StreamMap withNormals() {
+        this.normals = true;
+        return this;
+    }
+
+    /**
+     * Writes each segment's files into {@code DIR/<stream>/segment-<startMicros>-<id>/} ({@code segment-<id>/} when the
+     * start is unknown): {@code points.ply}, {@code top.png}, and what the {@link SegmentWriter}s add.
+     */
+    public StreamMap inSegmentDirectories() {
+        this.segmentDirectories = true;
+        return this;
+    }
+
+    /** Adds files written with each segment's PLY (same directory), from the segment's frames. */
+    public StreamMap withSegmentWriter(SegmentWriter writer) {
+        segmentWriters.add(java.util.Objects.requireNonNull(writer, "writer"));
+        return this;
+    }
+
+    private boolean tracksFrames() {
+        return topViews || !segmentWriters.isEmpty();
+    }
+
     /** Occupied voxels over all segments still held in memory. */
+    @Override
     public long voxelsInMemory() {
         long n = 0;
         for (Segment s : segments.values()) if (s.map != null) n += s.map.size();
         return n;
     }
 
+    @Override
     public int segmentCount() {
         return segments.size();
     }
 
     /** Fuses one frame of this stream (other streams' frames are ignored). */
+    @Override
     public void accept(GeometryFrame g) throws IOException {
         if (!streamId.equals(g.getStreamId())) return;
         Segment seg = segments.computeIfAbsent(new SegmentKey(g.getSegmentStartMicros(), g.getSegmentId()), Segment::new);
@@ -113,18 +157,26 @@ public final class StreamMap {
             skip(seg, "late_after_segment_written");
             return;
         }
-        String reason = fuse(seg, g);
+        String reason = null;
+        if (tracksFrames()) {
+            try {
+                // The first copy of a frame index (a second one comes from a new job run over the same input).
+                seg.frames.putIfAbsent(g.getFrameIndex(), SegmentFrame.of(g));
+            } catch (IllegalArgumentException e) {
+                reason = "bad_pose";
+            }
+        }
+        if (reason == null) reason = fuse(seg, g);
         if (reason != null) skip(seg, reason);
         else {
             seg.framesFused++;
             framesFused++;
-            if (topViews) seg.cameraCentres.add(new double[] {g.getWorldFromCamera().getTx(), g.getWorldFromCamera().getTy(),
-                    g.getWorldFromCamera().getTz()});
         }
         releaseIfComplete(seg);
     }
 
     /** Notes a segment start or end of this stream. */
+    @Override
     public void accept(SegmentEvent e) throws IOException {
         if (!streamId.equals(e.getStreamId())) return;
         Segment seg = segments.computeIfAbsent(new SegmentKey(e.getSegmentStartMicros(), e.getSegmentId()), Segment::new);
@@ -136,6 +188,7 @@ public final class StreamMap {
     }
 
     /** Writes the PLY of every segment changed since its last snapshot, and map.json. */
+    @Override
     public void writeSnapshots() throws IOException {
         for (Segment s : segments.values()) {
             if (s.dirty && !s.released) writeSegment(s);
@@ -152,6 +205,7 @@ public final class StreamMap {
         if (!seg.released && seg.endedFrameCount >= 0 && seg.framesSeen >= seg.endedFrameCount) {
             writeSegment(seg);
             seg.map = null;
+            seg.frames.clear();
             seg.released = true;
             writeSummary();
         }
@@ -188,6 +242,25 @@ public final class StreamMap {
         if (jpeg == null) return "rgb_missing";
         byte[] rgb = decodeRgb(jpeg, w, h);
         if (rgb == null) return "rgb_unreadable";
+        float[] worldNormals = null;
+        if (normals) {
+            byte[] png = p.getNormalsUri() == null ? null : fetch(p.getNormalsUri());
+            if (png == null) return "normals_missing";
+            try {
+                worldNormals = PayloadCodecs.readNormalsPng(png);
+            } catch (RuntimeException e) {
+                return "normals_unreadable";
+            }
+            if (worldNormals.length != w * h * 3) return "normals_shape";
+            Pose q = g.getWorldFromCamera();
+            double[] r;
+            try {
+                r = Rotations.fromQuaternion(q.getQx(), q.getQy(), q.getQz(), q.getQw());
+            } catch (IllegalArgumentException e) {
+                return "bad_pose";
+            }
+            rotateInPlace(worldNormals, r);
+        }
         if (seg.map == null) {
             double size;
             if (g.getScaleStatus() == ScaleStatus.METRIC) {
@@ -203,11 +276,21 @@ public final class StreamMap {
             }
             long budget = maxVoxels - voxelsInMemory();
             if (budget < 1) throw new VoxelMap.VoxelCapExceededException(maxVoxels, size);
-            seg.map = new VoxelMap(size, (int) budget);
+            seg.map = new VoxelMap(size, (int) budget, normals);
             seg.scaleStatus = g.getScaleStatus().name();
         }
-        seg.map.addFrame(points.data(), confidence, rgb);
+        seg.map.addFrame(points.data(), confidence, rgb, worldNormals);
         return null;
+    }
+
+    /** {@code v <- R v} for each interleaved vector ({@code r} row-major); NaN stays NaN. */
+    static void rotateInPlace(float[] v, double[] r) {
+        for (int i = 0; i < v.length; i += 3) {
+            double x = v[i], y = v[i + 1], z = v[i + 2];
+            v[i] = (float) (r[0] * x + r[1] * y + r[2] * z);
+            v[i + 1] = (float) (r[3] * x + r[4] * y + r[5] * z);
+            v[i + 2] = (float) (r[6] * x + r[7] * y + r[8] * z);
+        }
     }
 
     private byte[] fetch(String uri) throws IOException {
@@ -263,12 +346,19 @@ public final class StreamMap {
     }
 
     private void writeSegment(Segment s) throws IOException {
-        VoxelMap.Cloud cloud = s.map == null ? new VoxelMap.Cloud(new float[0], new byte[0]) : s.map.toCloud();
-        PlyWriter.write(cloud, streamDir.resolve(s.fileName()));
+        VoxelMap.Cloud cloud = s.map == null
+                ? new VoxelMap.Cloud(new float[0], new byte[0], normals ? new float[0] : null) : s.map.toCloud();
+        Path dir = segmentDirectories ? streamDir.resolve(s.key.baseName()) : streamDir;
+        PlyWriter.write(cloud, streamDir.resolve(plyFile(s.key)));
+        List<SegmentFrame> frames = new ArrayList<>(s.frames.values());
+        frames.sort(Comparator.comparingLong(SegmentFrame::captureTimeMicros).thenComparingLong(SegmentFrame::frameIndex));
         if (topViews) {
-            TopView.write(cloud, s.cameraCentres, streamId + " " + s.fileName().replace(".ply", ""),
-                    streamDir.resolve(s.fileName().replace(".ply", "-top.png")));
+            List<double[]> centres = new ArrayList<>();
+            for (SegmentFrame f : frames) centres.add(f.worldFromCamera().center());
+            TopView.write(cloud, centres, streamId + " " + s.key.baseName(),
+                    dir.resolve(segmentDirectories ? "top.png" : s.key.baseName() + "-top.png"));
         }
+        for (SegmentWriter writer : segmentWriters) writer.write(streamId, s.key, dir, cloud, frames);
         if (s.map != null) s.writtenVoxelSize = s.map.voxelSize();
         s.points = cloud.size();
         s.dirty = false;
@@ -289,7 +379,7 @@ public final class StreamMap {
             first = false;
             b.append("    {\"segment_id\": ").append(s.key.id())
                     .append(", \"segment_start_micros\": ").append(s.key.known() ? String.valueOf(s.key.startMicros()) : "null")
-                    .append(", \"file\": ").append(quote(s.fileName()))
+                    .append(", \"file\": ").append(quote(plyFile(s.key)))
                     .append(", \"scale_status\": ").append(s.scaleStatus == null ? "null" : quote(s.scaleStatus))
                     .append(", \"voxel_size\": ").append(s.map != null ? num(s.map.voxelSize()) : s.voxelSizeWritten())
                     .append(", \"median_depth\": ").append(num(s.medianDepth))
@@ -320,29 +410,9 @@ public final class StreamMap {
         return b.append('"').toString();
     }
 
-    /**
-     * A segment's identity within the stream: the capture time of its first frame (negative: unknown, as in records
-     * from before the field) and its number.
-     */
-    record SegmentKey(long startMicros, long id) implements Comparable<SegmentKey> {
-        SegmentKey {
-            if (startMicros < 0) startMicros = -1;
-        }
-
-        boolean known() {
-            return startMicros >= 0;
-        }
-
-        /** {@code segment-<startMicros>-<id>.ply}, or {@code segment-<id>.ply} when the start is unknown. */
-        String fileName() {
-            return known() ? "segment-" + startMicros + "-" + id + ".ply" : "segment-" + id + ".ply";
-        }
-
-        @Override
-        public int compareTo(SegmentKey o) {
-            int c = Long.compare(startMicros, o.startMicros);
-            return c != 0 ? c : Long.compare(id, o.id);
-        }
+    /** The PLY of a segment, relative to the stream directory. */
+    private String plyFile(SegmentKey key) {
+        return segmentDirectories ? key.baseName() + "/points.ply" : key.baseName() + ".ply";
     }
 
     private static final class Segment {
@@ -354,15 +424,11 @@ public final class StreamMap {
         long framesSeen, framesFused, framesSkipped, points;
         long endedFrameCount = -1;
         boolean dirty, released;
-        /** Camera centres of the fused frames, in arrival order (only with top views). */
-        final List<double[]> cameraCentres = new ArrayList<>();
+        /** The frames by index, the first copy of each (only with top views or segment writers); cleared on release. */
+        final Map<Long, SegmentFrame> frames = new TreeMap<>();
 
         Segment(SegmentKey key) {
             this.key = key;
-        }
-
-        String fileName() {
-            return key.fileName();
         }
 
         String voxelSizeWritten() {

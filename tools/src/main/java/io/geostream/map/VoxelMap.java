@@ -3,10 +3,12 @@ package io.geostream.map;
 /**
  * A confidence-weighted voxel grid of coloured points in ONE segment's world frame (never mix segments:
  * each has its own frame and scale). Every voxel keeps the weighted sums of its points' positions and
- * colours, so its output point is the confidence-weighted mean position and colour of what fell into it.
+ * colours, so its output point is the confidence-weighted mean position and colour of what fell into it. With
+ * normals, it also sums the weighted unit normals of its points and outputs their renormalised mean (0, 0, 0 where
+ * no point had a normal or they cancel out).
  *
  * <p>Memory is bounded: an open-addressing hash from packed voxel coordinates to a slot, plus 7 doubles
- * per voxel (about 80 bytes per voxel all told); adding a point that would need more than
+ * per voxel, 10 with normals (about 80 or 104 bytes per voxel all told); adding a point that would need more than
  * {@code maxVoxels} voxels throws {@link VoxelCapExceededException}. Voxel coordinates must fit in
  * 21 signed bits per axis ({@code |coordinate / voxelSize| < 2^20}); points outside that are counted and
  * dropped. Not thread-safe.
@@ -16,10 +18,12 @@ public final class VoxelMap {
     public static final long MAX_INDEX = (1L << 20) - 1;
     private static final long EMPTY = Long.MIN_VALUE; // never a packed key: packed keys use 63 bits
     private static final int FIELDS = 7; // w, wx, wy, wz, wr, wg, wb
+    private static final int NORMAL_FIELDS = 3; // wnx, wny, wnz after FIELDS
 
     private final double voxelSize;
     private final double inverseSize;
     private final int maxVoxels;
+    private final int fields;
     private long[] tableKeys;
     private int[] tableSlots;
     private double[] sums;
@@ -32,6 +36,15 @@ public final class VoxelMap {
      * @param maxVoxels the most voxels this map may hold, at least 1
      */
     public VoxelMap(double voxelSize, int maxVoxels) {
+        this(voxelSize, maxVoxels, false);
+    }
+
+    /**
+     * @param voxelSize edge length of a voxel in the segment's units, positive and finite
+     * @param maxVoxels the most voxels this map may hold, at least 1
+     * @param normals   also fuse normals ({@link #addFrame(float[], float[], byte[], float[])})
+     */
+    public VoxelMap(double voxelSize, int maxVoxels, boolean normals) {
         if (!(voxelSize > 0) || !Double.isFinite(voxelSize)) {
             throw new IllegalArgumentException("voxelSize must be positive and finite, got " + voxelSize);
         }
@@ -41,11 +54,12 @@ public final class VoxelMap {
         this.voxelSize = voxelSize;
         this.inverseSize = 1.0 / voxelSize;
         this.maxVoxels = maxVoxels;
+        this.fields = normals ? FIELDS + NORMAL_FIELDS : FIELDS;
         int capacity = 1024;
         tableKeys = new long[capacity];
         java.util.Arrays.fill(tableKeys, EMPTY);
         tableSlots = new int[capacity];
-        sums = new double[256 * FIELDS];
+        sums = new double[256 * fields];
     }
 
     public double voxelSize() {
@@ -54,6 +68,11 @@ public final class VoxelMap {
 
     public int maxVoxels() {
         return maxVoxels;
+    }
+
+    /** Whether this map fuses normals. */
+    public boolean hasNormals() {
+        return fields > FIELDS;
     }
 
     /** Number of occupied voxels (= points of the output cloud). */
@@ -79,6 +98,14 @@ public final class VoxelMap {
      * @throws VoxelCapExceededException if the point needs a new voxel and the map holds {@code maxVoxels}
      */
     public boolean add(double x, double y, double z, int r, int g, int b, double weight) {
+        return add(x, y, z, r, g, b, Double.NaN, Double.NaN, Double.NaN, weight);
+    }
+
+    /**
+     * Adds one point with its unit normal ({@code nx, ny, nz}; a non-finite component: no normal, the point still
+     * counts). The normal is ignored when this map has no normals.
+     */
+    public boolean add(double x, double y, double z, int r, int g, int b, double nx, double ny, double nz, double weight) {
         if (!(weight > 0) || !Double.isFinite(weight) || !Double.isFinite(x) || !Double.isFinite(y) || !Double.isFinite(z)) {
             return false;
         }
@@ -89,7 +116,7 @@ public final class VoxelMap {
         }
         long key = ((ix & 0x1FFFFFL) << 42) | ((iy & 0x1FFFFFL) << 21) | (iz & 0x1FFFFFL);
         int slot = slotOf(key);
-        int o = slot * FIELDS;
+        int o = slot * fields;
         sums[o] += weight;
         sums[o + 1] += weight * x;
         sums[o + 2] += weight * y;
@@ -97,6 +124,11 @@ public final class VoxelMap {
         sums[o + 4] += weight * r;
         sums[o + 5] += weight * g;
         sums[o + 6] += weight * b;
+        if (fields > FIELDS && Double.isFinite(nx) && Double.isFinite(ny) && Double.isFinite(nz)) {
+            sums[o + 7] += weight * nx;
+            sums[o + 8] += weight * ny;
+            sums[o + 9] += weight * nz;
+        }
         pointsAdded++;
         return true;
     }
@@ -108,35 +140,61 @@ public final class VoxelMap {
      * @return points fused
      */
     public int addFrame(float[] xyz, float[] confidence, byte[] rgb) {
+        return addFrame(xyz, confidence, rgb, null);
+    }
+
+    /**
+     * As {@link #addFrame(float[], float[], byte[])}, with {@code normals} interleaved unit normals in the same frame as
+     * {@code xyz} (n*3, NaN: none), or null.
+     */
+    public int addFrame(float[] xyz, float[] confidence, byte[] rgb, float[] normals) {
         int n = xyz.length / 3;
-        if (xyz.length != n * 3 || rgb.length != n * 3 || (confidence != null && confidence.length != n)) {
-            throw new IllegalArgumentException("xyz (" + xyz.length + "), rgb (" + rgb.length + ") and confidence ("
-                    + (confidence == null ? "none" : confidence.length) + ") sizes disagree");
+        if (xyz.length != n * 3 || rgb.length != n * 3 || (confidence != null && confidence.length != n)
+                || (normals != null && normals.length != n * 3)) {
+            throw new IllegalArgumentException("xyz (" + xyz.length + "), rgb (" + rgb.length + "), confidence ("
+                    + (confidence == null ? "none" : confidence.length) + ") and normals ("
+                    + (normals == null ? "none" : normals.length) + ") sizes disagree");
         }
         int fused = 0;
         for (int i = 0; i < n; i++) {
             double w = confidence == null ? 1.0 : confidence[i];
-            if (add(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2], rgb[3 * i] & 0xFF, rgb[3 * i + 1] & 0xFF, rgb[3 * i + 2] & 0xFF, w)) {
+            double nx = normals == null ? Double.NaN : normals[3 * i], ny = normals == null ? Double.NaN : normals[3 * i + 1],
+                    nz = normals == null ? Double.NaN : normals[3 * i + 2];
+            if (add(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2], rgb[3 * i] & 0xFF, rgb[3 * i + 1] & 0xFF, rgb[3 * i + 2] & 0xFF,
+                    nx, ny, nz, w)) {
                 fused++;
             }
         }
         return fused;
     }
 
-    /** The fused cloud: per voxel the weighted mean position (float) and colour (rounded to 0..255). */
+    /**
+     * The fused cloud: per voxel the weighted mean position (float) and colour (rounded to 0..255), and with normals
+     * the renormalised weighted mean normal ((0, 0, 0) where there is none).
+     */
     public Cloud toCloud() {
         float[] xyz = new float[size * 3];
         byte[] rgb = new byte[size * 3];
+        float[] normals = hasNormals() ? new float[size * 3] : null;
         for (int s = 0; s < size; s++) {
-            int o = s * FIELDS;
+            int o = s * fields;
             double w = sums[o];
             for (int k = 0; k < 3; k++) {
                 xyz[3 * s + k] = (float) (sums[o + 1 + k] / w);
                 long c = Math.round(sums[o + 4 + k] / w);
                 rgb[3 * s + k] = (byte) Math.max(0, Math.min(255, c));
             }
+            if (normals != null) {
+                double nx = sums[o + 7], ny = sums[o + 8], nz = sums[o + 9];
+                double len = Math.sqrt(nx * nx + ny * ny + nz * nz);
+                if (len > 1e-9 * w) {
+                    normals[3 * s] = (float) (nx / len);
+                    normals[3 * s + 1] = (float) (ny / len);
+                    normals[3 * s + 2] = (float) (nz / len);
+                }
+            }
         }
-        return new Cloud(xyz, rgb);
+        return new Cloud(xyz, rgb, normals);
     }
 
     /** Approximate heap bytes held by this map. */
@@ -157,8 +215,8 @@ public final class VoxelMap {
             throw new VoxelCapExceededException(maxVoxels, voxelSize);
         }
         int slot = size++;
-        if (slot * FIELDS + FIELDS > sums.length) {
-            sums = java.util.Arrays.copyOf(sums, (int) Math.min((long) sums.length * 2, (long) maxVoxels * FIELDS));
+        if (slot * fields + fields > sums.length) {
+            sums = java.util.Arrays.copyOf(sums, (int) Math.min((long) sums.length * 2, (long) maxVoxels * fields));
         }
         tableKeys[i] = key;
         tableSlots[i] = slot;
@@ -191,12 +249,20 @@ public final class VoxelMap {
         return k;
     }
 
-    /** A point cloud: {@code xyz} interleaved floats, {@code rgb} interleaved 8-bit colours, same count. */
-    public record Cloud(float[] xyz, byte[] rgb) {
+    /**
+     * A point cloud: {@code xyz} interleaved floats, {@code rgb} interleaved 8-bit colours, same count, and
+     * {@code normals} interleaved unit normals ((0, 0, 0): none) or null for a cloud without normals.
+     */
+    public record Cloud(float[] xyz, byte[] rgb, float[] normals) {
         public Cloud {
-            if (xyz.length % 3 != 0 || rgb.length != xyz.length) {
-                throw new IllegalArgumentException("xyz and rgb must hold 3 values per point each");
+            if (xyz.length % 3 != 0 || rgb.length != xyz.length || (normals != null && normals.length != xyz.length)) {
+                throw new IllegalArgumentException("xyz, rgb and normals must hold 3 values per point each");
             }
+        }
+
+        /** A cloud without normals. */
+        public Cloud(float[] xyz, byte[] rgb) {
+            this(xyz, rgb, null);
         }
 
         public int size() {

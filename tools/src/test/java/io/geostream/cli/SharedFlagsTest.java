@@ -23,10 +23,10 @@ class SharedFlagsTest {
 
     @Test
     void theMapsEarlierBucketFlagIsAnAliasAndItsDefaultsStay() {
-        assertThat(map("--stream", "s", "--out", "o", "--bucket", "b1").s3.bucket).isEqualTo("b1");
-        assertThat(map("--stream", "s", "--out", "o", "--s3-bucket", "b2").s3.bucket).isEqualTo("b2");
+        assertThat(map("--stream", "s", "--out", "o", "--bucket", "b1").flags.s3.bucket).isEqualTo("b1");
+        assertThat(map("--stream", "s", "--out", "o", "--s3-bucket", "b2").flags.s3.bucket).isEqualTo("b2");
         MapCommand defaults = map("--stream", "s", "--out", "o", "--s3-access-key", "a", "--s3-secret-key", "k");
-        var config = defaults.s3.config("geostream", true);
+        var config = defaults.flags.s3.config("geostream", true);
         assertThat(config.bucket()).isEqualTo("geostream");
         assertThat(config.pathStyle()).isTrue();
         assertThat(defaults.kafka.bootstrapServers).isEqualTo("localhost:9092");

@@ -184,48 +184,15 @@ class GeometryJobITCase {
      */
     private static void checkWithConsumePy(Configuration conf, List<GeometryFrame> committed, String stream,
                                            List<String> extraArgs) throws Exception {
-        Path python = Path.of("/usr/bin/python3");
-        boolean available = Files.isExecutable(python) && new ProcessBuilder(python.toString(), "-c",
-                "import confluent_kafka, boto3, avro, numpy, PIL, open3d").start().waitFor() == 0;
-        if (!available) {
-            if (System.getenv("CI") != null) {
-                throw new AssertionError("CI must provide python3-confluent-kafka, -boto3, -avro, -numpy, -pil and -open3d (.ci/run)");
-            }
-            System.err.println("python3-confluent-kafka, -boto3, -avro, -numpy, -pil or -open3d not installed: skipping consume.py");
-            return;
-        }
+        if (!io.geostream.testing.ConsumePy.available()) return;
         List<GeometryFrame> frames = committed.stream().filter(g -> stream == null || g.getStreamId().equals(stream)).toList();
         assertThat(frames).isNotEmpty();
-        Path root = Path.of("").toAbsolutePath().getParent();
         Path out = SERVERS.dir().resolve("consumed-" + (stream == null ? "all" : stream));
-        List<String> cmd = new java.util.ArrayList<>(List.of(python.toString(), root.resolve("scripts/consume.py").toString(),
-                "--bootstrap-servers", SERVERS.kafka().bootstrapServers(),
-                "--geometry-topic", conf.get(SinkOptions.GEOMETRY_TOPIC), "--segments-topic", conf.get(SinkOptions.SEGMENTS_TOPIC),
-                "--s3-endpoint", SERVERS.s3().endpoint().toString(), "--bucket", RealStack.BUCKET,
-                "--out", out.toString(), "--until-idle", "3", "--max-seconds", "240"));
-        if (stream != null) cmd.addAll(List.of("--stream", stream));
-        cmd.addAll(extraArgs);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().remove("AWS_PROFILE");
-        pb.environment().put("AWS_ACCESS_KEY_ID", RealStack.ACCESS_KEY);
-        pb.environment().put("AWS_SECRET_ACCESS_KEY", RealStack.SECRET_KEY);
-        pb.environment().put("AWS_EC2_METADATA_DISABLED", "true");
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(output).isZero();
-        String[] lines = output.split("\n");
-        Map<String, String> result = new HashMap<>();
-        for (String kv : lines[lines.length - 1].split(" ")) {
-            String[] parts = kv.split("=", 2);
-            result.put(parts[0], parts.length > 1 ? parts[1] : "");
-        }
-        Map<Path, List<GeometryFrame>> bySegment = new TreeMap<>();
-        for (GeometryFrame g : frames) {
-            String base = g.getSegmentStartMicros() == -1 ? "segment-" + g.getSegmentId()
-                    : "segment-" + g.getSegmentStartMicros() + "-" + g.getSegmentId();
-            bySegment.computeIfAbsent(out.resolve(g.getStreamId()).resolve(base + ".tum"), k -> new java.util.ArrayList<>()).add(g);
-        }
+        List<String> args = new java.util.ArrayList<>(extraArgs);
+        if (stream != null) args.addAll(List.of("--stream", stream));
+        Map<String, String> result = io.geostream.testing.ConsumePy.run(SERVERS.stack(), conf.get(SinkOptions.GEOMETRY_TOPIC),
+                conf.get(SinkOptions.SEGMENTS_TOPIC), out, args);
+        Map<String, List<GeometryFrame>> bySegment = io.geostream.testing.TumFiles.bySegment(frames);
         assertThat(result).containsEntry("result", "ok").containsEntry("frames", String.valueOf(frames.size()))
                 .containsEntry("segments", String.valueOf(bySegment.size())).containsEntry("undecodable", "0");
         if (stream != null) {
@@ -235,39 +202,13 @@ class GeometryJobITCase {
         }
 
         List<String> plys = new java.util.ArrayList<>();
-        for (Map.Entry<Path, List<GeometryFrame>> e : bySegment.entrySet()) {
-            assertThat(e.getKey()).exists();
-            List<String> tum = Files.readAllLines(e.getKey()).stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
-            assertThat(tum).as("TUM lines of %s", e.getKey()).hasSize(e.getValue().size());
-            Map<Long, double[]> poses = new HashMap<>();
-            long previous = Long.MIN_VALUE;
-            for (String line : tum) {
-                String[] f = line.trim().split("\\s+");
-                assertThat(f).as(line).hasSize(8);
-                long micros = new java.math.BigDecimal(f[0]).movePointRight(6).longValueExact();
-                assertThat(micros).as("timestamps in order").isGreaterThanOrEqualTo(previous);
-                previous = micros;
-                double[] v = new double[7];
-                for (int i = 0; i < 7; i++) v[i] = Double.parseDouble(f[i + 1]);
-                double norm = Math.sqrt(v[3] * v[3] + v[4] * v[4] + v[5] * v[5] + v[6] * v[6]);
-                assertThat(norm).as("quaternion norm in %s", line).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
-                assertThat(poses.put(micros, v)).as("one line per capture time").isNull();
-            }
-            for (GeometryFrame g : e.getValue()) {
-                double[] v = poses.get(g.getCaptureTimeMicros());
-                assertThat(v).as("%s#%d at %d in %s", g.getStreamId(), g.getFrameIndex(), g.getCaptureTimeMicros(), e.getKey()).isNotNull();
-                var q = g.getWorldFromCamera();
-                double[] expected = {q.getTx(), q.getTy(), q.getTz(), q.getQx(), q.getQy(), q.getQz(), q.getQw()};
-                for (int i = 0; i < 7; i++) {
-                    assertThat(v[i]).as("pose of %s#%d", g.getStreamId(), g.getFrameIndex())
-                            .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-6 * Math.max(1, Math.abs(expected[i]))));
-                }
-            }
-            plys.add(e.getKey().toString().replaceAll("\\.tum$", ".ply"));
+        for (Map.Entry<String, List<GeometryFrame>> e : bySegment.entrySet()) {
+            io.geostream.testing.TumFiles.assertHoldsThePosesOf(out.resolve(e.getKey() + ".tum"), e.getValue());
+            plys.add(out.resolve(e.getKey() + ".ply").toString());
         }
 
         // Open3D opens every PLY: points, colours only with them.
-        List<String> check = new java.util.ArrayList<>(List.of(python.toString(), "-c",
+        List<String> check = new java.util.ArrayList<>(List.of("/usr/bin/python3", "-c",
                 "import sys, open3d\nfor f in sys.argv[1:]:\n    pc = open3d.io.read_point_cloud(f)\n"
                         + "    print(len(pc.points), pc.has_colors())"));
         check.addAll(plys);

@@ -58,6 +58,26 @@ class PlyWriterTest {
     }
 
     @Test
+    void normalsGoBetweenPositionAndColour(@TempDir Path dir) throws Exception {
+        float[] xyz = {1, 2, 3, -4, -5, -6};
+        float[] normals = {0, 0, -1, 0.6f, 0.8f, 0};
+        byte[] rgb = {10, 20, 30, (byte) 200, (byte) 210, (byte) 220};
+        Path file = dir.resolve("n.ply");
+        PlyWriter.write(new VoxelMap.Cloud(xyz, rgb, normals), file);
+        byte[] bytes = Files.readAllBytes(file);
+        String header = PlyWriter.header(2, true);
+        assertThat(header).contains("property float z\nproperty float nx\nproperty float ny\nproperty float nz\nproperty uchar red\n");
+        assertThat(new String(bytes, 0, header.length(), StandardCharsets.US_ASCII)).isEqualTo(header);
+        assertThat(bytes).hasSize(header.length() + 2 * PlyWriter.VERTEX_BYTES_WITH_NORMALS);
+        ByteBuffer b = ByteBuffer.wrap(bytes, header.length(), 2 * 27).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 2; i++) {
+            for (int k = 0; k < 3; k++) assertThat(b.getFloat()).isEqualTo(xyz[3 * i + k]);
+            for (int k = 0; k < 3; k++) assertThat(b.getFloat()).isEqualTo(normals[3 * i + k]);
+            for (int k = 0; k < 3; k++) assertThat(b.get()).isEqualTo(rgb[3 * i + k]);
+        }
+    }
+
+    @Test
     void emptyCloudIsAValidFile() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PlyWriter.write(new VoxelMap.Cloud(new float[0], new byte[0]), out);

@@ -158,51 +158,18 @@ class StreamMapTest {
         return frame(store, segment, -1, index, scale, factor, colour, withConfidence);
     }
 
-    /**
-     * A fronto-parallel plane at z = 2 seen by an identity camera; pixel (u, v) at ((u - 16) / 10, (v - 12) / 10, 2).
-     * {@code start}: the segment's start time, -1 for a record without one (as v1 wrote).
-     */
     static GeometryFrame frame(LocalDirectoryObjectStore store, long segment, long start, long index, ScaleStatus scale, double factor,
                                int[] colour, boolean withConfidence) throws Exception {
-        float[] xyz = new float[W * H * 3];
-        float[] conf = new float[W * H];
-        byte[] rgb = new byte[W * H * 3];
-        for (int v = 0; v < H; v++)
-            for (int u = 0; u < W; u++) {
-                int i = v * W + u;
-                xyz[3 * i] = (u - 16 + 0.05f) / 10f;
-                xyz[3 * i + 1] = (v - 12 + 0.05f) / 10f;
-                xyz[3 * i + 2] = 2f;
-                conf[i] = 1 + u;
-                for (int k = 0; k < 3; k++) rgb[3 * i + k] = (byte) colour[k];
-            }
-        String prefix = "s" + segment + "-t" + start + "/f" + index + "/";
-        store.put(prefix + "points.npy", PayloadCodecs.npyFloat32(xyz, H, W, 3), "application/octet-stream");
-        store.put(prefix + "conf.npy", PayloadCodecs.npyFloat32(conf, H, W), "application/octet-stream");
-        store.put(prefix + "rgb.jpg", PayloadCodecs.jpeg(rgb, W, H, 0.95f), "image/jpeg");
-        return GeometryFrame.newBuilder().setStreamId("cam").setFrameIndex(index).setCaptureTimeMicros(0).setSegmentId(segment)
-                .setSegmentStartMicros(start).setClipId(0)
-                .setWorldFromCamera(Pose.newBuilder().setQx(0).setQy(0).setQz(0).setQw(1).setTx(0).setTy(0).setTz(0).build())
-                .setIntrinsics(CameraModel.newBuilder().setFx(20).setFy(20).setCx(16).setCy(12).setSource(IntrinsicsSource.GIVEN).build())
-                .setScaleStatus(scale).setScaleFactor(factor)
-                .setPayloads(PayloadRefs.newBuilder().setWidth(W).setHeight(H).setDepthUri(store.uriOf(prefix + "depth.png"))
-                        .setDepthUnit(0.001).setNormalsUri(store.uriOf(prefix + "normals.png"))
-                        .setPointMapUri(store.uriOf(prefix + "points.npy"))
-                        .setConfidenceUri(withConfidence ? store.uriOf(prefix + "conf.npy") : null)
-                        .setRgbUri(store.uriOf(prefix + "rgb.jpg")).build())
-                .setQuality(StitchQuality.newBuilder().setMethod("anchor").setOverlapPoints(0).setResidualRms(0).setInlierShare(1)
-                        .setClipScale(1).setPoseReprojectionRms(0).build())
-                .setModelId("test").setModelVersion("1").setProcessingLatencyMillis(0).build();
+        return MapTestFrames.frame(store, "cam", segment, start, index, 0, io.geostream.geometry.RigidTransform.identity(), scale,
+                factor, colour, withConfidence);
     }
 
     static SegmentEvent segmentEvent(long segment, SegmentEventKind kind, long frames) {
-        return segmentEvent(segment, -1, kind, frames);
+        return MapTestFrames.segmentEvent("cam", segment, -1, kind, frames);
     }
 
     static SegmentEvent segmentEvent(long segment, long start, SegmentEventKind kind, long frames) {
-        return SegmentEvent.newBuilder().setStreamId("cam").setSegmentId(segment).setSegmentStartMicros(start).setKind(kind).setReason(SegmentReason.STREAM_START)
-                .setFirstFrameIndex(0).setLastFrameIndex(kind == SegmentEventKind.ENDED ? frames - 1 : null).setFrameCount(frames)
-                .setEventTimeMicros(0).build();
+        return MapTestFrames.segmentEvent("cam", segment, start, kind, frames);
     }
 
     record Cloud(int n, float[] xyz, byte[] rgb) {}

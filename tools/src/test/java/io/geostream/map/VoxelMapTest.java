@@ -24,6 +24,26 @@ class VoxelMapTest {
     }
 
     @Test
+    void normalsAreTheRenormalisedWeightedMeanAndNoneWhereNoPointHadOne() {
+        VoxelMap m = new VoxelMap(1.0, 10, true);
+        assertThat(m.hasNormals()).isTrue();
+        m.add(0.2, 0.2, 0.2, 0, 0, 0, 1, 0, 0, 1.0);
+        m.add(0.8, 0.6, 0.4, 200, 100, 40, 0, 1, 0, 3.0);
+        m.add(0.5, 0.5, 0.5, 0, 0, 0, Double.NaN, 0, 0, 2.0); // no normal: counts for position and colour only
+        m.add(5.5, 0.5, 0.5, 10, 10, 10, 2.0);                 // a voxel without any normal
+        VoxelMap.Cloud c = m.toCloud();
+        assertThat(c.size()).isEqualTo(2);
+        float[] n = c.normals();
+        double s = Math.sqrt(10);
+        assertThat(n[0]).isCloseTo((float) (1 / s), within(1e-6f));
+        assertThat(n[1]).isCloseTo((float) (3 / s), within(1e-6f));
+        assertThat(n[2]).isZero();
+        assertThat(c.xyz()[0]).isCloseTo((0.2f + 3 * 0.8f + 2 * 0.5f) / 6, within(1e-6f));
+        assertThat(new float[] {n[3], n[4], n[5]}).containsExactly(0f, 0f, 0f);
+        assertThat(new VoxelMap(1.0, 10).toCloud().normals()).isNull();
+    }
+
+    @Test
     void separatesVoxelsIncludingNegativeCoordinatesAndIgnoresInvalidPoints() {
         VoxelMap m = new VoxelMap(0.5, 100);
         m.add(0.1, 0.1, 0.1, 1, 1, 1, 1);
