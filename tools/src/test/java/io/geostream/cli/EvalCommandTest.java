@@ -13,9 +13,13 @@ class EvalCommandTest {
 
     @Test
     void writesStitchingJsonInTheIssuesShape(@TempDir Path out) throws Exception {
-        int rc = GeostreamCli.execute("eval", "stitching", "--frames", "30", "--seed", "7", "--seeds", "2",
-                "--width", "48", "--height", "36", "--clip-length", "8", "--clip-stride", "5", "--out", out.toString());
-        assertThat(rc).isZero();
+        io.geostream.testing.CliRun run = io.geostream.testing.CliRun.of("eval", "stitching", "--frames", "30", "--seed", "7",
+                "--seeds", "2", "--width", "48", "--height", "36", "--clip-length", "8", "--clip-stride", "5", "--out", out.toString());
+        assertThat(run.exitCode()).isZero();
+        // One key=value result line on stdout; the per-seed lines and the table on stderr.
+        assertThat(run.result()).containsEntry("job_method", EvalCommand.Stitching.JOB_METHOD.toString())
+                .containsEntry("out", out.resolve("stitching.json").toString()).containsKeys("ate_over_length", "consistency_ratio");
+        assertThat(run.stderr()).contains("seed 7 ", "ate/len");
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(out.resolve("stitching.json").toFile());
         assertThat(json.get("frames").asInt()).isEqualTo(30);
