@@ -47,6 +47,7 @@ public final class DemoReport {
      * @return the page's path
      */
     public static Path write(Path outDir, Map<String, SceneSpec> truth) throws IOException {
+        System.setProperty("java.awt.headless", "true"); // charts and pictures are drawn off-screen, as eval's plots
         JsonNode summary = new ObjectMapper().readTree(outDir.resolve("summary.json").toFile());
         Map<String, List<GeometryFrame>> byStream = new TreeMap<>();
         for (GeometryFrame g : OutputDirectory.frames(outDir)) {

@@ -39,7 +39,10 @@ public final class HeadlessChromium {
         return Optional.empty();
     }
 
-    /** Loads {@code page} (a copy of it with the probe) from disk and returns the DOM after the load event. */
+    /**
+     * Loads {@code page} (a copy of it with the probe) from disk and returns the DOM as {@code --dump-dom} gives it, after
+     * the load event (so after every image has loaded or failed, and after the probe).
+     */
     public static Document render(Path chromium, Path page) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("geostream-chromium-");
         try {
@@ -50,7 +53,7 @@ public final class HeadlessChromium {
             Files.writeString(copy, html.substring(0, end) + PROBE + html.substring(end), StandardCharsets.UTF_8);
             Path dom = dir.resolve("dom.html");
             Process p = new ProcessBuilder(chromium.toString(), "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
-                    "--user-data-dir=" + dir.resolve("profile"), "--virtual-time-budget=10000", "--dump-dom", copy.toUri().toString())
+                    "--user-data-dir=" + dir.resolve("profile"), "--dump-dom", copy.toUri().toString())
                     .redirectOutput(dom.toFile()).redirectError(dir.resolve("chromium.log").toFile()).start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
