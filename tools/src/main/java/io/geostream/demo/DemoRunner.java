@@ -188,8 +188,10 @@ public final class DemoRunner {
             log.print(summary.toHuman(ModelSettings.SIMULATED.equals(settings.model())));
             log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro and objects/; writing the report");
             log.flush();
+            long reportStart = System.nanoTime();
             Path report = DemoReport.write(out, specs);
-            log.println("report: " + report.toUri() + "  (one self-contained page: open it in a browser)");
+            log.printf(java.util.Locale.ROOT, "report: %s  (one self-contained page: open it in a browser; written in %.1f s)%n",
+                    report.toUri(), (System.nanoTime() - reportStart) / 1e9);
             log.flush();
             if (settings.keepRunning()) {
                 log.println("--keep-running: the job keeps running on the dashboard; Kafka " + kafka.bootstrapServers()

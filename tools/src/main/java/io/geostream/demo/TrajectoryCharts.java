@@ -121,7 +121,6 @@ final class TrajectoryCharts {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxis).yAxisTitle(yAxis).build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setChartBackgroundColor(Color.WHITE)
                 .setPlotBackgroundColor(Color.WHITE).setMarkerSize(0);
-        c.getStyler().setXAxisDecimalPattern("0.###").setYAxisDecimalPattern("0.###");
         return c;
     }
 
@@ -132,7 +131,8 @@ final class TrajectoryCharts {
 
     /** The same length per unit on both axes (the plot area is about square): a path is not stretched. */
     private static void equalScales(XYChart chart, double[] box) {
-        double span = Math.max(Math.max(box[1] - box[0], box[3] - box[2]), 1e-6) * 1.08;
+        double span = Math.max(box[1] - box[0], box[3] - box[2]);
+        span = span > 1e-12 ? span * 1.08 : 1; // a camera that did not move: one unit around it
         double cx = (box[0] + box[1]) / 2, cy = (box[2] + box[3]) / 2;
         chart.getStyler().setXAxisMin(cx - span / 2).setXAxisMax(cx + span / 2).setYAxisMin(cy - span / 2).setYAxisMax(cy + span / 2);
     }
