@@ -15,8 +15,9 @@ import java.util.concurrent.Callable;
 /** {@code geostream demo}: the whole pipeline on the embedded default (see {@link DemoRunner}). */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start an embedded Kafka broker, S3 server and Flink (with dashboard), publish synthetic camera "
-                + "streams (or a real video with --source and a model package), run the job until every stream has ended, and write summary.json, geometry-frames.avro "
-                + "and objects/ under --out.")
+                + "streams (or a real video with --source and a model package), run the job until every stream has ended, and write summary.json, geometry-frames.avro, "
+                + "objects/ and report/index.html (a self-contained page: trajectory charts, sampled payloads, the map's top view, the figures) under --out. "
+                + "Progress and logs go to stderr; stdout gets one key=value result line.")
 public final class DemoCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -134,17 +135,18 @@ public final class DemoCommand implements Callable<Integer> {
         }
         DemoRunner.Settings s = new DemoRunner.Settings(streams, frames, width, height, out, model, uiPort, parallelism,
                 clipLength, clipStride, !withholdIntrinsics, keepRunning, seed, jobOptions);
-        RunSummary summary = new DemoRunner(s, video, spec.commandLine().getOut()).run();
+        RunSummary summary = new DemoRunner(s, video, spec.commandLine().getErr()).run();
         boolean complete = summary.framesOut() == summary.framesIn();
         if (!complete) {
             spec.commandLine().getErr().printf("error: %d of %d valid frames came out%n", summary.framesOut(), summary.framesIn());
         }
         io.geostream.eval.FrameConsistency.Result c = summary.consistency() == null ? null : summary.consistency().overall();
         spec.commandLine().getOut().printf(java.util.Locale.ROOT,
-                "result=%s frames_in=%d frames_out=%d dead_letters=%d ate_over_length=%s consistency_ratio=%s out=%s%n",
+                "result=%s frames_in=%d frames_out=%d dead_letters=%d ate_over_length=%s consistency_ratio=%s out=%s report=%s%n",
                 complete ? "ok" : "failed", summary.framesIn(), summary.framesOut(), summary.deadLetters(),
                 summary.ateRmseM() == null ? "null" : String.format(java.util.Locale.ROOT, "%.5f", summary.ateRmseM() / summary.trajectoryLengthM()),
-                c == null ? "null" : String.format(java.util.Locale.ROOT, "%.3f", c.ratio()), out);
+                c == null ? "null" : String.format(java.util.Locale.ROOT, "%.3f", c.ratio()), out,
+                out.resolve("report").resolve("index.html"));
         return complete ? 0 : 1;
     }
 

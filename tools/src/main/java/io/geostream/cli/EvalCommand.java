@@ -162,7 +162,8 @@ public final class EvalCommand implements Runnable {
             Files.createDirectories(out);
             Map<String, List<StitchingEvaluation.Scores>> byMethod = new LinkedHashMap<>();
             List<Long> seedList = new ArrayList<>();
-            PrintWriter console = spec.commandLine().getOut();
+            // The per-seed lines and the table are for people (stderr); stdout gets the one result line.
+            PrintWriter console = spec.commandLine().getErr();
             List<String> chosen = methods == null || methods.isEmpty() ? METHODS : methods;
             for (String m : chosen) {
                 if (!METHODS.contains(m)) {
@@ -227,18 +228,21 @@ public final class EvalCommand implements Runnable {
                         median(l, StitchingEvaluation.Scores::absrelGlobal),
                         median(l, StitchingEvaluation.Scores::segmentBreaks), median(l, StitchingEvaluation.Scores::msPerFrame));
             }
-            System.err.println("wrote " + out.resolve("stitching.json"));
+            console.println("wrote " + out.resolve("stitching.json"));
+            console.flush();
             List<StitchingEvaluation.Scores> job = byMethod.get(JOB_METHOD.toString());
             if (job == null) {
-                console.printf(Locale.ROOT, "result=ok job_method=%s job_method_run=false out=%s%n", JOB_METHOD,
+                spec.commandLine().getOut().printf(Locale.ROOT, "result=ok job_method=%s job_method_run=false out=%s%n", JOB_METHOD,
                         out.resolve("stitching.json"));
+                spec.commandLine().getOut().flush();
                 return 0;
             }
-            console.printf(Locale.ROOT, "job_method=%s ate_over_length=%.5f consistency_ratio=%.3f points_ratio=%.3f"
+            spec.commandLine().getOut().printf(Locale.ROOT, "job_method=%s ate_over_length=%.5f consistency_ratio=%.3f points_ratio=%.3f"
                             + " spike_share=%.4f segment_breaks=%.0f out=%s%n", JOB_METHOD,
                     median(job, StitchingEvaluation.Scores::ateOverLength), median(job, StitchingEvaluation.Scores::consistencyRatio),
                     median(job, StitchingEvaluation.Scores::pointsRatio), median(job, StitchingEvaluation.Scores::spikeShare),
                     median(job, StitchingEvaluation.Scores::segmentBreaks), out.resolve("stitching.json"));
+            spec.commandLine().getOut().flush();
             return 0;
         }
 

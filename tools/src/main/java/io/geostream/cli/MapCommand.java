@@ -88,8 +88,7 @@ public final class MapCommand implements Callable<Integer> {
                     }
                 }
             }
-            spec.commandLine().getOut().printf("map %s: %d frames fused into %d segments; wrote %s%n", stream, map.framesFused(),
-                    map.segmentCount(), map.streamDir().resolve("map.json"));
+            printResult(map);
             return 0;
         }
     }
@@ -105,10 +104,17 @@ public final class MapCommand implements Callable<Integer> {
             if (flags.topView) map.withTopViews();
             for (io.geostream.avro.GeometryFrame g : io.geostream.map.OutputDirectory.frames(fromOutput)) map.accept(g);
             map.writeSnapshots();
-            spec.commandLine().getErr().printf("wrote %s%n", map.streamDir().resolve("map.json"));
-            spec.commandLine().getOut().printf("stream=%s frames_fused=%d segments=%d out=%s%n", stream, map.framesFused(),
-                    map.segmentCount(), map.streamDir());
+            printResult(map);
             return map.framesFused() > 0 ? 0 : 1;
         }
+    }
+
+    /** Where the map is on stderr; the one result line on stdout. */
+    private void printResult(StreamMap map) {
+        spec.commandLine().getErr().printf("map %s: %d frames fused into %d segments; wrote %s%n", stream, map.framesFused(),
+                map.segmentCount(), map.streamDir().resolve("map.json"));
+        spec.commandLine().getOut().printf("stream=%s frames_fused=%d segments=%d out=%s%n", stream, map.framesFused(),
+                map.segmentCount(), map.streamDir());
+        spec.commandLine().getOut().flush();
     }
 }

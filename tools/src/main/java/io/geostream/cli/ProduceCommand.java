@@ -108,8 +108,7 @@ public final class ProduceCommand implements Callable<Integer> {
                 }
             }
             spec.commandLine().getOut().printf(Locale.ROOT,
-                    "{\"stream\": \"%s\", \"topic\": \"%s\", \"frames\": %d, \"jpeg_bytes\": %d, \"claim_checked\": %d,"
-                            + " \"seconds\": %.3f, \"fps\": %.2f}%n",
+                    "stream=%s topic=%s frames=%d jpeg_bytes=%d claim_checked=%d seconds=%.3f fps=%.2f%n",
                     settings.streamId(), settings.topic(), r.frames(), r.jpegBytes(), r.claimChecked(), r.elapsedSeconds(),
                     r.framesPerSecond());
             spec.commandLine().getOut().flush();

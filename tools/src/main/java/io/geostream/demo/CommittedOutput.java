@@ -37,17 +37,9 @@ public record CommittedOutput(List<GeometryFrame> frames, List<SegmentEvent> seg
 
     /** All committed values of a topic, partition by partition, in offset order. */
     public static List<byte[]> readAll(String bootstrapServers, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024 * 1024));
         List<byte[]> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
-            c.assign(parts);
-            c.seekToBeginning(parts);
+        try (KafkaConsumer<byte[], byte[]> c = fromBeginning(bootstrapServers, topic)) {
+            List<TopicPartition> parts = new ArrayList<>(c.assignment());
             Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(30));
             long deadline = System.currentTimeMillis() + 60_000;
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
@@ -60,5 +52,20 @@ public record CommittedOutput(List<GeometryFrame> frames, List<SegmentEvent> seg
             }
         }
         return out;
+    }
+
+    /** A {@code read_committed} consumer without a group, assigned every partition of {@code topic} from the beginning. */
+    static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrapServers, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024 * 1024));
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        return c;
     }
 }

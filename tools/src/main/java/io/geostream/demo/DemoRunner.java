@@ -75,6 +75,9 @@ public final class DemoRunner {
         }
     }
 
+    /** How often the running job's progress is printed. */
+    private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
+
     private final Settings settings;
     private final VideoInput video;
     private final PrintWriter log;
@@ -169,7 +172,8 @@ public final class DemoRunner {
                 JobClient job = env.executeAsync("geostream-demo");
                 result = awaitEveryFrame(job, kafka.bootstrapServers(), conf, published.values().stream().mapToLong(Long::longValue).sum());
             } else {
-                env.execute("geostream-demo");
+                awaitEnd(env.executeAsync("geostream-demo"), kafka.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
+                        published.values().stream().mapToLong(Long::longValue).sum());
                 result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
                         conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
             }
@@ -185,9 +189,14 @@ public final class DemoRunner {
                     .withConsistency(OutputConsistency.measure(result.frames(), out.resolve("objects")));
             Files.writeString(out.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
             log.print(summary.toHuman(ModelSettings.SIMULATED.equals(settings.model())));
-            log.flush();
             log.println("wrote " + out.resolve("summary.json") + ", geometry-frames.avro, objects/"
-                    + (specs.isEmpty() ? "" : " and truth/"));
+                    + (specs.isEmpty() ? "" : ", truth/") + "; writing the report");
+            log.flush();
+            long reportStart = System.nanoTime();
+            Path report = DemoReport.write(out, specs);
+            log.printf(java.util.Locale.ROOT, "report: %s  (one self-contained page: open it in a browser; written in %.1f s)%n",
+                    report.toUri(), (System.nanoTime() - reportStart) / 1e9);
+            log.flush();
             if (settings.keepRunning()) {
                 log.println("--keep-running: the job keeps running on the dashboard; Kafka " + kafka.bootstrapServers()
                         + " (publish more with geostream produce --bootstrap-servers " + kafka.bootstrapServers() + "), S3 "
@@ -216,6 +225,34 @@ public final class DemoRunner {
             }
             Thread.sleep(1000);
         }
+    }
+
+    /**
+     * Waits for the (bounded) job to end, printing how many frames have come out so far (committed) every few seconds;
+     * rethrows the job's failure.
+     */
+    private void awaitEnd(JobClient job, String bootstrapServers, String geometryTopic, long published) throws Exception {
+        java.util.concurrent.CompletableFuture<org.apache.flink.api.common.JobExecutionResult> end = job.getJobExecutionResult();
+        long startNanos = System.nanoTime(), lastPrint = startNanos, lastCount = -1;
+        try (CommittedFrameCounter counter = new CommittedFrameCounter(bootstrapServers, geometryTopic)) {
+            while (!end.isDone()) {
+                long n = counter.poll(java.time.Duration.ofMillis(500));
+                long now = System.nanoTime();
+                if (n != lastCount && now - lastPrint > PROGRESS_EVERY_NANOS) {
+                    log.printf(java.util.Locale.ROOT, "job running: %d/%d frames out (committed) after %.0f s%n", n, published,
+                            (now - startNanos) / 1e9);
+                    log.flush();
+                    lastPrint = now;
+                    lastCount = n;
+                }
+            }
+        }
+        try {
+            end.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        log.printf(java.util.Locale.ROOT, "job finished after %.0f s%n", (System.nanoTime() - startNanos) / 1e9);
     }
 
     /** Publishes the video through the camera producer; returns the frames sent. */
@@ -254,7 +291,7 @@ public final class DemoRunner {
         return HexFormat.of().formatHex(b);
     }
 
-    private static void deleteRecursively(Path p) {
+    static void deleteRecursively(Path p) {
         try (var walk = Files.walk(p)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
         } catch (IOException ignored) {

@@ -13,9 +13,13 @@ class EvalCommandTest {
 
     @Test
     void writesStitchingJsonInTheIssuesShape(@TempDir Path out) throws Exception {
-        int rc = GeostreamCli.execute("eval", "stitching", "--frames", "30", "--seed", "7", "--seeds", "2",
-                "--width", "48", "--height", "36", "--clip-length", "8", "--clip-stride", "5", "--out", out.toString());
-        assertThat(rc).isZero();
+        io.geostream.testing.CliRun run = io.geostream.testing.CliRun.of("eval", "stitching", "--frames", "30", "--seed", "7",
+                "--seeds", "2", "--width", "48", "--height", "36", "--clip-length", "8", "--clip-stride", "5", "--out", out.toString());
+        assertThat(run.exitCode()).isZero();
+        // One key=value result line on stdout; the per-seed lines and the table on stderr.
+        assertThat(run.result()).containsEntry("job_method", EvalCommand.Stitching.JOB_METHOD.toString())
+                .containsEntry("out", out.resolve("stitching.json").toString()).containsKeys("ate_over_length", "consistency_ratio");
+        assertThat(run.stderr()).contains("seed 7 ", "ate/len");
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(out.resolve("stitching.json").toFile());
         assertThat(json.get("frames").asInt()).isEqualTo(30);
@@ -23,7 +27,7 @@ class EvalCommandTest {
         assertThat(json.get("error_model").asText()).isEqualTo("realistic");
         assertThat(json.get("job_method").asText()).isEqualTo(EvalCommand.Stitching.JOB_METHOD.toString());
         assertThat(json.get("methods").fieldNames()).toIterable()
-                .containsExactly("naive", "robust", "robust_keyframes", "per_frame");
+                .containsExactly("naive", "robust", "robust_keyframes", "per_frame", "per_frame+loops");
         for (com.fasterxml.jackson.databind.JsonNode method : json.get("methods")) {
             for (String key : new String[] {"ate_rmse", "ate_over_length", "drift_over_length", "rpe1", "spike_share",
                     "points_global_rel", "points_clip_rel", "points_ratio", "boundary_consistency", "within_consistency",
@@ -53,5 +57,6 @@ class EvalCommandTest {
         assertThat(GeostreamCli.execute("eval", "stitching", "--dynamic-share", "2", "--out", out.toString())).isEqualTo(2);
         assertThat(GeostreamCli.execute("eval", "stitching", "--overlap-policy", "last", "--out", out.toString())).isEqualTo(2);
         assertThat(GeostreamCli.execute("eval", "stitching", "--tum", out.toString(), "--out", out.toString())).isEqualTo(2);
+        assertThat(GeostreamCli.execute("eval", "stitching", "--methods", "per_frame,loops", "--out", out.toString())).isEqualTo(2);
     }
 }

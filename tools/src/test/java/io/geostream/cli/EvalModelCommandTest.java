@@ -9,14 +9,10 @@ import io.geostream.testing.RepoFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,30 +38,17 @@ class EvalModelCommandTest {
         return keys;
     }
 
-    /** A run's exit code, model-eval.json (null when not written) and its last stdout line parsed as key=value. */
+    /** A run's exit code, model-eval.json (null when not written) and its stdout's one result line parsed as key=value (asserted the only line). */
     record Run(int exitCode, JsonNode json, Map<String, String> lastLine) {}
 
     /** Runs {@code eval model --package PKG --out OUT EXTRA...}, capturing stdout. */
     static Run evalModel(Path pkg, Path out, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("eval", "model", "--package", pkg.toString(), "--out", out.toString()));
         args.addAll(List.of(extra));
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int rc;
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            rc = GeostreamCli.execute(args.toArray(String[]::new));
-        } finally {
-            System.setOut(stdout);
-        }
-        String[] lines = captured.toString(StandardCharsets.UTF_8).strip().split("\n");
-        Map<String, String> last = new HashMap<>();
-        for (String pair : lines[lines.length - 1].strip().split(" ")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) last.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
+        io.geostream.testing.CliRun run = io.geostream.testing.CliRun.of(args.toArray(String[]::new));
         Path json = out.resolve("model-eval.json");
-        return new Run(rc, Files.isRegularFile(json) ? new ObjectMapper().readTree(json.toFile()) : null, last);
+        return new Run(run.exitCode(), Files.isRegularFile(json) ? new ObjectMapper().readTree(json.toFile()) : null,
+                run.exitCode() == 0 ? run.result() : Map.of());
     }
 
     /**

@@ -162,6 +162,12 @@ class GeometryJobITCase {
                 mirror.resolve("objects")).overall();
         assertThat(java.boundaryPairs()).isPositive();
         assertThat(java.ratio()).as("boundary / within consistency").isLessThan(1.25);
+        // The demo's report over this output (a demo directory: summary.json, geometry-frames.avro, objects/): charts
+        // against the truth, payload thumbnails and the map's top view per stream, rendered by headless Chromium.
+        Files.writeString(mirror.resolve("summary.json"), summary.withConsistency(
+                io.geostream.demo.OutputConsistency.measure(out.frames(), mirror.resolve("objects"))).toJson());
+        io.geostream.demo.DemoReport.write(mirror, specs);
+        io.geostream.demo.ReportAssertions.assertReportRenders(mirror, specs.keySet(), true);
         Map<String, Double> numpy = checkConsistencyWithNumpy(mirror);
         if (numpy != null) {
             assertThat(numpy.get("boundary_pairs")).isEqualTo((double) java.boundaryPairs());

@@ -1,7 +1,6 @@
 package io.geostream.map;
 
 import io.geostream.avro.GeometryFrame;
-import io.geostream.cli.GeostreamCli;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
 import io.geostream.jobs.GeometryJob;
@@ -81,10 +80,13 @@ class MapCommandITCase {
         SceneSpec spec = SPEC;
 
         Path out = SERVERS.dir().resolve("map-out");
-        int rc = GeostreamCli.execute("map", "--bootstrap-servers", SERVERS.kafka().bootstrapServers(), "--stream", "cam-m",
-                "--out", out.toString(), "--voxel", "0.01", "--s3-endpoint", SERVERS.s3().endpoint().toString(), "--bucket", "geostream",
+        io.geostream.testing.CliRun run = io.geostream.testing.CliRun.of("map", "--bootstrap-servers",
+                SERVERS.kafka().bootstrapServers(), "--stream", "cam-m", "--out", out.toString(), "--voxel", "0.01",
+                "--s3-endpoint", SERVERS.s3().endpoint().toString(), "--bucket", "geostream",
                 "--s3-access-key", "it-access", "--s3-secret-key", "it-secret-key");
-        assertThat(rc).isZero();
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.result()).containsEntry("stream", "cam-m").containsEntry("frames_fused", String.valueOf(FRAMES))
+                .containsEntry("segments", "1").containsEntry("out", out.resolve("cam-m").toString());
 
         // Only the requested stream, one segment with every frame fused.
         assertThat(Files.list(out).map(p -> p.getFileName().toString()).toList()).containsExactly("cam-m");

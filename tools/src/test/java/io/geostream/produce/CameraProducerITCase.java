@@ -80,10 +80,13 @@ class CameraProducerITCase {
     @Test
     void publishesTheRealClipResizedWithCaptureTimesAtItsFrameRate() throws Exception {
         Path clip = clip();
-        int rc = GeostreamCli.execute("produce", "--source", clip.toString(), "--stream", "davis-1",
-                "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "frames.clip",
+        io.geostream.testing.CliRun run = io.geostream.testing.CliRun.of("produce", "--source", clip.toString(), "--stream",
+                "davis-1", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "frames.clip",
                 "--resize", "320x180", "--as-fast-as-possible", "--jpeg-quality", "85");
-        assertThat(rc).isZero();
+        assertThat(run.exitCode()).isZero();
+        // The progress bar on stderr; stdout is the one result line.
+        assertThat(run.result()).containsEntry("stream", "davis-1").containsEntry("topic", "frames.clip")
+                .containsEntry("frames", String.valueOf(CLIP_FRAMES)).containsKeys("jpeg_bytes", "fps");
 
         List<FrameEvent> events = readBack("frames.clip");
         assertThat(events).hasSize(CLIP_FRAMES + 1);
