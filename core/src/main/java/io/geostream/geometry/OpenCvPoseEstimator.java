@@ -18,6 +18,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_64F;
  * uses whichever wins (docs/benchmarks.md).
  */
 public final class OpenCvPoseEstimator {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenCvPoseEstimator.class);
     private static final int ITERATIONS = 200;
     private static final double CONFIDENCE = 0.999;
 
@@ -64,6 +65,15 @@ public final class OpenCvPoseEstimator {
             for (int i = 0; i < 9; i++) rot[i] = r.get(i / 3, i % 3);
             RigidTransform cameraFromWorld = new RigidTransform(Rotations.orthonormalize(rot), new double[] {t.get(0), t.get(1), t.get(2)});
             return score(cameraFromWorld, worldPoints, pixels, k, threshold, n);
+        } catch (IllegalArgumentException noPose) {
+            throw noPose;
+        } catch (RuntimeException solverAssertion) {
+            // SQPnP asserts on some near-degenerate samples ("num_null_vectors_ <= 6" in computeOmega: a 2,000-frame
+            // realistic evaluation hit it); JavaCPP surfaces that as a RuntimeException that would fail the job.
+            // The hand-written solver answers the same question on the same correspondences.
+            LOG.warn("OpenCV's PnP failed on {} correspondences ({}); the hand-written solver takes this frame", n,
+                    solverAssertion.getMessage());
+            return PoseEstimator.estimate(worldPoints, pixels, k, initialGuessOrNull);
         }
     }
 
