@@ -54,6 +54,12 @@ public final class MapCommand implements Callable<Integer> {
     String geometryTopic;
     @Option(names = "--segments-topic", defaultValue = "geostream.segments", description = "SegmentEvent topic (default ${DEFAULT-VALUE}).")
     String segmentsTopic;
+    @Option(names = "--corrections-topic", defaultValue = "geostream.corrections",
+            description = "SegmentCorrection topic (loop closure): each segment's latest correction is applied to its frames;"
+                    + " a topic that does not exist leaves the segments uncorrected (default ${DEFAULT-VALUE}).")
+    String correctionsTopic;
+    @Option(names = "--no-corrections", description = "Fuse the frames as published, without loop-closure corrections.")
+    boolean noCorrections;
     @Option(names = "--local-dir", description = "Read payloads from this local object-store directory instead of S3.")
     Path localDir;
     /** Where the payloads are (default bucket geostream, path-style addressing). */
@@ -80,6 +86,11 @@ public final class MapCommand implements Callable<Integer> {
             StreamMap map = new StreamMap(stream, store, voxel, maxVoxels, out);
             if (topView) map.withTopViews();
             MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafkaProperties, geometryTopic, segmentsTopic, stream, map, spec.commandLine().getErr());
+            if (!noCorrections) {
+                io.geostream.map.SegmentCorrections corrections = new io.geostream.map.SegmentCorrections(stream);
+                map.withCorrections(corrections);
+                builder.withCorrections(correctionsTopic, corrections);
+            }
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {

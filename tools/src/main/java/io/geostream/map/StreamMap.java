@@ -6,6 +6,7 @@ import io.geostream.avro.Pose;
 import io.geostream.avro.ScaleStatus;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.avro.SegmentEventKind;
+import io.geostream.geometry.Sim3;
 import io.geostream.storage.NpyArray;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;
@@ -44,6 +45,9 @@ import java.util.TreeMap;
  * median depth). A segment whose ENDED event has been seen and whose frames have all been handled is
  * written and its voxels released, which bounds memory by the open segments.
  *
+ * <p>With {@link #withCorrections}, each frame's points (and camera centre) are first moved by its segment's latest
+ * loop-closure correction known at the time it is fused ({@link SegmentCorrections}).
+ *
  * <p>A frame whose payloads are missing, unreadable or of the wrong shape is skipped and counted by reason
  * in map.json; the run goes on.
  */
@@ -62,6 +66,8 @@ public final class StreamMap {
     private long framesFused;
     /** Also write {@code segment-...-top.png} next to each PLY ({@link TopView}). */
     private boolean topViews;
+    /** Loop-closure corrections to apply, or null. */
+    private SegmentCorrections corrections;
 
     /**
      * @param voxel     voxel size: metres for METRIC segments, a share of the median depth otherwise
@@ -91,6 +97,12 @@ public final class StreamMap {
         return this;
     }
 
+    /** Applies each segment's latest correction in {@code c} (as it stands when a frame is fused) to its frames. */
+    public StreamMap withCorrections(SegmentCorrections c) {
+        this.corrections = c;
+        return this;
+    }
+
     /** Occupied voxels over all segments still held in memory. */
     public long voxelsInMemory() {
         long n = 0;
@@ -113,13 +125,14 @@ public final class StreamMap {
             skip(seg, "late_after_segment_written");
             return;
         }
-        String reason = fuse(seg, g);
+        Sim3 correction = corrections == null ? null : corrections.forFrame(g);
+        String reason = fuse(seg, g, correction);
         if (reason != null) skip(seg, reason);
         else {
             seg.framesFused++;
             framesFused++;
-            if (topViews) seg.cameraCentres.add(new double[] {g.getWorldFromCamera().getTx(), g.getWorldFromCamera().getTy(),
-                    g.getWorldFromCamera().getTz()});
+            double[] centre = {g.getWorldFromCamera().getTx(), g.getWorldFromCamera().getTy(), g.getWorldFromCamera().getTz()};
+            if (topViews) seg.cameraCentres.add(correction == null ? centre : correction.apply(centre));
         }
         releaseIfComplete(seg);
     }
@@ -157,8 +170,11 @@ public final class StreamMap {
         }
     }
 
-    /** @return null when fused, else the reason the frame was skipped */
-    private String fuse(Segment seg, GeometryFrame g) throws IOException {
+    /**
+     * @param correction the frame's loop-closure correction, or null
+     * @return null when fused, else the reason the frame was skipped
+     */
+    private String fuse(Segment seg, GeometryFrame g, Sim3 correction) throws IOException {
         PayloadRefs p = g.getPayloads();
         int w = p.getWidth(), h = p.getHeight();
         if (w <= 0 || h <= 0) return "bad_payload_size";
@@ -196,7 +212,8 @@ public final class StreamMap {
                 size = voxel / metresPerUnit;
                 seg.medianDepth = Double.NaN;
             } else {
-                double median = medianDepth(points.data(), g.getWorldFromCamera());
+                // a correction scales the frame's depths by its scale
+                double median = medianDepth(points.data(), g.getWorldFromCamera()) * (correction == null ? 1 : correction.scale());
                 if (!(median > 0)) return "no_valid_depth";
                 seg.medianDepth = median;
                 size = voxel * median;
@@ -206,7 +223,7 @@ public final class StreamMap {
             seg.map = new VoxelMap(size, (int) budget);
             seg.scaleStatus = g.getScaleStatus().name();
         }
-        seg.map.addFrame(points.data(), confidence, rgb);
+        seg.map.addFrame(correction == null ? points.data() : correction.applyToPoints(points.data()), confidence, rgb);
         return null;
     }
 
@@ -297,6 +314,7 @@ public final class StreamMap {
                     .append(", \"frames_skipped\": ").append(s.framesSkipped)
                     .append(", \"points\": ").append(s.points)
                     .append(", \"ended\": ").append(s.endedFrameCount >= 0)
+                    .append(", \"correction_version\": ").append(corrections == null ? 0 : corrections.version(s.key.startMicros(), s.key.id()))
                     .append('}');
         }
         b.append(first ? "]\n}\n" : "\n  ]\n}\n");
