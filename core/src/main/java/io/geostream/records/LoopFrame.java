@@ -31,6 +31,20 @@ public class LoopFrame {
 
     public LoopFrame() {}
 
+    /** The published pose as {@link #worldFromCamera} holds it. */
+    public static double[] poseArray(io.geostream.geometry.RigidTransform pose) {
+        double[] p = new double[12];
+        System.arraycopy(pose.rotation(), 0, p, 0, 9);
+        System.arraycopy(pose.translation(), 0, p, 9, 3);
+        return p;
+    }
+
+    /** {@link #worldFromCamera} as a rigid transform. */
+    public io.geostream.geometry.RigidTransform publishedPose() {
+        return new io.geostream.geometry.RigidTransform(java.util.Arrays.copyOfRange(worldFromCamera, 0, 9),
+                java.util.Arrays.copyOfRange(worldFromCamera, 9, 12));
+    }
+
     /** The release of a stream's loop state. */
     public static LoopFrame release(String streamId) {
         LoopFrame f = new LoopFrame();

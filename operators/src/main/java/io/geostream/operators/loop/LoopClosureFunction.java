@@ -2,7 +2,6 @@ package io.geostream.operators.loop;
 
 import io.geostream.avro.SegmentCorrection;
 import io.geostream.geometry.CameraIntrinsics;
-import io.geostream.geometry.RigidTransform;
 import io.geostream.loop.KeyframeFeatureStore;
 import io.geostream.loop.KeyframeFeatures;
 import io.geostream.loop.LoopCloser;
@@ -89,7 +88,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         if (at != null && at[0] == f.segmentStartMicros && at[1] == f.segmentId && f.frameIndex < at[2]) return;
         LoopCloserState s = readState();
         long[] before = {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()};
-        LoopCorrection c = closer.accept(s, f.segmentId, f.segmentStartMicros, f.frameIndex, pose(f), intrinsics(f), f.depth, f.rgb);
+        LoopCorrection c = closer.accept(s, f.segmentId, f.segmentStartMicros, f.frameIndex, f.publishedPose(), intrinsics(f), f.depth, f.rgb);
         // accept changes the state only by opening a segment or adding a keyframe (a loop closes at a new keyframe)
         if (!Arrays.equals(before, new long[] {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()})) {
             if (s.keyframeCount() > 0) keyframes.inc(); // at most one per frame
@@ -111,11 +110,6 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
                 : InstantiationUtil.deserializeObject(bytes, LoopCloserState.class.getClassLoader());
         s.useFeatureStore(new MapStateFeatures(features));
         return s;
-    }
-
-    private static RigidTransform pose(LoopFrame f) {
-        double[] p = f.worldFromCamera;
-        return new RigidTransform(Arrays.copyOfRange(p, 0, 9), Arrays.copyOfRange(p, 9, 12));
     }
 
     private static CameraIntrinsics intrinsics(LoopFrame f) {

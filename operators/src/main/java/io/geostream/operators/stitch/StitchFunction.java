@@ -170,10 +170,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         l.frameIndex = f.frame().frameIndex;
         l.captureTimeMicros = f.frame().captureTimeMicros;
         l.ingestTimeMillis = f.frame().ingestTimeMillis;
-        double[] pose = new double[12];
-        System.arraycopy(f.worldFromCamera().rotation(), 0, pose, 0, 9);
-        System.arraycopy(f.worldFromCamera().translation(), 0, pose, 9, 3);
-        l.worldFromCamera = pose;
+        l.worldFromCamera = LoopFrame.poseArray(f.worldFromCamera());
         l.intrinsics = new double[] {f.intrinsics().fx(), f.intrinsics().fy(), f.intrinsics().cx(), f.intrinsics().cy()};
         l.width = f.width();
         l.height = f.height();

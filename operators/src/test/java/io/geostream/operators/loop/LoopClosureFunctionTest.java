@@ -70,10 +70,7 @@ class LoopClosureFunctionTest {
         f.frameIndex = t.frameIndex();
         f.captureTimeMicros = t.captureTimeMicros();
         f.ingestTimeMillis = System.currentTimeMillis();
-        double[] pose = new double[12];
-        System.arraycopy(published.rotation(), 0, pose, 0, 9);
-        System.arraycopy(published.translation(), 0, pose, 9, 3);
-        f.worldFromCamera = pose;
+        f.worldFromCamera = LoopFrame.poseArray(published);
         f.intrinsics = new double[] {t.intrinsics().fx(), t.intrinsics().fy(), t.intrinsics().cx(), t.intrinsics().cy()};
         f.width = t.width();
         f.height = t.height();
@@ -121,8 +118,7 @@ class LoopClosureFunctionTest {
             for (int i = 0; i < FRAMES.size(); i++) {
                 LoopFrame f = FRAMES.get(i);
                 if (f.frameIndex < latest.getLoopNewFrameIndex() - 40 || f.frameIndex > latest.getLoopNewFrameIndex()) continue;
-                RigidTransform published = new RigidTransform(java.util.Arrays.copyOfRange(f.worldFromCamera, 0, 9),
-                        java.util.Arrays.copyOfRange(f.worldFromCamera, 9, 12));
+                RigidTransform published = f.publishedPose();
                 publishedError += distance(published.center(), TRUTH.get(i).center());
                 correctedError += distance(c.correctPose(f.frameIndex, published).center(), TRUTH.get(i).center());
                 n++;
