@@ -76,13 +76,15 @@ public final class LoopCloser {
             s.graph.addEdge(new Sim3PoseGraph.Edge(prev.node(), node, prevToNew,
                     weights(ODOMETRY_ROTATION, ODOMETRY_TRANSLATION, ODOMETRY_SCALE, s.unit)));
         }
-        LoopCloserState.Keyframe added = new LoopCloserState.Keyframe(frameIndex, published, features, node);
+        LoopCloserState.Keyframe added = new LoopCloserState.Keyframe(frameIndex, published, true, node);
         kfs.add(added);
-        dropOldFeatures(kfs);
+        s.features.put(frameIndex, features);
+        dropOldFeatures(s);
         LoopCloserState.Keyframe matchedKeyframe = null;
         LoopVerifier.Match best = null;
         for (LoopCloserState.Keyframe candidate : candidates(s, added)) {
-            LoopVerifier.Match m = verifier.verify(candidate.features(), features, frameIndex * 31 + candidate.frameIndex());
+            LoopVerifier.Match m = verifier.verify(s.features.get(candidate.frameIndex()), features,
+                    frameIndex * 31 + candidate.frameIndex());
             if (m != null && (best == null || m.inliers() > best.inliers())) {
                 best = m;
                 matchedKeyframe = candidate;
@@ -105,6 +107,16 @@ public final class LoopCloser {
         return s.latest;
     }
 
+    /**
+     * The lowest frame index of the state's open segment that {@link #accept} would take as a keyframe: the frames
+     * before it leave the state as it is (a caller holding the state in a store may skip them without reading it).
+     * {@link Long#MIN_VALUE} while the segment has no keyframe; any frame of another segment is taken.
+     */
+    public long nextKeyframeIndex(LoopCloserState s) {
+        List<LoopCloserState.Keyframe> kfs = s.keyframes;
+        return kfs.isEmpty() ? Long.MIN_VALUE : kfs.get(kfs.size() - 1).frameIndex() + settings.keyframeEvery();
+    }
+
     /** Older keyframes near the new one's estimated camera and looking the same way, nearest first. */
     private List<LoopCloserState.Keyframe> candidates(LoopCloserState s, LoopCloserState.Keyframe added) {
         Sim3 here = s.graph.node(added.node());
@@ -114,7 +126,7 @@ public final class LoopCloser {
         List<LoopCloserState.Keyframe> kfs = s.keyframes;
         for (int i = 0; i < kfs.size() - 1; i++) {
             LoopCloserState.Keyframe kf = kfs.get(i);
-            if (kf.features() == null || added.frameIndex() - kf.frameIndex() < settings.minFrameGap()) continue;
+            if (!kf.searchable() || added.frameIndex() - kf.frameIndex() < settings.minFrameGap()) continue;
             Sim3 there = s.graph.node(kf.node());
             double d = distance(here.translation(), there.translation());
             if (d > radius || cosAxes(here.rotation(), there.rotation()) < cosMax) continue;
@@ -126,13 +138,15 @@ public final class LoopCloser {
         return out;
     }
 
-    private void dropOldFeatures(List<LoopCloserState.Keyframe> kfs) {
+    private void dropOldFeatures(LoopCloserState s) {
+        List<LoopCloserState.Keyframe> kfs = s.keyframes;
         int withFeatures = 0;
         for (int i = kfs.size() - 1; i >= 0; i--) {
             LoopCloserState.Keyframe kf = kfs.get(i);
-            if (kf.features() == null) break;
+            if (!kf.searchable()) break;
             if (++withFeatures > settings.maxKeyframes()) {
-                kfs.set(i, new LoopCloserState.Keyframe(kf.frameIndex(), kf.published(), null, kf.node()));
+                kfs.set(i, new LoopCloserState.Keyframe(kf.frameIndex(), kf.published(), false, kf.node()));
+                s.features.remove(kf.frameIndex());
             }
         }
     }

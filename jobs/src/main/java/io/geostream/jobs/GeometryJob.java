@@ -16,6 +16,8 @@ import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestFunction;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.ingest.RawRecordDeserializer;
+import io.geostream.operators.loop.LoopClosureFunction;
+import io.geostream.operators.loop.LoopOptions;
 import io.geostream.operators.sink.DrainingKeyedProcessOperator;
 import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.operators.sink.OutputRecordSerializer;
@@ -26,6 +28,7 @@ import io.geostream.operators.stitch.StitchOptions;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
+import io.geostream.records.LoopFrame;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.RawRecord;
 import io.geostream.stitch.OverlapPolicy;
@@ -62,8 +65,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The streaming job: Kafka frames -> ingest -> clip (keyed) -> async inference -> stitch (same key,
- * chained, no shuffle of tensors) -> one exactly-once Kafka sink for geometry, segment events and dead
- * letters; payloads go to object storage from the stitch stage.
+ * chained, no shuffle of tensors) -> loop closure (same key, chained; {@code geostream.loop.enabled}) -> one
+ * exactly-once Kafka sink for geometry, segment events, segment corrections and dead letters; payloads go to object
+ * storage from the stitch stage.
  *
  * <p>Source and sink are injectable so tests can plug in their own; {@link #kafkaSource} and
  * {@link #kafkaSink} build the production ones from the configuration.
@@ -196,7 +200,7 @@ public final class GeometryJob {
         return KafkaSink.<OutputRecord>builder()
                 .setBootstrapServers(c.get(GeometryJobOptions.BOOTSTRAP_SERVERS))
                 .setRecordSerializer(new OutputRecordSerializer(c.get(SinkOptions.GEOMETRY_TOPIC),
-                        c.get(SinkOptions.SEGMENTS_TOPIC), c.get(SinkOptions.DEAD_LETTER_TOPIC)))
+                        c.get(SinkOptions.SEGMENTS_TOPIC), c.get(SinkOptions.DEAD_LETTER_TOPIC), c.get(SinkOptions.CORRECTIONS_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(c.get(SinkOptions.TRANSACTIONAL_ID_PREFIX))
                 .setKafkaProducerConfig(p)
@@ -269,13 +273,24 @@ public final class GeometryJob {
                 // the model's path or device, or every series breaks at a model upgrade. The model goes in the description.
                 .uid("inference").name(INFERENCE_NAME).setDescription("inference: " + model);
 
+        boolean loops = config.get(LoopOptions.ENABLED);
+        StitchFunction stitch = new StitchFunction(stitchConfig, storage, config.get(StitchOptions.METHOD),
+                MetricsOptions.perCameraLimit(config));
+        if (loops) stitch.withLoopFrames();
         SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
                 .transform("stitch: global frame + payloads", TypeInformation.of(OutputRecord.class),
-                        new DrainingKeyedProcessOperator<>(new StitchFunction(stitchConfig, storage, config.get(StitchOptions.METHOD),
-                                MetricsOptions.perCameraLimit(config))))
+                        new DrainingKeyedProcessOperator<>(stitch))
                 .uid("stitch");
 
-        return stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS), clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));
+        DataStream<OutputRecord> out = stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS),
+                clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));
+        if (!loops) return out;
+        // Same key and parallelism as the stitch stage: chained to it, the frames' depth and RGB are not shuffled.
+        SingleOutputStreamOperator<OutputRecord> corrections = DataStreamUtils.reinterpretAsKeyedStream(
+                        stitched.getSideOutput(StitchFunction.LOOP_FRAMES), new LoopFrameKey())
+                .process(new LoopClosureFunction(LoopOptions.settings(config)), TypeInformation.of(OutputRecord.class))
+                .uid("loop").name("loop closure: segment corrections");
+        return out.union(corrections);
     }
 
     /** The model host's workers and batching from {@code geostream.inference.*}. */
@@ -302,6 +317,12 @@ public final class GeometryJob {
     public static final class FrameKey implements KeySelector<FrameRecord, String> {
         private static final long serialVersionUID = 1L;
         @Override public String getKey(FrameRecord f) { return f.streamId; }
+    }
+
+    /** Key of loop frames: the stream id (same key as the stitch stage). */
+    public static final class LoopFrameKey implements KeySelector<LoopFrame, String> {
+        private static final long serialVersionUID = 1L;
+        @Override public String getKey(LoopFrame f) { return f.streamId; }
     }
 
     /** Key of results: the stream id (same key as the clip stage, so inference -> stitch needs no shuffle). */

@@ -85,8 +85,13 @@ class ComposeFileTest {
                 job.get(SinkOptions.SEGMENTS_TOPIC), job.get(SinkOptions.DEAD_LETTER_TOPIC));
         assertThat(topics).containsExactly(IngestOptions.INPUT_TOPIC.defaultValue(), SinkOptions.GEOMETRY_TOPIC.defaultValue(),
                 SinkOptions.SEGMENTS_TOPIC.defaultValue(), SinkOptions.DEAD_LETTER_TOPIC.defaultValue());
+        // Loop-closure corrections: created compacted (a segment's latest correction supersedes its earlier ones).
+        assertThat(job.get(SinkOptions.CORRECTIONS_TOPIC)).isEqualTo(SinkOptions.CORRECTIONS_TOPIC.defaultValue());
         Map<String, String> init = env("kafka-init");
         assertThat(init.get("TOPICS").split(" ")).containsExactlyInAnyOrderElementsOf(topics);
+        assertThat(init.get("COMPACTED_TOPICS").split(" ")).containsExactly(job.get(SinkOptions.CORRECTIONS_TOPIC));
+        assertThat(String.valueOf(service("kafka-init").get("command"))).contains("for t in $$COMPACTED_TOPICS")
+                .contains("--config cleanup.policy=compact");
 
         // The job and the topic creator reach the broker on its listener for containers.
         Map<String, String> kafka = env("kafka");

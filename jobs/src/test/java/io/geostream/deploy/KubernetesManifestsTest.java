@@ -204,9 +204,14 @@ class KubernetesManifestsTest {
                 job.get(SinkOptions.SEGMENTS_TOPIC), job.get(SinkOptions.DEAD_LETTER_TOPIC));
         assertThat(topics).containsExactly(IngestOptions.INPUT_TOPIC.defaultValue(), SinkOptions.GEOMETRY_TOPIC.defaultValue(),
                 SinkOptions.SEGMENTS_TOPIC.defaultValue(), SinkOptions.DEAD_LETTER_TOPIC.defaultValue());
+        // Loop-closure corrections: created compacted (a segment's latest correction supersedes its earlier ones).
+        assertThat(job.get(SinkOptions.CORRECTIONS_TOPIC)).isEqualTo(SinkOptions.CORRECTIONS_TOPIC.defaultValue());
         Job topicJob = CoreKindValidator.bind(docs.get("Job/geostream-kafka-topics"), Job.class);
         Map<String, String> topicEnv = env(topicJob.getSpec().getTemplate().getSpec().getContainers().get(0));
         assertThat(topicEnv.get("TOPICS").split(" ")).containsExactlyInAnyOrderElementsOf(topics);
+        assertThat(topicEnv.get("COMPACTED_TOPICS").split(" ")).containsExactly(job.get(SinkOptions.CORRECTIONS_TOPIC));
+        assertThat(String.join("\n", topicJob.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()))
+                .contains("for t in $COMPACTED_TOPICS").contains("--config cleanup.policy=compact");
 
         // Bootstrap servers: the StatefulSet's first pod through its headless Service, on its advertised client port.
         StatefulSet kafka = CoreKindValidator.bind(docs.get("StatefulSet/geostream-kafka"), StatefulSet.class);

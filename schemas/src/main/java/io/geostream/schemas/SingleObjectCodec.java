@@ -3,6 +3,7 @@ package io.geostream.schemas;
 import io.geostream.avro.DeadLetter;
 import io.geostream.avro.FrameEvent;
 import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.SegmentCorrection;
 import io.geostream.avro.SegmentEvent;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -117,6 +118,12 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     public static SingleObjectCodec<SegmentEvent> segmentEvents() {
         return new SingleObjectCodec<>(SegmentEvent.getClassSchema(), SegmentEvent.getEncoder(),
                 SegmentEvent::createDecoder, DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** A new codec for {@link SegmentCorrection} with the default maximum record size. */
+    public static SingleObjectCodec<SegmentCorrection> segmentCorrections() {
+        return new SingleObjectCodec<>(SegmentCorrection.getClassSchema(), SegmentCorrection.getEncoder(),
+                SegmentCorrection::createDecoder, DEFAULT_MAX_RECORD_BYTES);
     }
 
     /** A new codec for {@link DeadLetter} with the default maximum record size. */

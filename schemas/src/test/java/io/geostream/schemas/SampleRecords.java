@@ -7,6 +7,7 @@ import io.geostream.avro.FrameEvent;
 import io.geostream.avro.FrameImage;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.avro.ImageEncoding;
+import io.geostream.avro.KeyframeCorrection;
 import io.geostream.avro.Intrinsics;
 import io.geostream.avro.IntrinsicsSource;
 import io.geostream.avro.LensDistortion;
@@ -14,6 +15,7 @@ import io.geostream.avro.ObjectRef;
 import io.geostream.avro.PayloadRefs;
 import io.geostream.avro.Pose;
 import io.geostream.avro.ScaleStatus;
+import io.geostream.avro.SegmentCorrection;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.avro.SegmentEventKind;
 import io.geostream.avro.SegmentReason;
@@ -81,6 +83,20 @@ final class SampleRecords {
                 .setReason(SegmentReason.FRAME_GAP).setDetail("frames 10..12 missing")
                 .setFirstFrameIndex(0).setLastFrameIndex(9L).setFrameCount(10)
                 .setEventTimeMicros(1_700_000_000_000_000L).setModelId("simulated").setModelVersion("1")
+                .build();
+    }
+
+    static SegmentCorrection segmentCorrection() {
+        return SegmentCorrection.newBuilder()
+                .setStreamId("cam-01").setSegmentId(3).setSegmentStartMicros(1_699_999_990_000_000L).setVersion(2)
+                .setLoopNewFrameIndex(960).setLoopOldFrameIndex(8).setLoopInliers(57)
+                .setLoopCaptureTimeMicros(1_700_000_032_000_000L)
+                .setKeyframes(List.of(
+                        KeyframeCorrection.newBuilder().setFrameIndex(0).setScale(1).setQx(0).setQy(0).setQz(0).setQw(1)
+                                .setTx(0).setTy(0).setTz(0).build(),
+                        KeyframeCorrection.newBuilder().setFrameIndex(8).setScale(0.97).setQx(0.01).setQy(-0.02).setQz(0.005)
+                                .setQw(Math.sqrt(1 - 0.01 * 0.01 - 0.02 * 0.02 - 0.005 * 0.005)).setTx(0.1).setTy(-0.05).setTz(0.2).build()))
+                .setModelId("simulated").setModelVersion("1")
                 .build();
     }
 

@@ -72,7 +72,7 @@ class SchemaCompatibilityTest {
         try (Stream<Path> files = Files.list(moduleDir())) {
             current = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".avsc")).sorted().toList();
         }
-        assertThat(current).hasSize(4);
+        assertThat(current).hasSize(5);
         for (Path version : versions) {
             for (String name : current) {
                 Path released = version.resolve(name);

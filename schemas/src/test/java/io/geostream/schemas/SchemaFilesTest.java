@@ -25,9 +25,10 @@ class SchemaFilesTest {
     }
 
     @Test
-    void theFourSchemaFilesArePresent() throws IOException {
+    void theFiveSchemaFilesArePresent() throws IOException {
         assertThat(schemaFiles()).extracting(p -> p.getFileName().toString())
-                .containsExactly("DeadLetter.avsc", "FrameEvent.avsc", "GeometryFrame.avsc", "SegmentEvent.avsc");
+                .containsExactly("DeadLetter.avsc", "FrameEvent.avsc", "GeometryFrame.avsc", "SegmentCorrection.avsc",
+                        "SegmentEvent.avsc");
     }
 
     @Test

@@ -37,6 +37,7 @@ class SingleObjectCodecTest {
         assertRoundTrip(SingleObjectCodec.geometryFrames(), SampleRecords.geometryFrame());
         assertRoundTrip(SingleObjectCodec.segmentEvents(), SampleRecords.segmentEvent());
         assertRoundTrip(SingleObjectCodec.deadLetters(), SampleRecords.deadLetter());
+        assertRoundTrip(SingleObjectCodec.segmentCorrections(), SampleRecords.segmentCorrection());
     }
 
     private static <T extends SpecificRecord> void assertRoundTrip(SingleObjectCodec<T> codec, T record) throws Exception {

@@ -278,7 +278,7 @@ public final class ChaosScenario {
 
     public CommittedOutput read(Configuration conf) throws Exception {
         return CommittedOutput.read(kafka.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
-                conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
+                conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC), conf.get(SinkOptions.CORRECTIONS_TOPIC));
     }
 
     /** Each run has its own output topics, consumer group, transactional ids and bucket; the input is shared. */
@@ -292,6 +292,7 @@ public final class ChaosScenario {
         conf.set(SinkOptions.GEOMETRY_TOPIC, run + ".geometry");
         conf.set(SinkOptions.SEGMENTS_TOPIC, run + ".segments");
         conf.set(SinkOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
+        conf.set(SinkOptions.CORRECTIONS_TOPIC, run + ".corrections");
         conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, run);
         conf.set(SinkOptions.TRANSACTION_TIMEOUT, Duration.ofSeconds(60));
         conf.set(ClipOptions.LENGTH, CLIP_LENGTH);
@@ -303,7 +304,8 @@ public final class ChaosScenario {
         conf.set(StorageOptions.S3_SECRET_KEY, secretKey);
         s3.createBucket(bucket);
         kafka.createTopics(Map.of(conf.get(SinkOptions.GEOMETRY_TOPIC), 2, conf.get(SinkOptions.SEGMENTS_TOPIC), 1,
-                conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
+                conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1, conf.get(SinkOptions.CORRECTIONS_TOPIC), 1),
+                EmbeddedKafka.compacted(conf.get(SinkOptions.CORRECTIONS_TOPIC)));
         return conf;
     }
 

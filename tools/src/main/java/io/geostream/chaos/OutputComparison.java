@@ -2,6 +2,7 @@ package io.geostream.chaos;
 
 import io.geostream.avro.GeometryFrame;
 import io.geostream.avro.PayloadRefs;
+import io.geostream.avro.SegmentCorrection;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.storage.ObjectStore;
@@ -20,11 +21,13 @@ import java.util.TreeMap;
  * reference has it and the run does not, duplicated when the run committed it more than once, mismatched when
  * its event differs in any field but processing latency (payload URIs compared as object keys, since runs write
  * to different buckets), when a payload's SHA-256 differs or a referenced object is missing. A stream whose
- * segment events differ (ids, kinds, reasons, frame ranges; times ignored) counts as mismatched too.
+ * segment events differ (ids, kinds, reasons, frame ranges; times ignored) counts as mismatched too. Loop corrections
+ * are compared the same way, each identified by {@code stream/segmentStart/segment vN}: lost, duplicated, or mismatched
+ * when any field differs (the loop closer is deterministic given the same stitched frames).
  *
  * @param expected    frames in the reference output
  * @param committed   GeometryFrames the run committed
- * @param lost        {@code stream#index} of lost frames
+ * @param lost        {@code stream#index} of lost frames, {@code stream/start/segment vN} of lost corrections
  * @param duplicated  {@code stream#index xN} of duplicated frames
  * @param mismatched  {@code stream#index (what)} of frames, or {@code stream (segments)}, that differ
  * @param deadLetters dead letters the run committed (a failure-free run of valid input has none)
@@ -52,7 +55,7 @@ public record OutputComparison(int expected, int committed, List<String> lost, L
         for (GeometryFrame g : got.frames()) counts.merge(id(g), 1, Integer::sum);
         List<String> duplicated = new ArrayList<>();
         counts.forEach((k, n) -> { if (n > 1) duplicated.add(k + " x" + n); });
-        List<String> lost = wantByFrame.keySet().stream().filter(k -> !gotByFrame.containsKey(k)).toList();
+        List<String> lost = new ArrayList<>(wantByFrame.keySet().stream().filter(k -> !gotByFrame.containsKey(k)).toList());
 
         List<String> mismatched = new ArrayList<>();
         for (String extra : gotByFrame.keySet()) {
@@ -83,7 +86,32 @@ public record OutputComparison(int expected, int committed, List<String> lost, L
                 mismatched.add(stream + " (segments)");
             }
         }
+        compareCorrections(want.corrections(), got.corrections(), lost, duplicated, mismatched);
         return new OutputComparison(wantByFrame.size(), got.frames().size(), lost, duplicated, mismatched, got.deadLetters().size());
+    }
+
+    private static void compareCorrections(List<SegmentCorrection> want, List<SegmentCorrection> got, List<String> lost,
+                                           List<String> duplicated, List<String> mismatched) {
+        Map<String, SegmentCorrection> wantById = new TreeMap<>(), gotById = new TreeMap<>();
+        for (SegmentCorrection c : want) wantById.putIfAbsent(id(c), c);
+        Map<String, Integer> counts = new TreeMap<>();
+        for (SegmentCorrection c : got) {
+            gotById.putIfAbsent(id(c), c);
+            counts.merge(id(c), 1, Integer::sum);
+        }
+        counts.forEach((k, n) -> { if (n > 1) duplicated.add(k + " x" + n); });
+        for (Map.Entry<String, SegmentCorrection> e : wantById.entrySet()) {
+            SegmentCorrection g = gotById.get(e.getKey());
+            if (g == null) lost.add(e.getKey());
+            else if (!g.equals(e.getValue())) mismatched.add(e.getKey() + " (correction)");
+        }
+        for (String extra : gotById.keySet()) {
+            if (!wantById.containsKey(extra)) mismatched.add(extra + " (correction not in the reference)");
+        }
+    }
+
+    private static String id(SegmentCorrection c) {
+        return c.getStreamId() + "/" + c.getSegmentStartMicros() + "/" + c.getSegmentId() + " v" + c.getVersion();
     }
 
     private static List<String> union(Map<String, ?> a, Map<String, ?> b) {

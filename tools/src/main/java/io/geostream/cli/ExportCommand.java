@@ -80,10 +80,14 @@ public final class ExportCommand implements Callable<Integer> {
         SegmentExport export = new SegmentExport(truth == null ? null : new StreamTruth(truth));
         long undecodable = 0;
         StreamMaps maps;
+        // Loop-closure corrections come from their topic (a demo's output directory holds none).
+        io.geostream.map.SegmentCorrections corrections = fromOutput == null && !flags.noCorrections
+                ? new io.geostream.map.SegmentCorrections(stream) : null;
         try (ObjectStore store = openStore()) {
             maps = new StreamMaps(id -> {
                 StreamMap m = new StreamMap(id, store, flags.voxel, flags.maxVoxels, out).withNormals().inSegmentDirectories()
                         .withSegmentWriter(export);
+                if (corrections != null) m.withCorrections(corrections);
                 return flags.topView ? m.withTopViews() : m;
             });
             if (fromOutput != null) {
@@ -97,6 +101,7 @@ public final class ExportCommand implements Callable<Integer> {
                         kafka.bootstrapServers, stream == null ? "" : ", stream " + stream);
                 MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafkaProperties, flags.geometryTopic, flags.segmentsTopic,
                         stream, maps, err).withClientId("geostream-export");
+                if (corrections != null) builder.withCorrections(flags.correctionsTopic, corrections);
                 builder.run(false, Duration.ofSeconds(10), () -> false);
                 undecodable = builder.undecodable();
             }

@@ -65,6 +65,11 @@ public final class MapCommand implements Callable<Integer> {
             if (flags.topView) map.withTopViews();
             MapBuilder builder = new MapBuilder(kafka.bootstrapServers, kafkaProperties, flags.geometryTopic, flags.segmentsTopic,
                     stream, map, spec.commandLine().getErr());
+            if (!flags.noCorrections) {
+                io.geostream.map.SegmentCorrections corrections = new io.geostream.map.SegmentCorrections(stream);
+                map.withCorrections(corrections);
+                builder.withCorrections(flags.correctionsTopic, corrections);
+            }
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {

@@ -27,6 +27,12 @@ final class MapFlags {
     String geometryTopic;
     @Option(names = "--segments-topic", defaultValue = "geostream.segments", description = "SegmentEvent topic (default ${DEFAULT-VALUE}).")
     String segmentsTopic;
+    @Option(names = "--corrections-topic", defaultValue = "geostream.corrections",
+            description = "SegmentCorrection topic (loop closure): each segment's latest correction is applied to its frames;"
+                    + " a topic that does not exist leaves the segments uncorrected (default ${DEFAULT-VALUE}).")
+    String correctionsTopic;
+    @Option(names = "--no-corrections", description = "Fuse the frames as published, without loop-closure corrections.")
+    boolean noCorrections;
     @Option(names = "--local-dir", description = "Read payloads from this local object-store directory instead of S3.")
     Path localDir;
     /** Where the payloads are (default bucket geostream, path-style addressing). */

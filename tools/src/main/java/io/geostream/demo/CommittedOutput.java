@@ -2,6 +2,7 @@ package io.geostream.demo;
 
 import io.geostream.avro.DeadLetter;
 import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.SegmentCorrection;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.schemas.RecordDecodingException;
 import io.geostream.schemas.SingleObjectCodec;
@@ -22,17 +23,29 @@ import java.util.stream.Collectors;
  * The job's committed output, read back as a downstream consumer would ({@code read_committed}), up to
  * the end offsets at the time of reading.
  */
-public record CommittedOutput(List<GeometryFrame> frames, List<SegmentEvent> segments, List<DeadLetter> deadLetters) {
+public record CommittedOutput(List<GeometryFrame> frames, List<SegmentEvent> segments, List<DeadLetter> deadLetters,
+                              List<SegmentCorrection> corrections) {
 
+    /** The output without the corrections topic (none read). */
     public static CommittedOutput read(String bootstrapServers, String geometryTopic, String segmentsTopic, String deadLetterTopic)
             throws RecordDecodingException {
+        return read(bootstrapServers, geometryTopic, segmentsTopic, deadLetterTopic, null);
+    }
+
+    /** @param correctionsTopic the SegmentCorrection topic, or null to read none */
+    public static CommittedOutput read(String bootstrapServers, String geometryTopic, String segmentsTopic, String deadLetterTopic,
+                                       String correctionsTopic) throws RecordDecodingException {
         List<GeometryFrame> frames = new ArrayList<>();
         for (byte[] v : readAll(bootstrapServers, geometryTopic)) frames.add(SingleObjectCodec.geometryFrames().decode(v));
         List<SegmentEvent> segments = new ArrayList<>();
         for (byte[] v : readAll(bootstrapServers, segmentsTopic)) segments.add(SingleObjectCodec.segmentEvents().decode(v));
         List<DeadLetter> dead = new ArrayList<>();
         for (byte[] v : readAll(bootstrapServers, deadLetterTopic)) dead.add(SingleObjectCodec.deadLetters().decode(v));
-        return new CommittedOutput(frames, segments, dead);
+        List<SegmentCorrection> corrections = new ArrayList<>();
+        if (correctionsTopic != null) {
+            for (byte[] v : readAll(bootstrapServers, correctionsTopic)) corrections.add(SingleObjectCodec.segmentCorrections().decode(v));
+        }
+        return new CommittedOutput(frames, segments, dead, corrections);
     }
 
     /** All committed values of a topic, partition by partition, in offset order. */

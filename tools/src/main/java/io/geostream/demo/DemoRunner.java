@@ -136,7 +136,8 @@ public final class DemoRunner {
             conf.set(StorageOptions.S3_SECRET_KEY, secretKey);
             conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, "geostream-demo-" + hex(4));
             kafka.createTopics(Map.of(conf.get(IngestOptions.INPUT_TOPIC), 2, conf.get(SinkOptions.GEOMETRY_TOPIC), 2,
-                    conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
+                    conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1,
+                    conf.get(SinkOptions.CORRECTIONS_TOPIC), 1), EmbeddedKafka.compacted(conf.get(SinkOptions.CORRECTIONS_TOPIC)));
 
             Map<String, Long> published = new LinkedHashMap<>();
             Map<String, SceneSpec> specs = new LinkedHashMap<>();

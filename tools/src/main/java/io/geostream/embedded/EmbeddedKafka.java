@@ -331,6 +331,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return props;
     }
 
+    /** The configs of {@link #createTopics(Map, Map)} that make {@code topic} compacted (as the job's corrections topic). */
+    public static Map<String, Map<String, String>> compacted(String topic) {
+        return Map.of(topic, Map.of("cleanup.policy", "compact"));
+    }
+
     /**
      * Creates topics with replication factor 1 and waits until every partition has a leader. Topics that
      * already exist (a reused data directory) are left as they are.

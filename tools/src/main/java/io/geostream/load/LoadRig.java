@@ -118,6 +118,7 @@ public final class LoadRig implements AutoCloseable {
         conf.set(SinkOptions.GEOMETRY_TOPIC, run + ".geometry");
         conf.set(SinkOptions.SEGMENTS_TOPIC, run + ".segments");
         conf.set(SinkOptions.DEAD_LETTER_TOPIC, run + ".dead-letters");
+        conf.set(SinkOptions.CORRECTIONS_TOPIC, run + ".corrections");
         conf.set(IngestOptions.GROUP_ID, run);
         conf.set(SinkOptions.TRANSACTIONAL_ID_PREFIX, run);
         conf.set(StorageOptions.KIND, StorageSettings.Kind.S3);
@@ -126,7 +127,8 @@ public final class LoadRig implements AutoCloseable {
         conf.set(StorageOptions.S3_ACCESS_KEY, accessKey);
         conf.set(StorageOptions.S3_SECRET_KEY, secretKey);
         kafka.createTopics(Map.of(conf.get(IngestOptions.INPUT_TOPIC), partitions, conf.get(SinkOptions.GEOMETRY_TOPIC), 1,
-                conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
+                conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1, conf.get(SinkOptions.CORRECTIONS_TOPIC), 1),
+                EmbeddedKafka.compacted(conf.get(SinkOptions.CORRECTIONS_TOPIC)));
         return conf;
     }
 

@@ -1,7 +1,5 @@
 package io.geostream.map;
 
-import io.geostream.avro.GeometryFrame;
-import io.geostream.avro.SegmentEvent;
 import io.geostream.schemas.RecordDecodingException;
 import io.geostream.schemas.SingleObjectCodec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,6 +27,10 @@ import java.util.function.BooleanSupplier;
  * Kafka and feeds them to a {@link MapInput} ({@link StreamMap}, {@link StreamMaps}). Bounded mode stops at the end
  * offsets taken at start; follow mode runs until {@code stop} says so, writing snapshots every
  * {@code snapshotInterval}. The consumer has no group: it always starts from the beginning of both topics.
+ *
+ * <p>With {@link #withCorrections}, the corrections topic (compacted, keyed {@code <stream>/<start>/<segment>}) is read
+ * to its end first, so that a bounded run fuses every frame with its segment's latest correction; a follow run also
+ * keeps reading it, and a correction that comes later applies to the frames fused after it.
  */
 public final class MapBuilder {
     /** Bounded mode gives up when no record arrives for this long while offsets remain to be read. */
@@ -43,6 +45,8 @@ public final class MapBuilder {
     private String clientId;
     private final PrintWriter progress;
     private long undecodable;
+    private String correctionsTopic;
+    private SegmentCorrections corrections;
 
     public MapBuilder(String bootstrapServers, String geometryTopic, String segmentsTopic, String streamId, MapInput map,
                       PrintWriter progress) {
@@ -71,6 +75,13 @@ public final class MapBuilder {
         return this;
     }
 
+    /** Also reads {@code topic}'s SegmentCorrections of this stream into {@code into} (which the map applies). */
+    public MapBuilder withCorrections(String topic, SegmentCorrections into) {
+        this.correctionsTopic = topic;
+        this.corrections = into;
+        return this;
+    }
+
     /** Records of this stream that did not decode (skipped, reported on the progress stream). */
     public long undecodable() {
         return undecodable;
@@ -96,6 +107,15 @@ public final class MapBuilder {
                 if (infos == null || infos.isEmpty()) throw new IOException("topic " + topic + " does not exist");
                 infos.forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
             }
+            if (corrections != null) {
+                List<TopicPartition> correctionParts = partitions(c, correctionsTopic);
+                if (correctionParts.isEmpty()) {
+                    progress.printf(Locale.ROOT, "corrections topic %s does not exist: segments stay uncorrected%n", correctionsTopic);
+                } else {
+                    readToEnd(c, correctionParts, key);
+                    if (follow) parts.addAll(correctionParts);
+                }
+            }
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = follow ? Map.of() : c.endOffsets(parts, Duration.ofSeconds(30));
@@ -120,16 +140,7 @@ public final class MapBuilder {
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                     read++;
                     lastRecord = System.nanoTime();
-                    // Records are keyed by stream id: skip other streams without decoding them.
-                    if (key != null && (r.key() == null || !Arrays.equals(r.key(), key))) continue;
-                    try {
-                        if (r.topic().equals(geometryTopic)) map.accept(SingleObjectCodec.geometryFrames().decode(r.value()));
-                        else map.accept(SingleObjectCodec.segmentEvents().decode(r.value()));
-                    } catch (RecordDecodingException e) {
-                        undecodable++;
-                        progress.printf(Locale.ROOT, "skipped undecodable record %s-%d@%d: %s%n", r.topic(), r.partition(),
-                                r.offset(), e.getMessage());
-                    }
+                    handle(r, key);
                 }
                 long now = System.nanoTime();
                 if (now - lastProgress > 2_000_000_000L) {
@@ -146,5 +157,52 @@ public final class MapBuilder {
             }
         }
         map.writeSnapshots();
+    }
+
+    /** One record of any of the topics read. */
+    private void handle(ConsumerRecord<byte[], byte[]> r, byte[] key) throws IOException {
+        boolean correction = corrections != null && r.topic().equals(correctionsTopic);
+        // Records are keyed by stream id (corrections by <stream>/<start>/<segment>): skip other streams undecoded.
+        if (key != null && (r.key() == null
+                || (correction ? !startsWith(r.key(), key, (byte) '/') : !Arrays.equals(r.key(), key)))) return;
+        if (r.value() == null) return; // a tombstone
+        try {
+            if (correction) corrections.accept(SingleObjectCodec.segmentCorrections().decode(r.value()));
+            else if (r.topic().equals(geometryTopic)) map.accept(SingleObjectCodec.geometryFrames().decode(r.value()));
+            else map.accept(SingleObjectCodec.segmentEvents().decode(r.value()));
+        } catch (RecordDecodingException e) {
+            undecodable++;
+            progress.printf(Locale.ROOT, "skipped undecodable record %s-%d@%d: %s%n", r.topic(), r.partition(),
+                    r.offset(), e.getMessage());
+        }
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix, byte then) {
+        if (key.length <= prefix.length || key[prefix.length] != then) return false;
+        return Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
+        var infos = c.partitionsFor(topic, Duration.ofSeconds(30));
+        List<TopicPartition> out = new ArrayList<>();
+        if (infos != null) infos.forEach(i -> out.add(new TopicPartition(topic, i.partition())));
+        return out;
+    }
+
+    /** Reads the partitions from their beginning to their end offsets now (the corrections, before any frame). */
+    private void readToEnd(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> parts, byte[] key) throws IOException {
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(30));
+        long lastRecord = System.nanoTime();
+        while (!parts.stream().allMatch(tp -> c.position(tp) >= end.get(tp))) {
+            if (System.nanoTime() - lastRecord > STALL_TIMEOUT.toNanos()) {
+                throw new IOException("no record of " + parts.get(0).topic() + " for " + STALL_TIMEOUT.toSeconds() + " s (broker unreachable?)");
+            }
+            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                lastRecord = System.nanoTime();
+                handle(r, key);
+            }
+        }
     }
 }

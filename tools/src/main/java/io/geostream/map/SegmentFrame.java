@@ -26,4 +26,13 @@ public record SegmentFrame(long frameIndex, long captureTimeMicros, RigidTransfo
                 g.getPayloads().getHeight(), k.getFx(), k.getFy(), k.getCx(), k.getCy(), String.valueOf(k.getSource()),
                 g.getPayloads().getDepthUnit(), g.getScaleStatus().name(), g.getScaleFactor());
     }
+
+    /**
+     * The frame after a loop-closure correction of its segment's world (docs/data.md): the camera moves with the world
+     * (it stays rigid), and its depths scale with the correction, so one depth-PNG step is {@code scale} times as deep.
+     */
+    public SegmentFrame corrected(io.geostream.geometry.Sim3 correction) {
+        return new SegmentFrame(frameIndex, captureTimeMicros, correction.transformPose(worldFromCamera), width, height, fx, fy,
+                cx, cy, intrinsicsSource, depthUnit * correction.scale(), scaleStatus, scaleFactor);
+    }
 }

@@ -7,6 +7,7 @@ import io.geostream.avro.ScaleStatus;
 import io.geostream.avro.SegmentEvent;
 import io.geostream.avro.SegmentEventKind;
 import io.geostream.geometry.Rotations;
+import io.geostream.geometry.Sim3;
 import io.geostream.storage.NpyArray;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;
@@ -46,6 +47,9 @@ import java.util.TreeMap;
  * median depth). A segment whose ENDED event has been seen and whose frames have all been handled is
  * written and its voxels released, which bounds memory by the open segments.
  *
+ * <p>With {@link #withCorrections}, each frame's points (and camera centre) are first moved by its segment's latest
+ * loop-closure correction known at the time it is fused ({@link SegmentCorrections}).
+ *
  * <p>A frame whose payloads are missing, unreadable or of the wrong shape is skipped and counted by reason
  * in map.json; the run goes on.
  *
@@ -74,6 +78,8 @@ public final class StreamMap implements MapInput {
     /** A directory per segment instead of files named after it. */
     private boolean segmentDirectories;
     private final List<SegmentWriter> segmentWriters = new ArrayList<>();
+    /** Loop-closure corrections to apply, or null. */
+    private SegmentCorrections corrections;
 
     /**
      * @param voxel     voxel size: metres for METRIC segments, a share of the median depth otherwise
@@ -132,6 +138,12 @@ public final class StreamMap implements MapInput {
         return topViews || !segmentWriters.isEmpty();
     }
 
+    /** Applies each segment's latest correction in {@code c} (as it stands when a frame is fused) to its frames. */
+    public StreamMap withCorrections(SegmentCorrections c) {
+        this.corrections = c;
+        return this;
+    }
+
     /** Occupied voxels over all segments still held in memory. */
     @Override
     public long voxelsInMemory() {
@@ -157,16 +169,18 @@ public final class StreamMap implements MapInput {
             skip(seg, "late_after_segment_written");
             return;
         }
+        Sim3 correction = corrections == null ? null : corrections.forFrame(g);
         String reason = null;
         if (tracksFrames()) {
             try {
                 // The first copy of a frame index (a second one comes from a new job run over the same input).
-                seg.frames.putIfAbsent(g.getFrameIndex(), SegmentFrame.of(g));
+                SegmentFrame frame = SegmentFrame.of(g);
+                seg.frames.putIfAbsent(g.getFrameIndex(), correction == null ? frame : frame.corrected(correction));
             } catch (IllegalArgumentException e) {
                 reason = "bad_pose";
             }
         }
-        if (reason == null) reason = fuse(seg, g);
+        if (reason == null) reason = fuse(seg, g, correction);
         if (reason != null) skip(seg, reason);
         else {
             seg.framesFused++;
@@ -211,8 +225,11 @@ public final class StreamMap implements MapInput {
         }
     }
 
-    /** @return null when fused, else the reason the frame was skipped */
-    private String fuse(Segment seg, GeometryFrame g) throws IOException {
+    /**
+     * @param correction the frame's loop-closure correction, or null
+     * @return null when fused, else the reason the frame was skipped
+     */
+    private String fuse(Segment seg, GeometryFrame g, Sim3 correction) throws IOException {
         PayloadRefs p = g.getPayloads();
         int w = p.getWidth(), h = p.getHeight();
         if (w <= 0 || h <= 0) return "bad_payload_size";
@@ -269,7 +286,8 @@ public final class StreamMap implements MapInput {
                 size = voxel / metresPerUnit;
                 seg.medianDepth = Double.NaN;
             } else {
-                double median = medianDepth(points.data(), g.getWorldFromCamera());
+                // a correction scales the frame's depths by its scale
+                double median = medianDepth(points.data(), g.getWorldFromCamera()) * (correction == null ? 1 : correction.scale());
                 if (!(median > 0)) return "no_valid_depth";
                 seg.medianDepth = median;
                 size = voxel * median;
@@ -278,6 +296,11 @@ public final class StreamMap implements MapInput {
             if (budget < 1) throw new VoxelMap.VoxelCapExceededException(maxVoxels, size);
             seg.map = new VoxelMap(size, (int) budget, normals);
             seg.scaleStatus = g.getScaleStatus().name();
+        }
+        if (correction != null) {
+            // Loop closure moves the frame's world: points by the whole Sim(3), normals by its rotation.
+            points = new NpyArray(points.shape(), correction.applyToPoints(points.data()));
+            if (worldNormals != null) worldNormals = correction.rotateVectors(worldNormals);
         }
         seg.map.addFrame(points.data(), confidence, rgb, worldNormals);
         return null;
@@ -387,6 +410,7 @@ public final class StreamMap implements MapInput {
                     .append(", \"frames_skipped\": ").append(s.framesSkipped)
                     .append(", \"points\": ").append(s.points)
                     .append(", \"ended\": ").append(s.endedFrameCount >= 0)
+                    .append(", \"correction_version\": ").append(corrections == null ? 0 : corrections.version(streamId, s.key.startMicros(), s.key.id()))
                     .append('}');
         }
         b.append(first ? "]\n}\n" : "\n  ]\n}\n");

@@ -70,7 +70,7 @@ class ArchitectureTest {
     @Test
     void theOperatorsModuleHoldsOnePackagePerStage() {
         check(classes().that(inModule("operators")).should().resideInAnyPackage("io.geostream.operators.ingest",
-                "io.geostream.operators.clip", "io.geostream.operators.inference", "io.geostream.operators.stitch",
+                "io.geostream.operators.clip", "io.geostream.operators.inference", "io.geostream.operators.stitch", "io.geostream.operators.loop",
                 "io.geostream.operators.sink"));
     }
 

@@ -153,6 +153,53 @@ class StreamMapTest {
         assertThat(Files.readString(dir.resolve("map.json"))).contains("\"late_after_segment_written\": 1");
     }
 
+    /**
+     * A segment's latest correction moves its frames: x -> 2 x + (1, 0, 0) at both keyframes puts the plane at z = 4,
+     * twice as large (the relative voxel twice as large too: about the same 16 x 12 voxels). An older version coming later and
+     * the same record twice change nothing (records are absolute); another segment stays as published.
+     */
+    @Test
+    void theLatestCorrectionOfASegmentMovesItsFramesAndOlderOnesAreIgnored() throws Exception {
+        LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(tmp.resolve("objects"));
+        SegmentCorrections corrections = new SegmentCorrections("cam");
+        StreamMap map = new StreamMap("cam", store, 0.1, 100_000, tmp.resolve("out")).withCorrections(corrections);
+        long start = 1_700_000_000_000_000L;
+        corrections.accept(correction(start, 0, 3, 2.0, 1.0));
+        corrections.accept(correction(start, 0, 2, 0.5, -3.0)); // older: ignored
+        corrections.accept(correction(start, 0, 3, 2.0, 1.0)); // the same again: nothing changes
+        corrections.accept(correction(start + 1, 0, 1, 0.5, -3.0)); // another segment (same id, other start)
+        for (int f = 0; f < 3; f++) map.accept(frame(store, 0, start, f, ScaleStatus.RELATIVE, 1.0, new int[] {220, 30, 30}, true));
+        map.accept(frame(store, 7, start, 3, ScaleStatus.RELATIVE, 1.0, new int[] {30, 30, 220}, true)); // uncorrected
+        map.writeSnapshots();
+
+        Path dir = tmp.resolve("out/cam");
+        Cloud corrected = read(dir.resolve("segment-" + start + "-0.ply"));
+        assertThat(corrected.n).isBetween(16 * 12, 17 * 13); // the shift by 2.5 voxels may add a row and a column
+        float minX = Float.MAX_VALUE, maxX = -Float.MAX_VALUE;
+        for (int i = 0; i < corrected.n; i++) {
+            assertThat(corrected.xyz[3 * i + 2]).isCloseTo(4f, within(1e-4f));
+            minX = Math.min(minX, corrected.xyz[3 * i]);
+            maxX = Math.max(maxX, corrected.xyz[3 * i]);
+        }
+        assertThat((minX + maxX) / 2).isCloseTo(1f, within(0.3f)); // the plane's centre x moved by +1
+        Cloud other = read(dir.resolve("segment-" + start + "-7.ply"));
+        for (int i = 0; i < other.n; i++) assertThat(other.xyz[3 * i + 2]).isCloseTo(2f, within(1e-5f));
+        String json = Files.readString(dir.resolve("map.json"));
+        assertThat(json).contains("\"median_depth\": 4.00000").contains("\"correction_version\": 3")
+                .contains("\"correction_version\": 0");
+    }
+
+    private static io.geostream.avro.SegmentCorrection correction(long start, long segment, int version, double scale, double tx) {
+        List<io.geostream.avro.KeyframeCorrection> kfs = new java.util.ArrayList<>();
+        for (long k : new long[] {0, 8}) {
+            kfs.add(io.geostream.avro.KeyframeCorrection.newBuilder().setFrameIndex(k).setScale(scale).setQx(0).setQy(0).setQz(0)
+                    .setQw(1).setTx(tx).setTy(0).setTz(0).build());
+        }
+        return io.geostream.avro.SegmentCorrection.newBuilder().setStreamId("cam").setSegmentId(segment).setSegmentStartMicros(start)
+                .setVersion(version).setLoopNewFrameIndex(200).setLoopOldFrameIndex(8).setLoopInliers(40)
+                .setLoopCaptureTimeMicros(start + 1).setKeyframes(kfs).build();
+    }
+
     static GeometryFrame frame(LocalDirectoryObjectStore store, long segment, long index, ScaleStatus scale, double factor,
                                int[] colour, boolean withConfidence) throws Exception {
         return frame(store, segment, -1, index, scale, factor, colour, withConfidence);

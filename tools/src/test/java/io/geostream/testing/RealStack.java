@@ -78,7 +78,8 @@ public final class RealStack implements AutoCloseable {
     /** Creates the job's input and output topics named in {@code conf}. */
     public void createJobTopics(Configuration conf) {
         kafka.createTopics(Map.of(conf.get(IngestOptions.INPUT_TOPIC), 2, conf.get(SinkOptions.GEOMETRY_TOPIC), 2,
-                conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1));
+                conf.get(SinkOptions.SEGMENTS_TOPIC), 1, conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1, conf.get(SinkOptions.CORRECTIONS_TOPIC), 1),
+                EmbeddedKafka.compacted(conf.get(SinkOptions.CORRECTIONS_TOPIC)));
     }
 
     @Override

@@ -13,11 +13,13 @@ public class OutputRecordSerializer implements KafkaRecordSerializationSchema<Ou
     private final String geometryTopic;
     private final String segmentsTopic;
     private final String deadLetterTopic;
+    private final String correctionsTopic;
 
-    public OutputRecordSerializer(String geometryTopic, String segmentsTopic, String deadLetterTopic) {
+    public OutputRecordSerializer(String geometryTopic, String segmentsTopic, String deadLetterTopic, String correctionsTopic) {
         this.geometryTopic = Objects.requireNonNull(geometryTopic, "geometryTopic");
         this.segmentsTopic = Objects.requireNonNull(segmentsTopic, "segmentsTopic");
         this.deadLetterTopic = Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        this.correctionsTopic = Objects.requireNonNull(correctionsTopic, "correctionsTopic");
     }
 
     @Override
@@ -26,6 +28,7 @@ public class OutputRecordSerializer implements KafkaRecordSerializationSchema<Ou
             case GEOMETRY -> geometryTopic;
             case SEGMENT -> segmentsTopic;
             case DEAD_LETTER -> deadLetterTopic;
+            case CORRECTION -> correctionsTopic;
         };
         // No record timestamp: the producer stamps wall-clock time. The element timestamp is the frame's
         // capture time, which for replayed or synthetic footage can be older than the topic's retention

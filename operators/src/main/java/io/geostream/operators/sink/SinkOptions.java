@@ -18,6 +18,11 @@ public final class SinkOptions {
     public static final ConfigOption<String> DEAD_LETTER_TOPIC = ConfigOptions.key("geostream.topics.dead-letters")
             .stringType().defaultValue("geostream.dead-letters").withDescription("Output topic of DeadLetters.");
 
+    public static final ConfigOption<String> CORRECTIONS_TOPIC = ConfigOptions.key("geostream.topics.corrections")
+            .stringType().defaultValue("geostream.corrections")
+            .withDescription("Output topic of SegmentCorrections (loop closure, geostream.loop.enabled); create it compacted "
+                    + "(cleanup.policy=compact): each segment's latest record supersedes the earlier ones.");
+
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = ConfigOptions.key("geostream.sink.transactional-id-prefix")
             .stringType().defaultValue("geostream").withDescription("Stable transactional id prefix of the exactly-once sink; unique per job.");
 

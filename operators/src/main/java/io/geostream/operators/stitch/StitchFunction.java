@@ -11,6 +11,7 @@ import io.geostream.operators.sink.OrderedOutputQueue;
 import io.geostream.operators.sink.PayloadWriters;
 import io.geostream.operators.sink.QueuedOutputFunction;
 import io.geostream.records.ClipResult;
+import io.geostream.records.LoopFrame;
 import io.geostream.records.OutputRecord;
 import io.geostream.schemas.SingleObjectCodec;
 import io.geostream.stitch.StitchEvent;
@@ -23,7 +24,9 @@ import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +38,10 @@ import java.util.function.Consumer;
  * frame's payloads written ({@link PayloadWriters}) BEFORE its event is emitted, segment events and dead letters in
  * stream order, figures in {@link StitchMetrics}. It keeps no state of a stream past the task the clip operator marks
  * {@link io.geostream.records.ClipTask#releasesStream}.
+ *
+ * <p>With loop frames on, each stitched frame also goes to the side output {@link #LOOP_FRAMES} (pose, depth and RGB,
+ * for the loop-closure stage), as it is stitched: before its payloads are stored, in the same checkpoint as its event;
+ * a segment's end and a stream's release go there as {@link LoopFrame#release} records.
  *
  * <p>Run by a {@link DrainingKeyedProcessOperator} (as the job does), a frame's payload writes may still be under
  * way when the next clip is stitched; under a plain {@code KeyedProcessOperator} an element's output is all out
@@ -52,10 +59,14 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
      */
     public static final int MAX_QUEUED_FRAMES = 48;
 
+    /** Stitched frames for the loop-closure stage (only when the function was made with loop frames on). */
+    public static final OutputTag<LoopFrame> LOOP_FRAMES = new OutputTag<>("loop-frames", TypeInformation.of(LoopFrame.class));
+
     private final StitcherSettings config;
     private final StorageSettings storage;
     private final StitchMethod method;
     private final int perCameraLimit;
+    private boolean loopFrames;
     private transient Stitcher stitcher;
     private transient PayloadWriters writers;
     private transient ValueState<StitcherState> state;
@@ -82,6 +93,12 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         this.perCameraLimit = perCameraLimit;
     }
 
+    /** Also emits each stitched frame to {@link #LOOP_FRAMES}. */
+    public StitchFunction withLoopFrames() {
+        this.loopFrames = true;
+        return this;
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
         super.open(openContext);
@@ -102,11 +119,12 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         StitcherState s = state.value();
         if (s == null) s = new StitcherState();
         for (ClipResult r : due.results()) {
-            stitch(s, r);
+            stitch(s, r, ctx);
             if (r.task.releasesStream) {
                 // The clip operator released the stream after this task; its next run starts afresh.
                 s = new StitcherState();
                 metrics.streamReleased();
+                if (loopFrames) ctx.output(LOOP_FRAMES, LoopFrame.release(r.task.streamId));
             }
         }
         if (due.keyEmpty()) {
@@ -118,7 +136,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     }
 
     /** Stitches one clip and queues its output in stream order. */
-    private void stitch(StitcherState s, ClipResult r) {
+    private void stitch(StitcherState s, ClipResult r, Context ctx) {
         ModelInfo model = new ModelInfo(r.modelId, r.modelVersion, r.confidence != null);
         GeometryFrameWriter writer = writers.forModel(model);
         byte[] key = r.task.streamId.getBytes(StandardCharsets.UTF_8);
@@ -131,14 +149,36 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
             if (e instanceof StitchEvent.StitchedFrame f) {
                 if (newestCaptureMicros != Long.MIN_VALUE) metrics.frameReleased((newestCaptureMicros - f.frame().captureTimeMicros) / 1000);
                 queue().add(new FrameOutput(key, writer.start(f)));
+                if (loopFrames) ctx.output(LOOP_FRAMES, loopFrame(f, model));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
                 queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
                 metrics.frameFailed(ff.reasonCode());
             } else {
                 if (e instanceof StitchEvent.SegmentStarted) metrics.segmentStarted(r.task.streamId);
+                if (e instanceof StitchEvent.SegmentEnded && loopFrames) ctx.output(LOOP_FRAMES, LoopFrame.release(r.task.streamId));
                 queue().addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
         }
+    }
+
+    /** What the loop closer takes of a stitched frame. */
+    static LoopFrame loopFrame(StitchEvent.StitchedFrame f, ModelInfo model) {
+        LoopFrame l = new LoopFrame();
+        l.streamId = f.frame().streamId;
+        l.segmentId = f.segmentId();
+        l.segmentStartMicros = f.segmentStartMicros();
+        l.frameIndex = f.frame().frameIndex;
+        l.captureTimeMicros = f.frame().captureTimeMicros;
+        l.ingestTimeMillis = f.frame().ingestTimeMillis;
+        l.worldFromCamera = LoopFrame.poseArray(f.worldFromCamera());
+        l.intrinsics = new double[] {f.intrinsics().fx(), f.intrinsics().fy(), f.intrinsics().cx(), f.intrinsics().cy()};
+        l.width = f.width();
+        l.height = f.height();
+        l.depth = f.depth();
+        l.rgb = f.rgb();
+        l.modelId = model.id();
+        l.modelVersion = model.version();
+        return l;
     }
 
     /** A stitched frame's event, due once its payloads are stored; a dead letter if they cannot be. */

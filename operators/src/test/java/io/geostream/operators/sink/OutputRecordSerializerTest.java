@@ -8,13 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class OutputRecordSerializerTest {
 
-    private final OutputRecordSerializer serializer = new OutputRecordSerializer("g", "s", "d");
+    private final OutputRecordSerializer serializer = new OutputRecordSerializer("g", "s", "d", "c");
 
     @Test
     void routesByKind() {
         assertThat(serializer.serialize(new OutputRecord(OutputRecord.Kind.GEOMETRY, null, new byte[1]), null, 1L).topic()).isEqualTo("g");
         assertThat(serializer.serialize(new OutputRecord(OutputRecord.Kind.SEGMENT, null, new byte[1]), null, 1L).topic()).isEqualTo("s");
         assertThat(serializer.serialize(new OutputRecord(OutputRecord.Kind.DEAD_LETTER, null, new byte[1]), null, 1L).topic()).isEqualTo("d");
+        assertThat(serializer.serialize(new OutputRecord(OutputRecord.Kind.CORRECTION, null, new byte[1]), null, 1L).topic()).isEqualTo("c");
     }
 
     @Test

@@ -1,0 +1,154 @@
+package io.geostream.operators.loop;
+
+import io.geostream.avro.SegmentCorrection;
+import io.geostream.geometry.CameraIntrinsics;
+import io.geostream.loop.KeyframeFeatureStore;
+import io.geostream.loop.KeyframeFeatures;
+import io.geostream.loop.LoopCloser;
+import io.geostream.loop.LoopCloserState;
+import io.geostream.loop.LoopClosureSettings;
+import io.geostream.loop.LoopCorrection;
+import io.geostream.loop.SegmentCorrectionRecords;
+import io.geostream.records.LoopFrame;
+import io.geostream.records.OutputRecord;
+import io.geostream.schemas.SingleObjectCodec;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.InstantiationUtil;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The loop-closure stage, keyed by stream id behind the stitch stage: each stitched frame ({@link LoopFrame}) through
+ * the stream's {@link LoopCloser}; a closed loop becomes a {@code SegmentCorrection} record for the corrections topic,
+ * keyed by segment identity ({@link SegmentCorrectionRecords#key}). A release (segment ended, stream released) drops the
+ * stream's state.
+ *
+ * <p>State, split by how it changes: the searchable keyframes' features in a map state by frame index (about 22 KB
+ * each, written once when the keyframe is added and removed when it leaves the window of
+ * {@link LoopClosureSettings#maxKeyframes}); the rest of the {@link LoopCloserState} (poses, pose graph, a few hundred
+ * bytes per keyframe) Java-serialized in a value state, rewritten only when a keyframe is added; and the next keyframe's
+ * index, so that the frames in between (7 of 8 by default) read nothing else. One value state of the whole
+ * {@link LoopCloserState} would rewrite up to {@code maxKeyframes x 22 KB} (8.8 MB by default) per keyframe.
+ */
+public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame, OutputRecord> {
+    private static final long serialVersionUID = 1L;
+
+    private final LoopClosureSettings settings;
+    private transient LoopCloser closer;
+    private transient ValueState<byte[]> graph;
+    private transient MapState<Long, KeyframeFeatures> features;
+    /** The open segment's identity and next keyframe index: {segmentStartMicros, segmentId, nextKeyframeIndex}. */
+    private transient ValueState<long[]> cursor;
+    private transient SingleObjectCodec<SegmentCorrection> codec;
+    private transient Counter loopsClosed;
+    private transient Counter keyframes;
+    private transient Histogram correctionDelayMs;
+
+    public LoopClosureFunction(LoopClosureSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        closer = new LoopCloser(settings);
+        graph = getRuntimeContext().getState(new ValueStateDescriptor<>("loop-graph",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        features = getRuntimeContext().getMapState(new MapStateDescriptor<>("loop-features", Types.LONG,
+                Types.POJO(KeyframeFeatures.class)));
+        cursor = getRuntimeContext().getState(new ValueStateDescriptor<>("loop-cursor",
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        codec = SingleObjectCodec.segmentCorrections();
+        var metrics = getRuntimeContext().getMetricGroup();
+        loopsClosed = metrics.counter("loopsClosed");
+        keyframes = metrics.counter("loopKeyframes");
+        correctionDelayMs = metrics.histogram("loopCorrectionDelayMs", new DescriptiveStatisticsHistogram(1000));
+    }
+
+    @Override
+    public void processElement(LoopFrame f, Context ctx, Collector<OutputRecord> out) throws Exception {
+        if (f.release) {
+            graph.clear();
+            features.clear();
+            cursor.clear();
+            return;
+        }
+        long[] at = cursor.value();
+        if (at != null && at[0] == f.segmentStartMicros && at[1] == f.segmentId && f.frameIndex < at[2]) return;
+        LoopCloserState s = readState();
+        long[] before = {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()};
+        LoopCorrection c = closer.accept(s, f.segmentId, f.segmentStartMicros, f.frameIndex, f.publishedPose(), intrinsics(f), f.depth, f.rgb);
+        // accept changes the state only by opening a segment or adding a keyframe (a loop closes at a new keyframe)
+        if (!Arrays.equals(before, new long[] {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()})) {
+            if (s.keyframeCount() > 0) keyframes.inc(); // at most one per frame
+            graph.update(InstantiationUtil.serializeObject(s));
+        }
+        long next = closer.nextKeyframeIndex(s);
+        cursor.update(new long[] {f.segmentStartMicros, f.segmentId, next == Long.MIN_VALUE ? f.frameIndex + 1 : next});
+        if (c == null) return;
+        SegmentCorrection record = SegmentCorrectionRecords.toRecord(f.streamId, c, f.captureTimeMicros, f.modelId, f.modelVersion);
+        out.collect(new OutputRecord(OutputRecord.Kind.CORRECTION,
+                SegmentCorrectionRecords.key(f.streamId, f.segmentStartMicros, f.segmentId), codec.encode(record)));
+        loopsClosed.inc();
+        if (f.ingestTimeMillis > 0) correctionDelayMs.update(Math.max(0, System.currentTimeMillis() - f.ingestTimeMillis));
+    }
+
+    private LoopCloserState readState() throws Exception {
+        byte[] bytes = graph.value();
+        LoopCloserState s = bytes == null ? new LoopCloserState()
+                : InstantiationUtil.deserializeObject(bytes, LoopCloserState.class.getClassLoader());
+        s.useFeatureStore(new MapStateFeatures(features));
+        return s;
+    }
+
+    private static CameraIntrinsics intrinsics(LoopFrame f) {
+        double[] k = f.intrinsics;
+        return new CameraIntrinsics(k[0], k[1], k[2], k[3], f.width, f.height);
+    }
+
+    /** The current key's features in the map state (a failing state backend fails the task). */
+    private record MapStateFeatures(MapState<Long, KeyframeFeatures> map) implements KeyframeFeatureStore {
+        @Override
+        public KeyframeFeatures get(long frameIndex) {
+            try {
+                return map.get(frameIndex);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read keyframe features from state", e);
+            }
+        }
+
+        @Override
+        public void put(long frameIndex, KeyframeFeatures f) {
+            try {
+                map.put(frameIndex, f);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot write keyframe features to state", e);
+            }
+        }
+
+        @Override
+        public void remove(long frameIndex) {
+            try {
+                map.remove(frameIndex);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot remove keyframe features from state", e);
+            }
+        }
+
+        @Override
+        public void clear() {
+            map.clear();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.geostream.operators.loop;
+
+import io.geostream.loop.LoopClosureSettings;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+
+/**
+ * Settings of the loop-closure stage. Keys under {@code geostream.}; the job reads them in {@code GeometryJob}. The
+ * corrections' topic is {@code geostream.topics.corrections} (SinkOptions). Other {@link LoopClosureSettings} keep their
+ * defaults.
+ */
+public final class LoopOptions {
+    private LoopOptions() {}
+
+    public static final ConfigOption<Boolean> ENABLED = ConfigOptions.key("geostream.loop.enabled")
+            .booleanType().defaultValue(true)
+            .withDescription("Close loops: when a segment comes back to a place it has seen, re-optimise its Sim(3) pose graph"
+                    + " and publish a SegmentCorrection on geostream.topics.corrections (published frames are never rewritten).");
+
+    public static final ConfigOption<Integer> KEYFRAME_EVERY = ConfigOptions.key("geostream.loop.keyframe-every")
+            .intType().defaultValue(LoopClosureSettings.defaults().keyframeEvery())
+            .withDescription("Every n-th stitched frame of a segment becomes a loop-closure keyframe (a pose-graph node).");
+
+    public static final ConfigOption<Integer> MAX_KEYFRAMES = ConfigOptions.key("geostream.loop.max-keyframes")
+            .intType().defaultValue(LoopClosureSettings.defaults().maxKeyframes())
+            .withDescription("Keyframes per stream whose features (about 22 KB each at 500 features) stay searchable in state;"
+                    + " older ones leave the search (not the pose graph).");
+
+    public static final ConfigOption<Integer> MIN_FRAME_GAP = ConfigOptions.key("geostream.loop.min-frame-gap")
+            .intType().defaultValue(LoopClosureSettings.defaults().minFrameGap())
+            .withDescription("A loop joins frames at least this many frames apart (nearer ones are odometry).");
+
+    public static final ConfigOption<Integer> MIN_INLIERS = ConfigOptions.key("geostream.loop.min-inliers")
+            .intType().defaultValue(LoopClosureSettings.defaults().minInliers())
+            .withDescription("3-D feature pairs a loop needs within the inlier distance of its RANSAC Sim(3).");
+
+    /** The defaults with the options of {@code config}; an invalid combination fails naming the rule. */
+    public static LoopClosureSettings settings(ReadableConfig config) {
+        LoopClosureSettings d = LoopClosureSettings.defaults();
+        return new LoopClosureSettings(config.get(KEYFRAME_EVERY), config.get(MAX_KEYFRAMES), config.get(MIN_FRAME_GAP),
+                d.searchRadius(), d.maxViewAngleDeg(), d.candidates(), d.features(), config.get(MIN_INLIERS),
+                d.inlierDistance(), d.ransacIterations());
+    }
+}
