@@ -1,10 +1,8 @@
 package io.geostream.produce;
 
 import io.geostream.avro.Intrinsics;
+import io.geostream.jobs.JobConfigs;
 import io.geostream.records.StreamIds;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -13,8 +11,6 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +24,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code cameras.yaml}: the cameras of {@code geostream produce --cameras}. Read with snakeyaml-engine's node API, as
- * the job's {@code --config} is, so every error names the file and line, and the camera. Unknown keys fail (a typo
+ * {@code cameras.yaml}: the cameras of {@code geostream produce --cameras}. Read with snakeyaml-engine's node API by the
+ * same code as the job's {@code --config} ({@link JobConfigs#composeYaml}), so every error names the file and line, and
+ * the camera. Unknown keys fail (a typo
  * must not silently drop a setting).
  *
  * <pre>
@@ -65,14 +62,7 @@ public record CamerasFile(List<CameraSpec> cameras, ReconnectingSource.Backoff b
      * @throws IOException              when the file cannot be read
      */
     public static CamerasFile read(Path file, String topic, String defaultTopic, long claimCheckOverBytes) throws IOException {
-        LoadSettings settings = LoadSettings.builder().setLabel(file.toString()).build();
-        Optional<Node> root;
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = new Compose(settings).composeReader(in);
-        } catch (YamlEngineException e) {
-            // The parser's message names the file (the label), line and column.
-            throw new IllegalArgumentException("not valid YAML: " + e.getMessage().strip(), e);
-        }
+        Optional<Node> root = JobConfigs.composeYaml(file);
         Parser p = new Parser(file);
         if (root.isEmpty() || !(root.get() instanceof MappingNode top)) {
             throw new IllegalArgumentException(file + ": expected 'cameras:' with a list of cameras");

@@ -172,4 +172,22 @@ class ReconnectingSourceTest {
         assertThat(source.reconnects()).isEqualTo(1);
         source.close();
     }
+
+    @Test
+    void aRefusedCameraIsLoggedWithoutItsPassword() throws Exception {
+        // Port 1 on the loopback: refused at once. FFmpeg's own message quotes the URL; the log must not.
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        String url = "rtsp://admin:s3cret@127.0.0.1:1/stream1";
+        ReconnectingSource source = new ReconnectingSource(() -> FrameSources.open(url, 30), "cam (" + FrameSources.redacted(url) + ")",
+                new ReconnectingSource.Backoff(Duration.ofMillis(50), Duration.ofMillis(50)), Double.NaN, log::add);
+        Thread stopper = new Thread(() -> {
+            while (log.size() < 2) Thread.onSpinWait();
+            source.stop();
+        });
+        stopper.start();
+        assertThat(source.next()).isNull();
+        stopper.join();
+        assertThat(log.get(0)).contains("cam (rtsp://***@127.0.0.1:1/stream1): cannot connect (attempt 1", "rtsp://***@127.0.0.1:1")
+                .doesNotContain("s3cret").doesNotContain("setFormat");
+    }
 }
