@@ -71,14 +71,7 @@ public final class JobConfigs {
      * (also once nested, once dotted), a key without a value, or a list of mappings fails, naming file and line.
      */
     public static Map<String, String> readFile(Path file) throws IOException {
-        LoadSettings settings = LoadSettings.builder().setLabel(file.toString()).build();
-        Optional<Node> root;
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = new Compose(settings).composeReader(in);
-        } catch (YamlEngineException e) {
-            // The parser's message names the file (the label), line and column.
-            throw new IllegalArgumentException("not valid YAML: " + e.getMessage().strip(), e);
-        }
+        Optional<Node> root = composeYaml(file);
         Map<String, String> out = new LinkedHashMap<>();
         if (root.isEmpty()) return out; // empty file or comments only
         if (!(root.get() instanceof MappingNode mapping)) {
@@ -87,6 +80,22 @@ public final class JobConfigs {
         }
         flatten(file, "", mapping, out);
         return out;
+    }
+
+    /**
+     * A YAML file's node tree (empty for an empty file), whose nodes know their line; also what
+     * {@code geostream produce --cameras} reads its file with.
+     *
+     * @throws IllegalArgumentException naming the file, line and column when it is not valid YAML
+     */
+    public static Optional<Node> composeYaml(Path file) throws IOException {
+        LoadSettings settings = LoadSettings.builder().setLabel(file.toString()).build();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return new Compose(settings).composeReader(in);
+        } catch (YamlEngineException e) {
+            // The parser's message names the file (the label), line and column.
+            throw new IllegalArgumentException("not valid YAML: " + e.getMessage().strip(), e);
+        }
     }
 
     private static void flatten(Path file, String prefix, MappingNode mapping, Map<String, String> out) {

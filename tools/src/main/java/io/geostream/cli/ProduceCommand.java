@@ -1,13 +1,15 @@
 package io.geostream.cli;
 
-import io.geostream.avro.DistortionModel;
 import io.geostream.avro.Intrinsics;
 import io.geostream.avro.LensDistortion;
 import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.produce.CameraFleet;
 import io.geostream.produce.CameraProducer;
+import io.geostream.produce.CamerasFile;
 import io.geostream.produce.FrameSource;
 import io.geostream.produce.FrameSources;
 import io.geostream.produce.ProducerSettings;
+import io.geostream.produce.SettingsText;
 import io.geostream.records.StreamIds;
 import io.geostream.storage.ObjectStore;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -19,24 +21,49 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
-import java.util.ArrayList;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
-/** {@code geostream produce ...}: a camera producer that publishes a video, folder, webcam or RTSP stream to Kafka. */
+/**
+ * {@code geostream produce ...}: a camera producer that publishes a video, folder, webcam or RTSP stream to Kafka, or
+ * many of them at once ({@code --cameras cameras.yaml}).
+ */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Publish camera frames (video file, image folder, webcam device or rtsp:// URL) to Kafka as"
-                + " FrameEvents (JPEG), then an end-of-stream marker. Progress goes to stderr, a summary to stdout.")
+                + " FrameEvents (JPEG), then an end-of-stream marker; one camera (--source, --stream) or many (--cameras)."
+                + " Progress goes to stderr, a summary to stdout.")
 public final class ProduceCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--source", required = true,
+    /** The flags that describe one camera; with --cameras the file sets them per camera. */
+    static final List<String> PER_CAMERA_FLAGS = List.of("--source", "--stream", "--jpeg-quality", "--resize", "--realtime",
+            "--as-fast-as-possible", "--fps", "--max-frames", "--fx", "--fy", "--cx", "--cy", "--distortion");
+
+    @Option(names = "--source",
             description = "Video file, image folder (name order, --fps apart), /dev/videoN (V4L2) or a URL (rtsp://...).")
     String source;
-    @Option(names = "--stream", required = true, description = "Stream id (Kafka key): 1-128 of [A-Za-z0-9._-].")
+    @Option(names = "--stream", description = "Stream id (Kafka key): 1-128 of [A-Za-z0-9._-].")
     String streamId;
+    @Option(names = "--cameras", paramLabel = "FILE", description = "Serve many cameras at once from a YAML file (stream id,"
+            + " source, fps, intrinsics... per camera; README: Camera producer) instead of --source/--stream. RTSP and webcam"
+            + " sources reconnect after an outage.")
+    Path camerasFile;
+    @Option(names = "--duration", defaultValue = "0", description = "With --cameras: stop after this many seconds"
+            + " (default ${DEFAULT-VALUE}: when every camera has ended; Ctrl-C or SIGTERM also stop cleanly).")
+    double durationSeconds;
+    @Option(names = "--report-every", defaultValue = "10", description = "With --cameras: log each camera's frame rate"
+            + " every this many seconds (default ${DEFAULT-VALUE}; 0 for never).")
+    double reportEverySeconds;
     @CommandLine.Mixin
     KafkaFlags kafkaFlags;
     @Option(names = "--topic", description = "Input topic of the job (default: the job's default input topic).")
@@ -71,25 +98,15 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (camerasFile != null) {
+            return produceCameras();
+        }
+        if (source == null || streamId == null) {
+            throw usage("give --source and --stream (one camera), or --cameras FILE (many)");
+        }
         ProducerSettings settings = settings();
-        java.util.Map<String, String> kafkaProperties;
-        try {
-            kafkaProperties = kafkaFlags.clientProperties();
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        ObjectStore store = null;
-        if (claimCheckOver != null) {
-            if (s3.bucket == null) {
-                throw usage("--claim-check-over needs --s3-bucket");
-            }
-            try {
-                store = s3.open(null, false);
-            } catch (IllegalArgumentException e) {
-                throw usage(e.getMessage());
-            }
-        }
-        try (ObjectStore closeStore = store;
+        java.util.Map<String, String> kafkaProperties = kafkaProperties();
+        try (ObjectStore closeStore = claimStore();
              FrameSource frames = FrameSources.open(source, folderFps);
              KafkaProducer<byte[], byte[]> kafka = CameraProducer.kafkaProducer(kafkaFlags.bootstrapServers, kafkaProperties)) {
             spec.commandLine().getErr().println("producing " + frames.describe() + " -> " + settings.topic()
@@ -113,6 +130,107 @@ public final class ProduceCommand implements Callable<Integer> {
                     r.framesPerSecond());
             spec.commandLine().getOut().flush();
             return 0;
+        }
+    }
+
+    /** {@code --cameras FILE}: every camera of the file on its own thread, one shared Kafka producer. */
+    private int produceCameras() throws Exception {
+        for (String flag : PER_CAMERA_FLAGS) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+                throw usage(flag + " is set per camera in " + camerasFile + " when --cameras is given");
+            }
+        }
+        if (!(durationSeconds >= 0 && reportEverySeconds >= 0)) {
+            throw usage("--duration and --report-every must be >= 0 seconds");
+        }
+        CamerasFile cameras;
+        try {
+            cameras = CamerasFile.read(camerasFile, topic, IngestOptions.INPUT_TOPIC.defaultValue(),
+                    claimCheckOver == null ? -1 : claimCheckOver);
+        } catch (IllegalArgumentException e) {
+            throw usage("--cameras " + e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw usage("--cameras: no such file: " + camerasFile);
+        }
+        java.util.Map<String, String> kafkaProperties = kafkaProperties();
+        PrintWriter err = spec.commandLine().getErr();
+        Consumer<String> log = line -> {
+            synchronized (err) {
+                err.println(line);
+                err.flush();
+            }
+        };
+        List<CameraFleet.CameraResult> results;
+        long start = System.nanoTime();
+        try (ObjectStore store = claimStore();
+             KafkaProducer<byte[], byte[]> kafka = CameraProducer.kafkaProducer(kafkaFlags.bootstrapServers, kafkaProperties)) {
+            CameraFleet fleet = new CameraFleet(cameras.cameras(), kafka, store, cameras.backoff(), log);
+            log.accept("producing " + cameras.cameras().size() + " cameras from " + camerasFile);
+            // Ctrl-C / SIGTERM: every camera still sends its end-of-stream marker before the JVM goes.
+            CountDownLatch finished = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                fleet.stop();
+                try {
+                    finished.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "produce-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                results = fleet.run(Duration.ofMillis(Math.round(reportEverySeconds * 1000)),
+                        Duration.ofMillis(Math.round(durationSeconds * 1000)));
+            } finally {
+                finished.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is running: it has what it waited for.
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<String> failed = results.stream().filter(r -> r.failure() != null).map(CameraFleet.CameraResult::streamId).toList();
+        if (!failed.isEmpty()) {
+            err.println("error: cameras failed: " + String.join(", ", failed));
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT,
+                "cameras=%d frames=%d seconds=%.3f failed=%d per_camera_frames=%s per_camera_fps=%s reconnects=%s"
+                        + " outage_seconds=%s missed_frames_estimate=%s%n",
+                results.size(), results.stream().mapToLong(CameraFleet.CameraResult::frames).sum(), seconds, failed.size(),
+                perCamera(results, r -> Long.toString(r.frames())),
+                perCamera(results, r -> String.format(Locale.ROOT, "%.2f", r.framesPerSecond())),
+                perCamera(results, r -> Long.toString(r.reconnects())),
+                perCamera(results, r -> String.format(Locale.ROOT, "%.1f", r.outageSeconds())),
+                perCamera(results, r -> Long.toString(r.framesMissedEstimate())));
+        spec.commandLine().getOut().flush();
+        return failed.isEmpty() ? 0 : 1;
+    }
+
+    private static String perCamera(List<CameraFleet.CameraResult> results, Function<CameraFleet.CameraResult, String> value) {
+        return results.stream().map(r -> r.streamId() + ":" + value.apply(r)).collect(Collectors.joining(","));
+    }
+
+    private java.util.Map<String, String> kafkaProperties() {
+        try {
+            return kafkaFlags.clientProperties();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    /** Where claim-checked frames go, or null without --claim-check-over. */
+    private ObjectStore claimStore() {
+        if (claimCheckOver == null) {
+            return null;
+        }
+        if (s3.bucket == null) {
+            throw usage("--claim-check-over needs --s3-bucket");
+        }
+        try {
+            return s3.open(null, false);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
     }
 
@@ -151,52 +269,19 @@ public final class ProduceCommand implements Callable<Integer> {
 
     /** {@code --resize WxH}: {width, height}, 16..8192 pixels per side. */
     static int[] parseResize(String text) {
-        String[] parts = text.toLowerCase(Locale.ROOT).split("x", -1);
-        int w;
-        int h;
         try {
-            w = Integer.parseInt(parts[0]);
-            h = parts.length == 2 ? Integer.parseInt(parts[1]) : -1;
-        } catch (NumberFormatException e) {
-            w = -1;
-            h = -1;
+            return SettingsText.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--resize " + e.getMessage(), e);
         }
-        if (w < 16 || h < 16 || w > 8192 || h > 8192) {
-            throw new IllegalArgumentException("--resize must be WxH with 16..8192 pixels per side, got " + text);
-        }
-        return new int[] {w, h};
     }
 
     private LensDistortion parseDistortion(String text) {
-        if (text == null) {
-            return null;
-        }
-        int colon = text.indexOf(':');
-        if (colon < 0) {
-            throw usage("--distortion must be MODEL:c1,c2,..., got " + text);
-        }
-        DistortionModel model;
         try {
-            model = DistortionModel.valueOf(text.substring(0, colon).toUpperCase(Locale.ROOT));
+            return text == null ? null : SettingsText.parseDistortion(text);
         } catch (IllegalArgumentException e) {
-            throw usage("--distortion model must be PLUMB_BOB or FISHEYE, got " + text.substring(0, colon));
+            throw usage("--distortion " + e.getMessage());
         }
-        List<Double> coefficients = new ArrayList<>();
-        try {
-            for (String c : text.substring(colon + 1).split(",")) {
-                double v = Double.parseDouble(c.trim());
-                if (!Double.isFinite(v)) throw new NumberFormatException();
-                coefficients.add(v);
-            }
-        } catch (NumberFormatException e) {
-            throw usage("--distortion coefficients must be finite numbers: " + text);
-        }
-        boolean sizeOk = model == DistortionModel.FISHEYE ? coefficients.size() == 4
-                : model == DistortionModel.PLUMB_BOB && List.of(4, 5, 8, 12, 14).contains(coefficients.size());
-        if (!sizeOk) {
-            throw usage("--distortion needs PLUMB_BOB with 4, 5, 8, 12 or 14 coefficients or FISHEYE with 4, got " + text);
-        }
-        return LensDistortion.newBuilder().setModel(model).setCoefficients(coefficients).build();
     }
 
     private CommandLine.ParameterException usage(String message) {

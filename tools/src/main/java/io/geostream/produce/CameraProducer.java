@@ -31,10 +31,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * A camera on Kafka: reads a {@link FrameSource}, resizes and JPEG-encodes each frame, and publishes it
  * as a {@link FrameEvent} (key = stream id, frame indices 0, 1, ...), then an end-of-stream marker whose
  * index is the number of frames sent. Capture times are the wall clock at the start plus the source's
- * presentation time, forced strictly increasing. Frames larger than the claim-check threshold are
+ * presentation time (or the source's own wall-clock times, {@link FrameSource#wallClockTimestamps()}), forced
+ * strictly increasing. Frames larger than the claim-check threshold are
  * uploaded to object storage and sent by reference (URI, size, SHA-256).
  *
- * <p>Plain Java; one instance publishes one stream. Not thread-safe.
+ * <p>Plain Java; one instance publishes one stream. Not thread-safe, except {@link #stop()}; several instances may
+ * share one Kafka producer (it is thread-safe).
  */
 public final class CameraProducer {
     /** Largest request the producer sends; the embedded broker accepts 16 MiB messages. */
@@ -60,6 +62,7 @@ public final class CameraProducer {
     private final ProducerSettings settings;
     private final SingleObjectCodec<FrameEvent> codec = SingleObjectCodec.frameEvents();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    private volatile boolean stopped;
 
     /**
      * @param claimStore where frames over {@link ProducerSettings#claimCheckOverBytes()} go; required when
@@ -114,7 +117,7 @@ public final class CameraProducer {
         long lastCapture = Long.MIN_VALUE;
         long firstCapture = Long.MIN_VALUE;
         FrameSourceException sourceFailure = null;
-        while (settings.maxFrames() == 0 || sent < settings.maxFrames()) {
+        while ((settings.maxFrames() == 0 || sent < settings.maxFrames()) && !stopped) {
             checkSends();
             SourceFrame f;
             try {
@@ -129,7 +132,7 @@ public final class CameraProducer {
             if (firstTs == Long.MIN_VALUE) {
                 firstTs = f.timestampMicros();
             }
-            long capture = baseMicros + (f.timestampMicros() - firstTs);
+            long capture = source.wallClockTimestamps() ? f.timestampMicros() : baseMicros + (f.timestampMicros() - firstTs);
             if (lastCapture != Long.MIN_VALUE && capture <= lastCapture) {
                 // A missing or repeated timestamp: keep event time moving by one nominal frame period.
                 capture = lastCapture + periodMicros;
@@ -186,6 +189,14 @@ public final class CameraProducer {
             throw sourceFailure;
         }
         return new Result(sent, jpegBytes, claimChecked, firstCapture, lastCapture, (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /**
+     * Ends {@link #run} after the frame it is publishing (then the end-of-stream marker is sent as usual); callable from
+     * any thread. A source that may block for long (a camera being reconnected) needs stopping too.
+     */
+    public void stop() {
+        stopped = true;
     }
 
     /**

@@ -20,6 +20,14 @@ public interface FrameSource extends AutoCloseable {
      */
     boolean live();
 
+    /**
+     * Whether {@link SourceFrame#timestampMicros()} is already a capture time on the wall clock (microseconds since
+     * the Unix epoch), as a {@link ReconnectingSource} gives, rather than a time relative to the source's start.
+     */
+    default boolean wallClockTimestamps() {
+        return false;
+    }
+
     /** A short description for logs and errors. */
     String describe();
 

@@ -18,14 +18,13 @@ public final class FrameSources {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("source must not be blank");
         }
-        String lower = spec.toLowerCase(Locale.ROOT);
-        if (lower.matches("[a-z][a-z0-9+.-]*://.*") && !lower.startsWith("file://")) {
+        if (isUrl(spec)) {
             return VideoFrameSource.openUrl(spec);
         }
-        if (lower.startsWith("file://")) {
+        if (spec.toLowerCase(Locale.ROOT).startsWith("file://")) {
             spec = Path.of(java.net.URI.create(spec)).toString();
         }
-        if (spec.startsWith("/dev/video")) {
+        if (isDevice(spec)) {
             return VideoFrameSource.openDevice(spec);
         }
         Path path = Path.of(spec);
@@ -33,5 +32,25 @@ public final class FrameSources {
             return ImageFolderSource.open(path, folderFps);
         }
         return VideoFrameSource.openFile(path);
+    }
+
+    /** Whether {@code spec} names a live source (network stream or webcam), which may drop out and come back. */
+    public static boolean isLive(String spec) {
+        return isUrl(spec) || isDevice(spec);
+    }
+
+    /** A network stream: a URL with a scheme other than {@code file://}. */
+    static boolean isUrl(String spec) {
+        String lower = spec.toLowerCase(Locale.ROOT);
+        return lower.matches("[a-z][a-z0-9+.-]*://.*") && !lower.startsWith("file://");
+    }
+
+    private static boolean isDevice(String spec) {
+        return spec.startsWith("/dev/video");
+    }
+
+    /** {@code spec} for logs: a URL without its user and password. */
+    public static String redacted(String spec) {
+        return isUrl(spec) ? VideoFrameSource.redact(spec) : spec;
     }
 }

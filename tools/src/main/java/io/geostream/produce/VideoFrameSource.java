@@ -60,6 +60,17 @@ public final class VideoFrameSource implements FrameSource {
         return url.replaceFirst("//[^/@]*@", "//***@");
     }
 
+    /**
+     * FFmpeg's error without JavaCV's generic hints, and without credentials: JavaCV quotes the URL it could not open
+     * ({@code Could not open input "rtsp://user:pw@..."}).
+     */
+    static String reason(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        return m.replace(" (Has setFormat() been called?)", "")
+                .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "")
+                .replaceAll("//[^/@\\s\"]*@", "//***@");
+    }
+
     private static VideoFrameSource start(FFmpegFrameGrabber g, String description, boolean live) throws FrameSourceException {
         FFmpegLogCallback.setLevel(avutil.AV_LOG_ERROR);
         g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
@@ -67,7 +78,7 @@ public final class VideoFrameSource implements FrameSource {
             g.start();
         } catch (FrameGrabber.Exception | RuntimeException e) {
             closeQuietly(g);
-            throw new FrameSourceException("cannot open " + description + ": " + e.getMessage(), e);
+            throw new FrameSourceException("cannot open " + description + ": " + reason(e), e);
         }
         if (g.getImageWidth() <= 0 || g.getImageHeight() <= 0) {
             closeQuietly(g);
@@ -82,7 +93,7 @@ public final class VideoFrameSource implements FrameSource {
         try {
             f = grabber.grabImage();
         } catch (FrameGrabber.Exception | RuntimeException e) {
-            throw new FrameSourceException("cannot read " + description + ": " + e.getMessage(), e);
+            throw new FrameSourceException("cannot read " + description + ": " + reason(e), e);
         }
         if (f == null) {
             return null;
