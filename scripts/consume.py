@@ -155,17 +155,99 @@ def quaternion_xyzw(r):
 
 
 class NoSegmentCorrections:
-    """Hook for SegmentCorrection records (issue 8): a later pose and scale for a segment's frames.
-
-    NONE EXIST TODAY: docs/data.md, "Corrections (planned, not built)": there is no schema, no topic and no code that
-    publishes one, and a frame's pose in its record is final. So this is deliberately the identity, not an
-    implementation. When corrections are published, a class reading them (latest per segment identity) replaces this
-    one with the same method, and segments it corrects must be rewritten."""
+    """The identity: frames as published (--no-corrections, or no corrections topic)."""
 
     def correct(self, segment_key, frame_index, matrix):
-        """Returns (corrected world_from_camera 4x4, factor from the recorded segment unit to the corrected one, applied
-        to camera-frame depth) for a frame's recorded pose; today the recorded pose itself (the same object) and 1.0."""
+        """(world_from_camera 4x4, factor on camera-frame depth) of a frame's recorded pose: the pose itself and 1.0."""
         return matrix, 1.0
+
+
+def rotation_vector(r):
+    """Axis * angle of a rotation matrix."""
+    c = max(-1.0, min(1.0, (np.trace(r) - 1) / 2))
+    angle = np.arccos(c)
+    if angle < 1e-12:
+        return np.zeros(3)
+    v = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
+    if np.pi - angle < 1e-6:  # near 180 deg: (R + I) / 2 = k k^T
+        kk = (r + np.eye(3)) / 2
+        i = int(np.argmax(np.diag(kk)))
+        axis = kk[:, i] / np.sqrt(kk[i, i])
+        return axis * angle
+    return v / (2 * np.sin(angle)) * angle
+
+
+def rotation_from_vector(v):
+    angle = np.linalg.norm(v)
+    if angle < 1e-15:
+        return np.eye(3)
+    k = v / angle
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + np.sin(angle) * kx + (1 - np.cos(angle)) * kx @ kx
+
+
+class SegmentCorrections:
+    """Loop-closure corrections (docs/data.md, "Loop-closure corrections"): the latest version per segment identity of
+    the compacted corrections topic, read to its end before any frame. Each record is absolute (it maps the geometry as
+    published), so only the latest counts and applying it twice changes nothing. A frame between two keyframes gets the
+    two keyframes' similarities blended by frame index about the frame's camera centre: log-linear scale, rotation
+    along the relative rotation, linear shift of the centre; before the first / after the last keyframe, that one's."""
+
+    def __init__(self, records):
+        self.latest = {}
+        for rec in records:
+            key = (rec["streamId"], rec["segmentStartMicros"], rec["segmentId"])
+            known = self.latest.get(key)
+            if known is None or rec["version"] > known["version"]:
+                self.latest[key] = rec
+        self.prepared = {}
+
+    def versions(self):
+        return {key: rec["version"] for key, rec in self.latest.items()}
+
+    def _keyframes(self, key):
+        kf = self.prepared.get(key)
+        if kf is None:
+            rec = self.latest[key]
+            kf = self.prepared[key] = (
+                np.array([k["frameIndex"] for k in rec["keyframes"]], dtype=np.int64),
+                [(k["scale"], world_from_camera(k)[:3, :3], np.array([k["tx"], k["ty"], k["tz"]])) for k in rec["keyframes"]])
+        return kf
+
+    @staticmethod
+    def _blend(a, b, w, pivot):
+        (sa, ra, ta), (sb, rb, tb) = a, b
+        scale = np.exp((1 - w) * np.log(sa) + w * np.log(sb))
+        r = ra @ rotation_from_vector(w * rotation_vector(ra.T @ rb))
+        shift = (1 - w) * (sa * ra @ pivot + ta - pivot) + w * (sb * rb @ pivot + tb - pivot)
+        return scale, r, shift + pivot - scale * r @ pivot
+
+    def for_frame(self, key, frame_index, centre):
+        """(scale, R, t) of the frame's correction x -> s R x + t, or None when its segment has none."""
+        if key not in self.latest:
+            return None
+        idx, sims = self._keyframes(key)
+        if frame_index <= idx[0]:
+            return sims[0]
+        if frame_index >= idx[-1]:
+            return sims[-1]
+        hi = int(np.searchsorted(idx, frame_index))
+        if idx[hi] == frame_index:
+            return sims[hi]
+        lo = hi - 1
+        w = (frame_index - idx[lo]) / float(idx[hi] - idx[lo])
+        return self._blend(sims[lo], sims[hi], w, centre)
+
+    def correct(self, segment_key, frame_index, matrix):
+        """(corrected world_from_camera 4x4, the correction's scale, which multiplies camera-frame depth)."""
+        c = self.for_frame(segment_key, frame_index, matrix[:3, 3])
+        if c is None:
+            return matrix, 1.0
+        scale, r, t = c
+        m = np.eye(4)
+        m[:3, :3] = r @ matrix[:3, :3]  # the camera stays rigid; its world moves
+        m[:3, 3] = scale * r @ matrix[:3, 3] + t
+        return m, scale
 
 
 class ObjectReader:
@@ -318,6 +400,7 @@ class Consumer:
         self.segments_dec = SingleObjectDecoder(args.schemas, "SegmentEvent")
         self.objects = ObjectReader(args)
         self.corrections = NoSegmentCorrections()
+        self.corrections_dec = SingleObjectDecoder(args.schemas, "SegmentCorrection")
         self.use_depth = args.points == "depth"
         self.coloured = Image is not None and not args.no_colour
         if self.use_depth and Image is None:
@@ -391,6 +474,8 @@ class Consumer:
             k, _, v = kv.partition("=")
             conf[k] = v
         conf["isolation.level"] = "read_committed"
+        if not self.args.no_corrections:
+            self.corrections = self._read_corrections(KafkaConsumer(conf))
         c = KafkaConsumer(conf)
         stop = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -414,6 +499,43 @@ class Consumer:
             for seg in self.segments.values():
                 seg.close()
         return written
+
+    def _read_corrections(self, c):
+        """The corrections topic from its beginning to its end now (before any frame), latest version per segment."""
+        from confluent_kafka import KafkaError, TopicPartition, OFFSET_BEGINNING
+        topic = self.args.corrections_topic
+        try:
+            md = c.list_topics(topic, timeout=30).topics.get(topic)
+            if md is None or md.error is not None or not md.partitions:
+                log("corrections topic %s does not exist: segments stay as published" % topic)
+                return NoSegmentCorrections()
+            parts = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(md.partitions)]
+            c.assign(parts)
+            records, at_end, started = [], set(), time.monotonic()
+            prefix = (self.args.stream + "/").encode("utf-8") if self.args.stream is not None else None
+            while len(at_end) < len(parts):
+                if time.monotonic() - started > 60:
+                    raise IOError("corrections topic %s not read to its end in 60 s" % topic)
+                msg = c.poll(0.5)
+                if msg is None:
+                    continue
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        at_end.add(msg.partition())
+                        continue
+                    raise IOError("kafka: %s" % msg.error())
+                if msg.value() is None or (prefix is not None and not (msg.key() or b"").startswith(prefix)):
+                    continue  # a tombstone, or another stream's (keys are <stream>/<start>/<segment>)
+                try:
+                    records.append(self.corrections_dec.decode(msg.value()))
+                except Exception as e:  # noqa: BLE001 - skipped as an undecodable frame is
+                    self.undecodable += 1
+                    log("skipped undecodable correction %s-%d@%d: %s" % (msg.topic(), msg.partition(), msg.offset(), e))
+        finally:
+            c.close()
+        corrections = SegmentCorrections(records)
+        log("%d corrections read: %d segments corrected" % (len(records), len(corrections.latest)))
+        return corrections
 
     def _consume(self, c, stop):
         """Reads both topics from their beginning until a stop condition, feeding frames and segment events."""
@@ -475,6 +597,10 @@ def parse_args(argv):
     ap.add_argument("--bootstrap-servers", default="localhost:9092")
     ap.add_argument("--geometry-topic", default="geostream.geometry")
     ap.add_argument("--segments-topic", default="geostream.segments")
+    ap.add_argument("--corrections-topic", default="geostream.corrections",
+                    help="SegmentCorrection topic (loop closure), read to its end first; its latest correction per segment"
+                         " is applied to the segment's poses, depths and points (default geostream.corrections)")
+    ap.add_argument("--no-corrections", action="store_true", help="write the frames as published")
     ap.add_argument("--kafka-property", action="append", default=[], metavar="KEY=VALUE",
                     help="extra librdkafka consumer setting (security.protocol, sasl.*); isolation.level stays read_committed")
     ap.add_argument("--s3-endpoint", default=None, help="S3 endpoint URL (unset: AWS)")
