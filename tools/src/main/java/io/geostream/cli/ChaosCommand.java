@@ -80,37 +80,57 @@ public final class ChaosCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--checkpoints must be aligned or unaligned, got " + checkpoints);
         }
         long start = System.nanoTime();
+        return onEmbeddedStack((scenario, in) -> {
+            FailurePlan plan = FailurePlan.fromSeed(seed, failures, in.puts(), in.clips());
+            System.err.printf("chaos: %d streams x %d frames (%d frames, ~%d clips), seed %d%n", streams, frames, in.frames(), in.clips(), seed);
+            ChaosScenario.Run reference = scenario.runReference(in);
+            ChaosScenario.Run run = scenario.runWithFailures(in, reference, plan, mode, "failures");
+            int fired = ChaosScenario.failuresFired(plan);
+            OutputComparison c = scenario.compare(reference, run);
+            out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
+                    c.expected(), c.committed(), c.deadLetters(), run.restarts(), fired, plan.failures(),
+                    mode.name().toLowerCase(Locale.ROOT), run.lastCompletedCheckpoint(), (System.nanoTime() - start) / 1e9);
+            if (fired < plan.failures()) {
+                out.printf("not every planned failure fired (%d of %d): the run proves less than asked%n", fired, plan.failures());
+            }
+            printDifferences(out, c);
+            return c.exactlyOnce() && c.deadLetters() == 0 && fired == plan.failures() ? 0 : 1;
+        });
+    }
+
+    /** What a scenario does with the embedded stack and the published input; returns the exit code. */
+    @FunctionalInterface
+    private interface ScenarioBody {
+        int run(ChaosScenario scenario, ChaosScenario.Input in) throws Exception;
+    }
+
+    /**
+     * Starts the embedded broker, S3 server and a MiniCluster of 2 task managers in a temporary directory, publishes the
+     * synthetic streams of --streams, --frames and --seed, runs {@code body}, and removes everything.
+     */
+    private int onEmbeddedStack(ScenarioBody body) throws Exception {
         Path work = Files.createTempDirectory("geostream-chaos-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(work.resolve("kafka")));
              EmbeddedS3 s3 = EmbeddedS3.start(work.resolve("s3"), 0, "chaos-access", "chaos-secret-key")) {
             MiniCluster cluster = ChaosScenario.startCluster(2);
             try {
                 ChaosScenario scenario = new ChaosScenario(cluster, 2, kafka, s3, "chaos-access", "chaos-secret-key", work, System.err);
-                ChaosScenario.Input in = scenario.publish("chaos", ChaosScenario.streams(streams, frames, seed));
-                FailurePlan plan = FailurePlan.fromSeed(seed, failures, in.puts(), in.clips());
-                System.err.printf("chaos: %d streams x %d frames (%d frames, ~%d clips), seed %d%n", streams, frames, in.frames(), in.clips(), seed);
-                ChaosScenario.Run reference = scenario.runReference(in);
-                ChaosScenario.Run run = scenario.runWithFailures(in, reference, plan, mode, "failures");
-                int fired = ChaosScenario.failuresFired(plan);
-                OutputComparison c = scenario.compare(reference, run);
-                out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
-                        c.expected(), c.committed(), c.deadLetters(), run.restarts(), fired, plan.failures(),
-                        mode.name().toLowerCase(Locale.ROOT), run.lastCompletedCheckpoint(), (System.nanoTime() - start) / 1e9);
-                for (String s : c.lost()) out.println("lost " + s);
-                for (String s : c.duplicated()) out.println("duplicated " + s);
-                for (String s : c.mismatched()) out.println("mismatched " + s);
-                if (fired < plan.failures()) {
-                    out.printf("not every planned failure fired (%d of %d): the run proves less than asked%n", fired, plan.failures());
-                }
-                out.println(c.summaryLine());
-                out.flush();
-                return c.exactlyOnce() && c.deadLetters() == 0 && fired == plan.failures() ? 0 : 1;
+                return body.run(scenario, scenario.publish("chaos", ChaosScenario.streams(streams, frames, seed)));
             } finally {
                 cluster.close();
             }
         } finally {
             deleteRecursively(work);
         }
+    }
+
+    /** The lost, duplicated and mismatched frames, then the result line. */
+    private static void printDifferences(PrintWriter out, OutputComparison c) {
+        for (String s : c.lost()) out.println("lost " + s);
+        for (String s : c.duplicated()) out.println("duplicated " + s);
+        for (String s : c.mismatched()) out.println("mismatched " + s);
+        out.println(c.summaryLine());
+        out.flush();
     }
 
     /** The reference run, then one run with the production faults of {@code --faults}. */
@@ -130,36 +150,22 @@ public final class ChaosCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         long start = System.nanoTime();
-        Path work = Files.createTempDirectory("geostream-chaos-");
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(work.resolve("kafka")));
-             EmbeddedS3 s3 = EmbeddedS3.start(work.resolve("s3"), 0, "chaos-access", "chaos-secret-key")) {
-            MiniCluster cluster = ChaosScenario.startCluster(2);
-            try {
-                ChaosScenario scenario = new ChaosScenario(cluster, 2, kafka, s3, "chaos-access", "chaos-secret-key", work, System.err);
-                ChaosScenario.Input in = scenario.publish("chaos", ChaosScenario.streams(streams, frames, seed));
-                System.err.printf("chaos: %d streams x %d frames (%d frames), seed %d, faults: %s%n", streams, frames, in.frames(), seed, plan);
-                ChaosScenario.Run reference = scenario.runReference(in);
-                ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults");
-                OutputComparison c = scenario.compare(reference, run.run());
-                out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
-                        c.expected(), c.committed(), c.deadLetters(), run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
-                        String.join(",", run.injected().stream().map(ChaosScenario.InjectedFault::summary).toList()),
-                        run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), (System.nanoTime() - start) / 1e9);
-                for (ChaosScenario.InjectedFault f : run.injected()) {
-                    out.printf(Locale.ROOT, "fault %s at feed +%.1f s, over after %.1f s: %s%n", f.fault(), f.atSeconds(), f.lastedSeconds(), f.detail());
-                }
-                for (String s : c.lost()) out.println("lost " + s);
-                for (String s : c.duplicated()) out.println("duplicated " + s);
-                for (String s : c.mismatched()) out.println("mismatched " + s);
-                out.println(c.summaryLine());
-                out.flush();
-                return c.exactlyOnce() && c.deadLetters() == 0 && run.injected().size() == plan.faults().size() ? 0 : 1;
-            } finally {
-                cluster.close();
+        return onEmbeddedStack((scenario, in) -> {
+            System.err.printf("chaos: %d streams x %d frames (%d frames), seed %d, faults: %s%n", streams, frames, in.frames(), seed, plan);
+            ChaosScenario.Run reference = scenario.runReference(in);
+            ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults");
+            OutputComparison c = scenario.compare(reference, run.run());
+            out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
+                    c.expected(), c.committed(), c.deadLetters(), run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
+                    String.join(",", run.injected().stream().map(ChaosScenario.InjectedFault::summary).toList()),
+                    run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), (System.nanoTime() - start) / 1e9);
+            for (ChaosScenario.InjectedFault f : run.injected()) {
+                out.printf(Locale.ROOT, "fault %s at feed +%.1f s (%d frames committed), over after %.1f s: %s%n", f.fault(), f.atSeconds(),
+                        f.committedBefore(), f.lastedSeconds(), f.detail());
             }
-        } finally {
-            deleteRecursively(work);
-        }
+            printDifferences(out, c);
+            return c.exactlyOnce() && c.deadLetters() == 0 && run.injected().size() == plan.faults().size() ? 0 : 1;
+        });
     }
 
     private CommandLine.ParameterException usage(String message) {
