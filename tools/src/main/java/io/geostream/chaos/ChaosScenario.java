@@ -7,6 +7,7 @@ import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.jobs.RetainedCheckpoints;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
@@ -76,6 +77,25 @@ public final class ChaosScenario {
      */
     public record Run(String label, Configuration config, int restarts, long lastCompletedCheckpoint, String savepoint,
                       int committedBeforeStop) {}
+
+    /**
+     * A fault a run injected: when (seconds after the paced feed started), how long it lasted until the fault was over
+     * (outage end, new task manager, resumed process's first checkpoint), the frames committed when it struck, and the
+     * checkpoint it concerned: the one held in flight when a task manager was lost, the one a killed process resumed
+     * from, else -1.
+     */
+    public record InjectedFault(Fault fault, double atSeconds, double lastedSeconds, int committedBefore, long checkpoint, String detail) {
+        /** {@code fault@at+lasted}, e.g. {@code broker-outage@4.2s+10.0s}. */
+        public String summary() {
+            return String.format(Locale.ROOT, "%s@%.1fs+%.1fs", fault, atSeconds, lastedSeconds);
+        }
+    }
+
+    /**
+     * A run with production faults: the run, the faults in the order injected, and the payload put attempts that failed
+     * (counted in this JVM only: -1 when the job ran in a child JVM).
+     */
+    public record FaultRun(Run run, List<InjectedFault> injected, int failedPutAttempts) {}
 
     private final MiniCluster cluster;
     private final List<Integer> liveTaskManagers = new ArrayList<>();
@@ -244,6 +264,259 @@ public final class ChaosScenario {
     }
 
     /**
+     * A run with production faults ({@link FaultPlan}): the input is fed live, copied into the run's own topic at
+     * {@code framesPerSecond} frames a second per stream ({@link PacedFeed}), once the job completed its first
+     * checkpoint; each fault is injected when the committed output reaches its planned share (and the fault before it
+     * is over);
+     * the job runs under its documented {@link GeometryJob#FAILURE_POLICY} (exponential restarts, 2 tolerated checkpoint
+     * failures) with a sink transaction timeout of 60 s plus twice the longest outage. With {@link Fault#PROCESS_KILL}
+     * the job is {@code geostream run} in a child JVM, killed with SIGKILL and resumed by a new one with
+     * {@code --from-latest-checkpoint}; otherwise it runs on this scenario's MiniCluster. The job is stopped once the feed
+     * is published and its committed output holds as many frames and segment events as the reference run's.
+     */
+    public FaultRun runWithFaults(Input in, Run reference, FaultPlan plan, double framesPerSecond, String label) throws Exception {
+        long start = System.nanoTime();
+        CommittedOutput expected = read(reference.config());
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records = PacedFeed.readAll(kafka.bootstrapServers(), in.topic());
+        String feedTopic = in.name() + "-" + label + ".frames";
+        kafka.createTopics(Map.of(feedTopic, 2));
+        Configuration conf = jobConfig(in, label);
+        conf.set(IngestOptions.INPUT_TOPIC, feedTopic);
+        conf.set(IngestOptions.BOUNDED, false);
+        conf.set(SinkOptions.TRANSACTION_TIMEOUT, Duration.ofSeconds(60).plus(plan.longestOutage().multipliedBy(2)));
+        Path checkpoints = java.nio.file.Files.createDirectories(workDir.resolve("checkpoints-" + label));
+        // A held checkpoint stays in flight until the task manager is lost and the hold released (at most 60 s).
+        FailurePoints.arm(FailurePlan.none(), Duration.ofSeconds(60));
+        log.printf("chaos: %s run, %s, feed %.1f frames/s per stream%n", label, plan, framesPerSecond);
+        FaultJob job = plan.childProcess() ? new ChildProcessJob(conf, checkpoints, label) : new MiniClusterJob(conf, checkpoints);
+        List<InjectedFault> injected = new ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+            while (RetainedCheckpoints.latest(checkpoints.toString()).isEmpty()) {
+                job.check();
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the " + label + " job completed no checkpoint in " + JOB_TIMEOUT);
+                Thread.sleep(100);
+            }
+            log.printf(Locale.ROOT, "chaos: %s job running, first checkpoint complete after %.1f s; feeding %d records%n", label, seconds(start), records.size());
+            long feedStart = System.nanoTime();
+            try (PacedFeed feed = PacedFeed.start(kafka.bootstrapServers(), records, feedTopic, framesPerSecond * in.streams().size());
+                 CommittedCounter committed = new CommittedCounter(conf.get(SinkOptions.GEOMETRY_TOPIC))) {
+                Random pick = new Random(plan.seed());
+                for (int i = 0; i < plan.faults().size(); i++) {
+                    int due = (int) Math.ceil(plan.atCommitted().get(i) * expected.frames().size());
+                    while (committed.count() < due) {
+                        job.check();
+                        if (System.nanoTime() > deadline) throw new IllegalStateException("the " + label + " job committed fewer than " + due + " frames in " + JOB_TIMEOUT);
+                    }
+                    InjectedFault f = inject(plan, plan.faults().get(i), job, committed.count(), checkpoints, feed, records.size(), feedStart, pick);
+                    injected.add(f);
+                }
+                awaitComplete(job, feed, conf, expected.frames().size(), expected.segments().size(), label);
+            }
+        } finally {
+            job.stop();
+        }
+        int restarts = plan.childProcess() ? -1 : FailurePoints.restarts();
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: %s; restarts %s%n", label, seconds(start),
+                injected.stream().map(InjectedFault::summary).toList(), restarts < 0 ? "n/a (child JVM)" : restarts);
+        Run run = new Run(label, conf, restarts, plan.childProcess() ? -1 : FailurePoints.lastCompletedCheckpoint(), null, -1);
+        return new FaultRun(run, injected, plan.childProcess() ? -1 : FailurePoints.failedPutAttempts());
+    }
+
+    /** Injects one fault and returns once it is over. */
+    private InjectedFault inject(FaultPlan plan, Fault fault, FaultJob job, int committed, Path checkpoints, PacedFeed feed,
+                                 int feedTotal, long feedStart, Random pick) throws Exception {
+        String latest = RetainedCheckpoints.latest(checkpoints.toString()).map(c -> "chk-" + c.id()).orElse("none");
+        double at = (System.nanoTime() - feedStart) / 1e9;
+        String state = String.format(Locale.ROOT, "%d frames committed, latest complete checkpoint %s, feed %d/%d published",
+                committed, latest, feed.published(), feedTotal);
+        long checkpoint = -1;
+        String detail;
+        switch (fault) {
+            case BROKER_OUTAGE -> {
+                kafka.stop();
+                log.printf(Locale.ROOT, "chaos: fault %s at feed +%.1f s: broker stopped (%s)%n", fault, at, state);
+                Thread.sleep(plan.brokerOutage().toMillis());
+                kafka.restart();
+                detail = "broker restarted on " + kafka.bootstrapServers() + ", same data directory";
+            }
+            case STORE_OUTAGE -> {
+                int failedBefore = FailurePoints.failedPutAttempts();
+                s3.stop();
+                log.printf(Locale.ROOT, "chaos: fault %s at feed +%.1f s: object store stopped (%s)%n", fault, at, state);
+                Thread.sleep(plan.storeOutage().toMillis());
+                s3.restart();
+                detail = "object store restarted on " + s3.endpoint() + (job instanceof MiniClusterJob
+                        ? ", " + (FailurePoints.failedPutAttempts() - failedBefore) + " payload put attempts failed meanwhile" : "");
+            }
+            case TASK_MANAGER_LOSS_AT_CHECKPOINT -> {
+                FailurePoints.holdNextCheckpoint();
+                Long held = FailurePoints.heldCheckpoints().poll(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                if (held == null) throw new IllegalStateException("no checkpoint reached the sink in " + JOB_TIMEOUT);
+                at = (System.nanoTime() - feedStart) / 1e9;
+                int tm = liveTaskManagers.remove(pick.nextInt(liveTaskManagers.size()));
+                log.printf(Locale.ROOT, "chaos: fault %s at feed +%.1f s: checkpoint %d in flight, losing task manager %d (%s)%n", fault, at, held, tm, state);
+                try {
+                    cluster.terminateTaskManager(tm).get(30, TimeUnit.SECONDS);
+                } finally {
+                    FailurePoints.releaseHeldClips();
+                }
+                cluster.startTaskManager();
+                liveTaskManagers.add(nextTaskManager++);
+                checkpoint = held;
+                detail = "task manager " + tm + " lost with checkpoint " + held + " in flight; a new one started";
+            }
+            case PROCESS_KILL -> {
+                ChildProcessJob child = (ChildProcessJob) job;
+                long pid = child.kill();
+                RetainedCheckpoints.Checkpoint resumeFrom = RetainedCheckpoints.latest(checkpoints.toString())
+                        .orElseThrow(() -> new IllegalStateException("no complete checkpoint to resume from"));
+                log.printf(Locale.ROOT, "chaos: fault %s at feed +%.1f s: job JVM %d killed with SIGKILL (%s)%n", fault, at, pid, state);
+                long newPid = child.resume();
+                long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+                while (RetainedCheckpoints.latest(checkpoints.toString()).orElseThrow().directory().equals(resumeFrom.directory())) {
+                    job.check();
+                    if (System.nanoTime() > deadline) throw new IllegalStateException("the resumed job completed no checkpoint in " + JOB_TIMEOUT);
+                    Thread.sleep(100);
+                }
+                checkpoint = resumeFrom.id();
+                detail = "job JVM " + pid + " killed; JVM " + newPid + " resumed from " + resumeFrom.directory()
+                        + " (run --from-latest-checkpoint " + checkpoints + ") and completed a checkpoint";
+            }
+            default -> throw new IllegalArgumentException(fault.toString());
+        }
+        double lasted = (System.nanoTime() - feedStart) / 1e9 - at;
+        log.printf(Locale.ROOT, "chaos: fault %s over at feed +%.1f s: %s%n", fault, at + lasted, detail);
+        return new InjectedFault(fault, at, lasted, committed, checkpoint, detail);
+    }
+
+    /** Waits until the feed is published and the committed output holds the expected frames and segment events. */
+    private void awaitComplete(FaultJob job, PacedFeed feed, Configuration conf, int expectedFrames, int expectedSegmentEvents,
+                               String label) throws Exception {
+        long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+        while (true) {
+            job.check();
+            CommittedOutput out = read(conf);
+            if (feed.done() && out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents) return;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the " + label + " job committed " + out.frames().size() + " of " + expectedFrames
+                        + " frames and " + out.segments().size() + " of " + expectedSegmentEvents + " segment events in "
+                        + JOB_TIMEOUT + " (feed " + feed.published() + " records published)");
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    /**
+     * Counts the GeometryFrames committed to a run's topic as they come (read_committed, one consumer kept open): the
+     * trigger of the faults, cheap enough to poll often (re-reading the whole output takes seconds on a busy machine).
+     */
+    private final class CommittedCounter implements AutoCloseable {
+        private final org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer;
+        private int count;
+
+        CommittedCounter(String topic) {
+            java.util.Properties p = new java.util.Properties();
+            p.put("bootstrap.servers", kafka.bootstrapServers());
+            p.put("isolation.level", "read_committed");
+            p.put("enable.auto.commit", "false");
+            consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+            List<org.apache.kafka.common.TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+        }
+
+        /** GeometryFrames committed so far (polls for up to 100 ms). */
+        int count() {
+            count += consumer.poll(Duration.ofMillis(100)).count();
+            return count;
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** The job of a fault run, wherever it runs. */
+    private interface FaultJob {
+        /** Throws when the job ended (it should run until stopped). */
+        void check() throws Exception;
+
+        /** Stops it (cancel, or SIGTERM). */
+        void stop() throws Exception;
+    }
+
+    /** The job on this scenario's MiniCluster. */
+    private final class MiniClusterJob implements FaultJob {
+        private final JobID id;
+
+        MiniClusterJob(Configuration conf, Path checkpoints) throws Exception {
+            this.id = submit(conf, CheckpointMode.ALIGNED, null, checkpoints, true);
+        }
+
+        @Override
+        public void check() throws Exception {
+            if (cluster.getJobStatus(id).get().isGloballyTerminalState()) {
+                await(id, "fault run");
+                throw new IllegalStateException("the fault run's job finished on its own");
+            }
+        }
+
+        @Override
+        public void stop() throws Exception {
+            if (!cluster.getJobStatus(id).get().isGloballyTerminalState()) cluster.cancelJob(id).get(60, TimeUnit.SECONDS);
+            cluster.requestJobResult(id).get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code geostream run} in a child JVM: the job's settings, checkpoints every 300 ms into {@code checkpoints}. */
+    private final class ChildProcessJob implements FaultJob {
+        private final Map<String, String> settings = new java.util.TreeMap<>();
+        private final Path checkpoints;
+        private final Path logFile;
+        private ChildJob child;
+
+        ChildProcessJob(Configuration conf, Path checkpoints, String label) throws Exception {
+            this.checkpoints = checkpoints;
+            this.logFile = workDir.resolve(label + "-job.log");
+            settings.putAll(conf.toMap());
+            settings.put(InferenceOptions.MODEL.key(), ModelSettings.SIMULATED);
+            settings.put(CheckpointingOptions.CHECKPOINTING_INTERVAL.key(), CHECKPOINT_INTERVAL.toMillis() + " ms");
+            settings.put(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), checkpoints.toUri().toString());
+            settings.put("parallelism.default", "2");
+            child = ChildJob.start(settings, null, logFile);
+            log.printf("chaos: job JVM %d started (geostream run, log %s)%n", child.pid(), logFile);
+        }
+
+        long kill() throws InterruptedException {
+            long pid = child.pid();
+            child.kill();
+            return pid;
+        }
+
+        long resume() throws Exception {
+            child = ChildJob.start(settings, checkpoints.toString(), logFile);
+            return child.pid();
+        }
+
+        @Override
+        public void check() {
+            if (!child.alive()) {
+                throw new IllegalStateException("the job JVM " + child.pid() + " exited with " + child.exitValue()
+                        + "; the end of its log " + logFile + ":\n" + child.logTail(40));
+            }
+        }
+
+        @Override
+        public void stop() throws Exception {
+            child.close();
+        }
+    }
+
+    /**
      * Waits until the committed output of the unbounded {@code job} holds {@code expectedFrames} frames and
      * {@code expectedSegmentEvents} segment events and {@code alsoDone} holds, then cancels it.
      */
@@ -315,12 +588,22 @@ public final class ChaosScenario {
      * defaults (RocksDB, incremental checkpoints), checkpoints every 300 ms to {@code workDir}, fixed-delay restarts.
      */
     private JobID submit(Configuration conf, CheckpointMode mode, String restoreFrom) throws Exception {
+        return submit(conf, mode, restoreFrom, workDir.resolve("checkpoints"), false);
+    }
+
+    /**
+     * @param productionPolicy restarts and tolerated checkpoint failures of {@link GeometryJob#FAILURE_POLICY} (else
+     *                         quick fixed-delay restarts: 30 attempts 300 ms apart)
+     */
+    private JobID submit(Configuration conf, CheckpointMode mode, String restoreFrom, Path checkpoints, boolean productionPolicy) throws Exception {
         Configuration flink = new Configuration();
-        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 30);
-        flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
+        if (!productionPolicy) {
+            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 30);
+            flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
+        }
         flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, CHECKPOINT_INTERVAL);
-        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, workDir.resolve("checkpoints").toUri().toString());
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         flink.set(CheckpointingOptions.ENABLE_UNALIGNED, mode == CheckpointMode.UNALIGNED);
         if (restoreFrom != null) flink.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(GeometryJob.withFlinkDefaults(flink));

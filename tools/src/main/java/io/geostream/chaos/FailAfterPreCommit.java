@@ -13,7 +13,8 @@ import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
  * schedules a throw on the task's own timer: that fires after the whole chain's snapshot (so the sink's
  * transaction of that checkpoint is pre-committed) and, unless the checkpoint's completion was already handled,
  * before the committer commits it. If the completion came first the point re-arms at the next checkpoint.
- * Also records the task's attempt number (= restarts).
+ * Also records the task's attempt number (= restarts), and holds the snapshot of a checkpoint in flight when the
+ * scenario asks ({@link FailurePoints#holdNextCheckpoint()}: a task manager is lost meanwhile).
  */
 public final class FailAfterPreCommit extends AbstractStreamOperator<OutputRecord>
         implements OneInputStreamOperator<OutputRecord, OutputRecord> {
@@ -36,6 +37,15 @@ public final class FailAfterPreCommit extends AbstractStreamOperator<OutputRecor
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         long id = context.getCheckpointId();
+        if (FailurePoints.holdCheckpoint(id)) {
+            System.err.printf("chaos: holding checkpoint %d in flight in front of the sink%n", id);
+            try {
+                FailurePoints.awaitRelease();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw e;
+            }
+        }
         if (FailurePoints.preCommitFailureDue(id)) {
             ProcessingTimeService time = getProcessingTimeService();
             time.registerTimer(time.getCurrentProcessingTime(), ts -> {

@@ -6,7 +6,10 @@ import io.geostream.storage.ObjectStore;
 
 import java.io.IOException;
 
-/** A store that fails right after the planned payload puts succeeded: the payload is written, its event is not. */
+/**
+ * A store that fails right after the planned payload puts succeeded: the payload is written, its event is not. It
+ * wraps the store inside the job's retries, so it also counts each failed put attempt (an object-store outage).
+ */
 public final class FailingPutStore implements StorageSettings.StoreDecorator {
     private static final long serialVersionUID = 1L;
 
@@ -14,7 +17,12 @@ public final class FailingPutStore implements StorageSettings.StoreDecorator {
     public ObjectStore wrap(ObjectStore store) {
         return new ForwardingObjectStore(store) {
             @Override public void put(String key, byte[] bytes, String contentType, java.util.Map<String, String> metadata) throws IOException {
-                inner.put(key, bytes, contentType, metadata);
+                try {
+                    inner.put(key, bytes, contentType, metadata);
+                } catch (IOException e) {
+                    FailurePoints.putAttemptFailed();
+                    throw e;
+                }
                 if (FailurePoints.failAfterPut()) {
                     throw new IllegalStateException("injected failure after writing " + key + ", before its event is emitted");
                 }

@@ -25,6 +25,10 @@ public final class FailurePoints {
     private static volatile BlockingQueue<Integer> heldClips = new LinkedBlockingQueue<>();
     private static volatile CountDownLatch release = new CountDownLatch(1);
     private static volatile Duration hold = Duration.ofSeconds(2);
+    private static final java.util.concurrent.atomic.AtomicBoolean holdNextCheckpoint = new java.util.concurrent.atomic.AtomicBoolean();
+    private static volatile BlockingQueue<Long> heldCheckpoints = new LinkedBlockingQueue<>();
+    private static final java.util.Set<Long> completedCheckpoints = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final AtomicInteger failedPutAttempts = new AtomicInteger();
 
     private FailurePoints() {}
 
@@ -47,6 +51,46 @@ public final class FailurePoints {
         held.set(0);
         lastCompletedCheckpoint.set(-1);
         heldClips = new LinkedBlockingQueue<>();
+        holdNextCheckpoint.set(false);
+        heldCheckpoints = new LinkedBlockingQueue<>();
+        completedCheckpoints.clear();
+        failedPutAttempts.set(0);
+    }
+
+    /**
+     * The next checkpoint whose snapshot reaches the operator in front of the sink is held there (in flight: that
+     * subtask has not acknowledged it) until {@link #releaseHeldClips()} or the hold time is over; its id is signalled
+     * on {@link #heldCheckpoints()}.
+     */
+    public static void holdNextCheckpoint() {
+        holdNextCheckpoint.set(true);
+    }
+
+    /** Called at each snapshot in front of the sink: true when this one is to be held (the caller signals and waits). */
+    static boolean holdCheckpoint(long checkpointId) {
+        if (!holdNextCheckpoint.compareAndSet(true, false)) return false;
+        heldCheckpoints.add(checkpointId);
+        return true;
+    }
+
+    /** The ids of held checkpoints, in the order they were held. */
+    public static BlockingQueue<Long> heldCheckpoints() {
+        return heldCheckpoints;
+    }
+
+    /** Whether checkpoint {@code id} completed (its completion reached the operator in front of the sink) in this run. */
+    public static boolean checkpointCompletedInRun(long id) {
+        return completedCheckpoints.contains(id);
+    }
+
+    /** Called by the job's store for each payload put attempt that failed (an outage is retried, attempt by attempt). */
+    static void putAttemptFailed() {
+        failedPutAttempts.incrementAndGet();
+    }
+
+    /** Payload put attempts that failed in this run (the store's outage reached the job's writes when above 0). */
+    public static int failedPutAttempts() {
+        return failedPutAttempts.get();
     }
 
     /** Called after each successful payload put: true when this put is one the plan fails after. */
@@ -98,6 +142,7 @@ public final class FailurePoints {
     }
 
     static void checkpointCompleted(long checkpointId) {
+        completedCheckpoints.add(checkpointId);
         lastCompletedCheckpoint.accumulateAndGet(checkpointId, Math::max);
     }
 

@@ -3,11 +3,13 @@ package io.geostream.cli;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobMain;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.jobs.RetainedCheckpoints;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.sink.SinkOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,6 +60,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Kafka client settings file (Java properties: security.protocol, sasl.jaas.config, ssl.*), "
                     + "as geostream.kafka.properties.* over the --config file.")
     Path kafkaPropertiesFile;
+
+    @Option(names = "--from-latest-checkpoint", paramLabel = "DIR",
+            description = "Resume from the newest complete checkpoint (chk-N with a _metadata file) under DIR: the "
+                    + "checkpoint directory (execution.checkpointing.dir) or one job's directory in it. After a crash "
+                    + "(kill -9, lost machine) or a cancel; sets execution.state-recovery.path.")
+    String fromLatestCheckpoint;
 
     @Option(names = "--ui-port", defaultValue = "8081", description = "Dashboard port of the local Flink (default ${DEFAULT-VALUE}; 0 = any free port).")
     int uiPort;
@@ -129,6 +137,20 @@ public final class RunCommand implements Callable<Integer> {
             settings = GeometryJobMain.configuration(Map.of(), args.toArray(String[]::new));
         } catch (IllegalArgumentException | java.io.IOException e) {
             throw usage(e.getMessage());
+        }
+        if (fromLatestCheckpoint != null) {
+            if (settings.containsKey(StateRecoveryOptions.SAVEPOINT_PATH.key())) {
+                throw usage("--from-latest-checkpoint and " + StateRecoveryOptions.SAVEPOINT_PATH.key() + " both name what to resume from");
+            }
+            RetainedCheckpoints.Checkpoint latest;
+            try {
+                latest = RetainedCheckpoints.latest(fromLatestCheckpoint).orElseThrow(() -> usage(
+                        "no complete checkpoint (chk-N/_metadata) under " + fromLatestCheckpoint));
+            } catch (java.io.IOException e) {
+                throw usage("--from-latest-checkpoint: " + e.getMessage());
+            }
+            settings.set(StateRecoveryOptions.SAVEPOINT_PATH, latest.directory().toString());
+            log("resuming from checkpoint " + latest.id() + " at " + latest.directory());
         }
         try {
             GeometryJob.storageSettings(settings); // fails now, not in a task, when S3 settings are incomplete

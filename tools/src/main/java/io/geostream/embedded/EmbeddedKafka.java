@@ -80,6 +80,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       producer do not wait for 50 partitions to be created.</li>
  * </ul>
  *
+ * <p>{@link #stop()} and {@link #restart()} take the node down and bring it back on the same port and data
+ * directory, as an operator restarts a broker (the chaos scenario's broker outage). {@code KafkaClusterTestKit}
+ * cannot do that either: its nodes get new random ports and a fresh formatting on each start.
+ *
  * <p>A fatal fault in the node (for example a corrupt metadata log) halts the JVM, as it would halt a
  * stand-alone broker: Kafka's production fault handlers are kept on purpose.
  */
@@ -169,20 +173,23 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path dataDir;
     private final boolean deleteOnClose;
-    private final Metrics metrics;
-    private final ControllerServer controller;
-    private final BrokerServer broker;
+    private final Options options;
+    private final int brokerPort;
     private final String bootstrapServers;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The running node; null while {@link #stop() stopped}. Guarded by {@code this}. */
+    private Node node;
 
-    private EmbeddedKafka(Path dataDir, boolean deleteOnClose, Metrics metrics,
-                          ControllerServer controller, BrokerServer broker) {
+    /** One run of the node: what {@link #stop()} shuts down and {@link #restart()} builds anew. */
+    private record Node(Metrics metrics, ControllerServer controller, BrokerServer broker) {}
+
+    private EmbeddedKafka(Path dataDir, boolean deleteOnClose, Options options, Node node) {
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
-        this.metrics = metrics;
-        this.controller = controller;
-        this.broker = broker;
-        this.bootstrapServers = HOST + ":" + broker.boundPort(new ListenerName(BROKER_LISTENER));
+        this.options = options;
+        this.node = node;
+        this.brokerPort = node.broker().boundPort(new ListenerName(BROKER_LISTENER));
+        this.bootstrapServers = HOST + ":" + brokerPort;
     }
 
     /**
@@ -202,15 +209,37 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot create Kafka data directory " + options.dataDir(), e);
         }
+        Node node;
+        try {
+            node = startNode(dir, options.brokerPort(), options);
+        } catch (RuntimeException | Error e) {
+            if (temporary) {
+                deleteQuietly(dir);
+            }
+            throw e;
+        }
+        EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, options, node);
+        try {
+            kafka.awaitAdminReady();
+        } catch (Exception e) {
+            kafka.close();
+            throw new IllegalStateException("embedded Kafka failed to start (data dir " + dir + "): " + e.getMessage(), e);
+        }
+        LOG.info("Embedded Kafka ready at {} (data {}) in {} ms", kafka.bootstrapServers, dir,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return kafka;
+    }
 
+    /** Formats {@code dir} if needed and starts controller and broker on {@code brokerPort} (0: a free one). */
+    private static Node startNode(Path dir, int brokerPort, Options options) {
         PreboundSockets sockets = new PreboundSockets();
         Metrics metrics = null;
         ControllerServer controller = null;
         BrokerServer broker = null;
         try {
             int controllerPort = sockets.bind(CONTROLLER_LISTENER, 0);
-            int brokerPort = sockets.bind(BROKER_LISTENER, options.brokerPort());
-            KafkaConfig config = new KafkaConfig(brokerConfig(dir, brokerPort, controllerPort, options), false);
+            int boundBrokerPort = sockets.bind(BROKER_LISTENER, brokerPort);
+            KafkaConfig config = new KafkaConfig(brokerConfig(dir, boundBrokerPort, controllerPort, options), false);
             formatIfNeeded(dir);
 
             Tuple2<MetaPropertiesEnsemble, BootstrapMetadata> initial =
@@ -225,23 +254,60 @@ public final class EmbeddedKafka implements AutoCloseable {
             // Same order as KafkaRaftServer: the controller first, then the broker, which blocks until unfenced.
             controller.startup();
             broker.startup();
-
-            EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, metrics, controller, broker);
-            kafka.awaitAdminReady();
-            LOG.info("Embedded Kafka ready at {} (data {}) in {} ms", kafka.bootstrapServers, dir,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            return kafka;
+            return new Node(metrics, controller, broker);
         } catch (Exception | Error e) {
             stopQuietly(broker, controller, metrics);
             sockets.closeUnused();
-            if (temporary) {
-                deleteQuietly(dir);
-            }
             if (e instanceof Error err) {
                 throw err;
             }
             throw new IllegalStateException("embedded Kafka failed to start (data dir " + dir + "): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Stops the node as an operator stops a broker (controlled shutdown of the broker, then the controller), keeping
+     * its data directory and port for {@link #restart()}. Clients see connection refused until then; open
+     * transactions stay open in the transaction log and are completed or timed out after the restart. A stopped node
+     * stays stopped until {@link #restart()}; stopping a stopped node does nothing.
+     */
+    public synchronized void stop() {
+        checkOpen();
+        if (node == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        stopQuietly(node.broker(), node.controller(), node.metrics());
+        node = null;
+        LOG.info("Embedded Kafka at {} stopped for a restart in {} ms", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /**
+     * Starts a {@link #stop() stopped} node again on the same port and data directory (topics, records, committed
+     * offsets and transaction state as the stop left them) and returns once it answers admin requests.
+     *
+     * @throws IllegalStateException if the node is running, closed, or cannot start (the port was taken meanwhile)
+     */
+    public synchronized void restart() {
+        checkOpen();
+        if (node != null) {
+            throw new IllegalStateException("embedded Kafka at " + bootstrapServers + " is running; stop() it first");
+        }
+        long t0 = System.nanoTime();
+        node = startNode(dataDir, brokerPort, options);
+        try {
+            awaitAdminReady();
+        } catch (Exception e) {
+            throw new IllegalStateException("restarted Kafka at " + bootstrapServers + " does not answer: " + e.getMessage(), e);
+        }
+        LOG.info("Embedded Kafka restarted at {} (data {}) in {} ms", bootstrapServers, dataDir,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /** Whether the node is running (not {@link #stop() stopped} nor closed). */
+    public synchronized boolean isRunning() {
+        return node != null && !closed.get();
     }
 
     private static Map<String, Object> brokerConfig(Path dir, int brokerPort, int controllerPort, Options options) {
@@ -450,7 +516,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             return;
         }
         long t0 = System.nanoTime();
-        stopQuietly(broker, controller, metrics);
+        synchronized (this) {
+            if (node != null) {
+                stopQuietly(node.broker(), node.controller(), node.metrics());
+                node = null;
+            }
+        }
         if (deleteOnClose) {
             deleteQuietly(dataDir);
         }

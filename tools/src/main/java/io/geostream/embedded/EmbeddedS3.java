@@ -32,13 +32,18 @@ public final class EmbeddedS3 implements AutoCloseable {
     private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
     private final Path dataDir;
-    private final BlobStore blobStore;
-    private final S3Proxy proxy;
+    private final String accessKey;
+    private final String secretKey;
     private final URI endpoint;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The serving blob store and proxy; null while {@link #stop() stopped}. Guarded by {@code this}. */
+    private BlobStore blobStore;
+    private S3Proxy proxy;
 
-    private EmbeddedS3(Path dataDir, BlobStore blobStore, S3Proxy proxy) {
+    private EmbeddedS3(Path dataDir, String accessKey, String secretKey, BlobStore blobStore, S3Proxy proxy) {
         this.dataDir = dataDir;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
         this.blobStore = blobStore;
         this.proxy = proxy;
         this.endpoint = URI.create("http://" + HOST + ":" + proxy.getPort());
@@ -74,6 +79,14 @@ public final class EmbeddedS3 implements AutoCloseable {
             throw new IllegalStateException("cannot create S3 data directory " + dataDir, e);
         }
         BlobStore store = new FilesystemNio2BlobStore(root.toString());
+        S3Proxy proxy = startProxy(store, port, accessKey, secretKey);
+        EmbeddedS3 s3 = new EmbeddedS3(root, accessKey, secretKey, store, proxy);
+        LOG.info("Embedded S3 ready at {} (data {}) in {} ms", s3.endpoint, root,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return s3;
+    }
+
+    private static S3Proxy startProxy(BlobStore store, int port, String accessKey, String secretKey) {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(store)
                 .endpoint(URI.create("http://" + HOST + ":" + port))
@@ -89,10 +102,44 @@ public final class EmbeddedS3 implements AutoCloseable {
             throw new IllegalStateException("embedded S3 failed to start on " + HOST + ":" + port
                     + " (port in use?): " + e.getMessage(), e);
         }
-        EmbeddedS3 s3 = new EmbeddedS3(root, store, proxy);
-        LOG.info("Embedded S3 ready at {} (data {}) in {} ms", s3.endpoint, root,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        return s3;
+        return proxy;
+    }
+
+    /**
+     * Takes the server down (the object store unreachable: clients get connection refused) until {@link #restart()};
+     * stored objects stay in the data directory. Stopping a stopped server does nothing.
+     */
+    public synchronized void stop() {
+        checkOpen();
+        if (proxy != null) {
+            stopQuietly(proxy, blobStore);
+            proxy = null;
+            blobStore = null;
+            LOG.info("Embedded S3 at {} stopped for a restart", endpoint);
+        }
+    }
+
+    /**
+     * Serves the data directory again on the same endpoint after {@link #stop()}.
+     *
+     * @throws IllegalStateException if it is running, closed, or the port was taken meanwhile
+     */
+    public synchronized void restart() {
+        checkOpen();
+        if (proxy != null) throw new IllegalStateException("embedded S3 at " + endpoint + " is running; stop() it first");
+        BlobStore store = new FilesystemNio2BlobStore(dataDir.toString());
+        proxy = startProxy(store, endpoint.getPort(), accessKey, secretKey);
+        blobStore = store;
+        LOG.info("Embedded S3 restarted at {}", endpoint);
+    }
+
+    /** Whether the server answers (not {@link #stop() stopped} nor closed). */
+    public synchronized boolean isRunning() {
+        return proxy != null && !closed.get();
+    }
+
+    private void checkOpen() {
+        if (closed.get()) throw new IllegalStateException("embedded S3 at " + endpoint + " is closed");
     }
 
     /** {@code http://127.0.0.1:port}, the endpoint override for S3 clients. */
@@ -111,13 +158,12 @@ public final class EmbeddedS3 implements AutoCloseable {
      * @param bucket an S3 bucket name: 3 to 63 characters of lower-case letters, digits, dots and hyphens,
      *               starting and ending with a letter or digit
      */
-    public void createBucket(String bucket) {
+    public synchronized void createBucket(String bucket) {
         if (bucket == null || !BUCKET_NAME.matcher(bucket).matches() || bucket.contains("..")) {
             throw new IllegalArgumentException("not a valid S3 bucket name (3-63 of a-z 0-9 . -): " + bucket);
         }
-        if (closed.get()) {
-            throw new IllegalStateException("embedded S3 at " + endpoint + " is closed");
-        }
+        checkOpen();
+        if (blobStore == null) throw new IllegalStateException("embedded S3 at " + endpoint + " is stopped");
         if (!blobStore.containerExists(bucket)) {
             blobStore.createContainer(bucket);
         }
@@ -125,8 +171,8 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     /** Stops the server; the data directory is kept. Idempotent; never throws. */
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
+    public synchronized void close() {
+        if (closed.compareAndSet(false, true) && proxy != null) {
             stopQuietly(proxy, blobStore);
             LOG.info("Embedded S3 at {} stopped", endpoint);
         }

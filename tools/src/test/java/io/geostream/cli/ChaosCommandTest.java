@@ -12,6 +12,10 @@ class ChaosCommandTest {
         assertThat(GeostreamCli.execute("chaos", "--streams", "0")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--failures", "-1")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--checkpoints", "sideways")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--faults", "meteor")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--faults", "process-kill,tm-loss-at-checkpoint")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--faults", "broker-outage", "--failures", "3")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--faults", "broker-outage", "--broker-outage", "0")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--help")).isZero();
     }
 }

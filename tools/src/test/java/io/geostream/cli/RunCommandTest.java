@@ -26,6 +26,22 @@ class RunCommandTest {
     }
 
     @Test
+    void fromLatestCheckpointResumesFromTheNewestCompleteOne(@TempDir Path tmp) throws Exception {
+        Path job = Files.createDirectories(tmp.resolve("checkpoints/3f2a"));
+        Files.write(Files.createDirectories(job.resolve("chk-4")).resolve("_metadata"), new byte[] {1});
+        Files.createDirectories(job.resolve("chk-5")); // in flight when the process was killed
+        RunCommand run = new RunCommand();
+        new picocli.CommandLine(run).parseArgs("--from-latest-checkpoint", tmp.resolve("checkpoints").toString(), "geostream.storage.kind=local");
+        assertThat(run.settings().get(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH))
+                .isEqualTo("file:" + job.resolve("chk-4"));
+        assertThat(GeostreamCli.execute("run", "--from-latest-checkpoint", tmp.resolve("none").toString(), "geostream.storage.kind=local")).isEqualTo(2);
+        Files.createDirectories(tmp.resolve("empty/3f2a/chk-1"));
+        assertThat(GeostreamCli.execute("run", "--from-latest-checkpoint", tmp.resolve("empty").toString(), "geostream.storage.kind=local")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("run", "--from-latest-checkpoint", tmp.resolve("checkpoints").toString(),
+                "execution.state-recovery.path=/elsewhere/chk-1", "geostream.storage.kind=local")).isEqualTo(2);
+    }
+
+    @Test
     void aLocalRunCheckpointsToFilesUnlessTheSettingsSayOtherwise() {
         Configuration defaults = RunCommand.flinkSettings(new Configuration(), true);
         assertThat(defaults.getString("state.backend.type", null)).as("the job's Flink defaults, as in production").isEqualTo("rocksdb");

@@ -198,4 +198,54 @@ class EmbeddedKafkaTest {
             return false;
         }
     }
+
+    /**
+     * The chaos scenario's broker outage: a transaction with records sent is open when the broker stops; after the
+     * restart on the same port and data directory the same producer commits it, and a read_committed reader sees it
+     * and the transaction committed before the stop, once each.
+     */
+    @Test
+    void stopAndRestartKeepPortDataAndAnOpenTransaction(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafka node = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().dataDir(dir))) {
+            String bootstrap = node.bootstrapServers();
+            node.createTopics(Map.of("outage", 1));
+            Properties producerProps = node.clientProperties();
+            producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "outage-tx");
+            producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
+            try (KafkaProducer<String, String> producer =
+                         new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("outage", "k", "before-stop"));
+                producer.commitTransaction();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("outage", "k", "open-across-the-stop")).get();
+
+                node.stop();
+                assertThat(node.isRunning()).isFalse();
+                int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+                assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", port), 1000))
+                        .isInstanceOf(IOException.class);
+                node.restart();
+                assertThat(node.bootstrapServers()).isEqualTo(bootstrap);
+                producer.commitTransaction();
+            }
+            assertThatThrownBy(node::restart).isInstanceOf(IllegalStateException.class).hasMessageContaining("running");
+
+            Properties consumerProps = node.clientProperties();
+            consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "outage-reader");
+            consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            List<String> values = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer =
+                         new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+                consumer.subscribe(List.of("outage"));
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (values.size() < 2 && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
+                }
+            }
+            assertThat(values).containsExactly("before-stop", "open-across-the-stop");
+        }
+    }
 }

@@ -141,4 +141,29 @@ class EmbeddedS3Test {
             assertThat(again.endpoint().getPort()).isEqualTo(port);
         }
     }
+
+    /**
+     * The chaos scenario's store outage: while stopped, the job's own client gets a transient failure (so its payload
+     * writes are retried, not dead-lettered); after the restart the same client reaches the same endpoint and data.
+     */
+    @Test
+    void stopMakesTheStoreUnreachableAndRestartServesTheSameDataOnTheSameEndpoint() throws Exception {
+        s3.createBucket("outage");
+        java.net.URI endpoint = s3.endpoint();
+        try (io.geostream.storage.S3ObjectStore store = new io.geostream.storage.S3ObjectStore(new io.geostream.storage.S3Settings(
+                endpoint.toString(), "us-east-1", "outage", ACCESS, SECRET, true))) {
+            store.put("before", "kept".getBytes(StandardCharsets.UTF_8), "text/plain", java.util.Map.of());
+            s3.stop();
+            assertThat(s3.isRunning()).isFalse();
+            assertThatThrownBy(() -> store.put("during", new byte[1], "text/plain", java.util.Map.of()))
+                    .isInstanceOf(io.geostream.storage.TransientStorageException.class);
+            s3.restart();
+            assertThat(s3.isRunning()).isTrue();
+            assertThat(s3.endpoint()).isEqualTo(endpoint);
+            assertThat(new String(store.get("before"), StandardCharsets.UTF_8)).isEqualTo("kept");
+            store.put("after", new byte[] {7}, "application/octet-stream", java.util.Map.of());
+            assertThat(store.list("")).containsExactlyInAnyOrder("before", "after");
+        }
+        assertThatThrownBy(s3::restart).isInstanceOf(IllegalStateException.class).hasMessageContaining("running");
+    }
 }

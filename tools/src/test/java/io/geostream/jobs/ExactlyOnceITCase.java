@@ -3,6 +3,9 @@ package io.geostream.jobs;
 import io.geostream.chaos.ChaosScenario;
 import io.geostream.chaos.ChaosScenario.CheckpointMode;
 import io.geostream.chaos.FailurePlan;
+import io.geostream.chaos.FailurePoints;
+import io.geostream.chaos.Fault;
+import io.geostream.chaos.FaultPlan;
 import io.geostream.chaos.OutputComparison;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
@@ -14,6 +17,8 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -27,7 +32,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       the stitch stage fails right after a payload object was written, before its GeometryFrame is emitted; the
  *       job fails after a checkpoint's pre-commit and before its commit; a task manager is lost while a clip is in
  *       inference (a fresh one is started);</li>
- *   <li>stopped with a savepoint while a clip is in inference and restarted from it as a new job (a job upgrade).</li>
+ *   <li>stopped with a savepoint while a clip is in inference and restarted from it as a new job (a job upgrade);</li>
+ *   <li>fed live (2 frames a second per stream) through one production fault each, with short outages (seconds, not
+ *       the command's 30 and 60), once output is committed: the broker stopped and restarted on its port and data
+ *       directory; the object store unreachable; a task manager lost while a checkpoint is in flight; the job's JVM
+ *       ({@code geostream run} in a child process) killed with SIGKILL and resumed with
+ *       {@code --from-latest-checkpoint}. Each also checks that its fault reached the job. Longer outages, mixed faults
+ *       and more seeds: {@code geostream chaos --faults}.</li>
  * </ul>
  * Each time the read_committed output must hold every input frame exactly once, with the same content as the
  * failure-free run (every GeometryFrame field except processing latency, every payload's SHA-256, the segment
@@ -37,6 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ExactlyOnceITCase {
 
     private static final long SEED = Long.getLong("geostream.chaos.seed", 20261124L);
+    private static final double FEED_FPS = 2;
+    private static final Duration OUTAGE = Duration.ofSeconds(5);
     private static final Map<String, SceneSpec> STREAMS = new TreeMap<>(Map.of(
             "cam-a", new SceneSpec(21, 48, 36, 26, TrajectoryKind.ORBIT, 0.0, 10),
             "cam-b", new SceneSpec(22, 48, 36, 22, TrajectoryKind.WALK, 0.0, 10),
@@ -110,5 +123,51 @@ class ExactlyOnceITCase {
         assertThat(c.duplicated()).as("duplicated frames").isEmpty();
         assertThat(c.lost()).as("lost frames").isEmpty();
         assertThat(c.deadLetters()).isZero();
+    }
+
+    /** Runs {@code fault} alone on a live feed and checks the output against the reference; returns the run. */
+    private static ChaosScenario.FaultRun runFault(MiniCluster cluster, Fault fault) throws Exception {
+        prepare(cluster);
+        FaultPlan plan = FaultPlan.fromSeed(SEED, EnumSet.of(fault), OUTAGE, OUTAGE);
+        ChaosScenario.FaultRun run = scenario.runWithFaults(input, reference, plan, FEED_FPS, fault.label());
+        OutputComparison c = scenario.compare(reference, run.run());
+        System.err.printf("ExactlyOnceITCase %s seed=%d %s restarts=%d failed_put_attempts=%d %s%n", fault, SEED,
+                run.injected(), run.run().restarts(), run.failedPutAttempts(), c.summaryLine());
+        assertThat(run.injected()).extracting(ChaosScenario.InjectedFault::fault).containsExactly(fault);
+        // It struck mid-stream: some output committed, some still to come (open transactions, frames in flight).
+        assertThat(run.injected().get(0).committedBefore()).as("frames committed when the fault struck").isBetween(1, input.frames() - 1);
+        assertThat(c.duplicated()).as("duplicated frames").isEmpty();
+        assertThat(c.lost()).as("lost frames").isEmpty();
+        assertThat(c.mismatched()).as("frames whose content differs from the failure-free run").isEmpty();
+        assertThat(c.committed()).isEqualTo(input.frames());
+        assertThat(c.deadLetters()).as("dead letters: an outage must not dead-letter valid frames").isZero();
+        return run;
+    }
+
+    @Test
+    void brokerStoppedAndRestartedOnItsPortAndDataChangesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        ChaosScenario.FaultRun run = runFault(cluster, Fault.BROKER_OUTAGE);
+        assertThat(run.injected().get(0).lastedSeconds()).isGreaterThanOrEqualTo(OUTAGE.toSeconds());
+    }
+
+    @Test
+    void objectStoreOutageIsRetriedAndChangesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        ChaosScenario.FaultRun run = runFault(cluster, Fault.STORE_OUTAGE);
+        assertThat(run.failedPutAttempts()).as("payload put attempts that met the outage").isPositive();
+    }
+
+    @Test
+    void taskManagerLostWithACheckpointInFlightChangesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        ChaosScenario.FaultRun run = runFault(cluster, Fault.TASK_MANAGER_LOSS_AT_CHECKPOINT);
+        long held = run.injected().get(0).checkpoint();
+        assertThat(held).isPositive();
+        assertThat(FailurePoints.checkpointCompletedInRun(held)).as("the checkpoint in flight when the task manager was lost completed").isFalse();
+        assertThat(run.run().restarts()).as("restarts").isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void jobProcessKilledWithSigkillResumesFromItsLatestCheckpoint(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        ChaosScenario.FaultRun run = runFault(cluster, Fault.PROCESS_KILL);
+        assertThat(run.injected().get(0).checkpoint()).as("the checkpoint the new process resumed from").isPositive();
     }
 }
