@@ -44,6 +44,8 @@ public final class JobWatch {
     private final List<Double> durationsMs = new ArrayList<>();
     private long lastCompletedId = -1;
     private double lastDurationMs = Double.NaN;
+    private long lastStateBytes;
+    private long maxStateBytes;
     private double backpressureMax;
     private double lastBackpressure = Double.NaN;
 
@@ -97,6 +99,9 @@ public final class JobWatch {
         JsonNode latest = cp.path("latest").path("completed");
         if (latest.has("end_to_end_duration")) {
             lastDurationMs = latest.path("end_to_end_duration").asDouble();
+            // Full state size of the checkpoint (with incremental RocksDB checkpoints, what a restore reads).
+            lastStateBytes = latest.path("state_size").asLong(lastStateBytes);
+            maxStateBytes = Math.max(maxStateBytes, lastStateBytes);
             long id = latest.path("id").asLong();
             if (id != lastCompletedId) {
                 durationsMs.add(lastDurationMs);
@@ -162,6 +167,12 @@ public final class JobWatch {
     public long failedCheckpointsTotal() { return failedCount; }
 
     public double lastCheckpointMs() { return lastDurationMs; }
+
+    /** State size of the latest completed checkpoint, bytes (0 before the first). */
+    public long lastCheckpointStateBytes() { return lastStateBytes; }
+
+    /** Largest state size of a completed checkpoint seen, bytes. */
+    public long maxCheckpointStateBytes() { return maxStateBytes; }
 
     /** End-to-end duration of each completed checkpoint seen (the latest at each sample). */
     public double[] checkpointDurationsMs() { return durationsMs.stream().mapToDouble(Double::doubleValue).toArray(); }

@@ -60,7 +60,7 @@ public final class Soak {
     public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
                          long framesOut, long deadLetters, double checkpointP50Ms, double checkpointMaxMs, long checkpoints,
                          long checkpointsFailed, long checkpointsForgiven, long restarts, int restErrors, long dataLossErrors,
-                         double backpressureMax) {}
+                         double backpressureMax, double checkpointStateMbMax, double p99MsAfterWarmUp) {}
 
     /** How long the job may take until every task runs. */
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
@@ -169,9 +169,10 @@ public final class Soak {
                     watch.sample();
                     List<long[]> frames = watcher.framesBetween(lastSample, now);
                     double[] latency = frames.stream().mapToDouble(f -> f[0] - f[1]).toArray();
-                    log.printf(Locale.ROOT, "t=%.0fs heap_mb=%.1f checkpoint_ms=%.0f checkpoints=%d failed_checkpoints=%d restarts=%d "
+                    log.printf(Locale.ROOT, "t=%.0fs heap_mb=%.1f checkpoint_ms=%.0f checkpoint_mb=%.1f checkpoints=%d failed_checkpoints=%d restarts=%d "
                                     + "backpressure=%.2f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
-                            (now - start) / 1000.0, heapMb, watch.lastCheckpointMs(), watch.completedCheckpoints(),
+                            (now - start) / 1000.0, heapMb, watch.lastCheckpointMs(), watch.lastCheckpointStateBytes() / 1048576.0,
+                            watch.completedCheckpoints(),
                             watch.failedCheckpointsTotal(), watch.restarts(), watch.lastBackpressure(), publisher.published(),
                             watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
                             LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
@@ -203,10 +204,14 @@ public final class Soak {
                 watch.restarts(), watch.statesAfterStart(), published, settings.streams(), framesHeld, frames, dataLoss.count(),
                 minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()));
         double[] cps = watch.checkpointDurationsMs();
+        // End-to-end latency (commit visible minus capture) of the frames committed after the warm-up.
+        double[] lateLatency = watcher.framesBetween(start + (long) (SoakVerdict.WARM_UP_MINUTES * 60_000), Long.MAX_VALUE).stream()
+                .mapToDouble(f -> f[0] - f[1]).toArray();
+        double p99AfterWarmUp = lateLatency.length == 0 ? Double.NaN : LoadStats.percentile(lateLatency, 99);
         Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), framesHeld), watcher.framesTotal(), watcher.deadLettersTotal(),
                 LoadStats.median(cps), cps.length == 0 ? Double.NaN : java.util.Arrays.stream(cps).max().getAsDouble(),
                 watch.completedCheckpoints(), watch.failedCheckpoints(), watch.forgivenCheckpoints(), watch.restarts(), watch.restErrors(),
-                dataLoss.count(), watch.backpressureMax());
+                dataLoss.count(), watch.backpressureMax(), watch.maxCheckpointStateBytes() / 1048576.0, p99AfterWarmUp);
         report(r, watch, watcher, dataLoss);
         return r;
     }
@@ -222,11 +227,12 @@ public final class Soak {
         out.printf(Locale.ROOT, "result=%s reasons=%s published=%d committed_frames=%d committed_twice=%d expected_at_least=%d "
                         + "frames_out=%d dead_letters=%d checkpoints=%d checkpoint_p50_ms=%.0f checkpoint_max_ms=%.0f "
                         + "failed_checkpoints=%d forgiven_checkpoints=%d restarts=%d rest_errors=%d data_loss_errors=%d "
-                        + "backpressure_max=%.2f heap_slope_mb_per_h=%s heap_slope_ci95=%s%n",
+                        + "backpressure_max=%.2f checkpoint_state_mb_max=%.1f p99_ms_after_warm_up=%.0f heap_slope_mb_per_h=%s"
+                        + " heap_slope_ci95=%s%n",
                 r.verdict().passed() ? "ok" : "failed", r.verdict().reasonsValue(), r.published(), r.committed().distinct(),
                 r.committed().duplicates(), r.expectedAtLeast(), r.framesOut(), r.deadLetters(), r.checkpoints(), r.checkpointP50Ms(),
                 r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
-                r.backpressureMax(), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
+                r.backpressureMax(), r.checkpointStateMbMax(), r.p99MsAfterWarmUp(), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
         out.flush();
     }
 
