@@ -37,9 +37,7 @@ class ExportCommandTest {
     Path tmp;
 
     private static int run(String... more) {
-        String[] args = java.util.Arrays.copyOf(BASE, BASE.length + more.length);
-        System.arraycopy(more, 0, args, BASE.length, more.length);
-        return GeostreamCli.execute(args);
+        return io.geostream.testing.CliRun.exitCode(BASE, more);
     }
 
     @Test

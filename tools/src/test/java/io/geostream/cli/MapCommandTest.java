@@ -9,9 +9,7 @@ class MapCommandTest {
     private static final String[] BASE = {"map", "--bootstrap-servers", "127.0.0.1:1", "--out", "target/never-written"};
 
     private static int run(String... more) {
-        String[] args = java.util.Arrays.copyOf(BASE, BASE.length + more.length);
-        System.arraycopy(more, 0, args, BASE.length, more.length);
-        return GeostreamCli.execute(args);
+        return io.geostream.testing.CliRun.exitCode(BASE, more);
     }
 
     @Test

@@ -17,6 +17,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public record CliRun(int exitCode, String stdout, String stderr) {
 
+    /** The exit code of {@code geostream <base...> <more...>} run in this JVM (output not captured). */
+    public static int exitCode(String[] base, String... more) {
+        String[] args = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, args, base.length, more.length);
+        return GeostreamCli.execute(args);
+    }
+
     public static CliRun of(String... args) {
         PrintStream out = System.out, err = System.err;
         ByteArrayOutputStream capturedOut = new ByteArrayOutputStream(), capturedErr = new ByteArrayOutputStream();
