@@ -30,8 +30,6 @@ public final class LoopCloser {
     static final double ODOMETRY_ROTATION = 0.01, ODOMETRY_TRANSLATION = 0.02, ODOMETRY_SCALE = 0.02;
     /** Loop edges: standard deviations of a verified loop's Sim(3). */
     static final double LOOP_ROTATION = 0.02, LOOP_TRANSLATION = 0.03, LOOP_SCALE = 0.03;
-    /** A loop whose weighted squared residual is below this (the 95 % point of chi-squared, 7 dof) agrees already. */
-    static final double LOOP_AGREES_CHI2 = 14.07;
     private static final int ITERATIONS = 20;
 
     private final LoopClosureSettings settings;
@@ -93,14 +91,8 @@ public final class LoopCloser {
             }
         }
         if (best == null) return null;
-        Sim3PoseGraph.Edge loop = new Sim3PoseGraph.Edge(matchedKeyframe.node(), node, best.oldFromNew(),
-                weights(LOOP_ROTATION, LOOP_TRANSLATION, LOOP_SCALE, s.unit));
-        s.graph.addEdge(loop);
-        // Once a lap is closed, the next keyframes along it mostly agree with the corrected graph already: keep their
-        // edges for the next optimisation but skip this one (the whole graph is re-solved each time, which cost
-        // ~33 ms a frame on the mild preset's later laps). The latest correction already covers these frames: after its
-        // last keyframe a frame gets that keyframe's correction, which is how their nodes were placed.
-        if (s.latest != null && s.graph.chiSquared(loop) < LOOP_AGREES_CHI2) return null;
+        s.graph.addEdge(new Sim3PoseGraph.Edge(matchedKeyframe.node(), node, best.oldFromNew(),
+                weights(LOOP_ROTATION, LOOP_TRANSLATION, LOOP_SCALE, s.unit)));
         s.graph.optimize(ITERATIONS);
         s.version++;
         long[] indices = new long[kfs.size()];

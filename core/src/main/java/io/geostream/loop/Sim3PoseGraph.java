@@ -73,13 +73,6 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         return nodes.get(i);
     }
 
-    /** The squared weighted residual of one edge at the current nodes. */
-    public double chiSquared(Edge e) {
-        double c = 0;
-        for (double v : residual(e, nodes.get(e.i()), nodes.get(e.j()))) c += v * v;
-        return c;
-    }
-
     /** Sum of squared weighted residuals. */
     public double cost() {
         double c = 0;
