@@ -211,6 +211,27 @@ class Run:
         self.den_opt.step()
         return {"loss": loss.item(), "points": lp.item(), "normals": ln.item(), "latent": ll.item()}
 
+    def latent_step(self, cache):
+        """A DiT step on cached VAE encodings (no pixels decoded): the latent loss alone, about 3.5x cheaper than a
+        decoded step, so the DiT sees several times more clips in the same CPU time before the decoded fine-tune."""
+        index = torch.from_numpy(np.sort(self.rng.choice(cache["rgb"].shape[0], size=self.args.batch, replace=False)))
+        lat = cache["rgb"][index]
+        target = torch.cat([cache["points"][index], cache["normals"][index]])
+        b = lat.shape[0]
+        rows = torch.cat([lat, lat])
+        out = self.den(rows, torch.zeros_like(rows), torch.full((2 * b,), TERMINAL, dtype=torch.long),
+                       torch.cat([torch.zeros(b, dtype=torch.long), torch.ones(b, dtype=torch.long)]))
+        lp = F.mse_loss(out[:b], target[:b])
+        ln = F.mse_loss(out[b:], target[b:])
+        loss = self.args.latent_point_weight * lp + ln
+        self.den_opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.den.parameters(), 1.0)
+        for g in self.den_opt.param_groups:
+            g["lr"] = self.args.lr * lr_factor(self.step, self.args.latent_steps, self.args.warmup)
+        self.den_opt.step()
+        return {"loss": loss.item(), "latent": (lp + ln).item() / 2}
+
     def evaluate(self, data, count=64):
         self.den.eval()
         figures = {"absrel": [], "normal_median_deg": []}
@@ -230,6 +251,20 @@ def lr_factor(step, total, warmup=200):
     if step < warmup:
         return (step + 1) / warmup
     return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
+
+
+def encode_training_set(run, data):
+    """The frozen VAE's encodings (mean, x latent scale) of every training clip and of its mirror image."""
+    parts = {"rgb": [], "points": [], "normals": []}
+    with torch.no_grad():
+        for flipped in (False, True):
+            for start in range(0, len(data["rgb"]), 32):
+                index = np.arange(start, min(start + 32, len(data["rgb"])))
+                rgb, pts, nrm, _ = to_tensors(data, index, np.full(len(index), flipped))
+                parts["rgb"].append(run.enc(rgb) * run.latent_scale)
+                parts["points"].append(run.enc(pts - POINT_OFFSET) * run.latent_scale)
+                parts["normals"].append(run.enc(nrm) * run.latent_scale)
+    return {k: torch.cat(v) for k, v in parts.items()}
 
 
 def fit_latent_scale(run, data):
@@ -317,6 +352,10 @@ def main():
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--limit", type=int, default=0, help="use only the first N training clips")
     p.add_argument("--vae-from", default="", help="start from (and freeze) another run's trained VAE")
+    p.add_argument("--den-from", default="", help="with --vae-from: start the DiT from that run's DiT weights too")
+    p.add_argument("--latent-steps", type=int, default=0,
+                   help="DiT steps on cached encodings (latent loss only) before the decoded steps")
+    p.add_argument("--latent-point-weight", type=float, default=1.0, help="latent stage: weight of the point-map rows")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--decode-frames", type=int, default=4, help="frames per clip decoded to pixels in a DiT step")
     args = p.parse_args()
@@ -337,7 +376,9 @@ def main():
         s = torch.load(os.path.join(args.vae_from, "checkpoint.pt"))
         run.enc.load_state_dict(s["enc"])
         run.dec.load_state_dict(s["dec"])
-        run.stage, run.step, run.latent_scale = "dit", 0, s["latent_scale"]
+        run.stage, run.step, run.latent_scale = ("latent" if args.latent_steps else "dit"), 0, s["latent_scale"]
+        if args.den_from:
+            run.den.load_state_dict(torch.load(os.path.join(args.den_from, "checkpoint.pt"))["den"])
     log_path = os.path.join(args.run, "log.csv")
     fields = ["stage", "step", "seconds", "loss", "recon", "kl", "points", "normals", "latent",
               "heldout_absrel", "heldout_normal_median_deg"]
@@ -345,6 +386,7 @@ def main():
         with open(log_path, "w", newline="") as f:
             csv.DictWriter(f, fields).writeheader()
     last_save = time.time()
+    cache = None
 
     def save():
         tmp = ckpt + ".tmp"
@@ -360,11 +402,26 @@ def main():
         if run.stage == "vae":
             if run.step >= args.vae_steps:
                 run.latent_scale = fit_latent_scale(run, train)
-                run.stage, run.step = "dit", 0
+                run.stage, run.step = ("latent" if args.latent_steps else "dit"), 0
                 save()
                 print("VAE done; latent scale %.4f" % run.latent_scale, file=sys.stderr, flush=True)
                 continue
             figures = run.vae_step(train)
+        elif run.stage == "latent":
+            if cache is None:
+                cache_path = os.path.join(args.run, "latents.pt")
+                if os.path.exists(cache_path):
+                    cache = torch.load(cache_path)
+                else:
+                    cache = encode_training_set(run, train)
+                    torch.save(cache, cache_path)
+                print("latent cache: %d clips" % cache["rgb"].shape[0], file=sys.stderr, flush=True)
+            if run.step >= args.latent_steps:
+                run.stage, run.step = "dit", 0
+                run.den_opt = torch.optim.AdamW(run.den.parameters(), lr=args.lr, weight_decay=0.01)
+                save()
+                continue
+            figures = run.latent_step(cache)
         elif run.stage == "dit":
             if run.step >= args.steps:
                 run.stage = "done"
@@ -377,7 +434,8 @@ def main():
         run.elapsed += time.time() - started
         row = {"stage": run.stage, "step": run.step, "seconds": round(run.elapsed, 1)}
         row.update({k: round(v, 6) for k, v in figures.items()})
-        if run.stage == "dit" and (run.step % args.eval_every == 0 or run.step == args.steps):
+        last = args.steps if run.stage == "dit" else args.latent_steps
+        if run.stage in ("dit", "latent") and (run.step % args.eval_every == 0 or run.step == last):
             e = run.evaluate(heldout)
             row["heldout_absrel"] = round(e["absrel"], 5)
             row["heldout_normal_median_deg"] = round(e["normal_median_deg"], 3)

@@ -188,6 +188,10 @@ public final class BenchCommand implements Runnable {
                 description = "Most seconds each job runs in the uncounted warm-up round, which ends once JIT compilation used "
                         + "less than 5 %% of a core over 5 s (default ${DEFAULT-VALUE}).")
         int warmupRound;
+        @Option(names = "--profile", paramLabel = "DIR",
+                description = "Sample the whole JVM's CPU during each measured run (async-profiler, itimer) and write "
+                        + "DIR/<job>-<run>.collapsed; prints cpu_ms_per_frame per run (scripts/flamegraph.py attributes them).")
+        java.nio.file.Path profile;
 
         @Override
         public Integer call() throws Exception {
@@ -196,7 +200,7 @@ public final class BenchCommand implements Runnable {
             if (seconds < 1 || warmup < 0 || runs < 1 || warmupRound < 0) throw usage("--seconds >= 1, --warmup >= 0, --runs >= 1, --warmup-round >= 0");
             if (load.parallelism < 1 || window < 16) throw usage("--parallelism >= 1, --window >= 16");
             var s = new io.geostream.load.PipelineBench.Settings(load.streams, seconds, warmup, runs, load.width, load.height,
-                    load.parallelism, window, checkpointInterval, load.seed, stateBackend, warmupRound);
+                    load.parallelism, window, checkpointInterval, load.seed, stateBackend, warmupRound, profile);
             new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
             return 0;
         }

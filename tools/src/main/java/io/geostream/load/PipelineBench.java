@@ -27,7 +27,8 @@ public final class PipelineBench {
 
     /** What to run. */
     public record Settings(int streams, int seconds, int warmupSeconds, int runs, int width, int height, int parallelism,
-                           int window, String checkpointInterval, long seed, String stateBackend, int warmupRoundSeconds) {}
+                           int window, String checkpointInterval, long seed, String stateBackend, int warmupRoundSeconds,
+                           java.nio.file.Path profileDir) {}
 
     /** One measured run. */
     public record Run(String variant, int index, double fps, double p50Ms, double p99Ms, long frames) {}
@@ -143,6 +144,7 @@ public final class PipelineBench {
                 Thread.sleep(100);
             }
             Thread.sleep(settings.warmupSeconds() * 1000L);
+            CpuProfile profile = settings.profileDir() != null && !untilJitSettles ? CpuProfile.start() : null;
             long from = System.currentTimeMillis();
             if (untilJitSettles) {
                 awaitJitSettled(seconds);
@@ -156,6 +158,14 @@ public final class PipelineBench {
                     LoadStats.percentile(latency, 99), frames.size());
             out.printf(Locale.ROOT, "%s run %d: fps=%.1f p50_ms=%.0f p99_ms=%.0f frames=%d published=%d%n", variant, index, r.fps(),
                     r.p50Ms(), r.p99Ms(), r.frames(), publisher.published());
+            if (profile != null) {
+                // The whole JVM's CPU over the measured window per committed frame: what the two jobs are compared by
+                // on a saturated machine (both run closed-loop, as fast as the CPU lets them).
+                java.nio.file.Path file = settings.profileDir().resolve(variant + "-" + index + ".collapsed");
+                long samples = profile.stop(file);
+                out.printf(Locale.ROOT, "  profile %s: %d samples, cpu_ms_per_frame=%.2f%n", file, samples,
+                        r.frames() > 0 ? samples * (double) CpuProfile.INTERVAL_MS / r.frames() : Double.NaN);
+            }
             out.flush();
             return r;
         } finally {

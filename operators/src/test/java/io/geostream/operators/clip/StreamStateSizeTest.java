@@ -4,10 +4,13 @@ import io.geostream.clip.ClipCutterSettings;
 import io.geostream.inference.ClipConversions;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelSettings;
+import io.geostream.loop.LoopClosureSettings;
+import io.geostream.operators.loop.LoopClosureFunction;
 import io.geostream.operators.stitch.StitchFunction;
 import io.geostream.records.ClipResult;
 import io.geostream.records.ClipTask;
 import io.geostream.records.FrameRecord;
+import io.geostream.records.LoopFrame;
 import io.geostream.records.OutputRecord;
 import io.geostream.stitch.StitcherSettings;
 import io.geostream.storage.ObjectStore;
@@ -35,8 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Keyed state of many streams that each sent one clip and went quiet, measured as checkpointed bytes of the
- * clip and stitch operators (heap backend snapshots, timers included): while the clip's overlap is held, after
- * the event-time idle flush, and after the idle TTL (nothing). Prints
+ * clip, stitch and loop-closure operators (heap backend snapshots, timers included): while the clip's overlap is
+ * held, after the event-time idle flush, and after the idle TTL (nothing: no keyed entries and no timers). Prints
  * {@code streams=.. width=.. height=.. state_bytes=.. ...}. Defaults are small for CI (the stitcher's first clip
  * costs ~0.2 s per stream); the documented figure (a few minutes):
  * {@code mvn -o -B -pl operators test -Dtest=StreamStateSizeTest -Dgeostream.state-size.streams=1000
@@ -79,12 +82,17 @@ class StreamStateSizeTest {
         try (var clip = new KeyedOneInputStreamOperatorTestHarness<>(
                      new KeyedProcessOperator<>(new ClipCutterFunction(CLIPS, TTL)), new GeometryKey(), Types.STRING);
              var stitch = new KeyedOneInputStreamOperatorTestHarness<>(
-                     new KeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), storage)), new ResultKey(), Types.STRING)) {
+                     new KeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), storage).withLoopFrames()),
+                     new ResultKey(), Types.STRING);
+             var loop = new KeyedOneInputStreamOperatorTestHarness<>(
+                     new KeyedProcessOperator<>(new LoopClosureFunction(LoopClosureSettings.defaults())), new LoopKey(), Types.STRING)) {
             // The figure must not be capped by the memory-backed checkpoint storage's 5 MiB default.
             clip.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
             stitch.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
+            loop.setCheckpointStorage(new JobManagerCheckpointStorage(Integer.MAX_VALUE));
             clip.open();
             stitch.open();
+            loop.open();
             clip.setProcessingTime(0);
             for (int i = 0; i < streams; i++) {
                 for (FrameRecord f : frames) clip.processElement(new StreamRecord<>(copy(f, "cam-" + i), f.captureTimeMicros / 1000));
@@ -100,23 +108,39 @@ class StreamStateSizeTest {
                 stitch.processElement(new StreamRecord<>(resultOf(t, geometry, model)));
             }
             stitch.getOutput().clear();
+            assertThat(forwardLoopFrames(stitch, loop)).as("the stitcher holds the clip until the next one or the flush").isZero();
             long clipHeld = stateBytes(clip), stitchHeld = stitchBytes(stitch);
 
             clip.processWatermark(frames.get(frames.size() - 1).captureTimeMicros / 1000 + CLIPS.idleTimeoutMillis());
             forward(clip, stitch, model, streams);
-            long clipIdle = stateBytes(clip), stitchIdle = stitchBytes(stitch);
+            // The flush publishes the held frames and ends each segment: the loop closer holds a keyframe graph per
+            // stream until the segment's end releases it.
+            List<LoopFrame> published = drain(stitch);
+            for (LoopFrame f : published) if (!f.release) loop.processElement(new StreamRecord<>(f));
+            assertThat(loop.numKeyedStateEntries()).isGreaterThanOrEqualTo(streams);
+            long loopHeld = loopBytes(loop);
+            for (LoopFrame f : published) if (f.release) loop.processElement(new StreamRecord<>(f));
+            assertThat(published.stream().filter(f -> f.release).count()).as("one segment end per stream").isEqualTo(streams);
+            assertThat(loop.numKeyedStateEntries()).isZero();
+            long clipIdle = stateBytes(clip), stitchIdle = stitchBytes(stitch), loopIdle = loopBytes(loop);
 
             clip.setProcessingTime(TTL.toMillis() * 2);
             forward(clip, stitch, model, streams);
-            long clipReleased = stateBytes(clip), stitchReleased = stitchBytes(stitch);
-            assertThat(clip.numKeyedStateEntries()).isZero();
-            assertThat(stitch.numKeyedStateEntries()).isZero();
+            assertThat(forwardLoopFrames(stitch, loop)).as("one release per stream reaches the loop closer").isEqualTo(streams);
+            long clipReleased = stateBytes(clip), stitchReleased = stitchBytes(stitch), loopReleased = loopBytes(loop);
+            for (var h : List.of(clip, stitch, loop)) {
+                assertThat(h.numKeyedStateEntries()).isZero();
+                assertThat(h.numProcessingTimeTimers()).isZero();
+                assertThat(h.numEventTimeTimers()).isZero();
+            }
             assertThat(clipIdle + stitchIdle).isLessThan((clipHeld + stitchHeld) / 4);
 
             System.out.printf("streams=%d width=%d height=%d state_bytes=%d clip_state_bytes=%d stitch_state_bytes=%d "
-                            + "bytes_per_stream=%d after_idle_flush_bytes=%d after_ttl_bytes=%d%n",
-                    streams, width, height, clipHeld + stitchHeld, clipHeld, stitchHeld, (clipHeld + stitchHeld) / streams,
-                    clipIdle + stitchIdle, clipReleased + stitchReleased);
+                            + "loop_state_bytes_before_segment_end=%d bytes_per_stream=%d after_idle_flush_bytes=%d after_ttl_bytes=%d "
+                            + "after_ttl_entries=0 after_ttl_timers=0%n",
+                    streams, width, height, clipHeld + stitchHeld, clipHeld, stitchHeld, loopHeld,
+                    (clipHeld + stitchHeld) / streams, clipIdle + stitchIdle + loopIdle,
+                    clipReleased + stitchReleased + loopReleased);
         }
     }
 
@@ -132,6 +156,22 @@ class StreamStateSizeTest {
             stitch.processElement(new StreamRecord<>(resultOf(t, null, model)));
         }
         stitch.getOutput().clear();
+    }
+
+    /** Hands the stitcher's side output (stitched frames, releases) to the loop closer; returns how many. */
+    private static int forwardLoopFrames(KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> stitch,
+                                         KeyedOneInputStreamOperatorTestHarness<String, LoopFrame, OutputRecord> loop) throws Exception {
+        List<LoopFrame> frames = drain(stitch);
+        for (LoopFrame f : frames) loop.processElement(new StreamRecord<>(f));
+        loop.getOutput().clear();
+        return frames.size();
+    }
+
+    private static List<LoopFrame> drain(KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> stitch) {
+        var side = stitch.getSideOutput(StitchFunction.LOOP_FRAMES);
+        List<LoopFrame> out = new java.util.ArrayList<>();
+        if (side != null) for (StreamRecord<LoopFrame> r; (r = side.poll()) != null; ) out.add(r.getValue());
+        return out;
     }
 
     private static ClipResult resultOf(ClipTask t, ClipResult geometry, SimulatedGeometryModel model) {
@@ -171,6 +211,10 @@ class StreamStateSizeTest {
         return keyedBytes(h.snapshot(1L, 1L));
     }
 
+    private static long loopBytes(KeyedOneInputStreamOperatorTestHarness<String, LoopFrame, OutputRecord> h) throws Exception {
+        return keyedBytes(h.snapshot(1L, 1L));
+    }
+
     private static long keyedBytes(OperatorSubtaskState s) {
         long bytes = 0;
         for (KeyedStateHandle k : s.getManagedKeyedState()) bytes += k.getStateSize();
@@ -179,6 +223,10 @@ class StreamStateSizeTest {
 
     static final class GeometryKey implements org.apache.flink.api.java.functions.KeySelector<FrameRecord, String> {
         @Override public String getKey(FrameRecord f) { return f.streamId; }
+    }
+
+    static final class LoopKey implements org.apache.flink.api.java.functions.KeySelector<LoopFrame, String> {
+        @Override public String getKey(LoopFrame f) { return f.streamId; }
     }
 
     static final class ResultKey implements org.apache.flink.api.java.functions.KeySelector<ClipResult, String> {
