@@ -54,7 +54,7 @@ def colour(name):
     return "rgb(%d,%d,%d)" % (220 + h % 35, 110 + (h >> 8) % 90, 40 + (h >> 16) % 40)  # native / kernel
 
 
-def svg(root, title, width=1400, row=16, min_px=0.3):
+def svg(root, title, width=1400, row=16, min_px=1.0):
     rects = []
     depth = [0]
 

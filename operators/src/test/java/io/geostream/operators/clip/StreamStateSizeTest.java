@@ -40,9 +40,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Keyed state of many streams that each sent one clip and went quiet, measured as checkpointed bytes of the
  * clip, stitch and loop-closure operators (heap backend snapshots, timers included): while the clip's overlap is
  * held, after the event-time idle flush, and after the idle TTL (nothing: no keyed entries and no timers). Prints
- * {@code streams=.. width=.. height=.. state_bytes=.. ...}. Defaults are small for CI (the stitcher's first clip
- * costs ~0.2 s per stream); the documented figure (a few minutes):
- * {@code mvn -o -B -pl operators test -Dtest=StreamStateSizeTest -Dgeostream.state-size.streams=1000
+ * {@code streams=.. width=.. height=.. state_bytes=.. ...}. CI runs the issue's 1,000 streams at 32x24 (about a
+ * minute: the stitcher's first clip costs ~50 ms per stream); per-camera figures at the soak's size (seconds):
+ * {@code mvn -o -B -pl operators test -Dtest=StreamStateSizeTest -Dgeostream.state-size.streams=8
  * -Dgeostream.state-size.width=160 -Dgeostream.state-size.height=120}.
  */
 class StreamStateSizeTest {
@@ -69,7 +69,7 @@ class StreamStateSizeTest {
 
     @Test
     void manyQuietStreamsShrinkToCountersAfterTheIdleFlushAndToNothingAfterTheTtl() throws Exception {
-        int streams = Integer.getInteger("geostream.state-size.streams", 40);
+        int streams = Integer.getInteger("geostream.state-size.streams", 1000);
         int width = Integer.getInteger("geostream.state-size.width", 32);
         int height = Integer.getInteger("geostream.state-size.height", 24);
         SceneSpec spec = new SceneSpec(7, width, height, CLIPS.clipLength(), TrajectoryKind.ORBIT, 0.0, 10);
