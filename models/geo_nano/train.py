@@ -296,26 +296,41 @@ def pilot(args):
 
 
 def plot(log_path, out_png):
+    """Three panels: the VAE's loss, the DiT's losses (the latent stage, then the decoded stage, on one step axis),
+    and the held-out figures over the same DiT steps."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = list(csv.DictReader(open(log_path)))
+    latent_steps = max([int(r["step"]) for r in rows if r["stage"] == "latent"] or [0])
+
+    def dit_step(r):
+        return int(r["step"]) + (latent_steps if r["stage"] == "dit" else 0)
+
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for stage, ax, keys in (("vae", axes[0], ("recon",)), ("dit", axes[1], ("points", "normals", "latent"))):
-        sel = [r for r in rows if r["stage"] == stage and r.get(keys[0])]
-        for key in keys:
-            xs = [int(r["step"]) for r in sel if r.get(key)]
-            ys = [float(r[key]) for r in sel if r.get(key)]
-            ax.plot(xs, ys, label=key)
-        ax.set_title(stage + " training loss")
-        ax.set_xlabel("step")
-        ax.set_yscale("log")
-        ax.legend()
+    sel = [r for r in rows if r["stage"] == "vae" and r.get("recon")]
+    axes[0].plot([int(r["step"]) for r in sel], [float(r["recon"]) for r in sel], label="recon")
+    axes[0].set_title("vae training loss")
+    axes[0].set_xlabel("step")
+    axes[0].set_yscale("log")
+    axes[0].legend()
+    ax = axes[1]
+    for stage, key in (("latent", "latent"), ("dit", "points"), ("dit", "normals"), ("dit", "latent")):
+        sel = [r for r in rows if r["stage"] == stage and r.get(key)]
+        if sel:
+            ax.plot([dit_step(r) for r in sel], [float(r[key]) for r in sel], label="%s: %s" % (
+                "latent stage" if stage == "latent" else "decoded stage", key))
+    if latent_steps:
+        ax.axvline(latent_steps, color="grey", linestyle=":")
+    ax.set_title("DiT training loss")
+    ax.set_xlabel("DiT step (latent stage, then decoded)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
     sel = [r for r in rows if r.get("heldout_absrel")]
     ax = axes[2]
-    ax.plot([int(r["step"]) for r in sel], [float(r["heldout_absrel"]) for r in sel], "o-", label="held-out absrel")
+    ax.plot([dit_step(r) for r in sel], [float(r["heldout_absrel"]) for r in sel], "o-", label="held-out absrel")
     ax2 = ax.twinx()
-    ax2.plot([int(r["step"]) for r in sel], [float(r["heldout_normal_median_deg"]) for r in sel], "s-",
+    ax2.plot([dit_step(r) for r in sel], [float(r["heldout_normal_median_deg"]) for r in sel], "s-",
              color="tab:red", label="held-out normal median (deg)")
     ax.set_xlabel("DiT step")
     ax.set_ylabel("absrel")
