@@ -174,12 +174,14 @@ class Run:
         self.vae_opt.step()
         return {"loss": loss.item(), "recon": rec.item(), "kl": kl.item()}
 
-    def predict(self, rgb, frames=None):
+    def predict(self, rgb, frames=None, lat=None):
         """The package's single step, as the Java sampler runs it: geometry = dec(den(enc(rgb) s, 0, T, a) / s).
-        ``frames``: decode only these frames' pixels (training; the latent part of the decoder runs whole)."""
+        ``frames``: decode only these frames' pixels (training; the latent part of the decoder runs whole);
+        ``lat``: enc(rgb) s when already known (the latent cache)."""
         b = rgb.shape[0]
-        with torch.no_grad():
-            lat = self.enc(rgb) * self.latent_scale
+        if lat is None:
+            with torch.no_grad():
+                lat = self.enc(rgb) * self.latent_scale
         rows = torch.cat([lat, lat])
         out = self.den(rows, torch.zeros_like(rows), torch.full((2 * b,), TERMINAL, dtype=torch.long),
                        torch.cat([torch.zeros(b, dtype=torch.long), torch.ones(b, dtype=torch.long)]))
@@ -188,16 +190,30 @@ class Run:
             features = features[:, :, frames]
         return out, self.dec.spatial(features)
 
-    def den_step(self, data):
-        rgb, pts, nrm, mask = self.batch(data, self.args.batch)
+    def den_step(self, data, cache=None):
+        """A decoded step. With the latent ``cache`` (a run with a latent stage), the RGB condition and the latent
+        target come from it (rows [0, n) as rendered, [n, 2n) mirrored) instead of running the frozen encoder."""
+        if cache is None:
+            rgb, pts, nrm, mask = self.batch(data, self.args.batch)
+            lat = None
+        else:
+            n = len(data["rgb"])
+            rows = np.sort(self.rng.choice(cache["rgb"].shape[0], size=self.args.batch, replace=False))
+            rgb, pts, nrm, mask = to_tensors(data, rows % n, rows >= n)
+            index = torch.from_numpy(rows)
+            lat = cache["rgb"][index]
+            cached_target = torch.cat([cache["points"][index], cache["normals"][index]])
         b = rgb.shape[0]
         t = rgb.shape[1]
         # the first frame (the reference) and a few others: the decoder's pixel part is most of a step's cost
         others = np.sort(self.rng.choice(np.arange(1, t), size=min(t - 1, self.args.decode_frames - 1), replace=False))
         frames = torch.from_numpy(np.concatenate([[0], others]).astype(np.int64))
-        out, decoded = self.predict(rgb, frames)
-        with torch.no_grad():
-            target = torch.cat([self.enc(pts - POINT_OFFSET), self.enc(nrm)]) * self.latent_scale
+        out, decoded = self.predict(rgb, frames, lat)
+        if lat is None:
+            with torch.no_grad():
+                target = torch.cat([self.enc(pts - POINT_OFFSET), self.enc(nrm)]) * self.latent_scale
+        else:
+            target = cached_target
         pts, nrm, mask = pts[:, frames], nrm[:, frames], mask[:, frames]
         lp = point_loss(decoded[:b], pts, mask)
         ln = normal_loss(decoded[b:], nrm, mask)
@@ -422,15 +438,17 @@ def main():
                 print("VAE done; latent scale %.4f" % run.latent_scale, file=sys.stderr, flush=True)
                 continue
             figures = run.vae_step(train)
+        elif run.stage in ("latent", "dit") and args.latent_steps and cache is None:
+            # the frozen VAE's encodings, computed once per run (resumed runs read them back)
+            cache_path = os.path.join(args.run, "latents.pt")
+            if os.path.exists(cache_path):
+                cache = torch.load(cache_path)
+            else:
+                cache = encode_training_set(run, train)
+                torch.save(cache, cache_path)
+            print("latent cache: %d clips" % cache["rgb"].shape[0], file=sys.stderr, flush=True)
+            continue
         elif run.stage == "latent":
-            if cache is None:
-                cache_path = os.path.join(args.run, "latents.pt")
-                if os.path.exists(cache_path):
-                    cache = torch.load(cache_path)
-                else:
-                    cache = encode_training_set(run, train)
-                    torch.save(cache, cache_path)
-                print("latent cache: %d clips" % cache["rgb"].shape[0], file=sys.stderr, flush=True)
             if run.step >= args.latent_steps:
                 run.stage, run.step = "dit", 0
                 run.den_opt = torch.optim.AdamW(run.den.parameters(), lr=args.lr, weight_decay=0.01)
@@ -442,7 +460,7 @@ def main():
                 run.stage = "done"
                 save()
                 continue
-            figures = run.den_step(train)
+            figures = run.den_step(train, cache)
         else:
             break
         run.step += 1
