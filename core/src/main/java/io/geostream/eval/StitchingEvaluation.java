@@ -11,6 +11,7 @@ import io.geostream.loop.LoopCloserState;
 import io.geostream.loop.LoopClosureSettings;
 import io.geostream.loop.LoopCorrection;
 import io.geostream.inference.ClipConversions;
+import io.geostream.model.GeometryModel;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelSettings;
 import io.geostream.records.ClipResult;
@@ -32,8 +33,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs several stitching methods on the SAME simulated model outputs of one synthetic stream (frames ->
- * clip cutter -> simulated model -> each stitcher, in lockstep, one clip in memory at a time) and scores
+ * Runs several stitching methods on the SAME model outputs of one synthetic stream (frames -> clip cutter -> the
+ * simulated model, or a model package -> each stitcher, in lockstep, one clip in memory at a time) and scores
  * each against the scene's truth with {@link TrajectoryErrors}, {@link DepthErrors} and {@link NormalErrors}.
  * Depth and normal metrics use every {@link #PIXEL_STEP}-th pixel in each direction (bounded memory).
  */
@@ -109,7 +110,29 @@ public final class StitchingEvaluation {
                 giveIntrinsics, methods);
     }
 
-    private static Map<String, Scores> run(TruthSource scene, String streamId, String encodedSpecOrNull, SimulatedGeometryModel model,
+    /**
+     * The same with another model's outputs, e.g. a model package opened by {@link
+     * io.geostream.model.torchscript.GeometryModels#open}: the scene must be rendered at the model's output size and cut
+     * into clips the model takes. The model stays open (the caller closes it).
+     *
+     * @throws IllegalArgumentException when a clip's output is not at the scene's size (truth and prediction are compared
+     *                                  pixel for pixel)
+     * @throws io.geostream.model.ModelException when the model rejects a clip (e.g. a clip length it does not take)
+     */
+    public static Map<String, Scores> run(SceneSpec spec, GeometryModel model, ClipCutterSettings clips,
+                                          StitcherSettings stitcherConfig, boolean giveIntrinsics, List<String> methods)
+            throws Exception {
+        return run(new SyntheticScene(spec), "eval", spec.encode(), model, clips, stitcherConfig, giveIntrinsics, methods);
+    }
+
+    /** The same on a recorded truth sequence with another model's outputs (the sequence at the model's output size). */
+    public static Map<String, Scores> run(TruthSource source, String streamId, GeometryModel model, ClipCutterSettings clips,
+                                          StitcherSettings stitcherConfig, boolean giveIntrinsics, List<String> methods)
+            throws Exception {
+        return run(source, streamId, null, model, clips, stitcherConfig, giveIntrinsics, methods);
+    }
+
+    private static Map<String, Scores> run(TruthSource scene, String streamId, String encodedSpecOrNull, GeometryModel model,
                                            ClipCutterSettings clips, StitcherSettings stitcherConfig, boolean giveIntrinsics,
                                            List<String> methods) throws Exception {
         ClipCutter cutter = new ClipCutter(clips);
@@ -143,6 +166,7 @@ public final class StitchingEvaluation {
                 r.modelVersion = model.info().version();
                 if (!task.isMarker()) {
                     ClipConversions.fill(r, model.predict(ClipConversions.toInput(task)));
+                    requireTruthSize(scene, r);
                     addClipPoints(clipPoints, scene, r, truths);
                 }
                 for (Collector c : collectors.values()) c.accept(r, truths);
@@ -162,13 +186,22 @@ public final class StitchingEvaluation {
         return out;
     }
 
+    /** A clip's output must be at the truth's size: a mismatch would leave every frame unscored, so it is an error. */
+    private static void requireTruthSize(TruthSource scene, ClipResult r) {
+        if (r.width != scene.width() || r.height != scene.height()) {
+            throw new IllegalArgumentException("model " + r.modelId + "@" + r.modelVersion + " returned " + r.width + "x"
+                    + r.height + " geometry for clip " + r.task.clipId + " but the truth is " + scene.width() + "x"
+                    + scene.height() + ": render the scene at the model's output size");
+        }
+    }
+
     /** The model's raw output of a clip's stream frames against their truth, grouped by clip. */
     private static void addClipPoints(WorldPointErrors into, TruthSource scene, ClipResult r, Map<Long, FrameTruth> truths) {
         ClipTask task = r.task;
         long group = (task.segmentId << 32) ^ task.clipId;
         for (int slot = task.keyframeSlots; slot < task.realSlots(); slot++) {
             FrameTruth t = truths.get(task.frames[slot].frameIndex);
-            if (t == null || t.width() != r.width || t.height() != r.height) continue;
+            if (t == null) continue;
             into.add(group, r.width, r.height, r.pointMaps[slot], t.pointsWorld(), t.worldFromCamera().center());
         }
     }
@@ -231,7 +264,7 @@ public final class StitchingEvaluation {
                 }
                 times.add(f.frame().captureTimeMicros / 1e6);
                 consistency.add(f.segmentId(), f.clipId(), f.worldFromCamera(), f.intrinsics(), f.width(), f.height(), f.depth());
-                if (t != null && t.width() == f.width() && t.height() == f.height()) {
+                if (t != null) {
                     points.add(f.segmentId(), f.frame().frameIndex, f.width(), f.height(), f.worldPoints(), t.pointsWorld(),
                             truePose.center());
                     depth.add(f.clipId() + (f.segmentId() << 32), subsample(f.depth(), f.width(), f.height(), 1),

@@ -6,12 +6,20 @@ import io.geostream.eval.StitchingEvaluation;
 import io.geostream.eval.TrajectoryPlots;
 import io.geostream.eval.TumSequence;
 import io.geostream.eval.TumTrajectory;
+import io.geostream.model.ClipRequirements;
+import io.geostream.model.GeometryModel;
+import io.geostream.model.ModelInfo;
 import io.geostream.model.simulated.ErrorModel;
+import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelSettings;
+import io.geostream.model.torchscript.GeometryModels;
+import io.geostream.operators.clip.ClipOptions;
+import io.geostream.operators.clip.ClipSizing;
 import io.geostream.stitch.OverlapPolicy;
 import io.geostream.stitch.StitcherSettings;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.TrajectoryKind;
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,10 +49,11 @@ public final class EvalCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (stitching, model)");
     }
 
-    /** Runs the stitching methods on the same simulated model outputs and writes stitching.json. */
+    /** Runs the stitching methods on the same model outputs (simulated, or a model package's) and writes stitching.json. */
     @Command(name = "stitching", mixinStandardHelpOptions = true,
-            description = "Compare stitching methods on simulated model outputs; writes DIR/stitching.json, TUM trajectories"
-                    + " and PNG plots of the first seed (top view, error over frames).")
+            description = "Compare stitching methods on simulated model outputs, or with --model on a model package's;"
+                    + " writes DIR/stitching.json, TUM trajectories and PNG plots of the first seed (top view, error over"
+                    + " frames).")
     public static final class Stitching implements Callable<Integer> {
         static final List<String> METHODS = List.of("naive", "robust", "robust_keyframes", "per_frame",
                 "per_frame" + StitchingEvaluation.LOOPS_SUFFIX);
@@ -72,17 +81,27 @@ public final class EvalCommand implements Runnable {
         int height;
         @Option(names = "--trajectory", defaultValue = "HANDHELD", description = "ORBIT, WALK or HANDHELD (default ${DEFAULT-VALUE}).")
         TrajectoryKind trajectory;
-        @Option(names = "--clip-length", defaultValue = "16", description = "Frames per clip (default ${DEFAULT-VALUE}).")
+        @Option(names = "--clip-length", defaultValue = "16",
+                description = "Frames per clip (default ${DEFAULT-VALUE}; with --model: the package's length, as the job takes it).")
         int clipLength;
-        @Option(names = "--clip-stride", defaultValue = "12", description = "Frames between clip starts (default ${DEFAULT-VALUE}).")
+        @Option(names = "--clip-stride", defaultValue = "12",
+                description = "Frames between clip starts (default ${DEFAULT-VALUE}; with --model: the length minus the job's"
+                        + " default overlap of 4).")
         int clipStride;
         @Option(names = "--keyframes", defaultValue = "1",
-                description = "Keyframe slots per clip, K in [0, 8] (default ${DEFAULT-VALUE}); all methods see the same clips.")
+                description = "Keyframe slots per clip, K in [0, 8] (default ${DEFAULT-VALUE}; with --model: as the job takes"
+                        + " it from the clip); all methods see the same clips.")
         int keyframes;
         @Option(names = "--keyframe-policy",
                 description = "Which frames become keyframes: first-only or refresh (default: as the demo chooses, refresh"
-                        + " for a model that errs with the view change (the realistic preset), first-only for the mild one).")
+                        + " for a model that errs with the view change (the realistic preset, a model package), first-only"
+                        + " for the mild one).")
         String keyframePolicy;
+        @Option(names = "--model", paramLabel = "DIR",
+                description = "A model package (e.g. models/geo-nano) whose outputs are stitched instead of the simulated"
+                        + " model's, loaded as the job loads it; the scene is rendered at the package's output size and cut"
+                        + " into clips of its length.")
+        Path model;
         @Option(names = "--keyframe-interval", defaultValue = "4",
                 description = "With refresh: every N-th clip promotes a keyframe (default ${DEFAULT-VALUE}).")
         int keyframeInterval;
@@ -131,21 +150,24 @@ public final class EvalCommand implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "need --frames >= 3, --seeds >= 1, --width/--height >= 16 and --dynamic-share in [0, 1]");
             }
+            ModelPackageClips packaged = model == null ? null : packageClips();
             ClipCutterSettings clips;
             StitcherSettings stitcherConfig;
             SimulatedModelSettings modelOptions;
             try {
                 ErrorModel preset = ErrorModel.parse(errorModel);
                 KeyframePolicy policy = keyframePolicy != null ? KeyframePolicy.parse(keyframePolicy)
-                        : preset == ErrorModel.REALISTIC ? KeyframePolicy.REFRESH : KeyframePolicy.FIRST_ONLY;
-                clips = new ClipCutterSettings(clipLength, clipStride, 4, 10_000, keyframes)
+                        : packaged != null || preset == ErrorModel.REALISTIC ? KeyframePolicy.REFRESH : KeyframePolicy.FIRST_ONLY;
+                ClipSizing.Clip clip = packaged == null ? new ClipSizing.Clip(clipLength, clipStride, keyframes) : packaged.clip();
+                clips = new ClipCutterSettings(clip.length(), clip.stride(), 4, 10_000, clip.keyframes())
                         .withKeyframePolicy(policy, keyframeInterval);
                 modelOptions = preset.settings();
                 if (viewError != null) modelOptions = modelOptions.withViewError(viewError);
                 stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy))
                         .withPoseSolver(io.geostream.stitch.PoseSolver.parse(poseSolver));
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        packaged == null ? e.getMessage() : "clips for model package " + model + ": " + e.getMessage());
             }
             TumSequence sequence = null;
             if (tum != null) {
@@ -156,6 +178,12 @@ public final class EvalCommand implements Runnable {
                     sequence = TumSequence.open(tum, k.fx, k.fy, k.cx, k.cy, frames, tumDownsample);
                 } catch (IllegalArgumentException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+                if (packaged != null && (sequence.width() != packaged.size().width() || sequence.height() != packaged.size().height())) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--tum-downsample " + tumDownsample + " gives "
+                            + sequence.width() + "x" + sequence.height() + " frames but model package " + model + " outputs "
+                            + packaged.size().width() + "x" + packaged.size().height()
+                            + ": pick the downsampling that gives the package's size");
                 }
                 frames = sequence.frames();
             }
@@ -170,49 +198,72 @@ public final class EvalCommand implements Runnable {
                     throw new CommandLine.ParameterException(spec.commandLine(), "unknown method '" + m + "'; known: " + METHODS);
                 }
             }
-            for (int k = 0; k < seeds; k++) {
-                long s = seed + k;
-                seedList.add(s);
-                Map<String, StitchingEvaluation.Scores> scores;
-                if (sequence != null) {
-                    scores = StitchingEvaluation.run(sequence, "tum-seed" + s, modelOptions, clips,
-                            stitcherConfig, !withholdIntrinsics, chosen);
-                } else {
-                    SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
-                    scores = StitchingEvaluation.run(scene, modelOptions, clips, stitcherConfig,
-                            !withholdIntrinsics, chosen);
-                }
-                if (k == 0) {
-                    // Plots of the first seed (same truth for every method: one estimate per frame, in order).
-                    System.setProperty("java.awt.headless", "true");
-                    Map<String, double[][]> estimates = new LinkedHashMap<>();
-                    double[][] truth = null;
+            // A package is opened once, as the job opens it (the class its model.json form names), for every seed.
+            GeometryModel geometryModel = packaged == null ? null : open(model);
+            ModelInfo modelInfo = geometryModel == null ? SimulatedGeometryModel.INFO : geometryModel.info();
+            if (geometryModel != null) console.println("model " + modelInfo.qualifiedName() + " (" + model + ") at "
+                    + width + "x" + height + ", clips of " + clips.clipLength() + " frames");
+            try (geometryModel) {
+                for (int k = 0; k < seeds; k++) {
+                    long s = seed + k;
+                    seedList.add(s);
+                    Map<String, StitchingEvaluation.Scores> scores;
+                    long t0 = System.nanoTime();
+                    if (sequence != null) {
+                        scores = geometryModel != null
+                                ? StitchingEvaluation.run(sequence, "tum-seed" + s, geometryModel, clips, stitcherConfig,
+                                        !withholdIntrinsics, chosen)
+                                : StitchingEvaluation.run(sequence, "tum-seed" + s, modelOptions, clips,
+                                        stitcherConfig, !withholdIntrinsics, chosen);
+                    } else {
+                        SceneSpec scene = new SceneSpec(s, width, height, frames, trajectory, dynamicShare, 30);
+                        scores = geometryModel != null
+                                ? StitchingEvaluation.run(scene, geometryModel, clips, stitcherConfig, !withholdIntrinsics, chosen)
+                                : StitchingEvaluation.run(scene, modelOptions, clips, stitcherConfig,
+                                        !withholdIntrinsics, chosen);
+                    }
+                    if (geometryModel != null) {
+                        console.printf(Locale.ROOT, "seed %d: %.1f s (model, stitching and scoring)%n", s, (System.nanoTime() - t0) / 1e9);
+                    }
+                    if (k == 0) {
+                        // Plots of the first seed (same truth for every method: one estimate per frame, in order).
+                        System.setProperty("java.awt.headless", "true");
+                        Map<String, double[][]> estimates = new LinkedHashMap<>();
+                        double[][] truth = null;
+                        for (StitchingEvaluation.Scores sc : scores.values()) {
+                            if (sc.frames() != frames) continue; // a method that lost frames cannot share the plot
+                            estimates.put(sc.method(), sc.estimatedPositions());
+                            truth = sc.truePositions();
+                        }
+                        if (truth != null) {
+                            TrajectoryPlots.write(estimates, truth, out.resolve("topview-seed" + s + ".png"),
+                                    out.resolve("errors-seed" + s + ".png"));
+                        }
+                    }
                     for (StitchingEvaluation.Scores sc : scores.values()) {
-                        if (sc.frames() != frames) continue; // a method that lost frames cannot share the plot
-                        estimates.put(sc.method(), sc.estimatedPositions());
-                        truth = sc.truePositions();
+                        byMethod.computeIfAbsent(sc.method(), m -> new ArrayList<>()).add(sc);
+                        try (Writer w = Files.newBufferedWriter(out.resolve(sc.method() + "-seed" + s + ".tum"))) {
+                            TumTrajectory.write(w, sc.timestampsSeconds(), sc.estimatedPoses());
+                        }
+                        console.printf(Locale.ROOT, "seed %d %-16s ATE %.4f (%.4f of length) drift %.4f points %.4f/%.4f"
+                                        + " consistency %.4f/%.4f spikes %.4f breaks %d%n",
+                                s, sc.method(), sc.ateRmse(), sc.ateOverLength(), sc.driftOverLength(), sc.pointsGlobalRel(),
+                                sc.pointsClipRel(), sc.boundaryConsistency(), sc.withinConsistency(), sc.spikeShare(),
+                                sc.segmentBreaks());
                     }
-                    if (truth != null) {
-                        TrajectoryPlots.write(estimates, truth, out.resolve("topview-seed" + s + ".png"),
-                                out.resolve("errors-seed" + s + ".png"));
-                    }
-                }
-                for (StitchingEvaluation.Scores sc : scores.values()) {
-                    byMethod.computeIfAbsent(sc.method(), m -> new ArrayList<>()).add(sc);
-                    try (Writer w = Files.newBufferedWriter(out.resolve(sc.method() + "-seed" + s + ".tum"))) {
-                        TumTrajectory.write(w, sc.timestampsSeconds(), sc.estimatedPoses());
-                    }
-                    console.printf(Locale.ROOT, "seed %d %-16s ATE %.4f (%.4f of length) drift %.4f points %.4f/%.4f"
-                                    + " consistency %.4f/%.4f spikes %.4f breaks %d%n",
-                            s, sc.method(), sc.ateRmse(), sc.ateOverLength(), sc.driftOverLength(), sc.pointsGlobalRel(),
-                            sc.pointsClipRel(), sc.boundaryConsistency(), sc.withinConsistency(), sc.spikeShare(),
-                            sc.segmentBreaks());
                 }
             }
-            Files.writeString(out.resolve("stitching.json"), json(frames, seedList, errorModel, byMethod));
-            console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f%n",
-                    ErrorModel.parse(errorModel), clips.clipLength(), clips.stride(), clips.keyframes(),
-                    clips.keyframePolicy().id(), clips.keyframeInterval(), modelOptions.viewErrorShare());
+            Files.writeString(out.resolve("stitching.json"), json(frames, seedList, packaged == null ? errorModel : null,
+                    modelInfo, model, byMethod));
+            if (packaged == null) {
+                console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f%n",
+                        ErrorModel.parse(errorModel), clips.clipLength(), clips.stride(), clips.keyframes(),
+                        clips.keyframePolicy().id(), clips.keyframeInterval(), modelOptions.viewErrorShare());
+            } else {
+                console.printf(Locale.ROOT, "model %s (%s, %dx%d); clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d)%n",
+                        modelInfo.qualifiedName(), model, width, height, clips.clipLength(), clips.stride(), clips.keyframes(),
+                        clips.keyframePolicy().id(), clips.keyframeInterval());
+            }
             console.printf(Locale.ROOT, "%-16s %9s %9s %9s %9s %9s %9s %9s %9s %9s %6s %8s%n", "method", "ate/len",
                     "drift/len", "rpe1", "spikes", "pts_glob", "pts_clip", "boundary", "within", "absrel_g", "breaks",
                     "ms/frame");
@@ -232,18 +283,73 @@ public final class EvalCommand implements Runnable {
             console.flush();
             List<StitchingEvaluation.Scores> job = byMethod.get(JOB_METHOD.toString());
             if (job == null) {
-                spec.commandLine().getOut().printf(Locale.ROOT, "result=ok job_method=%s job_method_run=false out=%s%n", JOB_METHOD,
-                        out.resolve("stitching.json"));
+                spec.commandLine().getOut().printf(Locale.ROOT, "result=ok job_method=%s job_method_run=false model=%s out=%s%n",
+                        JOB_METHOD, modelInfo.qualifiedName(), out.resolve("stitching.json"));
                 spec.commandLine().getOut().flush();
                 return 0;
             }
             spec.commandLine().getOut().printf(Locale.ROOT, "job_method=%s ate_over_length=%.5f consistency_ratio=%.3f points_ratio=%.3f"
-                            + " spike_share=%.4f segment_breaks=%.0f out=%s%n", JOB_METHOD,
+                            + " spike_share=%.4f segment_breaks=%.0f model=%s out=%s%n", JOB_METHOD,
                     median(job, StitchingEvaluation.Scores::ateOverLength), median(job, StitchingEvaluation.Scores::consistencyRatio),
                     median(job, StitchingEvaluation.Scores::pointsRatio), median(job, StitchingEvaluation.Scores::spikeShare),
-                    median(job, StitchingEvaluation.Scores::segmentBreaks), out.resolve("stitching.json"));
+                    median(job, StitchingEvaluation.Scores::segmentBreaks), modelInfo.qualifiedName(), out.resolve("stitching.json"));
             spec.commandLine().getOut().flush();
             return 0;
+        }
+
+        /** A model package's output size and the clips the job would cut for it. */
+        record ModelPackageClips(GeometryModels.InputSize size, ClipSizing.Clip clip) {}
+
+        /**
+         * The package's output size (the scene is rendered at it: truth and prediction pixel for pixel) and its clips:
+         * length, stride and keyframe slots as the job takes them from the package ({@link ClipSizing}), the flags given
+         * overriding them. Usage errors: an unreadable package, --width/--height other than its size, a clip length it
+         * does not take, the simulated model's flags.
+         */
+        private ModelPackageClips packageClips() {
+            CommandLine.ParseResult given = spec.commandLine().getParseResult();
+            for (String flag : List.of("--error-model", "--view-error")) {
+                if (given.hasMatchedOption(flag)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), flag + " sets the simulated model's errors;"
+                            + " it does not apply with --model");
+                }
+            }
+            try {
+                return packageClips(given, GeometryModels.inputSize(model), GeometryModels.clipRequirements(model));
+            } catch (IllegalArgumentException e) { // the package's model.json
+                throw new CommandLine.ParameterException(spec.commandLine(), "--model " + model + ": " + e.getMessage());
+            }
+        }
+
+        private ModelPackageClips packageClips(CommandLine.ParseResult given, GeometryModels.InputSize size,
+                                               ClipRequirements takes) {
+            if ((given.hasMatchedOption("--width") && width != size.width())
+                    || (given.hasMatchedOption("--height") && height != size.height())) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "model package " + model + " outputs "
+                        + size.width() + "x" + size.height() + " geometry; the scene is rendered at that size so that truth and"
+                        + " prediction match pixel for pixel: leave out --width/--height or give " + size.width() + "x"
+                        + size.height());
+            }
+            width = size.width();
+            height = size.height();
+            if (given.hasMatchedOption("--clip-length") && !takes.accepts(clipLength)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--clip-length " + clipLength
+                        + " cannot feed model package " + model + ", which takes clips of " + takes.describe()
+                        + ": give --clip-length " + takes.lengthNear(clipLength) + " or leave it out");
+            }
+            Configuration options = new Configuration();
+            if (given.hasMatchedOption("--clip-length")) options.set(ClipOptions.LENGTH, clipLength);
+            if (given.hasMatchedOption("--clip-stride")) options.set(ClipOptions.STRIDE, clipStride);
+            if (given.hasMatchedOption("--keyframes")) options.set(ClipOptions.KEYFRAMES, keyframes);
+            return new ModelPackageClips(size, ClipSizing.resolve(options, takes, model.toString()));
+        }
+
+        private GeometryModel open(Path dir) {
+            try {
+                return GeometryModels.open(dir, null);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--model " + dir + ": " + e.getMessage());
+            }
         }
 
         /** The figures per method in stitching.json, in this order: median over seeds, and some worst seeds. */
@@ -272,21 +378,31 @@ public final class EvalCommand implements Runnable {
         }
 
         /**
-         * {"frames": N, "seeds": [...], "error_model": "...", "job_method": "...", "methods": {name: {medians...,
-         * worst_*}}}: the medians over seeds of every figure, and the worst seed of ATE/length and of both ratios.
+         * {"frames": N, "seeds": [...], "error_model": "...", "model": {"name", "version", "package"}, "job_method": "...",
+         * "methods": {name: {"model", medians..., worst_*}}}: the model whose outputs were stitched (error_model null and
+         * package its directory for a model package; package null for the simulated model), the medians over seeds of
+         * every figure, and the worst seed of ATE/length and of both ratios.
+         *
+         * @param errorModel the simulated model's preset, or null for a model package
+         * @param packageDir the model package, or null for the simulated model
          */
-        static String json(int frames, List<Long> seeds, String errorModel,
+        static String json(int frames, List<Long> seeds, String errorModel, ModelInfo model, Path packageDir,
                            Map<String, List<StitchingEvaluation.Scores>> byMethod) throws java.io.IOException {
             com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
             com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
             root.put("frames", frames);
             seeds.forEach(root.putArray("seeds")::add);
-            root.put("error_model", ErrorModel.parse(errorModel).toString());
+            root.put("error_model", errorModel == null ? null : ErrorModel.parse(errorModel).toString());
+            com.fasterxml.jackson.databind.node.ObjectNode modelNode = root.putObject("model");
+            modelNode.put("name", model.id());
+            modelNode.put("version", model.version());
+            modelNode.put("package", packageDir == null ? null : packageDir.toString());
             root.put("job_method", JOB_METHOD.toString());
             com.fasterxml.jackson.databind.node.ObjectNode methods = root.putObject("methods");
             for (Map.Entry<String, List<StitchingEvaluation.Scores>> e : byMethod.entrySet()) {
                 List<StitchingEvaluation.Scores> l = e.getValue();
                 com.fasterxml.jackson.databind.node.ObjectNode m = methods.putObject(e.getKey());
+                m.put("model", model.qualifiedName());
                 FIGURES.forEach((name, f) -> putFinite(m, name, median(l, f)));
                 putFinite(m, "worst_ate_over_length", worst(l, StitchingEvaluation.Scores::ateOverLength));
                 putFinite(m, "worst_points_ratio", worst(l, StitchingEvaluation.Scores::pointsRatio));

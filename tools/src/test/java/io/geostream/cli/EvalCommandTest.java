@@ -8,7 +8,10 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code geostream eval stitching} on a tiny run: the JSON shape of issue 4, the TUM files, exit codes. */
+/**
+ * {@code geostream eval stitching} on a tiny run: the JSON shape of issue 4, the TUM files, exit codes; with {@code
+ * --model}, a model package's outputs (issue 14).
+ */
 class EvalCommandTest {
 
     @Test
@@ -25,6 +28,8 @@ class EvalCommandTest {
         assertThat(json.get("frames").asInt()).isEqualTo(30);
         assertThat(json.get("seeds").toString()).isEqualTo("[7,8]");
         assertThat(json.get("error_model").asText()).isEqualTo("realistic");
+        assertThat(json.get("model").get("name").asText()).isEqualTo("simulated");
+        assertThat(json.get("model").get("package").isNull()).isTrue();
         assertThat(json.get("job_method").asText()).isEqualTo(EvalCommand.Stitching.JOB_METHOD.toString());
         assertThat(json.get("methods").fieldNames()).toIterable()
                 .containsExactly("naive", "robust", "robust_keyframes", "per_frame", "per_frame+loops");
@@ -46,6 +51,94 @@ class EvalCommandTest {
             java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(out.resolve(png).toFile());
             assertThat(image.getWidth()).as(png).isEqualTo(900);
         }
+    }
+
+    /** {@code eval stitching --model PKG} on a short synthetic sequence: stitching.json and the result line. */
+    private static com.fasterxml.jackson.databind.JsonNode stitchPackage(Path pkg, Path out, int frames, String expectedClips)
+            throws Exception {
+        io.geostream.testing.CliRun run = io.geostream.testing.CliRun.of("eval", "stitching", "--model", pkg.toString(),
+                "--frames", Integer.toString(frames), "--seeds", "1", "--methods", "naive,per_frame", "--out", out.toString());
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        com.fasterxml.jackson.databind.JsonNode packageJson = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(pkg.resolve("model.json").toFile());
+        String name = packageJson.get("name").asText(), qualified = name + "@" + packageJson.get("version").asText();
+        assertThat(run.result()).containsEntry("model", qualified).containsEntry("job_method", "per_frame");
+        // The clips the job would cut for the package, at its output size.
+        assertThat(run.stderr()).contains(expectedClips, "(" + pkg + ", 64x48)");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("stitching.json").toFile());
+        assertThat(json.get("frames").asInt()).isEqualTo(frames);
+        assertThat(json.get("error_model").isNull()).as("no simulated preset with --model").isTrue();
+        assertThat(json.get("model").get("name").asText()).isEqualTo(name);
+        assertThat(json.get("model").get("version").asText()).isEqualTo(packageJson.get("version").asText());
+        assertThat(json.get("model").get("package").asText()).isEqualTo(pkg.toString());
+        assertThat(json.get("methods").fieldNames()).toIterable().containsExactly("naive", "per_frame");
+        for (var e : (Iterable<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>) json.get("methods")::fields) {
+            com.fasterxml.jackson.databind.JsonNode m = e.getValue();
+            assertThat(m.get("model").asText()).as(e.getKey()).isEqualTo(qualified);
+            for (String key : new String[] {"ate_over_length", "drift_over_length", "rpe1", "points_global_rel",
+                    "points_clip_rel", "points_ratio", "within_consistency", "absrel_global", "normal_mean_deg"}) {
+                assertThat(m.get(key).isNumber()).as(e.getKey() + " " + key + " is a number: " + m).isTrue();
+                assertThat(m.get(key).asDouble()).as(e.getKey() + " " + key).isPositive().isFinite();
+            }
+            // Every frame stitched and scored (none skipped for its size): one pose per frame, header line included.
+            assertThat(Files.readAllLines(out.resolve(e.getKey() + "-seed1.tum"))).as(e.getKey()).hasSize(frames + 1);
+        }
+        // The raw clip figure is the model's alone: the same for every method.
+        assertThat(json.get("methods").get("naive").get("points_clip_rel").asDouble())
+                .isEqualTo(json.get("methods").get("per_frame").get("points_clip_rel").asDouble());
+        return json;
+    }
+
+    @Test
+    void stitchesTheOutputsOfADecomposedAndAnEndToEndPackage(@TempDir Path out) throws Exception {
+        // geo-nano takes 9 frames (1 + 4k, fixed): stride 5 keeps the job's overlap of 4, one keyframe slot.
+        com.fasterxml.jackson.databind.JsonNode geoNano = stitchPackage(io.geostream.testing.RepoFiles.model("geo-nano"),
+                out.resolve("geo-nano"), 40, "clips T=9 S=5, 1 keyframe slot(s), policy refresh");
+        // tiny-e2e takes any length: the job's default 16, stride 12.
+        com.fasterxml.jackson.databind.JsonNode tinyE2e = stitchPackage(io.geostream.testing.RepoFiles.model("tiny-e2e"),
+                out.resolve("tiny-e2e"), 40, "clips T=16 S=12, 1 keyframe slot(s), policy refresh");
+        // The geometry is each package's own: two models, two raw clip errors on the same scene.
+        assertThat(geoNano.get("methods").get("per_frame").get("points_clip_rel").asDouble())
+                .isNotEqualTo(tinyE2e.get("methods").get("per_frame").get("points_clip_rel").asDouble());
+    }
+
+    @Test
+    void aClipLengthOrSizeThePackageCannotTakeIsAUsageError(@TempDir Path dir) throws Exception {
+        Path geoNano = io.geostream.testing.RepoFiles.model("geo-nano");
+        String[] base = {"eval", "stitching", "--model", geoNano.toString(), "--frames", "20", "--seeds", "1", "--methods",
+                "naive", "--out", dir.resolve("out").toString()};
+        io.geostream.testing.CliRun length = io.geostream.testing.CliRun.of(with(base, "--clip-length", "16"));
+        assertThat(length.exitCode()).isEqualTo(2);
+        assertThat(length.stderr()).contains("--clip-length 16 cannot feed model package", "takes clips of 9 frames",
+                "give --clip-length 9");
+        io.geostream.testing.CliRun size = io.geostream.testing.CliRun.of(with(base, "--width", "160", "--height", "120"));
+        assertThat(size.exitCode()).isEqualTo(2);
+        assertThat(size.stderr()).contains("outputs 64x48", "give 64x48");
+        io.geostream.testing.CliRun preset = io.geostream.testing.CliRun.of(with(base, "--error-model", "mild"));
+        assertThat(preset.exitCode()).isEqualTo(2);
+        assertThat(preset.stderr()).contains("--error-model", "does not apply with --model");
+        // A package whose fixed length leaves no overlapping clips to cut (T = 1): an error, not a silent skip.
+        Path oneFrame = Files.createDirectories(dir.resolve("one-frame"));
+        try (var files = Files.list(io.geostream.testing.RepoFiles.model("tiny-decomposed"))) {
+            for (Path p : files.toList()) if (Files.isRegularFile(p)) Files.copy(p, oneFrame.resolve(p.getFileName()));
+        }
+        String json = Files.readString(oneFrame.resolve("model.json"));
+        assertThat(json).contains("\"clipFrames\": 0");
+        Files.writeString(oneFrame.resolve("model.json"), json.replace("\"clipFrames\": 0", "\"clipFrames\": 1"));
+        base[3] = oneFrame.toString();
+        io.geostream.testing.CliRun cannotCut = io.geostream.testing.CliRun.of(base);
+        assertThat(cannotCut.exitCode()).isEqualTo(2);
+        assertThat(cannotCut.stderr()).contains("clips for model package " + oneFrame, "clipLength must be in [2, 1024], got 1");
+        base[3] = dir.resolve("none").toString();
+        assertThat(GeostreamCli.execute(base)).isEqualTo(2);
+        assertThat(dir.resolve("out").resolve("stitching.json")).doesNotExist();
+    }
+
+    private static String[] with(String[] base, String... more) {
+        String[] args = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, args, base.length, more.length);
+        return args;
     }
 
     @Test

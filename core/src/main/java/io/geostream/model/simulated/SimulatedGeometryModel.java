@@ -43,7 +43,8 @@ import java.util.Objects;
  * before. Not thread-safe (it caches scenes and frames), as the contract allows.
  */
 public final class SimulatedGeometryModel implements GeometryModel {
-    private static final ModelInfo INFO = new ModelInfo("simulated", "1", true);
+    /** The simulated model's identity, as its outputs carry it. */
+    public static final ModelInfo INFO = new ModelInfo("simulated", "1", true);
     private static final int MAX_SCENES = 4;
     private static final double LOG_HALF = StrictMath.log(0.5);
     private static final double LOG_TWO = StrictMath.log(2);
