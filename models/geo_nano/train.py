@@ -178,13 +178,10 @@ class Run:
         """The package's single step, as the Java sampler runs it: geometry = dec(den(enc(rgb) s, 0, T, a) / s).
         ``frames``: decode only these frames' pixels (training; the latent part of the decoder runs whole);
         ``lat``: enc(rgb) s when already known (the latent cache)."""
-        b = rgb.shape[0]
         if lat is None:
             with torch.no_grad():
                 lat = self.enc(rgb) * self.latent_scale
-        rows = torch.cat([lat, lat])
-        out = self.den(rows, torch.zeros_like(rows), torch.full((2 * b,), TERMINAL, dtype=torch.long),
-                       torch.cat([torch.zeros(b, dtype=torch.long), torch.ones(b, dtype=torch.long)]))
+        out = self.single_step(lat)
         features = self.dec.temporal_part(out / self.latent_scale)
         if frames is not None:
             features = features[:, :, frames]
@@ -219,12 +216,7 @@ class Run:
         ln = normal_loss(decoded[b:], nrm, mask)
         ll = F.mse_loss(out, target)
         loss = lp + self.args.normal_weight * ln + self.args.latent_weight * ll
-        self.den_opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.den.parameters(), 1.0)
-        for g in self.den_opt.param_groups:
-            g["lr"] = self.args.lr * lr_factor(self.step, self.args.steps, self.args.warmup)
-        self.den_opt.step()
+        self.optimise_denoiser(loss, self.args.steps)
         return {"loss": loss.item(), "points": lp.item(), "normals": ln.item(), "latent": ll.item()}
 
     def latent_step(self, cache):
@@ -234,19 +226,29 @@ class Run:
         lat = cache["rgb"][index]
         target = torch.cat([cache["points"][index], cache["normals"][index]])
         b = lat.shape[0]
-        rows = torch.cat([lat, lat])
-        out = self.den(rows, torch.zeros_like(rows), torch.full((2 * b,), TERMINAL, dtype=torch.long),
-                       torch.cat([torch.zeros(b, dtype=torch.long), torch.ones(b, dtype=torch.long)]))
+        out = self.single_step(lat)
         lp = F.mse_loss(out[:b], target[:b])
         ln = F.mse_loss(out[b:], target[b:])
         loss = self.args.latent_point_weight * lp + ln
+        self.optimise_denoiser(loss, self.args.latent_steps)
+        return {"loss": loss.item(), "latent": (lp + ln).item() / 2}
+
+    def optimise_denoiser(self, loss, stage_steps):
+        """One AdamW step of the DiT: clipped gradients, warm-up then cosine over the stage's ``stage_steps``."""
         self.den_opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.den.parameters(), 1.0)
         for g in self.den_opt.param_groups:
-            g["lr"] = self.args.lr * lr_factor(self.step, self.args.latent_steps, self.args.warmup)
+            g["lr"] = self.args.lr * lr_factor(self.step, stage_steps, self.args.warmup)
         self.den_opt.step()
-        return {"loss": loss.item(), "latent": (lp + ln).item() / 2}
+
+    def single_step(self, lat):
+        """The DiT's one deterministic step for RGB latents ``lat`` [B, t, c, h, w]: rows 0..B-1 the point maps'
+        latents, rows B..2B-1 the normals' (zero latent at the terminal timestep, attribute 0 / 1)."""
+        b = lat.shape[0]
+        rows = torch.cat([lat, lat])
+        return self.den(rows, torch.zeros_like(rows), torch.full((2 * b,), TERMINAL, dtype=torch.long),
+                        torch.cat([torch.zeros(b, dtype=torch.long), torch.ones(b, dtype=torch.long)]))
 
     def evaluate(self, data, count=64):
         self.den.eval()
