@@ -10,20 +10,35 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Closes loops in a stream's stitched output. Every {@code keyframeEvery}-th frame of a segment becomes a keyframe:
- * a node of a Sim(3) pose graph joined to the previous keyframe by the stitched relative pose. When a keyframe comes
- * back to a place an older keyframe saw (near it in the drifted estimate, looking the same way, and verified by ORB
- * matches and a RANSAC Sim(3) on their 3-D points), the measured Sim(3) joins the two, the graph is re-optimised, and
- * a {@link LoopCorrection} for the whole segment comes out. Published frames are never rewritten: consumers apply the
- * correction.
+ * Closes loops in a stream's stitched output. Every {@code keyframeEvery}-th frame of a segment becomes a keyframe,
+ * chained to the previous one by the stitched relative pose. When a keyframe comes back to a place an older keyframe of
+ * the window saw (near it in the corrected estimate, looking the same way, and verified by ORB matches and a RANSAC
+ * Sim(3) on their 3-D points), the chain between the two is re-optimised as a Sim(3) pose graph closed by the measured
+ * loop, and a {@link LoopCorrection} for the whole segment comes out. Published frames are never rewritten: consumers
+ * apply the correction.
+ *
+ * <p>Bounded cost and state, however long a segment runs (a fixed camera may keep one for weeks and close a loop at
+ * every keyframe):
+ * <ul>
+ *   <li>Loops are applied one at a time: the chain between the loop's ends is optimised with the older end held (the
+ *       residuals are relative, so the keyframes before it have no reason to move), and its result becomes the chain's
+ *       new shape. The graph is a chain plus one edge, solved in time linear in the loop's span; a loop edge is never
+ *       kept, so the cost does not grow with the loops closed.</li>
+ *   <li>Only the window's keyframes ({@link LoopClosureSettings#maxKeyframes}) are searchable and movable; an older one
+ *       settles with its final correction, and the settled keyframes are thinned past
+ *       {@link LoopClosureSettings#maxSettledKeyframes}, which bounds each correction record.</li>
+ *   <li>After a loop, no other is searched for during {@link LoopClosureSettings#loopCooldown} keyframes.</li>
+ * </ul>
+ * The trade: a later loop bends the chain without the constraint of an earlier one (whose correction it keeps as the
+ * chain's shape), which a global pose graph would respect; loops nest and revisit the same places, so what the later
+ * one moves is its own new error.
  *
  * <p>Pure logic over a {@link LoopCloserState}; frames must arrive in stream order.
  */
 public final class LoopCloser {
 
-    /** Odometry edges: standard deviations per keyframe step (radians, segment units, log scale). */
     /**
-     * Odometry edges: standard deviations per keyframe step (radians, segment units, log scale). The scale term is
+     * Chain edges: standard deviations per keyframe step (radians, segment units, log scale). The scale term is
      * loose on purpose: a clip-local model's stitched chain drifts in scale systematically (under the realistic
      * instrument about 2-3 % per clip, 7x over one 900-frame lap), and only loops can pull it back.
      */
@@ -66,45 +81,74 @@ public final class LoopCloser {
             }
         }
         Sim3 published = Sim3.of(worldFromCamera);
-        int node;
-        if (kfs.isEmpty()) {
-            node = s.graph.addNode(published);
-        } else {
+        Sim3 corrected = published;
+        if (!kfs.isEmpty()) {
             LoopCloserState.Keyframe prev = kfs.get(kfs.size() - 1);
-            Sim3 prevToNew = prev.published().inverse().compose(published);
-            node = s.graph.addNode(s.graph.node(prev.node()).compose(prevToNew));
-            s.graph.addEdge(new Sim3PoseGraph.Edge(prev.node(), node, prevToNew,
-                    weights(ODOMETRY_ROTATION, ODOMETRY_TRANSLATION, ODOMETRY_SCALE, s.unit)));
+            // The new keyframe continues the chain from its predecessor's corrected pose by the stitched step.
+            corrected = prev.corrected().compose(prev.published().inverse().compose(published));
         }
-        LoopCloserState.Keyframe added = new LoopCloserState.Keyframe(frameIndex, published, true, node);
+        LoopCloserState.Keyframe added = new LoopCloserState.Keyframe(frameIndex, published, corrected);
         kfs.add(added);
+        s.keyframesTaken++;
         s.features.put(frameIndex, features);
-        dropOldFeatures(s);
-        LoopCloserState.Keyframe matchedKeyframe = null;
+        while (kfs.size() > settings.maxKeyframes()) {
+            LoopCloserState.Keyframe old = kfs.remove(0);
+            s.features.remove(old.frameIndex());
+            s.settle(old.frameIndex(), old.correction(), settings.maxSettledKeyframes());
+        }
+        if (s.keyframesAtLastLoop >= 0 && s.keyframesTaken - s.keyframesAtLastLoop <= settings.loopCooldown()) return null;
+        int matched = -1;
         LoopVerifier.Match best = null;
-        for (LoopCloserState.Keyframe candidate : candidates(s, added)) {
-            LoopVerifier.Match m = verifier.verify(s.features.get(candidate.frameIndex()), features,
-                    frameIndex * 31 + candidate.frameIndex());
+        for (int candidate : candidates(s, added)) {
+            LoopVerifier.Match m = verifier.verify(s.features.get(kfs.get(candidate).frameIndex()), features,
+                    frameIndex * 31 + kfs.get(candidate).frameIndex());
             if (m != null && (best == null || m.inliers() > best.inliers())) {
                 best = m;
-                matchedKeyframe = candidate;
+                matched = candidate;
             }
         }
         if (best == null) return null;
-        s.graph.addEdge(new Sim3PoseGraph.Edge(matchedKeyframe.node(), node, best.oldFromNew(),
-                weights(LOOP_ROTATION, LOOP_TRANSLATION, LOOP_SCALE, s.unit)));
-        s.graph.optimize(ITERATIONS);
+        closeLoop(s, matched, best.oldFromNew());
+        s.keyframesAtLastLoop = s.keyframesTaken;
         s.version++;
-        long[] indices = new long[kfs.size()];
-        List<Sim3> corrections = new ArrayList<>(kfs.size());
-        for (int i = 0; i < kfs.size(); i++) {
-            LoopCloserState.Keyframe kf = kfs.get(i);
-            indices[i] = kf.frameIndex();
-            corrections.add(s.graph.node(kf.node()).compose(kf.published().inverse()));
+        int settled = s.settledCount();
+        long[] indices = new long[settled + kfs.size()];
+        List<Sim3> corrections = new ArrayList<>(indices.length);
+        for (int i = 0; i < settled; i++) {
+            indices[i] = s.settledFrame(i);
+            corrections.add(s.settledCorrection(i));
         }
-        s.latest = new LoopCorrection(segmentId, segmentStartMicros, s.version, frameIndex, matchedKeyframe.frameIndex(),
+        for (int i = 0; i < kfs.size(); i++) {
+            indices[settled + i] = kfs.get(i).frameIndex();
+            corrections.add(kfs.get(i).correction());
+        }
+        s.latest = new LoopCorrection(segmentId, segmentStartMicros, s.version, frameIndex, kfs.get(matched).frameIndex(),
                 best.inliers(), indices, corrections);
         return s.latest;
+    }
+
+    /**
+     * Optimises the chain from window keyframe {@code from} to the newest, closed by the loop's measured Sim(3), with
+     * keyframe {@code from} held; the result replaces the chain's corrected poses (and so its shape for later loops).
+     */
+    private void closeLoop(LoopCloserState s, int from, Sim3 oldFromNew) {
+        List<LoopCloserState.Keyframe> kfs = s.keyframes;
+        Sim3PoseGraph graph = new Sim3PoseGraph();
+        double[] chain = weights(ODOMETRY_ROTATION, ODOMETRY_TRANSLATION, ODOMETRY_SCALE, s.unit);
+        for (int i = from; i < kfs.size(); i++) {
+            int node = graph.addNode(kfs.get(i).corrected());
+            if (node > 0) {
+                Sim3 step = kfs.get(i - 1).corrected().inverse().compose(kfs.get(i).corrected());
+                graph.addEdge(new Sim3PoseGraph.Edge(node - 1, node, step, chain));
+            }
+        }
+        graph.addEdge(new Sim3PoseGraph.Edge(0, graph.nodeCount() - 1, oldFromNew,
+                weights(LOOP_ROTATION, LOOP_TRANSLATION, LOOP_SCALE, s.unit)));
+        graph.optimize(ITERATIONS);
+        for (int i = from + 1; i < kfs.size(); i++) {
+            LoopCloserState.Keyframe kf = kfs.get(i);
+            kfs.set(i, new LoopCloserState.Keyframe(kf.frameIndex(), kf.published(), graph.node(i - from)));
+        }
     }
 
     /**
@@ -117,38 +161,25 @@ public final class LoopCloser {
         return kfs.isEmpty() ? Long.MIN_VALUE : kfs.get(kfs.size() - 1).frameIndex() + settings.keyframeEvery();
     }
 
-    /** Older keyframes near the new one's estimated camera and looking the same way, nearest first. */
-    private List<LoopCloserState.Keyframe> candidates(LoopCloserState s, LoopCloserState.Keyframe added) {
-        Sim3 here = s.graph.node(added.node());
+    /** Window indices of older keyframes near the new one's corrected camera and looking the same way, nearest first. */
+    private List<Integer> candidates(LoopCloserState s, LoopCloserState.Keyframe added) {
+        Sim3 here = added.corrected();
         double radius = settings.searchRadius() * s.unit;
         double cosMax = Math.cos(Math.toRadians(settings.maxViewAngleDeg()));
         List<double[]> scored = new ArrayList<>();
         List<LoopCloserState.Keyframe> kfs = s.keyframes;
         for (int i = 0; i < kfs.size() - 1; i++) {
             LoopCloserState.Keyframe kf = kfs.get(i);
-            if (!kf.searchable() || added.frameIndex() - kf.frameIndex() < settings.minFrameGap()) continue;
-            Sim3 there = s.graph.node(kf.node());
+            if (added.frameIndex() - kf.frameIndex() < settings.minFrameGap()) continue;
+            Sim3 there = kf.corrected();
             double d = distance(here.translation(), there.translation());
             if (d > radius || cosAxes(here.rotation(), there.rotation()) < cosMax) continue;
             scored.add(new double[] {d, i});
         }
         scored.sort(Comparator.comparingDouble(a -> a[0]));
-        List<LoopCloserState.Keyframe> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(settings.candidates(), scored.size()); i++) out.add(kfs.get((int) scored.get(i)[1]));
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(settings.candidates(), scored.size()); i++) out.add((int) scored.get(i)[1]);
         return out;
-    }
-
-    private void dropOldFeatures(LoopCloserState s) {
-        List<LoopCloserState.Keyframe> kfs = s.keyframes;
-        int withFeatures = 0;
-        for (int i = kfs.size() - 1; i >= 0; i--) {
-            LoopCloserState.Keyframe kf = kfs.get(i);
-            if (!kf.searchable()) break;
-            if (++withFeatures > settings.maxKeyframes()) {
-                kfs.set(i, new LoopCloserState.Keyframe(kf.frameIndex(), kf.published(), false, kf.node()));
-                s.features.remove(kf.frameIndex());
-            }
-        }
     }
 
     private static double[] weights(double rotation, double translation, double scale, double unit) {

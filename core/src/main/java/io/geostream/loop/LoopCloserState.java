@@ -4,35 +4,51 @@ import io.geostream.geometry.Sim3;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * One stream's loop-closing state: the open segment's keyframes, their pose graph and the latest correction. The
- * searchable keyframes' features are in a {@link KeyframeFeatureStore} (in memory unless {@link #useFeatureStore} says
- * otherwise), not in this object: Java serialization leaves them out, and a deserialized state has no store until
+ * One stream's loop-closing state, bounded however long a segment runs: the open window's keyframes (at most
+ * {@link LoopClosureSettings#maxKeyframes}, each with its published and corrected pose), the settled keyframes'
+ * final corrections (at most {@link LoopClosureSettings#maxSettledKeyframes}, thinned past it) and the latest
+ * correction. The window's features are in a {@link KeyframeFeatureStore} (in memory unless {@link #useFeatureStore}
+ * says otherwise), not in this object: Java serialization leaves them out, and a deserialized state has no store until
  * {@link #useFeatureStore} gives it the one that holds them.
  */
 public final class LoopCloserState implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    /** 2: the window of corrected poses and the settled corrections replaced the whole segment's pose graph. */
+    private static final long serialVersionUID = 2L;
 
-    /**
-     * A keyframe: its published pose (the stitcher's, as a similarity of scale 1), whether its features are still in
-     * the store (false once it left the bounded search window) and the graph node that carries its corrected pose.
-     */
-    record Keyframe(long frameIndex, Sim3 published, boolean searchable, int node) implements Serializable {}
+    /** A keyframe of the window: its published pose (the stitcher's, as a similarity of scale 1) and its corrected one. */
+    record Keyframe(long frameIndex, Sim3 published, Sim3 corrected) implements Serializable {
+        /** Corrected world from published world at this keyframe. */
+        Sim3 correction() {
+            return corrected.compose(published.inverse());
+        }
+    }
 
-    /** Features of the searchable keyframes, by frame index. */
+    /** Features of the window's keyframes, by frame index. */
     transient KeyframeFeatureStore features = KeyframeFeatureStore.inMemory();
 
     long segmentId = -1;
     long segmentStartMicros = Long.MIN_VALUE;
+    /** The window, oldest first. */
     final List<Keyframe> keyframes = new ArrayList<>();
-    Sim3PoseGraph graph = new Sim3PoseGraph();
+    /** Settled keyframes' frame indices, increasing, and their corrections ({@link #SIM3_DOUBLES} doubles each). */
+    long[] settledFrames = new long[0];
+    double[] settledCorrections = new double[0];
+    int settledCount;
+    /** Keyframes the open segment has taken (window, settled and thinned ones). */
+    long keyframesTaken;
+    /** {@link #keyframesTaken} when the last loop closed (cooldown); -1: none yet. */
+    long keyframesAtLastLoop = -1;
     /** The segment's length unit for weights and search radius: the first keyframe's median feature depth. */
     double unit = Double.NaN;
     int version;
     LoopCorrection latest;
+
+    static final int SIM3_DOUBLES = 13;
 
     /** Keeps the features in {@code store} from now on (the caller's store holds those of this state's keyframes). */
     public void useFeatureStore(KeyframeFeatureStore store) {
@@ -44,10 +60,60 @@ public final class LoopCloserState implements Serializable {
         this.segmentId = segmentId;
         this.segmentStartMicros = segmentStartMicros;
         keyframes.clear();
-        graph = new Sim3PoseGraph();
+        settledFrames = new long[0];
+        settledCorrections = new double[0];
+        settledCount = 0;
+        keyframesTaken = 0;
+        keyframesAtLastLoop = -1;
         unit = Double.NaN;
         version = 0;
         latest = null;
+    }
+
+    /**
+     * Adds a settled keyframe's final correction; past {@code max} the older half of the settled keyframes is thinned
+     * to every other one (corrections vary smoothly along a chain, and a frame between two kept keyframes blends them).
+     */
+    void settle(long frameIndex, Sim3 correction, int max) {
+        if (settledCount == settledFrames.length) {
+            int capacity = Math.max(16, 2 * settledCount);
+            settledFrames = Arrays.copyOf(settledFrames, capacity);
+            settledCorrections = Arrays.copyOf(settledCorrections, capacity * SIM3_DOUBLES);
+        }
+        settledFrames[settledCount] = frameIndex;
+        double[] r = correction.rotation(), t = correction.translation();
+        int o = settledCount * SIM3_DOUBLES;
+        settledCorrections[o] = correction.scale();
+        System.arraycopy(r, 0, settledCorrections, o + 1, 9);
+        System.arraycopy(t, 0, settledCorrections, o + 10, 3);
+        settledCount++;
+        if (settledCount > max) thinOlderHalf();
+    }
+
+    /** Drops every other settled keyframe of the older half (the oldest itself is kept). */
+    private void thinOlderHalf() {
+        int half = settledCount / 2, out = 0;
+        for (int i = 0; i < settledCount; i++) {
+            if (i < half && i % 2 == 1) continue;
+            settledFrames[out] = settledFrames[i];
+            System.arraycopy(settledCorrections, i * SIM3_DOUBLES, settledCorrections, out * SIM3_DOUBLES, SIM3_DOUBLES);
+            out++;
+        }
+        settledCount = out;
+    }
+
+    int settledCount() {
+        return settledCount;
+    }
+
+    long settledFrame(int i) {
+        return settledFrames[i];
+    }
+
+    Sim3 settledCorrection(int i) {
+        int o = i * SIM3_DOUBLES;
+        return new Sim3(settledCorrections[o], Arrays.copyOfRange(settledCorrections, o + 1, o + 10),
+                Arrays.copyOfRange(settledCorrections, o + 10, o + 13));
     }
 
     /** The latest correction of the open segment, or null while no loop has closed in it. */
@@ -55,8 +121,19 @@ public final class LoopCloserState implements Serializable {
         return latest;
     }
 
-    public int keyframeCount() {
+    /** Keyframes the open segment has taken so far (it grows by one with each keyframe, whatever was settled or thinned). */
+    public long keyframeCount() {
+        return keyframesTaken;
+    }
+
+    /** Keyframes of the open window (at most {@link LoopClosureSettings#maxKeyframes}). */
+    public int windowSize() {
         return keyframes.size();
+    }
+
+    /** Settled keyframes kept (at most {@link LoopClosureSettings#maxSettledKeyframes}). */
+    public int settledSize() {
+        return settledCount;
     }
 
     /** The open segment's identity, as given with its frames (segment id -1 before the first frame). */

@@ -3,37 +3,78 @@ package io.geostream.loop;
 import java.io.Serializable;
 
 /**
- * How a stream's loop closer picks keyframes, finds and checks loop candidates.
+ * How a stream's loop closer picks keyframes, finds and checks loop candidates, and bounds what it keeps.
  *
- * @param keyframeEvery    every n-th stitched frame of a segment becomes a keyframe (a pose-graph node)
- * @param maxKeyframes     keyframes kept per segment; the oldest are dropped from the search (not from the graph)
- * @param minFrameGap      a candidate lies at least this many frames back (nearer ones are odometry, not loops)
- * @param searchRadius     candidate camera centres within this many median scene depths of the new keyframe's
- *                         estimated centre (generous: the estimate has drifted; appearance decides)
- * @param maxViewAngleDeg  candidate viewing directions within this angle of the new keyframe's
- * @param candidates       how many of the nearest candidates are checked per keyframe
- * @param features         ORB features detected per keyframe
- * @param minInliers       3-D pairs a verified loop needs within the inlier distance
- * @param inlierDistance   inlier distance of the RANSAC Sim(3), in median depths of the old keyframe's features
- * @param ransacIterations RANSAC samples per candidate
+ * @param keyframeEvery       every n-th stitched frame of a segment becomes a keyframe
+ * @param maxKeyframes        keyframes of the open window: searchable (their features kept) and moved by a loop; an older
+ *                            keyframe settles (its correction final) and leaves the search
+ * @param minFrameGap         a candidate lies at least this many frames back (nearer ones are odometry, not loops)
+ * @param searchRadius        candidate camera centres within this many median scene depths of the new keyframe's
+ *                            estimated centre (generous: the estimate has drifted; appearance decides)
+ * @param maxViewAngleDeg     candidate viewing directions within this angle of the new keyframe's
+ * @param candidates          how many of the nearest candidates are checked per keyframe
+ * @param features            ORB features detected per keyframe
+ * @param minInliers          3-D pairs a verified loop needs within the inlier distance
+ * @param inlierDistance      inlier distance of the RANSAC Sim(3), in median depths of the old keyframe's features
+ * @param ransacIterations    RANSAC samples per candidate
+ * @param loopCooldown        keyframes after a closed loop in which no other is searched for (a camera that stays in
+ *                            one place would otherwise close a loop, and publish a correction, at every keyframe)
+ * @param maxSettledKeyframes settled keyframes whose corrections a segment keeps (and each correction record carries);
+ *                            past it the oldest half is thinned to every other keyframe, so a record stays bounded
+ *                            however long the segment runs
  */
 public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFrameGap, double searchRadius,
                                   double maxViewAngleDeg, int candidates, int features, int minInliers,
-                                  double inlierDistance, int ransacIterations) implements Serializable {
+                                  double inlierDistance, int ransacIterations, int loopCooldown,
+                                  int maxSettledKeyframes) implements Serializable {
 
     public LoopClosureSettings {
         if (keyframeEvery < 1 || maxKeyframes < 2 || minFrameGap < 1 || candidates < 1 || features < 8
-                || minInliers < 6 || ransacIterations < 1) {
+                || minInliers < 6 || ransacIterations < 1 || loopCooldown < 0 || maxSettledKeyframes < 2) {
             throw new IllegalArgumentException("need keyframeEvery >= 1, maxKeyframes >= 2, minFrameGap >= 1, candidates >= 1,"
-                    + " features >= 8, minInliers >= 6 and ransacIterations >= 1");
+                    + " features >= 8, minInliers >= 6, ransacIterations >= 1, loopCooldown >= 0 and maxSettledKeyframes >= 2");
         }
         if (!(searchRadius > 0) || !(maxViewAngleDeg > 0 && maxViewAngleDeg <= 180) || !(inlierDistance > 0)) {
             throw new IllegalArgumentException("need searchRadius > 0, maxViewAngleDeg in (0, 180] and inlierDistance > 0");
         }
     }
 
-    /** Defaults for 30 fps streams and clip-local geometry at 160x120 and up. */
+    /**
+     * Defaults for 30 fps streams and clip-local geometry at 160x120 and up. A loop cooldown of 10 keyframes as
+     * ORB-SLAM waits 10 keyframes after a loop; 1,024 settled keyframes keep a correction record under 70 KB
+     * (Kafka's default limit is 1 MB) with the 400 of the window.
+     */
     public static LoopClosureSettings defaults() {
-        return new LoopClosureSettings(8, 400, 150, 1.5, 45, 3, 500, 25, 0.04, 200);
+        return new LoopClosureSettings(8, 400, 150, 1.5, 45, 3, 500, 25, 0.04, 200, 10, 1024);
+    }
+
+    public LoopClosureSettings withKeyframeEvery(int n) {
+        return new LoopClosureSettings(n, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features,
+                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
+    }
+
+    public LoopClosureSettings withMaxKeyframes(int n) {
+        return new LoopClosureSettings(keyframeEvery, n, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features,
+                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
+    }
+
+    public LoopClosureSettings withMinFrameGap(int n) {
+        return new LoopClosureSettings(keyframeEvery, maxKeyframes, n, searchRadius, maxViewAngleDeg, candidates, features,
+                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
+    }
+
+    public LoopClosureSettings withMinInliers(int n) {
+        return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
+                features, n, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
+    }
+
+    public LoopClosureSettings withLoopCooldown(int keyframes) {
+        return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
+                features, minInliers, inlierDistance, ransacIterations, keyframes, maxSettledKeyframes);
+    }
+
+    public LoopClosureSettings withMaxSettledKeyframes(int n) {
+        return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
+                features, minInliers, inlierDistance, ransacIterations, loopCooldown, n);
     }
 }

@@ -22,6 +22,8 @@ public final class GeostreamCli implements Runnable {
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new GeostreamCli());
+        // --trajectory orbit as well as ORBIT: the help lists the constants, users type them as they like
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + ex.getMessage());
             if (System.getenv("GEOSTREAM_DEBUG") != null) ex.printStackTrace(cmd.getErr());

@@ -48,6 +48,10 @@ public final class JobWatch {
     private long maxStateBytes;
     private double backpressureMax;
     private double lastBackpressure = Double.NaN;
+    /** Per vertex name, its busiest subtask's busy share (0..1) at each sample. */
+    private final Map<String, List<Double>> busyByVertex = new java.util.LinkedHashMap<>();
+    private String lastBusiestVertex = "?";
+    private double lastBusiest = Double.NaN;
 
     public JobWatch(FlinkRest rest, String jobId) {
         this.rest = rest;
@@ -84,6 +88,7 @@ public final class JobWatch {
             else if (started && !"RUNNING".equals(state)) statesAfterStart.add(state);
             lastBackpressure = backpressure(details);
             backpressureMax = Math.max(backpressureMax, lastBackpressure);
+            readBusy(details);
         } catch (IOException | RuntimeException e) {
             // Until the job runs, some reads are refused as a matter of course ("not available while the JobManager is
             // initializing"); a job that never runs fails the soak for that instead.
@@ -128,6 +133,26 @@ public final class JobWatch {
             for (JsonNode s : bp.path("subtasks")) max = Math.max(max, s.path("ratio").asDouble());
         }
         return max;
+    }
+
+    /**
+     * Each vertex's busiest subtask (Flink's busyTimeMsPerSecond, max over subtasks): the saturated stage is the busy
+     * one behind the backpressured ones.
+     */
+    private void readBusy(JsonNode details) throws IOException {
+        lastBusiest = Double.NaN;
+        for (JsonNode v : details.path("vertices")) {
+            JsonNode m = rest.get(job + "/vertices/" + v.path("id").asText() + "/subtasks/metrics?get=busyTimeMsPerSecond&agg=max");
+            double busy = Double.NaN;
+            for (JsonNode e : m) if ("busyTimeMsPerSecond".equals(e.path("id").asText())) busy = e.path("max").asDouble(Double.NaN) / 1000.0;
+            if (Double.isNaN(busy)) continue; // an idle source reports NaN
+            String name = v.path("name").asText("?");
+            busyByVertex.computeIfAbsent(name, k -> new ArrayList<>()).add(busy);
+            if (Double.isNaN(lastBusiest) || busy > lastBusiest) {
+                lastBusiest = busy;
+                lastBusiestVertex = name;
+            }
+        }
     }
 
     static boolean forgiven(String failureMessage) {
@@ -180,4 +205,23 @@ public final class JobWatch {
     public double lastBackpressure() { return lastBackpressure; }
 
     public double backpressureMax() { return backpressureMax; }
+
+    /** The busy share (0..1) of the busiest subtask at the last sample (NaN: not read). */
+    public double lastBusiest() { return lastBusiest; }
+
+    /** The name of the vertex of {@link #lastBusiest()}, shortened to its first operator (Flink chains them with "->"). */
+    public String lastBusiestVertex() { return shortName(lastBusiestVertex); }
+
+    /** Per vertex (short name), its busiest subtask's busy share at each sample, in sample order. */
+    public Map<String, double[]> busyByVertex() {
+        Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        busyByVertex.forEach((k, v) -> out.put(shortName(k), v.stream().mapToDouble(Double::doubleValue).toArray()));
+        return out;
+    }
+
+    static String shortName(String vertexName) {
+        String first = vertexName.split("->")[0].trim().replaceAll("\\s+", "_");
+        int chained = vertexName.split("->").length - 1;
+        return chained > 0 ? first + "(+" + chained + ")" : first;
+    }
 }

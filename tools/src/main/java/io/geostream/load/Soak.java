@@ -170,10 +170,11 @@ public final class Soak {
                     List<long[]> frames = watcher.framesBetween(lastSample, now);
                     double[] latency = frames.stream().mapToDouble(f -> f[0] - f[1]).toArray();
                     log.printf(Locale.ROOT, "t=%.0fs heap_mb=%.1f checkpoint_ms=%.0f checkpoint_mb=%.1f checkpoints=%d failed_checkpoints=%d restarts=%d "
-                                    + "backpressure=%.2f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
+                                    + "backpressure=%.2f busiest=%s busy=%.2f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
                             (now - start) / 1000.0, heapMb, watch.lastCheckpointMs(), watch.lastCheckpointStateBytes() / 1048576.0,
                             watch.completedCheckpoints(),
-                            watch.failedCheckpointsTotal(), watch.restarts(), watch.lastBackpressure(), publisher.published(),
+                            watch.failedCheckpointsTotal(), watch.restarts(), watch.lastBackpressure(), watch.lastBusiestVertex(),
+                            watch.lastBusiest(), publisher.published(),
                             watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
                             LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
                     log.flush();
@@ -218,6 +219,10 @@ public final class Soak {
 
     private void report(Result r, JobWatch watch, LoadRig.Watcher watcher, DataLossLog dataLoss) {
         log.println("dead letters by reason: " + watcher.deadLetters());
+        // A stage whose busy share climbs from the first third of the run to the last is what a long run wears out.
+        watch.busyByVertex().forEach((vertex, busy) -> log.printf(Locale.ROOT,
+                "busy %s: median first third %.2f, last third %.2f, max %.2f%n", vertex, LoadStats.median(third(busy, 0)),
+                LoadStats.median(third(busy, 2)), java.util.Arrays.stream(busy).max().orElse(Double.NaN)));
         watch.failureReasons().forEach((id, reason) -> log.printf("failed checkpoint %d: %s%s%n", id, reason,
                 JobWatch.forgiven(reason) ? " (forgiven: a task was not running)" : ""));
         if (!watch.statesAfterStart().isEmpty()) log.println("job states after start-up: " + watch.statesAfterStart());
@@ -234,6 +239,11 @@ public final class Soak {
                 r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
                 r.backpressureMax(), r.checkpointStateMbMax(), r.p99MsAfterWarmUp(), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
         out.flush();
+    }
+
+    private static double[] third(double[] v, int which) {
+        int n = v.length;
+        return java.util.Arrays.copyOfRange(v, which * n / 3, (which + 1) * n / 3);
     }
 
     /**

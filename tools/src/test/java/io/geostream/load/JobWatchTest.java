@@ -102,4 +102,20 @@ class JobWatchTest {
         assertThat(watch.restErrors()).isEqualTo(1);
         assertThat(watch.backpressureMax()).isEqualTo(0.25);
     }
+
+    @Test
+    void eachSampleReadsHowBusyEachStageIs() {
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
+        watch.sample();
+        rest.busy(900);
+        watch.sample();
+        assertThat(watch.lastBusiestVertex()).isEqualTo("Source:_frames(+1)");
+        assertThat(watch.lastBusiest()).isEqualTo(0.9);
+        assertThat(watch.busyByVertex()).containsOnlyKeys("Source:_frames(+1)");
+        assertThat(watch.busyByVertex().get("Source:_frames(+1)")).containsExactly(0.25, 0.9);
+
+        rest.put("/jobs/j1/vertices/v1/subtasks/metrics?get=busyTimeMsPerSecond&agg=max", null);
+        watch.sample();
+        assertThat(watch.restErrors()).as("a stage's busy time that cannot be read is a failed read").isEqualTo(1);
+    }
 }

@@ -46,9 +46,15 @@ public final class RecordedFlinkRest implements FlinkRest {
     /** The job in {@code state}, its one vertex in {@code vertexState}, RESTARTING first entered at {@code restartingAt} (0: never). */
     public RecordedFlinkRest job(String state, String vertexState, long restartingAt) {
         put(job, "{\"state\":\"" + state + "\",\"timestamps\":{\"RESTARTING\":" + restartingAt + "},"
-                + "\"vertices\":[{\"id\":\"v1\",\"status\":\"" + vertexState + "\"}]}");
+                + "\"vertices\":[{\"id\":\"v1\",\"name\":\"Source: frames -> Decode frames\",\"status\":\"" + vertexState + "\"}]}");
         put(job + "/vertices/v1/backpressure", "{\"status\":\"ok\",\"subtasks\":[{\"ratio\":0.25}]}");
-        return this;
+        return busy(250);
+    }
+
+    /** The one vertex's busiest subtask's busyTimeMsPerSecond (Flink's subtask metric, aggregated by max). */
+    public RecordedFlinkRest busy(double msPerSecond) {
+        return put(job + "/vertices/v1/subtasks/metrics?get=busyTimeMsPerSecond&agg=max",
+                "[{\"id\":\"busyTimeMsPerSecond\",\"max\":" + msPerSecond + "}]");
     }
 
     /** Checkpoint statistics: the counts, and the history entries given as {@link #completed}/{@link #failed} JSON. */

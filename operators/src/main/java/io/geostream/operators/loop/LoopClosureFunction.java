@@ -25,6 +25,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.InstantiationUtil;
+import org.slf4j.LoggerFactory;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -37,8 +38,9 @@ import java.util.Objects;
  *
  * <p>State, split by how it changes: the searchable keyframes' features in a map state by frame index (about 22 KB
  * each, written once when the keyframe is added and removed when it leaves the window of
- * {@link LoopClosureSettings#maxKeyframes}); the rest of the {@link LoopCloserState} (poses, pose graph, a few hundred
- * bytes per keyframe) Java-serialized in a value state, rewritten only when a keyframe is added; and the next keyframe's
+ * {@link LoopClosureSettings#maxKeyframes}); the rest of the {@link LoopCloserState} (the window's poses, a few hundred
+ * bytes per keyframe, and the settled keyframes' corrections, 104 bytes each, both bounded) Java-serialized in a value
+ * state, rewritten only when a keyframe is added; and the next keyframe's
  * index, so that the frames in between (7 of 8 by default) read nothing else. One value state of the whole
  * {@link LoopCloserState} would rewrite up to {@code maxKeyframes x 22 KB} (8.8 MB by default) per keyframe.
  */
@@ -55,6 +57,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
     private transient Counter loopsClosed;
     private transient Counter keyframes;
     private transient Histogram correctionDelayMs;
+    private transient boolean incompatibleLogged;
 
     public LoopClosureFunction(LoopClosureSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -106,10 +109,31 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
 
     private LoopCloserState readState() throws Exception {
         byte[] bytes = graph.value();
-        LoopCloserState s = bytes == null ? new LoopCloserState()
-                : InstantiationUtil.deserializeObject(bytes, LoopCloserState.class.getClassLoader());
+        LoopCloserState s = bytes == null ? null : deserialize(bytes);
+        if (s == null) {
+            s = new LoopCloserState();
+            features.clear(); // an unreadable state's features belong to a window it no longer has
+        }
         s.useFeatureStore(new MapStateFeatures(features));
         return s;
+    }
+
+    /**
+     * The state as a job of this version wrote it, or null for the state of an older version (restored from its
+     * savepoint): the stream's loop closing starts over with its next frame (only loops back to frames before the
+     * upgrade are missed; the published geometry is unaffected).
+     */
+    private LoopCloserState deserialize(byte[] bytes) throws Exception {
+        try {
+            return InstantiationUtil.deserializeObject(bytes, LoopCloserState.class.getClassLoader());
+        } catch (java.io.InvalidClassException e) {
+            if (!incompatibleLogged) {
+                LoggerFactory.getLogger(LoopClosureFunction.class).warn("loop-closure state written by an older version"
+                        + " ({}): each stream's loop closing starts over", e.getMessage());
+                incompatibleLogged = true;
+            }
+            return null;
+        }
     }
 
     private static CameraIntrinsics intrinsics(LoopFrame f) {

@@ -24,8 +24,8 @@ public final class LoopOptions {
 
     public static final ConfigOption<Integer> MAX_KEYFRAMES = ConfigOptions.key("geostream.loop.max-keyframes")
             .intType().defaultValue(LoopClosureSettings.defaults().maxKeyframes())
-            .withDescription("Keyframes per stream whose features (about 22 KB each at 500 features) stay searchable in state;"
-                    + " older ones leave the search (not the pose graph).");
+            .withDescription("Keyframes of a stream's open window: searchable (their features, about 22 KB each at 500"
+                    + " features, kept in state) and moved by a loop; an older keyframe settles with its final correction.");
 
     public static final ConfigOption<Integer> MIN_FRAME_GAP = ConfigOptions.key("geostream.loop.min-frame-gap")
             .intType().defaultValue(LoopClosureSettings.defaults().minFrameGap())
@@ -35,11 +35,21 @@ public final class LoopOptions {
             .intType().defaultValue(LoopClosureSettings.defaults().minInliers())
             .withDescription("3-D feature pairs a loop needs within the inlier distance of its RANSAC Sim(3).");
 
+    public static final ConfigOption<Integer> COOLDOWN = ConfigOptions.key("geostream.loop.cooldown-keyframes")
+            .intType().defaultValue(LoopClosureSettings.defaults().loopCooldown())
+            .withDescription("Keyframes after a closed loop in which no other loop is searched for (a camera that stays in one"
+                    + " place would otherwise close one, and publish a correction, at every keyframe).");
+
+    public static final ConfigOption<Integer> MAX_SETTLED_KEYFRAMES = ConfigOptions.key("geostream.loop.max-settled-keyframes")
+            .intType().defaultValue(LoopClosureSettings.defaults().maxSettledKeyframes())
+            .withDescription("Settled keyframes whose corrections a segment keeps and each SegmentCorrection carries (67 bytes"
+                    + " each); past it the older half is thinned to every other keyframe, so records stay bounded.");
+
     /** The defaults with the options of {@code config}; an invalid combination fails naming the rule. */
     public static LoopClosureSettings settings(ReadableConfig config) {
-        LoopClosureSettings d = LoopClosureSettings.defaults();
-        return new LoopClosureSettings(config.get(KEYFRAME_EVERY), config.get(MAX_KEYFRAMES), config.get(MIN_FRAME_GAP),
-                d.searchRadius(), d.maxViewAngleDeg(), d.candidates(), d.features(), config.get(MIN_INLIERS),
-                d.inlierDistance(), d.ransacIterations());
+        return LoopClosureSettings.defaults().withKeyframeEvery(config.get(KEYFRAME_EVERY))
+                .withMaxKeyframes(config.get(MAX_KEYFRAMES)).withMinFrameGap(config.get(MIN_FRAME_GAP))
+                .withMinInliers(config.get(MIN_INLIERS)).withLoopCooldown(config.get(COOLDOWN))
+                .withMaxSettledKeyframes(config.get(MAX_SETTLED_KEYFRAMES));
     }
 }

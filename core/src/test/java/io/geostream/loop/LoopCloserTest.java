@@ -1,0 +1,130 @@
+package io.geostream.loop;
+
+import io.geostream.avro.SegmentCorrection;
+import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.Rotations;
+import io.geostream.geometry.Sim3;
+import io.geostream.schemas.SingleObjectCodec;
+import io.geostream.synthetic.FrameTruth;
+import io.geostream.synthetic.SceneSpec;
+import io.geostream.synthetic.SyntheticScene;
+import io.geostream.synthetic.TrajectoryKind;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A camera that keeps coming back to the same places for as long as it runs (a patrol, a pan-tilt camera, a soak's
+ * repeating frames) closes a loop at nearly every keyframe. Before the loop closer was bounded, its pose graph, state
+ * and correction records grew with every keyframe and every loop of the segment: a 16-camera soak at 1 fps slowed down
+ * after 15 minutes and fell behind. Here its window, its settled keyframes and its records stay bounded, the cooldown
+ * spaces the loops, and the corrections still take the drift out.
+ */
+class LoopCloserTest {
+
+    /** The camera walks frames 0..239 of the scene and back, again and again. */
+    private static final int PATROL = 240;
+    private static final SceneSpec SCENE = new SceneSpec(1, 160, 120, PATROL, TrajectoryKind.WALK, 0, 30);
+    /** Drift of the published world per frame: rotation about the vertical (rad) and a sideways shift (m). */
+    private static final double DRIFT_ANGLE = Math.toRadians(6) / 670, DRIFT_STEP = 0.4 / 670;
+    private static final Map<Integer, FrameTruth> RENDERED = new HashMap<>();
+
+    @BeforeAll
+    static void render() {
+        SyntheticScene scene = new SyntheticScene(SCENE);
+        for (int i = 0; i < PATROL; i += 8) RENDERED.put(i, scene.render(i));
+    }
+
+    private static FrameTruth truthAt(long frameIndex) {
+        int phase = (int) (frameIndex % (2 * PATROL));
+        int i = phase < PATROL ? phase : 2 * PATROL - 8 - phase; // back along the same path, frame 232 first
+        return RENDERED.get(Math.floorMod(i, PATROL));
+    }
+
+    private static RigidTransform published(long frameIndex) {
+        Sim3 drift = new Sim3(1, Rotations.axisAngle(new double[] {0, 0, 1}, DRIFT_ANGLE * frameIndex),
+                new double[] {DRIFT_STEP * frameIndex, 0.5 * DRIFT_STEP * frameIndex, 0});
+        return drift.transformPose(truthAt(frameIndex).worldFromCamera());
+    }
+
+    @Test
+    void aCameraThatKeepsComingBackStaysBoundedAndCorrected() {
+        // -Dgeostream.loop-window=400 -Dgeostream.loop-keyframes=1200: the defaults over a longer run (prints the cost)
+        int window = Integer.getInteger("geostream.loop-window", 40), settledMax = 64;
+        int keyframes = Integer.getInteger("geostream.loop-keyframes", 600);
+        LoopClosureSettings settings = LoopClosureSettings.defaults().withMaxKeyframes(window).withMaxSettledKeyframes(settledMax);
+        LoopCloser closer = new LoopCloser(settings);
+        LoopCloserState s = new LoopCloserState();
+        SingleObjectCodec<SegmentCorrection> codec = SingleObjectCodec.segmentCorrections();
+        List<Long> loopKeyframes = new ArrayList<>();
+        int largestRecord = 0;
+        long firstHundredNanos = 0, lastHundredNanos = 0;
+        LoopCorrection latest = null;
+        for (int k = 0; k < keyframes; k++) {
+            long f = 8L * k;
+            FrameTruth t = truthAt(f);
+            long t0 = System.nanoTime();
+            LoopCorrection c = closer.accept(s, 0, 1_000_000L, f, published(f), t.intrinsics(), t.depth(), t.rgb());
+            long took = System.nanoTime() - t0;
+            if (k >= 50 && k < 150) firstHundredNanos += took;
+            if (k >= keyframes - 100) lastHundredNanos += took;
+            assertThat(s.windowSize()).isLessThanOrEqualTo(window);
+            assertThat(s.settledSize()).isLessThanOrEqualTo(settledMax);
+            assertThat(s.keyframeCount()).isEqualTo(k + 1);
+            if (c == null) continue;
+            loopKeyframes.add(s.keyframeCount());
+            assertThat(c.keyframes().length).isLessThanOrEqualTo(window + settledMax);
+            largestRecord = Math.max(largestRecord, codec.encode(SegmentCorrectionRecords.toRecord("cam", c, 0, "m", "1")).length);
+            latest = c;
+        }
+        System.err.printf(Locale.ROOT, "%d keyframes: %d loops, largest record %d bytes, %.1f ms per keyframe at keyframes"
+                        + " 50-150, %.1f ms at the last 100%n", keyframes, loopKeyframes.size(), largestRecord,
+                firstHundredNanos / 1e8, lastHundredNanos / 1e8);
+        // The camera revisits all the time: many loops, never two within the cooldown.
+        assertThat(loopKeyframes.size()).isGreaterThan(keyframes / (settings.loopCooldown() + 1) / 3);
+        for (int i = 1; i < loopKeyframes.size(); i++) {
+            assertThat(loopKeyframes.get(i) - loopKeyframes.get(i - 1)).isGreaterThan(settings.loopCooldown());
+        }
+        // 67 bytes per keyframe correction: the record is bounded by the window plus the settled keyframes.
+        assertThat(largestRecord).isLessThan((window + settledMax) * 70 + 200);
+        // The latest correction takes the accumulated drift (42 deg and 2.9 m by now) out of the newest frames.
+        double publishedError = 0, correctedError = 0;
+        for (long f = 8L * (keyframes - 20); f < 8L * keyframes; f += 8) {
+            RigidTransform p = published(f);
+            double[] truth = truthAt(f).worldFromCamera().center();
+            publishedError += distance(p.center(), truth);
+            correctedError += distance(latest.correctPose(f, p).center(), truth);
+        }
+        System.err.printf(Locale.ROOT, "newest 20 keyframes: corrected/published centre error %.3f%n", correctedError / publishedError);
+        assertThat(correctedError).isLessThan(0.2 * publishedError);
+    }
+
+    @Test
+    void settledKeyframesAreThinnedOldestFirstAndKeepTheirOrder() {
+        LoopCloserState s = new LoopCloserState();
+        for (int i = 0; i < 100; i++) s.settle(8L * i, new Sim3(1 + i / 100.0, Rotations.axisAngle(new double[] {0, 0, 1}, 0), new double[] {i, 0, 0}), 16);
+        assertThat(s.settledSize()).isLessThanOrEqualTo(16);
+        assertThat(s.settledFrame(0)).as("the segment's first keyframe stays").isZero();
+        assertThat(s.settledFrame(s.settledSize() - 1)).as("the newest stays").isEqualTo(8L * 99);
+        for (int i = 1; i < s.settledSize(); i++) {
+            assertThat(s.settledFrame(i)).isGreaterThan(s.settledFrame(i - 1));
+            // Each kept keyframe keeps its own correction.
+            int original = (int) (s.settledFrame(i) / 8);
+            assertThat(s.settledCorrection(i).translation()[0]).isEqualTo(original);
+        }
+        // The newest settled keyframes are the densest: thinning takes the oldest half.
+        assertThat(s.settledFrame(s.settledSize() - 1) - s.settledFrame(s.settledSize() - 2)).isEqualTo(8L);
+    }
+
+    private static double distance(double[] a, double[] b) {
+        double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+        return Math.sqrt(dx * dx + dy * dy + dz * dz);
+    }
+}
