@@ -125,7 +125,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
      */
     private LoopCloserState deserialize(byte[] bytes) throws Exception {
         try {
-            return InstantiationUtil.deserializeObject(bytes, LoopCloserState.class.getClassLoader());
+            return deserializeState(bytes);
         } catch (java.io.InvalidClassException e) {
             if (!incompatibleLogged) {
                 LoggerFactory.getLogger(LoopClosureFunction.class).warn("loop-closure state written by an older version"
@@ -134,6 +134,11 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
             }
             return null;
         }
+    }
+
+    /** A state as {@link #processElement} writes it; an older version's throws {@link java.io.InvalidClassException}. */
+    static LoopCloserState deserializeState(byte[] bytes) throws java.io.IOException, ClassNotFoundException {
+        return InstantiationUtil.deserializeObject(bytes, LoopCloserState.class.getClassLoader());
     }
 
     private static CameraIntrinsics intrinsics(LoopFrame f) {

@@ -190,6 +190,33 @@ class LoopClosureFunctionTest {
         }
     }
 
+    /**
+     * The state of the loop closer before it was bounded (serialVersionUID 1, a whole pose graph) cannot be read into
+     * today's: the operator must see that as such (and start the stream's loop closing over), not fail the job.
+     */
+    @Test
+    void aStateOfTheVersionBeforeTheBoundIsRecognisedAsSuch() throws Exception {
+        byte[] today = org.apache.flink.util.InstantiationUtil.serializeObject(new io.geostream.loop.LoopCloserState());
+        assertThat(LoopClosureFunction.deserializeState(today)).isNotNull();
+        // The stream's class descriptor: the class name, then the 8-byte serialVersionUID (2 today, 1 before the bound).
+        byte[] name = io.geostream.loop.LoopCloserState.class.getName().getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(today, name) + name.length;
+        assertThat(java.nio.ByteBuffer.wrap(today, at, 8).getLong()).isEqualTo(2L);
+        byte[] older = today.clone();
+        java.nio.ByteBuffer.wrap(older, at, 8).putLong(1L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoopClosureFunction.deserializeState(older))
+                .isInstanceOf(java.io.InvalidClassException.class);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
     private static long keyedBytes(OperatorSubtaskState s) {
         long bytes = 0;
         for (KeyedStateHandle k : s.getManagedKeyedState()) bytes += k.getStateSize();
