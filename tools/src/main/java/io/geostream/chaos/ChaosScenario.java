@@ -225,6 +225,26 @@ public final class ChaosScenario {
     }
 
     /**
+     * Stops the job with a savepoint. Flink refuses the trigger while a subtask is still being deployed ("Not all
+     * required tasks are currently running"): on a loaded machine one subtask can reach the held clip before another
+     * runs. Refused triggers are retried for up to 30 s; any other failure is thrown.
+     */
+    private String stopWithSavepoint(JobID job) throws Exception {
+        String reason = org.apache.flink.runtime.checkpoint.CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING.message();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return cluster.stopWithSavepoint(job, workDir.resolve("savepoints").toUri().toString(), false,
+                        SavepointFormatType.CANONICAL).get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (System.nanoTime() > deadline || !String.valueOf(e.getMessage()).contains(reason)) throw e;
+                log.printf("chaos: savepoint refused while a task is not running yet; retrying%n");
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /**
      * A job upgrade: the job is stopped with a savepoint triggered while model call {@code stopAtClip} is held in
      * inference (mid-stream; clips in flight unless the barrier takes longer than the hold), then a new job (same operator
      * uids) starts from the savepoint. Both jobs read the input unbounded, as in production (a bounded Kafka source
@@ -247,8 +267,7 @@ public final class ChaosScenario {
         try {
             Integer clip = FailurePoints.heldClips().poll(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (clip == null) throw new IllegalStateException("inference never reached clip " + stopAtClip);
-            savepoint = cluster.stopWithSavepoint(first, workDir.resolve("savepoints").toUri().toString(), false,
-                    SavepointFormatType.CANONICAL).get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            savepoint = stopWithSavepoint(first);
         } finally {
             FailurePoints.releaseHeldClips();
         }

@@ -52,6 +52,9 @@ public final class JobWatch {
     private final Map<String, List<Double>> busyByVertex = new java.util.LinkedHashMap<>();
     private String lastBusiestVertex = "?";
     private double lastBusiest = Double.NaN;
+    private boolean rocksDb;
+    private long lastRocksDbBytes = -1;
+    private long maxRocksDbBytes = -1;
 
     public JobWatch(FlinkRest rest, String jobId) {
         this.rest = rest;
@@ -89,6 +92,7 @@ public final class JobWatch {
             lastBackpressure = backpressure(details);
             backpressureMax = Math.max(backpressureMax, lastBackpressure);
             readBusy(details);
+            if (rocksDb) readRocksDbMemory(details);
         } catch (IOException | RuntimeException e) {
             // Until the job runs, some reads are refused as a matter of course ("not available while the JobManager is
             // initializing"); a job that never runs fails the soak for that instead.
@@ -155,6 +159,46 @@ public final class JobWatch {
         }
     }
 
+    /**
+     * Also reads RocksDB's native memory gauges each sample (the job must run with Flink's
+     * {@code state.backend.rocksdb.metrics.*} options for them, see {@link #ROCKSDB_GAUGES}).
+     */
+    public JobWatch withRocksDbMemory() {
+        rocksDb = true;
+        return this;
+    }
+
+    /** RocksDB's memory gauges the soak turns on; each is exposed per state (column family) of each operator. */
+    public static final List<String> ROCKSDB_GAUGES = List.of("cur-size-all-mem-tables", "estimate-table-readers-mem",
+            "block-cache-usage");
+
+    /**
+     * RocksDB memory of the job: the memtables and table readers of every state summed, plus the block cache (shared by
+     * the states of a slot, so every column family reports the same cache: the largest value counts once).
+     */
+    private void readRocksDbMemory(JsonNode details) throws IOException {
+        long tables = 0, cache = 0;
+        boolean any = false;
+        for (JsonNode v : details.path("vertices")) {
+            String base = job + "/vertices/" + v.path("id").asText() + "/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : rest.get(base)) {
+                String id = m.path("id").asText();
+                if (id.contains("rocksdb") && ROCKSDB_GAUGES.stream().anyMatch(id::endsWith)) ids.add(id);
+            }
+            if (ids.isEmpty()) continue;
+            for (JsonNode m : rest.get(base + "?get=" + String.join(",", ids))) {
+                String id = m.path("id").asText();
+                long value = (long) m.path("value").asDouble(0);
+                any = true;
+                if (id.endsWith("block-cache-usage")) cache = Math.max(cache, value);
+                else tables += value;
+            }
+        }
+        lastRocksDbBytes = any ? tables + cache : -1;
+        maxRocksDbBytes = Math.max(maxRocksDbBytes, lastRocksDbBytes);
+    }
+
     static boolean forgiven(String failureMessage) {
         return FORGIVEN_REASONS.stream().anyMatch(failureMessage::contains);
     }
@@ -205,6 +249,12 @@ public final class JobWatch {
     public double lastBackpressure() { return lastBackpressure; }
 
     public double backpressureMax() { return backpressureMax; }
+
+    /** RocksDB memory at the last sample, bytes (-1: not read, or no gauge). */
+    public long lastRocksDbBytes() { return lastRocksDbBytes; }
+
+    /** Largest RocksDB memory seen, bytes (-1: none read). */
+    public long maxRocksDbBytes() { return maxRocksDbBytes; }
 
     /** The busy share (0..1) of the busiest subtask at the last sample (NaN: not read). */
     public double lastBusiest() { return lastBusiest; }

@@ -90,6 +90,8 @@ public final class Soak {
         flink.setString("pipeline.object-reuse", "true");
         flink.set(RestOptions.PORT, settings.uiPort());
         flink.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 1000);
+        // RocksDB's memory, read each sample (JobWatch.withRocksDbMemory); Flink documents a small cost for these gauges.
+        for (String gauge : JobWatch.ROCKSDB_GAUGES) flink.setString("state.backend.rocksdb.metrics." + gauge, "true");
         return GeometryJob.localFlinkConfiguration(flink, checkpointDir);
     }
 
@@ -113,7 +115,7 @@ public final class Soak {
                                 + "%.1f min; dashboard %s%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
                         settings.model(), clipLength, settings.parallelism(), settings.checkpointInterval(), settings.minutes(), rest);
                 log.flush();
-                JobWatch watch = new JobWatch(FlinkRest.http(rest), job.toString());
+                JobWatch watch = new JobWatch(FlinkRest.http(rest), job.toString()).withRocksDbMemory();
                 awaitStart(watch);
                 try {
                     return measure(rig, conf, watch, dataLoss, interval, held);
@@ -170,11 +172,11 @@ public final class Soak {
                     List<long[]> frames = watcher.framesBetween(lastSample, now);
                     double[] latency = frames.stream().mapToDouble(f -> f[0] - f[1]).toArray();
                     log.printf(Locale.ROOT, "t=%.0fs heap_mb=%.1f checkpoint_ms=%.0f checkpoint_mb=%.1f checkpoints=%d failed_checkpoints=%d restarts=%d "
-                                    + "backpressure=%.2f busiest=%s busy=%.2f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
+                                    + "backpressure=%.2f busiest=%s busy=%.2f rocksdb_mb=%.1f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
                             (now - start) / 1000.0, heapMb, watch.lastCheckpointMs(), watch.lastCheckpointStateBytes() / 1048576.0,
                             watch.completedCheckpoints(),
                             watch.failedCheckpointsTotal(), watch.restarts(), watch.lastBackpressure(), watch.lastBusiestVertex(),
-                            watch.lastBusiest(), publisher.published(),
+                            watch.lastBusiest(), watch.lastRocksDbBytes() < 0 ? Double.NaN : watch.lastRocksDbBytes() / 1048576.0, publisher.published(),
                             watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
                             LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
                     log.flush();
@@ -219,6 +221,8 @@ public final class Soak {
 
     private void report(Result r, JobWatch watch, LoadRig.Watcher watcher, DataLossLog dataLoss) {
         log.println("dead letters by reason: " + watcher.deadLetters());
+        log.printf(Locale.ROOT, "rocksdb memory (memtables + table readers + block cache), largest sample: %.1f MB%n",
+                watch.maxRocksDbBytes() / 1048576.0);
         // A stage whose busy share climbs from the first third of the run to the last is what a long run wears out.
         watch.busyByVertex().forEach((vertex, busy) -> log.printf(Locale.ROOT,
                 "busy %s: median first third %.2f, last third %.2f, max %.2f%n", vertex, LoadStats.median(third(busy, 0)),

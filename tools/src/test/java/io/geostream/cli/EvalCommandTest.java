@@ -152,4 +152,13 @@ class EvalCommandTest {
         assertThat(GeostreamCli.execute("eval", "stitching", "--tum", out.toString(), "--out", out.toString())).isEqualTo(2);
         assertThat(GeostreamCli.execute("eval", "stitching", "--methods", "per_frame,loops", "--out", out.toString())).isEqualTo(2);
     }
+
+    /** The help lists enum constants in capitals; users type them as they like (`--trajectory orbit`). */
+    @Test
+    void enumValuesAreTakenInAnyCase(@TempDir Path out) {
+        assertThat(GeostreamCli.execute("eval", "stitching", "--trajectory", "orbit", "--frames", "40", "--seeds", "1",
+                "--methods", "naive", "--error-model", "MILD", "--out", out.toString())).isZero();
+        assertThat(out.resolve("stitching.json")).exists();
+        assertThat(GeostreamCli.execute("eval", "stitching", "--trajectory", "sideways", "--out", out.toString())).isEqualTo(2);
+    }
 }

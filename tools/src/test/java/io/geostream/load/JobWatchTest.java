@@ -118,4 +118,23 @@ class JobWatchTest {
         watch.sample();
         assertThat(watch.restErrors()).as("a stage's busy time that cannot be read is a failed read").isEqualTo(1);
     }
+
+    @Test
+    void rocksDbMemoryIsTheStatesTablesPlusTheirSharedCacheOnce() {
+        JobWatch rocks = new JobWatch(rest, "j1").withRocksDbMemory();
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
+        String a = "0.clip__cut_overlapping_clips.clip-cutter.rocksdb.", b = "0.clip__cut_overlapping_clips.clip-frame-pixels.rocksdb.";
+        rest.put("/jobs/j1/vertices/v1/metrics", "[{\"id\":\"" + a + "cur-size-all-mem-tables\"},{\"id\":\"" + a
+                + "block-cache-usage\"},{\"id\":\"" + b + "cur-size-all-mem-tables\"},{\"id\":\"" + b
+                + "block-cache-usage\"},{\"id\":\"numRecordsIn\"}]");
+        rest.put("/jobs/j1/vertices/v1/metrics?get=" + a + "cur-size-all-mem-tables," + a + "block-cache-usage," + b
+                + "cur-size-all-mem-tables," + b + "block-cache-usage", "[{\"id\":\"" + a + "cur-size-all-mem-tables\",\"value\":\"1000\"},"
+                + "{\"id\":\"" + a + "block-cache-usage\",\"value\":\"5000\"},{\"id\":\"" + b
+                + "cur-size-all-mem-tables\",\"value\":\"2000\"},{\"id\":\"" + b + "block-cache-usage\",\"value\":\"5000\"}]");
+        rocks.sample();
+        assertThat(rocks.restErrors()).isZero();
+        assertThat(rocks.lastRocksDbBytes()).isEqualTo(1000 + 2000 + 5000);
+        assertThat(rocks.maxRocksDbBytes()).isEqualTo(8000);
+        assertThat(watch.lastRocksDbBytes()).as("not asked for: not read").isEqualTo(-1);
+    }
 }
