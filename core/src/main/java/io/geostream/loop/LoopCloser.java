@@ -70,6 +70,7 @@ public final class LoopCloser {
                                  RigidTransform worldFromCamera, CameraIntrinsics k, float[] depth, byte[] rgb) {
         Objects.requireNonNull(s, "state");
         if (segmentId != s.segmentId || segmentStartMicros != s.segmentStartMicros) s.reset(segmentId, segmentStartMicros);
+        if (s.suspended) return null;
         List<LoopCloserState.Keyframe> kfs = s.keyframes;
         if (!kfs.isEmpty() && frameIndex - kfs.get(kfs.size() - 1).frameIndex() < settings.keyframeEvery()) return null;
         KeyframeFeatures features = KeyframeFeatures.detect(rgb, depth, k, settings.features());
@@ -154,9 +155,11 @@ public final class LoopCloser {
     /**
      * The lowest frame index of the state's open segment that {@link #accept} would take as a keyframe: the frames
      * before it leave the state as it is (a caller holding the state in a store may skip them without reading it).
-     * {@link Long#MIN_VALUE} while the segment has no keyframe; any frame of another segment is taken.
+     * {@link Long#MIN_VALUE} while the segment has no keyframe; any frame of another segment is taken;
+     * {@link Long#MAX_VALUE} for a suspended segment (none).
      */
     public long nextKeyframeIndex(LoopCloserState s) {
+        if (s.suspended) return Long.MAX_VALUE;
         List<LoopCloserState.Keyframe> kfs = s.keyframes;
         return kfs.isEmpty() ? Long.MIN_VALUE : kfs.get(kfs.size() - 1).frameIndex() + settings.keyframeEvery();
     }

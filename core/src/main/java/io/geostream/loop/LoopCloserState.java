@@ -46,7 +46,10 @@ public final class LoopCloserState implements Serializable {
     /** The segment's length unit for weights and search radius: the first keyframe's median feature depth. */
     double unit = Double.NaN;
     int version;
-    LoopCorrection latest;
+    /** Set for a segment whose earlier corrections this state does not know (see {@link #suspendSegment}). */
+    boolean suspended;
+    /** Kept for in-memory callers (evaluation); never serialized: an operator emits each correction as it comes. */
+    transient LoopCorrection latest;
 
     static final int SIM3_DOUBLES = 13;
 
@@ -67,7 +70,21 @@ public final class LoopCloserState implements Serializable {
         keyframesAtLastLoop = -1;
         unit = Double.NaN;
         version = 0;
+        suspended = false;
         latest = null;
+    }
+
+    /**
+     * A state for a segment that may already have corrections out which this state cannot continue (its state was
+     * written by an older version and could not be read): the loop closer takes no keyframe and closes no loop until
+     * the next segment, so it never publishes a lower version, or a record without the earlier keyframes, under the
+     * segment's key.
+     */
+    public static LoopCloserState suspendedFor(long segmentId, long segmentStartMicros) {
+        LoopCloserState s = new LoopCloserState();
+        s.reset(segmentId, segmentStartMicros);
+        s.suspended = true;
+        return s;
     }
 
     /**
@@ -76,7 +93,8 @@ public final class LoopCloserState implements Serializable {
      */
     void settle(long frameIndex, Sim3 correction, int max) {
         if (settledCount == settledFrames.length) {
-            int capacity = Math.max(16, 2 * settledCount);
+            // never past max + 1: the arrays are serialized whole with every keyframe
+            int capacity = Math.min(max + 1, Math.max(16, 2 * settledCount));
             settledFrames = Arrays.copyOf(settledFrames, capacity);
             settledCorrections = Arrays.copyOf(settledCorrections, capacity * SIM3_DOUBLES);
         }
@@ -90,9 +108,12 @@ public final class LoopCloserState implements Serializable {
         if (settledCount > max) thinOlderHalf();
     }
 
-    /** Drops every other settled keyframe of the older half (the oldest itself is kept). */
+    /**
+     * Drops every other settled keyframe of the older half (the oldest itself is kept). Repeated, the oldest keyframes'
+     * spacing doubles with each round.
+     */
     private void thinOlderHalf() {
-        int half = settledCount / 2, out = 0;
+        int half = (settledCount + 1) / 2, out = 0;
         for (int i = 0; i < settledCount; i++) {
             if (i < half && i % 2 == 1) continue;
             settledFrames[out] = settledFrames[i];

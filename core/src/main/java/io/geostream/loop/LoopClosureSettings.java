@@ -17,7 +17,8 @@ import java.io.Serializable;
  * @param minInliers          3-D pairs a verified loop needs within the inlier distance
  * @param inlierDistance      inlier distance of the RANSAC Sim(3), in median depths of the old keyframe's features
  * @param ransacIterations    RANSAC samples per candidate
- * @param loopCooldown        keyframes after a closed loop in which no other is searched for (a camera that stays in
+ * @param loopCooldown        keyframes after a closed loop in which no other is searched for, so the next loop comes
+ *                            at least loopCooldown + 1 keyframes later (a camera that stays in
  *                            one place would otherwise close a loop, and publish a correction, at every keyframe)
  * @param maxSettledKeyframes settled keyframes whose corrections a segment keeps (and each correction record carries);
  *                            past it the oldest half is thinned to every other keyframe, so a record stays bounded
@@ -34,6 +35,10 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
             throw new IllegalArgumentException("need keyframeEvery >= 1, maxKeyframes >= 2, minFrameGap >= 1, candidates >= 1,"
                     + " features >= 8, minInliers >= 6, ransacIterations >= 1, loopCooldown >= 0 and maxSettledKeyframes >= 2");
         }
+        if ((long) (maxKeyframes - 1) * keyframeEvery < minFrameGap) {
+            throw new IllegalArgumentException("a window of " + maxKeyframes + " keyframes every " + keyframeEvery
+                    + " frames never reaches " + minFrameGap + " frames back: no loop could close (raise maxKeyframes)");
+        }
         if (!(searchRadius > 0) || !(maxViewAngleDeg > 0 && maxViewAngleDeg <= 180) || !(inlierDistance > 0)) {
             throw new IllegalArgumentException("need searchRadius > 0, maxViewAngleDeg in (0, 180] and inlierDistance > 0");
         }
@@ -41,8 +46,8 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
 
     /**
      * Defaults for 30 fps streams and clip-local geometry at 160x120 and up. A loop cooldown of 10 keyframes as
-     * ORB-SLAM waits 10 keyframes after a loop; 1,024 settled keyframes keep a correction record under 70 KB
-     * (Kafka's default limit is 1 MB) with the 400 of the window.
+     * ORB-SLAM waits 10 keyframes after a loop; 1,024 settled keyframes and the 400 of the window keep a correction
+     * record under (400 + 1,024) x 67 bytes, about 95 KB (Kafka's default limit is 1 MB).
      */
     public static LoopClosureSettings defaults() {
         return new LoopClosureSettings(8, 400, 150, 1.5, 45, 3, 500, 25, 0.04, 200, 10, 1024);

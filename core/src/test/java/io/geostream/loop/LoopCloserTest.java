@@ -56,8 +56,10 @@ class LoopCloserTest {
 
     @Test
     void aCameraThatKeepsComingBackStaysBoundedAndCorrected() {
-        // -Dgeostream.loop-window=400 -Dgeostream.loop-keyframes=1200: the defaults over a longer run (prints the cost)
-        int window = Integer.getInteger("geostream.loop-window", 40), settledMax = 64;
+        // -Dgeostream.loop-window=400 -Dgeostream.loop-settled=1024 -Dgeostream.loop-keyframes=1200: the defaults over a
+        // longer run (prints the cost)
+        int window = Integer.getInteger("geostream.loop-window", 40);
+        int settledMax = Integer.getInteger("geostream.loop-settled", 64);
         int keyframes = Integer.getInteger("geostream.loop-keyframes", 600);
         LoopClosureSettings settings = LoopClosureSettings.defaults().withMaxKeyframes(window).withMaxSettledKeyframes(settledMax);
         LoopCloser closer = new LoopCloser(settings);
@@ -84,9 +86,12 @@ class LoopCloserTest {
             largestRecord = Math.max(largestRecord, codec.encode(SegmentCorrectionRecords.toRecord("cam", c, 0, "m", "1")).length);
             latest = c;
         }
-        System.err.printf(Locale.ROOT, "%d keyframes: %d loops, largest record %d bytes, %.1f ms per keyframe at keyframes"
-                        + " 50-150, %.1f ms at the last 100%n", keyframes, loopKeyframes.size(), largestRecord,
-                firstHundredNanos / 1e8, lastHundredNanos / 1e8);
+        int stateBytes = serializedSize(s);
+        System.err.printf(Locale.ROOT, "%d keyframes: %d loops, largest record %d bytes, state %d bytes (without features),"
+                        + " %.1f ms per keyframe at keyframes 50-150, %.1f ms at the last 100%n", keyframes, loopKeyframes.size(),
+                largestRecord, stateBytes, firstHundredNanos / 1e8, lastHundredNanos / 1e8);
+        // What the operator rewrites with each keyframe: the window's poses and the settled corrections, bounded.
+        assertThat(stateBytes).isLessThan(window * 400 + (settledMax + 1) * 112 + 4_000);
         // The camera revisits all the time: many loops, never two within the cooldown.
         assertThat(loopKeyframes.size()).isGreaterThan(keyframes / (settings.loopCooldown() + 1) / 3);
         for (int i = 1; i < loopKeyframes.size(); i++) {
@@ -107,6 +112,30 @@ class LoopCloserTest {
     }
 
     @Test
+    void aSuspendedSegmentTakesNothingUntilTheNextOne() {
+        LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());
+        LoopCloserState s = LoopCloserState.suspendedFor(3, 1_000_000L);
+        FrameTruth t = truthAt(0);
+        for (long f = 0; f < 400; f += 8) {
+            assertThat(closer.accept(s, 3, 1_000_000L, f, published(f), t.intrinsics(), t.depth(), t.rgb())).isNull();
+        }
+        assertThat(s.keyframeCount()).isZero();
+        assertThat(closer.nextKeyframeIndex(s)).isEqualTo(Long.MAX_VALUE);
+        closer.accept(s, 4, 2_000_000L, 0, published(0), t.intrinsics(), t.depth(), t.rgb());
+        assertThat(s.keyframeCount()).as("the next segment starts afresh").isEqualTo(1);
+    }
+
+    @Test
+    void thinningKeepsTheBoundEvenAtItsSmallest() {
+        LoopCloserState s = new LoopCloserState();
+        for (int i = 0; i < 10; i++) {
+            s.settle(i, new Sim3(1, Rotations.axisAngle(new double[] {0, 0, 1}, 0), new double[] {i, 0, 0}), 2);
+            assertThat(s.settledSize()).isLessThanOrEqualTo(2);
+        }
+        assertThat(s.settledFrames.length).as("never more room than max + 1 (serialized whole)").isLessThanOrEqualTo(3);
+    }
+
+    @Test
     void settledKeyframesAreThinnedOldestFirstAndKeepTheirOrder() {
         LoopCloserState s = new LoopCloserState();
         for (int i = 0; i < 100; i++) s.settle(8L * i, new Sim3(1 + i / 100.0, Rotations.axisAngle(new double[] {0, 0, 1}, 0), new double[] {i, 0, 0}), 16);
@@ -121,6 +150,17 @@ class LoopCloserTest {
         }
         // The newest settled keyframes are the densest: thinning takes the oldest half.
         assertThat(s.settledFrame(s.settledSize() - 1) - s.settledFrame(s.settledSize() - 2)).isEqualTo(8L);
+    }
+
+    private static int serializedSize(LoopCloserState s) {
+        try (java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+             java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(s);
+            out.flush();
+            return bytes.size();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static double distance(double[] a, double[] b) {

@@ -89,7 +89,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         }
         long[] at = cursor.value();
         if (at != null && at[0] == f.segmentStartMicros && at[1] == f.segmentId && f.frameIndex < at[2]) return;
-        LoopCloserState s = readState();
+        LoopCloserState s = readState(f);
         long[] before = {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()};
         LoopCorrection c = closer.accept(s, f.segmentId, f.segmentStartMicros, f.frameIndex, f.publishedPose(), intrinsics(f), f.depth, f.rgb);
         // accept changes the state only by opening a segment or adding a keyframe (a loop closes at a new keyframe)
@@ -107,12 +107,15 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         if (f.ingestTimeMillis > 0) correctionDelayMs.update(Math.max(0, System.currentTimeMillis() - f.ingestTimeMillis));
     }
 
-    private LoopCloserState readState() throws Exception {
+    private LoopCloserState readState(LoopFrame f) throws Exception {
         byte[] bytes = graph.value();
-        LoopCloserState s = bytes == null ? null : deserialize(bytes);
+        LoopCloserState s = bytes == null ? new LoopCloserState() : deserialize(bytes);
         if (s == null) {
-            s = new LoopCloserState();
-            features.clear(); // an unreadable state's features belong to a window it no longer has
+            // The segment open before the upgrade may have corrections out that this state cannot continue: suspend it
+            // (no lower version, no record without its earlier keyframes under its key) until the stream's next segment.
+            features.clear();
+            s = LoopCloserState.suspendedFor(f.segmentId, f.segmentStartMicros);
+            graph.update(InstantiationUtil.serializeObject(s));
         }
         s.useFeatureStore(new MapStateFeatures(features));
         return s;
@@ -120,8 +123,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
 
     /**
      * The state as a job of this version wrote it, or null for the state of an older version (restored from its
-     * savepoint): the stream's loop closing starts over with its next frame (only loops back to frames before the
-     * upgrade are missed; the published geometry is unaffected).
+     * savepoint): the stream's loop closing starts over with its next segment.
      */
     private LoopCloserState deserialize(byte[] bytes) throws Exception {
         try {
@@ -129,7 +131,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         } catch (java.io.InvalidClassException e) {
             if (!incompatibleLogged) {
                 LoggerFactory.getLogger(LoopClosureFunction.class).warn("loop-closure state written by an older version"
-                        + " ({}): each stream's loop closing starts over", e.getMessage());
+                        + " ({}): each stream's loop closing starts over with its next segment", e.getMessage());
                 incompatibleLogged = true;
             }
             return null;

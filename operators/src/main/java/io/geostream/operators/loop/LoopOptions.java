@@ -15,12 +15,12 @@ public final class LoopOptions {
 
     public static final ConfigOption<Boolean> ENABLED = ConfigOptions.key("geostream.loop.enabled")
             .booleanType().defaultValue(true)
-            .withDescription("Close loops: when a segment comes back to a place it has seen, re-optimise its Sim(3) pose graph"
-                    + " and publish a SegmentCorrection on geostream.topics.corrections (published frames are never rewritten).");
+            .withDescription("Close loops: when a segment comes back to a place it has seen, re-optimise the chain of keyframes"
+                    + " between the two views as a Sim(3) pose graph and publish a SegmentCorrection on geostream.topics.corrections (published frames are never rewritten).");
 
     public static final ConfigOption<Integer> KEYFRAME_EVERY = ConfigOptions.key("geostream.loop.keyframe-every")
             .intType().defaultValue(LoopClosureSettings.defaults().keyframeEvery())
-            .withDescription("Every n-th stitched frame of a segment becomes a loop-closure keyframe (a pose-graph node).");
+            .withDescription("Every n-th stitched frame of a segment becomes a loop-closure keyframe.");
 
     public static final ConfigOption<Integer> MAX_KEYFRAMES = ConfigOptions.key("geostream.loop.max-keyframes")
             .intType().defaultValue(LoopClosureSettings.defaults().maxKeyframes())
@@ -47,9 +47,10 @@ public final class LoopOptions {
 
     /** The defaults with the options of {@code config}; an invalid combination fails naming the rule. */
     public static LoopClosureSettings settings(ReadableConfig config) {
-        return LoopClosureSettings.defaults().withKeyframeEvery(config.get(KEYFRAME_EVERY))
-                .withMaxKeyframes(config.get(MAX_KEYFRAMES)).withMinFrameGap(config.get(MIN_FRAME_GAP))
-                .withMinInliers(config.get(MIN_INLIERS)).withLoopCooldown(config.get(COOLDOWN))
-                .withMaxSettledKeyframes(config.get(MAX_SETTLED_KEYFRAMES));
+        LoopClosureSettings d = LoopClosureSettings.defaults();
+        // all at once: the settings are checked together (a window must reach min-frame-gap back)
+        return new LoopClosureSettings(config.get(KEYFRAME_EVERY), config.get(MAX_KEYFRAMES), config.get(MIN_FRAME_GAP),
+                d.searchRadius(), d.maxViewAngleDeg(), d.candidates(), d.features(), config.get(MIN_INLIERS),
+                d.inlierDistance(), d.ransacIterations(), config.get(COOLDOWN), config.get(MAX_SETTLED_KEYFRAMES));
     }
 }

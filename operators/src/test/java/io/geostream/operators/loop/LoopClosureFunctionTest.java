@@ -163,7 +163,7 @@ class LoopClosureFunctionTest {
      */
     @Test
     void stateIsBoundedByTheWindowAndTheSettledKeyframesAndReleasedAtTheEnd() throws Exception {
-        LoopClosureSettings small = LoopClosureSettings.defaults().withMaxKeyframes(2).withMaxSettledKeyframes(16);
+        LoopClosureSettings small = LoopClosureSettings.defaults().withMinFrameGap(8).withMaxKeyframes(2).withMaxSettledKeyframes(16);
         try (var h = harness(small)) {
             h.open();
             feed(h, 0, 80); // frames 0..158: 20 keyframes, 2 in the window, 16 settled
