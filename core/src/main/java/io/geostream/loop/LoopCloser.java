@@ -112,7 +112,7 @@ public final class LoopCloser {
         closeLoop(s, matched, best.oldFromNew());
         s.keyframesAtLastLoop = s.keyframesTaken;
         s.version++;
-        int settled = s.settledCount();
+        int settled = s.settledSize();
         long[] indices = new long[settled + kfs.size()];
         List<Sim3> corrections = new ArrayList<>(indices.length);
         for (int i = 0; i < settled; i++) {

@@ -123,10 +123,6 @@ public final class LoopCloserState implements Serializable {
         settledCount = out;
     }
 
-    int settledCount() {
-        return settledCount;
-    }
-
     long settledFrame(int i) {
         return settledFrames[i];
     }
