@@ -53,11 +53,6 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
         return new LoopClosureSettings(8, 400, 150, 1.5, 45, 3, 500, 25, 0.04, 200, 10, 1024);
     }
 
-    public LoopClosureSettings withKeyframeEvery(int n) {
-        return new LoopClosureSettings(n, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features,
-                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
-    }
-
     public LoopClosureSettings withMaxKeyframes(int n) {
         return new LoopClosureSettings(keyframeEvery, n, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features,
                 minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
@@ -66,16 +61,6 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
     public LoopClosureSettings withMinFrameGap(int n) {
         return new LoopClosureSettings(keyframeEvery, maxKeyframes, n, searchRadius, maxViewAngleDeg, candidates, features,
                 minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
-    }
-
-    public LoopClosureSettings withMinInliers(int n) {
-        return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
-                features, n, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
-    }
-
-    public LoopClosureSettings withLoopCooldown(int keyframes) {
-        return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
-                features, minInliers, inlierDistance, ransacIterations, keyframes, maxSettledKeyframes);
     }
 
     public LoopClosureSettings withMaxSettledKeyframes(int n) {

@@ -270,8 +270,9 @@ public final class JobWatch {
     }
 
     static String shortName(String vertexName) {
-        String first = vertexName.split("->")[0].trim().replaceAll("\\s+", "_");
-        int chained = vertexName.split("->").length - 1;
+        String[] operators = vertexName.split("->");
+        String first = operators[0].trim().replaceAll("\\s+", "_");
+        int chained = operators.length - 1;
         return chained > 0 ? first + "(+" + chained + ")" : first;
     }
 }

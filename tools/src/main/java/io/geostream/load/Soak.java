@@ -176,7 +176,7 @@ public final class Soak {
                             (now - start) / 1000.0, heapMb, watch.lastCheckpointMs(), watch.lastCheckpointStateBytes() / 1048576.0,
                             watch.completedCheckpoints(),
                             watch.failedCheckpointsTotal(), watch.restarts(), watch.lastBackpressure(), watch.lastBusiestVertex(),
-                            watch.lastBusiest(), watch.lastRocksDbBytes() < 0 ? Double.NaN : watch.lastRocksDbBytes() / 1048576.0, publisher.published(),
+                            watch.lastBusiest(), mebibytes(watch.lastRocksDbBytes()), publisher.published(),
                             watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
                             LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
                     log.flush();
@@ -222,7 +222,7 @@ public final class Soak {
     private void report(Result r, JobWatch watch, LoadRig.Watcher watcher, DataLossLog dataLoss) {
         log.println("dead letters by reason: " + watcher.deadLetters());
         log.printf(Locale.ROOT, "rocksdb memory (memtables + table readers + block cache), largest sample: %.1f MB%n",
-                watch.maxRocksDbBytes() / 1048576.0);
+                mebibytes(watch.maxRocksDbBytes()));
         // A stage whose busy share climbs from the first third of the run to the last is what a long run wears out.
         watch.busyByVertex().forEach((vertex, busy) -> log.printf(Locale.ROOT,
                 "busy %s: median first third %.2f, last third %.2f, max %.2f%n", vertex, LoadStats.median(third(busy, 0)),
@@ -243,6 +243,11 @@ public final class Soak {
                 r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
                 r.backpressureMax(), r.checkpointStateMbMax(), r.p99MsAfterWarmUp(), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
         out.flush();
+    }
+
+    /** Bytes as MiB; NaN for -1 (nothing read). */
+    private static double mebibytes(long bytes) {
+        return bytes < 0 ? Double.NaN : bytes / 1048576.0;
     }
 
     private static double[] third(double[] v, int which) {
