@@ -54,6 +54,33 @@ public class StitcherState {
 
     public StitcherState() {}
 
+    /**
+     * Estimated heap bytes of the per-pixel arrays this state holds (held frames' geometry and RGB, anchors' and
+     * keyframes' grids): what dominates its size, for bounding caches of it. Small fields count a fixed 1 KB.
+     */
+    public long heapBytes() {
+        long bytes = 1024;
+        for (AnchorFrame a : anchors) bytes += anchorBytes(a);
+        for (AnchorFrame a : keyframes) bytes += anchorBytes(a);
+        for (HeldFrame h : heldForBlend) bytes += heldBytes(h);
+        if (heldForCorrection != null) for (CorrectableFrame c : heldForCorrection) bytes += heldBytes(c.held);
+        return bytes;
+    }
+
+    private static long anchorBytes(AnchorFrame a) {
+        return 4L * (length(a.gridPoints) + length(a.gridConfidence));
+    }
+
+    private static long heldBytes(HeldFrame h) {
+        if (h == null) return 0;
+        long rgb = h.frame == null || h.frame.rgb == null ? 0 : h.frame.rgb.length;
+        return rgb + 4L * (length(h.worldPoints) + length(h.normalsWorld) + length(h.confidence));
+    }
+
+    private static int length(float[] a) {
+        return a == null ? 0 : a.length;
+    }
+
     /** The per-frame method's held frames (an empty list in state restored from before the method existed). */
     ArrayList<CorrectableFrame> heldForCorrection() {
         if (heldForCorrection == null) heldForCorrection = new ArrayList<>();

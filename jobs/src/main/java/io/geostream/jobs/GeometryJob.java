@@ -275,7 +275,7 @@ public final class GeometryJob {
 
         boolean loops = config.get(LoopOptions.ENABLED);
         StitchFunction stitch = new StitchFunction(stitchConfig, storage, config.get(StitchOptions.METHOD),
-                MetricsOptions.perCameraLimit(config));
+                MetricsOptions.perCameraLimit(config)).withStateCache(config.get(StitchOptions.STATE_CACHE).getBytes());
         if (loops) stitch.withLoopFrames();
         SingleOutputStreamOperator<OutputRecord> stitched = DataStreamUtils.reinterpretAsKeyedStream(inferred, new ResultKey())
                 .transform("stitch: global frame + payloads", TypeInformation.of(OutputRecord.class),

@@ -1,5 +1,6 @@
 package io.geostream.operators.sink;
 
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -12,4 +13,11 @@ public interface DeferredOutput<OUT> {
 
     /** Emits everything queued, waiting for the writes still under way. */
     void drain(Collector<OUT> out) throws Exception;
+
+    /**
+     * Writes the keyed state the function keeps on the heap to the state backend ({@link WriteBehindValueState}),
+     * setting each key through {@code keys}; called after {@link #drain}, before each checkpoint barrier and at the
+     * end of input. Nothing by default.
+     */
+    default void flushState(KeyContext keys) throws Exception {}
 }

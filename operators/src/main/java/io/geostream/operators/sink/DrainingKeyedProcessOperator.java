@@ -10,7 +10,8 @@ import org.apache.flink.streaming.api.operators.TimestampedCollector;
  * while the task thread handles the next), and this operator emits all of them before each checkpoint barrier
  * and at the end of input. A checkpoint thus never covers state past an output that was not handed downstream:
  * exactly-once holds as with a plain {@link KeyedProcessOperator}, and the operator's state (keyed state only) is
- * the same, so savepoints move between the two.
+ * the same, so savepoints move between the two. Keyed state the function keeps on the heap between barriers
+ * ({@link WriteBehindValueState}) is written to the backend at the same two moments ({@link DeferredOutput#flushState}).
  *
  * <p>What is emitted while draining carries no timestamp.
  */
@@ -34,12 +35,14 @@ public final class DrainingKeyedProcessOperator<K, IN, OUT> extends KeyedProcess
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         deferred().drain(drainOutput);
+        deferred().flushState(this);
         super.prepareSnapshotPreBarrier(checkpointId);
     }
 
     @Override
     public void finish() throws Exception {
         deferred().drain(drainOutput);
+        deferred().flushState(this);
         super.finish();
     }
 

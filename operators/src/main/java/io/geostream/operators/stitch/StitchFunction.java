@@ -10,6 +10,7 @@ import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.operators.sink.OrderedOutputQueue;
 import io.geostream.operators.sink.PayloadWriters;
 import io.geostream.operators.sink.QueuedOutputFunction;
+import io.geostream.operators.sink.WriteBehindValueState;
 import io.geostream.records.ClipResult;
 import io.geostream.records.LoopFrame;
 import io.geostream.records.OutputRecord;
@@ -22,9 +23,9 @@ import io.geostream.stitch.StitcherState;
 import io.geostream.storage.StorageErrors;
 import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -67,9 +68,10 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     private final StitchMethod method;
     private final int perCameraLimit;
     private boolean loopFrames;
+    private long stateCacheBytes = StitchOptions.STATE_CACHE.defaultValue().getBytes();
     private transient Stitcher stitcher;
     private transient PayloadWriters writers;
-    private transient ValueState<StitcherState> state;
+    private transient WriteBehindValueState<String, StitcherState> state;
     private transient ClipReorderBuffer order;
     private transient StitchMetrics metrics;
     private transient SingleObjectCodec<GeometryFrame> geometryCodec;
@@ -99,14 +101,26 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         return this;
     }
 
+    /**
+     * Heap for the streams' stitcher state between checkpoints ({@link StitchOptions#STATE_CACHE}); used only when
+     * run by a {@link DrainingKeyedProcessOperator}, which flushes it before each barrier.
+     */
+    public StitchFunction withStateCache(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("state cache bytes must be >= 0, got " + bytes);
+        this.stateCacheBytes = bytes;
+        return this;
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
         super.open(openContext);
         stitcher = Stitcher.forMethod(method, config);
         writers = new PayloadWriters(storage, "payload-writer " + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks());
-        state = getRuntimeContext().getState(new ValueStateDescriptor<>("stitcher", StitcherState.class));
+        state = new WriteBehindValueState<>(getRuntimeContext().getState(new ValueStateDescriptor<>("stitcher", StitcherState.class)),
+                StitcherState::heapBytes, stateCacheBytes);
         order = new ClipReorderBuffer(getRuntimeContext());
         metrics = new StitchMetrics(getRuntimeContext().getMetricGroup(), perCameraLimit);
+        metrics.watchStateCache(state);
         geometryCodec = SingleObjectCodec.geometryFrames();
         segmentCodec = SingleObjectCodec.segmentEvents();
     }
@@ -116,7 +130,8 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         emitDue(out); // what earlier clips finished writing meanwhile
         ClipReorderBuffer.Due due = order.accept(result);
         if (due.results().isEmpty()) return;
-        StitcherState s = state.value();
+        String stream = ctx.getCurrentKey();
+        StitcherState s = state.value(stream);
         if (s == null) s = new StitcherState();
         for (ClipResult r : due.results()) {
             stitch(s, r, ctx);
@@ -128,9 +143,9 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
             }
         }
         if (due.keyEmpty()) {
-            state.clear();
+            state.clear(stream);
         } else {
-            state.update(s);
+            state.update(stream, s);
         }
         emitDue(out);
     }
@@ -215,6 +230,17 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
             out.accept(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, geometryCodec.encode(g)));
             metrics.frameOut(f, g);
         }
+    }
+
+    @Override
+    public void deferOutput() {
+        super.deferOutput();
+        state.writeBehind(); // the operator that defers output also flushes state before each barrier
+    }
+
+    @Override
+    public void flushState(KeyContext keys) throws Exception {
+        state.flush(keys);
     }
 
     @Override

@@ -35,6 +35,7 @@ final class StitchMetrics {
     private final Map<String, double[]> lastClipScale = new HashMap<>();
 
     private final Histogram releaseLagMs;
+    private final MetricGroup group;
     private final CappedMetricGroups<CameraFigures> cameras;
 
     /** The figures of one camera (or of the overflow group's cameras together). */
@@ -49,6 +50,7 @@ final class StitchMetrics {
     }
 
     StitchMetrics(MetricGroup metrics, int perCameraLimit) {
+        group = metrics;
         cameras = new CappedMetricGroups<>(metrics, CameraFigures.GROUP, perCameraLimit, CameraFigures::register);
         framesOut = metrics.counter("framesOut");
         framesFailed = metrics.counter("framesFailed");
@@ -70,6 +72,13 @@ final class StitchMetrics {
      */
     void frameReleased(long lagMs) {
         releaseLagMs.update(Math.max(0, lagMs));
+    }
+
+    /** Gauges of the stitcher state kept on the heap between checkpoints. */
+    void watchStateCache(io.geostream.operators.sink.WriteBehindValueState<?, ?> cache) {
+        group.gauge("stitchStateCacheBytes", (org.apache.flink.metrics.Gauge<Long>) cache::cachedBytes);
+        group.gauge("stitchStateCacheStreams", (org.apache.flink.metrics.Gauge<Integer>) cache::cachedKeys);
+        group.gauge("stitchStateWritesThrough", (org.apache.flink.metrics.Gauge<Long>) cache::writesThrough);
     }
 
     void segmentStarted(String streamId) {

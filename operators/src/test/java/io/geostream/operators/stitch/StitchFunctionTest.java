@@ -219,32 +219,57 @@ class StitchFunctionTest {
                 new ByStream(), Types.STRING);
     }
 
+    /** As the job runs it: payload writes in flight across clips, stitcher state on the heap between barriers. */
+    private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> drainingHarness(StitcherSettings config,
+                                                                                                  StitchMethod method) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new DrainingKeyedProcessOperator<>(new StitchFunction(config, StorageSettings.local(objects), method)),
+                new ByStream(), Types.STRING);
+    }
+
     /** Frames held in state (blended overlap frames; the per-frame method's whole clip) survive a snapshot and restore. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = StitchMethod.class, names = {"ROBUST_KEYFRAMES", "PER_FRAME"})
     void framesHeldInStateSurviveASnapshotAndRestore(StitchMethod method) throws Exception {
+        assertSnapshotAndRestoreChangeNothing(method, false);
+    }
+
+    /**
+     * The same as the job runs the operator: the stitcher state of each stream stays on the heap between barriers and
+     * reaches the backend only in the flush before the barrier; a restored task reads it back.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = StitchMethod.class, names = {"ROBUST_KEYFRAMES", "PER_FRAME"})
+    void underTheDrainingOperatorHeapStateSurvivesASnapshotAndRestore(StitchMethod method) throws Exception {
+        assertSnapshotAndRestoreChangeNothing(method, true);
+    }
+
+    private void assertSnapshotAndRestoreChangeNothing(StitchMethod method, boolean draining) throws Exception {
         SceneSpec spec = new SceneSpec(8, 40, 30, 30, TrajectoryKind.HANDHELD, 0.0, 10);
         List<ClipResult> results = simulate(spec, new ClipCutterSettings(8, 5, 2, 10_000, 1), true);
         StitcherSettings config = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.BLENDED);
         List<OutputRecord> straight;
-        try (var h = harness(config, method)) {
+        try (var h = draining ? drainingHarness(config, method) : harness(config, method)) {
             h.open();
             for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            h.prepareSnapshotPreBarrier(1); // the draining operator's outputs still in flight
             straight = h.extractOutputValues();
         }
         int cut = results.size() / 2;
         List<OutputRecord> resumed = new ArrayList<>();
         org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
-        try (var h = harness(config, method)) {
+        try (var h = draining ? drainingHarness(config, method) : harness(config, method)) {
             h.open();
             for (ClipResult r : results.subList(0, cut)) h.processElement(new StreamRecord<>(r));
+            h.prepareSnapshotPreBarrier(1); // as the task does before the barrier
             resumed.addAll(h.extractOutputValues());
             snapshot = h.snapshot(1, 1);
         }
-        try (var h = harness(config, method)) {
+        try (var h = draining ? drainingHarness(config, method) : harness(config, method)) {
             h.initializeState(snapshot);
             h.open();
             for (ClipResult r : results.subList(cut, results.size())) h.processElement(new StreamRecord<>(r));
+            h.prepareSnapshotPreBarrier(2);
             resumed.addAll(h.extractOutputValues());
         }
         List<Long> frames = new ArrayList<>();

@@ -1,0 +1,164 @@
+package io.geostream.operators.sink;
+
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.operators.KeyContext;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+
+/**
+ * A keyed {@link ValueState} with the values of recently used keys kept on the heap and written to the state backend
+ * only before a checkpoint barrier ({@link #flush}), not at every update: a value that is replaced several times
+ * between two checkpoints (the stitch operator's held clip, several MB per camera, replaced at every clip) costs one
+ * serialisation and one RocksDB put per checkpoint instead of one get and one put per element. What a checkpoint holds
+ * is the same as with write-through: {@link DrainingKeyedProcessOperator} flushes before each barrier and at the end of
+ * input, and a restored task starts with nothing cached (reads fall through to the backend). Flink's mini-batch
+ * operators keep their bundles the same way.
+ *
+ * <p>The heap held is bounded: a value is kept only while the cached values' estimated sizes stay within
+ * {@code maxBytes}, after dropping the cached values the backend already holds (flushed or read); past it the value is
+ * written through and dropped from the cache. Until {@link #writeBehind} is
+ * called (a function run by a plain {@code KeyedProcessOperator}, which would not flush) every update is written
+ * through.
+ *
+ * <p>Not thread-safe: used from the task thread only, always with the backend's current key equal to the key given.
+ */
+public final class WriteBehindValueState<K, V> {
+    private final ValueState<V> backend;
+    private final ToLongFunction<V> sizeOf;
+    private final long maxBytes;
+    private final Map<K, Entry<V>> cached = new HashMap<>();
+    private boolean writeBehind;
+    private long cachedBytes;
+    private long writesThrough;
+    private long writesBehind;
+
+    private static final class Entry<V> {
+        V value;
+        long bytes;
+        boolean dirty;
+    }
+
+    /**
+     * @param backend  the keyed state the values live in
+     * @param sizeOf   estimated heap bytes of a value (what the bound counts)
+     * @param maxBytes most estimated bytes cached at once; 0 caches nothing
+     */
+    public WriteBehindValueState(ValueState<V> backend, ToLongFunction<V> sizeOf, long maxBytes) {
+        if (maxBytes < 0) throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
+        this.sizeOf = java.util.Objects.requireNonNull(sizeOf, "sizeOf");
+        this.maxBytes = maxBytes;
+    }
+
+    /** From now on updates may stay on the heap until {@link #flush}; call it only when someone flushes before barriers. */
+    public void writeBehind() {
+        writeBehind = true;
+    }
+
+    /** The value of {@code key} (the backend's current key), or null. */
+    public V value(K key) throws Exception {
+        Entry<V> e = cached.get(key);
+        if (e != null) return e.value;
+        V v = backend.value();
+        if (v != null && writeBehind) keep(key, v, false);
+        return v;
+    }
+
+    /** Sets the value of {@code key} (the backend's current key); the backend sees it at the next flush at the latest. */
+    public void update(K key, V value) throws Exception {
+        if (value == null) {
+            clear(key);
+            return;
+        }
+        if (writeBehind && keep(key, value, true)) return;
+        writesThrough++;
+        backend.update(value);
+    }
+
+    /** Removes the value of {@code key} (the backend's current key), from the cache and the backend. */
+    public void clear(K key) {
+        drop(key);
+        backend.clear();
+    }
+
+    /**
+     * Writes every value changed since the last flush to the backend, setting each one's key as the current key; the
+     * values stay cached. Called before each checkpoint barrier and at the end of input.
+     */
+    public void flush(KeyContext keys) throws Exception {
+        Object previousKey = keys.getCurrentKey();
+        for (Map.Entry<K, Entry<V>> me : cached.entrySet()) {
+            Entry<V> e = me.getValue();
+            if (!e.dirty) continue;
+            keys.setCurrentKey(me.getKey());
+            backend.update(e.value);
+            e.dirty = false;
+            writesBehind++;
+        }
+        if (previousKey != null) keys.setCurrentKey(previousKey);
+    }
+
+    /** Caches the value if it fits (replacing the key's older one); false if it does not (nothing cached for the key). */
+    private boolean keep(K key, V value, boolean dirty) {
+        long bytes = sizeOf.applyAsLong(value);
+        Entry<V> e = cached.get(key);
+        long freed = e == null ? 0 : e.bytes;
+        if (cachedBytes - freed + bytes > maxBytes) {
+            evictClean(); // values the backend already holds make room first
+            e = cached.get(key);
+            freed = e == null ? 0 : e.bytes;
+        }
+        if (cachedBytes - freed + bytes > maxBytes) {
+            drop(key);
+            return false;
+        }
+        if (e == null) {
+            e = new Entry<>();
+            cached.put(key, e);
+        }
+        cachedBytes += bytes - freed;
+        e.value = value;
+        e.bytes = bytes;
+        e.dirty |= dirty;
+        return true;
+    }
+
+    private void drop(K key) {
+        Entry<V> e = cached.remove(key);
+        if (e != null) cachedBytes -= e.bytes;
+    }
+
+    /** Drops every value the backend holds as cached (later reads of them fall through to the backend). */
+    private void evictClean() {
+        for (Iterator<Entry<V>> it = cached.values().iterator(); it.hasNext(); ) {
+            Entry<V> e = it.next();
+            if (!e.dirty) {
+                cachedBytes -= e.bytes;
+                it.remove();
+            }
+        }
+    }
+
+    /** Estimated bytes of the cached values. */
+    public long cachedBytes() {
+        return cachedBytes;
+    }
+
+    /** Keys with a cached value. */
+    public int cachedKeys() {
+        return cached.size();
+    }
+
+    /** Updates written to the backend at once (write-behind off, or the value did not fit). */
+    public long writesThrough() {
+        return writesThrough;
+    }
+
+    /** Values written to the backend by {@link #flush}. */
+    public long writesBehind() {
+        return writesBehind;
+    }
+}
