@@ -21,6 +21,12 @@ public final class OpenCvPoseEstimator {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenCvPoseEstimator.class);
     private static final int ITERATIONS = 200;
     private static final double CONFIDENCE = 0.999;
+    /**
+     * Most inliers the Levenberg-Marquardt refinement uses (evenly spread over the inlier list, which follows the
+     * sampling grid): its cost grows with the points while the pose it reaches barely moves past a few hundred
+     * (docs/benchmarks.md, "PnP refinement points").
+     */
+    static final int MAX_REFINE_POINTS = 300;
 
     private OpenCvPoseEstimator() {}
 
@@ -55,7 +61,8 @@ public final class OpenCvPoseEstimator {
             boolean found = solvePnPRansac(object, image, camera, distortion, rvec, tvec, guess, ITERATIONS, (float) threshold,
                     CONFIDENCE, inliers, SOLVEPNP_SQPNP);
             if (!found || inliers.rows() < PoseEstimator.MIN_POINTS) throw new IllegalArgumentException("no pose found");
-            try (Mat inObject = select(object, inliers, 3); Mat inImage = select(image, inliers, 2)) {
+            int step = (inliers.rows() + MAX_REFINE_POINTS - 1) / MAX_REFINE_POINTS;
+            try (Mat inObject = select(object, inliers, 3, step); Mat inImage = select(image, inliers, 2, step)) {
                 solvePnPRefineLM(inObject, inImage, camera, distortion, rvec, tvec,
                         new TermCriteria(TermCriteria.EPS + TermCriteria.COUNT, 20, 1e-10));
             }
@@ -93,15 +100,16 @@ public final class OpenCvPoseEstimator {
         for (int i = 0; i < 3; i++) t.put(i, 0, tr[i]);
     }
 
-    private static Mat select(Mat rows, Mat indices, int cols) {
-        Mat out = new Mat(indices.rows(), cols, CV_64F);
+    /** The rows of {@code rows} named by every {@code step}-th entry of {@code indices}. */
+    private static Mat select(Mat rows, Mat indices, int cols, int step) {
+        Mat out = new Mat((indices.rows() + step - 1) / step, cols, CV_64F);
         DoubleIndexer from = rows.createIndexer(), to = out.createIndexer();
         try (Mat idx = new Mat()) {
             indices.convertTo(idx, CV_32S);
             org.bytedeco.javacpp.indexer.IntIndexer ii = idx.createIndexer();
-            for (int i = 0; i < indices.rows(); i++) {
+            for (int i = 0, row = 0; i < indices.rows(); i += step, row++) {
                 int source = ii.get(i, 0);
-                for (int c = 0; c < cols; c++) to.put(i, c, from.get(source, c));
+                for (int c = 0; c < cols; c++) to.put(row, c, from.get(source, c));
             }
         }
         return out;
