@@ -21,6 +21,11 @@ public class ClipResult {
     public String failureDetail;
     /** How many attempts inference made. */
     public int attempts;
+    /**
+     * Wall time from handing the clip to the model host to its result (queue, batching and retries included), in
+     * milliseconds; -1 where unknown (markers, timeouts, results from before this field).
+     */
+    public long inferenceMillis = -1;
 
     public ClipResult() {}
 
@@ -38,6 +43,7 @@ public class ClipResult {
         c.failureReason = failureReason;
         c.failureDetail = failureDetail;
         c.attempts = attempts;
+        c.inferenceMillis = inferenceMillis;
         return c;
     }
 

@@ -53,6 +53,9 @@ public final class JobWatch {
     private String lastBusiestVertex = "?";
     private double lastBusiest = Double.NaN;
     private boolean rocksDb;
+    /** The stitch stage's pipelineOverheadMs p99 at each sample after start-up (largest over subtasks). */
+    private final List<Double> overheadP99s = new ArrayList<>();
+    private double lastOverheadP99 = Double.NaN;
     private long lastRocksDbBytes = -1;
     private long maxRocksDbBytes = -1;
 
@@ -92,6 +95,7 @@ public final class JobWatch {
             lastBackpressure = backpressure(details);
             backpressureMax = Math.max(backpressureMax, lastBackpressure);
             readBusy(details);
+            readPipelineOverhead(details);
             if (rocksDb) readRocksDbMemory(details);
         } catch (IOException | RuntimeException e) {
             // Until the job runs, some reads are refused as a matter of course ("not available while the JobManager is
@@ -158,6 +162,37 @@ public final class JobWatch {
             }
         }
     }
+
+    /** The stitch operator's histogram of what a frame's latency holds beyond clip fill and model time. */
+    public static final String OVERHEAD_P99 = "pipelineOverheadMs_p99";
+
+    /** The largest p99 of the stitch stage's pipelineOverheadMs over its subtasks (each over its last 1000 frames). */
+    private void readPipelineOverhead(JsonNode details) throws IOException {
+        double worst = Double.NaN;
+        for (JsonNode v : details.path("vertices")) {
+            String base = job + "/vertices/" + v.path("id").asText() + "/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : rest.get(base)) {
+                String id = m.path("id").asText();
+                if (id.endsWith("." + OVERHEAD_P99)) ids.add(id);
+            }
+            if (ids.isEmpty()) continue;
+            // Metric ids hold the operator's name ("stitch:_global_frame_+_payloads"): '+' must reach Flink as itself.
+            String get = java.net.URLEncoder.encode(String.join(",", ids), java.nio.charset.StandardCharsets.UTF_8);
+            for (JsonNode m : rest.get(base + "?get=" + get)) {
+                double value = m.path("value").asDouble(Double.NaN);
+                if (Double.isFinite(value) && !(value <= worst)) worst = value;
+            }
+        }
+        lastOverheadP99 = worst;
+        if (started && Double.isFinite(worst)) overheadP99s.add(worst);
+    }
+
+    /** The last reading of the stitch stage's pipelineOverheadMs p99 (ms); NaN when none. */
+    public double lastOverheadP99Ms() { return lastOverheadP99; }
+
+    /** Every reading of it after start-up, in order. */
+    public double[] overheadP99sMs() { return overheadP99s.stream().mapToDouble(Double::doubleValue).toArray(); }
 
     /**
      * Also reads RocksDB's native memory gauges each sample (the job must run with Flink's

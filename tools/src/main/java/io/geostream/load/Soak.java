@@ -172,11 +172,11 @@ public final class Soak {
                     List<long[]> frames = watcher.framesBetween(lastSample, now);
                     double[] latency = frames.stream().mapToDouble(f -> f[0] - f[1]).toArray();
                     log.printf(Locale.ROOT, "t=%.0fs heap_mb=%.1f checkpoint_ms=%.0f checkpoint_mb=%.1f checkpoints=%d failed_checkpoints=%d restarts=%d "
-                                    + "backpressure=%.2f busiest=%s busy=%.2f rocksdb_mb=%.1f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
+                                    + "backpressure=%.2f busiest=%s busy=%.2f rocksdb_mb=%.1f overhead_p99_ms=%.0f published=%d frames_out=%d fps_out=%.1f p50_ms=%.0f p99_ms=%.0f dead_letters=%d%n",
                             (now - start) / 1000.0, heapMb, watch.lastCheckpointMs(), watch.lastCheckpointStateBytes() / 1048576.0,
                             watch.completedCheckpoints(),
                             watch.failedCheckpointsTotal(), watch.restarts(), watch.lastBackpressure(), watch.lastBusiestVertex(),
-                            watch.lastBusiest(), mebibytes(watch.lastRocksDbBytes()), publisher.published(),
+                            watch.lastBusiest(), mebibytes(watch.lastRocksDbBytes()), watch.lastOverheadP99Ms(), publisher.published(),
                             watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
                             LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
                     log.flush();
@@ -227,6 +227,11 @@ public final class Soak {
         watch.busyByVertex().forEach((vertex, busy) -> log.printf(Locale.ROOT,
                 "busy %s: median first third %.2f, last third %.2f, max %.2f%n", vertex, LoadStats.median(third(busy, 0)),
                 LoadStats.median(third(busy, 2)), java.util.Arrays.stream(busy).max().orElse(Double.NaN)));
+        double[] overhead = watch.overheadP99sMs();
+        log.printf(Locale.ROOT, "pipeline overhead before the commit (stitch stage's pipelineOverheadMs p99: latency less clip "
+                        + "fill, per_frame's stride and model time): median of samples %.0f ms, last third %.0f ms, max %.0f ms%n",
+                LoadStats.median(overhead), LoadStats.median(third(overhead, 2)),
+                java.util.Arrays.stream(overhead).max().orElse(Double.NaN));
         watch.failureReasons().forEach((id, reason) -> log.printf("failed checkpoint %d: %s%s%n", id, reason,
                 JobWatch.forgiven(reason) ? " (forgiven: a task was not running)" : ""));
         if (!watch.statesAfterStart().isEmpty()) log.println("job states after start-up: " + watch.statesAfterStart());

@@ -137,4 +137,20 @@ class JobWatchTest {
         assertThat(rocks.maxRocksDbBytes()).isEqualTo(8000);
         assertThat(watch.lastRocksDbBytes()).as("not asked for: not read").isEqualTo(-1);
     }
+
+    @Test
+    void pipelineOverheadIsTheLargestP99OfTheStitchSubtasks() throws Exception {
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
+        watch.sample();
+        assertThat(watch.lastOverheadP99Ms()).as("no stitch stage: nothing read").isNaN();
+        String a = "0.stitch:_global_frame_+_payloads.pipelineOverheadMs_p99", b = "1.stitch:_global_frame_+_payloads.pipelineOverheadMs_p99";
+        rest.put("/jobs/j1/vertices/v1/metrics", "[{\"id\":\"" + a + "\"},{\"id\":\"" + b + "\"},{\"id\":\"0.numRecordsIn\"}]");
+        // The ids go out URL-encoded ('+' in a query would reach Flink as a space).
+        rest.put("/jobs/j1/vertices/v1/metrics?get=" + java.net.URLEncoder.encode(a + "," + b, java.nio.charset.StandardCharsets.UTF_8),
+                "[{\"id\":\"" + a + "\",\"value\":\"41.0\"},{\"id\":\"" + b + "\",\"value\":\"87.5\"}]");
+        watch.sample();
+        assertThat(watch.restErrors()).isZero();
+        assertThat(watch.lastOverheadP99Ms()).isEqualTo(87.5);
+        assertThat(watch.overheadP99sMs()).containsExactly(87.5);
+    }
 }

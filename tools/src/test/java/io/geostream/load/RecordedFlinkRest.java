@@ -48,6 +48,7 @@ public final class RecordedFlinkRest implements FlinkRest {
         put(job, "{\"state\":\"" + state + "\",\"timestamps\":{\"RESTARTING\":" + restartingAt + "},"
                 + "\"vertices\":[{\"id\":\"v1\",\"name\":\"Source: frames -> Decode frames\",\"status\":\"" + vertexState + "\"}]}");
         put(job + "/vertices/v1/backpressure", "{\"status\":\"ok\",\"subtasks\":[{\"ratio\":0.25}]}");
+        put(job + "/vertices/v1/metrics", "[{\"id\":\"0.numRecordsIn\"}]");
         return busy(250);
     }
 

@@ -113,9 +113,11 @@ public class InferenceFunction extends RichAsyncFunction<ClipTask, ClipResult> {
         }
         long submittedNanos = System.nanoTime();
         pool.submit(ClipConversions.toInput(task)).whenComplete((outcome, error) -> {
-            latencyMs.update((System.nanoTime() - submittedNanos) / 1_000_000L);
+            long elapsedMs = (System.nanoTime() - submittedNanos) / 1_000_000L;
+            latencyMs.update(elapsedMs);
             ClipResult r = new ClipResult();
             r.task = task;
+            r.inferenceMillis = elapsedMs;
             r.modelId = info.id();
             r.modelVersion = info.version();
             if (error != null) {

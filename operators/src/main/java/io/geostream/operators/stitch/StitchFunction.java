@@ -163,7 +163,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         for (StitchEvent e : stitcher.process(s, r)) {
             if (e instanceof StitchEvent.StitchedFrame f) {
                 if (newestCaptureMicros != Long.MIN_VALUE) metrics.frameReleased((newestCaptureMicros - f.frame().captureTimeMicros) / 1000);
-                queue().add(new FrameOutput(key, writer.start(f)));
+                queue().add(new FrameOutput(key, writer.start(f), newestCaptureMicros, r.inferenceMillis));
                 if (loopFrames) ctx.output(LOOP_FRAMES, loopFrame(f, model));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
                 queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
@@ -200,10 +200,16 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     private final class FrameOutput implements OrderedOutputQueue.Pending<OutputRecord> {
         private final byte[] key;
         private final GeometryFrameWriter.PendingFrame frame;
+        /** Capture time of the newest frame of the clip whose arrival released this frame (microseconds). */
+        private final long releasedByCaptureMicros;
+        /** The model host's time for that clip (ms; -1 unknown). */
+        private final long releasingInferenceMillis;
 
-        FrameOutput(byte[] key, GeometryFrameWriter.PendingFrame frame) {
+        FrameOutput(byte[] key, GeometryFrameWriter.PendingFrame frame, long releasedByCaptureMicros, long releasingInferenceMillis) {
             this.key = key;
             this.frame = frame;
+            this.releasedByCaptureMicros = releasedByCaptureMicros;
+            this.releasingInferenceMillis = releasingInferenceMillis;
         }
 
         @Override
@@ -229,6 +235,9 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
             }
             out.accept(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, geometryCodec.encode(g)));
             metrics.frameOut(f, g);
+            if (releasingInferenceMillis >= 0 && releasedByCaptureMicros != Long.MIN_VALUE) {
+                metrics.pipelineOverhead(System.currentTimeMillis() - releasedByCaptureMicros / 1000L - releasingInferenceMillis);
+            }
         }
     }
 

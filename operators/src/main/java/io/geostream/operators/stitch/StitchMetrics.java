@@ -35,6 +35,7 @@ final class StitchMetrics {
     private final Map<String, double[]> lastClipScale = new HashMap<>();
 
     private final Histogram releaseLagMs;
+    private final Histogram pipelineOverheadMs;
     private final MetricGroup group;
     private final CappedMetricGroups<CameraFigures> cameras;
 
@@ -63,6 +64,17 @@ final class StitchMetrics {
         captureToOutputMs = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
         releaseLagMs = metrics.histogram("stitchReleaseLagMs", new DescriptiveStatisticsHistogram(1000));
         streamsReleased = metrics.counter("streamsReleased");
+        pipelineOverheadMs = metrics.histogram("pipelineOverheadMs", new DescriptiveStatisticsHistogram(1000));
+    }
+
+    /**
+     * A frame handed downstream: the wall time from the capture of the newest frame of the clip that released it to
+     * now, less the model host's time for that clip. What waiting for frames (the clip's fill, per_frame's stride) and
+     * the model do not explain: Kafka to the job, the clip operator, queues, stitching and the payload writes. Before
+     * the commit (the sink adds the checkpoint's wait); camera clocks that run ahead of the job's show here.
+     */
+    void pipelineOverhead(long ms) {
+        pipelineOverheadMs.update(Math.max(0, ms));
     }
 
     /**

@@ -145,4 +145,27 @@ class PerCameraMetricsTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(StreamIds.isValid(CappedMetricGroups.OVERFLOW)).as("no stream id can take the overflow group's name").isFalse();
     }
+
+    @Test
+    void pipelineOverheadCountsTheFramesReleasedByClipsWhoseModelTimeIsKnown() throws Exception {
+        List<ClipResult> results = cameras(5).get("cam-4"); // 26 frames, clips of 6 every 4
+        int known = results.size() / 2;
+        for (int i = 0; i < results.size(); i++) results.get(i).inferenceMillis = i < known ? 40 : -1; // -1: unknown
+        RecordingMetrics recorded = new RecordingMetrics("stitch");
+        try (MockEnvironment environment = recorded.environment();
+             var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                     new StitchFunction(StitcherSettings.defaults(), StorageSettings.local(objects), StitchMethod.PER_FRAME, 4)),
+                     new StitchFunctionTest.ByStream(), Types.STRING, environment)) {
+            h.open();
+            for (ClipResult r : results.subList(0, known)) h.processElement(new StreamRecord<>(r));
+            long outWhileKnown = framesOut(h.extractOutputValues(), "cam-4");
+            for (ClipResult r : results.subList(known, results.size())) h.processElement(new StreamRecord<>(r));
+            Histogram overhead = (Histogram) recorded.all().entrySet().stream().filter(e -> e.getKey().endsWith(".pipelineOverheadMs"))
+                    .findFirst().orElseThrow().getValue();
+            assertThat(outWhileKnown).isPositive();
+            assertThat(overhead.getCount()).isEqualTo(outWhileKnown);
+            // Capture times of the synthetic scene lie years back: the overhead is wall time since then, less 40 ms.
+            assertThat(overhead.getStatistics().getMin()).isGreaterThan(1_000_000L);
+        }
+    }
 }
