@@ -40,6 +40,10 @@ public final class SoakCommand implements Callable<Integer> {
     int sample;
     @Option(names = "--max-heap-slope", defaultValue = "20", description = "MiB per hour above which the exit code is 1 (default ${DEFAULT-VALUE}).")
     double maxHeapSlope;
+    @Option(names = "--aligned-cameras", description = "Start every camera at once, so that all their clips complete "
+            + "together (by default camera i of n starts i/n of a clip stride after the first, as independently switched-on "
+            + "cameras would).")
+    boolean alignedCameras;
     /** Test hook (SoakCommandITCase): a checkpoint made to fail, to see the soak say so. */
     @Option(names = "--fail-checkpoint", hidden = true, defaultValue = "0")
     long failCheckpoint;
@@ -57,7 +61,7 @@ public final class SoakCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         Soak.Result r = new Soak(new Soak.Settings(load.streams, minutes, fps, load.width, load.height, load.parallelism, model,
-                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint), spec.commandLine().getOut(),
+                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras), spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run();
         return r.verdict().passed() ? 0 : 1;
     }

@@ -171,10 +171,13 @@ public final class LoadRig implements AutoCloseable {
     /**
      * Publishes frames of every stream until closed. Closed loop ({@code fps <= 0}): a stream's next frame goes
      * out once fewer than {@code window} of its frames are published but not yet committed, so the job runs
-     * as fast as it can with a bounded queue. Paced ({@code fps > 0}): every stream at {@code fps}, as live cameras.
+     * as fast as it can with a bounded queue. Paced ({@code fps > 0}): every stream at {@code fps}, as live cameras,
+     * stream i of n starting {@code i / n x phaseSpreadSeconds} after the first (cameras switched on at different
+     * times; 0: all in step, so their clips all complete at the same moment).
      */
-    public Publisher publisher(String topic, Watcher watcher, int window, double fps) {
-        return new Publisher(topic, watcher, window, fps);
+    public Publisher publisher(String topic, Watcher watcher, int window, double fps, double phaseSpreadSeconds) {
+        if (phaseSpreadSeconds < 0) throw new IllegalArgumentException("phaseSpreadSeconds must be >= 0, got " + phaseSpreadSeconds);
+        return new Publisher(topic, watcher, window, fps, phaseSpreadSeconds);
     }
 
     /** Reads the geometry and dead-letter topics of a run (read_committed) and keeps what the commands measure. */
@@ -188,15 +191,17 @@ public final class LoadRig implements AutoCloseable {
         private final AtomicLong published = new AtomicLong();
         private final Thread thread;
 
-        private Publisher(String topic, Watcher watcher, int window, double fps) {
-            thread = new Thread(() -> loop(topic, watcher, window, fps), "load-publisher");
+        private Publisher(String topic, Watcher watcher, int window, double fps, double phaseSpreadSeconds) {
+            thread = new Thread(() -> loop(topic, watcher, window, fps, phaseSpreadSeconds), "load-publisher");
             thread.setDaemon(true);
             thread.start();
         }
 
-        private void loop(String topic, Watcher watcher, int window, double fps) {
+        private void loop(String topic, Watcher watcher, int window, double fps, double phaseSpreadSeconds) {
             SingleObjectCodec<FrameEvent> codec = SingleObjectCodec.frameEvents();
             long[] next = new long[streams.size()];
+            long[] offsetNanos = new long[streams.size()];
+            for (int i = 0; i < offsetNanos.length; i++) offsetNanos[i] = (long) (i * phaseSpreadSeconds * 1e9 / offsetNanos.length);
             long start = System.nanoTime();
             try (SyntheticPublisher pub = new SyntheticPublisher(kafka.bootstrapServers(), topic)) {
                 while (!stop.get()) {
@@ -204,7 +209,7 @@ public final class LoadRig implements AutoCloseable {
                     for (int i = 0; i < streams.size(); i++) {
                         Stream s = streams.get(i);
                         boolean due = fps > 0
-                                ? System.nanoTime() - start >= (long) (next[i] * 1e9 / fps)
+                                ? System.nanoTime() - start >= offsetNanos[i] + (long) (next[i] * 1e9 / fps)
                                 : next[i] - watcher.committedUpTo(s.id()) <= window;
                         if (!due) continue;
                         pub.sendRaw(s.id(), codec.encode(frame(s, next[i], System.currentTimeMillis() * 1000L)));

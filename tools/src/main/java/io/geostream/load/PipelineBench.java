@@ -137,7 +137,7 @@ public final class PipelineBench {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism(), flink);
         pipeline.build(env);
         JobClient client = env.executeAsync("geostream-bench-" + variant + "-" + index);
-        try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, settings.window(), 0)) {
+        try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, settings.window(), 0, 0)) {
             long deadline = System.currentTimeMillis() + 120_000;
             while (watcher.framesTotal() == 0) {
                 if (System.currentTimeMillis() > deadline) throw new IllegalStateException(variant + " committed nothing in 120 s");

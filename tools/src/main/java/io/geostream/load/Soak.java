@@ -54,7 +54,7 @@ public final class Soak {
      */
     public record Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
                            String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
-                           long failCheckpoint) {}
+                           long failCheckpoint, boolean alignedCameras) {}
 
     /** The final figures and the verdict. */
     public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
@@ -112,13 +112,17 @@ public final class Soak {
                 URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
                 JobID job = cluster.submitJob(jobGraph(conf, flink)).get(60, TimeUnit.SECONDS).getJobID();
                 log.printf(Locale.ROOT, "soak: %d stream(s) at %.1f fps, %dx%d, model %s (clips of %d), parallelism %d, checkpoints every %s, "
-                                + "%.1f min; dashboard %s%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
-                        settings.model(), clipLength, settings.parallelism(), settings.checkpointInterval(), settings.minutes(), rest);
+                                + "%.1f min, cameras %s; dashboard %s%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
+                        settings.model(), clipLength, settings.parallelism(), settings.checkpointInterval(), settings.minutes(),
+                        settings.alignedCameras() ? "in step" : "started over one clip stride", rest);
                 log.flush();
                 JobWatch watch = new JobWatch(FlinkRest.http(rest), job.toString()).withRocksDbMemory();
                 awaitStart(watch);
                 try {
-                    return measure(rig, conf, watch, dataLoss, interval, held);
+                    // Independent cameras are switched on at different times: their clips complete spread over a clip
+                    // period, not all at once (--aligned-cameras keeps them in step, the harder case).
+                    double spread = settings.alignedCameras() ? 0 : clip.stride() / settings.fps();
+                    return measure(rig, conf, watch, dataLoss, interval, held, spread);
                 } finally {
                     cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
                 }
@@ -153,15 +157,15 @@ public final class Soak {
         }
     }
 
-    private Result measure(LoadRig rig, Configuration conf, JobWatch watch, DataLossLog dataLoss, Duration interval, int framesHeld)
-            throws Exception {
+    private Result measure(LoadRig rig, Configuration conf, JobWatch watch, DataLossLog dataLoss, Duration interval, int framesHeld,
+                           double phaseSpreadSeconds) throws Exception {
         List<double[]> heap = new ArrayList<>(); // {minutes, MiB}
         long start = System.currentTimeMillis();
         long end = start + (long) (settings.minutes() * 60_000);
         long published;
         LoadRig.Watcher watcher = rig.watcher(conf);
         try {
-            try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, 0, settings.fps())) {
+            try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, 0, settings.fps(), phaseSpreadSeconds)) {
                 long lastSample = start;
                 while (watch.started() && System.currentTimeMillis() < end) {
                     Thread.sleep(Math.min(settings.sampleSeconds() * 1000L, Math.max(1, end - System.currentTimeMillis())));

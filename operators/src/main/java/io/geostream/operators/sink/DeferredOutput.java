@@ -14,6 +14,12 @@ public interface DeferredOutput<OUT> {
     /** Emits everything queued, waiting for the writes still under way. */
     void drain(Collector<OUT> out) throws Exception;
 
+    /** Emits the queued outputs whose writes have ended (in order: up to the first still under way), without waiting. */
+    void emitFinished(Collector<OUT> out) throws Exception;
+
+    /** Whether any output is still queued. */
+    boolean hasQueued();
+
     /**
      * Writes the keyed state the function keeps on the heap to the state backend ({@link WriteBehindValueState}),
      * setting each key through {@code keys}; called after {@link #drain}, before each checkpoint barrier and at the

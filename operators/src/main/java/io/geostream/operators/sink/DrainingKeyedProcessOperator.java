@@ -3,6 +3,8 @@ package io.geostream.operators.sink;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 
 /**
  * Runs a {@link KeyedProcessFunction} that is also {@link DeferredOutput}: the function may leave outputs whose
@@ -13,12 +15,21 @@ import org.apache.flink.streaming.api.operators.TimestampedCollector;
  * the same, so savepoints move between the two. Keyed state the function keeps on the heap between barriers
  * ({@link WriteBehindValueState}) is written to the backend at the same two moments ({@link DeferredOutput#flushState}).
  *
- * <p>What is emitted while draining carries no timestamp.
+ * <p>Outputs whose writes end while no input arrives go out within {@link #POLL_MILLIS}: while anything is queued, a
+ * processing-time callback on the task's thread emits what has finished. Without it a subtask whose input pauses (cameras
+ * whose clips all arrive together, then nothing for a clip period) held its last outputs until the next input or the
+ * next checkpoint barrier: up to a checkpoint interval of latency.
+ *
+ * <p>What is emitted while draining or polling carries no timestamp.
  */
 public final class DrainingKeyedProcessOperator<K, IN, OUT> extends KeyedProcessOperator<K, IN, OUT> {
     private static final long serialVersionUID = 1L;
 
+    /** How often finished outputs are looked for while some are queued and no input arrives. */
+    public static final long POLL_MILLIS = 5;
+
     private transient TimestampedCollector<OUT> drainOutput;
+    private transient boolean pollScheduled;
 
     public <F extends KeyedProcessFunction<K, IN, OUT> & DeferredOutput<OUT>> DrainingKeyedProcessOperator(F function) {
         super(function);
@@ -30,6 +41,25 @@ public final class DrainingKeyedProcessOperator<K, IN, OUT> extends KeyedProcess
         drainOutput = new TimestampedCollector<>(output);
         drainOutput.eraseTimestamp();
         deferred().deferOutput();
+        pollScheduled = false;
+    }
+
+    @Override
+    public void processElement(StreamRecord<IN> element) throws Exception {
+        super.processElement(element);
+        schedulePoll();
+    }
+
+    /** Emits finished outputs a moment from now (on the task thread), and again while any stay queued. */
+    private void schedulePoll() {
+        if (pollScheduled || !deferred().hasQueued()) return;
+        pollScheduled = true;
+        ProcessingTimeService time = getProcessingTimeService();
+        time.registerTimer(time.getCurrentProcessingTime() + POLL_MILLIS, now -> {
+            pollScheduled = false;
+            deferred().emitFinished(drainOutput);
+            schedulePoll();
+        });
     }
 
     @Override

@@ -48,4 +48,14 @@ public abstract class QueuedOutputFunction<K, IN, OUT> extends KeyedProcessFunct
     public void drain(Collector<OUT> out) throws Exception {
         queued.drain(out::collect);
     }
+
+    @Override
+    public void emitFinished(Collector<OUT> out) throws Exception {
+        queued.emit(out::collect, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public boolean hasQueued() {
+        return !queued.isEmpty();
+    }
 }

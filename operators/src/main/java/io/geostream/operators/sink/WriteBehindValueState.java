@@ -89,16 +89,21 @@ public final class WriteBehindValueState<K, V> {
      * values stay cached. Called before each checkpoint barrier and at the end of input.
      */
     public void flush(KeyContext keys) throws Exception {
-        Object previousKey = keys.getCurrentKey();
+        Object previousKey = null;
+        boolean switched = false;
         for (Map.Entry<K, Entry<V>> me : cached.entrySet()) {
             Entry<V> e = me.getValue();
             if (!e.dirty) continue;
+            if (!switched) {
+                previousKey = keys.getCurrentKey();
+                switched = true;
+            }
             keys.setCurrentKey(me.getKey());
             backend.update(e.value);
             e.dirty = false;
             writesBehind++;
         }
-        if (previousKey != null) keys.setCurrentKey(previousKey);
+        if (switched && previousKey != null) keys.setCurrentKey(previousKey);
     }
 
     /** Caches the value if it fits (replacing the key's older one); false if it does not (nothing cached for the key). */

@@ -49,6 +49,8 @@ class WriteBehindValueStateTest {
 
         @Override public void deferOutput() { counts.writeBehind(); }
         @Override public void drain(Collector<String> out) {}
+        @Override public void emitFinished(Collector<String> out) {}
+        @Override public boolean hasQueued() { return false; }
         @Override public void flushState(KeyContext keys) throws Exception { counts.flush(keys); }
     }
 

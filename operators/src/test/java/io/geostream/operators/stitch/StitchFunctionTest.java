@@ -212,6 +212,30 @@ class StitchFunctionTest {
         }
     }
 
+    @Test
+    void finishedOutputsGoOutWhileNoInputArrivesWithoutWaitingForABarrier() throws Exception {
+        SceneSpec spec = new SceneSpec(5, 48, 36, 20, TrajectoryKind.ORBIT, 0.0, 10);
+        List<ClipResult> results = simulate(spec, new ClipCutterSettings(8, 6, 2, 10_000), true);
+        List<OutputRecord> plain = run(results);
+
+        StorageSettings slow = StorageSettings.local(objects).decorated(io.geostream.testing.GatedObjectStore.closedGate("stitch-idle"));
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new DrainingKeyedProcessOperator<>(new StitchFunction(StitcherSettings.defaults(), slow)), new ByStream(), Types.STRING)) {
+            h.open();
+            for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            assertThat(h.extractOutputValues()).noneMatch(o -> o.kind == OutputRecord.Kind.GEOMETRY);
+
+            io.geostream.testing.GatedObjectStore.open("stitch-idle");
+            // No more input and no barrier: only the operator's processing-time poll can hand the outputs on.
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (h.extractOutputValues().size() < plain.size() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(5);
+                h.setProcessingTime(h.getProcessingTime() + DrainingKeyedProcessOperator.POLL_MILLIS);
+            }
+            assertSameOutput(h.extractOutputValues(), plain);
+        }
+    }
+
     private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> harness(StitcherSettings config,
                                                                                           StitchMethod method) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
