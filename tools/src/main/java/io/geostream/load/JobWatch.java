@@ -177,15 +177,32 @@ public final class JobWatch {
                 if (id.endsWith("." + OVERHEAD_P99)) ids.add(id);
             }
             if (ids.isEmpty()) continue;
-            // Metric ids hold the operator's name ("stitch:_global_frame_+_payloads"): '+' must reach Flink as itself.
-            String get = java.net.URLEncoder.encode(String.join(",", ids), java.nio.charset.StandardCharsets.UTF_8);
-            for (JsonNode m : rest.get(base + "?get=" + get)) {
+            for (JsonNode m : metrics(base, ids)) {
                 double value = m.path("value").asDouble(Double.NaN);
                 if (Double.isFinite(value) && !(value <= worst)) worst = value;
             }
         }
         lastOverheadP99 = worst;
         if (started && Double.isFinite(worst)) overheadP99s.add(worst);
+    }
+
+    /** Metric ids per request: a vertex of several subtasks and states lists hundreds, too long for one URL. */
+    static final int IDS_PER_REQUEST = 16;
+
+    /**
+     * The values of {@code ids} under {@code base} ({@code .../metrics}), in requests of {@link #IDS_PER_REQUEST} ids,
+     * URL-encoded: ids hold operator names ("stitch:_global_frame_+_payloads"), and an unencoded '+' reaches Flink as a
+     * space, which names no metric (the stitch stage's RocksDB gauges were silently left out so).
+     */
+    private List<JsonNode> metrics(String base, List<String> ids) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += IDS_PER_REQUEST) {
+            String get = String.join(",", ids.subList(from, Math.min(ids.size(), from + IDS_PER_REQUEST)));
+            for (JsonNode m : rest.get(base + "?get=" + java.net.URLEncoder.encode(get, java.nio.charset.StandardCharsets.UTF_8))) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     /** The last reading of the stitch stage's pipelineOverheadMs p99 (ms); NaN when none. */
@@ -222,7 +239,7 @@ public final class JobWatch {
                 if (id.contains("rocksdb") && ROCKSDB_GAUGES.stream().anyMatch(id::endsWith)) ids.add(id);
             }
             if (ids.isEmpty()) continue;
-            for (JsonNode m : rest.get(base + "?get=" + String.join(",", ids))) {
+            for (JsonNode m : metrics(base, ids)) {
                 String id = m.path("id").asText();
                 long value = (long) m.path("value").asDouble(0);
                 any = true;

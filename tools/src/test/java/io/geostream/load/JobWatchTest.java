@@ -3,6 +3,9 @@ package io.geostream.load;
 import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static io.geostream.load.RecordedFlinkRest.completed;
 import static io.geostream.load.RecordedFlinkRest.failed;
 import static io.geostream.load.RecordedFlinkRest.inProgress;
@@ -127,8 +130,8 @@ class JobWatchTest {
         rest.put("/jobs/j1/vertices/v1/metrics", "[{\"id\":\"" + a + "cur-size-all-mem-tables\"},{\"id\":\"" + a
                 + "block-cache-usage\"},{\"id\":\"" + b + "cur-size-all-mem-tables\"},{\"id\":\"" + b
                 + "block-cache-usage\"},{\"id\":\"numRecordsIn\"}]");
-        rest.put("/jobs/j1/vertices/v1/metrics?get=" + a + "cur-size-all-mem-tables," + a + "block-cache-usage," + b
-                + "cur-size-all-mem-tables," + b + "block-cache-usage", "[{\"id\":\"" + a + "cur-size-all-mem-tables\",\"value\":\"1000\"},"
+        rest.put("/jobs/j1/vertices/v1/metrics?get=" + java.net.URLEncoder.encode(a + "cur-size-all-mem-tables," + a
+                + "block-cache-usage," + b + "cur-size-all-mem-tables," + b + "block-cache-usage", java.nio.charset.StandardCharsets.UTF_8), "[{\"id\":\"" + a + "cur-size-all-mem-tables\",\"value\":\"1000\"},"
                 + "{\"id\":\"" + a + "block-cache-usage\",\"value\":\"5000\"},{\"id\":\"" + b
                 + "cur-size-all-mem-tables\",\"value\":\"2000\"},{\"id\":\"" + b + "block-cache-usage\",\"value\":\"5000\"}]");
         rocks.sample();
@@ -152,5 +155,28 @@ class JobWatchTest {
         assertThat(watch.restErrors()).isZero();
         assertThat(watch.lastOverheadP99Ms()).isEqualTo(87.5);
         assertThat(watch.overheadP99sMs()).containsExactly(87.5);
+    }
+
+    @Test
+    void manyMetricIdsAreAskedForInSeveralEncodedRequests() throws Exception {
+        JobWatch rocks = new JobWatch(rest, "j1").withRocksDbMemory();
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
+        List<String> ids = new ArrayList<>();
+        for (int subtask = 0; subtask < 2; subtask++) {
+            for (int state = 0; state < 10; state++) ids.add(subtask + ".stitch:_global_frame_+_payloads.s" + state + ".rocksdb.cur-size-all-mem-tables");
+        }
+        StringBuilder listing = new StringBuilder("[");
+        for (String id : ids) listing.append(listing.length() > 1 ? "," : "").append("{\"id\":\"").append(id).append("\"}");
+        rest.put("/jobs/j1/vertices/v1/metrics", listing + "]");
+        for (int from = 0; from < ids.size(); from += JobWatch.IDS_PER_REQUEST) {
+            List<String> part = ids.subList(from, Math.min(ids.size(), from + JobWatch.IDS_PER_REQUEST));
+            StringBuilder values = new StringBuilder("[");
+            for (String id : part) values.append(values.length() > 1 ? "," : "").append("{\"id\":\"").append(id).append("\",\"value\":\"100\"}");
+            rest.put("/jobs/j1/vertices/v1/metrics?get=" + java.net.URLEncoder.encode(String.join(",", part),
+                    java.nio.charset.StandardCharsets.UTF_8), values + "]");
+        }
+        rocks.sample();
+        assertThat(rocks.restErrors()).isZero();
+        assertThat(rocks.lastRocksDbBytes()).isEqualTo(100L * ids.size());
     }
 }
