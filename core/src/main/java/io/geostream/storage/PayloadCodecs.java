@@ -294,15 +294,15 @@ public final class PayloadCodecs {
     private static final int PNG_RGB = 2;
     private static final int PNG_FILTER_UP = 2;
     /**
-     * zlib level of the PNG payloads. Depth and normals of a model's output are smooth but noisy in the low
-     * bits, so higher levels gain a few per cent of size for several times the time (bench pipeline).
+     * zlib level of the PNG payloads. With {@link #PNG_DEFLATE_STRATEGY} (Huffman only) zlib does no string matching at
+     * any level above 0, so the level only says "compress"; it was 1 with the default strategy before.
      */
     static final int PNG_DEFLATE_LEVEL = 1;
     /**
      * zlib strategy of the PNG payloads: Huffman coding only, no string matching. After the Up filter a model's depth
      * and normals are small noisy differences that repeat too little for matching to pay: on the demo's payloads it
      * gives 3 % smaller depth and 9 % smaller normals PNGs than level 1's default strategy in 0.4-0.5x the time
-     * (docs/benchmarks.md, "PNG strategy").
+     * (docs/benchmarks.md, "What was cut").
      */
     static final int PNG_DEFLATE_STRATEGY = java.util.zip.Deflater.HUFFMAN_ONLY;
 

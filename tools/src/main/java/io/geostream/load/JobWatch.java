@@ -95,8 +95,9 @@ public final class JobWatch {
             lastBackpressure = backpressure(details);
             backpressureMax = Math.max(backpressureMax, lastBackpressure);
             readBusy(details);
-            readPipelineOverhead(details);
-            if (rocksDb) readRocksDbMemory(details);
+            Map<String, List<String>> listed = listVertexMetrics(details);
+            readPipelineOverhead(listed);
+            if (rocksDb) readRocksDbMemory(listed);
         } catch (IOException | RuntimeException e) {
             // Until the job runs, some reads are refused as a matter of course ("not available while the JobManager is
             // initializing"); a job that never runs fails the soak for that instead.
@@ -167,23 +168,30 @@ public final class JobWatch {
     public static final String OVERHEAD_P99 = "pipelineOverheadMs_p99";
 
     /** The largest p99 of the stitch stage's pipelineOverheadMs over its subtasks (each over its last 1000 frames). */
-    private void readPipelineOverhead(JsonNode details) throws IOException {
+    private void readPipelineOverhead(Map<String, List<String>> listed) throws IOException {
         double worst = Double.NaN;
-        for (JsonNode v : details.path("vertices")) {
-            String base = job + "/vertices/" + v.path("id").asText() + "/metrics";
-            List<String> ids = new ArrayList<>();
-            for (JsonNode m : rest.get(base)) {
-                String id = m.path("id").asText();
-                if (id.endsWith("." + OVERHEAD_P99)) ids.add(id);
-            }
+        for (Map.Entry<String, List<String>> v : listed.entrySet()) {
+            List<String> ids = v.getValue().stream().filter(id -> id.endsWith("." + OVERHEAD_P99)).toList();
             if (ids.isEmpty()) continue;
-            for (JsonNode m : metrics(base, ids)) {
+            for (JsonNode m : metrics(v.getKey(), ids)) {
                 double value = m.path("value").asDouble(Double.NaN);
                 if (Double.isFinite(value) && !(value <= worst)) worst = value;
             }
         }
         lastOverheadP99 = worst;
         if (started && Double.isFinite(worst)) overheadP99s.add(worst);
+    }
+
+    /** Each vertex's metrics path ({@code .../vertices/<id>/metrics}) and the metric ids it lists; read once per sample. */
+    private Map<String, List<String>> listVertexMetrics(JsonNode details) throws IOException {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        for (JsonNode v : details.path("vertices")) {
+            String base = job + "/vertices/" + v.path("id").asText() + "/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode m : rest.get(base)) ids.add(m.path("id").asText());
+            out.put(base, ids);
+        }
+        return out;
     }
 
     /** Metric ids per request: a vertex of several subtasks and states lists hundreds, too long for one URL. */
@@ -228,18 +236,14 @@ public final class JobWatch {
      * RocksDB memory of the job: the memtables and table readers of every state summed, plus the block cache (shared by
      * the states of a slot, so every column family reports the same cache: the largest value counts once).
      */
-    private void readRocksDbMemory(JsonNode details) throws IOException {
+    private void readRocksDbMemory(Map<String, List<String>> listed) throws IOException {
         long tables = 0, cache = 0;
         boolean any = false;
-        for (JsonNode v : details.path("vertices")) {
-            String base = job + "/vertices/" + v.path("id").asText() + "/metrics";
-            List<String> ids = new ArrayList<>();
-            for (JsonNode m : rest.get(base)) {
-                String id = m.path("id").asText();
-                if (id.contains("rocksdb") && ROCKSDB_GAUGES.stream().anyMatch(id::endsWith)) ids.add(id);
-            }
+        for (Map.Entry<String, List<String>> v : listed.entrySet()) {
+            List<String> ids = v.getValue().stream()
+                    .filter(id -> id.contains("rocksdb") && ROCKSDB_GAUGES.stream().anyMatch(id::endsWith)).toList();
             if (ids.isEmpty()) continue;
-            for (JsonNode m : metrics(base, ids)) {
+            for (JsonNode m : metrics(v.getKey(), ids)) {
                 String id = m.path("id").asText();
                 long value = (long) m.path("value").asDouble(0);
                 any = true;

@@ -21,6 +21,14 @@ public interface DeferredOutput<OUT> {
     boolean hasQueued();
 
     /**
+     * Called once after open when the keyed state backend serialises values on update (RocksDB): from now on the
+     * function may keep keyed state on the heap between barriers ({@link WriteBehindValueState}) and write it in
+     * {@link #flushState}. Not called for a heap backend: there the backend holds the very objects, which a function
+     * that changes its value in place would change under an asynchronous snapshot. Nothing by default.
+     */
+    default void keepStateBetweenBarriers() {}
+
+    /**
      * Writes the keyed state the function keeps on the heap to the state backend ({@link WriteBehindValueState}),
      * setting each key through {@code keys}; called after {@link #drain}, before each checkpoint barrier and at the
      * end of input. Nothing by default.

@@ -1,5 +1,6 @@
 package io.geostream.operators.sink;
 
+import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
@@ -13,7 +14,8 @@ import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
  * and at the end of input. A checkpoint thus never covers state past an output that was not handed downstream:
  * exactly-once holds as with a plain {@link KeyedProcessOperator}, and the operator's state (keyed state only) is
  * the same, so savepoints move between the two. Keyed state the function keeps on the heap between barriers
- * ({@link WriteBehindValueState}) is written to the backend at the same two moments ({@link DeferredOutput#flushState}).
+ * ({@link WriteBehindValueState}, only with a backend that serialises on update, i.e. RocksDB) is written to the backend
+ * at the same two moments ({@link DeferredOutput#flushState}); the flush is work on the task thread before the barrier.
  *
  * <p>Outputs whose writes end while no input arrives go out within {@link #POLL_MILLIS}: while anything is queued, a
  * processing-time callback on the task's thread emits what has finished. Without it a subtask whose input pauses (cameras
@@ -41,7 +43,22 @@ public final class DrainingKeyedProcessOperator<K, IN, OUT> extends KeyedProcess
         drainOutput = new TimestampedCollector<>(output);
         drainOutput.eraseTimestamp();
         deferred().deferOutput();
+        if (!(getKeyedStateBackend() instanceof org.apache.flink.runtime.state.heap.HeapKeyedStateBackend)) {
+            deferred().keepStateBetweenBarriers();
+        }
         pollScheduled = false;
+    }
+
+    @Override
+    public void onEventTime(org.apache.flink.streaming.api.operators.InternalTimer<K, VoidNamespace> timer) throws Exception {
+        super.onEventTime(timer);
+        schedulePoll();
+    }
+
+    @Override
+    public void onProcessingTime(org.apache.flink.streaming.api.operators.InternalTimer<K, VoidNamespace> timer) throws Exception {
+        super.onProcessingTime(timer);
+        schedulePoll();
     }
 
     @Override

@@ -3,14 +3,14 @@ package io.geostream.operators.sink;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.streaming.api.operators.KeyContext;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.function.ToLongFunction;
 
 /**
- * A keyed {@link ValueState} with the values of recently used keys kept on the heap and written to the state backend
- * only before a checkpoint barrier ({@link #flush}), not at every update: a value that is replaced several times
+ * A cache in front of a keyed {@link ValueState}: the values of recently used keys are kept on the heap and written to
+ * the state backend only before a checkpoint barrier ({@link #flush}), not at every update: a value that is replaced several times
  * between two checkpoints (the stitch operator's held clip, several MB per camera, replaced at every clip) costs one
  * serialisation and one RocksDB put per checkpoint instead of one get and one put per element. What a checkpoint holds
  * is the same as with write-through: {@link DrainingKeyedProcessOperator} flushes before each barrier and at the end of
@@ -18,18 +18,24 @@ import java.util.function.ToLongFunction;
  * operators keep their bundles the same way.
  *
  * <p>The heap held is bounded: a value is kept only while the cached values' estimated sizes stay within
- * {@code maxBytes}, after dropping the cached values the backend already holds (flushed or read); past it the value is
- * written through and dropped from the cache. Until {@link #writeBehind} is
+ * {@code maxBytes}, after dropping, least recently used first, cached values the backend already holds (flushed or
+ * read); when even that cannot make room the value is written through and not cached.
+ *
+ * <p>Only for a backend that serialises on update (RocksDB): a heap backend would hold the cached objects themselves
+ * after a flush, and a caller that changes a value in place would change it under an asynchronous snapshot. Until {@link #writeBehind} is
  * called (a function run by a plain {@code KeyedProcessOperator}, which would not flush) every update is written
  * through.
  *
- * <p>Not thread-safe: used from the task thread only, always with the backend's current key equal to the key given.
+ * <p>Not thread-safe: used from the task thread only, always with the backend's current key equal to the key given
+ * (the size figures may be read from the metrics thread: a stale reading at worst).
  */
 public final class WriteBehindValueState<K, V> {
     private final ValueState<V> backend;
     private final ToLongFunction<V> sizeOf;
     private final long maxBytes;
-    private final Map<K, Entry<V>> cached = new HashMap<>();
+    /** In access order: the least recently used first. */
+    private final Map<K, Entry<V>> cached = new LinkedHashMap<>(16, 0.75f, true);
+    private long cleanBytes;
     private boolean writeBehind;
     private long cachedBytes;
     private long writesThrough;
@@ -101,6 +107,7 @@ public final class WriteBehindValueState<K, V> {
             keys.setCurrentKey(me.getKey());
             backend.update(e.value);
             e.dirty = false;
+            cleanBytes += e.bytes;
             writesBehind++;
         }
         if (switched && previousKey != null) keys.setCurrentKey(previousKey);
@@ -109,42 +116,35 @@ public final class WriteBehindValueState<K, V> {
     /** Caches the value if it fits (replacing the key's older one); false if it does not (nothing cached for the key). */
     private boolean keep(K key, V value, boolean dirty) {
         long bytes = sizeOf.applyAsLong(value);
-        Entry<V> e = cached.get(key);
-        long freed = e == null ? 0 : e.bytes;
-        if (cachedBytes - freed + bytes > maxBytes) {
-            evictClean(); // values the backend already holds make room first
-            e = cached.get(key);
-            freed = e == null ? 0 : e.bytes;
+        drop(key);
+        if (cachedBytes + bytes > maxBytes) {
+            if (cachedBytes - cleanBytes + bytes > maxBytes) return false; // dropping every clean value would not do
+            // Values the backend already holds make room, least recently used first.
+            for (Iterator<Entry<V>> it = cached.values().iterator(); it.hasNext() && cachedBytes + bytes > maxBytes; ) {
+                Entry<V> e = it.next();
+                if (e.dirty) continue;
+                it.remove();
+                account(e, -1);
+            }
         }
-        if (cachedBytes - freed + bytes > maxBytes) {
-            drop(key);
-            return false;
-        }
-        if (e == null) {
-            e = new Entry<>();
-            cached.put(key, e);
-        }
-        cachedBytes += bytes - freed;
+        Entry<V> e = new Entry<>();
         e.value = value;
         e.bytes = bytes;
-        e.dirty |= dirty;
+        e.dirty = dirty;
+        cached.put(key, e);
+        account(e, 1);
         return true;
     }
 
     private void drop(K key) {
         Entry<V> e = cached.remove(key);
-        if (e != null) cachedBytes -= e.bytes;
+        if (e != null) account(e, -1);
     }
 
-    /** Drops every value the backend holds as cached (later reads of them fall through to the backend). */
-    private void evictClean() {
-        for (Iterator<Entry<V>> it = cached.values().iterator(); it.hasNext(); ) {
-            Entry<V> e = it.next();
-            if (!e.dirty) {
-                cachedBytes -= e.bytes;
-                it.remove();
-            }
-        }
+    /** Adds ({@code sign} 1) or removes (-1) an entry's bytes from the totals. */
+    private void account(Entry<V> e, int sign) {
+        cachedBytes += sign * e.bytes;
+        if (!e.dirty) cleanBytes += sign * e.bytes;
     }
 
     /** Estimated bytes of the cached values. */

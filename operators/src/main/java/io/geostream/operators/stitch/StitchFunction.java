@@ -242,9 +242,8 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     }
 
     @Override
-    public void deferOutput() {
-        super.deferOutput();
-        state.writeBehind(); // the operator that defers output also flushes state before each barrier
+    public void keepStateBetweenBarriers() {
+        state.writeBehind(); // the operator flushes it before each barrier
     }
 
     @Override

@@ -71,7 +71,8 @@ final class StitchMetrics {
      * A frame handed downstream: the wall time from the capture of the newest frame of the clip that released it to
      * now, less the model host's time for that clip. What waiting for frames (the clip's fill, per_frame's stride) and
      * the model do not explain: Kafka to the job, the clip operator, queues, stitching and the payload writes. Before
-     * the commit (the sink adds the checkpoint's wait); camera clocks that run ahead of the job's show here.
+     * the commit (the sink adds the checkpoint's wait). A camera clock behind the job's inflates it; one ahead lowers
+     * it (clipped at 0).
      */
     void pipelineOverhead(long ms) {
         pipelineOverheadMs.update(Math.max(0, ms));

@@ -16,7 +16,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Keyed values on the heap between barriers: what reaches the backend when, the bound, and snapshots. */
+/** Keyed values on the heap between barriers (RocksDB): what reaches the backend when, the bound, and snapshots. */
 class WriteBehindValueStateTest {
 
     /** Counts elements per key (their first letter; "x-" clears key x), emitting the count; each count estimated at 8 bytes. */
@@ -47,15 +47,27 @@ class WriteBehindValueStateTest {
             out.collect(key + "=" + next);
         }
 
-        @Override public void deferOutput() { counts.writeBehind(); }
+        @Override public void deferOutput() {}
+        @Override public void keepStateBetweenBarriers() { counts.writeBehind(); }
         @Override public void drain(Collector<String> out) {}
         @Override public void emitFinished(Collector<String> out) {}
         @Override public boolean hasQueued() { return false; }
         @Override public void flushState(KeyContext keys) throws Exception { counts.flush(keys); }
     }
 
+    /** The draining operator on RocksDB, the backend the cache is for. */
     private static KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(CountPerKey f) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new DrainingKeyedProcessOperator<>(f), v -> v.substring(0, 1), Types.STRING);
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new DrainingKeyedProcessOperator<>(f), (String v) -> v.substring(0, 1), Types.STRING);
+        h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend(false));
+        return h;
+    }
+
+    /** Keys with a count in the backend (the harness counts entries of heap backends only). */
+    private static long entries(KeyedOneInputStreamOperatorTestHarness<String, String, String> h) throws Exception {
+        var backend = ((org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
+        try (var keys = backend.getKeys("count", org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+            return keys.count();
+        }
     }
 
     private static void feed(KeyedOneInputStreamOperatorTestHarness<String, String, String> h, String... values) throws Exception {
@@ -68,10 +80,10 @@ class WriteBehindValueStateTest {
         try (var h = harness(f)) {
             h.open();
             feed(h, "a", "b", "a", "a", "b");
-            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(entries(h)).isZero();
             assertThat(f.counts.cachedKeys()).isEqualTo(2);
             h.prepareSnapshotPreBarrier(1);
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(entries(h)).isEqualTo(2);
             assertThat(f.counts.writesBehind()).isEqualTo(2);
             assertThat(f.counts.writesThrough()).isZero();
             h.prepareSnapshotPreBarrier(2); // nothing changed since: nothing written again
@@ -88,7 +100,7 @@ class WriteBehindValueStateTest {
             assertThat(f.counts.cachedKeys()).isEqualTo(2);
             assertThat(f.counts.cachedBytes()).isEqualTo(16);
             assertThat(f.counts.writesThrough()).isEqualTo(2); // both of c's updates
-            assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+            assertThat(entries(h)).isEqualTo(1);
             h.prepareSnapshotPreBarrier(1);
             feed(h, "c"); // a and b are in the backend now: dropping them from the heap makes room for c
             assertThat(f.counts.writesThrough()).isEqualTo(2);
@@ -140,7 +152,7 @@ class WriteBehindValueStateTest {
                 new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(f), (String v) -> v.substring(0, 1), Types.STRING)) {
             h.open();
             feed(h, "a", "b", "a");
-            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            assertThat(entries(h)).isEqualTo(2);
             assertThat(f.counts.writesThrough()).isEqualTo(3);
             assertThat(f.counts.cachedKeys()).isZero();
         }
@@ -150,5 +162,36 @@ class WriteBehindValueStateTest {
     void aNegativeBoundIsRefused() {
         assertThatThrownBy(() -> new WriteBehindValueState<String, Long>(null, v -> 8, -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBytes");
+    }
+
+    @Test
+    void onAHeapBackendTheDrainingOperatorLeavesItWriteThrough() throws Exception {
+        // A heap backend keeps the objects themselves: caching them would let in-place changes reach a running snapshot.
+        CountPerKey f = new CountPerKey(1024);
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new DrainingKeyedProcessOperator<>(f),
+                (String v) -> v.substring(0, 1), Types.STRING)) {
+            h.open();
+            feed(h, "a", "b", "a");
+            assertThat(entries(h)).isEqualTo(2);
+            assertThat(f.counts.writesThrough()).isEqualTo(3);
+            assertThat(f.counts.cachedKeys()).isZero();
+        }
+    }
+
+    @Test
+    void theFlushAtTheEndOfInputReachesTheFinalSnapshot() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(new CountPerKey(1024))) {
+            h.open();
+            feed(h, "a", "a", "b");
+            h.getOperator().finish(); // what the task does at the end of a bounded input, before its final checkpoint
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = harness(new CountPerKey(1024))) {
+            h.initializeState(snapshot);
+            h.open();
+            feed(h, "a", "b");
+            assertThat(h.extractOutputValues()).containsExactly("a=3", "b=2");
+        }
     }
 }

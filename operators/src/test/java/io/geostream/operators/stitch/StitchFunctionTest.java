@@ -243,12 +243,14 @@ class StitchFunctionTest {
                 new ByStream(), Types.STRING);
     }
 
-    /** As the job runs it: payload writes in flight across clips, stitcher state on the heap between barriers. */
+    /** As the job runs it: on RocksDB, payload writes in flight across clips, stitcher state on the heap between barriers. */
     private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> drainingHarness(StitcherSettings config,
                                                                                                   StitchMethod method) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
                 new DrainingKeyedProcessOperator<>(new StitchFunction(config, StorageSettings.local(objects), method)),
                 new ByStream(), Types.STRING);
+        h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend(false));
+        return h;
     }
 
     /** Frames held in state (blended overlap frames; the per-frame method's whole clip) survive a snapshot and restore. */
