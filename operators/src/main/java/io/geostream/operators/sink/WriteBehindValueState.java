@@ -40,6 +40,8 @@ public final class WriteBehindValueState<K, V> {
     private long cachedBytes;
     private long writesThrough;
     private long writesBehind;
+    private long lastFlushMillis;
+    private int lastFlushValues;
 
     private static final class Entry<V> {
         V value;
@@ -95,6 +97,8 @@ public final class WriteBehindValueState<K, V> {
      * values stay cached. Called before each checkpoint barrier and at the end of input.
      */
     public void flush(KeyContext keys) throws Exception {
+        long startedNanos = System.nanoTime();
+        int written = 0;
         Object previousKey = null;
         boolean switched = false;
         for (Map.Entry<K, Entry<V>> me : cached.entrySet()) {
@@ -109,7 +113,10 @@ public final class WriteBehindValueState<K, V> {
             e.dirty = false;
             cleanBytes += e.bytes;
             writesBehind++;
+            written++;
         }
+        lastFlushValues = written;
+        lastFlushMillis = (System.nanoTime() - startedNanos) / 1_000_000L;
         if (switched && previousKey != null) keys.setCurrentKey(previousKey);
     }
 
@@ -160,6 +167,16 @@ public final class WriteBehindValueState<K, V> {
     /** Updates written to the backend at once (write-behind off, or the value did not fit). */
     public long writesThrough() {
         return writesThrough;
+    }
+
+    /** How long the last {@link #flush} took (task-thread time before the barrier), in milliseconds. */
+    public long lastFlushMillis() {
+        return lastFlushMillis;
+    }
+
+    /** Values the last {@link #flush} wrote. */
+    public int lastFlushValues() {
+        return lastFlushValues;
     }
 
     /** Values written to the backend by {@link #flush}. */

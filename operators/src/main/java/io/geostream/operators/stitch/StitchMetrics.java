@@ -92,6 +92,9 @@ final class StitchMetrics {
         group.gauge("stitchStateCacheBytes", (org.apache.flink.metrics.Gauge<Long>) cache::cachedBytes);
         group.gauge("stitchStateCacheStreams", (org.apache.flink.metrics.Gauge<Integer>) cache::cachedKeys);
         group.gauge("stitchStateWritesThrough", (org.apache.flink.metrics.Gauge<Long>) cache::writesThrough);
+        // The flush runs on the task thread before each checkpoint barrier: what it adds to every checkpoint.
+        group.gauge("stitchStateFlushMs", (org.apache.flink.metrics.Gauge<Long>) cache::lastFlushMillis);
+        group.gauge("stitchStateFlushValues", (org.apache.flink.metrics.Gauge<Integer>) cache::lastFlushValues);
     }
 
     void segmentStarted(String streamId) {

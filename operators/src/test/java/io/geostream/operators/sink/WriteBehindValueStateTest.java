@@ -85,9 +85,11 @@ class WriteBehindValueStateTest {
             h.prepareSnapshotPreBarrier(1);
             assertThat(entries(h)).isEqualTo(2);
             assertThat(f.counts.writesBehind()).isEqualTo(2);
+            assertThat(f.counts.lastFlushValues()).isEqualTo(2);
             assertThat(f.counts.writesThrough()).isZero();
             h.prepareSnapshotPreBarrier(2); // nothing changed since: nothing written again
             assertThat(f.counts.writesBehind()).isEqualTo(2);
+            assertThat(f.counts.lastFlushValues()).isZero();
         }
     }
 
