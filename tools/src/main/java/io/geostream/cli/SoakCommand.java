@@ -44,6 +44,9 @@ public final class SoakCommand implements Callable<Integer> {
             + "together (by default camera i of n starts i/n of a clip stride after the first, as independently switched-on "
             + "cameras would).")
     boolean alignedCameras;
+    @Option(names = "--inference-workers", defaultValue = "1", description = "Model worker threads of the task manager's "
+            + "model host (geostream.inference.workers; default ${DEFAULT-VALUE}, the job's default).")
+    int inferenceWorkers;
     /** Test hook (SoakCommandITCase): a checkpoint made to fail, to see the soak say so. */
     @Option(names = "--fail-checkpoint", hidden = true, defaultValue = "0")
     long failCheckpoint;
@@ -55,13 +58,14 @@ public final class SoakCommand implements Callable<Integer> {
         if (load.parallelism < 1) throw usage("--parallelism must be >= 1");
         if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number (0 = any free port)");
         if (failCheckpoint < 0) throw usage("--fail-checkpoint must be a checkpoint id");
+        if (inferenceWorkers < 1) throw usage("--inference-workers must be >= 1");
         try {
             ModelSettings.of(model, null);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
         Soak.Result r = new Soak(new Soak.Settings(load.streams, minutes, fps, load.width, load.height, load.parallelism, model,
-                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras), spec.commandLine().getOut(),
+                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers), spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run();
         return r.verdict().passed() ? 0 : 1;
     }

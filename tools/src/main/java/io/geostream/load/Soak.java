@@ -54,7 +54,7 @@ public final class Soak {
      */
     public record Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
                            String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
-                           long failCheckpoint, boolean alignedCameras) {}
+                           long failCheckpoint, boolean alignedCameras, int inferenceWorkers) {}
 
     /** The final figures and the verdict. */
     public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
@@ -100,6 +100,7 @@ public final class Soak {
              DataLossLog dataLoss = DataLossLog.install()) {
             Configuration conf = rig.jobConfig("soak", settings.parallelism());
             conf.set(InferenceOptions.MODEL, settings.model());
+            conf.set(InferenceOptions.WORKERS, settings.inferenceWorkers());
             ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model());
             int clipLength = clip.length();
             int held = SoakVerdict.framesHeld(clip.length(), clip.stride(), conf.get(io.geostream.operators.stitch.StitchOptions.METHOD));
@@ -112,9 +113,9 @@ public final class Soak {
                 URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
                 JobID job = cluster.submitJob(jobGraph(conf, flink)).get(60, TimeUnit.SECONDS).getJobID();
                 log.printf(Locale.ROOT, "soak: %d stream(s) at %.1f fps, %dx%d, model %s (clips of %d), parallelism %d, checkpoints every %s, "
-                                + "%.1f min, cameras %s; dashboard %s%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
+                                + "%.1f min, cameras %s, %d model worker(s); dashboard %s%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
                         settings.model(), clipLength, settings.parallelism(), settings.checkpointInterval(), settings.minutes(),
-                        settings.alignedCameras() ? "in step" : "started over one clip stride", rest);
+                        settings.alignedCameras() ? "in step" : "started over one clip stride", settings.inferenceWorkers(), rest);
                 log.flush();
                 JobWatch watch = new JobWatch(FlinkRest.http(rest), job.toString()).withRocksDbMemory();
                 awaitStart(watch);
