@@ -10,8 +10,8 @@ import java.util.function.ToLongFunction;
 
 /**
  * A cache in front of a keyed {@link ValueState}: the values of recently used keys are kept on the heap and written to
- * the state backend only before a checkpoint barrier ({@link #flush}), not at every update: a value that is replaced several times
- * between two checkpoints (the stitch operator's held clip, several MB per camera, replaced at every clip) costs one
+ * the state backend only before a checkpoint barrier ({@link #flush}), not at every update: a value that is replaced
+ * several times between two checkpoints (the stitch operator's held clip, several MB per camera, replaced at every clip) costs one
  * serialisation and one RocksDB put per checkpoint instead of one get and one put per element. What a checkpoint holds
  * is the same as with write-through: {@link DrainingKeyedProcessOperator} flushes before each barrier and at the end of
  * input, and a restored task starts with nothing cached (reads fall through to the backend). Flink's mini-batch
@@ -22,9 +22,9 @@ import java.util.function.ToLongFunction;
  * read); when even that cannot make room the value is written through and not cached.
  *
  * <p>Only for a backend that serialises on update (RocksDB): a heap backend would hold the cached objects themselves
- * after a flush, and a caller that changes a value in place would change it under an asynchronous snapshot. Until {@link #writeBehind} is
- * called (a function run by a plain {@code KeyedProcessOperator}, which would not flush) every update is written
- * through.
+ * after a flush, and a caller that changes a value in place would change it under an asynchronous snapshot. Until
+ * {@link #writeBehind} is called (a function run by a plain {@code KeyedProcessOperator}, which would not flush, or on a
+ * heap backend) every update is written through.
  *
  * <p>Not thread-safe: used from the task thread only, always with the backend's current key equal to the key given
  * (the size figures may be read from the metrics thread: a stale reading at worst).
