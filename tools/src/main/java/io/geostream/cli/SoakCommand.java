@@ -47,6 +47,10 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--inference-workers", defaultValue = "1", description = "Model worker threads of the task manager's "
             + "model host (geostream.inference.workers; default ${DEFAULT-VALUE}, the job's default).")
     int inferenceWorkers;
+    @Option(names = "--profile", paramLabel = "FILE", description = "Sample the whole JVM's CPU (job, broker, S3 server, "
+            + "cameras; async-profiler, itimer) while the cameras publish and write it to FILE as collapsed stacks, the thread "
+            + "name first (scripts/flamegraph.py draws them).")
+    java.nio.file.Path profile;
     /** Test hook (SoakCommandITCase): a checkpoint made to fail, to see the soak say so. */
     @Option(names = "--fail-checkpoint", hidden = true, defaultValue = "0")
     long failCheckpoint;
@@ -65,7 +69,7 @@ public final class SoakCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         Soak.Result r = new Soak(new Soak.Settings(load.streams, minutes, fps, load.width, load.height, load.parallelism, model,
-                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers), spec.commandLine().getOut(),
+                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers, profile), spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run();
         return r.verdict().passed() ? 0 : 1;
     }

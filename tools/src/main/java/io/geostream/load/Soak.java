@@ -51,10 +51,12 @@ public final class Soak {
      * @param uiPort          Flink's REST / dashboard port; 0 = a free one (the soak reads which)
      * @param maxHeapSlope    MiB per hour above which a long enough run fails
      * @param failCheckpoint  test hook: the id of a checkpoint to fail in the job's first attempt (0 = none)
+     * @param profile         where to write the whole JVM's CPU samples while the cameras publish (collapsed stacks,
+     *                        {@link CpuProfile}); null = none
      */
     public record Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
                            String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
-                           long failCheckpoint, boolean alignedCameras, int inferenceWorkers) {}
+                           long failCheckpoint, boolean alignedCameras, int inferenceWorkers, Path profile) {}
 
     /** The final figures and the verdict. */
     public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
@@ -165,6 +167,7 @@ public final class Soak {
         long end = start + (long) (settings.minutes() * 60_000);
         long published;
         LoadRig.Watcher watcher = rig.watcher(conf);
+        CpuProfile profile = settings.profile() == null ? null : CpuProfile.start();
         try {
             try (LoadRig.Publisher publisher = rig.publisher(conf.get(IngestOptions.INPUT_TOPIC), watcher, 0, settings.fps(), phaseSpreadSeconds)) {
                 long lastSample = start;
@@ -190,6 +193,12 @@ public final class Soak {
                 publisher.close();
                 published = publisher.published();
             }
+            if (profile != null) {
+                long samples = profile.stop(settings.profile());
+                profile = null;
+                log.printf(Locale.ROOT, "soak: profile %s: %d samples of %d ms CPU, %.1f cores busy on average%n", settings.profile(),
+                        samples, CpuProfile.INTERVAL_MS, samples * CpuProfile.INTERVAL_MS / Math.max(1.0, System.currentTimeMillis() - start));
+            }
             // Output becomes visible at a checkpoint's commit: two intervals let the last published frames through one.
             log.printf(Locale.ROOT, "soak: publisher stopped after %d frames; reading the committed output in %s%n", published,
                     interval.multipliedBy(2));
@@ -198,6 +207,7 @@ public final class Soak {
             watch.sample();
         } finally {
             watcher.close();
+            if (profile != null) profile.stop(settings.profile());
         }
         List<GeometryFrame> committed = new ArrayList<>();
         for (byte[] v : CommittedOutput.readAll(rig.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC))) {

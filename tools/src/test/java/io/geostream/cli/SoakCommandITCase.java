@@ -23,14 +23,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SoakCommandITCase {
 
     @Test
-    void aFailedCheckpointFailsTheSoakAndSaysWhy() {
+    void aFailedCheckpointFailsTheSoakAndSaysWhy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path profile = dir.resolve("soak.collapsed");
         PrintStream stdout = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         int rc;
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             rc = GeostreamCli.execute("soak", "--streams", "2", "--fps", "4", "--width", "64", "--height", "48", "--minutes", "0.4",
-                    "--checkpoint-interval", "1 s", "--sample", "4", "--ui-port", "0", "--fail-checkpoint", "8");
+                    "--checkpoint-interval", "1 s", "--sample", "4", "--ui-port", "0", "--fail-checkpoint", "8",
+                    "--profile", profile.toString());
         } finally {
             System.setOut(stdout);
         }
@@ -54,5 +56,9 @@ class SoakCommandITCase {
         assertThat(Long.parseLong(result.get("committed_frames"))).isGreaterThanOrEqualTo(Long.parseLong(result.get("expected_at_least")))
                 .isPositive();
         assertThat(result.get("heap_slope_mb_per_h")).isEqualTo("too_short");
+        // --profile: collapsed stacks of the whole JVM, thread name first, the job's stitch task among them.
+        java.util.List<String> stacks = java.nio.file.Files.readAllLines(profile);
+        assertThat(stacks).isNotEmpty().allMatch(line -> line.startsWith("[") && line.matches(".* \\d+$"));
+        assertThat(stacks).anyMatch(line -> line.startsWith("[clip: cut overlapping clips"));
     }
 }

@@ -16,7 +16,7 @@ class LocalFlinkConfigurationTest {
 
     @Test
     void theSoakRunsOnRocksDbWithFileCheckpointsInItsWorkDirectory(@TempDir Path work) {
-        Soak.Settings settings = new Soak.Settings(64, 3, 1, 160, 120, 1, "simulated", "10 s", 8081, 15, 1, 20, 0, false, 1);
+        Soak.Settings settings = new Soak.Settings(64, 3, 1, 160, 120, 1, "simulated", "10 s", 8081, 15, 1, 20, 0, false, 1, null);
         Configuration flink = Soak.flinkConfiguration(settings, work.resolve("checkpoints"));
         assertThat(flink.getString("state.backend.type", null)).isEqualTo("rocksdb");
         assertThat(flink.getString("execution.checkpointing.incremental", null)).isEqualTo("true");
