@@ -20,18 +20,18 @@ import java.util.Objects;
  * <p>Bounded cost and state, however long a segment runs (a fixed camera may keep one for weeks and close a loop at
  * every keyframe):
  * <ul>
- *   <li>Loops are applied one at a time: the chain between the loop's ends is optimised with the older end held (the
- *       residuals are relative, so the keyframes before it have no reason to move), and its result becomes the chain's
- *       new shape. The graph is a chain plus one edge, solved in time linear in the loop's span; a loop edge is never
- *       kept, so the cost does not grow with the loops closed.</li>
+ *   <li>A loop re-solves the window from its older end to the newest keyframe, with the older end (and everything
+ *       before it) held: the residuals are relative, so those keyframes have no reason to move. The graph holds the
+ *       stitched steps between neighbours and the verified loops that end in that span, at most
+ *       {@value #MAX_LOOP_EDGES} of them (a loop whose older end lies before the span ties to it as a fixed anchor), so
+ *       a later loop cannot undo an earlier one: solved one at a time from the chain's latest shape, the third lap of a
+ *       patrol bent what the first had fixed (whole-segment error 0.30 of the published one instead of 0.04, {@code
+ *       LoopCloserTest}; {@code eval stitching}, realistic, 2,000 frames: ATE/length median 0.0247 instead of 0.0135).</li>
  *   <li>Only the window's keyframes ({@link LoopClosureSettings#maxKeyframes}) are searchable and movable; an older one
- *       settles with its final correction, and the settled keyframes are thinned past
+ *       settles with its final correction (and its loops leave the graph), and the settled keyframes are thinned past
  *       {@link LoopClosureSettings#maxSettledKeyframes}, which bounds each correction record.</li>
  *   <li>After a loop, no other is searched for during {@link LoopClosureSettings#loopCooldown} keyframes.</li>
  * </ul>
- * The trade: a later loop bends the chain without the constraint of an earlier one (whose correction it keeps as the
- * chain's shape), which a global pose graph would respect; loops nest and revisit the same places, so what the later
- * one moves is its own new error.
  *
  * <p>Pure logic over a {@link LoopCloserState}; frames must arrive in stream order.
  */
@@ -46,6 +46,8 @@ public final class LoopCloser {
     /** Loop edges: standard deviations of a verified loop's Sim(3). */
     static final double LOOP_ROTATION = 0.02, LOOP_TRANSLATION = 0.03, LOOP_SCALE = 0.03;
     private static final int ITERATIONS = 20;
+    /** Verified loops kept in the window's graph (the oldest leaves first), which bounds each solve's edges. */
+    static final int MAX_LOOP_EDGES = 64;
 
     private final LoopClosureSettings settings;
     private final LoopVerifier verifier;
@@ -96,6 +98,7 @@ public final class LoopCloser {
             LoopCloserState.Keyframe old = kfs.remove(0);
             s.features.remove(old.frameIndex());
             s.settle(old.frameIndex(), old.correction(), settings.maxSettledKeyframes());
+            s.loopEdges().removeIf(e -> e.oldFrame() <= old.frameIndex());
         }
         if (s.keyframesAtLastLoop >= 0 && s.keyframesTaken - s.keyframesAtLastLoop <= settings.loopCooldown()) return null;
         int matched = -1;
@@ -129,27 +132,53 @@ public final class LoopCloser {
     }
 
     /**
-     * Optimises the chain from window keyframe {@code from} to the newest, closed by the loop's measured Sim(3), with
-     * keyframe {@code from} held; the result replaces the chain's corrected poses (and so its shape for later loops).
+     * Solves the window from keyframe {@code from} (held, as every keyframe before it) to the newest: the stitched
+     * steps between neighbours (the odometry), the new loop and every kept loop that ends in that span (one whose older
+     * end lies before {@code from} ties to it as a fixed anchor). The result replaces those keyframes' corrected poses;
+     * the new loop is kept for the loops after it.
      */
     private void closeLoop(LoopCloserState s, int from, Sim3 oldFromNew) {
         List<LoopCloserState.Keyframe> kfs = s.keyframes;
+        List<LoopCloserState.LoopEdge> loops = s.loopEdges();
+        loops.add(new LoopCloserState.LoopEdge(kfs.get(from).frameIndex(), kfs.get(kfs.size() - 1).frameIndex(), oldFromNew));
+        while (loops.size() > MAX_LOOP_EDGES) loops.remove(0);
         Sim3PoseGraph graph = new Sim3PoseGraph();
         double[] chain = weights(ODOMETRY_ROTATION, ODOMETRY_TRANSLATION, ODOMETRY_SCALE, s.unit);
+        double[] loop = weights(LOOP_ROTATION, LOOP_TRANSLATION, LOOP_SCALE, s.unit);
+        java.util.Map<Long, Integer> node = new java.util.HashMap<>();
         for (int i = from; i < kfs.size(); i++) {
-            int node = graph.addNode(kfs.get(i).corrected());
-            if (node > 0) {
-                Sim3 step = kfs.get(i - 1).corrected().inverse().compose(kfs.get(i).corrected());
-                graph.addEdge(new Sim3PoseGraph.Edge(node - 1, node, step, chain));
+            LoopCloserState.Keyframe kf = kfs.get(i);
+            int n = graph.addNode(kf.corrected());
+            node.put(kf.frameIndex(), n);
+            if (n > 0) {
+                LoopCloserState.Keyframe prev = kfs.get(i - 1);
+                // The measurement is the stitcher's own step; the corrected poses are only the starting point.
+                graph.addEdge(new Sim3PoseGraph.Edge(n - 1, n, prev.published().inverse().compose(kf.published()), chain));
             }
         }
-        graph.addEdge(new Sim3PoseGraph.Edge(0, graph.nodeCount() - 1, oldFromNew,
-                weights(LOOP_ROTATION, LOOP_TRANSLATION, LOOP_SCALE, s.unit)));
+        for (LoopCloserState.LoopEdge e : loops) {
+            Integer j = node.get(e.newFrame());
+            if (j == null) continue; // ends before the span: its keyframes are not moved now
+            Integer i = node.get(e.oldFrame());
+            if (i == null) {
+                int anchor = indexOf(kfs, e.oldFrame());
+                if (anchor < 0) continue;
+                i = graph.addFixedNode(kfs.get(anchor).corrected());
+                node.put(e.oldFrame(), i);
+            }
+            graph.addEdge(new Sim3PoseGraph.Edge(i, j, e.oldFromNew(), loop));
+        }
         graph.optimize(ITERATIONS);
         for (int i = from + 1; i < kfs.size(); i++) {
             LoopCloserState.Keyframe kf = kfs.get(i);
             kfs.set(i, new LoopCloserState.Keyframe(kf.frameIndex(), kf.published(), graph.node(i - from)));
         }
+    }
+
+    /** Window index of the keyframe of {@code frameIndex}, or -1. */
+    private static int indexOf(List<LoopCloserState.Keyframe> kfs, long frameIndex) {
+        for (int i = 0; i < kfs.size(); i++) if (kfs.get(i).frameIndex() == frameIndex) return i;
+        return -1;
     }
 
     /**

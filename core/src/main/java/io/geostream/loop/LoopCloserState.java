@@ -28,6 +28,12 @@ public final class LoopCloserState implements Serializable {
         }
     }
 
+    /**
+     * A verified loop between two keyframes of the window ({@code oldFromNew} maps the newer keyframe's camera into
+     * the older one's), kept so that later loops are solved together with it.
+     */
+    record LoopEdge(long oldFrame, long newFrame, Sim3 oldFromNew) implements Serializable {}
+
     /** Features of the window's keyframes, by frame index. */
     transient KeyframeFeatureStore features = KeyframeFeatureStore.inMemory();
 
@@ -43,6 +49,11 @@ public final class LoopCloserState implements Serializable {
     long keyframesTaken;
     /** {@link #keyframesTaken} when the last loop closed (cooldown); -1: none yet. */
     long keyframesAtLastLoop = -1;
+    /**
+     * The window's verified loops, oldest first (at most {@code LoopCloser.MAX_LOOP_EDGES}; one leaves with its older
+     * keyframe). Null in a state written before loops were kept: read as none.
+     */
+    List<LoopEdge> loopEdges = new ArrayList<>();
     /** The segment's length unit for weights and search radius: the first keyframe's median feature depth. */
     double unit = Double.NaN;
     int version;
@@ -63,6 +74,7 @@ public final class LoopCloserState implements Serializable {
         this.segmentId = segmentId;
         this.segmentStartMicros = segmentStartMicros;
         keyframes.clear();
+        loopEdges = new ArrayList<>();
         settledFrames = new long[0];
         settledCorrections = new double[0];
         settledCount = 0;
@@ -121,6 +133,12 @@ public final class LoopCloserState implements Serializable {
             out++;
         }
         settledCount = out;
+    }
+
+    /** The kept loops (never null). */
+    List<LoopEdge> loopEdges() {
+        if (loopEdges == null) loopEdges = new ArrayList<>();
+        return loopEdges;
     }
 
     long settledFrame(int i) {

@@ -19,7 +19,8 @@ import java.util.Objects;
 /**
  * A Sim(3) pose graph: nodes are keyframe cameras (world-from-camera similarities: a clip-local model's
  * stitched world drifts in scale as well as pose), edges relative measurements between two of them. Node 0
- * is held fixed (it fixes the world frame and its scale); the others are moved by Gauss-Newton with right
+ * is held fixed (it fixes the world frame and its scale), and so is any node added with {@link #addFixedNode} (an
+ * anchor: a camera outside the part being solved that an edge still ties to it); the others are moved by Gauss-Newton with right
  * perturbations x -> x exp(d), d = (rotation vector, translation, log scale), minimising the weighted
  * residuals log(Z^-1 Ti^-1 Tj) of all edges. The normal equations are sparse (a chain plus a few loops) and
  * solved with EJML's sparse Cholesky.
@@ -49,10 +50,21 @@ public final class Sim3PoseGraph implements java.io.Serializable {
 
     private final List<Sim3> nodes = new ArrayList<>();
     private final List<Edge> edges = new ArrayList<>();
+    /** Per node: its first unknown's index / DOF in the normal equations, or -1 for a fixed node. */
+    private final List<Integer> unknown = new ArrayList<>();
+    private int freeNodes;
 
-    /** @return the new node's index */
+    /** @return the new node's index (node 0 is fixed) */
     public int addNode(Sim3 worldFromCamera) {
         nodes.add(Objects.requireNonNull(worldFromCamera, "worldFromCamera"));
+        unknown.add(nodes.size() == 1 ? -1 : freeNodes++);
+        return nodes.size() - 1;
+    }
+
+    /** Adds a node that the optimisation does not move. @return its index */
+    public int addFixedNode(Sim3 worldFromCamera) {
+        nodes.add(Objects.requireNonNull(worldFromCamera, "worldFromCamera"));
+        unknown.add(-1);
         return nodes.size() - 1;
     }
 
@@ -90,10 +102,10 @@ public final class Sim3PoseGraph implements java.io.Serializable {
      */
     public double optimize(int maxIterations) {
         int n = nodes.size();
-        if (n < 2 || edges.isEmpty()) return cost();
+        if (freeNodes == 0 || edges.isEmpty()) return cost();
         double cost = cost();
         for (int it = 0; it < maxIterations; it++) {
-            int unknowns = DOF * (n - 1);
+            int unknowns = DOF * freeNodes;
             Map<Long, double[]> blocks = new HashMap<>();
             double[] b = new double[unknowns];
             for (Edge e : edges) accumulate(e, blocks, b);
@@ -116,9 +128,11 @@ public final class Sim3PoseGraph implements java.io.Serializable {
             DMatrixRMaj x = new DMatrixRMaj(unknowns, 1);
             solver.solve(rhs, x);
             List<Sim3> before = new ArrayList<>(nodes);
-            for (int node = 1; node < n; node++) {
+            for (int node = 0; node < n; node++) {
+                int u = unknown.get(node);
+                if (u < 0) continue;
                 double[] d = new double[DOF];
-                for (int k = 0; k < DOF; k++) d[k] = x.get(DOF * (node - 1) + k, 0);
+                for (int k = 0; k < DOF; k++) d[k] = x.get(DOF * u + k, 0);
                 nodes.set(node, nodes.get(node).compose(exp(d)));
             }
             double next = cost();
@@ -134,7 +148,7 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         return cost;
     }
 
-    /** Adds the edge's J^T J blocks and J^T r to the normal equations (node 0 fixed: its columns dropped). */
+    /** Adds the edge's J^T J blocks and J^T r to the normal equations (fixed nodes' columns dropped). */
     private void accumulate(Edge e, Map<Long, double[]> blocks, double[] b) {
         Sim3 ti = nodes.get(e.i()), tj = nodes.get(e.j());
         double[] r0 = residual(e, ti, tj);
@@ -154,12 +168,12 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         }
         int[] node = {e.i(), e.j()};
         for (int a = 0; a < 2; a++) {
-            if (node[a] == 0) continue;
-            int ra = node[a] - 1;
+            int ra = unknown.get(node[a]);
+            if (ra < 0) continue;
             for (int p = 0; p < DOF; p++) b[DOF * ra + p] += dot(jac[a * DOF + p], r0);
             for (int c = 0; c < 2; c++) {
-                if (node[c] == 0) continue;
-                int rc = node[c] - 1;
+                int rc = unknown.get(node[c]);
+                if (rc < 0) continue;
                 double[] block = blocks.computeIfAbsent(((long) ra << 32) | rc, key -> new double[DOF * DOF]);
                 for (int p = 0; p < DOF; p++) {
                     for (int q = 0; q < DOF; q++) block[p * DOF + q] += dot(jac[a * DOF + p], jac[c * DOF + q]);

@@ -91,7 +91,8 @@ class LoopCloserTest {
                         + " %.1f ms per keyframe at keyframes 50-150, %.1f ms at the last 100%n", keyframes, loopKeyframes.size(),
                 largestRecord, stateBytes, firstHundredNanos / 1e8, lastHundredNanos / 1e8);
         // What the operator rewrites with each keyframe: the window's poses and the settled corrections, bounded.
-        assertThat(stateBytes).isLessThan(window * 400 + (settledMax + 1) * 112 + 4_000);
+        // (and the kept loops, each a frame pair and a Sim(3), at most one per cooldown in the window)
+        assertThat(stateBytes).isLessThan(window * 400 + (settledMax + 1) * 112 + (window / settings.loopCooldown() + 1) * 400 + 4_000);
         // The camera revisits all the time: many loops, never two within the cooldown.
         assertThat(loopKeyframes.size()).isGreaterThan(keyframes / (settings.loopCooldown() + 1) / 3);
         for (int i = 1; i < loopKeyframes.size(); i++) {
@@ -109,6 +110,50 @@ class LoopCloserTest {
         }
         System.err.printf(Locale.ROOT, "newest 20 keyframes: corrected/published centre error %.3f%n", correctedError / publishedError);
         assertThat(correctedError).isLessThan(0.2 * publishedError);
+    }
+
+    @Test
+    void laterLoopsKeepTheEarlierOnesSoTheWholePatrolStaysCorrected() {
+        // Three patrols back and forth: every place is seen again and again, and each loop closes a chain that earlier
+        // loops already closed. Solved one at a time from the chain's latest shape, a later loop bent what an earlier
+        // one had fixed; kept in the window's graph, every loop still holds after the last.
+        LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());
+        LoopCloserState s = new LoopCloserState();
+        int keyframes = 6 * PATROL / 8;
+        for (int k = 0; k < keyframes; k++) {
+            long f = 8L * k;
+            FrameTruth t = truthAt(f);
+            closer.accept(s, 0, 1_000_000L, f, published(f), t.intrinsics(), t.depth(), t.rgb());
+        }
+        LoopCorrection latest = s.latest();
+        assertThat(latest).isNotNull();
+        double publishedError = 0, correctedError = 0;
+        for (int k = 0; k < keyframes; k++) {
+            long f = 8L * k;
+            RigidTransform p = published(f);
+            double[] truth = truthAt(f).worldFromCamera().center();
+            publishedError += distance(p.center(), truth);
+            correctedError += distance(latest.correctPose(f, p).center(), truth);
+        }
+        System.err.printf(Locale.ROOT, "%d keyframes, %d loops: corrected/published centre error over the whole segment %.3f%n",
+                keyframes, s.version, correctedError / publishedError);
+        assertThat(correctedError).isLessThan(0.15 * publishedError);
+    }
+
+    @Test
+    void aStateWrittenBeforeLoopsWereKeptHasNoneAndGoesOn() {
+        // Java serialization leaves a field the stream does not have null: such a state (written by the version before
+        // loops were kept, same serialVersionUID) must read as one without kept loops and close the next loop as usual.
+        LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());
+        LoopCloserState s = new LoopCloserState();
+        s.loopEdges = null;
+        for (int k = 0; k < 2 * PATROL / 8; k++) {
+            long f = 8L * k;
+            FrameTruth t = truthAt(f);
+            closer.accept(s, 0, 1_000_000L, f, published(f), t.intrinsics(), t.depth(), t.rgb());
+        }
+        assertThat(s.latest()).isNotNull();
+        assertThat(s.loopEdges()).isNotEmpty();
     }
 
     @Test

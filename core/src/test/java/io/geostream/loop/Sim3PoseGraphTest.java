@@ -57,6 +57,32 @@ class Sim3PoseGraphTest {
     }
 
     @Test
+    void aFixedAnchorHoldsTheFarEndOfTheChain() {
+        // Nodes 1..N-1 drift as above; node 0 (fixed, the gauge) and an anchor with the true pose of the last camera,
+        // added as a fixed node, tie both ends: the anchor must not move and must pull the chain's end onto it.
+        Sim3PoseGraph graph = new Sim3PoseGraph();
+        double[] odometryWeights = {100, 50, 50};
+        Sim3 bias = new Sim3(1.02, Rotations.axisAngle(new double[] {0, 1, 0}, Math.toRadians(0.5)), new double[] {0, 0, 0});
+        Sim3 estimate = truePose(0);
+        graph.addNode(estimate);
+        for (int i = 1; i < N / 2; i++) {
+            Sim3 step = truePose(i - 1).inverse().compose(truePose(i)).compose(bias);
+            estimate = estimate.compose(step);
+            graph.addNode(estimate);
+            graph.addEdge(new Sim3PoseGraph.Edge(i - 1, i, step, odometryWeights));
+        }
+        int last = N / 2 - 1;
+        double before = distance(graph.node(last).translation(), truePose(last).translation());
+        int anchor = graph.addFixedNode(truePose(last + 1));
+        graph.addEdge(new Sim3PoseGraph.Edge(anchor, last, truePose(last + 1).inverse().compose(truePose(last)),
+                new double[] {200, 200, 200}));
+        graph.optimize(30);
+        assertThat(graph.node(anchor)).isEqualTo(truePose(last + 1));
+        assertThat(graph.node(0)).isEqualTo(truePose(0));
+        assertThat(distance(graph.node(last).translation(), truePose(last).translation())).isLessThan(before / 5);
+    }
+
+    @Test
     void aConsistentGraphStaysWhereItIs() {
         Sim3PoseGraph graph = new Sim3PoseGraph();
         for (int i = 0; i < 5; i++) graph.addNode(truePose(i));
