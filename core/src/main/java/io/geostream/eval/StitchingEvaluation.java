@@ -50,7 +50,6 @@ public final class StitchingEvaluation {
 
     private StitchingEvaluation() {}
 
-    /** Scores of one method on one stream. */
     /**
      * Scores of one method on one stream; docs/metrics.md defines each figure.
      *
@@ -59,12 +58,14 @@ public final class StitchingEvaluation {
      * @param pointsClipRel      the model's raw clip output, one Sim(3) per clip: the same figure (method-independent)
      * @param consistency        cross-frame depth consistency at clip boundaries and inside clips
      * @param spikeShare         share of frame-to-frame steps (after the ATE fit) longer than 3x the truth's p99 step
+     * @param fusedMap           the fused map of each segment (its points_global_rel alignment) against the fused truth
      */
     public record Scores(String method, int frames, double ateRmse, double ateOverLength, double driftOverLength,
                          double rpeTranslation, double rpeRotationDeg, double absrelGlobal, double absrelClip,
                          double delta1Global, double normalMeanDeg, double normalMedianDeg, int segmentBreaks,
                          double msPerFrame, double pointsGlobalRel, double pointsClipRel,
-                         FrameConsistency.Result consistency, double spikeShare, double[][] estimatedPositions,
+                         FrameConsistency.Result consistency, double spikeShare, FusedMapErrors.Result fusedMap,
+                         double[][] estimatedPositions,
                          double[][] truePositions, RigidTransform[] estimatedPoses, double[] timestampsSeconds) {
 
         public double boundaryConsistency() {
@@ -78,6 +79,18 @@ public final class StitchingEvaluation {
         /** boundary / within consistency. */
         public double consistencyRatio() {
             return consistency.ratio();
+        }
+
+        public double fusedAccuracy() {
+            return fusedMap.accuracy();
+        }
+
+        public double fusedCompleteness() {
+            return fusedMap.completeness();
+        }
+
+        public double fusedCompletenessWithin() {
+            return fusedMap.completenessWithin();
         }
 
         /** points_global_rel / points_clip_rel: what the stitching costs over the model alone. */
@@ -266,7 +279,7 @@ public final class StitchingEvaluation {
                 consistency.add(f.segmentId(), f.clipId(), f.worldFromCamera(), f.intrinsics(), f.width(), f.height(), f.depth());
                 if (t != null) {
                     points.add(f.segmentId(), f.frame().frameIndex, f.width(), f.height(), f.worldPoints(), t.pointsWorld(),
-                            truePose.center());
+                            truePose.center(), f.confidence());
                     depth.add(f.clipId() + (f.segmentId() << 32), subsample(f.depth(), f.width(), f.height(), 1),
                             subsample(t.depth(), t.width(), t.height(), 1));
                     normals.add(subsample(f.normalsCamera(), f.width(), f.height(), 3),
@@ -296,15 +309,17 @@ public final class StitchingEvaluation {
                 byFrame.put((segmentIds.get(i) << 32) ^ frameIndices.get(i), frameCorrection);
                 corrected[i] = frameCorrection.transformPose(estPoses.get(i));
             }
-            double pointsGlobal = points.medianRelative((segment, frame) -> byFrame.get((segment << 32) ^ frame));
-            return scores(name, corrected, nanos + loopNanos, pointsGlobal, pointsClipRel);
+            WorldPointErrors.FrameCorrections afterLoops = (segment, frame) -> byFrame.get((segment << 32) ^ frame);
+            return scores(name, corrected, nanos + loopNanos, points.medianRelative(afterLoops), points.fused(afterLoops),
+                    pointsClipRel);
         }
 
         private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsClipRel) {
-            return scores(name, poses, totalNanos, points.medianRelative(), pointsClipRel);
+            return scores(name, poses, totalNanos, points.medianRelative(), points.fused(null), pointsClipRel);
         }
 
-        private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsGlobalRel, double pointsClipRel) {
+        private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsGlobalRel,
+                              FusedMapErrors.Result fused, double pointsClipRel) {
             int n = poses.length;
             double[][] e = new double[n][];
             for (int i = 0; i < n; i++) e[i] = poses[i].center();
@@ -319,7 +334,7 @@ public final class StitchingEvaluation {
             return new Scores(name, n, ate.rmse(), ate.rmseOverPathLength(), drift, rpe.translationRmse(),
                     rpe.rotationMeanDeg(), g.absRel(), c.absRel(), g.delta1(), nr.meanDeg(), nr.medianDeg(),
                     Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : totalNanos / 1e6 / n, pointsGlobalRel,
-                    pointsClipRel, consistency.result(), TrajectoryErrors.spikeShare(e, t, ate.alignment()), e, t,
+                    pointsClipRel, consistency.result(), TrajectoryErrors.spikeShare(e, t, ate.alignment()), fused, e, t,
                     poses, ts);
         }
     }

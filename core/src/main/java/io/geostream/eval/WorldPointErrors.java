@@ -12,7 +12,8 @@ import java.util.Map;
  * frame by ONE Sim(3) (a weighted-free Umeyama fit on all the group's points): per point |mapped - P_true| /
  * |P_true - its true camera centre|, the median pooled over all groups. Grouped by segment it scores a stitched
  * world ({@code points_global_rel}); grouped by clip, a model's raw clip output ({@code points_clip_rel}); their
- * ratio is what the stitching itself costs. Pixels every {@link #PIXEL_STEP}-th in each direction.
+ * ratio is what the stitching itself costs. The same alignment feeds the fused-map figures ({@link #fused}). Pixels every
+ * {@link #PIXEL_STEP}-th in each direction.
  */
 public final class WorldPointErrors {
     /** Pixel step in each direction (bounds memory on long sequences). */
@@ -33,7 +34,17 @@ public final class WorldPointErrors {
 
     /** The same, remembering the frame each point came from (for {@link #medianRelative(FrameCorrections)}). */
     public void add(long group, long frameIndex, int width, int height, float[] estimated, float[] truth, double[] trueCentre) {
-        if (estimated.length != truth.length || estimated.length != 3 * width * height) {
+        add(group, frameIndex, width, height, estimated, truth, trueCentre, null);
+    }
+
+    /**
+     * The same with the model's per-pixel confidence ({@code width * height}, or null for 1 everywhere): the weights of
+     * the fused-map figures ({@link #fused(FrameCorrections)}).
+     */
+    public void add(long group, long frameIndex, int width, int height, float[] estimated, float[] truth, double[] trueCentre,
+                    float[] confidence) {
+        if (estimated.length != truth.length || estimated.length != 3 * width * height
+                || (confidence != null && confidence.length != width * height)) {
             throw new IllegalArgumentException("point maps differ in size");
         }
         Group g = groups.computeIfAbsent(group, k -> new Group());
@@ -46,7 +57,7 @@ public final class WorldPointErrors {
                         && Float.isFinite(tx) && Float.isFinite(ty) && Float.isFinite(tz))) continue;
                 double d = Math.sqrt(sq(tx - trueCentre[0]) + sq(ty - trueCentre[1]) + sq(tz - trueCentre[2]));
                 if (!(d > 0)) continue;
-                g.add(ex, ey, ez, tx, ty, tz, (float) d, frameIndex);
+                g.add(ex, ey, ez, tx, ty, tz, (float) d, frameIndex, confidence == null ? 1f : confidence[p / 3]);
             }
         }
     }
@@ -67,26 +78,67 @@ public final class WorldPointErrors {
         FrameConsistency.FloatList all = new FrameConsistency.FloatList();
         for (Map.Entry<Long, Group> entry : groups.entrySet()) {
             Group g = entry.getValue();
-            if (g.size < 6) continue;
-            float[] src = Arrays.copyOf(g.estimated, 3 * g.size), dst = Arrays.copyOf(g.truth, 3 * g.size);
-            if (correctionsOrNull != null) correct(src, g, entry.getKey(), correctionsOrNull);
-            Sim3 fit;
-            try {
-                fit = Umeyama.fit(src, dst, null, true);
-            } catch (IllegalArgumentException degenerate) {
-                continue;
-            }
-            double[] p = new double[3];
+            double[] q = aligned(entry.getKey(), g, correctionsOrNull);
+            if (q == null) continue;
+            float[] dst = g.truth;
             for (int i = 0; i < g.size; i++) {
-                p[0] = src[3 * i];
-                p[1] = src[3 * i + 1];
-                p[2] = src[3 * i + 2];
-                double[] q = fit.apply(p);
-                double e = Math.sqrt(sq(q[0] - dst[3 * i]) + sq(q[1] - dst[3 * i + 1]) + sq(q[2] - dst[3 * i + 2]));
+                double e = Math.sqrt(sq(q[3 * i] - dst[3 * i]) + sq(q[3 * i + 1] - dst[3 * i + 1]) + sq(q[3 * i + 2] - dst[3 * i + 2]));
                 all.add((float) (e / g.distance[i]));
             }
         }
         return all.median();
+    }
+
+    /** The median over all points of |P_true - true camera centre|: the unit of the fused-map figures. */
+    public double medianTrueDepth() {
+        FrameConsistency.FloatList all = new FrameConsistency.FloatList();
+        for (Group g : groups.values()) {
+            for (int i = 0; i < g.size; i++) all.add(g.distance[i]);
+        }
+        return all.median();
+    }
+
+    /**
+     * The fused-map figures ({@link FusedMapErrors}): each group's points mapped by the same Sim(3) as {@link
+     * #medianRelative(FrameCorrections)} maps them (after the corrections, if any), fused with the true points of the same
+     * pixels, voxel edge {@link FusedMapErrors#VOXEL_SHARE} of {@link #medianTrueDepth()}; NaN figures when no group
+     * could be fitted.
+     */
+    public FusedMapErrors.Result fused(FrameCorrections correctionsOrNull) {
+        double depth = medianTrueDepth();
+        if (!(depth > 0)) return new FusedMapErrors.Result(Double.NaN, Double.NaN, Double.NaN);
+        FusedMapErrors fused = new FusedMapErrors(depth);
+        for (Map.Entry<Long, Group> entry : groups.entrySet()) {
+            Group g = entry.getValue();
+            double[] q = aligned(entry.getKey(), g, correctionsOrNull);
+            if (q != null) fused.addSegment(q, g.truth, g.confidence, g.size);
+        }
+        return fused.result();
+    }
+
+    /**
+     * A group's estimated points (after the corrections) mapped into the truth frame by one Sim(3) fitted on all of
+     * them, interleaved; null when the group has too few points or they are degenerate.
+     */
+    private static double[] aligned(long group, Group g, FrameCorrections correctionsOrNull) {
+        if (g.size < 6) return null;
+        float[] src = Arrays.copyOf(g.estimated, 3 * g.size), dst = Arrays.copyOf(g.truth, 3 * g.size);
+        if (correctionsOrNull != null) correct(src, g, group, correctionsOrNull);
+        Sim3 fit;
+        try {
+            fit = Umeyama.fit(src, dst, null, true);
+        } catch (IllegalArgumentException degenerate) {
+            return null;
+        }
+        double[] mapped = new double[3 * g.size];
+        double[] p = new double[3];
+        for (int i = 0; i < g.size; i++) {
+            p[0] = src[3 * i];
+            p[1] = src[3 * i + 1];
+            p[2] = src[3 * i + 2];
+            System.arraycopy(fit.apply(p), 0, mapped, 3 * i, 3);
+        }
+        return mapped;
     }
 
     private static void correct(float[] points, Group g, long group, FrameCorrections corrections) {
@@ -114,18 +166,20 @@ public final class WorldPointErrors {
     }
 
     private static final class Group {
-        float[] estimated = new float[3 * 1024], truth = new float[3 * 1024], distance = new float[1024];
+        float[] estimated = new float[3 * 1024], truth = new float[3 * 1024], distance = new float[1024], confidence = new float[1024];
         long[] frame = new long[1024];
         int size;
 
-        void add(float ex, float ey, float ez, float tx, float ty, float tz, float d, long frameIndex) {
+        void add(float ex, float ey, float ez, float tx, float ty, float tz, float d, long frameIndex, float weight) {
             if (size == distance.length) {
                 estimated = Arrays.copyOf(estimated, 6 * size);
                 truth = Arrays.copyOf(truth, 6 * size);
                 distance = Arrays.copyOf(distance, 2 * size);
+                confidence = Arrays.copyOf(confidence, 2 * size);
                 frame = Arrays.copyOf(frame, 2 * size);
             }
             frame[size] = frameIndex;
+            confidence[size] = weight;
             estimated[3 * size] = ex;
             estimated[3 * size + 1] = ey;
             estimated[3 * size + 2] = ez;

@@ -246,10 +246,10 @@ public final class EvalCommand implements Runnable {
                             TumTrajectory.write(w, sc.timestampsSeconds(), sc.estimatedPoses());
                         }
                         console.printf(Locale.ROOT, "seed %d %-16s ATE %.4f (%.4f of length) drift %.4f points %.4f/%.4f"
-                                        + " consistency %.4f/%.4f spikes %.4f breaks %d%n",
+                                        + " consistency %.4f/%.4f fused %.4f/%.4f spikes %.4f breaks %d%n",
                                 s, sc.method(), sc.ateRmse(), sc.ateOverLength(), sc.driftOverLength(), sc.pointsGlobalRel(),
-                                sc.pointsClipRel(), sc.boundaryConsistency(), sc.withinConsistency(), sc.spikeShare(),
-                                sc.segmentBreaks());
+                                sc.pointsClipRel(), sc.boundaryConsistency(), sc.withinConsistency(), sc.fusedAccuracy(),
+                                sc.fusedCompleteness(), sc.spikeShare(), sc.segmentBreaks());
                     }
                 }
             }
@@ -264,18 +264,19 @@ public final class EvalCommand implements Runnable {
                         modelInfo.qualifiedName(), model, width, height, clips.clipLength(), clips.stride(), clips.keyframes(),
                         clips.keyframePolicy().id(), clips.keyframeInterval());
             }
-            console.printf(Locale.ROOT, "%-16s %9s %9s %9s %9s %9s %9s %9s %9s %9s %6s %8s%n", "method", "ate/len",
-                    "drift/len", "rpe1", "spikes", "pts_glob", "pts_clip", "boundary", "within", "absrel_g", "breaks",
-                    "ms/frame");
+            console.printf(Locale.ROOT, "%-16s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %9s %6s %8s%n", "method", "ate/len",
+                    "drift/len", "rpe1", "spikes", "pts_glob", "pts_clip", "boundary", "within", "fused_acc", "fused_cmp",
+                    "absrel_g", "breaks", "ms/frame");
             for (Map.Entry<String, List<StitchingEvaluation.Scores>> e : byMethod.entrySet()) {
                 List<StitchingEvaluation.Scores> l = e.getValue();
-                console.printf(Locale.ROOT, "%-16s %9.5f %9.5f %9.5f %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %6.0f %8.2f%n",
+                console.printf(Locale.ROOT, "%-16s %9.5f %9.5f %9.5f %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %6.0f %8.2f%n",
                         e.getKey(), median(l, StitchingEvaluation.Scores::ateOverLength),
                         median(l, StitchingEvaluation.Scores::driftOverLength),
                         median(l, StitchingEvaluation.Scores::rpeTranslation), median(l, StitchingEvaluation.Scores::spikeShare),
                         median(l, StitchingEvaluation.Scores::pointsGlobalRel), median(l, StitchingEvaluation.Scores::pointsClipRel),
                         median(l, StitchingEvaluation.Scores::boundaryConsistency),
                         median(l, StitchingEvaluation.Scores::withinConsistency),
+                        median(l, StitchingEvaluation.Scores::fusedAccuracy), median(l, StitchingEvaluation.Scores::fusedCompleteness),
                         median(l, StitchingEvaluation.Scores::absrelGlobal),
                         median(l, StitchingEvaluation.Scores::segmentBreaks), median(l, StitchingEvaluation.Scores::msPerFrame));
             }
@@ -368,6 +369,9 @@ public final class EvalCommand implements Runnable {
             f.put("boundary_consistency", StitchingEvaluation.Scores::boundaryConsistency);
             f.put("within_consistency", StitchingEvaluation.Scores::withinConsistency);
             f.put("consistency_ratio", StitchingEvaluation.Scores::consistencyRatio);
+            f.put("fused_accuracy", StitchingEvaluation.Scores::fusedAccuracy);
+            f.put("fused_completeness", StitchingEvaluation.Scores::fusedCompleteness);
+            f.put("fused_completeness_within", StitchingEvaluation.Scores::fusedCompletenessWithin);
             f.put("absrel_global", StitchingEvaluation.Scores::absrelGlobal);
             f.put("absrel_clip", StitchingEvaluation.Scores::absrelClip);
             f.put("delta1_global", StitchingEvaluation.Scores::delta1Global);

@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.geostream.eval.TumTrajectory;
 import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.VoxelMap;
 import io.geostream.map.PlyWriter;
 import io.geostream.map.SegmentFrame;
 import io.geostream.map.SegmentKey;
 import io.geostream.map.SegmentWriter;
-import io.geostream.map.VoxelMap;
 
 import java.io.IOException;
 import java.io.Writer;

@@ -1,5 +1,7 @@
 package io.geostream.map;
 
+import io.geostream.geometry.VoxelMap;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -8,6 +8,7 @@ import io.geostream.avro.SegmentEvent;
 import io.geostream.avro.SegmentEventKind;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Sim3;
+import io.geostream.geometry.VoxelMap;
 import io.geostream.storage.NpyArray;
 import io.geostream.storage.ObjectStore;
 import io.geostream.storage.PayloadCodecs;

@@ -1,5 +1,7 @@
 package io.geostream.map;
 
+import io.geostream.geometry.VoxelMap;
+
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;

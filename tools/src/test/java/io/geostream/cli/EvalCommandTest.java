@@ -22,7 +22,7 @@ class EvalCommandTest {
         // One key=value result line on stdout; the per-seed lines and the table on stderr.
         assertThat(run.result()).containsEntry("job_method", EvalCommand.Stitching.JOB_METHOD.toString())
                 .containsEntry("out", out.resolve("stitching.json").toString()).containsKeys("ate_over_length", "consistency_ratio");
-        assertThat(run.stderr()).contains("seed 7 ", "ate/len");
+        assertThat(run.stderr()).contains("seed 7 ", "ate/len", "fused_acc", "fused_cmp");
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(out.resolve("stitching.json").toFile());
         assertThat(json.get("frames").asInt()).isEqualTo(30);
@@ -36,7 +36,8 @@ class EvalCommandTest {
         for (com.fasterxml.jackson.databind.JsonNode method : json.get("methods")) {
             for (String key : new String[] {"ate_rmse", "ate_over_length", "drift_over_length", "rpe1", "spike_share",
                     "points_global_rel", "points_clip_rel", "points_ratio", "boundary_consistency", "within_consistency",
-                    "consistency_ratio", "absrel_global", "absrel_clip", "delta1_global", "normal_mean_deg",
+                    "consistency_ratio", "fused_accuracy", "fused_completeness", "fused_completeness_within",
+                    "absrel_global", "absrel_clip", "delta1_global", "normal_mean_deg",
                     "segment_breaks", "ms_per_frame", "worst_ate_over_length", "worst_points_ratio",
                     "worst_consistency_ratio"}) {
                 assertThat(method.get(key)).as(key).isNotNull();
@@ -44,6 +45,10 @@ class EvalCommandTest {
             }
             assertThat(method.get("points_global_rel").asDouble()).isPositive();
             assertThat(method.get("within_consistency").asDouble()).isPositive();
+            // Under the realistic preset's errors the fused map is neither exact nor lost, and the share is a share.
+            assertThat(method.get("fused_accuracy").asDouble()).isPositive().isLessThan(1);
+            assertThat(method.get("fused_completeness").asDouble()).isPositive().isLessThan(1);
+            assertThat(method.get("fused_completeness_within").asDouble()).isBetween(0.0, 1.0);
         }
         // 30 frames, header line included.
         assertThat(Files.readAllLines(out.resolve("robust-seed7.tum"))).hasSize(31);

@@ -1,5 +1,7 @@
 package io.geostream.map;
 
+import io.geostream.geometry.VoxelMap;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package io.geostream.map;
+package io.geostream.geometry;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,11 +1,12 @@
-package io.geostream.map;
+package io.geostream.geometry;
 
 /**
  * A confidence-weighted voxel grid of coloured points in ONE segment's world frame (never mix segments:
- * each has its own frame and scale). Every voxel keeps the weighted sums of its points' positions and
- * colours, so its output point is the confidence-weighted mean position and colour of what fell into it. With
- * normals, it also sums the weighted unit normals of its points and outputs their renormalised mean (0, 0, 0 where
- * no point had a normal or they cancel out).
+ * each has its own frame and scale): the fusion {@code geostream map} builds its maps with, and the one the fused-map
+ * metrics of {@code eval stitching} score ({@code io.geostream.eval.FusedMapErrors}). Every voxel keeps the weighted
+ * sums of its points' positions and colours, so its output point is the confidence-weighted mean position and colour
+ * of what fell into it. With normals, it also sums the weighted unit normals of its points and outputs their
+ * renormalised mean (0, 0, 0 where no point had a normal or they cancel out).
  *
  * <p>Memory is bounded: an open-addressing hash from packed voxel coordinates to a slot, plus 7 doubles
  * per voxel, 10 with normals (about 80 or 104 bytes per voxel all told); adding a point that would need more than
@@ -15,8 +16,8 @@ package io.geostream.map;
  */
 public final class VoxelMap {
     /** Largest voxel index magnitude per axis that fits the packed 21-bit key. */
-    public static final long MAX_INDEX = (1L << 20) - 1;
-    private static final long EMPTY = Long.MIN_VALUE; // never a packed key: packed keys use 63 bits
+    public static final long MAX_INDEX = VoxelKeys.MAX_INDEX;
+    private static final long EMPTY = VoxelKeys.EMPTY;
     private static final int FIELDS = 7; // w, wx, wy, wz, wr, wg, wb
     private static final int NORMAL_FIELDS = 3; // wnx, wny, wnz after FIELDS
 
@@ -110,11 +111,11 @@ public final class VoxelMap {
             return false;
         }
         long ix = (long) Math.floor(x * inverseSize), iy = (long) Math.floor(y * inverseSize), iz = (long) Math.floor(z * inverseSize);
-        if (Math.abs(ix) > MAX_INDEX || Math.abs(iy) > MAX_INDEX || Math.abs(iz) > MAX_INDEX) {
+        if (!VoxelKeys.inRange(ix, iy, iz)) {
             pointsOutOfRange++;
             return false;
         }
-        long key = ((ix & 0x1FFFFFL) << 42) | ((iy & 0x1FFFFFL) << 21) | (iz & 0x1FFFFFL);
+        long key = VoxelKeys.pack(ix, iy, iz);
         int slot = slotOf(key);
         int o = slot * fields;
         sums[o] += weight;
@@ -204,7 +205,7 @@ public final class VoxelMap {
 
     private int slotOf(long key) {
         int mask = tableKeys.length - 1;
-        int i = (int) mix(key) & mask;
+        int i = (int) VoxelKeys.mix(key) & mask;
         while (true) {
             long k = tableKeys[i];
             if (k == key) return tableSlots[i];
@@ -235,18 +236,11 @@ public final class VoxelMap {
         int mask = capacity - 1;
         for (int j = 0; j < oldKeys.length; j++) {
             if (oldKeys[j] == EMPTY) continue;
-            int i = (int) mix(oldKeys[j]) & mask;
+            int i = (int) VoxelKeys.mix(oldKeys[j]) & mask;
             while (tableKeys[i] != EMPTY) i = (i + 1) & mask;
             tableKeys[i] = oldKeys[j];
             tableSlots[i] = oldSlots[j];
         }
-    }
-
-    private static long mix(long k) {
-        k ^= k >>> 33;
-        k *= 0xff51afd7ed558ccdL;
-        k ^= k >>> 33;
-        return k;
     }
 
     /**
