@@ -3,6 +3,7 @@ package io.geostream.jobs;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
+import io.geostream.operators.loop.LoopOptions;
 import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.operators.sink.SinkOptions;
 import io.geostream.operators.sink.StorageOptions;
@@ -36,5 +37,5 @@ public final class GeometryJobOptions {
      */
     public static final List<Class<?>> OPTION_CLASSES = List.of(GeometryJobOptions.class, IngestOptions.class,
             ClipOptions.class, InferenceOptions.class, StitchOptions.class, SinkOptions.class, StorageOptions.class,
-            MetricsOptions.class);
+            MetricsOptions.class, LoopOptions.class);
 }

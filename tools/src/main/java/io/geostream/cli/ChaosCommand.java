@@ -53,7 +53,7 @@ public final class ChaosCommand implements Callable<Integer> {
 
     @Option(names = "--faults", split = ",", paramLabel = "FAULT",
             description = "Production faults to inject instead of --failures, comma-separated, in an order and at points of the "
-                    + "committed output (10-60 %) drawn from --seed: broker-outage, store-outage, process-kill (the job in a child JVM), tm-loss-at-checkpoint "
+                    + "committed output (10-60 %%) drawn from --seed: broker-outage, store-outage, process-kill (the job in a child JVM), tm-loss-at-checkpoint "
                     + "(not with process-kill).")
     List<String> faults = new ArrayList<>();
     @Option(names = "--broker-outage", defaultValue = "30", paramLabel = "SECONDS",

@@ -80,10 +80,10 @@ public final class ExportCommand implements Callable<Integer> {
         SegmentExport export = new SegmentExport(truth == null ? null : new StreamTruth(truth));
         long undecodable = 0;
         StreamMaps maps;
-        // Loop-closure corrections come from their topic (a demo's output directory holds none).
-        io.geostream.map.SegmentCorrections corrections = fromOutput == null && !flags.noCorrections
-                ? new io.geostream.map.SegmentCorrections(stream) : null;
+        // Loop-closure corrections come from their topic, or from the file a demo's output directory keeps them in.
         try (ObjectStore store = openStore()) {
+            io.geostream.map.SegmentCorrections corrections = flags.noCorrections ? null
+                    : fromOutput == null ? new io.geostream.map.SegmentCorrections(stream) : OutputDirectory.corrections(fromOutput, stream);
             maps = new StreamMaps(id -> {
                 StreamMap m = new StreamMap(id, store, flags.voxel, flags.maxVoxels, out).withNormals().inSegmentDirectories()
                         .withSegmentWriter(export);

@@ -107,6 +107,8 @@ public final class MapCommand implements Callable<Integer> {
         try (ObjectStore store = io.geostream.map.OutputDirectory.objects(fromOutput)) {
             StreamMap map = new StreamMap(stream, store, flags.voxel, flags.maxVoxels, out);
             if (flags.topView) map.withTopViews();
+            // The corrections the demo read from its topic at the end of the run (none in older output directories).
+            if (!flags.noCorrections) map.withCorrections(io.geostream.map.OutputDirectory.corrections(fromOutput, stream));
             for (io.geostream.avro.GeometryFrame g : io.geostream.map.OutputDirectory.frames(fromOutput)) map.accept(g);
             map.writeSnapshots();
             printResult(map);

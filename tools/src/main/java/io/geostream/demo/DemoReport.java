@@ -66,10 +66,11 @@ public final class DemoReport {
         }
         figures(page, summary);
         Path maps = Files.createTempDirectory("geostream-report-maps-");
+        io.geostream.map.SegmentCorrections corrections = OutputDirectory.corrections(outDir, null);
         try (ObjectStore store = OutputDirectory.objects(outDir)) {
             for (Map.Entry<String, List<GeometryFrame>> e : byStream.entrySet()) {
                 SceneSpec spec = truth.get(e.getKey());
-                stream(page, e.getKey(), e.getValue(), spec == null ? null : new SyntheticScene(spec), store, maps);
+                stream(page, e.getKey(), e.getValue(), spec == null ? null : new SyntheticScene(spec), store, maps, corrections);
             }
         } finally {
             DemoRunner.deleteRecursively(maps);
@@ -106,7 +107,7 @@ public final class DemoReport {
     }
 
     private static void stream(StringBuilder page, String id, List<GeometryFrame> frames, SyntheticScene truth, ObjectStore store,
-                               Path maps) throws IOException {
+                               Path maps, io.geostream.map.SegmentCorrections corrections) throws IOException {
         page.append("<section class=\"stream\" id=\"stream-").append(esc(id)).append("\" data-stream=\"").append(esc(id)).append("\">\n")
                 .append("<h2>Stream ").append(esc(id)).append("</h2>\n<h3>Camera path</h3>\n");
         List<List<GeometryFrame>> segments = TrajectoryCharts.segments(frames);
@@ -146,7 +147,7 @@ public final class DemoReport {
         page.append("</table>\n");
 
         page.append("<h3>Fused map, top view</h3>\n<div class=\"row\">\n");
-        StreamMap map = new StreamMap(id, store, MAP_VOXEL, MAP_MAX_VOXELS, maps).withTopViews();
+        StreamMap map = new StreamMap(id, store, MAP_VOXEL, MAP_MAX_VOXELS, maps).withTopViews().withCorrections(corrections);
         for (GeometryFrame g : ordered) map.accept(g);
         map.writeSnapshots();
         List<Path> views;
@@ -157,7 +158,7 @@ public final class DemoReport {
             String name = v.getFileName().toString().replace("-top.png", "");
             page.append("<figure><img class=\"map\" alt=\"top view of ").append(esc(id + " " + name)).append("\" src=\"")
                     .append(dataUri(Files.readAllBytes(v))).append("\"><figcaption>").append(esc(name))
-                    .append(": the fused points from above, camera path in red (as <code>geostream map --top-view</code>)</figcaption></figure>\n");
+                    .append(": the fused points from above, camera path in red, loop-closure corrections applied (as <code>geostream map --top-view</code>)</figcaption></figure>\n");
         }
         if (views.isEmpty()) page.append("<p class=\"note\">No segment could be fused.</p>\n");
         page.append("</div>\n</section>\n");

@@ -176,9 +176,10 @@ public final class DemoRunner {
                 awaitEnd(env.executeAsync("geostream-demo"), kafka.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
                         published.values().stream().mapToLong(Long::longValue).sum());
                 result = CommittedOutput.read(kafka.bootstrapServers(), conf.get(SinkOptions.GEOMETRY_TOPIC),
-                        conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
+                        conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC), conf.get(SinkOptions.CORRECTIONS_TOPIC));
             }
             writeAvroFile(result.frames(), out.resolve("geometry-frames.avro"));
+            io.geostream.map.OutputDirectory.writeCorrections(out, result.corrections());
             for (Map.Entry<String, SceneSpec> e : specs.entrySet()) {
                 io.geostream.map.OutputDirectory.writeTruth(out, e.getKey(), new io.geostream.synthetic.SyntheticScene(e.getValue()));
             }
@@ -219,7 +220,7 @@ public final class DemoRunner {
             throws Exception {
         while (true) {
             CommittedOutput out = CommittedOutput.read(bootstrapServers, conf.get(SinkOptions.GEOMETRY_TOPIC),
-                    conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC));
+                    conf.get(SinkOptions.SEGMENTS_TOPIC), conf.get(SinkOptions.DEAD_LETTER_TOPIC), conf.get(SinkOptions.CORRECTIONS_TOPIC));
             if (out.frames().size() + out.deadLetters().size() >= published) return out;
             if (job.getJobStatus().get().isGloballyTerminalState()) {
                 throw new IllegalStateException("the job ended (" + job.getJobStatus().get() + ") before every frame came out");

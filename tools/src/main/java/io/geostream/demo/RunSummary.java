@@ -4,6 +4,7 @@ import io.geostream.avro.DeadLetter;
 import io.geostream.avro.GeometryFrame;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.TrajectoryMetrics;
+import io.geostream.map.SegmentCorrections;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
 
@@ -36,6 +37,10 @@ public final class RunSummary {
     private final double wallS;
     private final String model;
     private final List<StreamFigures> streams;
+    /** Loop-closure correction records read, the segments they correct, and the ATE after them (null: no truth or none). */
+    private long correctionRecords;
+    private long segmentsCorrected;
+    private Double ateCorrectedM;
     /** Cross-frame consistency of the output, or null when not measured. */
     private OutputConsistency.Figures consistency;
 
@@ -92,8 +97,28 @@ public final class RunSummary {
         }
         long in = published.values().stream().mapToLong(Long::longValue).sum();
         Double ate = anyTruth && sqCount > 0 ? Math.sqrt(sqSum / sqCount) : null;
-        return new RunSummary(in, rejectedIn, out.frames().size(), out.deadLetters().size(), ate,
+        RunSummary summary = new RunSummary(in, rejectedIn, out.frames().size(), out.deadLetters().size(), ate,
                 anyTruth ? lengthSum : null, wallS, model, streams);
+        SegmentCorrections corrections = new SegmentCorrections(null);
+        out.corrections().forEach(corrections::accept);
+        summary.correctionRecords = out.corrections().size();
+        summary.segmentsCorrected = out.frames().stream().filter(g -> corrections.version(g.getStreamId(), g.getSegmentStartMicros(),
+                g.getSegmentId()) > 0).map(g -> g.getStreamId() + "/" + segmentIdentity(g)).distinct().count();
+        if (summary.segmentsCorrected > 0 && ate != null) {
+            double csq = 0;
+            long cn = 0;
+            for (Map.Entry<String, List<GeometryFrame>> e : byStream.entrySet()) {
+                SceneSpec spec = specs.get(e.getKey());
+                if (spec == null) continue;
+                double[] perStream = ate(e.getValue(), new SyntheticScene(spec), corrections);
+                if (perStream[0] >= 0) {
+                    csq += perStream[0];
+                    cn += (long) perStream[1];
+                }
+            }
+            summary.ateCorrectedM = cn > 0 ? Math.sqrt(csq / cn) : null;
+        }
+        return summary;
     }
 
     /** A segment's identity within its stream (ids start over when a released stream comes back). */
@@ -103,6 +128,11 @@ public final class RunSummary {
 
     /** Sum of squared ATE residuals over the stream's segments and their count ({-1, 0} when not computable). */
     private static double[] ate(List<GeometryFrame> frames, SyntheticScene scene) {
+        return ate(frames, scene, null);
+    }
+
+    /** As {@link #ate(List, SyntheticScene)}, on the camera centres after each segment's latest correction (when any). */
+    private static double[] ate(List<GeometryFrame> frames, SyntheticScene scene, SegmentCorrections corrections) {
         Map<String, List<GeometryFrame>> bySegment = new TreeMap<>();
         for (GeometryFrame g : frames) bySegment.computeIfAbsent(segmentIdentity(g), k -> new ArrayList<>()).add(g);
         double sq = 0;
@@ -115,6 +145,8 @@ public final class RunSummary {
             for (int i = 0; i < seg.size(); i++) {
                 GeometryFrame g = seg.get(i);
                 est[i] = new double[] {g.getWorldFromCamera().getTx(), g.getWorldFromCamera().getTy(), g.getWorldFromCamera().getTz()};
+                io.geostream.geometry.Sim3 c = corrections == null ? null : corrections.forFrame(g);
+                if (c != null) est[i] = c.apply(est[i]);
                 RigidTransform t = scene.worldFromCamera((int) g.getFrameIndex());
                 truth[i] = t.center();
             }
@@ -176,6 +208,9 @@ public final class RunSummary {
         b.append("  \"trajectory_length_m\": ").append(num(trajectoryLengthM)).append(",\n");
         b.append("  \"ate_over_length\": ").append(num(ratio(ateRmseM, trajectoryLengthM))).append(",\n");
         b.append("  \"segment_breaks\": ").append(streams.stream().mapToLong(RunSummary::segmentBreaks).sum()).append(",\n");
+        b.append("  \"corrections\": ").append(correctionRecords).append(",\n");
+        b.append("  \"segments_corrected\": ").append(segmentsCorrected).append(",\n");
+        b.append("  \"ate_over_length_corrected\": ").append(num(ratio(ateCorrectedM, trajectoryLengthM))).append(",\n");
         if (consistency != null) {
             io.geostream.eval.FrameConsistency.Result c = consistency.overall();
             b.append("  \"boundary_consistency\": ").append(num(c.boundary())).append(",\n");
@@ -222,6 +257,10 @@ public final class RunSummary {
             if (simulated) {
                 b.append("  (measured with the SIMULATED model: a stitching/pipeline figure, not model accuracy)\n");
             }
+        }
+        if (segmentsCorrected > 0) {
+            b.append(String.format(Locale.ROOT, "loop closure: %d correction record(s) for %d segment(s)%s%n", correctionRecords,
+                    segmentsCorrected, ateCorrectedM == null ? "" : String.format(Locale.ROOT, "; ATE after them %.4f m", ateCorrectedM)));
         }
         if (consistency != null) {
             io.geostream.eval.FrameConsistency.Result c = consistency.overall();

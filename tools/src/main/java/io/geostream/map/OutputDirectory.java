@@ -1,6 +1,7 @@
 package io.geostream.map;
 
 import io.geostream.avro.GeometryFrame;
+import io.geostream.avro.SegmentCorrection;
 import io.geostream.eval.TumTrajectory;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.storage.ForwardingObjectStore;
@@ -8,7 +9,9 @@ import io.geostream.storage.LocalDirectoryObjectStore;
 import io.geostream.storage.ObjectStore;
 import io.geostream.synthetic.TruthSource;
 import org.apache.avro.file.DataFileReader;
+import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -30,6 +33,8 @@ import java.util.Optional;
 public final class OutputDirectory {
     /** The directory of the streams' truth, {@code <stream>.tum} each. */
     public static final String TRUTH = "truth";
+    /** The loop-closure corrections topic as read at the end of the run (Avro container file of SegmentCorrection). */
+    public static final String CORRECTIONS = "segment-corrections.avro";
 
     private OutputDirectory() {}
 
@@ -59,6 +64,29 @@ public final class OutputDirectory {
             for (GeometryFrame g : reader) out.add(g);
         }
         out.sort(Comparator.comparing(GeometryFrame::getStreamId).thenComparingLong(GeometryFrame::getFrameIndex));
+        return out;
+    }
+
+    /** Writes {@link #CORRECTIONS}: every record of the corrections topic, in the order read (consumers keep each segment's highest version). */
+    public static void writeCorrections(Path dir, List<SegmentCorrection> records) throws IOException {
+        try (DataFileWriter<SegmentCorrection> w = new DataFileWriter<>(
+                new SpecificDatumWriter<>(SegmentCorrection.class))) {
+            w.create(SegmentCorrection.getClassSchema(), dir.resolve(CORRECTIONS).toFile());
+            for (SegmentCorrection r : records) w.append(r);
+        }
+    }
+
+    /**
+     * The corrections of {@link #CORRECTIONS}, each segment's latest, for {@code streamIdOrNull} (null: every stream);
+     * none when the file is absent (an output written before corrections were kept).
+     */
+    public static SegmentCorrections corrections(Path dir, String streamIdOrNull) throws IOException {
+        SegmentCorrections out = new SegmentCorrections(streamIdOrNull);
+        if (!Files.isRegularFile(dir.resolve(CORRECTIONS))) return out;
+        try (DataFileReader<SegmentCorrection> reader = new DataFileReader<>(dir.resolve(CORRECTIONS).toFile(),
+                new SpecificDatumReader<>(SegmentCorrection.class))) {
+            for (SegmentCorrection r : reader) out.accept(r);
+        }
         return out;
     }
 

@@ -46,6 +46,23 @@ class ArchitectureTest {
     }
 
     @Test
+    void everyClassOfJobOptionsIsOneTheJobKnows() {
+        // A stage's options class left out of GeometryJobOptions.OPTION_CLASSES makes its keys "unknown" in every config
+        // file and -D override (geostream.loop.* was, until 2026-12-05).
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        for (Class<?> c : io.geostream.jobs.GeometryJobOptions.OPTION_CLASSES) listed.add(c.getName());
+        java.util.List<String> declaring = new java.util.ArrayList<>();
+        for (JavaClass c : main) {
+            boolean jobSide = c.getPackageName().startsWith("io.geostream.operators") || c.getPackageName().startsWith("io.geostream.jobs");
+            boolean declaresOptions = c.getFields().stream().anyMatch(f -> f.getModifiers().contains(com.tngtech.archunit.core.domain.JavaModifier.STATIC)
+                    && f.getRawType().isEquivalentTo(org.apache.flink.configuration.ConfigOption.class));
+            if (jobSide && declaresOptions) declaring.add(c.getName());
+        }
+        org.assertj.core.api.Assertions.assertThat(declaring).contains("io.geostream.operators.loop.LoopOptions")
+                .allMatch(listed::contains, "listed in GeometryJobOptions.OPTION_CLASSES");
+    }
+
+    @Test
     void noPackageCycles() {
         check(slices().matching("io.geostream.(**)").should().beFreeOfCycles());
     }
