@@ -1,0 +1,128 @@
+package io.geostream.loop;
+
+import io.geostream.avro.SegmentReason;
+import io.geostream.geometry.Sim3;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Puts a segment that starts after a break back into the world of the segment before. Each segment is stitched in a
+ * world of its own (its first camera's frame, its own scale), so without this a camera that lost tracking for a moment
+ * leaves a map builder two unrelated maps of the same room.
+ *
+ * <p>When a segment ends by a break ({@link #keepsAfter}), its newest window keyframes (at most
+ * {@link LoopClosureSettings#relocaliseKeyframes}, their features and corrected poses) are kept. Each of the next
+ * segment's first {@link LoopClosureSettings#relocaliseTries} keyframes is matched against them: they are ranked by
+ * cross-checked ORB matches (the old poses cannot rank them: they are in another world) and the best
+ * {@link LoopClosureSettings#candidates} are verified as a loop is ({@link LoopVerifier}: RANSAC Sim(3) on 3-D pairs).
+ * The first success relates the two worlds by
+ * {@code intoWorld = oldPose * oldFromNew * newPose^-1} (old keyframe's corrected pose, the measured camera-to-camera
+ * Sim(3), the new keyframe's pose in its segment's corrected world), and the kept keyframes are released; so are they
+ * after the last try. One measurement, not a pose graph: it is the segment's only tie to the earlier world.
+ */
+final class Relocaliser {
+
+    /** A re-localisation: the kept keyframe matched and the inlier count. */
+    record Found(long oldFrame, int inliers) {}
+
+    private final LoopClosureSettings settings;
+    private final LoopVerifier verifier;
+
+    Relocaliser(LoopClosureSettings settings, LoopVerifier verifier) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.verifier = Objects.requireNonNull(verifier, "verifier");
+    }
+
+    /**
+     * Whether a segment that ended for {@code reason} leaves keyframes for the next one. Breaks do: the camera goes on
+     * where it was (tracking lost, a clip without geometry, missing frames, a new image size, a pause of the event-time
+     * idle timeout). The end of the stream does not (the producer said it is over; a camera that comes back later may be
+     * anywhere), nor does the release of the stream's state (idle TTL: its point is to let a vanished camera's state go),
+     * nor an unknown reason.
+     */
+    static boolean keepsAfter(SegmentReason reason) {
+        if (reason == null) return false;
+        return switch (reason) {
+            case TRACKING_LOST, INFERENCE_FAILED, FRAME_GAP, RESOLUTION_CHANGED, STREAM_IDLE -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The open segment ended by a break: keeps its newest window keyframes, their poses in the world its corrections
+     * map into. A segment without keyframes leaves what was kept before, with its tries left.
+     */
+    void keep(LoopCloserState s) {
+        if (settings.relocaliseKeyframes() == 0 || settings.relocaliseTries() == 0) {
+            s.releaseKept();
+            return;
+        }
+        List<LoopCloserState.Keyframe> kfs = s.keyframes;
+        if (kfs.isEmpty() || s.suspended) return;
+        s.releaseKept();
+        List<LoopCloserState.KeptKeyframe> kept = new ArrayList<>();
+        for (int i = Math.max(0, kfs.size() - settings.relocaliseKeyframes()); i < kfs.size(); i++) {
+            LoopCloserState.Keyframe kf = kfs.get(i);
+            KeyframeFeatures f = s.features.get(kf.frameIndex());
+            if (f == null) continue;
+            s.keptFeatures.put(kf.frameIndex(), f);
+            kept.add(new LoopCloserState.KeptKeyframe(kf.frameIndex(),
+                    s.intoWorld == null ? kf.corrected() : s.intoWorld.compose(kf.corrected())));
+        }
+        if (kept.isEmpty()) return;
+        s.kept = kept;
+        s.keptSegmentId = s.segmentId;
+        s.keptSegmentStartMicros = s.segmentStartMicros;
+        s.keptWorldSegmentId = s.intoWorld == null ? s.segmentId : s.worldSegmentId;
+        s.keptWorldSegmentStartMicros = s.intoWorld == null ? s.segmentStartMicros : s.worldSegmentStartMicros;
+        s.relocaliseTriesLeft = settings.relocaliseTries();
+    }
+
+    /**
+     * A new keyframe of the open segment (already in the window): one try against the kept keyframes, while any are
+     * waiting and tries are left.
+     *
+     * @return the match when the segment was re-localised by it ({@link LoopCloserState#intoWorld} is set), else null
+     */
+    Found tryKeyframe(LoopCloserState s, LoopCloserState.Keyframe added, KeyframeFeatures features) {
+        List<LoopCloserState.KeptKeyframe> kept = s.kept;
+        if (kept == null || kept.isEmpty() || s.intoWorld != null) return null;
+        if (s.relocaliseTriesLeft <= 0) {
+            s.releaseKept();
+            return null;
+        }
+        s.relocaliseTriesLeft--;
+        // Rank by cross-checked matches: a cheap look at every kept keyframe, RANSAC only for the most alike.
+        List<long[]> ranked = new ArrayList<>();
+        for (int i = 0; i < kept.size(); i++) {
+            KeyframeFeatures old = s.keptFeatures.get(kept.get(i).frameIndex());
+            if (old == null || old.count() < settings.minInliers()) continue;
+            int matches = LoopVerifier.crossCheckedMatches(old, features).length;
+            if (matches >= settings.minInliers()) ranked.add(new long[] {matches, i});
+        }
+        ranked.sort((a, b) -> a[0] != b[0] ? Long.compare(b[0], a[0]) : Long.compare(b[1], a[1]));
+        LoopVerifier.Match best = null;
+        LoopCloserState.KeptKeyframe matched = null;
+        for (int c = 0; c < Math.min(settings.candidates(), ranked.size()); c++) {
+            LoopCloserState.KeptKeyframe old = kept.get((int) ranked.get(c)[1]);
+            LoopVerifier.Match m = verifier.verify(s.keptFeatures.get(old.frameIndex()), features,
+                    added.frameIndex() * 31 + old.frameIndex());
+            if (m != null && (best == null || m.inliers() > best.inliers())) {
+                best = m;
+                matched = old;
+            }
+        }
+        if (best == null) {
+            if (s.relocaliseTriesLeft == 0) s.releaseKept();
+            return null;
+        }
+        Sim3 intoWorld = matched.worldPose().compose(best.oldFromNew()).compose(added.corrected().inverse());
+        s.intoWorld = intoWorld;
+        s.worldSegmentId = s.keptWorldSegmentId;
+        s.worldSegmentStartMicros = s.keptWorldSegmentStartMicros;
+        s.releaseKept();
+        return new Found(matched.frameIndex(), best.inliers());
+    }
+}
