@@ -36,16 +36,17 @@ final class Relocaliser {
     }
 
     /**
-     * Whether a segment that ended for {@code reason} leaves keyframes for the next one. Breaks do: the camera goes on
-     * where it was (tracking lost, a clip without geometry, missing frames, a new image size, a pause of the event-time
-     * idle timeout). The end of the stream does not (the producer said it is over; a camera that comes back later may be
-     * anywhere), nor does the release of the stream's state (idle TTL: its point is to let a vanished camera's state go),
-     * nor an unknown reason.
+     * Whether a segment that ended for {@code reason} leaves keyframes for the next one. Breaks do: frames go on coming
+     * from where the camera was (tracking lost, a clip without geometry, missing frames, a new image size). The end of
+     * the stream does not (the producer said it is over; a camera that comes back later may be anywhere), nor the
+     * event-time idle timeout (the stream went quiet: its state shrinks to counters, and frames that come later start a
+     * segment as a new stream does, STREAM_START), nor the release of the stream's state (idle TTL, which follows an idle
+     * end), nor an unknown reason. So a quiet camera holds no keyframes while it is quiet.
      */
     static boolean keepsAfter(SegmentReason reason) {
         if (reason == null) return false;
         return switch (reason) {
-            case TRACKING_LOST, INFERENCE_FAILED, FRAME_GAP, RESOLUTION_CHANGED, STREAM_IDLE -> true;
+            case TRACKING_LOST, INFERENCE_FAILED, FRAME_GAP, RESOLUTION_CHANGED -> true;
             default -> false;
         };
     }
