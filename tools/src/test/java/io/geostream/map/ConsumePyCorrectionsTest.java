@@ -99,6 +99,32 @@ class ConsumePyCorrectionsTest {
         }
     }
 
+    /** consume.py names the world of a re-localised segment as map.json does, and none for one in its own world. */
+    @Test
+    void consumePyNamesARelocalisedSegmentsWorld() throws Exception {
+        boolean numpy = Files.isExecutable(PYTHON) && new ProcessBuilder(PYTHON.toString(), "-c", "import numpy").start().waitFor() == 0;
+        if (System.getenv("CI") == null) Assumptions.assumeTrue(numpy, "python3-numpy not installed");
+        String script = String.join("\n",
+                "import json, sys",
+                "sys.path.insert(0, sys.argv[1])",
+                "import consume",
+                "own = {'streamId': 'cam', 'segmentStartMicros': 1000, 'segmentId': 3, 'version': 1, 'keyframes': [],",
+                "       'worldSegmentId': -1, 'worldSegmentStartMicros': -1}",
+                "moved = dict(own, segmentId=4, worldSegmentId=3, worldSegmentStartMicros=1000)",
+                "unknown = dict(own, segmentId=5, worldSegmentId=2, worldSegmentStartMicros=-1)",
+                "sc = consume.SegmentCorrections([own, moved, unknown])",
+                "print(json.dumps([sc.world_of(('cam', 1000, k)) for k in (3, 4, 5, 6)]))");
+        Path scripts = Path.of("").toAbsolutePath().getParent().resolve("scripts");
+        Process p = new ProcessBuilder(PYTHON.toString(), "-c", script, scripts.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(output).isEqualTo("[null, {\"segment_id\": 3, \"segment_start_micros\": 1000},"
+                + " {\"segment_id\": 2, \"segment_start_micros\": null}, null]");
+    }
+
     private static Sim3 sim(Random random) {
         return new Sim3(0.5 + random.nextDouble() * 2, Rotations.axisAngle(new double[] {random.nextGaussian(),
                 random.nextGaussian(), random.nextGaussian()}, random.nextDouble() * 2), new double[] {random.nextGaussian(),
