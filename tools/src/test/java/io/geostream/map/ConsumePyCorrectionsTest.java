@@ -69,18 +69,10 @@ class ConsumePyCorrectionsTest {
                 "    m, s = sc.correct(('cam', 1000, 3), f['frameIndex'], consume.world_from_camera(f))",
                 "    out.append({'m': m.tolist(), 'scale': s})",
                 "print(json.dumps(out))");
-        Path scripts = Path.of("").toAbsolutePath().getParent().resolve("scripts");
-        Process p = new ProcessBuilder(PYTHON.toString(), "-c", script, scripts.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         ObjectNode input = json.createObjectNode();
         input.set("record", record);
         input.set("frames", frames);
-        p.getOutputStream().write(json.writeValueAsBytes(input));
-        p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-        JsonNode results = json.readTree(output);
+        JsonNode results = json.readTree(python(script, json.writeValueAsBytes(input)));
         for (int i = 0; i < indices.length; i++) {
             RigidTransform expected = c.correctPose(indices[i], poses[i]);
             Sim3 frameCorrection = c.forFrame(indices[i], poses[i].center());
@@ -114,15 +106,21 @@ class ConsumePyCorrectionsTest {
                 "unknown = dict(own, segmentId=5, worldSegmentId=2, worldSegmentStartMicros=-1)",
                 "sc = consume.SegmentCorrections([own, moved, unknown])",
                 "print(json.dumps([sc.world_of(('cam', 1000, k)) for k in (3, 4, 5, 6)]))");
+        assertThat(python(script, new byte[0]).trim()).isEqualTo("[null, {\"segment_id\": 3, \"segment_start_micros\": 1000},"
+                + " {\"segment_id\": 2, \"segment_start_micros\": null}, null]");
+    }
+
+    /** Runs {@code script} with scripts/ as its argument and {@code stdin}; its stdout (it must exit 0). */
+    private static String python(String script, byte[] stdin) throws Exception {
         Path scripts = Path.of("").toAbsolutePath().getParent().resolve("scripts");
         Process p = new ProcessBuilder(PYTHON.toString(), "-c", script, scripts.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().write(stdin);
         p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
-        assertThat(output).isEqualTo("[null, {\"segment_id\": 3, \"segment_start_micros\": 1000},"
-                + " {\"segment_id\": 2, \"segment_start_micros\": null}, null]");
+        return output;
     }
 
     private static Sim3 sim(Random random) {
