@@ -15,7 +15,8 @@ named as `geostream map` names its files (docs/data.md):
       depth.png (z = count * depthUnit, back-projected with the intrinsics, moved by the pose: the default) or from
       points.npy (--points npy)
   OUT/<stream>/segment-....json   the segment's identity, scaleStatus and scaleFactor (units: metres only for METRIC,
-      as value * scaleFactor), frames, points, its STARTED/ENDED events as read
+      as value * scaleFactor), frames, points, its STARTED/ENDED events as read, and world_segment: the earlier
+      segment whose (corrected) world a segment re-localised after a break was corrected into, else null
 
 Python packages: Debian's python3-confluent-kafka, python3-avro, python3-boto3, python3-numpy; python3-pil (Pillow)
 for depth.png and rgb.jpg (without it: points from points.npy, no colour).
@@ -161,6 +162,9 @@ class NoSegmentCorrections:
         """(world_from_camera 4x4, factor on camera-frame depth) of a frame's recorded pose: the pose itself and 1.0."""
         return matrix, 1.0
 
+    def world_of(self, segment_key):
+        return None
+
 
 def rotation_vector(r):
     """Axis * angle of a rotation matrix."""
@@ -204,6 +208,15 @@ class SegmentCorrections:
 
     def versions(self):
         return {key: rec["version"] for key, rec in self.latest.items()}
+
+    def world_of(self, key):
+        """The segment whose corrected world a re-localised segment's correction maps it into (worldSegmentId >= 0),
+        as {"segment_id", "segment_start_micros"}; None for a segment in its own world."""
+        rec = self.latest.get(key)
+        if rec is None or rec.get("worldSegmentId", -1) < 0:
+            return None
+        start = rec.get("worldSegmentStartMicros", -1)
+        return {"segment_id": rec["worldSegmentId"], "segment_start_micros": None if start < 0 else start}
 
     def _keyframes(self, key):
         kf = self.prepared.get(key)
@@ -354,7 +367,8 @@ class Segment:
         self.body.write(v.tobytes())
         self.points += len(xyz)
 
-    def write(self):
+    def write(self, world=None):
+        """world: the earlier segment whose world a re-localised segment's correction put it in, or None."""
         os.makedirs(self.dir, exist_ok=True)
         path = os.path.join(self.dir, self.base)
         with open(path + ".tum.part", "w") as f:
@@ -381,7 +395,7 @@ class Segment:
                 "tum": self.base + ".tum", "ply": self.base + ".ply", "frames": len(self.poses), "points": self.points,
                 "scale_status": self.scale[0] if self.scale else None,
                 "scale_factor": self.scale[1] if self.scale else None,
-                "events": self.events}
+                "world_segment": world, "events": self.events}
         with open(path + ".json", "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")
@@ -493,7 +507,7 @@ class Consumer:
         try:
             for seg in self.segments.values():
                 if seg.poses:
-                    seg.write()
+                    seg.write(self.corrections.world_of(seg.key))
                     written += 1
         finally:
             for seg in self.segments.values():

@@ -33,6 +33,14 @@ import java.util.Objects;
  *   <li>After a loop, no other is searched for during {@link LoopClosureSettings#loopCooldown} keyframes.</li>
  * </ul>
  *
+ * <p>After a break ({@link #segmentEnded}), the next segment's first keyframes are matched against the ended
+ * segment's newest ones ({@link Relocaliser}); where one matches, every correction of the new segment maps it into the
+ * earlier segment's corrected world: {@code intoWorld * own}, where {@code own} is what the segment's own loops make of
+ * its published world (they go on as in any segment, in its own world and units, and only the output is composed, so
+ * the loop solving is the same with or without re-localisation). A later loop that re-solves keyframes of the new
+ * segment moves them in its own world, and the composed correction carries them along: the tie to the earlier world
+ * is the one measured Sim(3), held wherever the loops hold the keyframe it was measured at.
+ *
  * <p>Pure logic over a {@link LoopCloserState}; frames must arrive in stream order.
  */
 public final class LoopCloser {
@@ -51,10 +59,12 @@ public final class LoopCloser {
 
     private final LoopClosureSettings settings;
     private final LoopVerifier verifier;
+    private final Relocaliser relocaliser;
 
     public LoopCloser(LoopClosureSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.verifier = new LoopVerifier(settings);
+        this.relocaliser = new Relocaliser(settings, verifier);
     }
 
     public LoopClosureSettings settings() {
@@ -100,6 +110,12 @@ public final class LoopCloser {
             s.settle(old.frameIndex(), old.correction(), settings.maxSettledKeyframes());
             s.loopEdges().removeIf(e -> e.oldFrame() <= old.frameIndex());
         }
+        Relocaliser.Found relocalised = relocaliser.tryKeyframe(s, added, features);
+        if (relocalised != null) {
+            s.version++;
+            s.latest = correction(s, frameIndex, relocalised.oldFrame(), relocalised.inliers());
+            return s.latest;
+        }
         if (s.keyframesAtLastLoop >= 0 && s.keyframesTaken - s.keyframesAtLastLoop <= settings.loopCooldown()) return null;
         int matched = -1;
         LoopVerifier.Match best = null;
@@ -115,6 +131,25 @@ public final class LoopCloser {
         closeLoop(s, matched, best.oldFromNew());
         s.keyframesAtLastLoop = s.keyframesTaken;
         s.version++;
+        s.latest = correction(s, frameIndex, kfs.get(matched).frameIndex(), best.inliers());
+        return s.latest;
+    }
+
+    /**
+     * The open segment ended. After a break ({@link Relocaliser#keepsAfter}) its newest keyframes wait for the next
+     * segment to re-localise against; otherwise (end of stream, unknown) the state forgets everything. Either way the
+     * segment's window is released.
+     */
+    public void segmentEnded(LoopCloserState s, io.geostream.avro.SegmentReason reason) {
+        Objects.requireNonNull(s, "state");
+        if (Relocaliser.keepsAfter(reason)) relocaliser.keep(s);
+        else s.releaseKept();
+        s.reset(-1, Long.MIN_VALUE);
+    }
+
+    /** The segment's correction as it stands: settled keyframes, then the window's, into its world. */
+    private static LoopCorrection correction(LoopCloserState s, long newFrame, long oldFrame, int inliers) {
+        List<LoopCloserState.Keyframe> kfs = s.keyframes;
         int settled = s.settledSize();
         long[] indices = new long[settled + kfs.size()];
         List<Sim3> corrections = new ArrayList<>(indices.length);
@@ -126,9 +161,11 @@ public final class LoopCloser {
             indices[settled + i] = kfs.get(i).frameIndex();
             corrections.add(kfs.get(i).correction());
         }
-        s.latest = new LoopCorrection(segmentId, segmentStartMicros, s.version, frameIndex, kfs.get(matched).frameIndex(),
-                best.inliers(), indices, corrections);
-        return s.latest;
+        if (s.intoWorld != null) corrections.replaceAll(s.intoWorld::compose);
+        return s.intoWorld == null
+                ? new LoopCorrection(s.segmentId, s.segmentStartMicros, s.version, newFrame, oldFrame, inliers, indices, corrections)
+                : new LoopCorrection(s.segmentId, s.segmentStartMicros, s.version, newFrame, oldFrame, inliers, indices, corrections,
+                s.worldSegmentId, s.worldSegmentStartMicros);
     }
 
     /**

@@ -14,6 +14,11 @@ import java.util.List;
  * correction. The window's features are in a {@link KeyframeFeatureStore} (in memory unless {@link #useFeatureStore}
  * says otherwise), not in this object: Java serialization leaves them out, and a deserialized state has no store until
  * {@link #useFeatureStore} gives it the one that holds them.
+ *
+ * <p>After a segment ended by a break it also holds what the next segment re-localises against ({@link Relocaliser}):
+ * the newest keyframes of the segment before (at most {@link LoopClosureSettings#relocaliseKeyframes}, their poses here
+ * and their features in a second store, {@link #useKeptFeatureStore}) until the new segment succeeds or has used its
+ * {@link LoopClosureSettings#relocaliseTries}; and, once it succeeded, the similarity into the earlier world.
  */
 public final class LoopCloserState implements Serializable {
 
@@ -34,8 +39,16 @@ public final class LoopCloserState implements Serializable {
      */
     record LoopEdge(long oldFrame, long newFrame, Sim3 oldFromNew) implements Serializable {}
 
+    /**
+     * A keyframe kept from the segment before for re-localisation: its camera pose in the corrected world of
+     * ({@link #keptWorldSegmentId}, {@link #keptWorldSegmentStartMicros}).
+     */
+    record KeptKeyframe(long frameIndex, Sim3 worldPose) implements Serializable {}
+
     /** Features of the window's keyframes, by frame index. */
     transient KeyframeFeatureStore features = KeyframeFeatureStore.inMemory();
+    /** Features of the kept keyframes, by frame index. */
+    transient KeyframeFeatureStore keptFeatures = KeyframeFeatureStore.inMemory();
 
     long segmentId = -1;
     long segmentStartMicros = Long.MIN_VALUE;
@@ -62,11 +75,32 @@ public final class LoopCloserState implements Serializable {
     /** Kept for in-memory callers (evaluation); never serialized: an operator emits each correction as it comes. */
     transient LoopCorrection latest;
 
+    // Re-localisation. A state written before it existed reads these as null / 0: nothing kept, not re-localised.
+    /** Keyframes kept from the segment before, oldest first; null or empty: none. */
+    List<KeptKeyframe> kept;
+    /** The segment the kept keyframes come from. */
+    long keptSegmentId, keptSegmentStartMicros;
+    /** The segment whose corrected world the kept poses are in (the one before, or the world it was re-localised into). */
+    long keptWorldSegmentId, keptWorldSegmentStartMicros;
+    /** Keyframes of the open segment that may still be matched against the kept ones. */
+    int relocaliseTriesLeft;
+    /**
+     * The open segment's corrected world into the corrected world of ({@link #worldSegmentId},
+     * {@link #worldSegmentStartMicros}), once re-localised; null: the segment is in its own world.
+     */
+    Sim3 intoWorld;
+    long worldSegmentId, worldSegmentStartMicros;
+
     static final int SIM3_DOUBLES = 13;
 
     /** Keeps the features in {@code store} from now on (the caller's store holds those of this state's keyframes). */
     public void useFeatureStore(KeyframeFeatureStore store) {
         this.features = java.util.Objects.requireNonNull(store, "store");
+    }
+
+    /** Keeps the kept keyframes' features in {@code store} from now on (it holds those of {@link #kept}). */
+    public void useKeptFeatureStore(KeyframeFeatureStore store) {
+        this.keptFeatures = java.util.Objects.requireNonNull(store, "store");
     }
 
     void reset(long segmentId, long segmentStartMicros) {
@@ -84,6 +118,14 @@ public final class LoopCloserState implements Serializable {
         version = 0;
         suspended = false;
         latest = null;
+        intoWorld = null; // a new segment starts in its own world; what is kept stays for it to re-localise against
+    }
+
+    /** Forgets the kept keyframes (re-localised, out of tries, or the stream ended). */
+    void releaseKept() {
+        if (kept != null && !kept.isEmpty()) keptFeatures.clear();
+        kept = null;
+        relocaliseTriesLeft = 0;
     }
 
     /**
@@ -169,6 +211,16 @@ public final class LoopCloserState implements Serializable {
     /** Settled keyframes kept (at most {@link LoopClosureSettings#maxSettledKeyframes}). */
     public int settledSize() {
         return settledCount;
+    }
+
+    /** Keyframes kept from the segment before for re-localisation (0 when none are waiting). */
+    public int keptSize() {
+        return kept == null ? 0 : kept.size();
+    }
+
+    /** True when the open segment was re-localised into an earlier segment's world. */
+    public boolean relocalised() {
+        return intoWorld != null;
     }
 
     /** The open segment's identity, as given with its frames (segment id -1 before the first frame). */

@@ -23,17 +23,25 @@ import java.io.Serializable;
  * @param maxSettledKeyframes settled keyframes whose corrections a segment keeps (and each correction record carries);
  *                            past it the oldest half is thinned to every other keyframe, so a record stays bounded
  *                            however long the segment runs
+ * @param relocaliseKeyframes the newest window keyframes a segment that ends by a break leaves for the next segment to
+ *                            re-localise against ({@link Relocaliser}); 0: no re-localisation
+ * @param relocaliseTries     the next segment's first keyframes that are matched against them (then they are released)
  */
 public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFrameGap, double searchRadius,
                                   double maxViewAngleDeg, int candidates, int features, int minInliers,
                                   double inlierDistance, int ransacIterations, int loopCooldown,
-                                  int maxSettledKeyframes) implements Serializable {
+                                  int maxSettledKeyframes, int relocaliseKeyframes, int relocaliseTries) implements Serializable {
+
+    /** Kept keyframes and tries of re-localisation by default (see {@link #defaults}). */
+    public static final int DEFAULT_RELOCALISE_KEYFRAMES = 50, DEFAULT_RELOCALISE_TRIES = 10;
 
     public LoopClosureSettings {
         if (keyframeEvery < 1 || maxKeyframes < 2 || minFrameGap < 1 || candidates < 1 || features < 8
-                || minInliers < 6 || ransacIterations < 1 || loopCooldown < 0 || maxSettledKeyframes < 2) {
+                || minInliers < 6 || ransacIterations < 1 || loopCooldown < 0 || maxSettledKeyframes < 2
+                || relocaliseKeyframes < 0 || relocaliseTries < 0) {
             throw new IllegalArgumentException("need keyframeEvery >= 1, maxKeyframes >= 2, minFrameGap >= 1, candidates >= 1,"
-                    + " features >= 8, minInliers >= 6, ransacIterations >= 1, loopCooldown >= 0 and maxSettledKeyframes >= 2");
+                    + " features >= 8, minInliers >= 6, ransacIterations >= 1, loopCooldown >= 0, maxSettledKeyframes >= 2,"
+                    + " relocaliseKeyframes >= 0 and relocaliseTries >= 0");
         }
         if ((long) (maxKeyframes - 1) * keyframeEvery < minFrameGap) {
             throw new IllegalArgumentException("a window of " + maxKeyframes + " keyframes every " + keyframeEvery
@@ -44,10 +52,20 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
         }
     }
 
+    /** The loop-closing settings with re-localisation's defaults. */
+    public LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFrameGap, double searchRadius,
+                               double maxViewAngleDeg, int candidates, int features, int minInliers,
+                               double inlierDistance, int ransacIterations, int loopCooldown, int maxSettledKeyframes) {
+        this(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features, minInliers,
+                inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, DEFAULT_RELOCALISE_KEYFRAMES,
+                DEFAULT_RELOCALISE_TRIES);
+    }
+
     /**
      * Defaults for 30 fps streams and clip-local geometry at 160x120 and up. A loop cooldown of 10 keyframes as
      * ORB-SLAM waits 10 keyframes after a loop; 1,024 settled keyframes and the 400 of the window keep a correction
-     * record under (400 + 1,024) x 67 bytes, about 95 KB (Kafka's default limit is 1 MB).
+     * record under (400 + 1,024) x 67 bytes, about 95 KB (Kafka's default limit is 1 MB). After a break, the newest 50
+     * keyframes (400 frames, about 13 s at 30 fps; 1.1 MB of features) wait for the next segment's first 10 keyframes.
      */
     public static LoopClosureSettings defaults() {
         return new LoopClosureSettings(8, 400, 150, 1.5, 45, 3, 500, 25, 0.04, 200, 10, 1024);
@@ -55,16 +73,24 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
 
     public LoopClosureSettings withMaxKeyframes(int n) {
         return new LoopClosureSettings(keyframeEvery, n, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features,
-                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
+                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, relocaliseKeyframes,
+                relocaliseTries);
     }
 
     public LoopClosureSettings withMinFrameGap(int n) {
         return new LoopClosureSettings(keyframeEvery, maxKeyframes, n, searchRadius, maxViewAngleDeg, candidates, features,
-                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes);
+                minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, relocaliseKeyframes,
+                relocaliseTries);
     }
 
     public LoopClosureSettings withMaxSettledKeyframes(int n) {
         return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
-                features, minInliers, inlierDistance, ransacIterations, loopCooldown, n);
+                features, minInliers, inlierDistance, ransacIterations, loopCooldown, n, relocaliseKeyframes, relocaliseTries);
+    }
+
+    /** @param keyframes kept after a break (0: no re-localisation); @param tries the next segment's keyframes tried */
+    public LoopClosureSettings withRelocalisation(int keyframes, int tries) {
+        return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
+                features, minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, keyframes, tries);
     }
 }

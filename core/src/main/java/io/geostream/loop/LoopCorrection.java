@@ -17,11 +17,24 @@ import java.util.Objects;
  * <p>A frame between two keyframes gets the two corrections blended by frame index about its camera centre
  * ({@link Sim3Interpolation}); before the first keyframe the first one's, after the last the last one's.
  *
+ * <p>A segment re-localised against the segment before it ({@link Relocaliser}) is corrected into that segment's
+ * corrected world: {@code worldSegmentId} / {@code worldSegmentStartMicros} name the segment whose world it is (the
+ * first of a run of re-localised segments), and {@code loopOldFrame} is then a keyframe of the segment before.
+ *
  * @param keyframes increasing keyframe frame indices
  * @param worldCorrections one per keyframe: corrected world from published world
+ * @param worldSegmentId the segment whose corrected world this one is corrected into; -1: its own
+ * @param worldSegmentStartMicros that segment's start (-1 also when unknown)
  */
 public record LoopCorrection(long segmentId, long segmentStartMicros, int version, long loopNewFrame, long loopOldFrame,
-                             int loopInliers, long[] keyframes, List<Sim3> worldCorrections) implements Serializable {
+                             int loopInliers, long[] keyframes, List<Sim3> worldCorrections, long worldSegmentId,
+                             long worldSegmentStartMicros) implements Serializable {
+
+    /** A correction within the segment's own world. */
+    public LoopCorrection(long segmentId, long segmentStartMicros, int version, long loopNewFrame, long loopOldFrame,
+                          int loopInliers, long[] keyframes, List<Sim3> worldCorrections) {
+        this(segmentId, segmentStartMicros, version, loopNewFrame, loopOldFrame, loopInliers, keyframes, worldCorrections, -1, -1);
+    }
 
     public LoopCorrection {
         Objects.requireNonNull(keyframes, "keyframes");
@@ -33,6 +46,11 @@ public record LoopCorrection(long segmentId, long segmentStartMicros, int versio
             if (keyframes[i] <= keyframes[i - 1]) throw new IllegalArgumentException("keyframes must increase");
         }
         keyframes = keyframes.clone();
+    }
+
+    /** True when the segment is corrected into an earlier segment's world ({@link #worldSegmentId}). */
+    public boolean relocalised() {
+        return worldSegmentId >= 0;
     }
 
     public long[] keyframes() {

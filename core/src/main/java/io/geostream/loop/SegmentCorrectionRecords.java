@@ -34,7 +34,8 @@ public final class SegmentCorrectionRecords {
                 .setSegmentStartMicros(c.segmentStartMicros()).setVersion(c.version()).setLoopNewFrameIndex(c.loopNewFrame())
                 .setLoopOldFrameIndex(c.loopOldFrame()).setLoopInliers(c.loopInliers())
                 .setLoopCaptureTimeMicros(loopCaptureTimeMicros).setKeyframes(out)
-                .setModelId(modelId == null ? "" : modelId).setModelVersion(modelVersion == null ? "" : modelVersion).build();
+                .setModelId(modelId == null ? "" : modelId).setModelVersion(modelVersion == null ? "" : modelVersion)
+                .setWorldSegmentId(c.worldSegmentId()).setWorldSegmentStartMicros(c.worldSegmentStartMicros()).build();
     }
 
     /**
@@ -58,7 +59,8 @@ public final class SegmentCorrectionRecords {
                     k.getQz() / norm, k.getQw() / norm), new double[] {k.getTx(), k.getTy(), k.getTz()}));
         }
         return new LoopCorrection(r.getSegmentId(), r.getSegmentStartMicros(), r.getVersion(), r.getLoopNewFrameIndex(),
-                r.getLoopOldFrameIndex(), r.getLoopInliers(), indices, corrections);
+                r.getLoopOldFrameIndex(), r.getLoopInliers(), indices, corrections,
+                r.getWorldSegmentId() < 0 ? -1 : r.getWorldSegmentId(), r.getWorldSegmentId() < 0 ? -1 : r.getWorldSegmentStartMicros());
     }
 
     /**

@@ -3,7 +3,8 @@ package io.geostream.records;
 /**
  * A stitched frame on its way from the stitch stage to the loop closer (a Flink POJO: public fields, no-arg constructor):
  * its segment identity, published pose, intrinsics, depth and RGB at geometry resolution. With {@link #release} set it
- * carries no frame: the stream's segment ended or the stream was released, and the loop closer forgets the stream.
+ * carries no frame: the stream's segment ended ({@link #segmentEndReason}) or the stream was released, and the loop
+ * closer lets the segment's window go.
  */
 public class LoopFrame {
     public String streamId;
@@ -28,6 +29,11 @@ public class LoopFrame {
     public String modelVersion = "";
     /** True: no frame, the stream's loop state is to be released. */
     public boolean release;
+    /**
+     * With {@link #release}: why the stream's segment ended (after a break the loop closer keeps keyframes for the next
+     * segment to re-localise against); null: the stream itself was released (end of stream, idle TTL).
+     */
+    public io.geostream.avro.SegmentReason segmentEndReason;
 
     public LoopFrame() {}
 
@@ -45,7 +51,7 @@ public class LoopFrame {
                 java.util.Arrays.copyOfRange(worldFromCamera, 9, 12));
     }
 
-    /** The release of a stream's loop state. */
+    /** The release of a stream's loop state (the stream was released). */
     public static LoopFrame release(String streamId) {
         LoopFrame f = new LoopFrame();
         f.streamId = streamId;
@@ -53,8 +59,16 @@ public class LoopFrame {
         return f;
     }
 
+    /** The end of the stream's open segment, for {@code reason}. */
+    public static LoopFrame segmentEnded(String streamId, io.geostream.avro.SegmentReason reason) {
+        LoopFrame f = release(streamId);
+        f.segmentEndReason = reason == null ? io.geostream.avro.SegmentReason.UNKNOWN : reason;
+        return f;
+    }
+
     @Override
     public String toString() {
-        return "LoopFrame{" + streamId + (release ? ",release" : "#" + frameIndex + ",seg " + segmentStartMicros + "/" + segmentId) + "}";
+        return "LoopFrame{" + streamId + (release ? ",release" + (segmentEndReason == null ? "" : " " + segmentEndReason)
+                : "#" + frameIndex + ",seg " + segmentStartMicros + "/" + segmentId) + "}";
     }
 }

@@ -90,6 +90,8 @@ class ReleasedRecordsTest {
         assertThat(keyframes).hasSize(2);
         assertThat(keyframes.get(1).get("frameIndex")).isEqualTo(8L);
         assertThat((double) keyframes.get(1).get("scale")).isEqualTo(0.97);
+        assertThat(read.get("worldSegmentId")).as("re-localised into segment 2's world").isEqualTo(2L);
+        assertThat(read.get("worldSegmentStartMicros")).isEqualTo(1_699_999_900_000_000L);
         assertThat(codec.decode(encodeWith(file, read))).isEqualTo(current);
     }
 

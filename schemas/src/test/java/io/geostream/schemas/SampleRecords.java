@@ -97,6 +97,7 @@ final class SampleRecords {
                         KeyframeCorrection.newBuilder().setFrameIndex(8).setScale(0.97).setQx(0.01).setQy(-0.02).setQz(0.005)
                                 .setQw(Math.sqrt(1 - 0.01 * 0.01 - 0.02 * 0.02 - 0.005 * 0.005)).setTx(0.1).setTy(-0.05).setTz(0.2).build()))
                 .setModelId("simulated").setModelVersion("1")
+                .setWorldSegmentId(2).setWorldSegmentStartMicros(1_699_999_900_000_000L)
                 .build();
     }
 

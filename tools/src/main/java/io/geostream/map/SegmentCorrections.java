@@ -53,6 +53,15 @@ public final class SegmentCorrections {
         return c == null ? 0 : c.version();
     }
 
+    /**
+     * The segment whose corrected world a segment's correction maps it into (re-localised after a break: its PLY and
+     * that segment's overlay), or null when it is corrected in its own world or has no correction.
+     */
+    public SegmentKey worldOf(String stream, long segmentStartMicros, long segmentId) {
+        LoopCorrection c = latest.get(new Key(stream, segmentStartMicros, segmentId));
+        return c == null || !c.relocalised() ? null : new SegmentKey(c.worldSegmentStartMicros(), c.worldSegmentId());
+    }
+
     /** The world-to-world correction of a published frame (blended about its camera centre), or null when none. */
     public Sim3 forFrame(GeometryFrame g) {
         LoopCorrection c = latest.get(new Key(g.getStreamId(), g.getSegmentStartMicros(), g.getSegmentId()));

@@ -49,7 +49,9 @@ import java.util.TreeMap;
  * written and its voxels released, which bounds memory by the open segments.
  *
  * <p>With {@link #withCorrections}, each frame's points (and camera centre) are first moved by its segment's latest
- * loop-closure correction known at the time it is fused ({@link SegmentCorrections}).
+ * loop-closure correction known at the time it is fused ({@link SegmentCorrections}). A segment re-localised after a
+ * break is thereby in the corrected world of an earlier segment, which map.json names per segment
+ * ({@code world_segment}): the two PLYs overlay as they are (kept apart, each with its own voxel size).
  *
  * <p>A frame whose payloads are missing, unreadable or of the wrong shape is skipped and counted by reason
  * in map.json; the run goes on.
@@ -411,8 +413,12 @@ public final class StreamMap implements MapInput {
                     .append(", \"frames_skipped\": ").append(s.framesSkipped)
                     .append(", \"points\": ").append(s.points)
                     .append(", \"ended\": ").append(s.endedFrameCount >= 0)
-                    .append(", \"correction_version\": ").append(corrections == null ? 0 : corrections.version(streamId, s.key.startMicros(), s.key.id()))
-                    .append('}');
+                    .append(", \"correction_version\": ").append(corrections == null ? 0 : corrections.version(streamId, s.key.startMicros(), s.key.id()));
+            SegmentKey world = corrections == null ? null : corrections.worldOf(streamId, s.key.startMicros(), s.key.id());
+            // Re-localised after a break: this segment's points are in that segment's (corrected) world and units.
+            b.append(", \"world_segment\": ").append(world == null ? "null" : "{\"segment_id\": " + world.id()
+                    + ", \"segment_start_micros\": " + (world.known() ? String.valueOf(world.startMicros()) : "null") + "}");
+            b.append('}');
         }
         b.append(first ? "]\n}\n" : "\n  ]\n}\n");
         Files.createDirectories(streamDir);

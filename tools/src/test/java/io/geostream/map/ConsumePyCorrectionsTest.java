@@ -69,18 +69,10 @@ class ConsumePyCorrectionsTest {
                 "    m, s = sc.correct(('cam', 1000, 3), f['frameIndex'], consume.world_from_camera(f))",
                 "    out.append({'m': m.tolist(), 'scale': s})",
                 "print(json.dumps(out))");
-        Path scripts = Path.of("").toAbsolutePath().getParent().resolve("scripts");
-        Process p = new ProcessBuilder(PYTHON.toString(), "-c", script, scripts.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         ObjectNode input = json.createObjectNode();
         input.set("record", record);
         input.set("frames", frames);
-        p.getOutputStream().write(json.writeValueAsBytes(input));
-        p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-        JsonNode results = json.readTree(output);
+        JsonNode results = json.readTree(python(script, json.writeValueAsBytes(input)));
         for (int i = 0; i < indices.length; i++) {
             RigidTransform expected = c.correctPose(indices[i], poses[i]);
             Sim3 frameCorrection = c.forFrame(indices[i], poses[i].center());
@@ -97,6 +89,38 @@ class ConsumePyCorrectionsTest {
             assertThat(results.get(i).get("scale").asDouble()).isCloseTo(frameCorrection.scale(),
                     org.assertj.core.data.Offset.offset(1e-12));
         }
+    }
+
+    /** consume.py names the world of a re-localised segment as map.json does, and none for one in its own world. */
+    @Test
+    void consumePyNamesARelocalisedSegmentsWorld() throws Exception {
+        boolean numpy = Files.isExecutable(PYTHON) && new ProcessBuilder(PYTHON.toString(), "-c", "import numpy").start().waitFor() == 0;
+        if (System.getenv("CI") == null) Assumptions.assumeTrue(numpy, "python3-numpy not installed");
+        String script = String.join("\n",
+                "import json, sys",
+                "sys.path.insert(0, sys.argv[1])",
+                "import consume",
+                "own = {'streamId': 'cam', 'segmentStartMicros': 1000, 'segmentId': 3, 'version': 1, 'keyframes': [],",
+                "       'worldSegmentId': -1, 'worldSegmentStartMicros': -1}",
+                "moved = dict(own, segmentId=4, worldSegmentId=3, worldSegmentStartMicros=1000)",
+                "unknown = dict(own, segmentId=5, worldSegmentId=2, worldSegmentStartMicros=-1)",
+                "sc = consume.SegmentCorrections([own, moved, unknown])",
+                "print(json.dumps([sc.world_of(('cam', 1000, k)) for k in (3, 4, 5, 6)]))");
+        assertThat(python(script, new byte[0]).trim()).isEqualTo("[null, {\"segment_id\": 3, \"segment_start_micros\": 1000},"
+                + " {\"segment_id\": 2, \"segment_start_micros\": null}, null]");
+    }
+
+    /** Runs {@code script} with scripts/ as its argument and {@code stdin}; its stdout (it must exit 0). */
+    private static String python(String script, byte[] stdin) throws Exception {
+        Path scripts = Path.of("").toAbsolutePath().getParent().resolve("scripts");
+        Process p = new ProcessBuilder(PYTHON.toString(), "-c", script, scripts.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().write(stdin);
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        return output;
     }
 
     private static Sim3 sim(Random random) {

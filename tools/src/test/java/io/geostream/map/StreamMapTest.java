@@ -189,6 +189,35 @@ class StreamMapTest {
                 .contains("\"correction_version\": 0");
     }
 
+    /**
+     * A segment re-localised after a break (its correction names an earlier segment's world) is moved into that world
+     * like any corrected segment, and map.json says whose world it is; the earlier segment and an uncorrected one name none.
+     */
+    @Test
+    void aRelocalisedSegmentIsNamedInTheWorldOfTheEarlierOne() throws Exception {
+        LocalDirectoryObjectStore store = new LocalDirectoryObjectStore(tmp.resolve("objects"));
+        SegmentCorrections corrections = new SegmentCorrections("cam");
+        StreamMap map = new StreamMap("cam", store, 0.1, 100_000, tmp.resolve("out")).withCorrections(corrections);
+        long startA = 1_700_000_000_000_000L, startB = startA + 9_000_000L;
+        var relocalised = correction(startB, 1, 1, 2.0, 1.0);
+        relocalised.setWorldSegmentId(0);
+        relocalised.setWorldSegmentStartMicros(startA);
+        corrections.accept(relocalised);
+        map.accept(frame(store, 0, startA, 0, ScaleStatus.RELATIVE, 1.0, new int[] {220, 30, 30}, true));
+        map.accept(frame(store, 1, startB, 1, ScaleStatus.RELATIVE, 1.0, new int[] {30, 30, 220}, true));
+        map.writeSnapshots();
+
+        Path dir = tmp.resolve("out/cam");
+        Cloud b = read(dir.resolve("segment-" + startB + "-1.ply"));
+        for (int i = 0; i < b.n; i++) assertThat(b.xyz[3 * i + 2]).as("corrected into A's world").isCloseTo(4f, within(1e-4f));
+        assertThat(corrections.worldOf("cam", startB, 1)).isEqualTo(new SegmentKey(startA, 0));
+        assertThat(corrections.worldOf("cam", startA, 0)).isNull();
+        String json = Files.readString(dir.resolve("map.json"));
+        assertThat(json).contains("\"segment_id\": 1, \"segment_start_micros\": " + startB)
+                .contains("\"correction_version\": 1, \"world_segment\": {\"segment_id\": 0, \"segment_start_micros\": " + startA + "}}")
+                .contains("\"correction_version\": 0, \"world_segment\": null}");
+    }
+
     private static io.geostream.avro.SegmentCorrection correction(long start, long segment, int version, double scale, double tx) {
         List<io.geostream.avro.KeyframeCorrection> kfs = new java.util.ArrayList<>();
         for (long k : new long[] {0, 8}) {

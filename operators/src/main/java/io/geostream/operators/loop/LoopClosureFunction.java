@@ -33,15 +33,19 @@ import java.util.Objects;
 /**
  * The loop-closure stage, keyed by stream id behind the stitch stage: each stitched frame ({@link LoopFrame}) through
  * the stream's {@link LoopCloser}; a closed loop becomes a {@code SegmentCorrection} record for the corrections topic,
- * keyed by segment identity ({@link SegmentCorrectionRecords#key}). A release (segment ended, stream released) drops the
- * stream's state.
+ * keyed by segment identity ({@link SegmentCorrectionRecords#key}). A segment's end releases its window; after a break
+ * ({@link LoopFrame#segmentEndReason}) its newest keyframes stay for the next segment's first keyframes to re-localise
+ * against (then they go too, see {@link LoopCloser#segmentEnded}); a stream's release, or an end of stream, drops all of
+ * the stream's state.
  *
  * <p>State, split by how it changes: the searchable keyframes' features in a map state by frame index (about 22 KB
  * each, written once when the keyframe is added and removed when it leaves the window of
  * {@link LoopClosureSettings#maxKeyframes}); the rest of the {@link LoopCloserState} (the window's poses, a few hundred
  * bytes per keyframe, and the settled keyframes' corrections, 104 bytes each, both bounded) Java-serialized in a value
  * state, rewritten only when a keyframe is added; and the next keyframe's
- * index, so that the frames in between (7 of 8 by default) read nothing else. One value state of the whole
+ * index, so that the frames in between (7 of 8 by default) read nothing else; the keyframes kept after a break have
+ * their features in a map state of their own ({@link LoopClosureSettings#relocaliseKeyframes}, 50 by default, about
+ * 1.1 MB, written once at the break, cleared when the next segment re-localised or used its tries). One value state of the whole
  * {@link LoopCloserState} would rewrite up to {@code maxKeyframes x 22 KB} (8.8 MB by default) per keyframe.
  */
 public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame, OutputRecord> {
@@ -51,10 +55,13 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
     private transient LoopCloser closer;
     private transient ValueState<byte[]> graph;
     private transient MapState<Long, KeyframeFeatures> features;
+    /** Features of the keyframes kept after a break, by frame index. */
+    private transient MapState<Long, KeyframeFeatures> keptFeatures;
     /** The open segment's identity and next keyframe index: {segmentStartMicros, segmentId, nextKeyframeIndex}. */
     private transient ValueState<long[]> cursor;
     private transient SingleObjectCodec<SegmentCorrection> codec;
     private transient Counter loopsClosed;
+    private transient Counter segmentsRelocalised;
     private transient Counter keyframes;
     private transient Histogram correctionDelayMs;
     private transient boolean incompatibleLogged;
@@ -70,11 +77,14 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         features = getRuntimeContext().getMapState(new MapStateDescriptor<>("loop-features", Types.LONG,
                 Types.POJO(KeyframeFeatures.class)));
+        keptFeatures = getRuntimeContext().getMapState(new MapStateDescriptor<>("loop-kept-features", Types.LONG,
+                Types.POJO(KeyframeFeatures.class)));
         cursor = getRuntimeContext().getState(new ValueStateDescriptor<>("loop-cursor",
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         codec = SingleObjectCodec.segmentCorrections();
         var metrics = getRuntimeContext().getMetricGroup();
         loopsClosed = metrics.counter("loopsClosed");
+        segmentsRelocalised = metrics.counter("segmentsRelocalised");
         keyframes = metrics.counter("loopKeyframes");
         correctionDelayMs = metrics.histogram("loopCorrectionDelayMs", new DescriptiveStatisticsHistogram(1000));
     }
@@ -82,15 +92,14 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
     @Override
     public void processElement(LoopFrame f, Context ctx, Collector<OutputRecord> out) throws Exception {
         if (f.release) {
-            graph.clear();
-            features.clear();
-            cursor.clear();
+            release(f);
             return;
         }
         long[] at = cursor.value();
         if (at != null && at[0] == f.segmentStartMicros && at[1] == f.segmentId && f.frameIndex < at[2]) return;
         LoopCloserState s = readState(f);
         long[] before = {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()};
+        boolean wasRelocalised = s.relocalised() && before[0] == f.segmentStartMicros && before[1] == f.segmentId;
         LoopCorrection c = closer.accept(s, f.segmentId, f.segmentStartMicros, f.frameIndex, f.publishedPose(), intrinsics(f), f.depth, f.rgb);
         // accept changes the state only by opening a segment or adding a keyframe (a loop closes at a new keyframe)
         if (!Arrays.equals(before, new long[] {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()})) {
@@ -103,8 +112,31 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         SegmentCorrection record = SegmentCorrectionRecords.toRecord(f.streamId, c, f.captureTimeMicros, f.modelId, f.modelVersion);
         out.collect(new OutputRecord(OutputRecord.Kind.CORRECTION,
                 SegmentCorrectionRecords.key(f.streamId, f.segmentStartMicros, f.segmentId), codec.encode(record)));
-        loopsClosed.inc();
+        if (s.relocalised() && !wasRelocalised) segmentsRelocalised.inc();
+        else loopsClosed.inc();
         if (f.ingestTimeMillis > 0) correctionDelayMs.update(Math.max(0, System.currentTimeMillis() - f.ingestTimeMillis));
+    }
+
+    /**
+     * A segment ended or the stream was released. After a break the state keeps what the next segment re-localises
+     * against (its window goes); otherwise, or when nothing is kept, every state of the stream is cleared.
+     */
+    private void release(LoopFrame f) throws Exception {
+        cursor.clear();
+        byte[] bytes = f.segmentEndReason == null ? null : graph.value();
+        LoopCloserState s = bytes == null ? null : deserialize(bytes);
+        if (s != null) {
+            s.useFeatureStore(new MapStateFeatures(features));
+            s.useKeptFeatureStore(new MapStateFeatures(keptFeatures));
+            closer.segmentEnded(s, f.segmentEndReason);
+            if (s.keptSize() > 0) {
+                graph.update(InstantiationUtil.serializeObject(s));
+                return;
+            }
+        }
+        graph.clear();
+        features.clear();
+        keptFeatures.clear();
     }
 
     private LoopCloserState readState(LoopFrame f) throws Exception {
@@ -114,10 +146,12 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
             // The segment open before the upgrade may have corrections out that this state cannot continue: suspend it
             // (no lower version, no record without its earlier keyframes under its key) until the stream's next segment.
             features.clear();
+            keptFeatures.clear();
             s = LoopCloserState.suspendedFor(f.segmentId, f.segmentStartMicros);
             graph.update(InstantiationUtil.serializeObject(s));
         }
         s.useFeatureStore(new MapStateFeatures(features));
+        s.useKeptFeatureStore(new MapStateFeatures(keptFeatures));
         return s;
     }
 

@@ -45,12 +45,26 @@ public final class LoopOptions {
             .withDescription("Settled keyframes whose corrections a segment keeps and each SegmentCorrection carries (67 bytes"
                     + " each); past it the older half is thinned to every other keyframe, so records stay bounded.");
 
+    public static final ConfigOption<Integer> RELOCALISE_KEYFRAMES = ConfigOptions.key("geostream.loop.relocalise-keyframes")
+            .intType().defaultValue(LoopClosureSettings.defaults().relocaliseKeyframes())
+            .withDescription("After a segment break (tracking lost, missing frames, a clip without geometry, a new image size),"
+                    + " the ended segment's newest keyframes kept (features in state, about 22 KB each) for the next segment"
+                    + " to re-localise against; 0 = no re-localisation. Not after an end of stream, the event-time idle"
+                    + " timeout or the release of the stream's state (idle TTL).");
+
+    public static final ConfigOption<Integer> RELOCALISE_TRIES = ConfigOptions.key("geostream.loop.relocalise-tries")
+            .intType().defaultValue(LoopClosureSettings.defaults().relocaliseTries())
+            .withDescription("The next segment's first keyframes matched against the kept ones; on the first match the new"
+                    + " segment's SegmentCorrections map it into the earlier segment's world (worldSegmentId), and after the"
+                    + " last try without one the kept keyframes are released.");
+
     /** The defaults with the options of {@code config}; an invalid combination fails naming the rule. */
     public static LoopClosureSettings settings(ReadableConfig config) {
         LoopClosureSettings d = LoopClosureSettings.defaults();
         // all at once: the settings are checked together (a window must reach min-frame-gap back)
         return new LoopClosureSettings(config.get(KEYFRAME_EVERY), config.get(MAX_KEYFRAMES), config.get(MIN_FRAME_GAP),
                 d.searchRadius(), d.maxViewAngleDeg(), d.candidates(), d.features(), config.get(MIN_INLIERS),
-                d.inlierDistance(), d.ransacIterations(), config.get(COOLDOWN), config.get(MAX_SETTLED_KEYFRAMES));
+                d.inlierDistance(), d.ransacIterations(), config.get(COOLDOWN), config.get(MAX_SETTLED_KEYFRAMES),
+                config.get(RELOCALISE_KEYFRAMES), config.get(RELOCALISE_TRIES));
     }
 }

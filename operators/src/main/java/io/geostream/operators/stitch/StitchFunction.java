@@ -42,7 +42,8 @@ import java.util.function.Consumer;
  *
  * <p>With loop frames on, each stitched frame also goes to the side output {@link #LOOP_FRAMES} (pose, depth and RGB,
  * for the loop-closure stage), as it is stitched: before its payloads are stored, in the same checkpoint as its event;
- * a segment's end and a stream's release go there as {@link LoopFrame#release} records.
+ * a segment's end ({@link LoopFrame#segmentEnded}, with its reason) and a stream's release ({@link LoopFrame#release})
+ * go there too.
  *
  * <p>Run by a {@link DrainingKeyedProcessOperator} (as the job does), a frame's payload writes may still be under
  * way when the next clip is stitched; under a plain {@code KeyedProcessOperator} an element's output is all out
@@ -170,7 +171,9 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
                 metrics.frameFailed(ff.reasonCode());
             } else {
                 if (e instanceof StitchEvent.SegmentStarted) metrics.segmentStarted(r.task.streamId);
-                if (e instanceof StitchEvent.SegmentEnded && loopFrames) ctx.output(LOOP_FRAMES, LoopFrame.release(r.task.streamId));
+                if (e instanceof StitchEvent.SegmentEnded ended && loopFrames) {
+                    ctx.output(LOOP_FRAMES, LoopFrame.segmentEnded(r.task.streamId, ended.reason()));
+                }
                 queue().addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
         }

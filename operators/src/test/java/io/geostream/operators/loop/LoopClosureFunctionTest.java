@@ -1,6 +1,7 @@
 package io.geostream.operators.loop;
 
 import io.geostream.avro.SegmentCorrection;
+import io.geostream.avro.SegmentReason;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Sim3;
@@ -188,6 +189,111 @@ class LoopClosureFunctionTest {
                 assertThat(released).as("a released stream's state: the states' metadata only").isEqualTo(keyedBytes(empty.snapshot(1L, 1L)));
             }
         }
+    }
+
+    /**
+     * After a break (tracking lost at frame 238) the newest keyframes stay, bounded (5 here), through a checkpoint and
+     * a restore; the next segment, published in a world of its own (scale 0.6, turned, shifted) and stepping back over
+     * the same places, is re-localised by its first keyframe: a correction of the new segment into segment 0's world.
+     * Then the kept keyframes are gone; a new segment in another room uses its 3 tries and they are gone too.
+     */
+    @Test
+    void keyframesKeptAfterABreakSurviveARestoreAndGoOnceUsed() throws Exception {
+        LoopClosureSettings settings = LoopClosureSettings.defaults().withRelocalisation(5, 3);
+        Sim3 worldB = new Sim3(0.6, Rotations.axisAngle(new double[] {0.3, -0.5, 0.8}, 1.1), new double[] {2, -1, 0.5});
+        long startB = SEGMENT_START + 20_000_000L;
+        OperatorSubtaskState snapshot;
+        try (var h = harness(settings)) {
+            h.open();
+            assertThat(feed(h, 0, 120)).isEmpty(); // frames 0..238: 30 keyframes
+            h.processElement(new StreamRecord<>(LoopFrame.segmentEnded(STREAM, SegmentReason.TRACKING_LOST)));
+            assertThat(mapEntries(h, "loop-kept-features")).as("the 5 newest keyframes' features").isEqualTo(5);
+            assertThat(mapEntries(h, "loop-features")).as("the window's went").isZero();
+            assertThat(h.numKeyedStateEntries()).as("the loop state and the kept features").isEqualTo(2);
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (var h = harness(settings)) {
+            h.initializeState(snapshot);
+            h.open();
+            assertThat(mapEntries(h, "loop-kept-features")).isEqualTo(5);
+            // Segment 1 sees what segment 0's newest keyframes saw, half-way between them (frames 236, 228, ...).
+            List<OutputRecord> out = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                int i = 118 - 4 * k;
+                LoopFrame b = frameOfSegment(FRAMES.get(i), 1, startB, 300 + 8L * k, worldB.transformPose(TRUTH.get(i)), worldB.scale());
+                h.processElement(new StreamRecord<>(b));
+            }
+            out.addAll(h.extractOutputValues());
+            assertThat(out).hasSize(1);
+            assertThat(new String(out.get(0).key, StandardCharsets.UTF_8)).isEqualTo(STREAM + "/" + startB + "/1");
+            SegmentCorrection r = SingleObjectCodec.segmentCorrections().decode(out.get(0).value);
+            assertThat(r.getWorldSegmentId()).isZero();
+            assertThat(r.getWorldSegmentStartMicros()).isEqualTo(SEGMENT_START);
+            assertThat(r.getVersion()).isEqualTo(1);
+            assertThat(r.getLoopNewFrameIndex()).isEqualTo(300);
+            // Its published centre, corrected, lies where segment 0 published the same place (frame 236).
+            LoopCorrection c = SegmentCorrectionRecords.fromRecord(r);
+            RigidTransform b0 = worldB.transformPose(TRUTH.get(118));
+            double error = distance(c.correctPose(300, b0).center(), FRAMES.get(118).publishedPose().center());
+            System.err.printf(Locale.ROOT, "re-localised on frame %d (%d inliers): %.3f m from segment 0's pose%n",
+                    r.getLoopOldFrameIndex(), r.getLoopInliers(), error);
+            assertThat(error).isLessThan(0.05);
+            assertThat(mapEntries(h, "loop-kept-features")).as("the kept keyframes went").isZero();
+            assertThat(mapEntries(h, "loop-features")).isEqualTo(3);
+
+            // Another break, and a segment in another room: 3 tries, nothing published, the kept keyframes go.
+            h.processElement(new StreamRecord<>(LoopFrame.segmentEnded(STREAM, SegmentReason.FRAME_GAP)));
+            assertThat(mapEntries(h, "loop-kept-features")).as("segment 1's 3 keyframes kept").isEqualTo(3);
+            SyntheticScene other = new SyntheticScene(new SceneSpec(2, 160, 120, 100, TrajectoryKind.WALK, 0, 30));
+            int before = h.extractOutputValues().size();
+            for (int k = 0; k < 4; k++) {
+                FrameTruth t = other.render(8 * k);
+                LoopFrame f = frameOfSegment(frame(t, t.worldFromCamera()), 2, startB + 10_000_000L, 400 + 8L * k,
+                        t.worldFromCamera(), 1);
+                h.processElement(new StreamRecord<>(f));
+                assertThat(mapEntries(h, "loop-kept-features")).as("after keyframe %d", k).isEqualTo(k < 2 ? 3 : 0);
+            }
+            assertThat(h.extractOutputValues()).hasSize(before);
+
+            // An end of stream keeps nothing.
+            h.processElement(new StreamRecord<>(LoopFrame.segmentEnded(STREAM, SegmentReason.END_OF_STREAM)));
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    /** Entries of one of the stream's map states (features by frame index). */
+    private static int mapEntries(KeyedOneInputStreamOperatorTestHarness<String, LoopFrame, OutputRecord> h, String name)
+            throws Exception {
+        org.apache.flink.runtime.state.KeyedStateBackend<Object> backend =
+                ((org.apache.flink.streaming.api.operators.AbstractStreamOperator<?>) h.getOperator()).getKeyedStateBackend();
+        backend.setCurrentKey(STREAM);
+        org.apache.flink.api.common.state.MapState<Long, io.geostream.loop.KeyframeFeatures> m = backend.getPartitionedState(
+                org.apache.flink.runtime.state.VoidNamespace.INSTANCE, org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
+                new org.apache.flink.api.common.state.MapStateDescriptor<>(name, Types.LONG, Types.POJO(io.geostream.loop.KeyframeFeatures.class)));
+        int n = 0;
+        for (Long ignored : m.keys()) n++;
+        return n;
+    }
+
+    /** {@code f} as a frame of another segment, published at {@code pose} in a world {@code scale} times the truth's. */
+    private static LoopFrame frameOfSegment(LoopFrame f, long segmentId, long start, long frameIndex, RigidTransform pose,
+                                            double scale) {
+        LoopFrame b = new LoopFrame();
+        b.streamId = f.streamId;
+        b.segmentId = segmentId;
+        b.segmentStartMicros = start;
+        b.frameIndex = frameIndex;
+        b.captureTimeMicros = start + (frameIndex - 300) * 33_333L;
+        b.worldFromCamera = LoopFrame.poseArray(pose);
+        b.intrinsics = f.intrinsics;
+        b.width = f.width;
+        b.height = f.height;
+        b.depth = f.depth.clone();
+        for (int p = 0; p < b.depth.length; p++) b.depth[p] *= (float) scale;
+        b.rgb = f.rgb;
+        b.modelId = f.modelId;
+        b.modelVersion = f.modelVersion;
+        return b;
     }
 
     /**

@@ -1,0 +1,170 @@
+package io.geostream.loop;
+
+import io.geostream.avro.SegmentReason;
+import io.geostream.geometry.Sim3;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.DMatch;
+import org.bytedeco.opencv.opencv_core.DMatchVector;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_features2d.BFMatcher;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.NORM_HAMMING;
+
+/**
+ * Puts a segment that starts after a break back into the world of the segment before. Each segment is stitched in a
+ * world of its own (its first camera's frame, its own scale), so without this a camera that lost tracking for a moment
+ * leaves a map builder two unrelated maps of the same room.
+ *
+ * <p>When a segment ends by a break ({@link #keepsAfter}), its newest window keyframes (at most
+ * {@link LoopClosureSettings#relocaliseKeyframes}, their features and corrected poses) are kept. Each of the next
+ * segment's first {@link LoopClosureSettings#relocaliseTries} keyframes is matched against them: they are ranked by
+ * ORB votes ({@link #votes}; the old poses cannot rank them: they are in another world) and the best
+ * {@link LoopClosureSettings#candidates} are verified as a loop is ({@link LoopVerifier}: RANSAC Sim(3) on 3-D pairs).
+ * The first success relates the two worlds by
+ * {@code intoWorld = oldPose * oldFromNew * newPose^-1} (old keyframe's corrected pose, the measured camera-to-camera
+ * Sim(3), the new keyframe's pose in its segment's corrected world), and the kept keyframes are released; so are they
+ * after the last try. One measurement, not a pose graph: it is the segment's only tie to the earlier world.
+ */
+final class Relocaliser {
+
+    /** A re-localisation: the kept keyframe matched and the inlier count. */
+    record Found(long oldFrame, int inliers) {}
+
+    private final LoopClosureSettings settings;
+    private final LoopVerifier verifier;
+
+    Relocaliser(LoopClosureSettings settings, LoopVerifier verifier) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.verifier = Objects.requireNonNull(verifier, "verifier");
+    }
+
+    /**
+     * Whether a segment that ended for {@code reason} leaves keyframes for the next one. Breaks do: frames go on coming
+     * from where the camera was (tracking lost, a clip without geometry, missing frames, a new image size). The end of
+     * the stream does not (the producer said it is over; a camera that comes back later may be anywhere), nor the
+     * event-time idle timeout (the stream went quiet: its state shrinks to counters, and frames that come later start a
+     * segment as a new stream does, STREAM_START), nor the release of the stream's state (idle TTL, which follows an idle
+     * end), nor an unknown reason. So a quiet camera holds no keyframes while it is quiet.
+     */
+    static boolean keepsAfter(SegmentReason reason) {
+        if (reason == null) return false;
+        return switch (reason) {
+            case TRACKING_LOST, INFERENCE_FAILED, FRAME_GAP, RESOLUTION_CHANGED -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The open segment ended by a break: keeps its newest window keyframes, their poses in the world its corrections
+     * map into. A segment without keyframes leaves what was kept before, with its tries left.
+     */
+    void keep(LoopCloserState s) {
+        if (settings.relocaliseKeyframes() == 0 || settings.relocaliseTries() == 0) {
+            s.releaseKept();
+            return;
+        }
+        List<LoopCloserState.Keyframe> kfs = s.keyframes;
+        if (kfs.isEmpty() || s.suspended) return;
+        s.releaseKept();
+        List<LoopCloserState.KeptKeyframe> kept = new ArrayList<>();
+        for (int i = Math.max(0, kfs.size() - settings.relocaliseKeyframes()); i < kfs.size(); i++) {
+            LoopCloserState.Keyframe kf = kfs.get(i);
+            KeyframeFeatures f = s.features.get(kf.frameIndex());
+            if (f == null) continue;
+            s.keptFeatures.put(kf.frameIndex(), f);
+            kept.add(new LoopCloserState.KeptKeyframe(kf.frameIndex(),
+                    s.intoWorld == null ? kf.corrected() : s.intoWorld.compose(kf.corrected())));
+        }
+        if (kept.isEmpty()) return;
+        s.kept = kept;
+        s.keptSegmentId = s.segmentId;
+        s.keptSegmentStartMicros = s.segmentStartMicros;
+        s.keptWorldSegmentId = s.intoWorld == null ? s.segmentId : s.worldSegmentId;
+        s.keptWorldSegmentStartMicros = s.intoWorld == null ? s.segmentStartMicros : s.worldSegmentStartMicros;
+        s.relocaliseTriesLeft = settings.relocaliseTries();
+    }
+
+    /**
+     * A new keyframe of the open segment (already in the window): one try against the kept keyframes, while any are
+     * waiting and tries are left.
+     *
+     * @return the match when the segment was re-localised by it ({@link LoopCloserState#intoWorld} is set), else null
+     */
+    Found tryKeyframe(LoopCloserState s, LoopCloserState.Keyframe added, KeyframeFeatures features) {
+        List<LoopCloserState.KeptKeyframe> kept = s.kept;
+        if (kept == null || kept.isEmpty() || s.intoWorld != null) return null;
+        if (s.relocaliseTriesLeft <= 0) {
+            s.releaseKept();
+            return null;
+        }
+        s.relocaliseTriesLeft--;
+        // Rank by votes: a cheap look at every kept keyframe at once, RANSAC only for the most alike.
+        List<KeyframeFeatures> olds = new ArrayList<>(kept.size());
+        for (LoopCloserState.KeptKeyframe k : kept) olds.add(s.keptFeatures.get(k.frameIndex()));
+        int[] votes = votes(olds, features);
+        List<long[]> ranked = new ArrayList<>();
+        for (int i = 0; i < kept.size(); i++) if (votes[i] >= settings.minInliers()) ranked.add(new long[] {votes[i], i});
+        ranked.sort((a, b) -> a[0] != b[0] ? Long.compare(b[0], a[0]) : Long.compare(b[1], a[1]));
+        LoopVerifier.Match best = null;
+        LoopCloserState.KeptKeyframe matched = null;
+        for (int c = 0; c < Math.min(settings.candidates(), ranked.size()); c++) {
+            LoopCloserState.KeptKeyframe old = kept.get((int) ranked.get(c)[1]);
+            LoopVerifier.Match m = verifier.verify(s.keptFeatures.get(old.frameIndex()), features,
+                    added.frameIndex() * 31 + old.frameIndex());
+            if (m != null && (best == null || m.inliers() > best.inliers())) {
+                best = m;
+                matched = old;
+            }
+        }
+        if (best == null) {
+            if (s.relocaliseTriesLeft == 0) s.releaseKept();
+            return null;
+        }
+        Sim3 intoWorld = matched.worldPose().compose(best.oldFromNew()).compose(added.corrected().inverse());
+        s.intoWorld = intoWorld;
+        s.worldSegmentId = s.keptWorldSegmentId;
+        s.worldSegmentStartMicros = s.keptWorldSegmentStartMicros;
+        s.releaseKept();
+        return new Found(matched.frameIndex(), best.inliers());
+    }
+
+    /**
+     * Per keyframe of {@code olds} (null: none), how many of the new keyframe's descriptors have their nearest
+     * neighbour over ALL of them in that keyframe, within {@link LoopVerifier#MAX_HAMMING}. One brute-force match over
+     * the concatenated descriptors: matching each kept keyframe on its own cost about 2 ms a pair, mostly per call.
+     */
+    static int[] votes(List<KeyframeFeatures> olds, KeyframeFeatures query) {
+        int[] votes = new int[olds.size()];
+        int total = 0;
+        for (KeyframeFeatures f : olds) if (f != null) total += f.count();
+        if (total == 0 || query.count() == 0) return votes;
+        byte[] train = new byte[total * KeyframeFeatures.DESCRIPTOR_BYTES];
+        int[] owner = new int[total];
+        int row = 0;
+        for (int i = 0; i < olds.size(); i++) {
+            KeyframeFeatures f = olds.get(i);
+            if (f == null) continue;
+            System.arraycopy(f.descriptors(), 0, train, row * KeyframeFeatures.DESCRIPTOR_BYTES, f.descriptors().length);
+            java.util.Arrays.fill(owner, row, row + f.count(), i);
+            row += f.count();
+        }
+        try (BytePointer q = new BytePointer(query.descriptors());
+             BytePointer t = new BytePointer(train);
+             Mat queryMat = new Mat(query.count(), KeyframeFeatures.DESCRIPTOR_BYTES, CV_8UC1, q);
+             Mat trainMat = new Mat(total, KeyframeFeatures.DESCRIPTOR_BYTES, CV_8UC1, t);
+             BFMatcher matcher = new BFMatcher(NORM_HAMMING, false);
+             DMatchVector found = new DMatchVector()) {
+            matcher.match(queryMat, trainMat, found);
+            for (long i = 0; i < found.size(); i++) {
+                DMatch m = found.get(i);
+                if (m.distance() <= LoopVerifier.MAX_HAMMING) votes[owner[m.trainIdx()]]++;
+            }
+        }
+        return votes;
+    }
+}
