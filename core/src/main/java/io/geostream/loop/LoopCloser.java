@@ -28,7 +28,8 @@ import java.util.Objects;
  *       patrol bent what the first had fixed (whole-segment error 0.30 of the published one instead of 0.04, {@code
  *       LoopCloserTest}; {@code eval stitching}, realistic, 2,000 frames: ATE/length median 0.0247 instead of 0.0135).</li>
  *   <li>Only the window's keyframes ({@link LoopClosureSettings#maxKeyframes}) are searchable and movable; an older one
- *       settles with its final correction (and its loops leave the graph), and the settled keyframes are thinned past
+ *       settles with its final correction (a loop from it stays, anchored at that pose, until its newer keyframe
+ *       settles too), and the settled keyframes are thinned past
  *       {@link LoopClosureSettings#maxSettledKeyframes}, which bounds each correction record.</li>
  *   <li>After a loop, no other is searched for during {@link LoopClosureSettings#loopCooldown} keyframes.</li>
  * </ul>
@@ -108,7 +109,10 @@ public final class LoopCloser {
             LoopCloserState.Keyframe old = kfs.remove(0);
             s.features.remove(old.frameIndex());
             s.settle(old.frameIndex(), old.correction(), settings.maxSettledKeyframes());
-            s.loopEdges().removeIf(e -> e.oldFrame() <= old.frameIndex());
+            // A loop whose newer keyframe is still movable stays, anchored at its older keyframe's final pose: dropped,
+            // the next loop spanning its newer end would re-solve that stretch from the stitched steps alone.
+            s.loopEdges().removeIf(e -> e.newFrame() <= old.frameIndex());
+            s.loopEdges().replaceAll(e -> e.oldFrame() == old.frameIndex() ? e.settledAt(old.corrected()) : e);
         }
         Relocaliser.Found relocalised = relocaliser.tryKeyframe(s, added, features);
         if (relocalised != null) {
@@ -199,8 +203,9 @@ public final class LoopCloser {
             Integer i = node.get(e.oldFrame());
             if (i == null) {
                 int anchor = indexOf(kfs, e.oldFrame());
-                if (anchor < 0) continue;
-                i = graph.addFixedNode(kfs.get(anchor).corrected());
+                Sim3 held = anchor >= 0 ? kfs.get(anchor).corrected() : e.settledOldPose();
+                if (held == null) continue;
+                i = graph.addFixedNode(held);
                 node.put(e.oldFrame(), i);
             }
             graph.addEdge(new Sim3PoseGraph.Edge(i, j, e.oldFromNew(), loop));

@@ -37,7 +37,16 @@ public final class LoopCloserState implements Serializable {
      * A verified loop between two keyframes of the window ({@code oldFromNew} maps the newer keyframe's camera into
      * the older one's), kept so that later loops are solved together with it.
      */
-    record LoopEdge(long oldFrame, long newFrame, Sim3 oldFromNew) implements Serializable {}
+    record LoopEdge(long oldFrame, long newFrame, Sim3 oldFromNew, Sim3 settledOldPose) implements Serializable {
+        LoopEdge(long oldFrame, long newFrame, Sim3 oldFromNew) {
+            this(oldFrame, newFrame, oldFromNew, null);
+        }
+
+        /** The loop once its older keyframe has settled: that keyframe's final corrected pose anchors it from then on. */
+        LoopEdge settledAt(Sim3 oldPose) {
+            return new LoopEdge(oldFrame, newFrame, oldFromNew, oldPose);
+        }
+    }
 
     /**
      * A keyframe kept from the segment before for re-localisation: its camera pose in the corrected world of
@@ -63,8 +72,9 @@ public final class LoopCloserState implements Serializable {
     /** {@link #keyframesTaken} when the last loop closed (cooldown); -1: none yet. */
     long keyframesAtLastLoop = -1;
     /**
-     * The window's verified loops, oldest first (at most {@code LoopCloser.MAX_LOOP_EDGES}; one leaves with its older
-     * keyframe). Null in a state written before loops were kept: read as none.
+     * The window's verified loops, oldest first (at most {@code LoopCloser.MAX_LOOP_EDGES}; when its older keyframe
+     * settles a loop keeps that keyframe's final pose as its anchor, and it leaves when its newer keyframe settles). Null
+     * in a state written before loops were kept: read as none.
      */
     List<LoopEdge> loopEdges = new ArrayList<>();
     /** The segment's length unit for weights and search radius: the first keyframe's median feature depth. */

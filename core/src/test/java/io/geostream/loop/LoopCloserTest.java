@@ -117,7 +117,21 @@ class LoopCloserTest {
         // Three patrols back and forth: every place is seen again and again, and each loop closes a chain that earlier
         // loops already closed. Solved one at a time from the chain's latest shape, a later loop bent what an earlier
         // one had fixed; kept in the window's graph, every loop still holds after the last.
-        LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());
+        wholePatrolStaysCorrected(LoopClosureSettings.defaults(), 0.15);
+    }
+
+    @Test
+    void loopsWhoseOlderKeyframeSettledStillHoldInASlidingWindow() {
+        // The same with a window of 40 keyframes, which slides many times: a loop whose older keyframe has settled must
+        // still hold its newer end (anchored at the settled pose); dropped, the next loop re-solved that stretch from the
+        // stitched steps alone and undid it. Keyframes that settled before the later loops keep the correction they had
+        // then, so the whole segment keeps more error than with the default window: measured 0.177 of the published
+        // error with the settled loops kept, 0.202 when they were dropped.
+        wholePatrolStaysCorrected(LoopClosureSettings.defaults().withMaxKeyframes(40), 0.19);
+    }
+
+    private static void wholePatrolStaysCorrected(LoopClosureSettings settings, double maxErrorShare) {
+        LoopCloser closer = new LoopCloser(settings);
         LoopCloserState s = new LoopCloserState();
         int keyframes = 6 * PATROL / 8;
         for (int k = 0; k < keyframes; k++) {
@@ -135,9 +149,9 @@ class LoopCloserTest {
             publishedError += distance(p.center(), truth);
             correctedError += distance(latest.correctPose(f, p).center(), truth);
         }
-        System.err.printf(Locale.ROOT, "%d keyframes, %d loops: corrected/published centre error over the whole segment %.3f%n",
-                keyframes, s.version, correctedError / publishedError);
-        assertThat(correctedError).isLessThan(0.15 * publishedError);
+        System.err.printf(Locale.ROOT, "%d keyframes, %d loops, window %d: corrected/published centre error over the whole segment %.3f%n",
+                keyframes, s.version, settings.maxKeyframes(), correctedError / publishedError);
+        assertThat(correctedError).isLessThan(maxErrorShare * publishedError);
     }
 
     @Test
