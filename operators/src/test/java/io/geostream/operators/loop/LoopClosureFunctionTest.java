@@ -138,22 +138,34 @@ class LoopClosureFunctionTest {
             h.open();
             straight = feed(h, 0, FRAMES.size());
         }
-        assertThat(straight).isNotEmpty();
-        int cut = 201; // frame 402: mid-way, between keyframes
-        OperatorSubtaskState snapshot;
+        assertThat(straight).hasSizeGreaterThanOrEqualTo(2);
+        // Frame 402 (mid-way, between keyframes, before any loop), and just after the first correction: the snapshot then
+        // holds a kept loop, whose edge the later loops must solve with exactly as the uninterrupted run did.
+        int firstCorrectionAt;
         try (var h = harness(LoopClosureSettings.defaults())) {
             h.open();
-            assertThat(feed(h, 0, cut)).isEmpty();
-            snapshot = h.snapshot(1L, 1L);
+            firstCorrectionAt = 0;
+            while (feed(h, firstCorrectionAt, firstCorrectionAt + 1).isEmpty()) firstCorrectionAt++;
         }
-        try (var h = harness(LoopClosureSettings.defaults())) {
-            h.initializeState(snapshot);
-            h.open();
-            List<OutputRecord> resumed = feed(h, cut, FRAMES.size());
-            assertThat(resumed).hasSameSizeAs(straight);
-            for (int i = 0; i < straight.size(); i++) {
-                assertThat(resumed.get(i).key).isEqualTo(straight.get(i).key);
-                assertThat(resumed.get(i).value).as("correction %d", i).isEqualTo(straight.get(i).value);
+        for (int cut : new int[] {201, firstCorrectionAt + 3}) {
+            OperatorSubtaskState snapshot;
+            List<OutputRecord> before;
+            try (var h = harness(LoopClosureSettings.defaults())) {
+                h.open();
+                before = feed(h, 0, cut);
+                snapshot = h.snapshot(1L, 1L);
+            }
+            assertThat(before).hasSize(cut == 201 ? 0 : 1);
+            try (var h = harness(LoopClosureSettings.defaults())) {
+                h.initializeState(snapshot);
+                h.open();
+                List<OutputRecord> all = new ArrayList<>(before);
+                all.addAll(feed(h, cut, FRAMES.size()));
+                assertThat(all).as("cut at %d", cut).hasSameSizeAs(straight);
+                for (int i = 0; i < straight.size(); i++) {
+                    assertThat(all.get(i).key).isEqualTo(straight.get(i).key);
+                    assertThat(all.get(i).value).as("correction %d, cut at %d", i, cut).isEqualTo(straight.get(i).value);
+                }
             }
         }
     }
