@@ -35,12 +35,12 @@ import java.util.Objects;
  * </ul>
  *
  * <p>After a break ({@link #segmentEnded}), the next segment's first keyframes are matched against the ended
- * segment's newest ones ({@link Relocaliser}); where one matches, every correction of the new segment maps it into the
+ * segment's newest ones ({@link Relocaliser}); once two of them match and agree, every correction of the new segment maps it into the
  * earlier segment's corrected world: {@code intoWorld * own}, where {@code own} is what the segment's own loops make of
  * its published world (they go on as in any segment, in its own world and units, and only the output is composed, so
  * the loop solving is the same with or without re-localisation). A later loop that re-solves keyframes of the new
  * segment moves them in its own world, and the composed correction carries them along: the tie to the earlier world
- * is the one measured Sim(3), held wherever the loops hold the keyframe it was measured at.
+ * is the confirmed measured Sim(3), held wherever the loops hold the keyframe it was measured at.
  *
  * <p>Pure logic over a {@link LoopCloserState}; frames must arrive in stream order.
  */
@@ -270,7 +270,8 @@ public final class LoopCloser {
         return Math.sqrt(dx * dx + dy * dy + dz * dz);
     }
 
-    private static double medianZ(KeyframeFeatures f) {
+    /** Median camera-frame depth of a keyframe's features (NaN without features): the scene's length unit there. */
+    static double medianZ(KeyframeFeatures f) {
         int n = f.count();
         if (n == 0) return Double.NaN;
         double[] z = new double[n];

@@ -17,8 +17,9 @@ import java.util.List;
  *
  * <p>After a segment ended by a break it also holds what the next segment re-localises against ({@link Relocaliser}):
  * the newest keyframes of the segment before (at most {@link LoopClosureSettings#relocaliseKeyframes}, their poses here
- * and their features in a second store, {@link #useKeptFeatureStore}) until the new segment succeeds or has used its
- * {@link LoopClosureSettings#relocaliseTries}; and, once it succeeded, the similarity into the earlier world.
+ * and their features in a second store, {@link #useKeptFeatureStore}) and the new segment's verified matches waiting
+ * for a confirmation, until the new segment succeeds or has used its {@link LoopClosureSettings#relocaliseTries}; and,
+ * once it succeeded, the similarity into the earlier world.
  */
 public final class LoopCloserState implements Serializable {
 
@@ -54,6 +55,14 @@ public final class LoopCloserState implements Serializable {
      */
     record KeptKeyframe(long frameIndex, Sim3 worldPose) implements Serializable {}
 
+    /**
+     * One verified match of a keyframe of the open segment ({@code newFrame}) against a kept one ({@code oldFrame}):
+     * the relation between the two worlds it implies ({@code intoWorld}: the open segment's corrected world into the kept
+     * poses' world) and the verifier's inlier distance there, in the kept world's units ({@code inlierDistance}).
+     */
+    record RelocaliseEstimate(long newFrame, long oldFrame, int inliers, Sim3 intoWorld, double inlierDistance)
+            implements Serializable {}
+
     /** Features of the window's keyframes, by frame index. */
     transient KeyframeFeatureStore features = KeyframeFeatureStore.inMemory();
     /** Features of the kept keyframes, by frame index. */
@@ -85,15 +94,21 @@ public final class LoopCloserState implements Serializable {
     /** Kept for in-memory callers (evaluation); never serialized: an operator emits each correction as it comes. */
     transient LoopCorrection latest;
 
-    // Re-localisation. A state written before it existed reads these as null / 0: nothing kept, not re-localised.
+    // Re-localisation. A state written before it existed reads these as null / 0: nothing kept, not re-localised. (A
+    // state written before the confirmation also has the kept segment's identity, which nothing read: Java
+    // serialization skips a field the class no longer has, under the same serialVersionUID.)
     /** Keyframes kept from the segment before, oldest first; null or empty: none. */
     List<KeptKeyframe> kept;
-    /** The segment the kept keyframes come from. */
-    long keptSegmentId, keptSegmentStartMicros;
     /** The segment whose corrected world the kept poses are in (the one before, or the world it was re-localised into). */
     long keptWorldSegmentId, keptWorldSegmentStartMicros;
     /** Keyframes of the open segment that may still be matched against the kept ones. */
     int relocaliseTriesLeft;
+    /**
+     * The open segment's verified matches against the kept keyframes that no other keyframe of it has confirmed yet
+     * (at most {@link LoopClosureSettings#relocaliseTries} x {@link LoopClosureSettings#candidates}); null: none (also
+     * in a state written before re-localisation needed a confirmation).
+     */
+    List<RelocaliseEstimate> relocaliseEstimates;
     /**
      * The open segment's corrected world into the corrected world of ({@link #worldSegmentId},
      * {@link #worldSegmentStartMicros}), once re-localised; null: the segment is in its own world.
@@ -129,6 +144,7 @@ public final class LoopCloserState implements Serializable {
         suspended = false;
         latest = null;
         intoWorld = null; // a new segment starts in its own world; what is kept stays for it to re-localise against
+        relocaliseEstimates = null; // they relate the ended segment's world
     }
 
     /** Forgets the kept keyframes (re-localised, out of tries, or the stream ended). */
@@ -136,6 +152,7 @@ public final class LoopCloserState implements Serializable {
         if (kept != null && !kept.isEmpty()) keptFeatures.clear();
         kept = null;
         relocaliseTriesLeft = 0;
+        relocaliseEstimates = null;
     }
 
     /**

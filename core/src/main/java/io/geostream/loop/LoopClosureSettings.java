@@ -25,7 +25,8 @@ import java.io.Serializable;
  *                            however long the segment runs
  * @param relocaliseKeyframes the newest window keyframes a segment that ends by a break leaves for the next segment to
  *                            re-localise against ({@link Relocaliser}); 0: no re-localisation
- * @param relocaliseTries     the next segment's first keyframes that are matched against them (then they are released)
+ * @param relocaliseTries     the next segment's first keyframes that are matched against them, two of which must agree
+ *                            (then, or after the last, they are released)
  */
 public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFrameGap, double searchRadius,
                                   double maxViewAngleDeg, int candidates, int features, int minInliers,

@@ -1,6 +1,7 @@
 package io.geostream.loop;
 
 import io.geostream.avro.SegmentReason;
+import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Sim3;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.DMatch;
@@ -25,15 +26,22 @@ import static org.bytedeco.opencv.global.opencv_core.NORM_HAMMING;
  * segment's first {@link LoopClosureSettings#relocaliseTries} keyframes is matched against them: they are ranked by
  * ORB votes ({@link #votes}; the old poses cannot rank them: they are in another world) and the best
  * {@link LoopClosureSettings#candidates} are verified as a loop is ({@link LoopVerifier}: RANSAC Sim(3) on 3-D pairs).
- * The first success relates the two worlds by
+ * Each verified match relates the two worlds by
  * {@code intoWorld = oldPose * oldFromNew * newPose^-1} (old keyframe's corrected pose, the measured camera-to-camera
- * Sim(3), the new keyframe's pose in its segment's corrected world), and the kept keyframes are released; so are they
- * after the last try. One measurement, not a pose graph: it is the segment's only tie to the earlier world.
+ * Sim(3), the new keyframe's pose in its segment's corrected world). One match does not decide: a look-alike place
+ * verifies too, and the relation is the segment's only tie to the earlier world, for good. The segment is re-localised
+ * when a second keyframe's match agrees with an earlier keyframe's ({@link #agree}: rotation, scale and camera
+ * placement), by the later of the two; matches that disagree wait (within the tries) for one that agrees with either.
+ * Then the kept keyframes are released; so are they after the last try. A pair of agreeing measurements, not a pose
+ * graph: a whole stretch of look-alike places, seen from two keyframes, would still agree.
  */
 final class Relocaliser {
 
-    /** A re-localisation: the kept keyframe matched and the inlier count. */
+    /** A re-localisation: the kept keyframe the confirming keyframe matched and the inlier count. */
     record Found(long oldFrame, int inliers) {}
+
+    /** How far two matches' relations may differ and still confirm each other (see {@link #agree}). */
+    static final double AGREE_ROTATION_DEG = 5, AGREE_SCALE = 0.05;
 
     private final LoopClosureSettings settings;
     private final LoopVerifier verifier;
@@ -82,8 +90,6 @@ final class Relocaliser {
         }
         if (kept.isEmpty()) return;
         s.kept = kept;
-        s.keptSegmentId = s.segmentId;
-        s.keptSegmentStartMicros = s.segmentStartMicros;
         s.keptWorldSegmentId = s.intoWorld == null ? s.segmentId : s.worldSegmentId;
         s.keptWorldSegmentStartMicros = s.intoWorld == null ? s.segmentStartMicros : s.worldSegmentStartMicros;
         s.relocaliseTriesLeft = settings.relocaliseTries();
@@ -91,9 +97,12 @@ final class Relocaliser {
 
     /**
      * A new keyframe of the open segment (already in the window): one try against the kept keyframes, while any are
-     * waiting and tries are left.
+     * waiting and tries are left. Each verified match implies a relation between the two worlds; the segment is
+     * re-localised when one of this keyframe's agrees ({@link #agree}) with one of an earlier keyframe's, by this
+     * keyframe's relation (the one of them with the most inliers). A lone match, or matches that disagree, publish nothing.
      *
-     * @return the match when the segment was re-localised by it ({@link LoopCloserState#intoWorld} is set), else null
+     * @return the confirming match when the segment was re-localised by it ({@link LoopCloserState#intoWorld} is set),
+     * else null
      */
     Found tryKeyframe(LoopCloserState s, LoopCloserState.Keyframe added, KeyframeFeatures features) {
         List<LoopCloserState.KeptKeyframe> kept = s.kept;
@@ -110,27 +119,72 @@ final class Relocaliser {
         List<long[]> ranked = new ArrayList<>();
         for (int i = 0; i < kept.size(); i++) if (votes[i] >= settings.minInliers()) ranked.add(new long[] {votes[i], i});
         ranked.sort((a, b) -> a[0] != b[0] ? Long.compare(b[0], a[0]) : Long.compare(b[1], a[1]));
-        LoopVerifier.Match best = null;
-        LoopCloserState.KeptKeyframe matched = null;
+        List<LoopCloserState.RelocaliseEstimate> found = new ArrayList<>();
         for (int c = 0; c < Math.min(settings.candidates(), ranked.size()); c++) {
-            LoopCloserState.KeptKeyframe old = kept.get((int) ranked.get(c)[1]);
-            LoopVerifier.Match m = verifier.verify(s.keptFeatures.get(old.frameIndex()), features,
-                    added.frameIndex() * 31 + old.frameIndex());
-            if (m != null && (best == null || m.inliers() > best.inliers())) {
-                best = m;
-                matched = old;
+            int i = (int) ranked.get(c)[1];
+            LoopCloserState.KeptKeyframe old = kept.get(i);
+            LoopVerifier.Match m = verifier.verify(olds.get(i), features, added.frameIndex() * 31 + old.frameIndex());
+            if (m == null) continue;
+            found.add(new LoopCloserState.RelocaliseEstimate(added.frameIndex(), old.frameIndex(), m.inliers(),
+                    old.worldPose().compose(m.oldFromNew()).compose(added.corrected().inverse()),
+                    settings.inlierDistance() * LoopCloser.medianZ(olds.get(i))));
+        }
+        List<LoopCloserState.RelocaliseEstimate> earlier =
+                s.relocaliseEstimates == null ? List.of() : s.relocaliseEstimates;
+        double[] here = added.corrected().translation();
+        LoopCloserState.RelocaliseEstimate confirmed = null;
+        for (LoopCloserState.RelocaliseEstimate e : found) {
+            if (confirmed != null && e.inliers() <= confirmed.inliers()) continue;
+            for (LoopCloserState.RelocaliseEstimate p : earlier) {
+                if (agree(e, p, here)) {
+                    confirmed = e;
+                    break;
+                }
             }
         }
-        if (best == null) {
-            if (s.relocaliseTriesLeft == 0) s.releaseKept();
-            return null;
+        if (confirmed != null) {
+            s.intoWorld = confirmed.intoWorld();
+            s.worldSegmentId = s.keptWorldSegmentId;
+            s.worldSegmentStartMicros = s.keptWorldSegmentStartMicros;
+            s.releaseKept();
+            return new Found(confirmed.oldFrame(), confirmed.inliers());
         }
-        Sim3 intoWorld = matched.worldPose().compose(best.oldFromNew()).compose(added.corrected().inverse());
-        s.intoWorld = intoWorld;
-        s.worldSegmentId = s.keptWorldSegmentId;
-        s.worldSegmentStartMicros = s.keptWorldSegmentStartMicros;
-        s.releaseKept();
-        return new Found(matched.frameIndex(), best.inliers());
+        if (s.relocaliseTriesLeft == 0) {
+            s.releaseKept();
+        } else if (!found.isEmpty()) {
+            List<LoopCloserState.RelocaliseEstimate> waiting = new ArrayList<>(earlier);
+            waiting.addAll(found);
+            s.relocaliseEstimates = waiting;
+        }
+        return null;
+    }
+
+    /**
+     * Whether two matches of different keyframes of the open segment put it in the earlier world the same way: their
+     * relations differ by at most {@value #AGREE_ROTATION_DEG} degrees of rotation and {@value #AGREE_SCALE} of scale
+     * (relative), and map the newer keyframe's camera centre {@code at} (in the open segment's corrected world) within
+     * the newer match's inlier distance of each other (in the earlier world's units).
+     *
+     * <p>Why these: a verified match's Sim(3) is fitted to at least {@link LoopClosureSettings#minInliers} 3-D pairs that
+     * each lie within the inlier distance ({@link LoopClosureSettings#inlierDistance}, 0.04 of the median depth by
+     * default) of their partner. A rotation error of θ radians moves a point at the median depth by θ of that depth, and
+     * a scale error ε by ε of it, so a match that holds its inliers is off by less than about 0.04 rad (2.3°) and 4 %;
+     * two right ones then differ by less than about 5° and 8 %, and far less in practice: a fit over tens to hundreds of
+     * pairs ({@code RelocaliserTest}, neighbouring keyframes: 0.03-0.54°, scale 0.1-0.9 %, camera 0.01-0.04 m against an
+     * inlier distance of 0.16-0.17 m). Scale is held to 5 %, under that bound but above the new segment's stitched scale
+     * drift over a keyframe step or two (a clip-local model: 2-3 % per clip), which the two also differ by. The camera
+     * centre is compared with the verifier's own inlier distance: a camera placed farther off than a feature may lie
+     * from its partner is a different placement. A match against a look-alike place is off by the distance between the
+     * two places and their turn (the test's: 2.5 m and 83°), not centimetres and a degree.
+     */
+    static boolean agree(LoopCloserState.RelocaliseEstimate newer, LoopCloserState.RelocaliseEstimate earlier, double[] at) {
+        if (newer.newFrame() == earlier.newFrame()) return false; // two kept neighbours of one keyframe confirm nothing
+        Sim3 a = newer.intoWorld(), b = earlier.intoWorld();
+        double[] p = a.apply(at), q = b.apply(at);
+        double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
+        if (Rotations.angleBetweenDeg(a.rotation(), b.rotation()) > AGREE_ROTATION_DEG) return false;
+        if (Math.abs(Math.log(a.scale() / b.scale())) > Math.log1p(AGREE_SCALE)) return false;
+        return Math.sqrt(dx * dx + dy * dy + dz * dz) <= newer.inlierDistance();
     }
 
     /**
