@@ -310,16 +310,17 @@ public final class StitchingEvaluation {
                 corrected[i] = frameCorrection.transformPose(estPoses.get(i));
             }
             WorldPointErrors.FrameCorrections afterLoops = (segment, frame) -> byFrame.get((segment << 32) ^ frame);
-            return scores(name, corrected, nanos + loopNanos, points.medianRelative(afterLoops), points.fused(afterLoops),
-                    pointsClipRel);
+            return scores(name, corrected, nanos + loopNanos, points.global(afterLoops), pointsClipRel);
         }
 
         private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsClipRel) {
-            return scores(name, poses, totalNanos, points.medianRelative(), points.fused(null), pointsClipRel);
+            return scores(name, poses, totalNanos, points.global(null), pointsClipRel);
         }
 
-        private Scores scores(String name, RigidTransform[] poses, long totalNanos, double pointsGlobalRel,
-                              FusedMapErrors.Result fused, double pointsClipRel) {
+        private Scores scores(String name, RigidTransform[] poses, long totalNanos, WorldPointErrors.Global global,
+                              double pointsClipRel) {
+            double pointsGlobalRel = global.medianRelative();
+            FusedMapErrors.Result fused = global.fused();
             int n = poses.length;
             double[][] e = new double[n][];
             for (int i = 0; i < n; i++) e[i] = poses[i].center();

@@ -76,17 +76,42 @@ public final class WorldPointErrors {
     /** The same after moving each frame's points by its correction (before the group's Sim(3) fit). */
     public double medianRelative(FrameCorrections correctionsOrNull) {
         FrameConsistency.FloatList all = new FrameConsistency.FloatList();
-        for (Map.Entry<Long, Group> entry : groups.entrySet()) {
-            Group g = entry.getValue();
-            double[] q = aligned(entry.getKey(), g, correctionsOrNull);
-            if (q == null) continue;
-            float[] dst = g.truth;
-            for (int i = 0; i < g.size; i++) {
-                double e = Math.sqrt(sq(q[3 * i] - dst[3 * i]) + sq(q[3 * i + 1] - dst[3 * i + 1]) + sq(q[3 * i + 2] - dst[3 * i + 2]));
-                all.add((float) (e / g.distance[i]));
-            }
-        }
+        forEachAligned(correctionsOrNull, (g, q) -> addRelative(all, g, q));
         return all.median();
+    }
+
+    /**
+     * {@link #medianRelative(FrameCorrections)} and {@link #fused(FrameCorrections)} of the same points, each group's
+     * Sim(3) fitted once for both.
+     */
+    public Global global(FrameCorrections correctionsOrNull) {
+        FrameConsistency.FloatList all = new FrameConsistency.FloatList();
+        double depth = medianTrueDepth();
+        FusedMapErrors fused = depth > 0 ? new FusedMapErrors(depth) : null;
+        forEachAligned(correctionsOrNull, (g, q) -> {
+            addRelative(all, g, q);
+            if (fused != null) fused.addSegment(q, g.truth, g.confidence, g.size);
+        });
+        return new Global(all.median(), fused == null ? new FusedMapErrors.Result(Double.NaN, Double.NaN, Double.NaN) : fused.result());
+    }
+
+    /** The segment-aligned figures: {@code medianRelative} as {@link #medianRelative}, {@code fused} as {@link #fused}. */
+    public record Global(double medianRelative, FusedMapErrors.Result fused) {}
+
+    private static void addRelative(FrameConsistency.FloatList all, Group g, double[] q) {
+        float[] dst = g.truth;
+        for (int i = 0; i < g.size; i++) {
+            double e = Math.sqrt(sq(q[3 * i] - dst[3 * i]) + sq(q[3 * i + 1] - dst[3 * i + 1]) + sq(q[3 * i + 2] - dst[3 * i + 2]));
+            all.add((float) (e / g.distance[i]));
+        }
+    }
+
+    /** Each group that can be fitted, with its points mapped by {@link #aligned}. */
+    private void forEachAligned(FrameCorrections correctionsOrNull, java.util.function.BiConsumer<Group, double[]> action) {
+        for (Map.Entry<Long, Group> entry : groups.entrySet()) {
+            double[] q = aligned(entry.getKey(), entry.getValue(), correctionsOrNull);
+            if (q != null) action.accept(entry.getValue(), q);
+        }
     }
 
     /** The median over all points of |P_true - true camera centre|: the unit of the fused-map figures. */
@@ -108,11 +133,7 @@ public final class WorldPointErrors {
         double depth = medianTrueDepth();
         if (!(depth > 0)) return new FusedMapErrors.Result(Double.NaN, Double.NaN, Double.NaN);
         FusedMapErrors fused = new FusedMapErrors(depth);
-        for (Map.Entry<Long, Group> entry : groups.entrySet()) {
-            Group g = entry.getValue();
-            double[] q = aligned(entry.getKey(), g, correctionsOrNull);
-            if (q != null) fused.addSegment(q, g.truth, g.confidence, g.size);
-        }
+        forEachAligned(correctionsOrNull, (g, q) -> fused.addSegment(q, g.truth, g.confidence, g.size));
         return fused.result();
     }
 
