@@ -66,7 +66,8 @@ public final class StitchingEvaluation {
                          double msPerFrame, double pointsGlobalRel, double pointsClipRel,
                          FrameConsistency.Result consistency, double spikeShare, FusedMapErrors.Result fusedMap,
                          double[][] estimatedPositions,
-                         double[][] truePositions, RigidTransform[] estimatedPoses, double[] timestampsSeconds) {
+                         double[][] truePositions, RigidTransform[] estimatedPoses, RigidTransform[] truePoses,
+                         double[] timestampsSeconds) {
 
         public double boundaryConsistency() {
             return consistency.boundary();
@@ -326,7 +327,8 @@ public final class StitchingEvaluation {
             for (int i = 0; i < n; i++) e[i] = poses[i].center();
             double[][] t = truth.toArray(new double[0][]);
             TrajectoryMetrics.AteResult ate = TrajectoryErrors.ate(e, t);
-            TrajectoryErrors.Rpe rpe = TrajectoryErrors.rpe(poses, truePoses.toArray(new RigidTransform[0]));
+            RigidTransform[] truthPoses = truePoses.toArray(new RigidTransform[0]);
+            TrajectoryErrors.Rpe rpe = TrajectoryErrors.rpe(poses, truthPoses);
             double drift = TrajectoryErrors.driftOverLength(e, t, TrajectoryErrors.DRIFT_WINDOW);
             DepthErrors.Result g = depth.global();
             DepthErrors.Result c = depth.perClip();
@@ -336,7 +338,7 @@ public final class StitchingEvaluation {
                     rpe.rotationMeanDeg(), g.absRel(), c.absRel(), g.delta1(), nr.meanDeg(), nr.medianDeg(),
                     Math.max(0, segmentsStarted - 1), n == 0 ? Double.NaN : totalNanos / 1e6 / n, pointsGlobalRel,
                     pointsClipRel, consistency.result(), TrajectoryErrors.spikeShare(e, t, ate.alignment()), fused, e, t,
-                    poses, ts);
+                    poses, truthPoses, ts);
         }
     }
 

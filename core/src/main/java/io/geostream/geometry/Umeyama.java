@@ -83,6 +83,54 @@ public final class Umeyama {
         return solve(s, d, w, used, estimateScale, false);
     }
 
+    /**
+     * The symmetric scale between two corresponding point sets: the ratio of their weighted RMS spreads about their
+     * weighted centroids (B. K. P. Horn, "Closed-form solution of absolute orientation using unit quaternions", JOSA
+     * A 4(4), 1987, section 2.D). The least-squares scale of {@link #fit} regresses dst on src, so noise on the source
+     * points inflates its denominator and biases it low (about 1 / (1 + noise variance / spread variance)); this ratio
+     * is unbiased when both sides carry the same relative noise, as two predictions of the same frame by one model do.
+     * Points are skipped like in {@link #fit(float[], float[], float[], boolean)}.
+     *
+     * @return dst spread / src spread, or NaN with fewer than 3 usable pairs or a source spread of zero
+     */
+    public static double spreadRatio(float[] srcXyz, float[] dstXyz, float[] weightsOrNull) {
+        if (srcXyz == null || dstXyz == null || srcXyz.length != dstXyz.length || srcXyz.length % 3 != 0) {
+            throw new IllegalArgumentException("src and dst must be interleaved xyz of equal length");
+        }
+        int n = srcXyz.length / 3;
+        if (weightsOrNull != null && weightsOrNull.length != n) {
+            throw new IllegalArgumentException("expected " + n + " weights, got " + weightsOrNull.length);
+        }
+        double w = 0;
+        double[] ms = new double[3], md = new double[3];
+        double ss = 0, dd = 0;
+        int used = 0;
+        for (int i = 0; i < n; i++) {
+            float wi = weightsOrNull == null ? 1f : weightsOrNull[i];
+            if (!(wi > 0) || !Float.isFinite(wi) || !finitePair(srcXyz, dstXyz, i)) continue;
+            used++;
+            w += wi;
+            for (int k = 0; k < 3; k++) {
+                double sk = srcXyz[3 * i + k], dk = dstXyz[3 * i + k];
+                ms[k] += wi * sk;
+                md[k] += wi * dk;
+                ss += wi * sk * sk;
+                dd += wi * dk * dk;
+            }
+        }
+        if (used < 3) return Double.NaN;
+        double varSrc = ss / w - (ms[0] * ms[0] + ms[1] * ms[1] + ms[2] * ms[2]) / (w * w);
+        double varDst = dd / w - (md[0] * md[0] + md[1] * md[1] + md[2] * md[2]) / (w * w);
+        return varSrc > 0 && varDst > 0 ? Math.sqrt(varDst / varSrc) : Double.NaN;
+    }
+
+    private static boolean finitePair(float[] src, float[] dst, int i) {
+        for (int k = 0; k < 3; k++) {
+            if (!Float.isFinite(src[3 * i + k]) || !Float.isFinite(dst[3 * i + k])) return false;
+        }
+        return true;
+    }
+
     /** Root mean square of |dst_i - sim(src_i)| over all pairs. */
     public static double rmsResidual(Sim3 sim, double[][] src, double[][] dst) {
         if (sim == null) throw new IllegalArgumentException("similarity must not be null");

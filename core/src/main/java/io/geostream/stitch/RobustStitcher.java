@@ -203,17 +203,25 @@ public final class RobustStitcher implements Stitcher {
             double w = 0;
             for (int i = from; i < to; i++) w += weights[i];
             if (!(w > 0)) continue;
-            try {
-                double s = Umeyama.fit(Arrays.copyOfRange(src, 3 * from, 3 * to), Arrays.copyOfRange(dst, 3 * from, 3 * to),
-                        Arrays.copyOfRange(weights, from, to), true).scale();
-                if (!(s > 0) || !Double.isFinite(s)) continue;
-                logSum += w * Math.log(s);
-                weightSum += w;
-            } catch (IllegalArgumentException degenerate) {
-                // A frame whose points are degenerate on their own gives no scale; the others still do.
-            }
+            double s = SYMMETRIC ? Umeyama.spreadRatio(Arrays.copyOfRange(src, 3 * from, 3 * to), Arrays.copyOfRange(dst, 3 * from, 3 * to),
+                    Arrays.copyOfRange(weights, from, to)) : lsScale(src, dst, weights, from, to);
+            // A frame whose points are degenerate on their own gives no scale; the others still do.
+            if (!(s > 0) || !Double.isFinite(s)) continue;
+            logSum += w * Math.log(s);
+            weightSum += w;
         }
         return weightSum > 0 ? Math.exp(logSum / weightSum) : Double.NaN;
+    }
+
+    static final boolean SYMMETRIC = !Boolean.getBoolean("geostream.lsscale");
+
+    private static double lsScale(float[] src, float[] dst, float[] weights, int from, int to) {
+        try {
+            return Umeyama.fit(Arrays.copyOfRange(src, 3 * from, 3 * to), Arrays.copyOfRange(dst, 3 * from, 3 * to),
+                    Arrays.copyOfRange(weights, from, to), true).scale();
+        } catch (IllegalArgumentException degenerate) {
+            return Double.NaN;
+        }
     }
 
     /** |dst - sim(src)| / depth per correspondence. */

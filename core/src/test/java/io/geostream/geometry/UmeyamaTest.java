@@ -114,4 +114,41 @@ class UmeyamaTest {
         assertThatThrownBy(() -> Umeyama.fit(three, three, new double[] {1, 0, 1}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive weights");
     }
+
+    /**
+     * Two noisy predictions of the same points (as two clips predict a shared frame): the least-squares scale regresses
+     * one on the other and comes out low by about 1 / (1 + noise variance / spread variance), which chained from clip
+     * to clip shrinks a whole path; the spread ratio does not.
+     */
+    @Test
+    void theSpreadRatioIsUnbiasedWhereTheLeastSquaresScaleOfTwoNoisyCopiesIsLow() {
+        Random random = new Random(11);
+        double trueScale = 1.7, noise = 0.25; // 25 % of the unit spread on each side, in each side's own units
+        int n = 4000;
+        float[] src = new float[3 * n], dst = new float[3 * n];
+        double[] rotation = Rotations.axisAngle(new double[] {0.3, -0.8, 0.5}, 0.7);
+        for (int i = 0; i < n; i++) {
+            double[] p = {random.nextGaussian(), random.nextGaussian(), 3 + random.nextGaussian()};
+            double[] q = Mat3.mulVec(rotation, p);
+            for (int k = 0; k < 3; k++) {
+                src[3 * i + k] = (float) (p[k] + noise * random.nextGaussian());
+                dst[3 * i + k] = (float) (trueScale * (q[k] + noise * random.nextGaussian()) + 5);
+            }
+        }
+        double leastSquares = Umeyama.fit(src, dst, null, true).scale();
+        double symmetric = Umeyama.spreadRatio(src, dst, null);
+        assertThat(leastSquares / trueScale).isLessThan(0.96); // 1 / (1 + 0.0625) = 0.94
+        assertThat(symmetric / trueScale).isCloseTo(1, within(0.01));
+    }
+
+    @Test
+    void theSpreadRatioSkipsHolesAndZeroWeightsAndSaysNaNWithoutSpread() {
+        float[] src = {0, 0, 0, 1, 0, 0, 0, 1, 0, Float.NaN, 0, 0, 9, 9, 9};
+        float[] dst = {0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, -9, 4, 1};
+        assertThat(Umeyama.spreadRatio(src, dst, new float[] {1, 1, 1, 1, 0})).isCloseTo(2, within(1e-6));
+        assertThat(Umeyama.spreadRatio(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, new float[] {0, 0, 0, 1, 0, 0, 0, 1, 0}, null))
+                .isNaN();
+        assertThatThrownBy(() -> Umeyama.spreadRatio(new float[3], new float[6], null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -240,6 +240,12 @@ public final class EvalCommand implements Runnable {
                                     out.resolve("errors-seed" + s + ".png"));
                         }
                     }
+                    // The truth of the frames scored (of the method that kept the most), for evo and other readers.
+                    StitchingEvaluation.Scores fullest = scores.values().stream()
+                            .max(java.util.Comparator.comparingInt(StitchingEvaluation.Scores::frames)).orElseThrow();
+                    try (Writer w = Files.newBufferedWriter(out.resolve("truth-seed" + s + ".tum"))) {
+                        TumTrajectory.write(w, fullest.timestampsSeconds(), fullest.truePoses());
+                    }
                     for (StitchingEvaluation.Scores sc : scores.values()) {
                         byMethod.computeIfAbsent(sc.method(), m -> new ArrayList<>()).add(sc);
                         try (Writer w = Files.newBufferedWriter(out.resolve(sc.method() + "-seed" + s + ".tum"))) {
