@@ -428,10 +428,12 @@ final class ChainStitcher implements Stitcher {
      * Per-frame mode: the held clip's frames, corrected, now that the next clip (placed by {@code worldFromClip}) is
      * known. For each frame both clips hold, E = the similarity that moves the held clip's camera of that frame (its
      * PnP pose when held) onto the next clip's (a PnP on the next clip's world prediction), with the scale the aligner
-     * finds between the two predictions' points. A model's error grows with a
-     * frame's distance from its clip's reference slot (drift, view change), so the consensus lies a share
-     * alpha = v_held / (v_held + v_next) of the way towards the next clip's prediction, v = slot^2 + 1: the held clip's
-     * end moves by E^alpha, the next clip's start by E^-(1 - alpha). The held frames between the clip's start
+     * finds between the two predictions' points. The consensus lies halfway: the held clip's end moves by E^(1/2), the
+     * next clip's start by E^-(1/2). (An inverse-variance share that trusted the next clip's early slots, v = slot^2 + 1,
+     * fits drift alone; a model's per-clip errors (depth field, focal length, gauge) do not shrink towards a clip's first
+     * slot, and with the realistic instrument that share moved each clip's end fully onto the next clip's own error,
+     * so the path zigzagged by a clip's error every stride: 2,000 frames, spike share 0.052 -> 0.006, ATE/length
+     * 0.0125 -> 0.0104 with corrections, docs/benchmarks.md, session 12.) The held frames between the clip's start
      * corrections and these end corrections get corrections interpolated by slot; a shared frame is emitted once, as
      * the blend of both corrected predictions, weighted by confidence and by a share of the next clip that ramps up
      * over the shared frames.
@@ -464,8 +466,7 @@ final class ChainStitcher implements Stitcher {
             double[] centre = nextPose.center();
             Sim3 e = new Sim3(scale, IDENTITY, new double[] {(1 - scale) * centre[0], (1 - scale) * centre[1],
                     (1 - scale) * centre[2]}).compose(Sim3.of(rigid));
-            double vHeld = (double) c.slot * c.slot + 1, vNext = (double) slot * slot + 1;
-            double alpha = vHeld / (vHeld + vNext);
+            double alpha = CONSENSUS_SHARE;
             if (!c.segmentFirst) {
                 controls.add(new SlotCorrection(c.slot, Sim3Interpolation.power(e, alpha, c.cameraCenter)));
             }
@@ -477,7 +478,7 @@ final class ChainStitcher implements Stitcher {
         // The two clips' geometry of a shared frame differs beyond a similarity (a model's errors are not rigid), and a
         // camera pose follows the geometry it is fitted to: switching from one clip's geometry to the other's at one
         // frame makes the path jump. So the blend's weight of the next clip ramps over the shared stream frames,
-        // 1/(n+1) .. n/(n+1), while the rigid consensus above keeps the inverse-variance share.
+        // 1/(n+1) .. n/(n+1), while the rigid consensus above stays halfway.
         List<Long> shared = new ArrayList<>();
         for (CorrectableFrame c : s.heldForCorrection()) {
             int slot = OverlapAligner.slotOf(r, c.held.frame.frameIndex);
@@ -512,6 +513,8 @@ final class ChainStitcher implements Stitcher {
     }
 
     private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    /** How far a shared frame's held-clip camera moves towards the next clip's (see {@link #emitCorrected}). */
+    static final double CONSENSUS_SHARE = 0.5;
 
     /** Applies a correction to a held frame's world points and normals. */
     private static void correct(HeldFrame held, Sim3 correction) {

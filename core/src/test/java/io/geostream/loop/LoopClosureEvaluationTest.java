@@ -32,7 +32,10 @@ class LoopClosureEvaluationTest {
         assertThat(closed.frames()).isEqualTo(open.frames());
         System.err.printf("loops: ate/len %.4f -> %.4f, points_global_rel %.4f -> %.4f%n", open.ateOverLength(),
                 closed.ateOverLength(), open.pointsGlobalRel(), closed.pointsGlobalRel());
-        assertThat(closed.ateOverLength()).isLessThan(0.6 * open.ateOverLength());
+        // 0.6x until session 12; then the stitcher's scale stopped shrinking the path (symmetric clip scale) and the
+        // open path's error fell from 0.061 to 0.039 of its length, while the corrected one stayed (0.036 -> 0.033):
+        // most of what this one loop (frame 616 back to 8) corrected was that shrinking.
+        assertThat(closed.ateOverLength()).isLessThan(0.9 * open.ateOverLength());
         // The corrections move the world points too: the stitched world's scale drift is what made them far off.
         assertThat(closed.pointsGlobalRel()).isLessThan(0.8 * open.pointsGlobalRel());
     }
