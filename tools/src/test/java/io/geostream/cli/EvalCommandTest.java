@@ -89,6 +89,11 @@ class EvalCommandTest {
             // Every frame stitched and scored (none skipped for its size): one pose per frame, header line included.
             assertThat(Files.readAllLines(out.resolve(e.getKey() + "-seed1.tum"))).as(e.getKey()).hasSize(frames + 1);
         }
+        // The truth beside them, read back as poses with the estimates' timestamps.
+        java.util.List<String> truth = Files.readAllLines(out.resolve("truth-seed1.tum"));
+        assertThat(truth).hasSize(frames + 1);
+        assertThat(truth.get(1).split(" ")[0]).isEqualTo(Files.readAllLines(out.resolve("naive-seed1.tum")).get(1).split(" ")[0]);
+        assertThat(truth.get(1)).isNotEqualTo(truth.get(frames));
         // The raw clip figure is the model's alone: the same for every method.
         assertThat(json.get("methods").get("naive").get("points_clip_rel").asDouble())
                 .isEqualTo(json.get("methods").get("per_frame").get("points_clip_rel").asDouble());
