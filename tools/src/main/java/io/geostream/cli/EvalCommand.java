@@ -107,8 +107,9 @@ public final class EvalCommand implements Runnable {
         int keyframeInterval;
         @Option(names = "--error-model", defaultValue = "realistic",
                 description = "Simulated model's error preset: mild (the instrument before issue 13: ~2 %% AbsRel, 3 deg"
-                        + " normals) or realistic (calibrated to UniGeo's published errors: ~10 %% AbsRel, 18 deg mean"
-                        + " normal error; default ${DEFAULT-VALUE}).")
+                        + " normals), realistic (calibrated to UniGeo's published errors: ~10 %% AbsRel, 18 deg mean"
+                        + " normal error; default ${DEFAULT-VALUE}) or geo-nano (geo-nano 0.2.0's per-clip errors at"
+                        + " 64x48: 40 deg normals).")
         String errorModel;
         @Option(names = "--view-error",
                 description = "Override the preset's view-change error share (mild 0, realistic 0.1; 0.1 = 10 %% of the"
@@ -157,7 +158,7 @@ public final class EvalCommand implements Runnable {
             try {
                 ErrorModel preset = ErrorModel.parse(errorModel);
                 KeyframePolicy policy = keyframePolicy != null ? KeyframePolicy.parse(keyframePolicy)
-                        : packaged != null || preset == ErrorModel.REALISTIC ? KeyframePolicy.REFRESH : KeyframePolicy.FIRST_ONLY;
+                        : packaged != null || preset != ErrorModel.MILD ? KeyframePolicy.REFRESH : KeyframePolicy.FIRST_ONLY;
                 ClipSizing.Clip clip = packaged == null ? new ClipSizing.Clip(clipLength, clipStride, keyframes) : packaged.clip();
                 clips = new ClipCutterSettings(clip.length(), clip.stride(), 4, 10_000, clip.keyframes())
                         .withKeyframePolicy(policy, keyframeInterval);

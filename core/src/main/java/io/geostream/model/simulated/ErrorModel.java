@@ -7,24 +7,34 @@ public enum ErrorModel {
     /** {@link SimulatedModelSettings#defaults()}: the instrument before the realistic terms (kind: ~2 % AbsRel, 3 deg normals). */
     MILD,
     /** {@link SimulatedModelSettings#realistic()}: calibrated to UniGeo's published errors (~10 % AbsRel, 18 deg normals). */
-    REALISTIC;
+    REALISTIC,
+    /**
+     * {@link SimulatedModelSettings#geoNano()}: fitted to the errors geo-nano 0.2.0 measures (AbsRel ~0.40, normals
+     * ~40 deg), to ask what the stitching makes of a model that weak without running it.
+     */
+    GEO_NANO;
 
     /** The preset's settings. */
     public SimulatedModelSettings settings() {
-        return this == MILD ? SimulatedModelSettings.defaults() : SimulatedModelSettings.realistic();
+        return switch (this) {
+            case MILD -> SimulatedModelSettings.defaults();
+            case REALISTIC -> SimulatedModelSettings.realistic();
+            case GEO_NANO -> SimulatedModelSettings.geoNano();
+        };
     }
 
+    /** The name {@code --error-model} takes: mild, realistic, geo-nano. */
     @Override
     public String toString() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** The preset a name selects, case-insensitive. */
     public static ErrorModel parse(String name) {
-        String n = name == null ? "" : name.trim().toUpperCase(Locale.ROOT);
+        String n = name == null ? "" : name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         for (ErrorModel m : values()) {
             if (m.name().equals(n)) return m;
         }
-        throw new IllegalArgumentException("unknown error model '" + name + "' (mild, realistic)");
+        throw new IllegalArgumentException("unknown error model '" + name + "' (mild, realistic, geo-nano)");
     }
 }
