@@ -55,6 +55,7 @@ import java.util.TreeMap;
 import java.util.zip.CRC32;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Keyed state written before the module split must restore after it. The snapshots under {@code state/} were taken
@@ -63,7 +64,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * but the classes held in state ({@link ClipCutterState}, {@link StitcherState}, {@link AnchorFrame}, {@link HeldFrame},
  * {@link ClipTask}, {@link ClipResult}, {@link FrameRecord}) keep their names, so a checkpoint or savepoint of the
  * running job must restore into the new layout. Each test restores a snapshot into the moved function, checks the state it reads back, feeds the rest of
- * the same synthetic input and compares the output with what 0.1.0 emitted uninterrupted ({@code *.expected.txt}).
+ * the same synthetic input and compares the output with what 0.1.0 emitted uninterrupted ({@code *.expected.txt}; the
+ * stitcher's geometry frames up to the clip scale estimator changed since, {@link #assertSameOutputUpToTheNewClipScale}).
  * A third test feeds that input to operators that were not restored: their output differs, so the comparison can fail.
  *
  * <p>How the files were made: {@code state/README.txt}. The input helpers here are the writer's; do not change them
@@ -382,7 +384,31 @@ class StateCompatibilityTest {
             assertSegmentIdentitiesAfterRestore(outputs);
         }
         assertThat(expected).anyMatch(l -> l.startsWith("frame "));
-        assertThat(actual).containsExactlyElementsOf(expected);
+        assertSameOutputUpToTheNewClipScale(actual, expected);
+    }
+
+    /**
+     * The restored state and every output record as 0.1.0 had them, except that since session 12 the clip scale is the
+     * ratio of two predictions' spreads, not a least-squares scale: a geometry frame's numbers (pose, fit figures) may
+     * differ by 0.01 + 1 % (measured: at most 0.0063 in a pose translation of 0.82); every other character of every line,
+     * the state lines and all non-frame lines are compared exactly.
+     */
+    static void assertSameOutputUpToTheNewClipScale(List<String> actual, List<String> expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        java.util.regex.Pattern number = java.util.regex.Pattern.compile("-?\\d+\\.?\\d*(?:[eE]-?\\d+)?");
+        for (int i = 0; i < expected.size(); i++) {
+            String e = expected.get(i), a = actual.get(i);
+            if (!e.startsWith("frame ")) {
+                assertThat(a).as("line " + i).isEqualTo(e);
+                continue;
+            }
+            assertThat(number.matcher(a).replaceAll("#")).as("line " + i + " apart from its numbers").isEqualTo(number.matcher(e).replaceAll("#"));
+            java.util.regex.Matcher me = number.matcher(e), ma = number.matcher(a);
+            while (me.find() && ma.find()) {
+                double x = Double.parseDouble(me.group()), y = Double.parseDouble(ma.group());
+                assertThat(y).as("line " + i + ": " + e).isCloseTo(x, within(0.01 + 0.01 * Math.abs(x)));
+            }
+        }
     }
 
     /**
@@ -443,6 +469,10 @@ class StateCompatibilityTest {
             stitched = describeOutputs(h.extractOutputValues(), objects);
         }
         assertThat(stitched).isNotEqualTo(outputLines(resourceLines(STITCH_EXPECTED)));
+        List<String> unrestored = stitched;
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> assertSameOutputUpToTheNewClipScale(unrestored, outputLines(resourceLines(STITCH_EXPECTED))))
+                .as("the tolerant comparison fails too").isInstanceOf(AssertionError.class);
     }
 
     // ---------------------------------------------------------------- helpers
