@@ -91,7 +91,8 @@ public final class Umeyama {
      * is unbiased when both sides carry the same relative noise, as two predictions of the same frame by one model do.
      * Points are skipped like in {@link #fit(float[], float[], float[], boolean)}.
      *
-     * @return dst spread / src spread, or NaN with fewer than 3 usable pairs or a source spread of zero
+     * @return dst spread / src spread, or NaN with fewer than 3 usable pairs or where either side's spread is zero (below
+     *         1e-12 of its mean square distance from the origin: a set of coincident points)
      */
     public static double spreadRatio(float[] srcXyz, float[] dstXyz, float[] weightsOrNull) {
         if (srcXyz == null || dstXyz == null || srcXyz.length != dstXyz.length || srcXyz.length % 3 != 0) {
@@ -121,7 +122,10 @@ public final class Umeyama {
         if (used < 3) return Double.NaN;
         double varSrc = ss / w - (ms[0] * ms[0] + ms[1] * ms[1] + ms[2] * ms[2]) / (w * w);
         double varDst = dd / w - (md[0] * md[0] + md[1] * md[1] + md[2] * md[2]) / (w * w);
-        return varSrc > 0 && varDst > 0 ? Math.sqrt(varDst / varSrc) : Double.NaN;
+        // One pass in double is exact enough for point maps (float input); but coincident points at a non-zero place
+        // leave a rounding residue, not zero, so "no spread" is judged relative to the points' size.
+        boolean spread = varSrc > 1e-12 * (ss / w) && varDst > 1e-12 * (dd / w);
+        return spread ? Math.sqrt(varDst / varSrc) : Double.NaN;
     }
 
     private static boolean finitePair(float[] src, float[] dst, int i) {

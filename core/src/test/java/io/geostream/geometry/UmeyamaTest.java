@@ -148,6 +148,15 @@ class UmeyamaTest {
         assertThat(Umeyama.spreadRatio(src, dst, new float[] {1, 1, 1, 1, 0})).isCloseTo(2, within(1e-6));
         assertThat(Umeyama.spreadRatio(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1}, new float[] {0, 0, 0, 1, 0, 0, 0, 1, 0}, null))
                 .isNaN();
+        // Coincident points away from the origin: rounding leaves a tiny positive variance, still no spread.
+        float[] same = new float[300], spreadOut = new float[300];
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 100; i++) {
+            same[3 * i] = 0.1f; same[3 * i + 1] = 123.457f; same[3 * i + 2] = -7.3f;
+            for (int k = 0; k < 3; k++) spreadOut[3 * i + k] = (float) random.nextGaussian();
+        }
+        assertThat(Umeyama.spreadRatio(same, spreadOut, null)).isNaN();
+        assertThat(Umeyama.spreadRatio(spreadOut, same, null)).isNaN();
         assertThatThrownBy(() -> Umeyama.spreadRatio(new float[3], new float[6], null))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -94,8 +94,8 @@ public final class EvalCommand implements Runnable {
         int keyframes;
         @Option(names = "--keyframe-policy",
                 description = "Which frames become keyframes: first-only or refresh (default: as the demo chooses, refresh"
-                        + " for a model that errs with the view change (the realistic preset, a model package), first-only"
-                        + " for the mild one).")
+                        + " for a model that errs with the view change (the realistic and geo-nano presets, a model"
+                        + " package), first-only for the mild one).")
         String keyframePolicy;
         @Option(names = "--model", paramLabel = "DIR",
                 description = "A model package (e.g. models/geo-nano) whose outputs are stitched instead of the simulated"
@@ -112,7 +112,7 @@ public final class EvalCommand implements Runnable {
                         + " 64x48: 40 deg normals).")
         String errorModel;
         @Option(names = "--view-error",
-                description = "Override the preset's view-change error share (mild 0, realistic 0.1; 0.1 = 10 %% of the"
+                description = "Override the preset's view-change error share (mild 0, realistic and geo-nano 0.1; 0.1 = 10 %% of the"
                         + " view change to the clip's nearest other frame).")
         Double viewError;
         @Option(names = "--overlap-policy", defaultValue = "first",

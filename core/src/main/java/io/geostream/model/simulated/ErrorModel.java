@@ -9,8 +9,8 @@ public enum ErrorModel {
     /** {@link SimulatedModelSettings#realistic()}: calibrated to UniGeo's published errors (~10 % AbsRel, 18 deg normals). */
     REALISTIC,
     /**
-     * {@link SimulatedModelSettings#geoNano()}: fitted to the errors geo-nano 0.2.0 measures (AbsRel ~0.40, normals
-     * ~40 deg), to ask what the stitching makes of a model that weak without running it.
+     * {@link SimulatedModelSettings#geoNano()}: fitted to geo-nano 0.2.0's per-clip point error (points_clip_rel 0.18)
+     * and normals (~40 deg); its AbsRel is not matched, nor its stitched path (docs/benchmarks.md).
      */
     GEO_NANO;
 

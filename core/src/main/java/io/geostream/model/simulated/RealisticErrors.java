@@ -69,7 +69,7 @@ public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, d
 
     /**
      * The realistic terms at geo-nano's strength ({@link SimulatedModelSettings#geoNano()}): a depth field of sigma 0.28
-     * (with the preset's 5 % pixel noise and 2 % outliers: points_clip_rel 0.19 where geo-nano has 0.18 on the same
+     * (with the preset's 5 % pixel noise and 2 % outliers: points_clip_rel 0.183 where geo-nano has 0.1825 on the same
      * clips, `eval stitching --model models/geo-nano`), normals with a 30 deg Rayleigh core and a 30 % tail (mean 42.8,
      * median 40.1 deg where geo-nano has 41.7 / 40.2); the other terms as {@link #realistic()}.
      */

@@ -152,11 +152,12 @@ public record SimulatedModelSettings(boolean randomScale, double gaugeRotationMa
 
     /**
      * The geo-nano preset ({@link ErrorModel#GEO_NANO}): the realistic preset's terms at the strength of geo-nano 0.2.0's
-     * measured errors (`./geostream eval model --package models/geo-nano`: AbsRel 0.40, normals 41.7 deg mean / 40.2
-     * deg median on held-out synthetic clips), see {@link RealisticErrors#geoNano()}; per-pixel noise 5 %, outliers 2 %,
+     * measured per-clip point error and normals (points_clip_rel 0.18 on the clips `eval stitching --model
+     * models/geo-nano` cuts; normals 41.7 deg mean / 40.2 deg median in `eval model`; its AbsRel is not matched), see
+     * {@link RealisticErrors#geoNano()}; per-pixel noise 5 %, outliers 2 %,
      * drift and view error as the realistic preset. It matches geo-nano's per-clip errors, not its stitched path: on the
      * same clips geo-nano's per_frame path breaks 5-7 times in 300 frames (ATE/length 0.205) where this preset's does
-     * not (0.10); docs/benchmarks.md, session 12.
+     * not (0.093); docs/benchmarks.md, session 12.
      */
     public static SimulatedModelSettings geoNano() {
         return new SimulatedModelSettings(true, 0, 0, 0.05, 0.02, 0, 0.2, 64L << 20, 0.2, 0.004, 0.03, 0.1,
