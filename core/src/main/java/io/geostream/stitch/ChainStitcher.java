@@ -150,6 +150,10 @@ final class ChainStitcher implements Stitcher {
         ClipTask task = r.task;
         Grid grid = new Grid(r.width, r.height, config.gridStepFor(r.width, r.height));
         Placement placement = place(s, r, grid, out);
+        if (perFrame && !placement.opensSegment() && !s.heldForCorrection().isEmpty()) {
+            placement = new Placement(towardsHeldCameras(s, r, placement.worldFromClip(), grid), placement.method(),
+                    placement.overlapPoints(), placement.residual(), placement.inlierShare(), false);
+        }
         if (!placement.opensSegment() && !s.heldForCorrection().isEmpty()) {
             emitCorrected(s, r, placement.worldFromClip(), grid, out);
         }
@@ -515,6 +519,43 @@ final class ChainStitcher implements Stitcher {
     private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
     /** How far a shared frame's held-clip camera moves towards the next clip's (see {@link #emitCorrected}). */
     static final double CONSENSUS_SHARE = 0.5;
+
+    /**
+     * How far a clip's placement moves (rigidly) from where its points fit the held clip's towards where its cameras of
+     * the shared frames meet the held clip's (see {@link #towardsHeldCameras}).
+     */
+    static final double CAMERA_PULL = 0.25;
+
+    /**
+     * The placement moved a share {@link #CAMERA_PULL} of the way towards the held clip's cameras. A clip is placed by its
+     * points, and two clips' depth errors (a model's smooth depth field) tilt that fit: the next clip's camera of a shared
+     * frame lands 0.5-2 (world units) from the held clip's camera of it although their surfaces agree. Split halfway
+     * (emitCorrected) that still bends each clip's path by a quarter of the offset at both ends, which in the slow parts
+     * of a walk were spikes; a quarter of the offset taken into the placement itself moves the whole clip, not its ends.
+     * Measured on 2,000 frames (realistic, seeds 1-5; docs/benchmarks.md, session 12); a larger share trades the
+     * points' fit for the cameras' (0.5 and 1 on 900 frames: ATE/length 0.048 and 0.067 against 0.040).
+     * The move is the one of the middle shared frame (next camera onto held camera), about the next camera.
+     */
+    private Sim3 towardsHeldCameras(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid) {
+        List<RigidTransform> moves = new ArrayList<>();
+        List<double[]> pivots = new ArrayList<>();
+        for (CorrectableFrame c : s.heldForCorrection()) {
+            HeldFrame held = c.held;
+            int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
+            if (slot < r.task.keyframeSlots || r.width != held.width || r.height != held.height) continue;
+            try {
+                RigidTransform nextPose = poseFromPoints(worldFromClip.applyToPoints(r.pointMaps[slot]), grid,
+                        intrinsicsFor(s, held.frame, r.width, r.height), c.worldFromCamera()).worldFromCamera();
+                moves.add(c.worldFromCamera().compose(nextPose.inverse()));
+                pivots.add(nextPose.center());
+            } catch (IllegalArgumentException noPose) {
+                // this shared frame gives no camera; the others still do
+            }
+        }
+        if (moves.isEmpty()) return worldFromClip;
+        int middle = moves.size() / 2;
+        return Sim3Interpolation.power(Sim3.of(moves.get(middle)), CAMERA_PULL, pivots.get(middle)).compose(worldFromClip);
+    }
 
     /** Applies a correction to a held frame's world points and normals. */
     private static void correct(HeldFrame held, Sim3 correction) {
