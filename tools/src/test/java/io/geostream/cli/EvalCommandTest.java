@@ -5,8 +5,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * {@code geostream eval stitching} on a tiny run: the JSON shape of issue 4, the TUM files, exit codes; with {@code
@@ -89,11 +91,19 @@ class EvalCommandTest {
             // Every frame stitched and scored (none skipped for its size): one pose per frame, header line included.
             assertThat(Files.readAllLines(out.resolve(e.getKey() + "-seed1.tum"))).as(e.getKey()).hasSize(frames + 1);
         }
-        // The truth beside them, read back as poses with the estimates' timestamps.
-        java.util.List<String> truth = Files.readAllLines(out.resolve("truth-seed1.tum"));
-        assertThat(truth).hasSize(frames + 1);
-        assertThat(truth.get(1).split(" ")[0]).isEqualTo(Files.readAllLines(out.resolve("naive-seed1.tum")).get(1).split(" ")[0]);
-        assertThat(truth.get(1)).isNotEqualTo(truth.get(frames));
+        // The truth beside them: read back with the project's TUM reader, the naive trajectory against it gives the
+        // ATE/length stitching.json reports (one seed), as evo would.
+        List<io.geostream.eval.TumTrajectory.Entry> truth = io.geostream.eval.TumTrajectory.read(out.resolve("truth-seed1.tum"));
+        List<io.geostream.eval.TumTrajectory.Entry> naive = io.geostream.eval.TumTrajectory.read(out.resolve("naive-seed1.tum"));
+        assertThat(truth).hasSize(frames).hasSameSizeAs(naive);
+        double[][] t = new double[frames][], e = new double[frames][];
+        for (int i = 0; i < frames; i++) {
+            assertThat(truth.get(i).timestampMicros()).isEqualTo(naive.get(i).timestampMicros());
+            t[i] = truth.get(i).worldFromCamera().center();
+            e[i] = naive.get(i).worldFromCamera().center();
+        }
+        assertThat(io.geostream.eval.TrajectoryErrors.ate(e, t).rmseOverPathLength())
+                .isCloseTo(json.get("methods").get("naive").get("ate_over_length").asDouble(), within(1e-4));
         // The raw clip figure is the model's alone: the same for every method.
         assertThat(json.get("methods").get("naive").get("points_clip_rel").asDouble())
                 .isEqualTo(json.get("methods").get("per_frame").get("points_clip_rel").asDouble());
