@@ -529,9 +529,9 @@ final class ChainStitcher implements Stitcher {
     /**
      * The placement moved a share {@link #CAMERA_PULL} of the way towards the held clip's cameras. A clip is placed by its
      * points, and two clips' depth errors (a model's smooth depth field) tilt that fit: the next clip's camera of a shared
-     * frame lands 0.5-2 (world units) from the held clip's camera of it although their surfaces agree. Split halfway
-     * (emitCorrected) that still bends each clip's path by a quarter of the offset at both ends, which in the slow parts
-     * of a walk were spikes; a quarter of the offset taken into the placement itself moves the whole clip, not its ends.
+     * frame lands 0.6-2.3 (world units) from the held clip's camera of it although their surfaces agree. Split halfway
+     * (emitCorrected) that still bends each clip's path by half the offset at each end, which in the slow parts of a
+     * walk were spikes; a quarter of the offset taken into the placement itself moves the whole clip, not its ends.
      * Measured on 2,000 frames (realistic, seeds 1-5; docs/benchmarks.md, session 12); a larger share trades the
      * points' fit for the cameras' (0.5 and 1 on 900 frames: ATE/length 0.048 and 0.067 against 0.040).
      * The move is the one of the middle shared frame (next camera onto held camera), about the next camera.
