@@ -52,27 +52,14 @@ public final class Umeyama {
      * @throws IllegalArgumentException for mismatched lengths, fewer than 3 usable points, or degenerate data
      */
     public static Sim3 fit(float[] srcXyz, float[] dstXyz, float[] weightsOrNull, boolean estimateScale) {
-        if (srcXyz == null || dstXyz == null) throw new IllegalArgumentException("point arrays must not be null");
-        if (srcXyz.length != dstXyz.length || srcXyz.length % 3 != 0) {
-            throw new IllegalArgumentException("src and dst must be interleaved xyz of equal length, got "
-                    + srcXyz.length + " and " + dstXyz.length);
-        }
-        int n = srcXyz.length / 3;
-        if (weightsOrNull != null && weightsOrNull.length != n) {
-            throw new IllegalArgumentException("expected " + n + " weights, got " + weightsOrNull.length);
-        }
+        int n = interleavedCount(srcXyz, dstXyz, weightsOrNull);
         int used = 0;
         double[] s = new double[3 * n];
         double[] d = new double[3 * n];
         double[] w = new double[n];
         for (int i = 0; i < n; i++) {
             float wi = weightsOrNull == null ? 1f : weightsOrNull[i];
-            if (!(wi > 0) || !Float.isFinite(wi)) continue;
-            boolean finite = true;
-            for (int k = 0; k < 3; k++) {
-                finite &= Float.isFinite(srcXyz[3 * i + k]) && Float.isFinite(dstXyz[3 * i + k]);
-            }
-            if (!finite) continue;
+            if (!(wi > 0) || !Float.isFinite(wi) || !finitePair(srcXyz, dstXyz, i)) continue;
             for (int k = 0; k < 3; k++) {
                 s[3 * used + k] = srcXyz[3 * i + k];
                 d[3 * used + k] = dstXyz[3 * i + k];
@@ -95,13 +82,7 @@ public final class Umeyama {
      *         1e-12 of its mean square distance from the origin: a set of coincident points)
      */
     public static double spreadRatio(float[] srcXyz, float[] dstXyz, float[] weightsOrNull) {
-        if (srcXyz == null || dstXyz == null || srcXyz.length != dstXyz.length || srcXyz.length % 3 != 0) {
-            throw new IllegalArgumentException("src and dst must be interleaved xyz of equal length");
-        }
-        int n = srcXyz.length / 3;
-        if (weightsOrNull != null && weightsOrNull.length != n) {
-            throw new IllegalArgumentException("expected " + n + " weights, got " + weightsOrNull.length);
-        }
+        int n = interleavedCount(srcXyz, dstXyz, weightsOrNull);
         double w = 0;
         double[] ms = new double[3], md = new double[3];
         double ss = 0, dd = 0;
@@ -126,6 +107,20 @@ public final class Umeyama {
         // leave a rounding residue, not zero, so "no spread" is judged relative to the points' size.
         boolean spread = varSrc > 1e-12 * (ss / w) && varDst > 1e-12 * (dd / w);
         return spread ? Math.sqrt(varDst / varSrc) : Double.NaN;
+    }
+
+    /** The number of points of two interleaved xyz arrays and their optional weights, checked to match. */
+    private static int interleavedCount(float[] srcXyz, float[] dstXyz, float[] weightsOrNull) {
+        if (srcXyz == null || dstXyz == null) throw new IllegalArgumentException("point arrays must not be null");
+        if (srcXyz.length != dstXyz.length || srcXyz.length % 3 != 0) {
+            throw new IllegalArgumentException("src and dst must be interleaved xyz of equal length, got "
+                    + srcXyz.length + " and " + dstXyz.length);
+        }
+        int n = srcXyz.length / 3;
+        if (weightsOrNull != null && weightsOrNull.length != n) {
+            throw new IllegalArgumentException("expected " + n + " weights, got " + weightsOrNull.length);
+        }
+        return n;
     }
 
     private static boolean finitePair(float[] src, float[] dst, int i) {
