@@ -130,6 +130,31 @@ class LoopCloserTest {
         wholePatrolStaysCorrected(LoopClosureSettings.defaults().withMaxKeyframes(40), 0.19);
     }
 
+    @Test
+    void aLoopWhoseScaleDisagreesWithTheStitchedChainMovesTheChainLessThanHalfWay() {
+        // A verified loop's scale is its least certain part: features at similar depths fit a scale about the camera or
+        // a shift along its axis almost equally well (on TUM fr1_desk one loop measured 1.51 where the stitched chain's
+        // scale was the same at both ends, docs/benchmarks.md, session 13). Here the walk back sees its depth 1.5x too
+        // deep, so the first loop measures a relative scale of about 1.5 while the stitched chain says 1: the newest
+        // keyframe's world must not take that scale whole. Measured: 0.44 of its log scale (0.92 with the old deviation, 0.03).
+        LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());
+        LoopCloserState s = new LoopCloserState();
+        LoopCorrection first = null;
+        for (int k = 0; first == null && k < 2 * PATROL / 8; k++) {
+            long f = 8L * k;
+            FrameTruth t = truthAt(f);
+            float[] depth = t.depth().clone();
+            if (f >= PATROL) for (int i = 0; i < depth.length; i++) depth[i] *= 1.5f;
+            first = closer.accept(s, 0, 1_000_000L, f, published(f), t.intrinsics(), depth, t.rgb());
+        }
+        assertThat(first).as("the walk back closes a loop").isNotNull();
+        double scale = first.forFrame(first.loopNewFrame(), published(first.loopNewFrame()).center()).scale();
+        double shareTaken = Math.abs(Math.log(scale)) / Math.log(1.5);
+        System.err.printf(Locale.ROOT, "loop %d -> %d: newest keyframe's scale %.3f, %.2f of the loop's log scale%n",
+                first.loopNewFrame(), first.loopOldFrame(), scale, shareTaken);
+        assertThat(shareTaken).isGreaterThan(0.1).isLessThan(0.6);
+    }
+
     private static void wholePatrolStaysCorrected(LoopClosureSettings settings, double maxErrorShare) {
         LoopCloser closer = new LoopCloser(settings);
         LoopCloserState s = new LoopCloserState();

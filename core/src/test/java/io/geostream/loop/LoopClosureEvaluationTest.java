@@ -34,16 +34,15 @@ class LoopClosureEvaluationTest {
         System.err.printf("loops: ate/len %.4f -> %.4f, points_global_rel %.4f -> %.4f%n", open.ateOverLength(),
                 closed.ateOverLength(), open.pointsGlobalRel(), closed.pointsGlobalRel());
         // What the loop (frame 616 back to 8) fixes: each of the last 150 frames against the first-150 frame it comes
-        // back to, the error of their displacement (after the ATE alignment). Measured 1.77 open, 1.11 closed.
+        // back to, the error of their displacement (after the ATE alignment). Measured 1.77 open, 0.21 closed (1.11 with
+        // a loop cooldown of 10 keyframes, before session 13: the walk back closed one loop where it now closes many).
         double openGap = revisitGapError(open), closedGap = revisitGapError(closed);
         System.err.printf("revisit gap error %.3f -> %.3f%n", openGap, closedGap);
-        assertThat(closedGap).isLessThan(0.8 * openGap);
-        // Over the whole path the loop helps less since the stitcher keeps its scale (symmetric clip scale, session 12):
-        // the open path's error fell from 0.061 to 0.038 of its length, the corrected one's stayed (0.036 -> 0.032), so
-        // the bound here went from 0.6x to 0.9x.
-        assertThat(closed.ateOverLength()).isLessThan(0.9 * open.ateOverLength());
-        // The corrections move the world points too.
-        assertThat(closed.pointsGlobalRel()).isLessThan(0.8 * open.pointsGlobalRel());
+        assertThat(closedGap).isLessThan(0.5 * openGap);
+        // Over the whole path: 0.038 -> 0.022 of its length (0.032 with the cooldown of 10, so the bound was 0.9x).
+        assertThat(closed.ateOverLength()).isLessThan(0.7 * open.ateOverLength());
+        // The corrections move the world points too: 0.274 -> 0.152 (0.8x was the bound with the cooldown of 10).
+        assertThat(closed.pointsGlobalRel()).isLessThan(0.7 * open.pointsGlobalRel());
     }
 
     /** Mean over the last 150 frames that come within 0.5 of one of the first 150 of |estimated - true displacement|. */
