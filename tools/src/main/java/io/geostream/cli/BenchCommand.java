@@ -161,7 +161,8 @@ public final class BenchCommand implements Runnable {
             description = "On one embedded Kafka broker and S3 server: (a) the whole job with a zero-cost model (precomputed "
                     + "geometry) and (b) an I/O-only job that reads the same frames and writes payloads of the same sizes to "
                     + "the same sinks; an uncounted warm-up round of both, then --runs rounds alternating the two on fresh topics; throughput over --seconds after --warmup, median. "
-                    + "Final line: job_fps=.. io_only_fps=.. ratio=..")
+                    + "Final line: job_fps=.. io_only_fps=.. ratio=.. min_ratio=.. result=ok|missed reasons=..; exits 1 when "
+                    + "either job committed nothing or the ratio is below --min-ratio.")
     public static final class Pipeline implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -188,6 +189,9 @@ public final class BenchCommand implements Runnable {
                 description = "Most seconds each job runs in the uncounted warm-up round, which ends once JIT compilation used "
                         + "less than 5 %% of a core over 5 s (default ${DEFAULT-VALUE}).")
         int warmupRound;
+        @Option(names = "--min-ratio", defaultValue = "0.5",
+                description = "Least job_fps / io_only_fps that passes (default ${DEFAULT-VALUE}: what the job's stitching is held to).")
+        double minRatio;
         @Option(names = "--profile", paramLabel = "DIR",
                 description = "Sample the whole JVM's CPU during each measured run (async-profiler, itimer) and write "
                         + "DIR/<job>-<run>.collapsed; prints cpu_ms_per_frame per run (scripts/flamegraph.py attributes them).")
@@ -198,11 +202,15 @@ public final class BenchCommand implements Runnable {
             if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) throw usage("--state-backend must be rocksdb or hashmap");
             load.validate(spec, 256);
             if (seconds < 1 || warmup < 0 || runs < 1 || warmupRound < 0) throw usage("--seconds >= 1, --warmup >= 0, --runs >= 1, --warmup-round >= 0");
+            if (!(minRatio >= 0)) throw usage("--min-ratio >= 0");
             if (load.parallelism < 1 || window < 16) throw usage("--parallelism >= 1, --window >= 16");
             var s = new io.geostream.load.PipelineBench.Settings(load.streams, seconds, warmup, runs, load.width, load.height,
                     load.parallelism, window, checkpointInterval, load.seed, stateBackend, warmupRound, profile);
-            new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
-            return 0;
+            double[] fps = new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
+            var verdict = io.geostream.load.PipelineBenchVerdict.of(fps[0], fps[1], minRatio);
+            spec.commandLine().getOut().println(verdict.resultLine(fps[0], fps[1], minRatio));
+            spec.commandLine().getOut().flush();
+            return verdict.passed() ? 0 : 1;
         }
 
         private CommandLine.ParameterException usage(String message) {

@@ -96,8 +96,7 @@ public final class PipelineBench {
                     LoadStats.median(job.stream().mapToDouble(Run::p99Ms).toArray()),
                     LoadStats.median(io.stream().mapToDouble(Run::p50Ms).toArray()),
                     LoadStats.median(io.stream().mapToDouble(Run::p99Ms).toArray()));
-            out.printf(Locale.ROOT, "job_fps=%.1f io_only_fps=%.1f ratio=%.2f%n", jobFps, ioFps, ioFps > 0 ? jobFps / ioFps : Double.NaN);
-            out.flush();
+            out.flush(); // the result line is the caller's (PipelineBenchVerdict)
             return new double[] {jobFps, ioFps};
         }
     }
