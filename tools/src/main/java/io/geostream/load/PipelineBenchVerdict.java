@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The exit rule of {@code bench pipeline}: it fails when either job committed nothing in its measured runs (a
+ * The exit rule of {@code bench pipeline}: it fails when either job's median throughput over its measured runs is 0 (a
  * throughput ratio of a job that produced nothing says nothing) or when the whole job's throughput is below
  * {@code minRatio} of the I/O-only job's (the target the project holds the job's stitching to, issue 13: 0.5).
  *
@@ -33,7 +33,7 @@ public record PipelineBenchVerdict(List<String> reasons, double ratio) {
 
     /** The command's last stdout line. */
     public String resultLine(double jobFps, double ioFps, double minRatio) {
-        return String.format(Locale.ROOT, "job_fps=%.1f io_only_fps=%.1f ratio=%.2f min_ratio=%.2f result=%s reasons=%s",
+        return String.format(Locale.ROOT, "job_fps=%.1f io_only_fps=%.1f ratio=%.3f min_ratio=%.3f result=%s reasons=%s",
                 jobFps, ioFps, ratio, minRatio, passed() ? "ok" : "missed", passed() ? "none" : String.join(",", reasons));
     }
 }
