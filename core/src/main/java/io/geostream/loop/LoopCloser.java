@@ -31,7 +31,8 @@ import java.util.Objects;
  *       settles with its final correction (a loop from it stays, anchored at that pose, until its newer keyframe
  *       settles too), and the settled keyframes are thinned past
  *       {@link LoopClosureSettings#maxSettledKeyframes}, which bounds each correction record.</li>
- *   <li>After a loop, no other is searched for during {@link LoopClosureSettings#loopCooldown} keyframes.</li>
+ *   <li>After a loop, no other is searched for during {@link LoopClosureSettings#loopCooldown} keyframes, or during
+ *       {@link #STILL_COOLDOWN} while the camera stands where that loop closed.</li>
  * </ul>
  *
  * <p>After a break ({@link #segmentEnded}), the next segment's first keyframes are matched against the ended
@@ -64,6 +65,13 @@ public final class LoopCloser {
      */
     static final double LOOP_ROTATION = 0.02, LOOP_TRANSLATION = 0.03, LOOP_SCALE = 0.1;
     private static final int ITERATIONS = 20;
+    /**
+     * A camera within {@link #STILL_DISTANCE} (in the scene's median depths) and {@link #STILL_ANGLE_DEG} of where the
+     * last loop closed waits this many keyframes for the next loop, as every camera did before the cooldown became 1
+     * keyframe: a fixed camera publishes a correction every 11 keyframes, not every 2.
+     */
+    static final int STILL_COOLDOWN = 10;
+    static final double STILL_DISTANCE = 0.05, STILL_ANGLE_DEG = 5;
     /** Verified loops kept in the window's graph (the oldest leaves first), which bounds each solve's edges. */
     static final int MAX_LOOP_EDGES = 64;
 
@@ -129,7 +137,11 @@ public final class LoopCloser {
             s.latest = correction(s, frameIndex, relocalised.oldFrame(), relocalised.inliers());
             return s.latest;
         }
-        if (s.keyframesAtLastLoop >= 0 && s.keyframesTaken - s.keyframesAtLastLoop <= settings.loopCooldown()) return null;
+        if (s.keyframesAtLastLoop >= 0) {
+            long since = s.keyframesTaken - s.keyframesAtLastLoop;
+            if (since <= settings.loopCooldown()) return null;
+            if (since <= STILL_COOLDOWN && stillWhereTheLastLoopClosed(s, added)) return null;
+        }
         int matched = -1;
         LoopVerifier.Match best = null;
         for (int candidate : candidates(s, added)) {
@@ -224,6 +236,21 @@ public final class LoopCloser {
             LoopCloserState.Keyframe kf = kfs.get(i);
             kfs.set(i, new LoopCloserState.Keyframe(kf.frameIndex(), kf.published(), graph.node(i - from)));
         }
+    }
+
+    /**
+     * The newest keyframe stands where the last loop's newer keyframe stood (within {@link #STILL_DISTANCE} scene units
+     * and {@link #STILL_ANGLE_DEG}): a camera that does not move would close the same loop again at every keyframe the
+     * short cooldown allows, each time publishing a correction that changes nothing it can see.
+     */
+    private boolean stillWhereTheLastLoopClosed(LoopCloserState s, LoopCloserState.Keyframe added) {
+        List<LoopCloserState.LoopEdge> loops = s.loopEdges();
+        if (loops.isEmpty()) return false;
+        int at = indexOf(s.keyframes, loops.get(loops.size() - 1).newFrame());
+        if (at < 0) return false;
+        Sim3 there = s.keyframes.get(at).corrected(), here = added.corrected();
+        return distance(here.translation(), there.translation()) < STILL_DISTANCE * s.unit
+                && cosAxes(here.rotation(), there.rotation()) > Math.cos(Math.toRadians(STILL_ANGLE_DEG));
     }
 
     /** Window index of the keyframe of {@code frameIndex}, or -1. */

@@ -69,8 +69,9 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
      * seeds 1-5, with {@link LoopCloser}'s loop scale deviation of 0.1: points_global_rel over points_clip_rel 1.35 ->
      * 1.21, worst seed 1.50 -> 1.40, ATE/length 0.0101 -> 0.0108, no spikes; cooldown 3 at the old deviation of 0.03:
      * 1.26; cooldown 2 at 0.1: 1.19 with a worst seed of 2.19; docs/benchmarks.md, session 13; ORB-SLAM's 10, the
-     * default before, left most revisits unused). The price: a camera that keeps revisiting publishes a correction up to
-     * every 2 keyframes (README, Upgrading). 1,024 settled keyframes and the 400 of the window keep a correction
+     * default before, left most revisits unused). The price: a moving camera that keeps revisiting publishes a
+     * correction up to every 2 keyframes (README, Upgrading); one standing still waits as before
+     * ({@link LoopCloser#STILL_COOLDOWN}). 1,024 settled keyframes and the 400 of the window keep a correction
      * record under (400 + 1,024) x 67 bytes, about 95 KB (Kafka's default limit is 1 MB). After a break, the newest 50
      * keyframes (400 frames, about 13 s at 30 fps; 1.1 MB of features) wait for the next segment's first 10 keyframes.
      */

@@ -159,6 +159,29 @@ class LoopCloserTest {
         assertThat(shareTaken).isGreaterThan(0.1).isLessThan(0.5);
     }
 
+    @Test
+    void aCameraThatStandsStillClosesALoopOnlyEveryElevenKeyframes() {
+        // A fixed camera sees the same place at every keyframe. With the cooldown of 1 keyframe it would close the same
+        // loop every 2 keyframes and publish a correction (up to ~95 KB) each time; standing where the last loop closed,
+        // it waits LoopCloser.STILL_COOLDOWN keyframes as before. Its stitched path wanders slowly, as a still camera's does.
+        LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());
+        LoopCloserState s = new LoopCloserState();
+        FrameTruth view = truthAt(0);
+        int keyframes = 300, corrections = 0;
+        for (int k = 0; k < keyframes; k++) {
+            long f = 8L * k;
+            Sim3 wander = new Sim3(1, Rotations.axisAngle(new double[] {0, 0, 1}, 0.1 * DRIFT_ANGLE * f),
+                    new double[] {0.1 * DRIFT_STEP * f, 0, 0});
+            if (closer.accept(s, 0, 1_000_000L, f, wander.transformPose(view.worldFromCamera()), view.intrinsics(),
+                    view.depth(), view.rgb()) != null) corrections++;
+        }
+        // The first loop needs min-frame-gap (150 frames, 19 keyframes) between its views; then one every 11 keyframes.
+        int firstPossible = (int) Math.ceil(LoopClosureSettings.defaults().minFrameGap() / 8.0);
+        System.err.printf(Locale.ROOT, "a still camera: %d corrections in %d keyframes%n", corrections, keyframes);
+        assertThat(corrections).isGreaterThan(0)
+                .isLessThanOrEqualTo((keyframes - firstPossible) / (LoopCloser.STILL_COOLDOWN + 1) + 1);
+    }
+
     private static void wholePatrolStaysCorrected(LoopClosureSettings settings, double maxErrorShare) {
         LoopCloser closer = new LoopCloser(settings);
         LoopCloserState s = new LoopCloserState();
