@@ -208,7 +208,7 @@ public final class BenchCommand implements Runnable {
                     load.parallelism, window, checkpointInterval, load.seed, stateBackend, warmupRound, profile);
             double[] fps = new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
             var verdict = io.geostream.load.PipelineBenchVerdict.of(fps[0], fps[1], minRatio);
-            spec.commandLine().getOut().println(verdict.resultLine(fps[0], fps[1], minRatio));
+            spec.commandLine().getOut().println(verdict.resultLine());
             spec.commandLine().getOut().flush();
             return verdict.passed() ? 0 : 1;
         }

@@ -9,22 +9,27 @@ import java.util.Locale;
  * throughput ratio of a job that produced nothing says nothing) or when the whole job's throughput is below
  * {@code minRatio} of the I/O-only job's (the target the project holds the job's stitching to, issue 13: 0.5).
  *
+ * @param jobFps  median committed frames per second of the whole job
+ * @param ioFps   of the I/O-only job
  * @param reasons why the run fails (empty: it passes), each a short token for the result line
  */
-public record PipelineBenchVerdict(List<String> reasons, double ratio) {
+public record PipelineBenchVerdict(double jobFps, double ioFps, double minRatio, List<String> reasons) {
 
     public PipelineBenchVerdict {
         reasons = List.copyOf(reasons);
     }
 
-    /** @param jobFps median committed frames per second of the whole job; @param ioFps of the I/O-only job */
     public static PipelineBenchVerdict of(double jobFps, double ioFps, double minRatio) {
         List<String> reasons = new ArrayList<>();
         if (!(jobFps > 0)) reasons.add("job_produced_nothing");
         if (!(ioFps > 0)) reasons.add("io_only_produced_nothing");
-        double ratio = ioFps > 0 ? jobFps / ioFps : Double.NaN;
-        if (reasons.isEmpty() && ratio < minRatio) reasons.add("ratio_below_target");
-        return new PipelineBenchVerdict(reasons, ratio);
+        if (reasons.isEmpty() && jobFps / ioFps < minRatio) reasons.add("ratio_below_target");
+        return new PipelineBenchVerdict(jobFps, ioFps, minRatio, reasons);
+    }
+
+    /** job_fps / io_only_fps, NaN when the I/O-only job produced nothing. */
+    public double ratio() {
+        return ioFps > 0 ? jobFps / ioFps : Double.NaN;
     }
 
     public boolean passed() {
@@ -32,8 +37,8 @@ public record PipelineBenchVerdict(List<String> reasons, double ratio) {
     }
 
     /** The command's last stdout line. */
-    public String resultLine(double jobFps, double ioFps, double minRatio) {
+    public String resultLine() {
         return String.format(Locale.ROOT, "job_fps=%.1f io_only_fps=%.1f ratio=%.3f min_ratio=%.3f result=%s reasons=%s",
-                jobFps, ioFps, ratio, minRatio, passed() ? "ok" : "missed", passed() ? "none" : String.join(",", reasons));
+                jobFps, ioFps, ratio(), minRatio, passed() ? "ok" : "missed", passed() ? "none" : String.join(",", reasons));
     }
 }

@@ -10,7 +10,7 @@ class PipelineBenchVerdictTest {
     void aRatioAtOrAboveTheTargetPasses() {
         PipelineBenchVerdict v = PipelineBenchVerdict.of(90.0, 180.0, 0.5);
         assertThat(v.passed()).isTrue();
-        assertThat(v.resultLine(90.0, 180.0, 0.5))
+        assertThat(v.resultLine())
                 .isEqualTo("job_fps=90.0 io_only_fps=180.0 ratio=0.500 min_ratio=0.500 result=ok reasons=none");
     }
 
@@ -20,7 +20,7 @@ class PipelineBenchVerdictTest {
         PipelineBenchVerdict v = PipelineBenchVerdict.of(84.0, 180.0, 0.5);
         assertThat(v.passed()).isFalse();
         assertThat(v.reasons()).containsExactly("ratio_below_target");
-        assertThat(v.resultLine(84.0, 180.0, 0.5)).endsWith("ratio=0.467 min_ratio=0.500 result=missed reasons=ratio_below_target");
+        assertThat(v.resultLine()).endsWith("ratio=0.467 min_ratio=0.500 result=missed reasons=ratio_below_target");
     }
 
     @Test
