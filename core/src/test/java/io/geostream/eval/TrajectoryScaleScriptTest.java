@@ -1,0 +1,76 @@
+package io.geostream.eval;
+
+import io.geostream.geometry.RigidTransform;
+import io.geostream.geometry.Rotations;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * scripts/trajectory_scale.py on TUM files our writer produced: a path whose scale shrinks to half along it reads as that
+ * trend between its first and last windows, one in a constant (other) scale as 1. Skipped without python3 + numpy, except under CI.
+ */
+class TrajectoryScaleScriptTest {
+
+    @Test
+    void aPathThatShrinksToHalfHasATrendOfOneHalf(@TempDir Path dir) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        boolean available = Files.isExecutable(python)
+                && new ProcessBuilder(python.toString(), "-c", "import numpy").start().waitFor() == 0;
+        if (!available) {
+            if (System.getenv("CI") != null) throw new AssertionError("CI must provide python3-numpy (installed by .ci/run)");
+            Assumptions.abort("python3 with numpy not installed: skipping the trajectory_scale.py check");
+        }
+        // 1,200 frames: 11 windows of 100 steps, whose centres lie 1,000 frames apart: 0.5^(1000 / 1199) from first to last.
+        assertThat(trend(dir, "shrinking", 0.5)).isCloseTo(Math.pow(0.5, 1000.0 / 1199), within(0.02));
+        assertThat(trend(dir, "steady", 1.0)).isCloseTo(1.0, within(0.02));
+    }
+
+    /** Writes a wobbly loop (truth) and an estimate whose local scale goes from 3 to 3 x endScale, then runs the script. */
+    private static double trend(Path dir, String method, double endScale) throws Exception {
+        SplittableRandom random = new SplittableRandom(7);
+        int n = 1200;
+        RigidTransform[] truth = new RigidTransform[n], est = new RigidTransform[n];
+        double[] times = new double[n];
+        double[] e = {0, 0, 0};
+        double[] previous = null;
+        for (int i = 0; i < n; i++) {
+            double a = i * 0.01;
+            double[] c = {3 * Math.cos(a), 2 * Math.sin(2 * a), 0.3 * Math.sin(3 * a)};
+            double scale = 3 * Math.pow(endScale, i / (n - 1.0));
+            if (previous != null) {
+                for (int k = 0; k < 3; k++) e[k] += scale * (c[k] - previous[k]) + 1e-4 * random.nextGaussian();
+            }
+            previous = c;
+            truth[i] = new RigidTransform(Rotations.axisAngle(new double[] {0, 0, 1}, a), c);
+            est[i] = new RigidTransform(truth[i].rotation(), e.clone());
+            times[i] = 1_700_000_000 + i / 30.0;
+        }
+        try (Writer w = Files.newBufferedWriter(dir.resolve(method + "-seed1.tum"))) {
+            TumTrajectory.write(w, times, est);
+        }
+        try (Writer w = Files.newBufferedWriter(dir.resolve("truth-seed1.tum"))) {
+            TumTrajectory.write(w, times, truth);
+        }
+        Path script = Path.of("").toAbsolutePath().getParent().resolve("scripts/trajectory_scale.py");
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString(), method, "1").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isZero();
+        assertThat(err).contains("drift_over_length");
+        String last = out.lines().reduce((x, y) -> y).orElseThrow();
+        assertThat(last).as(err).startsWith("trend_scale=").endsWith(" seeds=1");
+        return Double.parseDouble(last.substring("trend_scale=".length(), last.indexOf(' ')));
+    }
+}
