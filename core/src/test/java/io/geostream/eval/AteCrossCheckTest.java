@@ -3,7 +3,7 @@ package io.geostream.eval;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.TrajectoryMetrics;
-import org.junit.jupiter.api.Assumptions;
+import io.geostream.testing.NumpyPython;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,13 +25,8 @@ class AteCrossCheckTest {
 
     @Test
     void ateMatchesTheNumpyImplementationOnTheTumFiles(@TempDir Path dir) throws Exception {
-        Path python = Path.of("/usr/bin/python3");
-        boolean available = Files.isExecutable(python)
-                && new ProcessBuilder(python.toString(), "-c", "import numpy").start().waitFor() == 0;
-        if (!available) {
-            if (System.getenv("CI") != null) throw new AssertionError("CI must provide python3-numpy (installed by .ci/run)");
-            Assumptions.abort("python3 with numpy not installed: skipping the numpy ATE cross-check");
-        }
+        NumpyPython.require("the numpy ATE cross-check");
+        Path python = NumpyPython.PYTHON;
         // A wobbly truth and an estimate in another similarity gauge with noise.
         SplittableRandom random = new SplittableRandom(42);
         int n = 200;

@@ -2,7 +2,7 @@ package io.geostream.eval;
 
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
-import org.junit.jupiter.api.Assumptions;
+import io.geostream.testing.NumpyPython;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,13 +24,7 @@ class TrajectoryScaleScriptTest {
 
     @Test
     void aPathThatShrinksToHalfHasATrendOfOneHalf(@TempDir Path dir) throws Exception {
-        Path python = Path.of("/usr/bin/python3");
-        boolean available = Files.isExecutable(python)
-                && new ProcessBuilder(python.toString(), "-c", "import numpy").start().waitFor() == 0;
-        if (!available) {
-            if (System.getenv("CI") != null) throw new AssertionError("CI must provide python3-numpy (installed by .ci/run)");
-            Assumptions.abort("python3 with numpy not installed: skipping the trajectory_scale.py check");
-        }
+        NumpyPython.require("the trajectory_scale.py check");
         // 1,200 frames: 11 windows of 100 steps, whose centres lie 1,000 frames apart: 0.5^(1000 / 1199) from first to last.
         assertThat(trend(dir, "shrinking", 0.5)).isCloseTo(Math.pow(0.5, 1000.0 / 1199), within(0.02));
         assertThat(trend(dir, "steady", 1.0)).isCloseTo(1.0, within(0.02));
@@ -63,7 +57,7 @@ class TrajectoryScaleScriptTest {
             TumTrajectory.write(w, times, truth);
         }
         Path script = Path.of("").toAbsolutePath().getParent().resolve("scripts/trajectory_scale.py");
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString(), method, "1").start();
+        Process p = new ProcessBuilder(NumpyPython.PYTHON.toString(), script.toString(), dir.toString(), method, "1").start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

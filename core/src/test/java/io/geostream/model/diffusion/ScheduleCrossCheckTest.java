@@ -2,7 +2,7 @@ package io.geostream.model.diffusion;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Assumptions;
+import io.geostream.testing.NumpyPython;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,17 +24,12 @@ import static org.assertj.core.api.Assertions.within;
  */
 class ScheduleCrossCheckTest {
 
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final Path PYTHON = NumpyPython.PYTHON;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeAll
     static void needsNumpy() throws Exception {
-        boolean available = Files.isExecutable(PYTHON)
-                && new ProcessBuilder(PYTHON.toString(), "-c", "import numpy").start().waitFor() == 0;
-        if (!available) {
-            if (System.getenv("CI") != null) throw new AssertionError("CI must provide python3-numpy (installed by .ci/run)");
-            Assumptions.abort("python3 with numpy not installed: skipping the numpy schedule cross-check");
-        }
+        NumpyPython.require("the numpy schedule cross-check");
     }
 
     private static Path script() {
