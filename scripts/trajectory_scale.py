@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How a stitched path's scale changes along it, and what its drift_over_length is made of (numpy only).
 
-Usage: trajectory_scale.py DIR METHOD SEED [SEED ...] [--window 100] [--step 10]
+Usage: trajectory_scale.py DIR METHOD SEED [SEED ...] [--window 100] [--step 10]   (seed numbers, e.g. 1 2 3 4 5)
 
 DIR is the --out folder of `geostream eval stitching` (METHOD-seedN.tum and truth-seedN.tum, TUM format, matched by
 timestamp). Per seed it prints to stderr:
@@ -9,9 +9,9 @@ timestamp). Per seed it prints to stderr:
   estimated, dP true), divided by the median over the windows. A chain whose scale drifts shows a trend; a
   consistent one scatters about 1. Steps of STEP frames keep the per-frame jitter from inflating it.
 - drift_over_length as docs/metrics.md defines it (Sim(3) on the first 100 frames, RMSE over the last 100 / length),
-  then the same with the first-100 fit's scale replaced by the whole path's (global_scale), with its rotation
-  replaced by the whole path's (global_rotation), and with the whole path's fit (global): which part of the
-  first-100 alignment the figure depends on.
+  then recomputed with the first-100 fit's scale replaced by the whole path's (global_scale), with its rotation
+  replaced by the whole path's (global_rotation), and with the whole path's fit (global): what-if figures (they do
+  not add up) that show which part of the first-100 alignment the figure depends on.
 Last stdout line: trend_scale=<median over seeds of exp(slope x (windows - 1)), the slope of a least-squares line
 through the log windowed scales: how much the scale changed from the first window to the last> seeds=N.
 """
@@ -70,7 +70,13 @@ def main():
         windows = []
         for start in range(0, len(dp) - a.window + 1, a.window):
             np_, nq = np.linalg.norm(dp[start:start + a.window], axis=1), np.linalg.norm(dq[start:start + a.window], axis=1)
-            windows.append((np_ * nq).sum() / (np_ * np_).sum())
+            moved = (np_ * np_).sum()
+            estimated = (np_ * nq).sum()
+            if moved > 0 and estimated > 0:  # a window where either path stands still says nothing about scale
+                windows.append(estimated / moved)
+        if len(windows) < 2:
+            sys.exit(f"seed {seed}: {len(windows)} usable window(s) of {a.window} steps; need 2 for a trend"
+                     f" (at least {2 * a.window + a.step} frames)")
         w = np.array(windows) / np.median(windows)
         slope = np.polyfit(np.arange(len(w)), np.log(w), 1)[0]
         ratios.append(np.exp(slope * (len(w) - 1)))
@@ -78,8 +84,10 @@ def main():
         first = umeyama(q[:100], p[:100])
         whole = umeyama(q, p)
         with_global_scale = umeyama(q[:100], p[:100], fixed_scale=whole[0])
+        # The whole path's rotation, then the first-100 fit's scale (rotating the source leaves Umeyama's scale as it
+        # was) and the translation that puts the first 100 frames' centroids together.
         qr = (whole[1] @ q.T).T
-        s3, _, _ = umeyama(qr[:100], p[:100])
+        s3 = first[0]
         t3 = p[:100].mean(0) - s3 * qr[:100].mean(0)
         print(f"seed {seed} drift_over_length {end_rmse(q, p, *first, length):.4f}"
               f" | global_scale {end_rmse(q, p, *with_global_scale, length):.4f}"

@@ -23,14 +23,18 @@ import static org.assertj.core.api.Assertions.within;
 class TrajectoryScaleScriptTest {
 
     @Test
-    void aPathThatShrinksToHalfHasATrendOfOneHalf(@TempDir Path dir) throws Exception {
+    void aShrinkingPathReadsAsItsTrendAndItsDriftAsTheJavaCodeHasIt(@TempDir Path dir) throws Exception {
         NumpyPython.require("the trajectory_scale.py check");
         // 1,200 frames: 11 windows of 100 steps, whose centres lie 1,000 frames apart: 0.5^(1000 / 1199) from first to last.
         assertThat(trend(dir, "shrinking", 0.5)).isCloseTo(Math.pow(0.5, 1000.0 / 1199), within(0.02));
         assertThat(trend(dir, "steady", 1.0)).isCloseTo(1.0, within(0.02));
     }
 
-    /** Writes a wobbly loop (truth) and an estimate whose local scale goes from 3 to 3 x endScale, then runs the script. */
+    /**
+     * Writes a wobbly loop (truth) and an estimate whose local scale goes from 3 to 3 x endScale, in another rotation
+     * and origin, runs the script, checks its drift_over_length against {@link TrajectoryErrors#driftOverLength} and
+     * returns its trend_scale.
+     */
     private static double trend(Path dir, String method, double endScale) throws Exception {
         SplittableRandom random = new SplittableRandom(7);
         int n = 1200;
@@ -38,6 +42,8 @@ class TrajectoryScaleScriptTest {
         double[] times = new double[n];
         double[] e = {0, 0, 0};
         double[] previous = null;
+        double[][] tp = new double[n][], ep = new double[n][];
+        double[] g = Rotations.axisAngle(new double[] {0.3, -0.5, 0.8}, 1.1);
         for (int i = 0; i < n; i++) {
             double a = i * 0.01;
             double[] c = {3 * Math.cos(a), 2 * Math.sin(2 * a), 0.3 * Math.sin(3 * a)};
@@ -47,7 +53,11 @@ class TrajectoryScaleScriptTest {
             }
             previous = c;
             truth[i] = new RigidTransform(Rotations.axisAngle(new double[] {0, 0, 1}, a), c);
-            est[i] = new RigidTransform(truth[i].rotation(), e.clone());
+            double[] gauged = new double[3];
+            for (int r = 0; r < 3; r++) gauged[r] = g[3 * r] * e[0] + g[3 * r + 1] * e[1] + g[3 * r + 2] * e[2] + r + 1;
+            est[i] = new RigidTransform(Rotations.multiply(g, truth[i].rotation()), gauged);
+            tp[i] = c;
+            ep[i] = gauged;
             times[i] = 1_700_000_000 + i / 30.0;
         }
         try (Writer w = Files.newBufferedWriter(dir.resolve(method + "-seed1.tum"))) {
@@ -62,7 +72,11 @@ class TrajectoryScaleScriptTest {
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(err).isZero();
-        assertThat(err).contains("drift_over_length");
+        java.util.regex.Matcher drift = java.util.regex.Pattern.compile("drift_over_length (\\S+)").matcher(err);
+        assertThat(drift.find()).as(err).isTrue();
+        double java = TrajectoryErrors.driftOverLength(ep, tp, 100);
+        if (endScale != 1) assertThat(java).isGreaterThan(1e-3); // it does drift: the comparison is of real numbers
+        assertThat(Double.parseDouble(drift.group(1))).isCloseTo(java, within(1e-4)); // the script prints 4 decimals
         String last = out.lines().reduce((x, y) -> y).orElseThrow();
         assertThat(last).as(err).startsWith("trend_scale=").endsWith(" seeds=1");
         return Double.parseDouble(last.substring("trend_scale=".length(), last.indexOf(' ')));
