@@ -4,6 +4,7 @@ import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.TrajectoryMetrics;
 import io.geostream.testing.NumpyPython;
+import io.geostream.testing.RepoFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,7 +54,7 @@ class AteCrossCheckTest {
         try (Writer w = Files.newBufferedWriter(truthFile)) {
             TumTrajectory.write(w, times, truth);
         }
-        Path script = Path.of("").toAbsolutePath().getParent().resolve("scripts/check_ate.py");
+        Path script = RepoFiles.root().resolve("scripts/check_ate.py");
         Process p = new ProcessBuilder(python.toString(), script.toString(), estFile.toString(), truthFile.toString())
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -3,6 +3,7 @@ package io.geostream.eval;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
 import io.geostream.testing.NumpyPython;
+import io.geostream.testing.RepoFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,7 +67,7 @@ class TrajectoryScaleScriptTest {
         try (Writer w = Files.newBufferedWriter(dir.resolve("truth-seed1.tum"))) {
             TumTrajectory.write(w, times, truth);
         }
-        Path script = Path.of("").toAbsolutePath().getParent().resolve("scripts/trajectory_scale.py");
+        Path script = RepoFiles.root().resolve("scripts/trajectory_scale.py");
         Process p = new ProcessBuilder(NumpyPython.PYTHON.toString(), script.toString(), dir.toString(), method, "1").start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
