@@ -64,6 +64,8 @@ public final class LoopCloser {
      * back (docs/benchmarks.md, session 13).
      */
     static final double LOOP_ROTATION = 0.02, LOOP_TRANSLATION = 0.03, LOOP_SCALE = 0.1;
+    /** Largest |log| of a verified loop's scale over the chain's between its two keyframes that closes a loop. */
+    static final double LOOP_SCALE_GATE = 0.3;
     private static final int ITERATIONS = 20;
     /**
      * A camera within {@link #STILL_DISTANCE} (in the scene's median depths) and {@link #STILL_ANGLE_DEG} of where the
@@ -153,6 +155,10 @@ public final class LoopCloser {
             }
         }
         if (best == null) return null;
+        // A loop whose scale disagrees with the chain's by more than the gate is most likely one keyframe's depth-field
+        // scale error, not the chain's drift: left out (docs/benchmarks.md, session 14).
+        Sim3 chain = kfs.get(matched).corrected().inverse().compose(added.corrected());
+        if (Math.abs(Math.log(best.oldFromNew().scale() / chain.scale())) > LOOP_SCALE_GATE) return null;
         closeLoop(s, matched, best.oldFromNew());
         s.keyframesAtLastLoop = s.keyframesTaken;
         s.version++;

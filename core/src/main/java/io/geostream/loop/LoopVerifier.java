@@ -85,6 +85,11 @@ public final class LoopVerifier {
         fit = refit(src, dst, in);
         if (fit == null) return null;
         in = inliers(fit, src, dst, threshold);
+        Sim3 spread = withSpreadScale(src, dst, in);
+        if (spread != null) {
+            fit = spread;
+            in = inliers(fit, src, dst, threshold);
+        }
         int finalCount = count(in);
         if (finalCount < settings.minInliers()) return null;
         return new Match(fit, finalCount, n, rms(fit, src, dst, in) / scaleRef);
@@ -107,6 +112,36 @@ public final class LoopVerifier {
             return out.toArray(new int[0][]);
         }
     }
+
+    /**
+     * The inliers' similarity with the scale from the ratio of their spreads ({@link Umeyama#spreadRatio}), then rotation
+     * and translation refitted with it fixed; null when degenerate. Both keyframes' points are a model's noisy
+     * predictions, and the least-squares scale regresses one on the other: it comes out low by the noise's share of the
+     * spread (the stitcher's clip scale had the same bias, {@code RobustStitcher#referenceScale}).
+     */
+    private static Sim3 withSpreadScale(double[][] src, double[][] dst, boolean[] in) {
+        int k = count(in);
+        if (k < SAMPLE_SIZE) return null;
+        float[] s = new float[3 * k], d = new float[3 * k];
+        for (int i = 0, j = 0; i < in.length; i++) {
+            if (!in[i]) continue;
+            for (int c = 0; c < 3; c++) {
+                s[3 * j + c] = (float) src[i][c];
+                d[3 * j + c] = (float) dst[i][c];
+            }
+            j++;
+        }
+        double scale = Umeyama.spreadRatio(s, d, null);
+        if (!(scale > 0) || !Double.isFinite(scale)) return null;
+        for (int i = 0; i < s.length; i++) s[i] = (float) (s[i] * scale);
+        try {
+            return Umeyama.fit(s, d, null, false).compose(new Sim3(scale, IDENTITY, new double[3]));
+        } catch (IllegalArgumentException degenerate) {
+            return null;
+        }
+    }
+
+    private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
 
     private static Sim3 refit(double[][] src, double[][] dst, boolean[] in) {
         int k = count(in);

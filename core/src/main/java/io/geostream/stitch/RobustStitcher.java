@@ -81,6 +81,7 @@ public final class RobustStitcher implements Stitcher {
         float[] dst = new float[3 * capacity];
         double[] prior = new double[capacity]; // confidence product / depth^2
         double[] depth = new double[capacity];
+        double[][] centres = new double[capacity][];
         // Correspondences are grouped by anchor frame: [frameStart[j], frameStart[j + 1]) belong to frame j.
         int[] frameStart = new int[anchors.size() + 1];
         boolean[] frameIsKeyframe = new boolean[anchors.size()];
@@ -106,6 +107,7 @@ public final class RobustStitcher implements Stitcher {
                 dst[3 * n] = qx; dst[3 * n + 1] = qy; dst[3 * n + 2] = qz;
                 prior[n] = (a.keyframe ? KEYFRAME_WEIGHT : 1) * conf / (d * d);
                 depth[n] = d;
+                centres[n] = a.cameraCenter;
                 n++;
             }
             frames++;
@@ -144,7 +146,8 @@ public final class RobustStitcher implements Stitcher {
             }
             rms = in == 0 ? Double.POSITIVE_INFINITY : Math.sqrt(sum / in);
             inlierShare = judged == 0 ? 0 : (double) in / judged;
-            double s = referenceScale(src, dst, weights, frameStart, frameIsKeyframe, frames);
+            double s = referenceScale(src, dst, scaleWeights(sim, src, depth, centres, weights), frameStart,
+                    frameIsKeyframe, frames);
             if (Double.isFinite(s) && s > 0) {
                 // Fix the scale and refit rotation and translation on all frames (rigid fit of s * src).
                 float[] scaled = new float[src.length];
@@ -216,6 +219,30 @@ public final class RobustStitcher implements Stitcher {
             weightSum += w;
         }
         return weightSum > 0 ? Math.exp(logSum / weightSum) : Double.NaN;
+    }
+
+    /**
+     * The fit's weights for the scale, with the prior's 1 / d^2 made symmetric: 1 / (d_dst d_src), where d_src is the
+     * distance of the clip's own point (placed by {@code sim}) from the same camera. Each side is a model's prediction
+     * with its own smooth depth error; weighting by the held side's distance alone favours the points that side places
+     * too near, so its spread comes out small against the clip's and every clip was scaled down a little: under the
+     * realistic instrument the per_frame chain shrank about 4-fold over 2,000 frames (trend_scale 0.2-0.28,
+     * scripts/trajectory_scale.py; the depth field alone did it: with it off the chain kept its scale). Weighted
+     * by both distances the two spreads are biased alike and the ratio is not (docs/benchmarks.md, session 14).
+     */
+    private static float[] scaleWeights(Sim3 sim, float[] src, double[] depth, double[][] centres, float[] weights) {
+        float[] out = new float[weights.length];
+        double[] p = new double[3];
+        for (int i = 0; i < out.length; i++) {
+            p[0] = src[3 * i];
+            p[1] = src[3 * i + 1];
+            p[2] = src[3 * i + 2];
+            double[] q = sim.apply(p);
+            double[] c = centres[i];
+            double own = Math.sqrt(sq(q[0] - c[0]) + sq(q[1] - c[1]) + sq(q[2] - c[2]));
+            out[i] = own > 0 ? (float) (weights[i] * depth[i] / own) : 0f;
+        }
+        return out;
     }
 
     /** |dst - sim(src)| / depth per correspondence. */
