@@ -389,9 +389,10 @@ class StateCompatibilityTest {
 
     /**
      * The restored state and every output record as 0.1.0 had them, except that since session 12 the clip scale is the
-     * ratio of two predictions' spreads, not a least-squares scale: a geometry frame's decimal numbers (pose, fit
-     * figures) may differ by 0.002 + 1 % (measured: at most 0.0063 in a pose translation of 0.82, 0.0016 in one of
-     * 0.008); its whole numbers (frame index, timestamps, counts, segment and clip ids) and every other character of the
+     * ratio of two predictions' spreads, not a least-squares scale, and since session 15 its weights are symmetric in
+     * the two predictions' distances: a geometry frame's decimal numbers (pose, fit figures) may differ by 0.003 + 1.5 %
+     * (measured: at most 0.0101 in a pose translation of 0.82, 0.0027 in one of 0.008; session 12's change alone gave
+     * 0.0063 and 0.0016); its whole numbers (frame index, timestamps, counts, segment and clip ids) and every other character of the
      * line, the state lines and all non-frame lines must be equal. (Frame lines hold no hexadecimal.)
      */
     static void assertSameOutputUpToTheNewClipScale(List<String> actual, List<String> expected) {
@@ -412,7 +413,7 @@ class StateCompatibilityTest {
                     continue;
                 }
                 double dx = Double.parseDouble(x), dy = Double.parseDouble(y);
-                assertThat(dy).as("line " + i + ": " + e).isCloseTo(dx, within(0.002 + 0.01 * Math.abs(dx)));
+                assertThat(dy).as("line " + i + ": " + e).isCloseTo(dx, within(0.003 + 0.015 * Math.abs(dx)));
             }
         }
     }
