@@ -234,10 +234,7 @@ public final class RobustStitcher implements Stitcher {
         float[] out = new float[weights.length];
         double[] p = new double[3];
         for (int i = 0; i < out.length; i++) {
-            p[0] = src[3 * i];
-            p[1] = src[3 * i + 1];
-            p[2] = src[3 * i + 2];
-            double[] q = sim.apply(p);
+            double[] q = placed(sim, src, i, p);
             double[] c = centres[i];
             double own = Math.sqrt(sq(q[0] - c[0]) + sq(q[1] - c[1]) + sq(q[2] - c[2]));
             out[i] = own > 0 ? (float) (weights[i] * depth[i] / own) : 0f;
@@ -249,12 +246,17 @@ public final class RobustStitcher implements Stitcher {
     private static void residuals(Sim3 sim, float[] src, float[] dst, double[] depth, double[] out) {
         double[] p = new double[3];
         for (int i = 0; i < out.length; i++) {
-            p[0] = src[3 * i];
-            p[1] = src[3 * i + 1];
-            p[2] = src[3 * i + 2];
-            double[] q = sim.apply(p);
+            double[] q = placed(sim, src, i, p);
             out[i] = Math.sqrt(sq(q[0] - dst[3 * i]) + sq(q[1] - dst[3 * i + 1]) + sq(q[2] - dst[3 * i + 2])) / depth[i];
         }
+    }
+
+    /** Correspondence {@code i} of {@code src} moved by {@code sim} ({@code scratch} holds it before the move). */
+    private static double[] placed(Sim3 sim, float[] src, int i, double[] scratch) {
+        scratch[0] = src[3 * i];
+        scratch[1] = src[3 * i + 1];
+        scratch[2] = src[3 * i + 2];
+        return sim.apply(scratch);
     }
 
     private static double sq(double v) {
