@@ -64,16 +64,6 @@ public final class LoopCloser {
      * back (docs/benchmarks.md, session 13).
      */
     static final double LOOP_ROTATION = 0.02, LOOP_TRANSLATION = 0.03, LOOP_SCALE = 0.1;
-    /**
-     * Largest |log| of a verified loop's scale over the stitched chain's between its two keyframes that closes a loop.
-     * Under the realistic instrument loops a few keyframes apart at one place measured log scales up to 0.77 apart: each
-     * keyframe's depth carries its clip's smooth depth error, most of it common to the frame, which a loop between two
-     * single frames reads as scale. Since the chain no longer shrinks clip by clip its true scale change between two
-     * visits stays well inside the gate (trend over 2,000 frames 0.81-1.07), and leaving out the loops beyond it took the
-     * worst seed's ATE/length from 0.0305 to 0.0090 (docs/benchmarks.md, sessions 14 and 15). The price: a chain whose
-     * scale truly drifts by more than a factor 1.35 between two visits of a place is not pulled back by that loop.
-     */
-    static final double LOOP_SCALE_GATE = 0.3;
     private static final int ITERATIONS = 20;
     /**
      * A camera within {@link #STILL_DISTANCE} (in the scene's median depths) and {@link #STILL_ANGLE_DEG} of where the
@@ -164,9 +154,9 @@ public final class LoopCloser {
         }
         if (best == null) return null;
         // A loop whose scale disagrees with the chain's by more than the gate is most likely one keyframe's depth-field
-        // scale error, not the chain's drift: left out (see LOOP_SCALE_GATE).
+        // scale error, not the chain's drift: left out (LoopClosureSettings.DEFAULT_LOOP_SCALE_GATE).
         Sim3 chain = kfs.get(matched).corrected().inverse().compose(added.corrected());
-        if (Math.abs(Math.log(best.oldFromNew().scale() / chain.scale())) > LOOP_SCALE_GATE) return null;
+        if (Math.abs(Math.log(best.oldFromNew().scale() / chain.scale())) > settings.loopScaleGate()) return null;
         closeLoop(s, matched, best.oldFromNew());
         s.keyframesAtLastLoop = s.keyframesTaken;
         s.version++;

@@ -27,22 +27,35 @@ import java.io.Serializable;
  *                            re-localise against ({@link Relocaliser}); 0: no re-localisation
  * @param relocaliseTries     the next segment's first keyframes that are matched against them, two of which must agree
  *                            (then, or after the last, they are released)
+ * @param loopScaleGate       largest |ln| of a verified loop's scale over the stitched chain's between its two keyframes
+ *                            that closes a loop; a loop beyond it is left out ({@link #DEFAULT_LOOP_SCALE_GATE})
  */
 public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFrameGap, double searchRadius,
                                   double maxViewAngleDeg, int candidates, int features, int minInliers,
                                   double inlierDistance, int ransacIterations, int loopCooldown,
-                                  int maxSettledKeyframes, int relocaliseKeyframes, int relocaliseTries) implements Serializable {
+                                  int maxSettledKeyframes, int relocaliseKeyframes, int relocaliseTries,
+                                  double loopScaleGate) implements Serializable {
 
     /** Kept keyframes and tries of re-localisation by default (see {@link #defaults}). */
     public static final int DEFAULT_RELOCALISE_KEYFRAMES = 50, DEFAULT_RELOCALISE_TRIES = 10;
+    /**
+     * The loop scale gate by default: a factor e^0.3 = 1.35. Under the realistic instrument loops a few keyframes apart
+     * at one place measured log scales up to 0.77 apart: each keyframe's depth carries its clip's smooth depth error, most
+     * of it common to the frame, which a loop between two single frames reads as scale. Since the stitched chain no
+     * longer shrinks clip by clip its true scale change between two visits stays well inside the gate (trend over 2,000
+     * frames 0.81-1.07), and leaving out the loops beyond it took the worst seed's ATE/length from 0.0305 to 0.0090
+     * (docs/benchmarks.md, sessions 14 and 15). The price: a chain whose scale truly drifts by more than the gate between
+     * two visits of a place is not pulled back by that loop; a model that drifts so much needs a wider gate.
+     */
+    public static final double DEFAULT_LOOP_SCALE_GATE = 0.3;
 
     public LoopClosureSettings {
         if (keyframeEvery < 1 || maxKeyframes < 2 || minFrameGap < 1 || candidates < 1 || features < 8
                 || minInliers < 6 || ransacIterations < 1 || loopCooldown < 0 || maxSettledKeyframes < 2
-                || relocaliseKeyframes < 0 || relocaliseTries < 0) {
+                || relocaliseKeyframes < 0 || relocaliseTries < 0 || !(loopScaleGate > 0)) {
             throw new IllegalArgumentException("need keyframeEvery >= 1, maxKeyframes >= 2, minFrameGap >= 1, candidates >= 1,"
                     + " features >= 8, minInliers >= 6, ransacIterations >= 1, loopCooldown >= 0, maxSettledKeyframes >= 2,"
-                    + " relocaliseKeyframes >= 0 and relocaliseTries >= 0");
+                    + " relocaliseKeyframes >= 0, relocaliseTries >= 0 and loopScaleGate > 0");
         }
         if ((long) (maxKeyframes - 1) * keyframeEvery < minFrameGap) {
             throw new IllegalArgumentException("a window of " + maxKeyframes + " keyframes every " + keyframeEvery
@@ -59,7 +72,7 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
                                double inlierDistance, int ransacIterations, int loopCooldown, int maxSettledKeyframes) {
         this(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features, minInliers,
                 inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, DEFAULT_RELOCALISE_KEYFRAMES,
-                DEFAULT_RELOCALISE_TRIES);
+                DEFAULT_RELOCALISE_TRIES, DEFAULT_LOOP_SCALE_GATE);
     }
 
     /**
@@ -82,23 +95,32 @@ public record LoopClosureSettings(int keyframeEvery, int maxKeyframes, int minFr
     public LoopClosureSettings withMaxKeyframes(int n) {
         return new LoopClosureSettings(keyframeEvery, n, minFrameGap, searchRadius, maxViewAngleDeg, candidates, features,
                 minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, relocaliseKeyframes,
-                relocaliseTries);
+                relocaliseTries, loopScaleGate);
     }
 
     public LoopClosureSettings withMinFrameGap(int n) {
         return new LoopClosureSettings(keyframeEvery, maxKeyframes, n, searchRadius, maxViewAngleDeg, candidates, features,
                 minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, relocaliseKeyframes,
-                relocaliseTries);
+                relocaliseTries, loopScaleGate);
     }
 
     public LoopClosureSettings withMaxSettledKeyframes(int n) {
         return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
-                features, minInliers, inlierDistance, ransacIterations, loopCooldown, n, relocaliseKeyframes, relocaliseTries);
+                features, minInliers, inlierDistance, ransacIterations, loopCooldown, n, relocaliseKeyframes, relocaliseTries,
+                loopScaleGate);
     }
 
     /** @param keyframes kept after a break (0: no re-localisation); @param tries the next segment's keyframes tried */
     public LoopClosureSettings withRelocalisation(int keyframes, int tries) {
         return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
-                features, minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, keyframes, tries);
+                features, minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, keyframes, tries,
+                loopScaleGate);
+    }
+
+    /** @param gate largest |ln| of a loop's scale over the stitched chain's that closes a loop */
+    public LoopClosureSettings withLoopScaleGate(double gate) {
+        return new LoopClosureSettings(keyframeEvery, maxKeyframes, minFrameGap, searchRadius, maxViewAngleDeg, candidates,
+                features, minInliers, inlierDistance, ransacIterations, loopCooldown, maxSettledKeyframes, relocaliseKeyframes,
+                relocaliseTries, gate);
     }
 }

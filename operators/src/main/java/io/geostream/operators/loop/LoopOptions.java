@@ -58,6 +58,13 @@ public final class LoopOptions {
                     + " segment's SegmentCorrections map it into the earlier segment's world (worldSegmentId), and after the"
                     + " last try without one the kept keyframes are released.");
 
+    public static final ConfigOption<Double> SCALE_GATE = ConfigOptions.key("geostream.loop.scale-gate")
+            .doubleType().defaultValue(LoopClosureSettings.DEFAULT_LOOP_SCALE_GATE)
+            .withDescription("Largest |ln| of a verified loop's scale over the stitched chain's between its two keyframes that"
+                    + " closes a loop (0.3: a factor 1.35); a loop beyond it is most likely one keyframe's depth error and is"
+                    + " left out. A model whose stitched world drifts in scale by more than that between two visits of a"
+                    + " place needs a wider gate (> 0).");
+
     /** The defaults with the options of {@code config}; an invalid combination fails naming the rule. */
     public static LoopClosureSettings settings(ReadableConfig config) {
         LoopClosureSettings d = LoopClosureSettings.defaults();
@@ -65,6 +72,6 @@ public final class LoopOptions {
         return new LoopClosureSettings(config.get(KEYFRAME_EVERY), config.get(MAX_KEYFRAMES), config.get(MIN_FRAME_GAP),
                 d.searchRadius(), d.maxViewAngleDeg(), d.candidates(), d.features(), config.get(MIN_INLIERS),
                 d.inlierDistance(), d.ransacIterations(), config.get(COOLDOWN), config.get(MAX_SETTLED_KEYFRAMES),
-                config.get(RELOCALISE_KEYFRAMES), config.get(RELOCALISE_TRIES));
+                config.get(RELOCALISE_KEYFRAMES), config.get(RELOCALISE_TRIES), config.get(SCALE_GATE));
     }
 }
