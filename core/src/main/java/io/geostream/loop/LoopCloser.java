@@ -50,7 +50,8 @@ public final class LoopCloser {
     /**
      * Chain edges: standard deviations per keyframe step (radians, segment units, log scale). The scale term is
      * loose on purpose: a clip-local model's stitched chain drifts in scale systematically (under the realistic
-     * instrument about 2-3 % per clip, 7x over one 900-frame lap), and only loops can pull it back.
+     * instrument 2-3 % per clip before the clip scale's weights were made symmetric, 7x over one 900-frame lap; since,
+     * 0.81-1.07 of its scale over 2,000 frames), and only loops can pull it back.
      */
     static final double ODOMETRY_ROTATION = 0.01, ODOMETRY_TRANSLATION = 0.02, ODOMETRY_SCALE = 0.02;
     /**
@@ -61,7 +62,8 @@ public final class LoopCloser {
      * 1.12 of the path's); with 0.03 it bent the path (ATE/length 0.0288 without loops -> 0.0375), with 0.1 it bends it
      * less (0.0311), and with the loops that follow it once the cooldown is 1 keyframe (312 -> 128 at a scale of 1.09,
      * 504 -> 72) the path ends better than without loops (0.0164); on synthetic laps many loops still pull the scale
-     * back (docs/benchmarks.md, session 13).
+     * back (docs/benchmarks.md, session 13). Since session 15 that 1.51 loop (|ln| 0.41) is refused by the loop scale
+     * gate ({@link LoopClosureSettings#loopScaleGate}) and the loop's scale is its inliers' spread ratio.
      */
     static final double LOOP_ROTATION = 0.02, LOOP_TRANSLATION = 0.03, LOOP_SCALE = 0.1;
     private static final int ITERATIONS = 20;

@@ -172,7 +172,7 @@ final class Relocaliser {
      * two right ones then differ by less than about 5° and 8 %, and far less in practice: a fit over tens to hundreds of
      * pairs ({@code RelocaliserTest}, neighbouring keyframes: 0.03-0.54°, scale 0.1-0.9 %, camera 0.01-0.04 m against an
      * inlier distance of 0.16-0.17 m). Scale is held to 5 %, under that bound but above the new segment's stitched scale
-     * drift over a keyframe step or two (a clip-local model: 2-3 % per clip), which the two also differ by. The camera
+     * drift over a keyframe step or two (a clip-local model: up to 2-3 % per clip), which the two also differ by. The camera
      * centre is compared with the verifier's own inlier distance: a camera placed farther off than a feature may lie
      * from its partner is a different placement. A match against a look-alike place is off by the distance between the
      * two places and their turn (the test's: 2.5 m and 83°), not centimetres and a degree.

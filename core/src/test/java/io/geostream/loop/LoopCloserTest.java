@@ -132,14 +132,15 @@ class LoopCloserTest {
 
     @Test
     void aLoopWhoseScaleDisagreesWithTheStitchedChainMovesTheChainLessThanHalfWay() {
-        // A verified loop's scale is its least certain part: features at similar depths fit a scale about the camera or
-        // a shift along its axis almost equally well (on TUM fr1_desk one loop measured 1.51 where the stitched chain's
-        // scale was the same at both ends, docs/benchmarks.md, session 13). Here the walk back sees its depth 1.25x too
-        // deep, so the first loop measures a relative scale of about 1.25 while the stitched chain says 1: the newest
-        // keyframe's world must not take that scale whole. The pose graph splits the log-scale disagreement between the
-        // chain's 19 steps (variance 19 x 0.02^2) and the loop (its deviation squared): 0.0076 / (0.0076 + 0.01) = 0.43
-        // of it goes to the chain with the deviation of 0.1. The newer keyframes look 1.25x deeper, so the loop's
-        // new-to-old scale is 1/1.25 and the newest keyframe's scale falls.
+        // A verified loop's scale is its least certain part: features at similar depths fit a scale about the
+        // camera or a shift along its axis almost equally well (on TUM fr1_desk one loop measured 1.51 where
+        // the stitched chain's scale was the same at both ends, docs/benchmarks.md, session 13). Here the walk
+        // back sees its depth 1.25x too deep, so the first loop measures a relative scale of about 1.25 while
+        // the stitched chain says 1: the newest keyframe's world must not take that scale whole. The pose graph
+        // splits the log-scale disagreement between the chain's 19 steps (variance 19 x 0.02^2) and the loop
+        // (its deviation squared): 0.0076 / (0.0076 + 0.01) = 0.43 of it goes to the chain with the deviation
+        // of 0.1 (measured: 0.44). The newer keyframes look 1.25x deeper, so the loop's new-to-old scale is
+        // 1/1.25 and the newest keyframe's scale falls.
         LoopCorrection first = firstLoopWithTheWalkBackDeeperBy(1.25);
         assertThat(first).as("the walk back closes a loop").isNotNull();
         double scale = first.forFrame(first.loopNewFrame(), published(first.loopNewFrame()).center()).scale();
