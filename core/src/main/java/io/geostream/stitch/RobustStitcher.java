@@ -223,12 +223,15 @@ public final class RobustStitcher implements Stitcher {
 
     /**
      * The fit's weights for the scale, with the prior's 1 / d^2 made symmetric: 1 / (d_dst d_src), where d_src is the
-     * distance of the clip's own point (placed by {@code sim}) from the same camera. Each side is a model's prediction
+     * distance of the clip's own point (placed by {@code sim}) from the held camera of its frame (the clip's own camera
+     * of that frame is not known yet; placed, it lies near, 0.5-2 off under the realistic instrument). Each side is a model's prediction
      * with its own smooth depth error; weighting by the held side's distance alone favours the points that side places
      * too near, so its spread comes out small against the clip's and every clip was scaled down a little: under the
      * realistic instrument the per_frame chain shrank about 4-fold over 2,000 frames (trend_scale 0.2-0.28,
      * scripts/trajectory_scale.py; the depth field alone did it: with it off the chain kept its scale). Weighted
-     * by both distances the two spreads are biased alike and the ratio is not (docs/benchmarks.md, session 14).
+     * by both distances the two spreads are biased more alike: 2,000 frames keep 0.81-1.07 of their scale, though on
+     * short handheld paths the world now grows a little (1.08-1.32 over 400 frames, where it was 0.92-1.16), and the
+     * published path there is about 10 % worse by ATE (docs/benchmarks.md, sessions 14 and 15).
      */
     private static float[] scaleWeights(Sim3 sim, float[] src, double[] depth, double[][] centres, float[] weights) {
         float[] out = new float[weights.length];
