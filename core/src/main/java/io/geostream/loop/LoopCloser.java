@@ -78,6 +78,8 @@ public final class LoopCloser {
     static final int MAX_LOOP_EDGES = 64;
 
     private final LoopClosureSettings settings;
+    /** Verified loops this instance left out by the scale gate (a statistic for the dashboard, not state). */
+    private long loopsRefusedByScale;
     private final LoopVerifier verifier;
     private final Relocaliser relocaliser;
 
@@ -89,6 +91,11 @@ public final class LoopCloser {
 
     public LoopClosureSettings settings() {
         return settings;
+    }
+
+    /** Verified loops left out by the scale gate ({@link LoopClosureSettings#loopScaleGate}) since this instance began. */
+    public long loopsRefusedByScale() {
+        return loopsRefusedByScale;
     }
 
     /**
@@ -158,7 +165,10 @@ public final class LoopCloser {
         // A loop whose scale disagrees with the chain's by more than the gate is most likely one keyframe's depth-field
         // scale error, not the chain's drift: left out (LoopClosureSettings.DEFAULT_LOOP_SCALE_GATE).
         Sim3 chain = kfs.get(matched).corrected().inverse().compose(added.corrected());
-        if (Math.abs(Math.log(best.oldFromNew().scale() / chain.scale())) > settings.loopScaleGate()) return null;
+        if (Math.abs(Math.log(best.oldFromNew().scale() / chain.scale())) > settings.loopScaleGate()) {
+            loopsRefusedByScale++;
+            return null;
+        }
         closeLoop(s, matched, best.oldFromNew());
         s.keyframesAtLastLoop = s.keyframesTaken;
         s.version++;

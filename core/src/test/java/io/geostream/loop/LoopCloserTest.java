@@ -159,17 +159,20 @@ class LoopCloserTest {
         // (geostream.loop.scale-gate) lets it close.
         LoopClosureSettings defaults = LoopClosureSettings.defaults();
         assertThat(Math.log(1.5)).isGreaterThan(defaults.loopScaleGate());
-        assertThat(firstLoopWithTheWalkBackDeeperBy(1.5, defaults)).isNull();
-        assertThat(firstLoopWithTheWalkBackDeeperBy(1.5, defaults.withLoopScaleGate(0.45))).isNotNull();
+        LoopCloser gated = new LoopCloser(defaults);
+        assertThat(firstLoopWithTheWalkBackDeeperBy(1.5, gated)).isNull();
+        assertThat(gated.loopsRefusedByScale()).as("verified, then left out by the gate").isPositive();
+        LoopCloser wider = new LoopCloser(defaults.withLoopScaleGate(0.45));
+        assertThat(firstLoopWithTheWalkBackDeeperBy(1.5, wider)).isNotNull();
+        assertThat(wider.loopsRefusedByScale()).isZero();
     }
 
     /** The first loop of the patrol when every keyframe of the walk back sees its depth {@code factor} too deep. */
     private static LoopCorrection firstLoopWithTheWalkBackDeeperBy(double factor) {
-        return firstLoopWithTheWalkBackDeeperBy(factor, LoopClosureSettings.defaults());
+        return firstLoopWithTheWalkBackDeeperBy(factor, new LoopCloser(LoopClosureSettings.defaults()));
     }
 
-    private static LoopCorrection firstLoopWithTheWalkBackDeeperBy(double factor, LoopClosureSettings settings) {
-        LoopCloser closer = new LoopCloser(settings);
+    private static LoopCorrection firstLoopWithTheWalkBackDeeperBy(double factor, LoopCloser closer) {
         LoopCloserState s = new LoopCloserState();
         LoopCorrection first = null;
         for (int k = 0; first == null && k < 2 * PATROL / 8; k++) {

@@ -61,6 +61,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
     private transient ValueState<long[]> cursor;
     private transient SingleObjectCodec<SegmentCorrection> codec;
     private transient Counter loopsClosed;
+    private transient Counter loopsRefusedByScale;
     private transient Counter segmentsRelocalised;
     private transient Counter keyframes;
     private transient Histogram correctionDelayMs;
@@ -84,6 +85,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         codec = SingleObjectCodec.segmentCorrections();
         var metrics = getRuntimeContext().getMetricGroup();
         loopsClosed = metrics.counter("loopsClosed");
+        loopsRefusedByScale = metrics.counter("loopsRefusedByScale");
         segmentsRelocalised = metrics.counter("segmentsRelocalised");
         keyframes = metrics.counter("loopKeyframes");
         correctionDelayMs = metrics.histogram("loopCorrectionDelayMs", new DescriptiveStatisticsHistogram(1000));
@@ -100,7 +102,9 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         LoopCloserState s = readState(f);
         long[] before = {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()};
         boolean wasRelocalised = s.relocalised() && before[0] == f.segmentStartMicros && before[1] == f.segmentId;
+        long refusedBefore = closer.loopsRefusedByScale();
         LoopCorrection c = closer.accept(s, f.segmentId, f.segmentStartMicros, f.frameIndex, f.publishedPose(), intrinsics(f), f.depth, f.rgb);
+        loopsRefusedByScale.inc(closer.loopsRefusedByScale() - refusedBefore);
         // accept changes the state only by opening a segment or adding a keyframe (a loop closes at a new keyframe)
         if (!Arrays.equals(before, new long[] {s.segmentStartMicros(), s.segmentId(), s.keyframeCount()})) {
             if (s.keyframeCount() > 0) keyframes.inc(); // at most one per frame
