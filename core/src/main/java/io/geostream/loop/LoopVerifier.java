@@ -135,13 +135,12 @@ public final class LoopVerifier {
         if (!(scale > 0) || !Double.isFinite(scale)) return null;
         for (int i = 0; i < s.length; i++) s[i] = (float) (s[i] * scale);
         try {
-            return Umeyama.fit(s, d, null, false).compose(new Sim3(scale, IDENTITY, new double[3]));
+            Sim3 rigid = Umeyama.fit(s, d, null, false); // x -> R (scale x) + t
+            return new Sim3(scale, rigid.rotation(), rigid.translation());
         } catch (IllegalArgumentException degenerate) {
             return null;
         }
     }
-
-    private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
 
     private static Sim3 refit(double[][] src, double[][] dst, boolean[] in) {
         int k = count(in);
