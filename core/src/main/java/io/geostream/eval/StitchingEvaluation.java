@@ -26,6 +26,9 @@ import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
 import io.geostream.synthetic.TruthSource;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,6 +42,8 @@ import java.util.Map;
  * Depth and normal metrics use every {@link #PIXEL_STEP}-th pixel in each direction (bounded memory).
  */
 public final class StitchingEvaluation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StitchingEvaluation.class);
     /** Pixel subsampling step of the depth and normal metrics. */
     public static final int PIXEL_STEP = 4;
 
@@ -239,6 +244,9 @@ public final class StitchingEvaluation {
         long nanos;
         long loopNanos;
         int segmentsStarted;
+        /** Each placed clip's overlap fit (inlier share, relative RMS residual): what decides a break. */
+        final List<double[]> overlapFits = new ArrayList<>();
+        long lastClipId = Long.MIN_VALUE;
         LoopCloser loopCloser;
         final LoopCloserState loopState = new LoopCloserState();
         /** Latest correction per segment id. */
@@ -260,7 +268,16 @@ public final class StitchingEvaluation {
             nanos += System.nanoTime() - t0;
             for (StitchEvent e : events) {
                 if (e instanceof StitchEvent.SegmentStarted) segmentsStarted++;
+                if (e instanceof StitchEvent.SegmentEnded end) {
+                    // a break's reason is what tells a too-strict bound from a model whose clips disagree
+                    LOG.info("{}: segment {} ended after frame {} ({} frames): {} {}", method, end.segmentId(),
+                            end.lastFrameIndex(), end.frameCount(), end.reason(), end.detail());
+                }
                 if (!(e instanceof StitchEvent.StitchedFrame f)) continue;
+                if (f.clipId() != lastClipId && f.overlapPoints() > 0) {
+                    overlapFits.add(new double[] {f.inlierShare(), f.residualRms()});
+                }
+                lastClipId = f.clipId();
                 FrameTruth t = truths.get(f.frame().frameIndex);
                 RigidTransform truePose = scene.worldFromCamera((int) f.frame().frameIndex);
                 est.add(f.worldFromCamera().center());
@@ -290,7 +307,19 @@ public final class StitchingEvaluation {
         }
 
         Scores scores(double pointsClipRel) {
+            logOverlapFits();
             return scores(method, estPoses.toArray(new RigidTransform[0]), nanos, pointsClipRel);
+        }
+
+        /** How well consecutive clips agree where they overlap: the figures a break is decided on. */
+        private void logOverlapFits() {
+            if (overlapFits.isEmpty()) return;
+            double[] share = overlapFits.stream().mapToDouble(f -> f[0]).sorted().toArray();
+            double[] residual = overlapFits.stream().mapToDouble(f -> f[1]).sorted().toArray();
+            LOG.info("{}: {} clips placed; overlap inlier share p10 {} median {}, residual median {} p90 {}", method,
+                    share.length, String.format("%.3f", share[share.length / 10]),
+                    String.format("%.3f", share[share.length / 2]), String.format("%.3f", residual[residual.length / 2]),
+                    String.format("%.3f", residual[residual.length * 9 / 10]));
         }
 
         /**
