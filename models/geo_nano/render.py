@@ -405,7 +405,9 @@ def finish(rgb, scene, rng, params):
 
 def make_clip(seed, frames=9, width=64, height=48, heldout=False, supersample=2):
     """One clip: uint8 RGB [T,H,W,3], points/normals [T,H,W,3] float32 in the FIRST frame's camera, mask [T,H,W],
-    the per-frame camera-frame K [3,3] (the same for every frame), and the sampled parameters."""
+    the per-frame camera-frame K [3,3] (the same for every frame), each frame's pose in the first frame's camera
+    [T,3,4] (first_from_cam rotation | camera centre; camera-frame targets of the ablation derive from it), and the
+    sampled parameters."""
     rng = np.random.default_rng(seed)
     scene = Scene(rng)
     kind = str(rng.choice(HELDOUT_KINDS if heldout else TRAIN_KINDS))
@@ -425,7 +427,7 @@ def make_clip(seed, frames=9, width=64, height=48, heldout=False, supersample=2)
               "blur": float(rng.uniform(0.3, 1.0)) if rng.uniform() < 0.3 else 0.0,
               "objects": len(scene.objects)}
     r0, t0 = poses[0]
-    rgbs, points, normals, masks = [], [], [], []
+    rgbs, points, normals, masks, first_poses = [], [], [], [], []
     for i, pose in enumerate(poses):
         if params["blur"] and i + 1 < len(poses):
             # motion blur: average renders along the way to the next frame's pose (shutter share = blur)
@@ -445,8 +447,10 @@ def make_clip(seed, frames=9, width=64, height=48, heldout=False, supersample=2)
         points.append(p_first.astype(np.float32))
         normals.append(n_first.astype(np.float32))
         masks.append(valid)
+        first_poses.append(np.concatenate([first_from_cam, (r0.T @ (eye - t0))[:, None]], axis=1))
     return {"rgb": np.stack(rgbs), "points": np.stack(points), "normals": np.stack(normals),
-            "mask": np.stack(masks), "K": k.astype(np.float32), "params": params}
+            "mask": np.stack(masks), "K": k.astype(np.float32), "pose_first": np.stack(first_poses).astype(np.float32),
+            "params": params}
 
 
 def _lerp_pose(a, b, f):

@@ -33,7 +33,7 @@ def write_shard(job):
     start = time.time()
     clips = [render.make_clip(first + i, frames=args["frames"], width=args["width"], height=args["height"],
                               heldout=args["heldout"]) for i in range(count)]
-    arrays = {key: np.stack([c[key] for c in clips]) for key in ("rgb", "mask", "K")}
+    arrays = {key: np.stack([c[key] for c in clips]) for key in ("rgb", "mask", "K", "pose_first")}
     arrays["points"] = np.stack([c["points"] for c in clips]).astype(np.float16)
     arrays["normals"] = np.stack([c["normals"] for c in clips]).astype(np.float16)
     arrays["seeds"] = np.arange(first, first + count, dtype=np.int64)
