@@ -21,8 +21,8 @@ Variants (``--variants``; default all):
 Training (every variant alike): the latent stage of ``train.py`` (MSE to the frozen VAE's encoding of the true
 geometry, point and normal rows weighted equally), batch 8, AdamW lr 4e-4, warm-up 50 steps then cosine, on the first
 ``--clips`` training clips (no mirror images). The VAE is the shipped package's (``--package``), frozen. Each run
-decodes the held-out clips at the end and writes ``<variant>-seed<N>.json``; a run that exists is skipped (a cut-off
-session resumes where it stopped; a run itself is short enough to restart).
+decodes the held-out clips at the end and writes ``<variant>-seed<N>.json`` and the DiT's weights (``.pt``); a run
+whose json exists is skipped (a cut-off session resumes where it stopped; a run is short enough to restart).
 
 Scores (held-out clips, at 64x48, one prediction per clip):
   absrel, normal_median_deg   train.py's (UniGeo's AbsRel on r = |P| in the first frame's camera with one LSQ scale
@@ -195,9 +195,12 @@ def run_one(job):
                   time.time() - start), file=sys.stderr, flush=True)
     train_seconds = time.time() - start
     result = {"variant": variant, "seed": seed, "steps": a["steps"], "clips": int(cache["rgb"].shape[0]),
-              "heldout_clips_arg": a["heldout_clips"], "package": a["package"], "train_seconds": round(train_seconds, 1),
-              "final_loss": float(np.mean(losses[-50:]))}
+              "heldout_clips_arg": a["heldout_clips"], "package": a["package"],
+              "train_seconds": round(train_seconds, 1), "final_loss": float(np.mean(losses[-50:]))}
     result.update(evaluate(den, enc, dec, scale, a, v))
+    # the DiT's weights beside the figures, so a run worth shipping can be exported with the frozen VAE
+    torch.save({"den": den.state_dict(), "variant": v, "seed": seed, "steps": a["steps"]},
+               os.path.join(a["out"], "%s-seed%d.pt" % (variant, seed)))
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(result, f, indent=1)
