@@ -208,8 +208,10 @@ def run_one(job):
     return path, result
 
 
-def evaluate(den, enc, dec, scale, a, v):
-    den.eval()
+def score_heldout(a, predict, first_frame):
+    """Scores ``predict(index, rgb, pts, nrm, pts_own, nrm_own) -> (points, normals or None)`` on the held-out clips
+    (first-frame truth ``pts``/``nrm``, each frame's own-camera truth ``pts_own``/``nrm_own``, all normalised as the
+    model's targets): the clip figures when its output is in the first frame's camera, the frame figures always."""
     heldout = load(os.path.join(a["data"], "heldout"))
     if a["heldout_clips"]:
         heldout = {k: x[:a["heldout_clips"]] for k, x in heldout.items()}
@@ -218,27 +220,15 @@ def evaluate(den, enc, dec, scale, a, v):
     with torch.no_grad():
         for start in range(0, len(heldout["rgb"]), 16):
             index = np.arange(start, min(start + 16, len(heldout["rgb"])))
-            rgb, _, _, _ = train.to_tensors(heldout, index)
-            _, pts, nrm, mask = train.to_tensors(heldout, index)
+            rgb, pts, nrm, mask = train.to_tensors(heldout, index)
             _, pts_own, nrm_own, _ = train.to_tensors(own, index)
-            lat = enc(rgb) * scale
-            b = lat.shape[0]
-            if v["normals"]:
-                rows = torch.cat([lat, lat])
-                attribute = torch.cat([torch.zeros(b, dtype=torch.long), torch.ones(b, dtype=torch.long)])
-            else:
-                rows, attribute = lat, torch.zeros(b, dtype=torch.long)
-            out = den(rows, torch.zeros_like(rows), torch.full((rows.shape[0],), train.TERMINAL, dtype=torch.long),
-                      attribute)
-            img = dec(out / scale)
-            pred_pts = img[:b] + train.POINT_OFFSET
-            pred_nrm = img[b:] if v["normals"] else None
-            if v["frame"] == "first":
-                clip_abs.append(train.absrel(pred_pts, pts, mask) * b)
+            pred_pts, pred_nrm = predict(index, rgb, pts, nrm, pts_own, nrm_own)
+            if first_frame:
+                clip_abs.append(train.absrel(pred_pts, pts, mask) * len(index))
                 if pred_nrm is not None:
                     cos = F.cosine_similarity(pred_nrm, nrm, dim=2, eps=1e-6).clamp(-1, 1)
                     clip_ang.append(torch.rad2deg(torch.acos(cos[mask[:, :, 0]])))
-            for i in range(b):
+            for i in range(len(index)):
                 fa, ang = frame_scores(pred_pts[i], pts_own[i], None if pred_nrm is None else pred_nrm[i],
                                        nrm_own[i], mask[i])
                 frame_abs.extend(fa)
@@ -252,6 +242,25 @@ def evaluate(den, enc, dec, scale, a, v):
         "frame_absrel": float(np.mean(frame_abs)),
         "frame_normal_median_deg": float(torch.cat(frame_ang).median()) if frame_ang else None,
     }
+
+
+def evaluate(den, enc, dec, scale, a, v):
+    den.eval()
+
+    def predict(index, rgb, pts, nrm, pts_own, nrm_own):
+        lat = enc(rgb) * scale
+        b = lat.shape[0]
+        if v["normals"]:
+            rows = torch.cat([lat, lat])
+            attribute = torch.cat([torch.zeros(b, dtype=torch.long), torch.ones(b, dtype=torch.long)])
+        else:
+            rows, attribute = lat, torch.zeros(b, dtype=torch.long)
+        out = den(rows, torch.zeros_like(rows), torch.full((rows.shape[0],), train.TERMINAL, dtype=torch.long),
+                  attribute)
+        img = dec(out / scale)
+        return img[:b] + train.POINT_OFFSET, (img[b:] if v["normals"] else None)
+
+    return score_heldout(a, predict, v["frame"] == "first")
 
 
 def references(a):
@@ -268,22 +277,19 @@ def references(a):
             return json.load(f)
     enc, dec, _ = frozen_vae(a["package"])
     folder = os.path.join(a["data"], "heldout")
-    heldout = load(folder)
     intrinsics = np.concatenate([np.load(os.path.join(folder, f))["K"] for f in sorted(os.listdir(folder))
                                  if f.startswith("shard-") and f.endswith(".npz")])
-    if a["heldout_clips"]:
-        heldout = {k: x[:a["heldout_clips"]] for k, x in heldout.items()}
-    own = camera_frame(heldout)
     train_set = load(os.path.join(a["data"], "train"), 400)
     _, tp, tn, tm = train.to_tensors(train_set, np.arange(len(train_set["rgb"])))
     weight = tm.float()
     mean_pts = (tp * weight).sum(0, keepdim=True) / weight.sum(0, keepdim=True).clamp_min(1)
     mean_nrm = (tn * weight).sum(0, keepdim=True) / weight.sum(0, keepdim=True).clamp_min(1)
-    h, w = heldout["rgb"].shape[2:4]
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
 
-    def plane(index, b, t):
-        out = torch.empty(b, t, 3, h, w)
+    def plane(index, shape):
+        b, t, _, h, w = shape
+        ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32),
+                                indexing="ij")
+        out = torch.empty(shape)
         for i, clip in enumerate(index):
             k = intrinsics[clip]
             ray = torch.stack([(xs - float(k[0, 2])) / float(k[0, 0]), (ys - float(k[1, 2])) / float(k[1, 1]),
@@ -291,41 +297,20 @@ def references(a):
             out[i] = ray.unsqueeze(0).expand(t, 3, h, w)
         return out
 
-    def predictions(name, index, pts, nrm, own_pts, own_nrm):
-        b, t = pts.shape[:2]
-        if name == "baseline_plane":
-            facing = torch.tensor([0.0, 0.0, -1.0]).view(1, 1, 3, 1, 1).expand(b, t, 3, h, w)
-            return plane(index, b, t), facing
-        if name == "baseline_mean":
-            return mean_pts.expand(b, t, 3, h, w), mean_nrm.expand(b, t, 3, h, w)
-        src_pts, src_nrm = (pts, nrm) if name == "vae_floor_first" else (own_pts, own_nrm)
-        return dec(enc(src_pts - train.POINT_OFFSET)) + train.POINT_OFFSET, dec(enc(src_nrm))
+    def predictor(name):
+        def predict(index, rgb, pts, nrm, pts_own, nrm_own):
+            if name == "baseline_plane":
+                return plane(index, pts.shape), torch.tensor([0.0, 0.0, -1.0]).view(1, 1, 3, 1, 1).expand_as(pts)
+            if name == "baseline_mean":
+                return mean_pts.expand_as(pts), mean_nrm.expand_as(nrm)
+            src_pts, src_nrm = (pts, nrm) if name == "vae_floor_first" else (pts_own, nrm_own)
+            return dec(enc(src_pts - train.POINT_OFFSET)) + train.POINT_OFFSET, dec(enc(src_nrm))
+        return predict
 
     rows = {}
-    with torch.no_grad():
-        for name in ("baseline_plane", "baseline_mean", "vae_floor_first", "vae_floor_camera"):
-            first_frame = name != "vae_floor_camera"
-            clip_abs, clip_ang, frame_abs, frame_ang = [], [], [], []
-            for start in range(0, len(heldout["rgb"]), 16):
-                index = np.arange(start, min(start + 16, len(heldout["rgb"])))
-                _, pts, nrm, mask = train.to_tensors(heldout, index)
-                _, pts_own, nrm_own, _ = train.to_tensors(own, index)
-                pred_pts, pred_nrm = predictions(name, index, pts, nrm, pts_own, nrm_own)
-                b = pts.shape[0]
-                if first_frame:
-                    clip_abs.append(train.absrel(pred_pts, pts, mask) * b)
-                    cos = F.cosine_similarity(pred_nrm, nrm, dim=2, eps=1e-6).clamp(-1, 1)
-                    clip_ang.append(torch.rad2deg(torch.acos(cos[mask[:, :, 0]])))
-                for i in range(b):
-                    fa, ang = frame_scores(pred_pts[i], pts_own[i], pred_nrm[i], nrm_own[i], mask[i])
-                    frame_abs.extend(fa)
-                    frame_ang.append(ang)
-            n = len(heldout["rgb"])
-            rows[name] = {"absrel": sum(clip_abs) / n if clip_abs else None,
-                          "normal_median_deg": float(torch.cat(clip_ang).median()) if clip_ang else None,
-                          "frame_absrel": float(np.mean(frame_abs)),
-                          "frame_normal_median_deg": float(torch.cat(frame_ang).median())}
-            print("%s: %s" % (name, json.dumps(rows[name])), file=sys.stderr, flush=True)
+    for name in ("baseline_plane", "baseline_mean", "vae_floor_first", "vae_floor_camera"):
+        rows[name] = score_heldout(a, predictor(name), name != "vae_floor_camera")
+        print("%s: %s" % (name, json.dumps(rows[name])), file=sys.stderr, flush=True)
     with open(path, "w") as f:
         json.dump(rows, f, indent=1)
     return rows
