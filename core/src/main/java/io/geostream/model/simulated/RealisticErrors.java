@@ -69,10 +69,10 @@ public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, d
 
     /**
      * The realistic terms at geo-nano's strength ({@link SimulatedModelSettings#geoNano()}): a depth field of sigma 0.28
-     * (with the preset's 5 % pixel noise and 2 % outliers: points_clip_rel 0.183 where geo-nano has 0.1825 on the same
-     * clips, `eval stitching --model models/geo-nano`), normals with a 30 deg Rayleigh core and a 30 % tail (mean 42.8,
+     * (with the preset's 5 % pixel noise and 2 % outliers: points_clip_rel 0.165 where geo-nano has 0.1825 on the same
+     * clips, `eval stitching --model models/geo-nano`; 0.183 with the correlation of 0.5 it had before), normals with a 30 deg Rayleigh core and a 30 % tail (mean 42.8,
      * median 40.1 deg where geo-nano has 41.7 / 40.2); two clips' predictions of a frame independent (correlation 0:
-     * with 0.5 the instrument's per_frame path was 55 % better than geo-nano's, with 0 it is within the issue's 30 %,
+     * with 0.5 the instrument's per_frame path was 55-58 % better than geo-nano's, with 0 it is within the issue's 30 %,
      * docs/benchmarks.md, session 16); the other terms as {@link #realistic()}.
      */
     public static RealisticErrors geoNano() {
