@@ -1,7 +1,5 @@
 package io.geostream.geometry;
 
-import java.util.Arrays;
-
 /**
  * Recovers a pinhole focal length from a camera-frame point map: pixel (u, v) sees the point
  * (X, Y, Z), so u - cx = f X / Z and v - cy = f Y / Z with the principal point at the image centre.
@@ -62,14 +60,14 @@ public final class FocalEstimator {
         if (!(f > 0)) throw new IllegalArgumentException("points do not determine a positive focal length");
         // Cauchy IRLS on residuals (u - cx - f X/Z, v - cy - f Y/Z); the scale follows the residual spread.
         double[] residuals = new double[n];
+        double[] scratch = new double[n];
         for (int iteration = 0; iteration < 10; iteration++) {
             for (int i = 0; i < n; i++) {
                 double eu = us[i] - f * xs[i], ev = vs[i] - f * ys[i];
                 residuals[i] = Math.sqrt(eu * eu + ev * ev);
             }
-            double[] sorted = Arrays.copyOf(residuals, n);
-            Arrays.sort(sorted);
-            double c = Math.max(1.4826 * sorted[n / 2], 0.05);
+            System.arraycopy(residuals, 0, scratch, 0, n);
+            double c = Math.max(1.4826 * Selection.kth(scratch, n, n / 2), 0.05);
             double num = 0, den = 0;
             for (int i = 0; i < n; i++) {
                 double w = 1 / (1 + (residuals[i] / c) * (residuals[i] / c));
@@ -87,19 +85,14 @@ public final class FocalEstimator {
 
     /** Weighted median of per-pixel estimates (du x + dv y) / r^2, weighted by r^2 (their reliability). */
     private static double weightedMedianFocal(double[] xs, double[] ys, double[] us, double[] vs, int n) {
-        double[][] pairs = new double[n][];
+        double[] values = new double[n], weights = new double[n];
         double total = 0;
         for (int i = 0; i < n; i++) {
             double r2 = xs[i] * xs[i] + ys[i] * ys[i];
-            pairs[i] = new double[] {(us[i] * xs[i] + vs[i] * ys[i]) / r2, r2};
+            values[i] = (us[i] * xs[i] + vs[i] * ys[i]) / r2;
+            weights[i] = r2;
             total += r2;
         }
-        Arrays.sort(pairs, (a, b) -> Double.compare(a[0], b[0]));
-        double acc = 0;
-        for (double[] pair : pairs) {
-            acc += pair[1];
-            if (acc >= total / 2) return pair[0];
-        }
-        return pairs[n - 1][0];
+        return Selection.weightedMedian(values, weights, n, total / 2);
     }
 }

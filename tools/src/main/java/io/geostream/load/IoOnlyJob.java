@@ -6,6 +6,7 @@ import io.geostream.jobs.GeometryJob;
 import io.geostream.model.ModelInfo;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.sink.DrainingKeyedProcessOperator;
+import io.geostream.operators.sink.GeometryFrameWriter;
 import io.geostream.operators.sink.OrderedOutputQueue;
 import io.geostream.operators.sink.PayloadWriters;
 import io.geostream.operators.sink.QueuedOutputFunction;
@@ -41,7 +42,9 @@ import java.util.function.Consumer;
  * GeometryFrame of the same shape per frame; no image decoding, clipping, model or stitching. Its
  * throughput is the ceiling the whole job is compared with.
  *
- * <p>It writes as the whole job does: per stream, the payloads of a clip stride's worth of frames (the new
+ * <p>Per frame it puts every object the whole job's writer puts (the payloads and the {@code frame.json} sidecar),
+ * each with the writer's content type and object metadata ({@link GeometryFrameWriter#contentType},
+ * {@link GeometryFrameWriter#objectMetadata}). It writes as the whole job does: per stream, the payloads of a clip stride's worth of frames (the new
  * frames of one clip) are put at once on the same number of writer threads, the events go out in order, and
  * up to the same number of frames stay in flight across inputs ({@link DrainingKeyedProcessOperator}).
  */
@@ -73,6 +76,8 @@ public final class IoOnlyJob {
         private final int batch;
         private transient PayloadWriters writers;
         private transient Map<String, byte[]> payloads;
+        /** Per file name, the object metadata the whole job's writer puts on it (made from the template record). */
+        private transient Map<String, Map<String, String>> objectMetadata;
         private transient SingleObjectCodec<FrameEvent> frames;
         private transient SingleObjectCodec<GeometryFrame> geometry;
         private transient ModelInfo model;
@@ -100,6 +105,9 @@ public final class IoOnlyJob {
             });
             frames = SingleObjectCodec.frameEvents();
             geometry = SingleObjectCodec.geometryFrames();
+            GeometryFrame sample = geometry.decode(template);
+            objectMetadata = new LinkedHashMap<>();
+            for (String name : payloads.keySet()) objectMetadata.put(name, GeometryFrameWriter.objectMetadata(name, sample));
             model = new ModelInfo("io-only", "1", true);
             buffered = getRuntimeContext().getListState(new ListStateDescriptor<>("frames", byte[].class));
             bufferedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("frame-count", Integer.class));
@@ -122,8 +130,10 @@ public final class IoOnlyJob {
                 Map<String, Future<String>> done = new LinkedHashMap<>();
                 for (Map.Entry<String, byte[]> p : payloads.entrySet()) {
                     String key = ObjectKeys.framePayload(model, f.getStreamId(), 0, f.getFrameIndex(), f.getCaptureTimeMicros(), p.getKey());
+                    String type = GeometryFrameWriter.contentType(p.getKey());
+                    Map<String, String> metadata = objectMetadata.get(p.getKey());
                     done.put(p.getKey(), writers.submit(() -> {
-                        writers.store().put(key, p.getValue(), "application/octet-stream");
+                        writers.store().put(key, p.getValue(), type, metadata);
                         return key;
                     }));
                 }

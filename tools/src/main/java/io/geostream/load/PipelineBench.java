@@ -176,7 +176,7 @@ public final class PipelineBench {
      * Median size of each payload file name over the first 100 frames of the stream of {@code template} (a GeometryFrame
      * the whole job committed): a listing of the whole bucket would take minutes once it holds a long run's objects.
      */
-    private static Map<String, Integer> payloadSizes(StorageSettings storage, byte[] template) throws Exception {
+    static Map<String, Integer> payloadSizes(StorageSettings storage, byte[] template) throws Exception {
         String depthUri = io.geostream.schemas.SingleObjectCodec.geometryFrames().decode(template).getPayloads().getDepthUri();
         Map<String, List<Double>> byName = new TreeMap<>();
         try (ObjectStore store = storage.open()) {
@@ -185,7 +185,7 @@ public final class PipelineBench {
             int taken = 0;
             for (String key : keys) {
                 String name = key.substring(key.lastIndexOf('/') + 1);
-                if (!name.matches("[a-z]+\\.(png|npy|jpg)")) continue; // the server's temporary upload files
+                if (!name.matches("[a-z]+\\.(png|npy|jpg|json)")) continue; // the server's temporary upload files
                 if (taken++ >= 200) break;
                 byName.computeIfAbsent(name, k -> new ArrayList<>()).add((double) store.get(key).length);
             }

@@ -81,17 +81,40 @@ public final class GeometryFrameWriter {
         // it says; finish() only adds the latency figure.
         GeometryFrame record = event(f, depthUnit, keys.get("depth"), keys.get("normals"), keys.get("points"),
                 keys.get("confidence"), keys.get("rgb"), 0);
-        Map<String, String> payloadMeta = FrameSidecar.payloadMetadata();
-        var depth = put(keys.get("depth"), () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), "image/png",
-                FrameSidecar.depthMetadata(record));
-        var normals = put(keys.get("normals"), () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), "image/png", payloadMeta);
-        var points = put(keys.get("points"), () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), "application/octet-stream", payloadMeta);
+        var depth = put(keys.get("depth"), files.get("depth"), () -> PayloadCodecs.depthPng16(f.depth(), w, h, depthUnit), record);
+        var normals = put(keys.get("normals"), files.get("normals"), () -> PayloadCodecs.normalsPng(f.normalsCamera(), w, h), record);
+        var points = put(keys.get("points"), files.get("points"), () -> PayloadCodecs.npyFloat32(f.worldPoints(), h, w, 3), record);
         var conf = f.confidence() == null ? null
-                : put(keys.get("confidence"), () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), "application/octet-stream", payloadMeta);
-        var rgb = put(keys.get("rgb"), () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), "image/jpeg", payloadMeta);
-        var sidecar = put(ObjectKeys.framePayload(model, stream, seg, idx, captured, FrameSidecar.FILE_NAME),
-                () -> FrameSidecar.json(record, files), "application/json", Map.of());
+                : put(keys.get("confidence"), files.get("confidence"), () -> PayloadCodecs.npyFloat32(f.confidence(), h, w), record);
+        var rgb = put(keys.get("rgb"), files.get("rgb"), () -> PayloadCodecs.jpeg(f.rgb(), w, h, JPEG_QUALITY), record);
+        var sidecar = put(ObjectKeys.framePayload(model, stream, seg, idx, captured, FrameSidecar.FILE_NAME), FrameSidecar.FILE_NAME,
+                () -> FrameSidecar.json(record, files), record);
         return new PendingFrame(f, record, depth, normals, points, conf, rgb, sidecar);
+    }
+
+    /**
+     * Content type of a frame's object by its file name (depth.png, normals.png, points.npy, confidence.npy, rgb.jpg,
+     * frame.json): what the writer stores, and what the benchmark's I/O-only job stores in its place.
+     */
+    public static String contentType(String fileName) {
+        if (fileName.endsWith(".png")) return "image/png";
+        if (fileName.endsWith(".jpg")) return "image/jpeg";
+        if (fileName.endsWith(".json")) return "application/json";
+        return "application/octet-stream";
+    }
+
+    /**
+     * Object metadata of a frame's object by its file name: the depth PNG's unit and scale status, where the sidecar
+     * lies for the other payloads, none on the sidecar itself.
+     */
+    public static Map<String, String> objectMetadata(String fileName, GeometryFrame record) {
+        if (fileName.equals(FrameSidecar.FILE_NAME)) return Map.of();
+        if (fileName.equals("depth.png")) return FrameSidecar.depthMetadata(record);
+        return FrameSidecar.payloadMetadata();
+    }
+
+    private CompletableFuture<String> put(String key, String fileName, Supplier<byte[]> bytes, GeometryFrame record) {
+        return put(key, bytes, contentType(fileName), objectMetadata(fileName, record));
     }
 
     /** A frame whose payload writes are under way. */
