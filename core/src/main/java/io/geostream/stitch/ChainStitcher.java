@@ -319,8 +319,8 @@ final class ChainStitcher implements Stitcher {
             float[] confidence = r.confidence == null ? null : r.confidence[slot];
             if (perFrame) {
                 // Every frame waits for the next clip, which tells how this clip drifted towards its end.
-                CorrectableFrame held = new CorrectableFrame(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence,
-                        placement), slot, pose, opensSegment && slot == firstSlot);
+                CorrectableFrame held = new CorrectableFrame(CompactHeldFrame.of(heldFrame(f, task.clipId, w, h, world,
+                        normalsWorld, confidence, placement)), slot, pose, opensSegment && slot == firstSlot);
                 held.reprojectionRms = reproj;
                 s.heldForCorrection().add(held);
             } else if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
@@ -396,11 +396,10 @@ final class ChainStitcher implements Stitcher {
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
             if (slot >= 0 && r.width == held.width && r.height == held.height) {
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
-                Blend b = blend(held.worldPoints, held.normalsWorld, held.confidence,
+                Blend b = blend(held.worldPoints, held.normals(), held.confidenceValues(),
                         worldFromClip.applyToPoints(r.pointMaps[slot]), worldFromClip.rotateVectors(r.normals[slot]), conf2);
                 held.worldPoints = b.worldPoints();
-                held.normalsWorld = b.normalsWorld();
-                held.confidence = b.confidence();
+                held.setNormalsAndConfidence(b.normalsWorld(), b.confidence());
             }
             guess = emitHeld(s, held, false, grid, guess, out);
         }
@@ -451,7 +450,8 @@ final class ChainStitcher implements Stitcher {
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
             if (slot < 0 || r.width != held.width || r.height != held.height) continue;
             AnchorFrame a = new AnchorFrame(held.frame.frameIndex, grid.sample(held.worldPoints), c.cameraCenter);
-            if (held.confidence != null) a.gridConfidence = grid.sampleScalar(held.confidence);
+            float[] heldConfidence = held.confidenceValues();
+            if (heldConfidence != null) a.gridConfidence = grid.sampleScalar(heldConfidence);
             OverlapAligner.Fit fit = aligner.fit(List.of(a), r, grid);
             if (fit == null) continue;
             // E moves the held clip's camera of this frame onto the next clip's (both fitted to their own geometry, so
@@ -501,11 +501,10 @@ final class ChainStitcher implements Stitcher {
                 int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
                 double weight = (rank + 1.0) / (shared.size() + 1);
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
-                Blend b = blend(held.worldPoints, held.normalsWorld, held.confidence, other.applyToPoints(r.pointMaps[slot]),
+                Blend b = blend(held.worldPoints, held.normals(), held.confidenceValues(), other.applyToPoints(r.pointMaps[slot]),
                         other.rotateVectors(r.normals[slot]), conf2, 1 - weight, weight);
                 held.worldPoints = b.worldPoints();
-                held.normalsWorld = b.normalsWorld();
-                held.confidence = b.confidence();
+                held.setNormalsAndConfidence(b.normalsWorld(), b.confidence());
                 guess = emitHeld(s, held, c.segmentFirst, grid, guess, out); // blended: its pose from the new points
             } else {
                 guess = emitCorrectedFrame(s, c, correction, out);
@@ -560,7 +559,7 @@ final class ChainStitcher implements Stitcher {
     /** Applies a correction to a held frame's world points and normals. */
     private static void correct(HeldFrame held, Sim3 correction) {
         held.worldPoints = correction.applyToPoints(held.worldPoints);
-        held.normalsWorld = correction.rotateVectors(held.normalsWorld);
+        held.setNormalsAndConfidence(correction.rotateVectors(held.normals()), held.confidenceValues());
     }
 
     /** The correction at a slot: piecewise-linear (about the pivot) between the known slots, constant beyond them. */
@@ -587,7 +586,7 @@ final class ChainStitcher implements Stitcher {
         CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
         RigidTransform pose = c.segmentFirst ? RigidTransform.identity() : correction.transformPose(c.worldFromCamera());
         out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
-                held.worldPoints, held.normalsWorld, held.confidence, held.method, held.overlapPoints, held.residualRms,
+                held.worldPoints, held.normals(), held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
                 held.inlierShare, held.clipScale, c.segmentFirst ? 0 : c.reprojectionRms));
         return pose;
     }
@@ -612,7 +611,7 @@ final class ChainStitcher implements Stitcher {
             reproj = pf.reprojectionRmsPx();
         }
         out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
-                held.worldPoints, held.normalsWorld, held.confidence, held.method, held.overlapPoints, held.residualRms,
+                held.worldPoints, held.normals(), held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
                 held.inlierShare, held.clipScale, reproj));
         return pose;
     }

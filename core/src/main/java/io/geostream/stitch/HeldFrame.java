@@ -25,4 +25,20 @@ public class HeldFrame {
     public double clipScale;
 
     public HeldFrame() {}
+
+    /** The world normals. */
+    public float[] normals() {
+        return normalsWorld;
+    }
+
+    /** The per-pixel confidence, or null when the model gives none. */
+    public float[] confidenceValues() {
+        return confidence;
+    }
+
+    /** Replaces the normals and the confidence. */
+    public void setNormalsAndConfidence(float[] normals, float[] confidenceOrNull) {
+        normalsWorld = normals;
+        confidence = confidenceOrNull;
+    }
 }

@@ -74,10 +74,15 @@ public class StitcherState {
     private static long heldBytes(HeldFrame h) {
         if (h == null) return 0;
         long rgb = h.frame == null || h.frame.rgb == null ? 0 : h.frame.rgb.length;
-        return rgb + 4L * (length(h.worldPoints) + length(h.normalsWorld) + length(h.confidence));
+        return rgb + 4L * (length(h.worldPoints) + length(h.normalsWorld) + length(h.confidence))
+                + (h instanceof CompactHeldFrame c ? 2L * (length(c.normalsWorldHalf) + length(c.confidenceHalf)) : 0);
     }
 
     private static int length(float[] a) {
+        return a == null ? 0 : a.length;
+    }
+
+    private static int length(short[] a) {
         return a == null ? 0 : a.length;
     }
 
