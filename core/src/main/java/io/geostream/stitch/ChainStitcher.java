@@ -150,12 +150,13 @@ final class ChainStitcher implements Stitcher {
         ClipTask task = r.task;
         Grid grid = new Grid(r.width, r.height, config.gridStepFor(r.width, r.height));
         Placement placement = place(s, r, grid, out);
+        java.util.Map<Long, RigidTransform> sharedPoses = new java.util.HashMap<>();
         if (perFrame && !placement.opensSegment() && !s.heldForCorrection().isEmpty()) {
-            placement = new Placement(towardsHeldCameras(s, r, placement.worldFromClip(), grid), placement.method(),
+            placement = new Placement(towardsHeldCameras(s, r, placement.worldFromClip(), grid, sharedPoses), placement.method(),
                     placement.overlapPoints(), placement.residual(), placement.inlierShare(), false);
         }
         if (!placement.opensSegment() && !s.heldForCorrection().isEmpty()) {
-            emitCorrected(s, r, placement.worldFromClip(), grid, out);
+            emitCorrected(s, r, placement.worldFromClip(), grid, sharedPoses, out);
         }
         if (!placement.opensSegment() && !s.heldForBlend.isEmpty()) {
             emitBlended(s, r, placement.worldFromClip(), grid, out);
@@ -441,7 +442,8 @@ final class ChainStitcher implements Stitcher {
      * the blend of both corrected predictions, weighted by confidence and by a share of the next clip that ramps up
      * over the shared frames.
      */
-    private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid, List<StitchEvent> out) {
+    private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid,
+                               java.util.Map<Long, RigidTransform> sharedPoses, List<StitchEvent> out) {
         ArrayList<SlotCorrection> controls = new ArrayList<>(s.startCorrections());
         ArrayList<SlotCorrection> nextStarts = new ArrayList<>();
         java.util.Map<Long, Sim3> nextCorrection = new java.util.HashMap<>();
@@ -457,13 +459,14 @@ final class ChainStitcher implements Stitcher {
             // E moves the held clip's camera of this frame onto the next clip's (both fitted to their own geometry, so
             // the path stays continuous however the two geometries differ beyond a similarity), with the scale of the
             // two predictions' points about that camera.
-            float[] nextWorld = worldFromClip.applyToPoints(r.pointMaps[slot]);
-            RigidTransform nextPose;
-            try {
-                nextPose = poseFromPoints(nextWorld, grid, intrinsicsFor(s, held.frame, r.width, r.height),
-                        c.worldFromCamera()).worldFromCamera();
-            } catch (IllegalArgumentException noPose) {
-                continue; // this shared frame gives no correction; the others still do
+            RigidTransform nextPose = sharedPoses.get(held.frame.frameIndex);
+            if (nextPose == null) {
+                try {
+                    nextPose = poseFromPoints(worldFromClip.applyToPoints(r.pointMaps[slot]), grid,
+                            intrinsicsFor(s, held.frame, r.width, r.height), c.worldFromCamera()).worldFromCamera();
+                } catch (IllegalArgumentException noPose) {
+                    continue; // this shared frame gives no correction; the others still do
+                }
             }
             RigidTransform rigid = nextPose.compose(c.worldFromCamera().inverse());
             double scale = worldFromClip.compose(fit.sim().inverse()).scale();
@@ -534,10 +537,16 @@ final class ChainStitcher implements Stitcher {
      * Measured on 2,000 frames (realistic, seeds 1-5; docs/benchmarks.md, session 12); a larger share trades the
      * points' fit for the cameras' (0.5 and 1 on 900 frames: ATE/length 0.048 and 0.067 against 0.040).
      * The move is the one of the middle shared frame (next camera onto held camera), about the next camera.
+     *
+     * @param sharedPoses receives, per shared frame, the next clip's camera of it under the moved placement: the move is
+     *                    rigid, and a PnP pose moves with its points, so {@link #emitCorrected} need not fit it again
      */
-    private Sim3 towardsHeldCameras(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid) {
+    private Sim3 towardsHeldCameras(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid,
+                                    java.util.Map<Long, RigidTransform> sharedPoses) {
         List<RigidTransform> moves = new ArrayList<>();
         List<double[]> pivots = new ArrayList<>();
+        List<Long> frames = new ArrayList<>();
+        List<RigidTransform> poses = new ArrayList<>();
         for (CorrectableFrame c : s.heldForCorrection()) {
             HeldFrame held = c.held;
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
@@ -547,13 +556,17 @@ final class ChainStitcher implements Stitcher {
                         intrinsicsFor(s, held.frame, r.width, r.height), c.worldFromCamera()).worldFromCamera();
                 moves.add(c.worldFromCamera().compose(nextPose.inverse()));
                 pivots.add(nextPose.center());
+                frames.add(held.frame.frameIndex);
+                poses.add(nextPose);
             } catch (IllegalArgumentException noPose) {
                 // this shared frame gives no camera; the others still do
             }
         }
         if (moves.isEmpty()) return worldFromClip;
         int middle = moves.size() / 2;
-        return Sim3Interpolation.power(Sim3.of(moves.get(middle)), CAMERA_PULL, pivots.get(middle)).compose(worldFromClip);
+        Sim3 pull = Sim3Interpolation.power(Sim3.of(moves.get(middle)), CAMERA_PULL, pivots.get(middle));
+        for (int i = 0; i < frames.size(); i++) sharedPoses.put(frames.get(i), pull.transformPose(poses.get(i)));
+        return pull.compose(worldFromClip);
     }
 
     /** Applies a correction to a held frame's world points and normals. */
