@@ -13,15 +13,15 @@ public final class HalfFloats {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int abs = bits & 0x7fffffff;
+        if (abs >= 0x38800000 && abs < 0x477ff000) {
+            // The normal range, one branch: rebias the exponent (127 - 15 = 112), round the 13 dropped bits to nearest
+            // even by adding 0xfff plus the kept part's lowest bit; a carry moves into the exponent, as it should.
+            return (short) (sign | ((abs - 0x38000000 + 0xfff + ((abs >>> 13) & 1)) >>> 13));
+        }
         if (abs >= 0x7f800000) return (short) (sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0)); // infinity, NaN
         if (abs >= 0x477ff000) return (short) (sign | 0x7c00); // 65520 and up round to infinity
-        if (abs < 0x38800000) { // below 2^-14: a subnormal half, in units of 2^-24 (0x400 is the smallest normal)
-            return (short) (sign | (int) Math.rint(Float.intBitsToFloat(abs) * 0x1p24f));
-        }
-        int half = (((abs >>> 23) - 112) << 10) | ((abs >>> 13) & 0x3ff);
-        int rest = abs & 0x1fff;
-        if (rest > 0x1000 || (rest == 0x1000 && (half & 1) == 1)) half++; // a carry moves into the exponent, as it should
-        return (short) (sign | half);
+        // Below 2^-14: a subnormal half, in units of 2^-24 (a result of 0x400 is the smallest normal, as it should be).
+        return (short) (sign | (int) Math.rint(Float.intBitsToFloat(abs) * 0x1p24f));
     }
 
     /** The half's exact float value. */
@@ -29,13 +29,13 @@ public final class HalfFloats {
         int bits = half & 0xffff;
         int sign = (bits & 0x8000) << 16;
         int exponent = (bits >>> 10) & 0x1f;
+        if (exponent != 0 && exponent != 0x1f) { // normal: rebias the exponent (127 - 15 = 112)
+            return Float.intBitsToFloat(sign | (((bits & 0x7fff) << 13) + 0x38000000));
+        }
         int mantissa = bits & 0x3ff;
         if (exponent == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
-        if (exponent == 0) {
-            float subnormal = mantissa * 0x1p-24f;
-            return sign == 0 ? subnormal : -subnormal;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+        float subnormal = mantissa * 0x1p-24f;
+        return sign == 0 ? subnormal : -subnormal;
     }
 
     /** Each value rounded to a half; null for null. */

@@ -67,6 +67,55 @@ class PerFrameStitchingTest {
         assertThat(releasedBySecond).isEqualTo(16);
     }
 
+    /**
+     * A held clip keeps its normals and confidence in half precision; held frames as earlier versions wrote them into
+     * state (plain {@link HeldFrame}s, full precision) go out as they were held.
+     */
+    @Test
+    void heldFramesAreCompactAndFramesHeldByAnEarlierVersionGoOutAsHeld() throws Exception {
+        SceneSpec spec = new SceneSpec(6, 48, 36, 40, TrajectoryKind.HANDHELD, 0.0, 10);
+        List<ClipResult> results = results(spec, SimulatedModelSettings.defaults());
+        Stitcher stitcher = Stitcher.forMethod(StitchMethod.PER_FRAME, StitcherSettings.defaults());
+        StitcherState compact = new StitcherState(), plain = new StitcherState();
+        stitcher.process(compact, results.get(0));
+        stitcher.process(plain, results.get(0));
+        assertThat(compact.heldForCorrection).isNotEmpty().allMatch(c -> c.held instanceof CompactHeldFrame h
+                && h.normalsWorld == null && h.normalsWorldHalf.length == 3 * 48 * 36 && h.confidenceHalf != null);
+        for (CorrectableFrame c : plain.heldForCorrection) {
+            CompactHeldFrame h = (CompactHeldFrame) c.held;
+            HeldFrame old = new HeldFrame(); // as an earlier version held it
+            old.frame = h.frame;
+            old.clipId = h.clipId;
+            old.width = h.width;
+            old.height = h.height;
+            old.worldPoints = h.worldPoints;
+            old.normalsWorld = h.normals();
+            old.confidence = h.confidenceValues();
+            old.method = h.method;
+            old.overlapPoints = h.overlapPoints;
+            old.residualRms = h.residualRms;
+            old.inlierShare = h.inlierShare;
+            old.clipScale = h.clipScale;
+            c.held = old;
+        }
+        long fullBytes = plain.heapBytes();
+        assertThat((double) compact.heapBytes() / fullBytes).as("held bytes, compact over full").isLessThan(0.8);
+        List<StitchEvent> fromCompact = stitcher.process(compact, results.get(1));
+        List<StitchEvent> fromPlain = stitcher.process(plain, results.get(1));
+        assertThat(fromPlain).hasSameSizeAs(fromCompact);
+        int frames = 0;
+        for (int i = 0; i < fromCompact.size(); i++) {
+            if (!(fromCompact.get(i) instanceof StitchEvent.StitchedFrame a)) continue;
+            StitchEvent.StitchedFrame b = (StitchEvent.StitchedFrame) fromPlain.get(i);
+            assertThat(b.frame().frameIndex).isEqualTo(a.frame().frameIndex);
+            assertThat(b.worldPoints()).containsExactly(a.worldPoints());
+            assertThat(b.normalsCamera()).containsExactly(a.normalsCamera());
+            assertThat(b.confidence()).containsExactly(a.confidence());
+            frames++;
+        }
+        assertThat(frames).isEqualTo(16);
+    }
+
     @Test
     void noiseFreeClipsStitchExactly() throws Exception {
         SceneSpec spec = new SceneSpec(4, 64, 48, 60, TrajectoryKind.HANDHELD, 0.0, 10);
