@@ -8,7 +8,7 @@ package io.geostream.geometry;
 public final class HalfFloats {
     private HalfFloats() {}
 
-    /** The nearest half (ties to even); NaN stays NaN, beyond the largest half (65504) is infinity. */
+    /** The nearest half (ties to even); NaN stays NaN; from 65520 up (what rounds past the largest half, 65504), infinity. */
     public static short fromFloat(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
@@ -36,6 +36,12 @@ public final class HalfFloats {
         if (exponent == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
         float subnormal = mantissa * 0x1p-24f;
         return sign == 0 ? subnormal : -subnormal;
+    }
+
+    /** Whether every finite value stays finite as a half (its magnitude below 65520). */
+    public static boolean keepsFinite(float[] values) {
+        for (float v : values) if (Float.isFinite(v) && Math.abs(v) >= 65520f) return false;
+        return true;
     }
 
     /** Each value rounded to a half; null for null. */

@@ -539,7 +539,8 @@ final class ChainStitcher implements Stitcher {
      * The move is the one of the middle shared frame (next camera onto held camera), about the next camera.
      *
      * @param sharedPoses receives, per shared frame, the next clip's camera of it under the moved placement: the move is
-     *                    rigid, and a PnP pose moves with its points, so {@link #emitCorrected} need not fit it again
+     *                    rigid, and a PnP pose moves with its points (up to where the solver starts from), so
+     *                    {@link #emitCorrected} need not fit it again (eval stitching figures equal to 6 digits)
      */
     private Sim3 towardsHeldCameras(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid,
                                     java.util.Map<Long, RigidTransform> sharedPoses) {

@@ -20,7 +20,11 @@ public class CompactHeldFrame extends HeldFrame {
 
     public CompactHeldFrame() {}
 
-    /** Takes the frame's fields, its normals and confidence rounded to half precision. */
+    /**
+     * Takes the frame's fields, its normals and confidence rounded to half precision; a confidence a half cannot hold (a
+     * model's confidence has no upper bound, and 65520 and up would become infinity) stays 32-bit. A field added to
+     * {@link HeldFrame} must be copied here too.
+     */
     static CompactHeldFrame of(HeldFrame full) {
         CompactHeldFrame c = new CompactHeldFrame();
         c.frame = full.frame;
@@ -29,7 +33,8 @@ public class CompactHeldFrame extends HeldFrame {
         c.height = full.height;
         c.worldPoints = full.worldPoints;
         c.normalsWorldHalf = HalfFloats.fromFloats(full.normalsWorld);
-        c.confidenceHalf = HalfFloats.fromFloats(full.confidence);
+        if (full.confidence != null && HalfFloats.keepsFinite(full.confidence)) c.confidenceHalf = HalfFloats.fromFloats(full.confidence);
+        else c.confidence = full.confidence;
         c.method = full.method;
         c.overlapPoints = full.overlapPoints;
         c.residualRms = full.residualRms;

@@ -36,6 +36,13 @@ class HalfFloatsTest {
     }
 
     @Test
+    void keepsFiniteSaysWhetherAnyFiniteValueWouldBecomeInfinity() {
+        assertThat(HalfFloats.keepsFinite(new float[] {0, -65519f, 65519f, Float.NaN, Float.POSITIVE_INFINITY})).isTrue();
+        assertThat(HalfFloats.keepsFinite(new float[] {1, 65520f})).isFalse();
+        assertThat(HalfFloats.keepsFinite(new float[] {-1e6f})).isFalse();
+    }
+
+    @Test
     void aFloatGoesToTheNearestHalf() {
         Random random = new Random(3);
         for (int i = 0; i < 200_000; i++) {

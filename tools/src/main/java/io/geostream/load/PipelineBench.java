@@ -173,7 +173,7 @@ public final class PipelineBench {
     }
 
     /**
-     * Median size of each payload file name over the first 100 frames of the stream of {@code template} (a GeometryFrame
+     * Median size of each payload file name over the first 200 objects (about 33 frames of six objects) of the stream of {@code template} (a GeometryFrame
      * the whole job committed): a listing of the whole bucket would take minutes once it holds a long run's objects.
      */
     static Map<String, Integer> payloadSizes(StorageSettings storage, byte[] template) throws Exception {
