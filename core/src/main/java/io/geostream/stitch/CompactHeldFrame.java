@@ -22,24 +22,17 @@ public class CompactHeldFrame extends HeldFrame {
 
     /**
      * Takes the frame's fields, its normals and confidence rounded to half precision; a confidence a half cannot hold (a
-     * model's confidence has no upper bound, and 65520 and up would become infinity) stays 32-bit. A field added to
-     * {@link HeldFrame} must be copied here too.
+     * model's confidence has no upper bound, and 65520 and up would become infinity) stays 32-bit.
      */
     static CompactHeldFrame of(HeldFrame full) {
         CompactHeldFrame c = new CompactHeldFrame();
-        c.frame = full.frame;
-        c.clipId = full.clipId;
-        c.width = full.width;
-        c.height = full.height;
-        c.worldPoints = full.worldPoints;
+        full.copyInto(c);
         c.normalsWorldHalf = HalfFloats.fromFloats(full.normalsWorld);
-        if (full.confidence != null && HalfFloats.keepsFinite(full.confidence)) c.confidenceHalf = HalfFloats.fromFloats(full.confidence);
-        else c.confidence = full.confidence;
-        c.method = full.method;
-        c.overlapPoints = full.overlapPoints;
-        c.residualRms = full.residualRms;
-        c.inlierShare = full.inlierShare;
-        c.clipScale = full.clipScale;
+        c.normalsWorld = null;
+        if (full.confidence != null && HalfFloats.keepsFinite(full.confidence)) {
+            c.confidenceHalf = HalfFloats.fromFloats(full.confidence);
+            c.confidence = null;
+        }
         return c;
     }
 

@@ -36,6 +36,22 @@ public class HeldFrame {
         return confidence;
     }
 
+    /** Copies every field of this frame into {@code to} (arrays shared, not cloned). */
+    void copyInto(HeldFrame to) {
+        to.frame = frame;
+        to.clipId = clipId;
+        to.width = width;
+        to.height = height;
+        to.worldPoints = worldPoints;
+        to.normalsWorld = normalsWorld;
+        to.confidence = confidence;
+        to.method = method;
+        to.overlapPoints = overlapPoints;
+        to.residualRms = residualRms;
+        to.inlierShare = inlierShare;
+        to.clipScale = clipScale;
+    }
+
     /** Replaces the normals and the confidence. */
     public void setNormalsAndConfidence(float[] normals, float[] confidenceOrNull) {
         normalsWorld = normals;

@@ -84,18 +84,9 @@ class PerFrameStitchingTest {
         for (CorrectableFrame c : plain.heldForCorrection) {
             CompactHeldFrame h = (CompactHeldFrame) c.held;
             HeldFrame old = new HeldFrame(); // as an earlier version held it
-            old.frame = h.frame;
-            old.clipId = h.clipId;
-            old.width = h.width;
-            old.height = h.height;
-            old.worldPoints = h.worldPoints;
+            h.copyInto(old);
             old.normalsWorld = h.normals();
             old.confidence = h.confidenceValues();
-            old.method = h.method;
-            old.overlapPoints = h.overlapPoints;
-            old.residualRms = h.residualRms;
-            old.inlierShare = h.inlierShare;
-            old.clipScale = h.clipScale;
             c.held = old;
         }
         long fullBytes = plain.heapBytes();
