@@ -6,7 +6,9 @@ import java.util.Arrays;
 
 /**
  * Times several bodies on the calling thread, one after the other in each round, so drift of a shared machine hits
- * them alike; medians of wall time and of the calling thread's CPU time over the measured rounds.
+ * them alike, in the given order in even rounds and reversed in odd ones, so that no body always runs first or always
+ * right after another (an order effect, caches or the allocator left by the body before, then cancels in the medians);
+ * medians of wall time and of the calling thread's CPU time over the measured rounds.
  */
 final class AlternatingTimer {
 
@@ -32,7 +34,8 @@ final class AlternatingTimer {
         double[][] wall = new double[bodies.length][runs];
         double[][] cpu = new double[bodies.length][runs];
         for (int i = 0; i < warmups + runs; i++) {
-            for (int b = 0; b < bodies.length; b++) {
+            for (int k = 0; k < bodies.length; k++) {
+                int b = i % 2 == 0 ? k : bodies.length - 1 - k;
                 long c0 = threads.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 bodies[b].run();

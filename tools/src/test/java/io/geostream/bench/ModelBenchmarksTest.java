@@ -27,6 +27,13 @@ class ModelBenchmarksTest {
     }
 
     @Test
+    void eachBodyRunsFirstInHalfTheRounds() throws Exception {
+        StringBuilder order = new StringBuilder();
+        AlternatingTimer.time(1, 3, () -> order.append('a'), () -> order.append('b'), () -> order.append('c'));
+        assertThat(order).hasToString("abccbaabccba");
+    }
+
+    @Test
     void aDecomposedPackageIsTimedAgainstItsRawModules() throws Exception {
         DecomposedBenchmark.Result r = DecomposedBenchmark.run(RepoFiles.model("geo-nano"), 0, 1, 3);
         assertThat(r.frames()).isEqualTo(9); // the package's clipFrames

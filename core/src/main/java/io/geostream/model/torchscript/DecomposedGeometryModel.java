@@ -175,8 +175,8 @@ public final class DecomposedGeometryModel implements GeometryModel {
      * parity tests against PyTorch.
      */
     Planar run(float[] data, int b, int t, BatchNoise batchNoise) throws ModelException {
-        DecomposedTranslators.Decoded out = run(new DecomposedTranslators.NormalisedClips(data, b, t), batchNoise);
-        return new Planar(out.points(), out.normals());
+        float[][] planar = run(new DecomposedTranslators.NormalisedClips(data, b, t), batchNoise).planar();
+        return new Planar(planar[0], planar[1]);
     }
 
     /** Noise of attribute {@code attribute} for clip {@code k} of the batch. */

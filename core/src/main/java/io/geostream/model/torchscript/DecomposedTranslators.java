@@ -137,24 +137,68 @@ final class DecomposedTranslators {
     }
 
     /**
-     * The decoder's output: planar [B,T,3,H,W] point maps and unit normals of a batch, and their per-clip, per-frame
-     * interleaved form ({@link ClipGeometry}: row-major pixels, channels interleaved).
+     * The decoder's output as it came, [2B,T,3,H,W] (rows 0..B-1 point maps, B..2B-1 normals, before
+     * de-normalisation), and what turns it into geometry: per clip and frame, interleaved ({@link ClipGeometry}: row-major
+     * pixels, channels together), or planar for parity tests.
      */
-    record Decoded(float[] points, float[] normals, int batch, int frames, int width, int height) {
+    record Decoded(float[] raw, float pointScale, float[] pointOffset, int batch, int frames, int width, int height) {
 
-        /** The clips' geometry, with the normal-agreement confidence stand-in when {@code confidence}. */
+        /**
+         * The clips' geometry, with the normal-agreement confidence stand-in when {@code confidence}: each frame's
+         * points ({@code raw x scale + offset[c]}) and unit normals ({@code raw / |raw|}; (0, 0, -1), facing the camera,
+         * where |raw| <= 1e-6) in one pass from the raw output into the interleaved layout, with no planar copy in between (a geo-nano clip, 9 frames at 64x48, once
+         * the JIT has compiled both: 0.12 ms instead of 0.26 for de-normalising, then interleaving).
+         */
         List<ClipGeometry> clips(boolean confidence) {
+            int hw = width * height;
+            int half = raw.length / 2;
+            float ox = pointOffset[0], oy = pointOffset[1], oz = pointOffset[2];
             List<ClipGeometry> out = new ArrayList<>(batch);
             for (int k = 0; k < batch; k++) {
                 List<ClipGeometry.FrameGeometry> frameList = new ArrayList<>(frames);
                 for (int i = 0; i < frames; i++) {
-                    float[] p = GeometryTranslator.interleaveFrame(points, k, frames, i, 3, height, width);
-                    float[] n = GeometryTranslator.interleaveFrame(normals, k, frames, i, 3, height, width);
+                    int base = (k * frames + i) * 3 * hw;
+                    float[] p = new float[3 * hw];
+                    float[] n = new float[3 * hw];
+                    for (int q = 0, o = 0; q < hw; q++, o += 3) {
+                        p[o] = raw[base + q] * pointScale + ox;
+                        p[o + 1] = raw[base + hw + q] * pointScale + oy;
+                        p[o + 2] = raw[base + 2 * hw + q] * pointScale + oz;
+                        float x = raw[half + base + q], y = raw[half + base + hw + q], z = raw[half + base + 2 * hw + q];
+                        float len = (float) Math.sqrt(x * x + y * y + z * z);
+                        if (len > 1e-6f) {
+                            n[o] = x / len;
+                            n[o + 1] = y / len;
+                            n[o + 2] = z / len;
+                        } else {
+                            n[o + 2] = -1f;
+                        }
+                    }
                     frameList.add(new ClipGeometry.FrameGeometry(p, n, confidence ? NormalAgreement.confidence(p, n, width, height) : null));
                 }
                 out.add(new ClipGeometry(width, height, frameList));
             }
             return out;
+        }
+
+        /** Planar [B,T,3,H,W] point maps and unit normals, {@link #clips}' values (parity tests against PyTorch's outputs). */
+        float[][] planar() {
+            int hw = width * height;
+            float[] points = new float[raw.length / 2], normals = new float[raw.length / 2];
+            List<ClipGeometry> clips = clips(false);
+            for (int k = 0; k < batch; k++) {
+                for (int i = 0; i < frames; i++) {
+                    ClipGeometry.FrameGeometry f = clips.get(k).frames().get(i);
+                    int base = (k * frames + i) * 3 * hw;
+                    for (int q = 0; q < hw; q++) {
+                        for (int c = 0; c < 3; c++) {
+                            points[base + c * hw + q] = f.pointMap()[3 * q + c];
+                            normals[base + c * hw + q] = f.normals()[3 * q + c];
+                        }
+                    }
+                }
+            }
+            return new float[][] {points, normals};
         }
     }
 
@@ -193,38 +237,8 @@ final class DecomposedTranslators {
                 }
             }
             long[] s = inner.expected.getShape();
-            int h = (int) s[3], w = (int) s[4];
-            float[][] planar = denormalise(decoded, h * w, pointScale, pointOffset);
-            return new Decoded(planar[0], planar[1], (int) (s[0] / 2), (int) s[1], w, h);
+            return new Decoded(decoded, pointScale, pointOffset, (int) (s[0] / 2), (int) s[1], (int) s[4], (int) s[3]);
         }
-    }
-
-    /**
-     * Decoded [2B,T,3,H,W] (rows 0..B-1 point maps, B..2B-1 normals) to planar points
-     * ({@code decoded x scale + offset[c]}) and unit normals ({@code decoded / |decoded|}; (0, 0, -1), facing
-     * the camera, where |decoded| <= 1e-6).
-     */
-    static float[][] denormalise(float[] decoded, int hw, float scale, float[] offset) {
-        int half = decoded.length / 2;
-        float[] points = new float[half];
-        float[] normals = new float[half];
-        for (int base = 0; base < half; base += 3 * hw) {
-            for (int p = 0; p < hw; p++) {
-                for (int ch = 0; ch < 3; ch++) {
-                    points[base + ch * hw + p] = decoded[base + ch * hw + p] * scale + offset[ch];
-                }
-                float x = decoded[half + base + p], y = decoded[half + base + hw + p], z = decoded[half + base + 2 * hw + p];
-                float len = (float) Math.sqrt(x * x + y * y + z * z);
-                if (len > 1e-6f) {
-                    normals[base + p] = x / len;
-                    normals[base + hw + p] = y / len;
-                    normals[base + 2 * hw + p] = z / len;
-                } else {
-                    normals[base + 2 * hw + p] = -1f;
-                }
-            }
-        }
-        return new float[][] {points, normals};
     }
 
     /** A translator of typed input onto the NDList a {@link Passthrough} checks and hands on. */
