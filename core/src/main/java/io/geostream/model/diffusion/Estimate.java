@@ -24,11 +24,33 @@ public record Estimate(NDArray x0, NDArray eps) {
 
     /** The estimates for denoiser output {@code out} at noisy latent {@code x}, time {@code t}. */
     public static Estimate of(PredictionType prediction, NoiseSchedule schedule, NDArray x, NDArray out, double t) {
+        NDArray x0 = x0(prediction, schedule, x, out, t);
         if (schedule.isFlow()) {
             return switch (prediction) {
-                case VELOCITY -> new Estimate(x.sub(out.mul(t)), x.add(out.mul(1.0 - t)));
-                case X0 -> new Estimate(out, x.sub(out.mul(1.0 - t)).div(t));
-                case EPSILON -> new Estimate(x.sub(out.mul(t)).div(1.0 - t), out);
+                case VELOCITY -> new Estimate(x0, x.add(out.mul(1.0 - t)));
+                case X0 -> new Estimate(x0, x.sub(out.mul(1.0 - t)).div(t));
+                case EPSILON -> new Estimate(x0, out);
+            };
+        }
+        double alphaBar = schedule.alphaBar((int) Math.round(t));
+        double a = Math.sqrt(alphaBar), s = Math.sqrt(1.0 - alphaBar);
+        return switch (prediction) {
+            case VELOCITY -> new Estimate(x0, x.mul(s).add(out.mul(a)));
+            case X0 -> new Estimate(x0, x.sub(out.mul(a)).div(s));
+            case EPSILON -> new Estimate(x0, out);
+        };
+    }
+
+    /**
+     * The clean-latent estimate alone, for a sampler that needs no noise estimate (the single step: with x0 prediction
+     * the denoiser's output itself, no tensor arithmetic).
+     */
+    public static NDArray x0(PredictionType prediction, NoiseSchedule schedule, NDArray x, NDArray out, double t) {
+        if (schedule.isFlow()) {
+            return switch (prediction) {
+                case VELOCITY -> x.sub(out.mul(t));
+                case X0 -> out;
+                case EPSILON -> x.sub(out.mul(t)).div(1.0 - t);
             };
         }
         double alphaBar = schedule.alphaBar((int) Math.round(t));
@@ -37,9 +59,9 @@ public record Estimate(NDArray x0, NDArray eps) {
             throw new IllegalArgumentException("epsilon prediction has no x0 estimate at alphaBar = 0 (t = " + t + ")");
         }
         return switch (prediction) {
-            case VELOCITY -> new Estimate(x.mul(a).sub(out.mul(s)), x.mul(s).add(out.mul(a)));
-            case X0 -> new Estimate(out, x.sub(out.mul(a)).div(s));
-            case EPSILON -> new Estimate(x.sub(out.mul(s)).div(a), out);
+            case VELOCITY -> x.mul(a).sub(out.mul(s));
+            case X0 -> out;
+            case EPSILON -> x.sub(out.mul(s)).div(a);
         };
     }
 }

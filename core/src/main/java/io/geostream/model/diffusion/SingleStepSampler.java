@@ -41,6 +41,6 @@ public final class SingleStepSampler implements Sampler {
     @Override
     public NDArray sample(Denoiser model, NDArray initial) throws Exception {
         double t = schedule.terminalTime();
-        return Sampler.scopedStep(initial, x -> Estimate.of(prediction, schedule, x, model.predict(x, t), t).x0());
+        return Sampler.scopedStep(initial, x -> Estimate.x0(prediction, schedule, x, model.predict(x, t), t));
     }
 }

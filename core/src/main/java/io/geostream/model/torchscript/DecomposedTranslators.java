@@ -107,6 +107,7 @@ final class DecomposedTranslators {
     /** The VAE encoder's: clips in (resized, normalised), latents out. */
     static final class Encoder extends NoBatchifyAdapter<Clips> {
         private final GeometryTranslator normaliser;
+        private final InputStaging staging = new InputStaging();
         private final int width;
         private final int height;
 
@@ -119,61 +120,35 @@ final class DecomposedTranslators {
 
         @Override
         public NDList processInput(TranslatorContext ctx, Clips clips) {
-            float[] data;
+            Shape shape = new Shape(clips.batch(), clips.frames(), 3, height, width);
+            NDArray clip;
             if (clips instanceof NormalisedClips n) {
-                data = n.data();
+                clip = ctx.getNDManager().create(n.data(), shape);
             } else {
                 RgbClips rgb = (RgbClips) clips;
-                int clipFloats = rgb.frames() * 3 * width * height;
-                data = new float[rgb.batch() * clipFloats];
-                for (int k = 0; k < rgb.batch(); k++) {
-                    List<byte[]> frames = ClipRuns.framesAtModelSize(rgb.clips().get(k), width, height);
-                    normaliser.normaliseInto(frames, width, height, FloatBuffer.wrap(data, k * clipFloats, clipFloats));
+                FloatBuffer floats = staging.floats(shape.size(), "a batch of " + rgb.batch() + " clips");
+                for (ClipInput c : rgb.clips()) {
+                    normaliser.normaliseInto(ClipRuns.framesAtModelSize(c, width, height), width, height, floats);
                 }
+                clip = ctx.getNDManager().create(staging.bytes(), shape, DataType.FLOAT32);
             }
-            NDArray clip = ctx.getNDManager().create(data, new Shape(clips.batch(), clips.frames(), 3, height, width));
             return inner.processInput(ctx, new NDList(clip));
         }
     }
 
     /**
-     * The decoder's output as it came, [2B,T,3,H,W] (rows 0..B-1 point maps, B..2B-1 normals, before
-     * de-normalisation), and what turns it into geometry: per clip and frame, interleaved ({@link ClipGeometry}: row-major
-     * pixels, channels together), or planar for parity tests.
+     * The decoder's geometry, de-normalised: per row of [2B,T] (rows 0..B-1 point maps, B..2B-1 normals) and frame, one
+     * interleaved frame ({@link ClipGeometry}: row-major pixels, channels together).
      */
-    record Decoded(float[] raw, float pointScale, float[] pointOffset, int batch, int frames, int width, int height) {
+    record Decoded(float[][] frames, int batch, int frameCount, int width, int height) {
 
-        /**
-         * The clips' geometry, with the normal-agreement confidence stand-in when {@code confidence}: each frame's
-         * points ({@code raw x scale + offset[c]}) and unit normals ({@code raw / |raw|}; (0, 0, -1), facing the camera,
-         * where |raw| <= 1e-6) in one pass from the raw output into the interleaved layout, with no planar copy in between (a geo-nano clip, 9 frames at 64x48, once
-         * the JIT has compiled both: 0.12 ms instead of 0.26 for de-normalising, then interleaving).
-         */
+        /** The clips' geometry, with the normal-agreement confidence stand-in when {@code confidence}. */
         List<ClipGeometry> clips(boolean confidence) {
-            int hw = width * height;
-            int half = raw.length / 2;
-            float ox = pointOffset[0], oy = pointOffset[1], oz = pointOffset[2];
             List<ClipGeometry> out = new ArrayList<>(batch);
             for (int k = 0; k < batch; k++) {
-                List<ClipGeometry.FrameGeometry> frameList = new ArrayList<>(frames);
-                for (int i = 0; i < frames; i++) {
-                    int base = (k * frames + i) * 3 * hw;
-                    float[] p = new float[3 * hw];
-                    float[] n = new float[3 * hw];
-                    for (int q = 0, o = 0; q < hw; q++, o += 3) {
-                        p[o] = raw[base + q] * pointScale + ox;
-                        p[o + 1] = raw[base + hw + q] * pointScale + oy;
-                        p[o + 2] = raw[base + 2 * hw + q] * pointScale + oz;
-                        float x = raw[half + base + q], y = raw[half + base + hw + q], z = raw[half + base + 2 * hw + q];
-                        float len = (float) Math.sqrt(x * x + y * y + z * z);
-                        if (len > 1e-6f) {
-                            n[o] = x / len;
-                            n[o + 1] = y / len;
-                            n[o + 2] = z / len;
-                        } else {
-                            n[o + 2] = -1f;
-                        }
-                    }
+                List<ClipGeometry.FrameGeometry> frameList = new ArrayList<>(frameCount);
+                for (int i = 0; i < frameCount; i++) {
+                    float[] p = frames[k * frameCount + i], n = frames[(batch + k) * frameCount + i];
                     frameList.add(new ClipGeometry.FrameGeometry(p, n, confidence ? NormalAgreement.confidence(p, n, width, height) : null));
                 }
                 out.add(new ClipGeometry(width, height, frameList));
@@ -181,20 +156,15 @@ final class DecomposedTranslators {
             return out;
         }
 
-        /** Planar [B,T,3,H,W] point maps and unit normals, {@link #clips}' values (parity tests against PyTorch's outputs). */
+        /** Planar [B,T,3,H,W] point maps and unit normals (parity tests against PyTorch's planar outputs). */
         float[][] planar() {
-            int hw = width * height;
-            float[] points = new float[raw.length / 2], normals = new float[raw.length / 2];
-            List<ClipGeometry> clips = clips(false);
-            for (int k = 0; k < batch; k++) {
-                for (int i = 0; i < frames; i++) {
-                    ClipGeometry.FrameGeometry f = clips.get(k).frames().get(i);
-                    int base = (k * frames + i) * 3 * hw;
-                    for (int q = 0; q < hw; q++) {
-                        for (int c = 0; c < 3; c++) {
-                            points[base + c * hw + q] = f.pointMap()[3 * q + c];
-                            normals[base + c * hw + q] = f.normals()[3 * q + c];
-                        }
+            int hw = width * height, rows = batch * frameCount;
+            float[] points = new float[rows * 3 * hw], normals = new float[rows * 3 * hw];
+            for (int f = 0; f < rows; f++) {
+                for (int q = 0; q < hw; q++) {
+                    for (int c = 0; c < 3; c++) {
+                        points[(3 * f + c) * hw + q] = frames[f][3 * q + c];
+                        normals[(3 * f + c) * hw + q] = frames[rows + f][3 * q + c];
                     }
                 }
             }
@@ -226,18 +196,60 @@ final class DecomposedTranslators {
             return inner.processInput(ctx, input);
         }
 
+        /**
+         * Transposed to channels-last inside libtorch, one copy per frame out of its memory, then each frame
+         * de-normalised in place: points {@code x scale + offset[c]}, normals {@code x / |x|} ((0, 0, -1), facing the
+         * camera, where |x| <= 1e-6); a non-finite value is a typed failure. No planar copy in Java and no pass to
+         * interleave (geo-nano, 9 frames at 64x48: docs/benchmarks.md, engine_over_forward).
+         */
         @Override
         public Decoded processOutput(TranslatorContext ctx, NDList list) throws ModelException {
             NDArray image = checkedOutput(inner.file, list, inner.expected);
-            float[] decoded = image.toFloatArray();
-            for (int k = 0; k < decoded.length; k++) {
-                if (!Float.isFinite(decoded[k])) {
-                    throw new ModelException(ModelException.Reason.MODEL_OUTPUT_NON_FINITE, inner.file
-                            + " output holds " + decoded[k] + " at flat index " + k + " (model " + model + ")");
+            long[] s = inner.expected.getShape();
+            int rows = Math.toIntExact(s[0] * s[1]), h = (int) s[3], w = (int) s[4], frameFloats = 3 * h * w;
+            FloatBuffer values = image.transpose(0, 1, 3, 4, 2).toByteBuffer(true).asFloatBuffer();
+            float[][] frames = new float[rows][];
+            for (int f = 0; f < rows; f++) {
+                float[] frame = new float[frameFloats];
+                values.get(f * frameFloats, frame);
+                if (f < rows / 2) denormalisePoints(frame, f); else normaliseNormals(frame, f);
+                frames[f] = frame;
+            }
+            return new Decoded(frames, (int) (s[0] / 2), (int) s[1], w, h);
+        }
+
+        private void denormalisePoints(float[] frame, int f) throws ModelException {
+            for (int i = 0; i < frame.length; i += 3) {
+                for (int c = 0; c < 3; c++) {
+                    float v = frame[i + c];
+                    if (!Float.isFinite(v)) throw nonFinite(v, f, i / 3, c);
+                    frame[i + c] = v * pointScale + pointOffset[c];
                 }
             }
-            long[] s = inner.expected.getShape();
-            return new Decoded(decoded, pointScale, pointOffset, (int) (s[0] / 2), (int) s[1], (int) s[4], (int) s[3]);
+        }
+
+        private void normaliseNormals(float[] frame, int f) throws ModelException {
+            for (int i = 0; i < frame.length; i += 3) {
+                float x = frame[i], y = frame[i + 1], z = frame[i + 2];
+                if (!Float.isFinite(x + y + z)) {
+                    for (int c = 0; c < 3; c++) if (!Float.isFinite(frame[i + c])) throw nonFinite(frame[i + c], f, i / 3, c);
+                }
+                float len = (float) Math.sqrt(x * x + y * y + z * z);
+                if (len > 1e-6f) {
+                    frame[i] = x / len;
+                    frame[i + 1] = y / len;
+                    frame[i + 2] = z / len;
+                } else {
+                    frame[i] = 0f;
+                    frame[i + 1] = 0f;
+                    frame[i + 2] = -1f;
+                }
+            }
+        }
+
+        private ModelException nonFinite(float value, int row, int pixel, int channel) {
+            return new ModelException(ModelException.Reason.MODEL_OUTPUT_NON_FINITE, inner.file + " output holds " + value
+                    + " at frame " + row + " of its 2B x T, pixel " + pixel + ", channel " + channel + " (model " + model + ")");
         }
     }
 

@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -118,11 +116,8 @@ public final class GeometryTranslator implements NoBatchifyTranslator<GeometryTr
 
     /** lut[c * 256 + v]: the normalised value of byte v in channel c. */
     private final float[] lut = new float[3 * 256];
-    /**
-     * Reused staging for the input tensor, sized by the largest batch seen and held for the predictor's life
-     * (the per-call allocation it replaces was as large); the input tensor aliases it during one predict.
-     */
-    private ByteBuffer staging = ByteBuffer.allocateDirect(0);
+    /** The input tensor's reused buffer (the per-call allocation it replaces was as large); the tensor aliases it during one predict. */
+    private final InputStaging staging = new InputStaging();
 
     public GeometryTranslator(ModelPackage.RgbNormalization normalization) {
         float[] mean = normalization.mean();
@@ -178,21 +173,11 @@ public final class GeometryTranslator implements NoBatchifyTranslator<GeometryTr
         NDManager manager = ctx.getNDManager();
         if (input instanceof RgbBatch batch) {
             int b = batch.clips().size(), t = batch.clips().get(0).size(), h = batch.height(), w = batch.width();
-            long size = (long) b * t * 3 * h * w * Float.BYTES;
-            if (size > Integer.MAX_VALUE - 64) {
-                throw new IllegalArgumentException("a batch of " + b + " clips of " + t + " frames at " + w + "x" + h
-                        + " needs " + size + " bytes, more than one buffer holds; lower the batch size");
-            }
-            int bytes = (int) size;
-            if (staging.capacity() < bytes) {
-                // 64-byte aligned like libtorch's own allocations, so kernels see the same alignment either way.
-                staging = ByteBuffer.allocateDirect(bytes + 63).alignedSlice(64).order(ByteOrder.nativeOrder());
-            }
-            staging.clear().limit(bytes);
-            FloatBuffer floats = staging.asFloatBuffer();
+            FloatBuffer floats = staging.floats((long) b * t * 3 * h * w,
+                    "a batch of " + b + " clips of " + t + " frames at " + w + "x" + h);
             for (List<byte[]> clip : batch.clips()) normaliseInto(clip, w, h, floats);
             ctx.setAttachment(CHANNELS_LAST, Boolean.TRUE);
-            return new NDList(manager.create(staging, new Shape(b, t, 3, h, w), DataType.FLOAT32));
+            return new NDList(manager.create(staging.bytes(), new Shape(b, t, 3, h, w), DataType.FLOAT32));
         }
         if (input instanceof Zeros zeros) {
             return new NDList(manager.zeros(new Shape(zeros.shape()), DataType.FLOAT32));
