@@ -1,9 +1,5 @@
 package io.geostream.geometry;
 
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -131,28 +127,23 @@ public final class GaugeCameraEstimator {
             dp += Math.hypot(pixels[i][0] - cp[0], pixels[i][1] - cp[1]);
         }
         double sw = Math.sqrt(3) * n / dw, sp = Math.sqrt(2) * n / dp;
-        DMatrixRMaj a = new DMatrixRMaj(2 * n, 12);
-        int row = 0;
+        // The null vector of the 2n x 12 system from its 12 x 12 normal matrix, as PoseEstimator's DLT does: the SVD of
+        // the whole system (about 3,000 x 12 here) was half of this estimate's time.
+        double[] ata = new double[144];
+        double[] r1 = new double[12], r2 = new double[12];
         for (int i = 0; i < world.length; i++) {
             if (!use[i]) continue;
             double x = sw * (world[i][0] - cw[0]), y = sw * (world[i][1] - cw[1]), z = sw * (world[i][2] - cw[2]);
             double u = sp * (pixels[i][0] - cp[0]), v = sp * (pixels[i][1] - cp[1]);
-            double[] r1 = {x, y, z, 1, 0, 0, 0, 0, -u * x, -u * y, -u * z, -u};
-            double[] r2 = {0, 0, 0, 0, x, y, z, 1, -v * x, -v * y, -v * z, -v};
-            for (int k = 0; k < 12; k++) {
-                a.set(row, k, r1[k]);
-                a.set(row + 1, k, r2[k]);
-            }
-            row += 2;
+            r1[0] = x; r1[1] = y; r1[2] = z; r1[3] = 1;
+            r1[8] = -u * x; r1[9] = -u * y; r1[10] = -u * z; r1[11] = -u;
+            r2[4] = x; r2[5] = y; r2[6] = z; r2[7] = 1;
+            r2[8] = -v * x; r2[9] = -v * y; r2[10] = -v * z; r2[11] = -v;
+            PoseEstimator.accumulate(ata, r1, 12);
+            PoseEstimator.accumulate(ata, r2, 12);
         }
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(2 * n, 12, false, true, false);
-        if (!svd.decompose(a)) throw new IllegalArgumentException("DLT decomposition failed");
-        double[] s = svd.getSingularValues();
-        DMatrixRMaj vt = svd.getV(null, true);
-        int smallest = 0;
-        for (int k = 1; k < 12; k++) if (s[k] < s[smallest]) smallest = k;
-        double[] h = new double[12];
-        for (int k = 0; k < 12; k++) h[k] = vt.get(smallest, k);
+        double[] h = PoseEstimator.nullVector(ata, 12);
+        if (h == null) throw new IllegalArgumentException("DLT decomposition failed");
         // P = Tp^-1 H Tw with Tw = [sw I, -sw cw], Tp = [sp I, -sp cp].
         double[] hw = new double[12]; // H Tw
         for (int r = 0; r < 3; r++) {

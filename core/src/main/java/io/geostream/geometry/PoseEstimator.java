@@ -556,7 +556,8 @@ public final class PoseEstimator {
             -a * wy + b * wx * wz, a * wx + b * wy * wz, 1 + b * (-wx * wx - wy * wy)};
     }
 
-    private static void accumulate(double[] ata, double[] row, int size) {
+    /** Adds {@code row}'s outer product to the {@code size} x {@code size} normal matrix {@code ata} (A^T A, row by row). */
+    static void accumulate(double[] ata, double[] row, int size) {
         for (int a = 0; a < size; a++) {
             double ra = row[a];
             if (ra == 0) continue;
@@ -565,7 +566,7 @@ public final class PoseEstimator {
     }
 
     /** The right singular vector of the smallest singular value of a symmetric PSD matrix, or null. */
-    private static double[] nullVector(double[] ata, int size) {
+    static double[] nullVector(double[] ata, int size) {
         if (!Mat3.allFinite(ata)) return null;
         SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(size, size, false, true, false);
         if (!svd.decompose(new DMatrixRMaj(size, size, true, ata))) return null;
