@@ -29,12 +29,25 @@ public final class GaugeCameraEstimator {
      */
     public record Camera(CameraIntrinsics intrinsics, RigidTransform frameFromCamera) {}
 
+    /** A PnP solver: the camera of {@code world} points seen at {@code pixels} through {@code k}, from a guess when given. */
+    @FunctionalInterface
+    public interface Pnp {
+        PoseEstimator.PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guessOrNull);
+    }
+
+    /** As {@link #estimate(float[], int, int, CameraIntrinsics, Pnp)} with OpenCV's PnP ({@link OpenCvPoseEstimator}). */
+    public static Camera estimate(float[] pointMap, int width, int height, CameraIntrinsics givenOrNull) {
+        return estimate(pointMap, width, height, givenOrNull, OpenCvPoseEstimator::estimate);
+    }
+
     /**
      * @param pointMap    interleaved xyz per pixel, row-major, 3 * width * height floats (non-finite skipped)
      * @param givenOrNull the intrinsics when known
+     * @param pnp         the PnP solver of the two poses (OpenCV's is 1.5x faster here than the hand-written one, with
+     *                    the same figures: docs/benchmarks.md, session 18)
      * @throws IllegalArgumentException when too few usable points or a degenerate layout
      */
-    public static Camera estimate(float[] pointMap, int width, int height, CameraIntrinsics givenOrNull) {
+    public static Camera estimate(float[] pointMap, int width, int height, CameraIntrinsics givenOrNull, Pnp pnp) {
         if (pointMap == null || pointMap.length != 3L * width * height) {
             throw new IllegalArgumentException("point map must hold 3 * " + width + " * " + height + " floats");
         }
@@ -54,16 +67,16 @@ public final class GaugeCameraEstimator {
         double[][] w = world.toArray(new double[0][]);
         double[][] px = pixels.toArray(new double[0][]);
         if (givenOrNull != null) {
-            return new Camera(givenOrNull, PoseEstimator.estimate(w, px, givenOrNull).worldFromCamera());
+            return new Camera(givenOrNull, pnp.estimate(w, px, givenOrNull, null).worldFromCamera());
         }
         double f = dltFocal(w, px, width, height);
         CameraIntrinsics k = new CameraIntrinsics(f, f, (width - 1) / 2.0, (height - 1) / 2.0, width, height);
-        RigidTransform pose = PoseEstimator.estimate(w, px, k).worldFromCamera();
+        RigidTransform pose = pnp.estimate(w, px, k, null).worldFromCamera();
         // Refine the focal on the whole map moved into that camera frame.
         float[] camera = Sim3.of(pose.inverse()).applyToPoints(pointMap);
         try {
             k = FocalEstimator.estimate(camera, width, height);
-            pose = PoseEstimator.estimate(w, px, k, pose).worldFromCamera();
+            pose = pnp.estimate(w, px, k, pose).worldFromCamera();
         } catch (IllegalArgumentException keepDltFocal) {
             // Too few points in front of the camera: the DLT focal stands.
         }

@@ -199,7 +199,7 @@ final class ChainStitcher implements Stitcher {
         } else {
             return r;
         }
-        float[][] rectified = RayRectifier.rectify(r.pointMaps, r.task.realSlots(), r.width, r.height, k);
+        float[][] rectified = RayRectifier.rectify(r.pointMaps, r.task.realSlots(), r.width, r.height, k, config.poseSolver());
         return rectified == null ? r : r.withPointMaps(rectified);
     }
 
@@ -717,7 +717,7 @@ final class ChainStitcher implements Stitcher {
             s.intrinsicsGiven = true;
         } else {
             // Slot 0 of a clip is one camera's view in the clip's gauge, so its point map fixes the focal length.
-            CameraIntrinsics k = GaugeCameraEstimator.estimate(r.pointMaps[0], r.width, r.height, null).intrinsics();
+            CameraIntrinsics k = GaugeCameraEstimator.estimate(r.pointMaps[0], r.width, r.height, null, config.poseSolver()).intrinsics();
             s.intrinsics = new double[] {k.fx(), k.fy(), k.cx(), k.cy()};
             s.intrinsicsGiven = false;
         }

@@ -1,6 +1,7 @@
 package io.geostream.stitch;
 
 import io.geostream.geometry.CameraIntrinsics;
+import io.geostream.geometry.GaugeCameraEstimator;
 import io.geostream.geometry.OpenCvPoseEstimator;
 import io.geostream.geometry.PoseEstimator;
 import io.geostream.geometry.RigidTransform;
@@ -8,7 +9,7 @@ import io.geostream.geometry.RigidTransform;
 import java.util.Locale;
 
 /** Which PnP solver fits each frame's camera to its world points. */
-public enum PoseSolver {
+public enum PoseSolver implements GaugeCameraEstimator.Pnp {
     /** {@link PoseEstimator}: DLT / plane-homography RANSAC, then Gauss-Newton (the project's own). */
     HANDWRITTEN,
     /** {@link OpenCvPoseEstimator}: OpenCV's solvePnPRansac (SQPnP) and solvePnPRefineLM. */
@@ -18,12 +19,14 @@ public enum PoseSolver {
      * The stitcher's solver: OpenCV's, 2.1-2.3x faster than the hand-written one on the same correspondences with the
      * same poses (`geostream bench pose`: mild, identical to 1e-12; realistic, within 1 % of the scene depth; `eval
      * stitching --pose-solver` gives the same ATE, drift and RPE to 4 digits), and deterministic across calls and
-     * threads ({@code OpenCvPoseEstimatorTest}). The hand-written one stays for {@code GaugeCameraEstimator}'s
-     * intrinsics-free camera recovery.
+     * threads ({@code OpenCvPoseEstimatorTest}). Also the PnP of {@code GaugeCameraEstimator}'s intrinsics-free camera
+     * recovery of every slot ({@link RayRectifier}), where it took the hand-written one's place in session 18: the
+     * stitching 1.5x faster, every figure of {@code eval stitching} equal (docs/benchmarks.md).
      */
     public static final PoseSolver DEFAULT = OPENCV;
 
-    PoseEstimator.PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guess) {
+    @Override
+    public PoseEstimator.PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guess) {
         return this == OPENCV ? OpenCvPoseEstimator.estimate(world, pixels, k, guess) : PoseEstimator.estimate(world, pixels, k, guess);
     }
 

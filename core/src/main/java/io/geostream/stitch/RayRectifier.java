@@ -20,17 +20,18 @@ final class RayRectifier {
     private RayRectifier() {}
 
     /**
-     * @param k the segment's intrinsics at the clip's resolution
+     * @param k      the segment's intrinsics at the clip's resolution
+     * @param solver the PnP of each slot's camera
      * @return the rectified point maps of the real slots (the padding slots' maps unchanged), or null when the clip's
      *         first slot already has the segment's focal length (within {@link #ON_RAYS}) or a slot's camera cannot be
      *         recovered (either way the clip is used as predicted)
      */
-    static float[][] rectify(float[][] pointMaps, int realSlots, int width, int height, CameraIntrinsics k) {
+    static float[][] rectify(float[][] pointMaps, int realSlots, int width, int height, CameraIntrinsics k, PoseSolver solver) {
         float[][] out = pointMaps.clone();
         for (int slot = 0; slot < realSlots; slot++) {
             GaugeCameraEstimator.Camera camera;
             try {
-                camera = GaugeCameraEstimator.estimate(pointMaps[slot], width, height, null);
+                camera = GaugeCameraEstimator.estimate(pointMaps[slot], width, height, null, solver);
             } catch (IllegalArgumentException degenerate) {
                 return null;
             }

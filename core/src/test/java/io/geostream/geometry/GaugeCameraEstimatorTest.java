@@ -8,7 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-/** A point map seen by a known camera in a rotated, shifted frame gives back that camera's focal length and pose. */
+/**
+ * A point map seen by a known camera in a rotated, shifted frame gives back that camera's focal length and pose, with
+ * OpenCV's PnP (the default) and with the hand-written one.
+ */
 class GaugeCameraEstimatorTest {
     private static final int W = 160, H = 120;
 
@@ -38,11 +41,14 @@ class GaugeCameraEstimatorTest {
                     new double[] {0.5, -0.3, 1.2});
             float[] map = pointMap(f, frameFromCamera, random, 0);
             assertThat(GaugeCameraEstimator.dltFocal(samples(map)[0], samples(map)[1], W, H)).as("DLT focal").isCloseTo(f, within(1e-3 * f));
-            GaugeCameraEstimator.Camera camera = GaugeCameraEstimator.estimate(map, W, H, null);
-            assertThat(camera.intrinsics().fx()).as("focal").isCloseTo(f, within(1e-3 * f));
-            double[] centre = camera.frameFromCamera().center(), truth = frameFromCamera.center();
-            for (int k = 0; k < 3; k++) assertThat(centre[k]).isCloseTo(truth[k], within(1e-3));
-            assertThat(Rotations.angleBetweenDeg(camera.frameFromCamera().rotation(), frameFromCamera.rotation())).isLessThan(0.05);
+            GaugeCameraEstimator.Pnp handwritten = PoseEstimator::estimate;
+            for (GaugeCameraEstimator.Camera camera : new GaugeCameraEstimator.Camera[] {
+                GaugeCameraEstimator.estimate(map, W, H, null), GaugeCameraEstimator.estimate(map, W, H, null, handwritten)}) {
+                assertThat(camera.intrinsics().fx()).as("focal").isCloseTo(f, within(1e-3 * f));
+                double[] centre = camera.frameFromCamera().center(), truth = frameFromCamera.center();
+                for (int k = 0; k < 3; k++) assertThat(centre[k]).isCloseTo(truth[k], within(1e-3));
+                assertThat(Rotations.angleBetweenDeg(camera.frameFromCamera().rotation(), frameFromCamera.rotation())).isLessThan(0.05);
+            }
         }
     }
 

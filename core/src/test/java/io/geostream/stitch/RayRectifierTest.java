@@ -26,7 +26,7 @@ class RayRectifierTest {
         // In the clip frame: an arbitrary similarity gauge, as a model's clip frame may be.
         Sim3 gauge = new Sim3(0.7, Rotations.axisAngle(new double[] {0.2, 1, 0.1}, 0.4), new double[] {0.3, -0.2, 1.1});
         float[] clip = gauge.applyToPoints(camera);
-        float[][] rectified = RayRectifier.rectify(new float[][] {clip}, 1, W, H, K);
+        float[][] rectified = RayRectifier.rectify(new float[][] {clip}, 1, W, H, K, PoseSolver.DEFAULT);
         assertThat(rectified).isNotNull();
         float[] back = gauge.inverse().applyToPoints(rectified[0]);
         double worstPixel = 0, worstDepth = 0;
@@ -49,13 +49,13 @@ class RayRectifierTest {
             camera[3 * p + 1] = (float) ((p / W - K.cy()) / K.fy() * z);
             camera[3 * p + 2] = (float) z;
         }
-        assertThat(RayRectifier.rectify(new float[][] {camera}, 1, W, H, K)).isNull();
+        assertThat(RayRectifier.rectify(new float[][] {camera}, 1, W, H, K, PoseSolver.DEFAULT)).isNull();
     }
 
     @Test
     void aSlotWithoutEnoughPointsLeavesTheClipAsPredicted() {
         float[] empty = new float[3 * W * H];
         java.util.Arrays.fill(empty, Float.NaN);
-        assertThat(RayRectifier.rectify(new float[][] {empty}, 1, W, H, K)).isNull();
+        assertThat(RayRectifier.rectify(new float[][] {empty}, 1, W, H, K, PoseSolver.DEFAULT)).isNull();
     }
 }
