@@ -1,5 +1,6 @@
 package io.geostream.stitch;
 
+import io.geostream.geometry.Selection;
 import io.geostream.geometry.Sim3;
 import io.geostream.geometry.Umeyama;
 import io.geostream.records.ClipResult;
@@ -171,11 +172,13 @@ public final class RobustStitcher implements Stitcher {
                              double[] rel, boolean estimateScale) {
         Sim3 sim = start;
         int n = rel.length;
+        double[] scratch = new double[n];
         for (int iteration = 0; iteration < ITERATIONS; iteration++) {
             residuals(sim, src, dst, depth, rel);
-            double[] sorted = rel.clone();
-            Arrays.sort(sorted);
-            double scale = Math.max(MIN_SCALE, CAUCHY_K * 1.4826 * sorted[n / 2]);
+            // The median by quickselect, not a sort: the same value, and half the fit's time was the sort (bench
+            // pipeline profile, session 18).
+            System.arraycopy(rel, 0, scratch, 0, n);
+            double scale = Math.max(MIN_SCALE, CAUCHY_K * 1.4826 * Selection.kth(scratch, n, n / 2));
             for (int i = 0; i < n; i++) {
                 double u = rel[i] / scale;
                 weights[i] = (float) (prior[i] / (1 + u * u));
