@@ -43,8 +43,8 @@ public final class GaugeCameraEstimator {
     /**
      * @param pointMap    interleaved xyz per pixel, row-major, 3 * width * height floats (non-finite skipped)
      * @param givenOrNull the intrinsics when known
-     * @param pnp         the PnP solver of the two poses (OpenCV's is 1.5x faster here than the hand-written one, with
-     *                    the same figures: docs/benchmarks.md, session 18)
+     * @param pnp         the PnP solver of the two poses (with OpenCV's instead of the hand-written one, per_frame
+     *                    stitched 1.5x faster with the same figures: docs/benchmarks.md, session 18)
      * @throws IllegalArgumentException when too few usable points or a degenerate layout
      */
     public static Camera estimate(float[] pointMap, int width, int height, CameraIntrinsics givenOrNull, Pnp pnp) {

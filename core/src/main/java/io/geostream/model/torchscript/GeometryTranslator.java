@@ -151,23 +151,6 @@ public final class GeometryTranslator implements NoBatchifyTranslator<GeometryTr
         }
     }
 
-    /**
-     * Frame {@code t} of clip {@code b} in a planar [B, frames, channels, H, W] array, interleaved per pixel
-     * (row-major pixels, channels together): the {@code ClipGeometry} layout, for paths that stay planar.
-     */
-    static float[] interleaveFrame(float[] planar, int b, int frames, int t, int channels, int h, int w) {
-        int plane = h * w;
-        int base = (b * frames + t) * channels * plane;
-        float[] out = new float[channels * plane];
-        for (int c = 0; c < channels; c++) {
-            int src = base + c * plane;
-            for (int p = 0; p < plane; p++) {
-                out[p * channels + c] = planar[src + p];
-            }
-        }
-        return out;
-    }
-
     @Override
     public NDList processInput(TranslatorContext ctx, Input input) {
         NDManager manager = ctx.getNDManager();

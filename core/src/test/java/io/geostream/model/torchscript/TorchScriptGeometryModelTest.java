@@ -37,7 +37,12 @@ class TorchScriptGeometryModelTest {
 
     /** Frame t of a planar [1,T,C,H,W] tensor as row-major pixels with channels interleaved (the reference layout). */
     private static float[] interleave(float[] planar, int t, int channels, int h, int w) {
-        return GeometryTranslator.interleaveFrame(planar, 0, t + 1, t, channels, h, w);
+        int plane = h * w, base = t * channels * plane;
+        float[] out = new float[channels * plane];
+        for (int c = 0; c < channels; c++) {
+            for (int p = 0; p < plane; p++) out[p * channels + c] = planar[base + c * plane + p];
+        }
+        return out;
     }
 
     @Test
