@@ -44,7 +44,7 @@ public final class GaugeCameraEstimator {
      * @param pointMap    interleaved xyz per pixel, row-major, 3 * width * height floats (non-finite skipped)
      * @param givenOrNull the intrinsics when known
      * @param pnp         the PnP solver of the two poses (with OpenCV's instead of the hand-written one, per_frame
-     *                    stitched 1.5x faster with the same figures: docs/benchmarks.md, session 18)
+     *                    stitched 1.5x faster, its evaluation figures equal to 3-4 digits: docs/benchmarks.md, session 18)
      * @throws IllegalArgumentException when too few usable points or a degenerate layout
      */
     public static Camera estimate(float[] pointMap, int width, int height, CameraIntrinsics givenOrNull, Pnp pnp) {
@@ -92,9 +92,7 @@ public final class GaugeCameraEstimator {
         double[] p = dlt(world, pixels, use);
         double[] err = new double[n];
         for (int i = 0; i < n; i++) err[i] = reprojection(p, world[i], pixels[i]);
-        double[] sorted = err.clone();
-        Arrays.sort(sorted);
-        double cut = Math.max(1.0, 3 * sorted[n / 2]);
+        double cut = Math.max(1.0, 3 * Selection.kth(err.clone(), n, n / 2));
         int kept = 0;
         for (int i = 0; i < n; i++) {
             use[i] = err[i] <= cut;

@@ -13,7 +13,7 @@ import java.io.Serializable;
  * @param maxResidual         tracking counts as lost when the relative RMS residual exceeds this
  * @param minInlierShare      tracking counts as lost when fewer correspondences are inliers
  * @param overlapPolicy       which prediction of an overlap frame is emitted (first clip, or blended)
- * @param poseSolver          the PnP solver of each frame's camera
+ * @param poseSolver          the PnP solver of each frame's camera and of per_frame's slot cameras
  */
 public record StitcherSettings(int gridStep, double inlierThreshold, double maxResidual, double minInlierShare,
                              OverlapPolicy overlapPolicy, PoseSolver poseSolver) implements Serializable {

@@ -40,7 +40,8 @@ class GaugeCameraEstimatorTest {
             RigidTransform frameFromCamera = new RigidTransform(Rotations.fromRotationVector(new double[] {0.2, -0.4, 0.1}),
                     new double[] {0.5, -0.3, 1.2});
             float[] map = pointMap(f, frameFromCamera, random, 0);
-            assertThat(GaugeCameraEstimator.dltFocal(samples(map)[0], samples(map)[1], W, H)).as("DLT focal").isCloseTo(f, within(1e-3 * f));
+            double[][][] samples = samples(map);
+            assertThat(GaugeCameraEstimator.dltFocal(samples[0], samples[1], W, H)).as("DLT focal").isCloseTo(f, within(1e-3 * f));
             GaugeCameraEstimator.Pnp handwritten = PoseEstimator::estimate;
             for (GaugeCameraEstimator.Camera camera : new GaugeCameraEstimator.Camera[] {
                 GaugeCameraEstimator.estimate(map, W, H, null), GaugeCameraEstimator.estimate(map, W, H, null, handwritten)}) {

@@ -6,8 +6,9 @@ import java.util.Arrays;
 
 /**
  * Times several bodies on the calling thread, one after the other in each round, so drift of a shared machine hits
- * them alike, in the given order in even rounds and reversed in odd ones, so that no body always runs first or always
- * right after another (an order effect, caches or the allocator left by the body before, then cancels in the medians);
+ * them alike, in the given order in even measured rounds and reversed in odd ones: with two bodies and an even number of
+ * measured rounds (the benchmarks' default 50) each runs first in half of them, so an order effect (caches or the
+ * allocator left by the body before) hits both alike;
  * medians of wall time and of the calling thread's CPU time over the measured rounds.
  */
 final class AlternatingTimer {
@@ -35,7 +36,7 @@ final class AlternatingTimer {
         double[][] cpu = new double[bodies.length][runs];
         for (int i = 0; i < warmups + runs; i++) {
             for (int k = 0; k < bodies.length; k++) {
-                int b = i % 2 == 0 ? k : bodies.length - 1 - k;
+                int b = Math.floorMod(i - warmups, 2) == 0 ? k : bodies.length - 1 - k;
                 long c0 = threads.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 bodies[b].run();

@@ -193,7 +193,6 @@ public final class DecomposedGeometryModel implements GeometryModel {
         int lt = pkg.latentFrames(t), c = pkg.latentChannels();
         int lh = h / pkg.spatialCompression(), lw = w / pkg.spatialCompression();
         Shape latentShape = new Shape(2L * b, lt, c, lh, lw);
-        float[] decoded;
         try (NDManager m = modules.get(ENCODER).getNDManager().newSubManager()) {
             NDArray latents = encoder.call(m, new Shape(b, lt, c, lh, lw), clips).head();
             NDArray rgb = latents.mul(pkg.latentScale());

@@ -90,6 +90,10 @@ final class DecomposedTranslators {
         RgbClips {
             clips = List.copyOf(clips);
             if (clips.isEmpty()) throw new IllegalArgumentException("empty batch");
+            for (ClipInput c : clips) {
+                // The encoder writes the clips one after another into one tensor of B x T frames.
+                if (c.length() != clips.get(0).length()) throw new IllegalArgumentException("clips of one batch differ in length");
+            }
         }
 
         @Override public int batch() { return clips.size(); }
@@ -142,7 +146,10 @@ final class DecomposedTranslators {
      */
     record Decoded(float[][] frames, int batch, int frameCount, int width, int height) {
 
-        /** The clips' geometry, with the normal-agreement confidence stand-in when {@code confidence}. */
+        /**
+         * The clips' geometry, with the normal-agreement confidence stand-in when {@code confidence}. The frames are this
+         * record's own arrays, not copies: one call per prediction, as the model makes it.
+         */
         List<ClipGeometry> clips(boolean confidence) {
             List<ClipGeometry> out = new ArrayList<>(batch);
             for (int k = 0; k < batch; k++) {
@@ -197,7 +204,8 @@ final class DecomposedTranslators {
         }
 
         /**
-         * Transposed to channels-last inside libtorch, one copy per frame out of its memory, then each frame
+         * Transposed to channels-last inside libtorch, one copy per frame out of its memory
+         * ({@link GeometryTranslator#framesChannelsLast}), then each frame
          * de-normalised in place: points {@code x scale + offset[c]}, normals {@code x / |x|} ((0, 0, -1), facing the
          * camera, where |x| <= 1e-6); a non-finite value is a typed failure. No planar copy in Java and no pass to
          * interleave (geo-nano, 9 frames at 64x48: docs/benchmarks.md, engine_over_forward).
@@ -206,16 +214,11 @@ final class DecomposedTranslators {
         public Decoded processOutput(TranslatorContext ctx, NDList list) throws ModelException {
             NDArray image = checkedOutput(inner.file, list, inner.expected);
             long[] s = inner.expected.getShape();
-            int rows = Math.toIntExact(s[0] * s[1]), h = (int) s[3], w = (int) s[4], frameFloats = 3 * h * w;
-            FloatBuffer values = image.transpose(0, 1, 3, 4, 2).toByteBuffer(true).asFloatBuffer();
-            float[][] frames = new float[rows][];
-            for (int f = 0; f < rows; f++) {
-                float[] frame = new float[frameFloats];
-                values.get(f * frameFloats, frame);
-                if (f < rows / 2) denormalisePoints(frame, f); else normaliseNormals(frame, f);
-                frames[f] = frame;
+            float[][] frames = GeometryTranslator.framesChannelsLast(image);
+            for (int f = 0; f < frames.length; f++) {
+                if (f < frames.length / 2) denormalisePoints(frames[f], f); else normaliseNormals(frames[f], f);
             }
-            return new Decoded(frames, (int) (s[0] / 2), (int) s[1], w, h);
+            return new Decoded(frames, (int) (s[0] / 2), (int) s[1], (int) s[4], (int) s[3]);
         }
 
         private void denormalisePoints(float[] frame, int f) throws ModelException {

@@ -151,6 +151,23 @@ public final class GeometryTranslator implements NoBatchifyTranslator<GeometryTr
         }
     }
 
+    /**
+     * A [B, T, C, H, W] float32 tensor as B x T frames of row-major pixels with their C channels together: one transposing
+     * copy inside libtorch, then one copy per frame out of its memory (no Java pass to interleave).
+     */
+    static float[][] framesChannelsLast(NDArray planar) {
+        long[] shape = planar.getShape().getShape();
+        FloatBuffer values = planar.transpose(0, 1, 3, 4, 2).toByteBuffer(true).asFloatBuffer();
+        int frames = Math.toIntExact(shape[0] * shape[1]);
+        int frameFloats = Math.toIntExact(shape[2] * shape[3] * shape[4]);
+        float[][] out = new float[frames][];
+        for (int f = 0; f < frames; f++) {
+            out[f] = new float[frameFloats];
+            values.get(f * frameFloats, out[f]);
+        }
+        return out;
+    }
+
     @Override
     public NDList processInput(TranslatorContext ctx, Input input) {
         NDManager manager = ctx.getNDManager();
@@ -179,16 +196,7 @@ public final class GeometryTranslator implements NoBatchifyTranslator<GeometryTr
             shapes.add(shape);
             NDArray floats = array.getDataType() == DataType.FLOAT32 ? array : array.toType(DataType.FLOAT32, false);
             if (channelsLast && shape.length == 5) {
-                // One transposing copy inside libtorch, then one copy per frame out of its memory.
-                FloatBuffer values = floats.transpose(0, 1, 3, 4, 2).toByteBuffer(true).asFloatBuffer();
-                int frames = Math.toIntExact(shape[0] * shape[1]);
-                int frameFloats = Math.toIntExact(shape[2] * shape[3] * shape[4]);
-                float[][] out = new float[frames][];
-                for (int f = 0; f < frames; f++) {
-                    out[f] = new float[frameFloats];
-                    values.get(f * frameFloats, out[f]);
-                }
-                chunks.add(out);
+                chunks.add(framesChannelsLast(floats));
             } else {
                 chunks.add(new float[][] {floats.toFloatArray()});
             }
