@@ -51,6 +51,11 @@ public class ClipTask {
      * TTL): the stitcher releases its own state after handling it, and the stream's next task has seq 0.
      */
     public boolean releasesStream;
+    /**
+     * Wall time (ms since the epoch) at which the clip operator handed this task on; -1 where unknown (tasks made
+     * elsewhere, or checkpointed before this field). One stage of a frame's latency (the stitch stage's figures).
+     */
+    public long cutAtMillis = -1;
     /** Stream attributes of the clip's first frame (e.g. the synthetic scene spec). */
     public HashMap<String, String> attributes = new HashMap<>();
 

@@ -1,5 +1,6 @@
 package io.geostream.load;
 
+import io.geostream.operators.stitch.OverheadStage;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 
@@ -56,6 +57,8 @@ public final class JobWatch {
     /** The stitch stage's pipelineOverheadMs p99 at each sample after start-up (largest over subtasks). */
     private final List<Double> overheadP99s = new ArrayList<>();
     private double lastOverheadP99 = Double.NaN;
+    /** The last reading of each stage of it ({@code pipelineOverhead<Stage>Ms}): stage to {p50, p99}, largest over subtasks. */
+    private final Map<OverheadStage, double[]> lastOverheadStages = new java.util.EnumMap<>(OverheadStage.class);
     private long lastRocksDbBytes = -1;
     private long maxRocksDbBytes = -1;
 
@@ -167,19 +170,44 @@ public final class JobWatch {
     /** The stitch operator's histogram of what a frame's latency holds beyond clip fill and model time. */
     public static final String OVERHEAD_P99 = "pipelineOverheadMs_p99";
 
-    /** The largest p99 of the stitch stage's pipelineOverheadMs over its subtasks (each over its last 1000 frames). */
+    /**
+     * The largest p99 of the stitch stage's pipelineOverheadMs over its subtasks (each over its last 1000 frames), and
+     * the largest median and p99 of each of its stages ({@link OverheadStage}).
+     */
     private void readPipelineOverhead(Map<String, List<String>> listed) throws IOException {
         double worst = Double.NaN;
+        Map<OverheadStage, double[]> stages = new java.util.EnumMap<>(OverheadStage.class);
         for (Map.Entry<String, List<String>> v : listed.entrySet()) {
-            List<String> ids = v.getValue().stream().filter(id -> id.endsWith("." + OVERHEAD_P99)).toList();
+            List<String> ids = v.getValue().stream().filter(id -> id.endsWith("." + OVERHEAD_P99) || stagePercentile(id) != null).toList();
             if (ids.isEmpty()) continue;
             for (JsonNode m : metrics(v.getKey(), ids)) {
                 double value = m.path("value").asDouble(Double.NaN);
-                if (Double.isFinite(value) && !(value <= worst)) worst = value;
+                if (!Double.isFinite(value)) continue;
+                String id = m.path("id").asText();
+                OverheadStage stage = stagePercentile(id);
+                if (stage != null) {
+                    double[] both = stages.computeIfAbsent(stage, k -> new double[] {Double.NaN, Double.NaN});
+                    int i = id.endsWith("_median") ? 0 : 1;
+                    if (!(value <= both[i])) both[i] = value;
+                } else if (!(value <= worst)) {
+                    worst = value;
+                }
             }
         }
         lastOverheadP99 = worst;
         if (started && Double.isFinite(worst)) overheadP99s.add(worst);
+        if (!stages.isEmpty()) {
+            lastOverheadStages.clear();
+            lastOverheadStages.putAll(stages);
+        }
+    }
+
+    /** The stage whose median or p99 {@code id} is (Flink's REST API names a histogram's median {@code _median}); else null. */
+    private static OverheadStage stagePercentile(String id) {
+        for (OverheadStage stage : OverheadStage.values()) {
+            if (id.endsWith("." + stage.metricName() + "_median") || id.endsWith("." + stage.metricName() + "_p99")) return stage;
+        }
+        return null;
     }
 
     /** Each vertex's metrics path ({@code .../vertices/<id>/metrics}) and the metric ids it lists; read once per sample. */
@@ -215,6 +243,9 @@ public final class JobWatch {
 
     /** The last reading of the stitch stage's pipelineOverheadMs p99 (ms); NaN when none. */
     public double lastOverheadP99Ms() { return lastOverheadP99; }
+
+    /** The last reading of each stage of it, in the job's order: {median, p99} in ms (NaN where not read). */
+    public Map<OverheadStage, double[]> lastOverheadStagesMs() { return java.util.Collections.unmodifiableMap(lastOverheadStages); }
 
     /** Every reading of it after start-up, in order. */
     public double[] overheadP99sMs() { return overheadP99s.stream().mapToDouble(Double::doubleValue).toArray(); }

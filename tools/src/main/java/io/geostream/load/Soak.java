@@ -247,6 +247,12 @@ public final class Soak {
                         + "fill, per_frame's stride and model time): median of samples %.0f ms, last third %.0f ms, max %.0f ms%n",
                 LoadStats.median(overhead), LoadStats.median(third(overhead, 2)),
                 java.util.Arrays.stream(overhead).max().orElse(Double.NaN));
+        StringBuilder stages = new StringBuilder();
+        watch.lastOverheadStagesMs().forEach((stage, p) -> stages.append(String.format(Locale.ROOT, " %s %.0f / %.0f,", stage.part(), p[0], p[1])));
+        if (stages.length() > 0) {
+            log.println("pipeline overhead by stage, last sample (median / p99 ms, each over the stitch stage's last 1000 frames):"
+                    + stages.substring(0, stages.length() - 1));
+        }
         watch.failureReasons().forEach((id, reason) -> log.printf("failed checkpoint %d: %s%s%n", id, reason,
                 JobWatch.forgiven(reason) ? " (forgiven: a task was not running)" : ""));
         if (!watch.statesAfterStart().isEmpty()) log.println("job states after start-up: " + watch.statesAfterStart());

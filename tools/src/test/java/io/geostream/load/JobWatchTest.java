@@ -1,5 +1,6 @@
 package io.geostream.load;
 
+import io.geostream.operators.stitch.OverheadStage;
 import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 import org.junit.jupiter.api.Test;
 
@@ -155,6 +156,31 @@ class JobWatchTest {
         assertThat(watch.restErrors()).isZero();
         assertThat(watch.lastOverheadP99Ms()).isEqualTo(87.5);
         assertThat(watch.overheadP99sMs()).containsExactly(87.5);
+    }
+
+    @Test
+    void eachStageOfTheOverheadIsItsLargestP50AndP99OverTheStitchSubtasks() throws Exception {
+        rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
+        watch.sample();
+        String prefix0 = "0.stitch:_global_frame_+_payloads.", prefix1 = "1.stitch:_global_frame_+_payloads.";
+        List<String> ids = List.of(prefix0 + "pipelineOverheadMs_p99", prefix0 + "pipelineOverheadStitchMs_median",
+                prefix0 + "pipelineOverheadStitchMs_p99", prefix1 + "pipelineOverheadStitchMs_p99", prefix1 + "pipelineOverheadWriteMs_p99",
+                prefix0 + "pipelineOverheadStitchMs_mean");
+        StringBuilder listing = new StringBuilder("[");
+        for (String id : ids) listing.append(listing.length() > 1 ? "," : "").append("{\"id\":\"").append(id).append("\"}");
+        rest.put("/jobs/j1/vertices/v1/metrics", listing + "]");
+        List<String> asked = ids.subList(0, 5); // not the mean
+        rest.put("/jobs/j1/vertices/v1/metrics?get=" + java.net.URLEncoder.encode(String.join(",", asked), java.nio.charset.StandardCharsets.UTF_8),
+                "[{\"id\":\"" + asked.get(0) + "\",\"value\":\"90\"},{\"id\":\"" + asked.get(1) + "\",\"value\":\"12\"},"
+                        + "{\"id\":\"" + asked.get(2) + "\",\"value\":\"30\"},{\"id\":\"" + asked.get(3) + "\",\"value\":\"45\"},"
+                        + "{\"id\":\"" + asked.get(4) + "\",\"value\":\"8\"}]");
+        watch.sample();
+        assertThat(watch.restErrors()).isZero();
+        assertThat(watch.lastOverheadP99Ms()).as("the whole overhead is not a stage").isEqualTo(90.0);
+        assertThat(watch.lastOverheadStagesMs()).containsOnlyKeys(OverheadStage.STITCH, OverheadStage.WRITE);
+        assertThat(watch.lastOverheadStagesMs().get(OverheadStage.STITCH)).containsExactly(12.0, 45.0);
+        assertThat(watch.lastOverheadStagesMs().get(OverheadStage.WRITE)[1]).isEqualTo(8.0);
+        assertThat(watch.lastOverheadStagesMs().get(OverheadStage.WRITE)[0]).isNaN();
     }
 
     @Test

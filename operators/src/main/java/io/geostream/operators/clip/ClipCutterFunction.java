@@ -188,8 +188,10 @@ public class ClipCutterFunction extends KeyedProcessFunction<String, FrameRecord
                 tasks.add(releaseMarker(releasing, ctx.getCurrentKey()));
             }
         }
+        long now = System.currentTimeMillis();
         for (ClipTask t : tasks) {
             if (!t.isMarker()) clips.inc();
+            t.cutAtMillis = now;
             out.collect(t);
         }
     }

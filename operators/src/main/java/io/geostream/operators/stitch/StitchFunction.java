@@ -159,12 +159,13 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         // Each frame's payload writes start here and are awaited only when its event is due: the puts of a clip
         // (and, when deferred, of the next clips) overlap instead of taking one frame's round trip at a time.
         // Events still go out in stream order, each frame's only after all its payloads are stored.
-        long newestCaptureMicros = Long.MIN_VALUE;
-        for (int i = 0; i < r.task.realSlots(); i++) newestCaptureMicros = Math.max(newestCaptureMicros, r.task.frames[i].captureTimeMicros);
-        for (StitchEvent e : stitcher.process(s, r)) {
+        ReleaseTimes times = ReleaseTimes.starting(r, System.currentTimeMillis());
+        java.util.List<StitchEvent> events = stitcher.process(s, r);
+        if (times != null) times.stitched(System.currentTimeMillis());
+        for (StitchEvent e : events) {
             if (e instanceof StitchEvent.StitchedFrame f) {
-                if (newestCaptureMicros != Long.MIN_VALUE) metrics.frameReleased((newestCaptureMicros - f.frame().captureTimeMicros) / 1000);
-                queue().add(new FrameOutput(key, writer.start(f), newestCaptureMicros, r.inferenceMillis));
+                if (times != null) metrics.frameReleased(times.newestCaptureMillis() - f.frame().captureTimeMicros / 1000);
+                queue().add(new FrameOutput(key, writer.start(f), times));
                 if (loopFrames) ctx.output(LOOP_FRAMES, loopFrame(f, model));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
                 queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
@@ -177,6 +178,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
                 queue().addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
         }
+        if (times != null) times.handedOn(System.currentTimeMillis());
     }
 
     /** What the loop closer takes of a stitched frame. */
@@ -203,16 +205,13 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
     private final class FrameOutput implements OrderedOutputQueue.Pending<OutputRecord> {
         private final byte[] key;
         private final GeometryFrameWriter.PendingFrame frame;
-        /** Capture time of the newest frame of the clip whose arrival released this frame (microseconds). */
-        private final long releasedByCaptureMicros;
-        /** The model host's time for that clip (ms; -1 unknown). */
-        private final long releasingInferenceMillis;
+        /** When the clip whose arrival released this frame passed each stage; null when unknown. */
+        private final ReleaseTimes released;
 
-        FrameOutput(byte[] key, GeometryFrameWriter.PendingFrame frame, long releasedByCaptureMicros, long releasingInferenceMillis) {
+        FrameOutput(byte[] key, GeometryFrameWriter.PendingFrame frame, ReleaseTimes released) {
             this.key = key;
             this.frame = frame;
-            this.releasedByCaptureMicros = releasedByCaptureMicros;
-            this.releasingInferenceMillis = releasingInferenceMillis;
+            this.released = released;
         }
 
         @Override
@@ -238,9 +237,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
             }
             out.accept(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, geometryCodec.encode(g)));
             metrics.frameOut(f, g);
-            if (releasingInferenceMillis >= 0 && releasedByCaptureMicros != Long.MIN_VALUE) {
-                metrics.pipelineOverhead(System.currentTimeMillis() - releasedByCaptureMicros / 1000L - releasingInferenceMillis);
-            }
+            if (released != null) metrics.pipelineOverhead(released, System.currentTimeMillis());
         }
     }
 

@@ -36,6 +36,8 @@ final class StitchMetrics {
 
     private final Histogram releaseLagMs;
     private final Histogram pipelineOverheadMs;
+    /** pipelineOverheadMs split by stage, in {@link OverheadStage}'s order. */
+    private final Histogram[] overheadStagesMs = new Histogram[OverheadStage.values().length];
     private final MetricGroup group;
     private final CappedMetricGroups<CameraFigures> cameras;
 
@@ -65,6 +67,9 @@ final class StitchMetrics {
         releaseLagMs = metrics.histogram("stitchReleaseLagMs", new DescriptiveStatisticsHistogram(1000));
         streamsReleased = metrics.counter("streamsReleased");
         pipelineOverheadMs = metrics.histogram("pipelineOverheadMs", new DescriptiveStatisticsHistogram(1000));
+        for (OverheadStage stage : OverheadStage.values()) {
+            overheadStagesMs[stage.ordinal()] = metrics.histogram(stage.metricName(), new DescriptiveStatisticsHistogram(1000));
+        }
     }
 
     /**
@@ -72,10 +77,15 @@ final class StitchMetrics {
      * now, less the model host's time for that clip. What waiting for frames (the clip's fill, per_frame's stride) and
      * the model do not explain: Kafka to the job, the clip operator, queues, stitching and the payload writes. Before
      * the commit (the sink adds the checkpoint's wait). A camera clock behind the job's inflates it; one ahead lowers
-     * it (clipped at 0).
+     * it (clipped at 0). Also each stage of it ({@link OverheadStage}, {@code pipelineOverhead<Stage>Ms}), where
+     * the clip carries every stamp (a stage a clock skew makes negative is clipped at 0 too).
      */
-    void pipelineOverhead(long ms) {
-        pipelineOverheadMs.update(Math.max(0, ms));
+    void pipelineOverhead(ReleaseTimes released, long emitMillis) {
+        if (!released.knowsModelTime()) return;
+        pipelineOverheadMs.update(Math.max(0, released.overheadMillis(emitMillis)));
+        long[] stages = released.stages(emitMillis);
+        if (stages == null) return;
+        for (int i = 0; i < stages.length; i++) overheadStagesMs[i].update(Math.max(0, stages[i]));
     }
 
     /**

@@ -7,6 +7,7 @@ import io.geostream.operators.RecordingMetrics;
 import io.geostream.operators.sink.CappedMetricGroups;
 import io.geostream.operators.sink.MetricsOptions;
 import io.geostream.records.ClipResult;
+import io.geostream.records.FrameRecord;
 import io.geostream.records.OutputRecord;
 import io.geostream.records.StreamIds;
 import io.geostream.stitch.StitchMethod;
@@ -39,6 +40,7 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The stitch operator's per-camera metric groups ({@code camera.<stream id>.framesOut|endToEndLatencyMs|segmentsStarted}):
@@ -157,6 +159,55 @@ class PerCameraMetricsTest {
         // Wall time since capture less the model's time: 10 s more model time, 10 s less overhead (the second run
         // started at most `took` later).
         assertThat(fast[2] - slow[2]).isBetween(10_000.0 - took, 10_000.0 + 1);
+    }
+
+    @Test
+    void theStagesOfTheOverheadAddUpToItForTheFramesWhoseClipCarriesEveryStamp() throws Exception {
+        List<ClipResult> results = cameras(5).get("cam-4");
+        int stampedClips = results.size() / 2;
+        for (int i = 0; i < results.size(); i++) {
+            ClipResult r = results.get(i);
+            r.inferenceMillis = 40;
+            if (i >= stampedClips) continue; // the rest as from before the clip operator stamped its tasks
+            long newestCaptureMillis = 0;
+            for (int slot = 0; slot < r.task.realSlots(); slot++) {
+                FrameRecord f = r.task.frames[slot];
+                newestCaptureMillis = Math.max(newestCaptureMillis, f.captureTimeMicros / 1000);
+                f.ingestTimeMillis = f.captureTimeMicros / 1000 + 7;
+            }
+            r.task.cutAtMillis = newestCaptureMillis + 7 + 3;
+        }
+        Map<String, Histogram> mixed = stitched(results);
+        long stageCount = mixed.get(OverheadStage.INGEST.metricName()).getCount();
+        for (OverheadStage stage : OverheadStage.values()) {
+            assertThat(mixed.get(stage.metricName()).getCount()).as("%s: the same frames in every stage", stage).isEqualTo(stageCount);
+        }
+        assertThat(stageCount).as("only the frames released by the stamped clips")
+                .isPositive().isLessThan(mixed.get("pipelineOverheadMs").getCount());
+
+        Map<String, Histogram> stamped = stitched(results.subList(0, stampedClips));
+        assertThat(stamped.get("pipelineOverheadIngestMs").getStatistics().getMean()).isEqualTo(7.0);
+        assertThat(stamped.get("pipelineOverheadClipMs").getStatistics().getMean()).isEqualTo(3.0);
+        double sumOfStages = 0;
+        for (OverheadStage stage : OverheadStage.values()) sumOfStages += stamped.get(stage.metricName()).getStatistics().getMean();
+        assertThat(sumOfStages).isCloseTo(stamped.get("pipelineOverheadMs").getStatistics().getMean(), within(1e-6));
+    }
+
+    /** The stitch stage's histograms after stitching {@code results} (one camera's), by metric name. */
+    private Map<String, Histogram> stitched(List<ClipResult> results) throws Exception {
+        RecordingMetrics recorded = new RecordingMetrics("stitch");
+        try (MockEnvironment environment = recorded.environment();
+             var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                     new StitchFunction(StitcherSettings.defaults(), StorageSettings.local(objects), StitchMethod.PER_FRAME, 4)),
+                     new StitchFunctionTest.ByStream(), Types.STRING, environment)) {
+            h.open();
+            for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
+            Map<String, Histogram> out = new LinkedHashMap<>();
+            recorded.all().forEach((name, metric) -> {
+                if (metric instanceof Histogram histogram) out.put(name.substring(name.lastIndexOf('.') + 1), histogram);
+            });
+            return out;
+        }
     }
 
     /** Stitches a camera's clips, the first half with the given model time, the rest unknown: {count, frames out, mean}. */

@@ -1,0 +1,36 @@
+package io.geostream.operators.stitch;
+
+/**
+ * The stages of a frame's latency before the commit, as the stitch stage measures them (see {@code ReleaseTimes}):
+ * each has a histogram {@code pipelineOverhead<Stage>Ms}, and together they add up to {@code pipelineOverheadMs}.
+ */
+public enum OverheadStage {
+    /** Capture of the releasing clip's newest frame to its ingest: the camera, Kafka, the job's source, decoding. */
+    INGEST("Ingest"),
+    /** That frame's ingest to the clip operator handing the clip on: the keyed exchange and the clip operator. */
+    CLIP("Clip"),
+    /** To the start of the clip's stitching, less the model host's time: the async hand-off, reorder buffer, state read. */
+    HANDOFF("Handoff"),
+    /** The stitcher's work on the clip. */
+    STITCH("Stitch"),
+    /** The clip's events handed to the chained loop closer and their payload writes started. */
+    HAND_ON("HandOn"),
+    /** The frame's payload writes and its turn in the ordered output queue. */
+    WRITE("Write");
+
+    private final String part;
+
+    OverheadStage(String part) {
+        this.part = part;
+    }
+
+    /** The short name in the metric ("Ingest", "HandOn", ...). */
+    public String part() {
+        return part;
+    }
+
+    /** The stitch stage's histogram of this stage, {@code pipelineOverhead<Stage>Ms}. */
+    public String metricName() {
+        return "pipelineOverhead" + part + "Ms";
+    }
+}
