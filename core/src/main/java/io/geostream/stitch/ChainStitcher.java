@@ -16,6 +16,7 @@ import io.geostream.records.FrameRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The clip chain every stitching method shares: each new clip is mapped into the segment's world frame
@@ -73,10 +74,17 @@ final class ChainStitcher implements Stitcher {
 
     @Override
     public List<StitchEvent> process(StitcherState s, ClipResult r) {
+        List<StitchEvent> out = new ArrayList<>();
+        process(s, r, out::add);
+        return out;
+    }
+
+    @Override
+    public void process(StitcherState s, ClipResult r, Consumer<StitchEvent> out) {
         Objects.requireNonNull(s, "state");
         Objects.requireNonNull(r, "result");
+        Objects.requireNonNull(out, "out");
         ClipTask task = Objects.requireNonNull(r.task, "result.task");
-        List<StitchEvent> out = new ArrayList<>();
         if (task.startsSegment && task.frames.length > 0) {
             // A new input segment (possibly a restarted stream): indices may start over.
             s.lastHandledFrameIndex = task.frames[0].frameIndex - 1;
@@ -86,7 +94,7 @@ final class ChainStitcher implements Stitcher {
             // The segment ended without another clip: frames a failed clip left to it are failed too.
             for (FrameRecord f : s.heldAfterFailure) {
                 if (f.frameIndex > s.lastHandledFrameIndex) {
-                    out.add(new StitchEvent.FrameFailed(f, s.heldFailureReason, s.heldFailureDetail));
+                    out.accept(new StitchEvent.FrameFailed(f, s.heldFailureReason, s.heldFailureDetail));
                     s.lastHandledFrameIndex = f.frameIndex;
                 }
             }
@@ -94,21 +102,20 @@ final class ChainStitcher implements Stitcher {
             if (task.endsSegment) {
                 endSegment(s, out, task.streamId, task.endReason, task.endDetail);
             }
-            return out;
+            return;
         }
         s.heldAfterFailure.clear(); // this clip holds them again
         if (r.failed()) {
             handleFailure(s, r, out);
-            return out;
+            return;
         }
         stitch(s, r, out);
         if (task.endsSegment) {
             endSegment(s, out, task.streamId, task.endReason, task.endDetail);
         }
-        return out;
     }
 
-    private void handleFailure(StitcherState s, ClipResult r, List<StitchEvent> out) {
+    private void handleFailure(StitcherState s, ClipResult r, Consumer<StitchEvent> out) {
         ClipTask task = r.task;
         flushHeld(s, out); // before the failed frames, so the stream's output stays in index order
         // Frames the next clip holds again are not lost yet: it may still give them geometry.
@@ -116,7 +123,7 @@ final class ChainStitcher implements Stitcher {
         for (int i = 0; i < task.realSlots(); i++) {
             FrameRecord f = task.frames[i];
             if (f.frameIndex > s.lastHandledFrameIndex && f.frameIndex < cutoff) {
-                out.add(new StitchEvent.FrameFailed(f, r.failureReason, r.failureDetail));
+                out.accept(new StitchEvent.FrameFailed(f, r.failureReason, r.failureDetail));
                 s.lastHandledFrameIndex = f.frameIndex;
             } else if (f.frameIndex >= cutoff) {
                 s.heldAfterFailure.add(f.withoutPixels());
@@ -145,7 +152,7 @@ final class ChainStitcher implements Stitcher {
         }
     }
 
-    private void stitch(StitcherState s, ClipResult r, List<StitchEvent> out) {
+    private void stitch(StitcherState s, ClipResult r, Consumer<StitchEvent> out) {
         if (perFrame) r = onSegmentRays(s, r);
         ClipTask task = r.task;
         Grid grid = new Grid(r.width, r.height, config.gridStepFor(r.width, r.height));
@@ -204,7 +211,7 @@ final class ChainStitcher implements Stitcher {
     }
 
     /** Fits the clip to the open segment; ends the segment (TRACKING_LOST) when the fit is missing or out of bounds. */
-    private Placement place(StitcherState s, ClipResult r, Grid grid, List<StitchEvent> out) {
+    private Placement place(StitcherState s, ClipResult r, Grid grid, Consumer<StitchEvent> out) {
         if (!s.segmentOpen) {
             return Placement.opening();
         }
@@ -234,7 +241,7 @@ final class ChainStitcher implements Stitcher {
      * Opens a segment on the clip's first new frame: the segment's world frame is that frame's camera frame. The clip
      * frame may be any similarity gauge of a camera frame, so even slot 0 needs a PnP. Returns the clip's world pose.
      */
-    private Sim3 openSegment(StitcherState s, ClipResult r, int firstSlot, Grid grid, List<StitchEvent> out) {
+    private Sim3 openSegment(StitcherState s, ClipResult r, int firstSlot, Grid grid, Consumer<StitchEvent> out) {
         ClipTask task = r.task;
         setSegmentIntrinsics(s, r, task);
         CameraIntrinsics k = intrinsicsFor(s, task.frames[firstSlot], r.width, r.height);
@@ -248,7 +255,7 @@ final class ChainStitcher implements Stitcher {
         s.segmentStartMicros = first.captureTimeMicros;
         s.segmentFrameCount = 0;
         s.pendingStartReason = null;
-        out.add(new StitchEvent.SegmentStarted(task.streamId, s.segmentId, s.segmentStartMicros, reason, first.frameIndex, first.captureTimeMicros));
+        out.accept(new StitchEvent.SegmentStarted(task.streamId, s.segmentId, s.segmentStartMicros, reason, first.frameIndex, first.captureTimeMicros));
         return new Sim3(1.0, camFromClip.rotation(), camFromClip.translation());
     }
 
@@ -256,7 +263,7 @@ final class ChainStitcher implements Stitcher {
      * Per frame of the clip: its pose (PnP against its world points), and as the clip's role for it says: emitted (the
      * first clip that holds it), held for blending, kept as an anchor for the next clip's fit, or kept as a keyframe.
      */
-    private void emitFrames(StitcherState s, ClipResult r, Placement placement, int firstSlot, Grid grid, List<StitchEvent> out) {
+    private void emitFrames(StitcherState s, ClipResult r, Placement placement, int firstSlot, Grid grid, Consumer<StitchEvent> out) {
         ClipTask task = r.task;
         int w = r.width, h = r.height;
         Sim3 worldFromClip = placement.worldFromClip();
@@ -288,7 +295,7 @@ final class ChainStitcher implements Stitcher {
                     pf = poseFromPoints(world, grid, k, previousPose);
                 } catch (IllegalArgumentException noPose) {
                     if (emit) {
-                        out.add(new StitchEvent.FrameFailed(f, POSE_NOT_FOUND, "clip " + task.clipId + ": " + noPose.getMessage()));
+                        out.accept(new StitchEvent.FrameFailed(f, POSE_NOT_FOUND, "clip " + task.clipId + ": " + noPose.getMessage()));
                         s.lastHandledFrameIndex = f.frameIndex;
                         s.segmentFrameCount++;
                     }
@@ -328,7 +335,7 @@ final class ChainStitcher implements Stitcher {
                 // The next clip predicts this frame again: emit it once, blended, when that clip arrives.
                 s.heldForBlend.add(heldFrame(f, task.clipId, w, h, world, normalsWorld, confidence, placement));
             } else {
-                out.add(stitchedFrame(s, f, task.clipId, w, h, pose, k, world, normalsWorld, confidence, placement.method(),
+                out.accept(stitchedFrame(s, f, task.clipId, w, h, pose, k, world, normalsWorld, confidence, placement.method(),
                         placement.overlapPoints(), placement.residual(), placement.inlierShare(), worldFromClip.scale(), reproj));
             }
             s.lastHandledFrameIndex = f.frameIndex;
@@ -391,7 +398,7 @@ final class ChainStitcher implements Stitcher {
      * Emits the held frames, each blended with this clip's prediction of it (mapped into the world by
      * {@code worldFromClip}); a frame this clip does not hold goes out as first predicted.
      */
-    private void emitBlended(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid, List<StitchEvent> out) {
+    private void emitBlended(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid, Consumer<StitchEvent> out) {
         RigidTransform guess = null;
         for (HeldFrame held : s.heldForBlend) {
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
@@ -411,7 +418,7 @@ final class ChainStitcher implements Stitcher {
      * Emits the held frames as first predicted (the segment ends before another clip can blend them); in per-frame
      * mode with the corrections known at the clip's start only.
      */
-    private void flushHeld(StitcherState s, List<StitchEvent> out) {
+    private void flushHeld(StitcherState s, Consumer<StitchEvent> out) {
         for (CorrectableFrame c : s.heldForCorrection()) {
             Sim3 correction = s.startCorrections().isEmpty() ? Sim3.identity()
                     : correctionAt(s.startCorrections(), c.slot, c.cameraCenter);
@@ -443,7 +450,7 @@ final class ChainStitcher implements Stitcher {
      * over the shared frames.
      */
     private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid,
-                               java.util.Map<Long, RigidTransform> sharedPoses, List<StitchEvent> out) {
+                               java.util.Map<Long, RigidTransform> sharedPoses, Consumer<StitchEvent> out) {
         ArrayList<SlotCorrection> controls = new ArrayList<>(s.startCorrections());
         ArrayList<SlotCorrection> nextStarts = new ArrayList<>();
         java.util.Map<Long, Sim3> nextCorrection = new java.util.HashMap<>();
@@ -595,11 +602,11 @@ final class ChainStitcher implements Stitcher {
      * Emits a held frame moved by a similarity as a whole: a PnP pose moves with its points (reprojection errors do not
      * change), so the pose fitted when the frame was held, moved by the correction, is what a new PnP would find.
      */
-    private RigidTransform emitCorrectedFrame(StitcherState s, CorrectableFrame c, Sim3 correction, List<StitchEvent> out) {
+    private RigidTransform emitCorrectedFrame(StitcherState s, CorrectableFrame c, Sim3 correction, Consumer<StitchEvent> out) {
         HeldFrame held = c.held;
         CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
         RigidTransform pose = c.segmentFirst ? RigidTransform.identity() : correction.transformPose(c.worldFromCamera());
-        out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
+        out.accept(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
                 held.worldPoints, held.normals(), held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
                 held.inlierShare, held.clipScale, c.segmentFirst ? 0 : c.reprojectionRms));
         return pose;
@@ -607,7 +614,7 @@ final class ChainStitcher implements Stitcher {
 
     /** @param segmentFirst the frame opened the segment: its pose is the identity by definition */
     private RigidTransform emitHeld(StitcherState s, HeldFrame held, boolean segmentFirst, Grid grid, RigidTransform guess,
-                                    List<StitchEvent> out) {
+                                    Consumer<StitchEvent> out) {
         CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
         RigidTransform pose;
         double reproj = 0;
@@ -618,13 +625,13 @@ final class ChainStitcher implements Stitcher {
             try {
                 pf = poseFromPoints(held.worldPoints, grid, k, guess);
             } catch (IllegalArgumentException noPose) {
-                out.add(new StitchEvent.FrameFailed(held.frame, POSE_NOT_FOUND, "clip " + held.clipId + ": " + noPose.getMessage()));
+                out.accept(new StitchEvent.FrameFailed(held.frame, POSE_NOT_FOUND, "clip " + held.clipId + ": " + noPose.getMessage()));
                 return guess;
             }
             pose = pf.worldFromCamera();
             reproj = pf.reprojectionRmsPx();
         }
-        out.add(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
+        out.accept(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
                 held.worldPoints, held.normals(), held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
                 held.inlierShare, held.clipScale, reproj));
         return pose;
@@ -759,12 +766,12 @@ final class ChainStitcher implements Stitcher {
         return depth;
     }
 
-    private void endSegment(StitcherState s, List<StitchEvent> out, String streamId, SegmentReason reason, String detail) {
+    private void endSegment(StitcherState s, Consumer<StitchEvent> out, String streamId, SegmentReason reason, String detail) {
         if (!s.segmentOpen) {
             return;
         }
         flushHeld(s, out);
-        out.add(new StitchEvent.SegmentEnded(streamId, s.segmentId, s.segmentStartMicros, reason, detail == null ? "" : detail,
+        out.accept(new StitchEvent.SegmentEnded(streamId, s.segmentId, s.segmentStartMicros, reason, detail == null ? "" : detail,
                 s.segmentFirstIndex, s.lastHandledFrameIndex, s.segmentFrameCount, s.segmentLastTimeMicros));
         s.segmentOpen = false;
         s.segmentId++;

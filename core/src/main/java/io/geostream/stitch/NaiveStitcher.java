@@ -37,6 +37,11 @@ public final class NaiveStitcher implements Stitcher {
     }
 
     @Override
+    public void process(StitcherState s, ClipResult r, java.util.function.Consumer<StitchEvent> out) {
+        chain.process(s, r, out);
+    }
+
+    @Override
     public String method() {
         return METHOD;
     }

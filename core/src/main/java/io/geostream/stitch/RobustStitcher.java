@@ -70,6 +70,11 @@ public final class RobustStitcher implements Stitcher {
     }
 
     @Override
+    public void process(StitcherState s, ClipResult r, java.util.function.Consumer<StitchEvent> out) {
+        chain.process(s, r, out);
+    }
+
+    @Override
     public String method() {
         return method;
     }

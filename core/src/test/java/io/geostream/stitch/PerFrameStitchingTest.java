@@ -68,6 +68,45 @@ class PerFrameStitchingTest {
     }
 
     /**
+     * Events handed out as they come are the ones the list returns, in its order; the frames a clip releases come out
+     * before the stitcher holds the clip's own frames (their writes can start while it works on them).
+     */
+    @Test
+    void eventsHandedOutAsTheyComeAreTheListsAndReleasedFramesComeBeforeTheClipIsHeld() throws Exception {
+        SceneSpec spec = new SceneSpec(7, 48, 36, 50, TrajectoryKind.HANDHELD, 0.0, 10);
+        List<ClipResult> results = results(spec, SimulatedModelSettings.defaults());
+        Stitcher stitcher = Stitcher.forMethod(StitchMethod.PER_FRAME, StitcherSettings.defaults());
+        StitcherState listed = new StitcherState(), streamed = new StitcherState();
+        int released = 0;
+        for (ClipResult r : results) {
+            List<StitchEvent> expected = stitcher.process(listed, r);
+            List<StitchEvent> got = new ArrayList<>();
+            List<Long> heldWhenHandedOut = new ArrayList<>();
+            stitcher.process(streamed, r, e -> {
+                got.add(e);
+                long newest = Long.MIN_VALUE;
+                for (CorrectableFrame c : streamed.heldForCorrection()) newest = Math.max(newest, c.held.frame.frameIndex);
+                // A frame of an earlier clip (the last clip's own frames go out at the segment's end, after it held them)
+                if (e instanceof StitchEvent.StitchedFrame f && f.frame().frameIndex < r.task.firstNewFrameIndex) heldWhenHandedOut.add(newest);
+            });
+            assertThat(got).hasSameSizeAs(expected);
+            for (int i = 0; i < got.size(); i++) {
+                assertThat(got.get(i).getClass()).isEqualTo(expected.get(i).getClass());
+                if (got.get(i) instanceof StitchEvent.StitchedFrame g && expected.get(i) instanceof StitchEvent.StitchedFrame x) {
+                    assertThat(g.frame().frameIndex).isEqualTo(x.frame().frameIndex);
+                    assertThat(g.worldFromCamera().center()).containsExactly(x.worldFromCamera().center());
+                    assertThat(g.worldPoints()).containsExactly(x.worldPoints());
+                }
+            }
+            for (long newestHeld : heldWhenHandedOut) {
+                assertThat(newestHeld).as("clip %d: no frame of its own held yet", r.task.clipId).isLessThan(r.task.firstNewFrameIndex);
+                released++;
+            }
+        }
+        assertThat(released).isGreaterThan(30);
+    }
+
+    /**
      * A held clip keeps its normals and confidence in half precision; held frames as earlier versions wrote them into
      * state (plain {@link HeldFrame}s, full precision) go out as they were held.
      */

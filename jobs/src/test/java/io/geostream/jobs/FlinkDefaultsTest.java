@@ -16,6 +16,7 @@ class FlinkDefaultsTest {
         Configuration none = GeometryJob.withFlinkDefaults(new Configuration());
         assertThat(none.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(none.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+        assertThat(none.get(org.apache.flink.configuration.ExecutionOptions.BUFFER_TIMEOUT)).isEqualTo(java.time.Duration.ofMillis(10));
 
         Configuration cluster = Configuration.fromMap(Map.of("state.backend.type", "hashmap", "parallelism.default", "3"));
         Configuration c = GeometryJob.withFlinkDefaults(cluster);

@@ -57,6 +57,7 @@ public final class JobWatch {
     /** The stitch stage's pipelineOverheadMs p99 at each sample after start-up (largest over subtasks). */
     private final List<Double> overheadP99s = new ArrayList<>();
     private double lastOverheadP99 = Double.NaN;
+    private double lastOverheadMedian = Double.NaN;
     /** The last reading of each stage of it ({@code pipelineOverhead<Stage>Ms}): stage to {p50, p99}, largest over subtasks. */
     private final Map<OverheadStage, double[]> lastOverheadStages = new java.util.EnumMap<>(OverheadStage.class);
     private long lastRocksDbBytes = -1;
@@ -169,16 +170,18 @@ public final class JobWatch {
 
     /** The stitch operator's histogram of what a frame's latency holds beyond clip fill and model time. */
     public static final String OVERHEAD_P99 = "pipelineOverheadMs_p99";
+    /** Its median. */
+    public static final String OVERHEAD_MEDIAN = "pipelineOverheadMs_median";
 
     /**
      * The largest p99 of the stitch stage's pipelineOverheadMs over its subtasks (each over its last 1000 frames), and
      * the largest median and p99 of each of its stages ({@link OverheadStage}).
      */
     private void readPipelineOverhead(Map<String, List<String>> listed) throws IOException {
-        double worst = Double.NaN;
+        double worst = Double.NaN, worstMedian = Double.NaN;
         Map<OverheadStage, double[]> stages = new java.util.EnumMap<>(OverheadStage.class);
         for (Map.Entry<String, List<String>> v : listed.entrySet()) {
-            List<String> ids = v.getValue().stream().filter(id -> id.endsWith("." + OVERHEAD_P99) || stagePercentile(id) != null).toList();
+            List<String> ids = v.getValue().stream().filter(id -> id.endsWith("." + OVERHEAD_P99) || id.endsWith("." + OVERHEAD_MEDIAN) || stagePercentile(id) != null).toList();
             if (ids.isEmpty()) continue;
             for (JsonNode m : metrics(v.getKey(), ids)) {
                 double value = m.path("value").asDouble(Double.NaN);
@@ -189,12 +192,15 @@ public final class JobWatch {
                     double[] both = stages.computeIfAbsent(stage, k -> new double[] {Double.NaN, Double.NaN});
                     int i = id.endsWith("_median") ? 0 : 1;
                     if (!(value <= both[i])) both[i] = value;
+                } else if (id.endsWith("." + OVERHEAD_MEDIAN)) {
+                    if (!(value <= worstMedian)) worstMedian = value;
                 } else if (!(value <= worst)) {
                     worst = value;
                 }
             }
         }
         lastOverheadP99 = worst;
+        lastOverheadMedian = worstMedian;
         if (started && Double.isFinite(worst)) overheadP99s.add(worst);
         if (!stages.isEmpty()) {
             lastOverheadStages.clear();
@@ -243,6 +249,9 @@ public final class JobWatch {
 
     /** The last reading of the stitch stage's pipelineOverheadMs p99 (ms); NaN when none. */
     public double lastOverheadP99Ms() { return lastOverheadP99; }
+
+    /** The last reading of the stitch stage's pipelineOverheadMs median (ms; largest over subtasks); NaN when none. */
+    public double lastOverheadMedianMs() { return lastOverheadMedian; }
 
     /** The last reading of each stage of it, in the job's order: {median, p99} in ms (NaN where not read). */
     public Map<OverheadStage, double[]> lastOverheadStagesMs() { return java.util.Collections.unmodifiableMap(lastOverheadStages); }

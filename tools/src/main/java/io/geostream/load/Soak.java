@@ -250,8 +250,9 @@ public final class Soak {
         StringBuilder stages = new StringBuilder();
         watch.lastOverheadStagesMs().forEach((stage, p) -> stages.append(String.format(Locale.ROOT, " %s %.0f / %.0f,", stage.part(), p[0], p[1])));
         if (stages.length() > 0) {
-            log.println("pipeline overhead by stage, last sample (median / p99 ms, each over the stitch stage's last 1000 frames):"
-                    + stages.substring(0, stages.length() - 1));
+            log.printf(Locale.ROOT, "pipeline overhead, last sample (median / p99 ms, each over the stitch stage's last 1000 frames):"
+                    + " whole %.0f / %.0f; by stage%s%n", watch.lastOverheadMedianMs(), watch.lastOverheadP99Ms(),
+                    stages.substring(0, stages.length() - 1));
         }
         watch.failureReasons().forEach((id, reason) -> log.printf("failed checkpoint %d: %s%s%n", id, reason,
                 JobWatch.forgiven(reason) ? " (forgiven: a task was not running)" : ""));

@@ -159,24 +159,28 @@ class JobWatchTest {
     }
 
     @Test
-    void eachStageOfTheOverheadIsItsLargestP50AndP99OverTheStitchSubtasks() throws Exception {
+    void theOverheadsMedianAndEachStagesMedianAndP99AreTheLargestOverTheStitchSubtasks() throws Exception {
         rest.job("RUNNING", "RUNNING", 0).restarts(0).checkpoints(0, 0);
         watch.sample();
         String prefix0 = "0.stitch:_global_frame_+_payloads.", prefix1 = "1.stitch:_global_frame_+_payloads.";
-        List<String> ids = List.of(prefix0 + "pipelineOverheadMs_p99", prefix0 + "pipelineOverheadStitchMs_median",
-                prefix0 + "pipelineOverheadStitchMs_p99", prefix1 + "pipelineOverheadStitchMs_p99", prefix1 + "pipelineOverheadWriteMs_p99",
-                prefix0 + "pipelineOverheadStitchMs_mean");
+        List<String> ids = List.of(prefix0 + "pipelineOverheadMs_p99", prefix1 + "pipelineOverheadMs_median",
+                prefix0 + "pipelineOverheadStitchMs_median", prefix0 + "pipelineOverheadStitchMs_p99", prefix1 + "pipelineOverheadStitchMs_p99",
+                prefix1 + "pipelineOverheadWriteMs_p99", prefix0 + "pipelineOverheadStitchMs_mean");
         StringBuilder listing = new StringBuilder("[");
         for (String id : ids) listing.append(listing.length() > 1 ? "," : "").append("{\"id\":\"").append(id).append("\"}");
         rest.put("/jobs/j1/vertices/v1/metrics", listing + "]");
-        List<String> asked = ids.subList(0, 5); // not the mean
+        List<String> asked = ids.subList(0, 6); // not the mean
+        double[] values = {90, 33, 12, 30, 45, 8};
+        StringBuilder answer = new StringBuilder("[");
+        for (int i = 0; i < asked.size(); i++) {
+            answer.append(i > 0 ? "," : "").append("{\"id\":\"").append(asked.get(i)).append("\",\"value\":\"").append(values[i]).append("\"}");
+        }
         rest.put("/jobs/j1/vertices/v1/metrics?get=" + java.net.URLEncoder.encode(String.join(",", asked), java.nio.charset.StandardCharsets.UTF_8),
-                "[{\"id\":\"" + asked.get(0) + "\",\"value\":\"90\"},{\"id\":\"" + asked.get(1) + "\",\"value\":\"12\"},"
-                        + "{\"id\":\"" + asked.get(2) + "\",\"value\":\"30\"},{\"id\":\"" + asked.get(3) + "\",\"value\":\"45\"},"
-                        + "{\"id\":\"" + asked.get(4) + "\",\"value\":\"8\"}]");
+                answer + "]");
         watch.sample();
         assertThat(watch.restErrors()).isZero();
         assertThat(watch.lastOverheadP99Ms()).as("the whole overhead is not a stage").isEqualTo(90.0);
+        assertThat(watch.lastOverheadMedianMs()).isEqualTo(33.0);
         assertThat(watch.lastOverheadStagesMs()).containsOnlyKeys(OverheadStage.STITCH, OverheadStage.WRITE);
         assertThat(watch.lastOverheadStagesMs().get(OverheadStage.STITCH)).containsExactly(12.0, 45.0);
         assertThat(watch.lastOverheadStagesMs().get(OverheadStage.WRITE)[1]).isEqualTo(8.0);

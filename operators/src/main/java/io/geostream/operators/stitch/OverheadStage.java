@@ -11,11 +11,12 @@ public enum OverheadStage {
     CLIP("Clip"),
     /** To the start of the clip's stitching, less the model host's time: the async hand-off, reorder buffer, state read. */
     HANDOFF("Handoff"),
-    /** The stitcher's work on the clip. */
+    /** The stitcher's work on the clip until it hands out the frame's event (the frame's payload writes then start). */
     STITCH("Stitch"),
-    /** The clip's events handed to the chained loop closer and their payload writes started. */
-    HAND_ON("HandOn"),
-    /** The frame's payload writes and its turn in the ordered output queue. */
+    /**
+     * The frame's payload writes, its turn in the stream's ordered output, and the task thread's: the chained loop
+     * closer and the rest of the clip's stitching run on it while the writes are under way.
+     */
     WRITE("Write");
 
     private final String part;

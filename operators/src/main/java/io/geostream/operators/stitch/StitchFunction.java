@@ -41,7 +41,8 @@ import java.util.function.Consumer;
  * {@link io.geostream.records.ClipTask#releasesStream}.
  *
  * <p>With loop frames on, each stitched frame also goes to the side output {@link #LOOP_FRAMES} (pose, depth and RGB,
- * for the loop-closure stage), as it is stitched: before its payloads are stored, in the same checkpoint as its event;
+ * for the loop-closure stage), once its clip is stitched: maybe before its payloads are stored, in the same checkpoint as
+ * its event;
  * a segment's end ({@link LoopFrame#segmentEnded}, with its reason) and a stream's release ({@link LoopFrame#release})
  * go there too.
  *
@@ -160,25 +161,27 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         // (and, when deferred, of the next clips) overlap instead of taking one frame's round trip at a time.
         // Events still go out in stream order, each frame's only after all its payloads are stored.
         ReleaseTimes times = ReleaseTimes.starting(r, System.currentTimeMillis());
-        java.util.List<StitchEvent> events = stitcher.process(s, r);
-        if (times != null) times.stitched(System.currentTimeMillis());
-        for (StitchEvent e : events) {
+        // Each event as the stitcher hands it out: a released frame's writes start while the stitcher still works on
+        // the clip's own frames. The loop closer (chained, on this thread) gets its frames after the clip, so that it
+        // does not hold up the writes of the frames behind them.
+        java.util.List<LoopFrame> forLoopCloser = new java.util.ArrayList<>();
+        stitcher.process(s, r, e -> {
             if (e instanceof StitchEvent.StitchedFrame f) {
                 if (times != null) metrics.frameReleased(times.newestCaptureMillis() - f.frame().captureTimeMicros / 1000);
-                queue().add(new FrameOutput(key, writer.start(f), times));
-                if (loopFrames) ctx.output(LOOP_FRAMES, loopFrame(f, model));
+                queue().add(new FrameOutput(key, writer.start(f), times, System.currentTimeMillis()));
+                if (loopFrames) forLoopCloser.add(loopFrame(f, model));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
                 queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));
                 metrics.frameFailed(ff.reasonCode());
             } else {
                 if (e instanceof StitchEvent.SegmentStarted) metrics.segmentStarted(r.task.streamId);
                 if (e instanceof StitchEvent.SegmentEnded ended && loopFrames) {
-                    ctx.output(LOOP_FRAMES, LoopFrame.segmentEnded(r.task.streamId, ended.reason()));
+                    forLoopCloser.add(LoopFrame.segmentEnded(r.task.streamId, ended.reason()));
                 }
                 queue().addReady(new OutputRecord(OutputRecord.Kind.SEGMENT, key, segmentCodec.encode(GeometryFrameWriter.segmentEvent(e, model))));
             }
-        }
-        if (times != null) times.handedOn(System.currentTimeMillis());
+        });
+        for (LoopFrame l : forLoopCloser) ctx.output(LOOP_FRAMES, l);
     }
 
     /** What the loop closer takes of a stitched frame. */
@@ -207,11 +210,14 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         private final GeometryFrameWriter.PendingFrame frame;
         /** When the clip whose arrival released this frame passed each stage; null when unknown. */
         private final ReleaseTimes released;
+        /** When the stitcher handed out the frame's event and its payload writes started (ms since the epoch). */
+        private final long eventMillis;
 
-        FrameOutput(byte[] key, GeometryFrameWriter.PendingFrame frame, ReleaseTimes released) {
+        FrameOutput(byte[] key, GeometryFrameWriter.PendingFrame frame, ReleaseTimes released, long eventMillis) {
             this.key = key;
             this.frame = frame;
             this.released = released;
+            this.eventMillis = eventMillis;
         }
 
         @Override
@@ -237,7 +243,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
             }
             out.accept(new OutputRecord(OutputRecord.Kind.GEOMETRY, key, geometryCodec.encode(g)));
             metrics.frameOut(f, g);
-            if (released != null) metrics.pipelineOverhead(released, System.currentTimeMillis());
+            if (released != null) metrics.pipelineOverhead(released, eventMillis, System.currentTimeMillis());
         }
     }
 

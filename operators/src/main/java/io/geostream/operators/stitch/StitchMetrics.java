@@ -80,10 +80,10 @@ final class StitchMetrics {
      * it (clipped at 0). Also each stage of it ({@link OverheadStage}, {@code pipelineOverhead<Stage>Ms}), where
      * the clip carries every stamp (a stage a clock skew makes negative is clipped at 0 too).
      */
-    void pipelineOverhead(ReleaseTimes released, long emitMillis) {
+    void pipelineOverhead(ReleaseTimes released, long eventMillis, long emitMillis) {
         if (!released.knowsModelTime()) return;
         pipelineOverheadMs.update(Math.max(0, released.overheadMillis(emitMillis)));
-        long[] stages = released.stages(emitMillis);
+        long[] stages = released.stages(eventMillis, emitMillis);
         if (stages == null) return;
         for (int i = 0; i < stages.length; i++) overheadStagesMs[i].update(Math.max(0, stages[i]));
     }
