@@ -42,7 +42,9 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -107,6 +109,15 @@ public final class GeometryJob {
      */
     public static final Map<String, String> FLINK_DEFAULTS = flinkDefaults();
 
+    /** The options of {@link #FLINK_DEFAULTS} by key, for their deprecated keys. */
+    private static final Map<String, ConfigOption<?>> DEFAULT_OPTIONS = java.util.stream.Stream.of(
+                    StateBackendOptions.STATE_BACKEND, CheckpointingOptions.INCREMENTAL_CHECKPOINTS, ExecutionOptions.BUFFER_TIMEOUT,
+                    CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, CheckpointingOptions.CHECKPOINTING_TIMEOUT,
+                    CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, RestartStrategyOptions.RESTART_STRATEGY,
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF)
+            .collect(java.util.stream.Collectors.toMap(ConfigOption::key, o -> o));
+
     private static Map<String, String> flinkDefaults() {
         Map<String, String> m = new java.util.LinkedHashMap<>();
         m.put(StateBackendOptions.STATE_BACKEND.key(), "rocksdb");
@@ -114,7 +125,7 @@ public final class GeometryJob {
         // A frame crosses one keyed exchange (to the clip operator) as ~57 KB of pixels, which ends in a part-filled
         // network buffer: Flink's default flush after 100 ms put up to 100 ms on every clip's newest frame
         // (pipelineOverheadClipMs p99 91 ms with 8 cameras). Flushing every 10 ms costs a wake-up per channel.
-        m.put(org.apache.flink.configuration.ExecutionOptions.BUFFER_TIMEOUT.key(), "10 ms");
+        m.put(ExecutionOptions.BUFFER_TIMEOUT.key(), "10 ms");
         m.putAll(FAILURE_POLICY);
         return java.util.Collections.unmodifiableMap(m);
     }
@@ -178,7 +189,11 @@ public final class GeometryJob {
         Map<String, String> given = flink.toMap();
         Configuration missing = new Configuration();
         FLINK_DEFAULTS.forEach((k, v) -> {
-            if (!given.containsKey(k)) missing.setString(k, v);
+            // A cluster may still set one under a deprecated key (execution.buffer-timeout, state.backend, ...).
+            ConfigOption<?> option = DEFAULT_OPTIONS.get(k);
+            boolean set = given.containsKey(k) || option != null
+                    && java.util.stream.StreamSupport.stream(option.fallbackKeys().spliterator(), false).anyMatch(f -> given.containsKey(f.getKey()));
+            if (!set) missing.setString(k, v);
         });
         return missing;
     }
@@ -290,13 +305,15 @@ public final class GeometryJob {
         DataStream<OutputRecord> out = stitched.union(frames.getSideOutput(IngestFunction.DEAD_LETTERS),
                 clips.getSideOutput(ClipCutterFunction.DEAD_LETTERS));
         if (!loops) return out;
-        // Same key and parallelism as the stitch stage: a forward exchange, the frames' depth and RGB are not shuffled.
-        // Not chained to it: on a thread of its own the loop closer (feature extraction, matching, pose graph) neither
-        // holds up the stitch task's output of the frames it wrote nor its next clips.
-        SingleOutputStreamOperator<OutputRecord> corrections = DataStreamUtils.reinterpretAsKeyedStream(
-                        stitched.getSideOutput(StitchFunction.LOOP_FRAMES), new LoopFrameKey())
+        // Not chained to the stitch stage: on a thread of its own the loop closer (feature extraction, matching, pose
+        // graph) holds up neither the stitch task's output of the frames it wrote nor its next clips. Keyed by the same
+        // key at the same parallelism, each frame goes to the subtask of the same index (a local channel, not the
+        // network); a keyed exchange rather than a forward one, because Flink cannot rescale a forward channel's
+        // in-flight data from an unaligned checkpoint.
+        SingleOutputStreamOperator<OutputRecord> corrections = stitched.getSideOutput(StitchFunction.LOOP_FRAMES)
+                .keyBy(new LoopFrameKey())
                 .process(new LoopClosureFunction(LoopOptions.settings(config)), TypeInformation.of(OutputRecord.class))
-                .uid("loop").name("loop closure: segment corrections").startNewChain();
+                .uid("loop").name("loop closure: segment corrections");
         return out.union(corrections);
     }
 

@@ -30,4 +30,13 @@ class FlinkDefaultsTest {
                 .containsAllEntriesOf(GeometryJob.FAILURE_POLICY);
         assertThat(none.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(2);
     }
+
+    @Test
+    void aSettingUnderItsDeprecatedKeyIsTheClustersToo() {
+        Configuration cluster = Configuration.fromMap(Map.of("execution.buffer-timeout", "50 ms"));
+        assertThat(GeometryJob.flinkDefaultsMissingFrom(cluster).toMap()).doesNotContainKey("execution.buffer-timeout.interval")
+                .containsKey("state.backend.type");
+        assertThat(GeometryJob.withFlinkDefaults(cluster).get(org.apache.flink.configuration.ExecutionOptions.BUFFER_TIMEOUT))
+                .isEqualTo(java.time.Duration.ofMillis(50));
+    }
 }

@@ -202,10 +202,8 @@ public final class JobWatch {
         lastOverheadP99 = worst;
         lastOverheadMedian = worstMedian;
         if (started && Double.isFinite(worst)) overheadP99s.add(worst);
-        if (!stages.isEmpty()) {
-            lastOverheadStages.clear();
-            lastOverheadStages.putAll(stages);
-        }
+        lastOverheadStages.clear(); // never an older sample's beside this one's whole
+        lastOverheadStages.putAll(stages);
     }
 
     /** The stage whose median or p99 {@code id} is (Flink's REST API names a histogram's median {@code _median}); else null. */

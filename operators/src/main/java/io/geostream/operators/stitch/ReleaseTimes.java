@@ -7,7 +7,7 @@ import io.geostream.records.FrameRecord;
  * When the clip whose arrival released a batch of stitched frames passed each stage of the job, for the stages of
  * {@code pipelineOverheadMs} ({@link OverheadStage}): a frame's wall time from the capture of that clip's newest frame
  * to its own hand-off downstream, less the model host's time for the clip, split where the job can tell (wall clock,
- * milliseconds). The stages add up to the overhead exactly. Unknown stamps (tasks from before
+ * milliseconds). The stages add up to the overhead exactly (before the whole is clipped at 0). Unknown stamps (tasks from before
  * {@link io.geostream.records.ClipTask#cutAtMillis}, a result without the model host's time) leave the frame out.
  */
 final class ReleaseTimes {

@@ -162,13 +162,14 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         // Events still go out in stream order, each frame's only after all its payloads are stored.
         ReleaseTimes times = ReleaseTimes.starting(r, System.currentTimeMillis());
         // Each event as the stitcher hands it out: a released frame's writes start while the stitcher still works on
-        // the clip's own frames. The loop closer (chained, on this thread) gets its frames after the clip, so that it
-        // does not hold up the writes of the frames behind them.
+        // the clip's own frames. The loop closer's frames go to the side output after the clip: serialising them (depth
+        // and RGB) runs on this thread and would hold up the writes of the frames behind them.
         java.util.List<LoopFrame> forLoopCloser = new java.util.ArrayList<>();
         stitcher.process(s, r, e -> {
             if (e instanceof StitchEvent.StitchedFrame f) {
                 if (times != null) metrics.frameReleased(times.newestCaptureMillis() - f.frame().captureTimeMicros / 1000);
-                queue().add(new FrameOutput(key, writer.start(f), times, System.currentTimeMillis()));
+                long eventMillis = System.currentTimeMillis(); // before start(), whose synchronous part is the write's
+                queue().add(new FrameOutput(key, writer.start(f), times, eventMillis));
                 if (loopFrames) forLoopCloser.add(loopFrame(f, model));
             } else if (e instanceof StitchEvent.FrameFailed ff) {
                 queue().addReady(DeadLetters.toOutput(DeadLetters.forFrame(ff.frame(), ff.reasonCode(), ff.detail(), "inference")));

@@ -78,14 +78,15 @@ final class StitchMetrics {
      * the model do not explain: Kafka to the job, the clip operator, queues, stitching and the payload writes. Before
      * the commit (the sink adds the checkpoint's wait). A camera clock behind the job's inflates it; one ahead lowers
      * it (clipped at 0). Also each stage of it ({@link OverheadStage}, {@code pipelineOverhead<Stage>Ms}), where
-     * the clip carries every stamp (a stage a clock skew makes negative is clipped at 0 too).
+     * the clip carries every stamp; the stages are not clipped, so that they add up to the whole (a negative stage is
+     * a clock off the job's: a camera's for Ingest, another task manager's for Clip).
      */
     void pipelineOverhead(ReleaseTimes released, long eventMillis, long emitMillis) {
         if (!released.knowsModelTime()) return;
         pipelineOverheadMs.update(Math.max(0, released.overheadMillis(emitMillis)));
         long[] stages = released.stages(eventMillis, emitMillis);
         if (stages == null) return;
-        for (int i = 0; i < stages.length; i++) overheadStagesMs[i].update(Math.max(0, stages[i]));
+        for (int i = 0; i < stages.length; i++) overheadStagesMs[i].update(stages[i]);
     }
 
     /**

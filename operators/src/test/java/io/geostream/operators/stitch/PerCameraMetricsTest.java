@@ -190,7 +190,7 @@ class PerCameraMetricsTest {
         assertThat(stamped.get("pipelineOverheadClipMs").getStatistics().getMean()).isEqualTo(3.0);
         double sumOfStages = 0;
         for (OverheadStage stage : OverheadStage.values()) sumOfStages += stamped.get(stage.metricName()).getStatistics().getMean();
-        assertThat(sumOfStages).isCloseTo(stamped.get("pipelineOverheadMs").getStatistics().getMean(), within(1e-6));
+        assertThat(sumOfStages).isCloseTo(stamped.get("pipelineOverheadMs").getStatistics().getMean(), within(0.01)); // ms; means of ~1e11
     }
 
     /** The stitch stage's histograms after stitching {@code results} (one camera's), by metric name. */
