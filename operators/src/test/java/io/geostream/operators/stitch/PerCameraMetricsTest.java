@@ -193,14 +193,19 @@ class PerCameraMetricsTest {
         assertThat(sumOfStages).isCloseTo(stamped.get("pipelineOverheadMs").getStatistics().getMean(), within(0.01)); // ms; means of ~1e11
     }
 
+    /** A per_frame stitch function (4 cameras with groups of their own) in a keyed harness, opened. */
+    private KeyedOneInputStreamOperatorTestHarness<String, ClipResult, OutputRecord> openHarness(MockEnvironment environment) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new StitchFunction(StitcherSettings.defaults(), StorageSettings.local(objects), StitchMethod.PER_FRAME, 4)),
+                new StitchFunctionTest.ByStream(), Types.STRING, environment);
+        h.open();
+        return h;
+    }
+
     /** The stitch stage's histograms after stitching {@code results} (one camera's), by metric name. */
     private Map<String, Histogram> stitched(List<ClipResult> results) throws Exception {
         RecordingMetrics recorded = new RecordingMetrics("stitch");
-        try (MockEnvironment environment = recorded.environment();
-             var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                     new StitchFunction(StitcherSettings.defaults(), StorageSettings.local(objects), StitchMethod.PER_FRAME, 4)),
-                     new StitchFunctionTest.ByStream(), Types.STRING, environment)) {
-            h.open();
+        try (MockEnvironment environment = recorded.environment(); var h = openHarness(environment)) {
             for (ClipResult r : results) h.processElement(new StreamRecord<>(r));
             Map<String, Histogram> out = new LinkedHashMap<>();
             recorded.all().forEach((name, metric) -> {
@@ -216,11 +221,7 @@ class PerCameraMetricsTest {
         int known = results.size() / 2;
         for (int i = 0; i < results.size(); i++) results.get(i).inferenceMillis = i < known ? inferenceMillis : -1;
         RecordingMetrics recorded = new RecordingMetrics("stitch");
-        try (MockEnvironment environment = recorded.environment();
-             var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                     new StitchFunction(StitcherSettings.defaults(), StorageSettings.local(objects), StitchMethod.PER_FRAME, 4)),
-                     new StitchFunctionTest.ByStream(), Types.STRING, environment)) {
-            h.open();
+        try (MockEnvironment environment = recorded.environment(); var h = openHarness(environment)) {
             for (ClipResult r : results.subList(0, known)) h.processElement(new StreamRecord<>(r));
             long outWhileKnown = framesOut(h.extractOutputValues(), "cam-4");
             for (ClipResult r : results.subList(known, results.size())) h.processElement(new StreamRecord<>(r));
