@@ -7,24 +7,12 @@ import io.geostream.records.FrameRecord;
  * When the clip whose arrival released a batch of stitched frames passed each stage of the job, for the stages of
  * {@code pipelineOverheadMs} ({@link OverheadStage}): a frame's wall time from the capture of that clip's newest frame
  * to its own hand-off downstream, less the model host's time for the clip, split where the job can tell (wall clock,
- * milliseconds). The stages add up to the overhead exactly (before the whole is clipped at 0). Unknown stamps (tasks from before
+ * milliseconds; the capture time in milliseconds, though frames carry microseconds). The stages add up to the overhead
+ * exactly (before the whole is clipped at 0). Unknown stamps (tasks from before
  * {@link io.geostream.records.ClipTask#cutAtMillis}, a result without the model host's time) leave the frame out.
  */
-final class ReleaseTimes {
-    private final long newestCaptureMillis;
-    private final long newestIngestMillis;
-    private final long cutAtMillis;
-    private final long inferenceMillis;
-    private final long stitchStartMillis;
-
-    private ReleaseTimes(long newestCaptureMillis, long newestIngestMillis, long cutAtMillis, long inferenceMillis,
-                         long stitchStartMillis) {
-        this.newestCaptureMillis = newestCaptureMillis;
-        this.newestIngestMillis = newestIngestMillis;
-        this.cutAtMillis = cutAtMillis;
-        this.inferenceMillis = inferenceMillis;
-        this.stitchStartMillis = stitchStartMillis;
-    }
+record ReleaseTimes(long newestCaptureMillis, long newestIngestMillis, long cutAtMillis, long inferenceMillis,
+                    long stitchStartMillis) {
 
     /** The clip's stamps, its stitching starting at {@code nowMillis}; null when the clip has no real frame. */
     static ReleaseTimes starting(ClipResult r, long nowMillis) {
@@ -36,11 +24,6 @@ final class ReleaseTimes {
         if (newest == null) return null;
         return new ReleaseTimes(Math.floorDiv(newest.captureTimeMicros, 1000L), newest.ingestTimeMillis, r.task.cutAtMillis,
                 r.inferenceMillis, nowMillis);
-    }
-
-    /** Capture time of the clip's newest frame (microseconds are what the frames carry; milliseconds here). */
-    long newestCaptureMillis() {
-        return newestCaptureMillis;
     }
 
     /** Whether the result carries the model host's time for the clip (markers and timeouts do not). */

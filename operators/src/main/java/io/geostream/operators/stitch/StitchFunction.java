@@ -31,6 +31,8 @@ import org.apache.flink.util.OutputTag;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -157,14 +159,13 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         ModelInfo model = new ModelInfo(r.modelId, r.modelVersion, r.confidence != null);
         GeometryFrameWriter writer = writers.forModel(model);
         byte[] key = r.task.streamId.getBytes(StandardCharsets.UTF_8);
-        // Each frame's payload writes start here and are awaited only when its event is due: the puts of a clip
-        // (and, when deferred, of the next clips) overlap instead of taking one frame's round trip at a time.
-        // Events still go out in stream order, each frame's only after all its payloads are stored.
+        // Each frame's payload writes start as the stitcher hands the frame out (while it still works on the clip's own
+        // frames) and are awaited only when its event is due: the puts of a clip (and, when deferred, of the next clips)
+        // overlap instead of taking one frame's round trip at a time. Events still go out in stream order, each frame's
+        // only after all its payloads are stored. The loop closer's frames go to the side output after the clip:
+        // serialising them (depth and RGB) runs on this thread and would hold up the writes of the frames behind them.
         ReleaseTimes times = ReleaseTimes.starting(r, System.currentTimeMillis());
-        // Each event as the stitcher hands it out: a released frame's writes start while the stitcher still works on
-        // the clip's own frames. The loop closer's frames go to the side output after the clip: serialising them (depth
-        // and RGB) runs on this thread and would hold up the writes of the frames behind them.
-        java.util.List<LoopFrame> forLoopCloser = new java.util.ArrayList<>();
+        List<LoopFrame> forLoopCloser = new ArrayList<>();
         stitcher.process(s, r, e -> {
             if (e instanceof StitchEvent.StitchedFrame f) {
                 if (times != null) metrics.frameReleased(times.newestCaptureMillis() - f.frame().captureTimeMicros / 1000);
