@@ -93,40 +93,45 @@ public final class GeometryJob {
      * the job is cancelled, to resume from. The sink's transactions must outlive all of it
      * ({@code geostream.sink.transaction-timeout}, README "Checkpoint and restart policy").
      */
-    public static final Map<String, String> FAILURE_POLICY = Map.of(
-            CheckpointingOptions.TOLERABLE_FAILURE_NUMBER.key(), "2",
-            CheckpointingOptions.CHECKPOINTING_TIMEOUT.key(), "2 min",
-            CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION.key(), "RETAIN_ON_CANCELLATION",
-            RestartStrategyOptions.RESTART_STRATEGY.key(), "exponential-delay",
-            RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF.key(), "1 s",
-            RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF.key(), "1 min");
+    public static final Map<String, String> FAILURE_POLICY = byKey(failurePolicyOptions());
+
+    private static Map<ConfigOption<?>, String> failurePolicyOptions() {
+        Map<ConfigOption<?>, String> m = new java.util.LinkedHashMap<>();
+        m.put(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, "2");
+        m.put(CheckpointingOptions.CHECKPOINTING_TIMEOUT, "2 min");
+        m.put(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, "RETAIN_ON_CANCELLATION");
+        m.put(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        m.put(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, "1 s");
+        m.put(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, "1 min");
+        return m;
+    }
 
     /**
      * Flink settings the job runs with unless the cluster's configuration (or {@code -D}) sets them: RocksDB keyed
      * state with incremental checkpoints, so a checkpoint uploads only the SST files written since the last one and
      * state is not bounded by the heap (clip windows hold decoded frames per stream); network buffers flushed after at
-     * most 10 ms (latency before the commit); and the {@link #FAILURE_POLICY}.
+     * most 10 ms (latency before the commit); and the {@link #FAILURE_POLICY}. By option, for their deprecated keys.
      */
-    public static final Map<String, String> FLINK_DEFAULTS = flinkDefaults();
+    private static final Map<ConfigOption<?>, String> DEFAULT_OPTIONS = defaultOptions();
 
-    /** The options of {@link #FLINK_DEFAULTS} by key, for their deprecated keys. */
-    private static final Map<String, ConfigOption<?>> DEFAULT_OPTIONS = java.util.stream.Stream.of(
-                    StateBackendOptions.STATE_BACKEND, CheckpointingOptions.INCREMENTAL_CHECKPOINTS, ExecutionOptions.BUFFER_TIMEOUT,
-                    CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, CheckpointingOptions.CHECKPOINTING_TIMEOUT,
-                    CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, RestartStrategyOptions.RESTART_STRATEGY,
-                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
-                    RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF)
-            .collect(java.util.stream.Collectors.toMap(ConfigOption::key, o -> o));
+    /** {@link #DEFAULT_OPTIONS} by key. */
+    public static final Map<String, String> FLINK_DEFAULTS = byKey(DEFAULT_OPTIONS);
 
-    private static Map<String, String> flinkDefaults() {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
-        m.put(StateBackendOptions.STATE_BACKEND.key(), "rocksdb");
-        m.put(CheckpointingOptions.INCREMENTAL_CHECKPOINTS.key(), "true");
+    private static Map<ConfigOption<?>, String> defaultOptions() {
+        Map<ConfigOption<?>, String> m = new java.util.LinkedHashMap<>();
+        m.put(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        m.put(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, "true");
         // A frame crosses one keyed exchange (to the clip operator) as ~57 KB of pixels, which ends in a part-filled
         // network buffer: Flink's default flush after 100 ms put up to 100 ms on every clip's newest frame
         // (pipelineOverheadClipMs p99 91 ms with 8 cameras). Flushing every 10 ms costs a wake-up per channel.
-        m.put(ExecutionOptions.BUFFER_TIMEOUT.key(), "10 ms");
-        m.putAll(FAILURE_POLICY);
+        m.put(ExecutionOptions.BUFFER_TIMEOUT, "10 ms");
+        m.putAll(failurePolicyOptions());
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    private static Map<String, String> byKey(Map<ConfigOption<?>, String> options) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        options.forEach((option, value) -> m.put(option.key(), value));
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -188,12 +193,11 @@ public final class GeometryJob {
     public static Configuration flinkDefaultsMissingFrom(ReadableConfig flink) {
         Map<String, String> given = flink.toMap();
         Configuration missing = new Configuration();
-        FLINK_DEFAULTS.forEach((k, v) -> {
+        DEFAULT_OPTIONS.forEach((option, value) -> {
             // A cluster may still set one under a deprecated key (execution.buffer-timeout, state.backend, ...).
-            ConfigOption<?> option = DEFAULT_OPTIONS.get(k);
-            boolean set = given.containsKey(k) || option != null
-                    && java.util.stream.StreamSupport.stream(option.fallbackKeys().spliterator(), false).anyMatch(f -> given.containsKey(f.getKey()));
-            if (!set) missing.setString(k, v);
+            boolean set = given.containsKey(option.key())
+                    || java.util.stream.StreamSupport.stream(option.fallbackKeys().spliterator(), false).anyMatch(f -> given.containsKey(f.getKey()));
+            if (!set) missing.setString(option.key(), value);
         });
         return missing;
     }
