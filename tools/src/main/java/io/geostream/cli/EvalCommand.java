@@ -115,6 +115,12 @@ public final class EvalCommand implements Runnable {
                 description = "Override the preset's view-change error share (mild 0, realistic and geo-nano 0.1; 0.1 = 10 %% of the"
                         + " view change to the clip's nearest other frame).")
         Double viewError;
+        @Option(names = "--reference-error", defaultValue = "0", paramLabel = "DEG",
+                description = "The realistic and geo-nano presets' reference error, off by default: a slot's pose errs against"
+                        + " the clip's reference frame by (1 - o)^2 times DEG degrees and times DEG/50 of the depth, o the share"
+                        + " of its view the reference shows (15: a slot sharing half the view is off by 3.75 deg and 7.5 %% of the"
+                        + " depth, one sharing nothing by 15 deg and 30 %%; default ${DEFAULT-VALUE}).")
+        double referenceError;
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
         String overlapPolicy;
@@ -164,6 +170,13 @@ public final class EvalCommand implements Runnable {
                         .withKeyframePolicy(policy, keyframeInterval);
                 modelOptions = preset.settings();
                 if (viewError != null) modelOptions = modelOptions.withViewError(viewError);
+                if (referenceError != 0) {
+                    if (!modelOptions.realism().any()) {
+                        throw new IllegalArgumentException("--reference-error needs the realistic or geo-nano preset");
+                    }
+                    modelOptions = modelOptions.withRealism(modelOptions.realism().withReferenceError(referenceError,
+                            referenceError / 50));
+                }
                 stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy))
                         .withPoseSolver(io.geostream.stitch.PoseSolver.parse(poseSolver));
             } catch (IllegalArgumentException e) {
@@ -263,9 +276,10 @@ public final class EvalCommand implements Runnable {
             Files.writeString(out.resolve("stitching.json"), json(frames, seedList, packaged == null ? errorModel : null,
                     modelInfo, model, byMethod));
             if (packaged == null) {
-                console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f%n",
+                console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f, reference error %.1f deg%n",
                         ErrorModel.parse(errorModel), clips.clipLength(), clips.stride(), clips.keyframes(),
-                        clips.keyframePolicy().id(), clips.keyframeInterval(), modelOptions.viewErrorShare());
+                        clips.keyframePolicy().id(), clips.keyframeInterval(), modelOptions.viewErrorShare(),
+                        modelOptions.realism().referenceErrorDeg());
             } else {
                 console.printf(Locale.ROOT, "model %s (%s, %dx%d); clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d)%n",
                         modelInfo.qualifiedName(), model, width, height, clips.clipLength(), clips.stride(), clips.keyframes(),

@@ -173,6 +173,26 @@ class EvalCommandTest {
         assertThat(GeostreamCli.execute("eval", "stitching", "--methods", "per_frame,loops", "--out", out.toString())).isEqualTo(2);
     }
 
+    @Test
+    void theReferenceErrorIsOffByDefaultMovesTheFiguresWhenOnAndNeedsARealisticPreset(@TempDir Path out) throws Exception {
+        String[] base = {"eval", "stitching", "--frames", "60", "--seed", "3", "--seeds", "1", "--width", "48", "--height",
+                "36", "--clip-length", "8", "--clip-stride", "5", "--trajectory", "orbit", "--keyframe-policy", "first-only",
+                "--methods", "per_frame"};
+        io.geostream.testing.CliRun off = io.geostream.testing.CliRun.of(with(base, "--out", out.resolve("off").toString()));
+        io.geostream.testing.CliRun on = io.geostream.testing.CliRun.of(with(base, "--reference-error", "15", "--out",
+                out.resolve("on").toString()));
+        assertThat(off.exitCode()).isZero();
+        assertThat(on.exitCode()).isZero();
+        assertThat(off.stderr()).contains("reference error 0.0 deg");
+        assertThat(on.stderr()).contains("reference error 15.0 deg");
+        // The orbit turns away from the first frame, which every clip holds as its reference: the term changes the path.
+        assertThat(on.result().get("ate_over_length")).isNotEqualTo(off.result().get("ate_over_length"));
+        io.geostream.testing.CliRun mild = io.geostream.testing.CliRun.of(with(base, "--error-model", "mild",
+                "--reference-error", "15", "--out", out.resolve("mild").toString()));
+        assertThat(mild.exitCode()).isEqualTo(2);
+        assertThat(mild.stderr()).contains("--reference-error needs the realistic or geo-nano preset");
+    }
+
     /** The help lists enum constants in capitals; users type them as they like (`--trajectory orbit`). */
     @Test
     void enumValuesAreTakenInAnyCase(@TempDir Path out) {

@@ -26,14 +26,34 @@ import java.util.Objects;
  * @param sharedFrameCorrelation correlation of the depth field and pixel noise between two clips that predict the
  *                              same frame (0: independent predictions; 1: identical errors)
  * @param confidence            how informative the confidence is
+ * @param referenceErrorDeg     error of a slot's pose against the clip's reference frame (slot 0) for the part of the
+ *                              view they do not share: a model relates two frames through what both show, so a slot
+ *                              whose view overlaps slot 0's by the share o (truth: of the slot's pixels, those that
+ *                              project into slot 0's image) is turned about its camera by (1 - o)^2 times this angle
+ *                              (times U(0.5, 1.5) per clip, about one random axis per clip). 0: off. Not calibrated to a
+ *                              published figure: a judgement of how badly a model places frames that share nothing with
+ *                              its reference (a guess within this angle), added after the instrument was found to place
+ *                              a keyframe hundreds of frames back, long out of view, as well as the frame before
+ *                              (docs/benchmarks.md, session 20)
+ * @param referenceErrorDepthShare the same term's shift, (1 - o)^2 times this share of the clip's first-frame mean depth,
+ *                              in one random direction per clip
  */
 public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, double focalErrorMin, double focalErrorMax,
                               double frameScaleJitter, double driftBias, double flyingPixelShare, double normalCoreDeg,
-                              double normalTailShare, double sharedFrameCorrelation, ConfidenceMode confidence) {
+                              double normalTailShare, double sharedFrameCorrelation, ConfidenceMode confidence,
+                              double referenceErrorDeg, double referenceErrorDepthShare) {
 
     /** Every realistic term off: the mild model. */
     public static final RealisticErrors NONE =
             new RealisticErrors(0, 8, 0, 0, 0, 0, 0, 0, 0, 0, ConfidenceMode.INFORMATIVE);
+
+    /** The terms without the reference error. */
+    public RealisticErrors(double depthFieldSigma, double depthFieldFrames, double focalErrorMin, double focalErrorMax,
+                           double frameScaleJitter, double driftBias, double flyingPixelShare, double normalCoreDeg,
+                           double normalTailShare, double sharedFrameCorrelation, ConfidenceMode confidence) {
+        this(depthFieldSigma, depthFieldFrames, focalErrorMin, focalErrorMax, frameScaleJitter, driftBias, flyingPixelShare,
+                normalCoreDeg, normalTailShare, sharedFrameCorrelation, confidence, 0, 0);
+    }
 
     public RealisticErrors {
         Objects.requireNonNull(confidence, "confidence");
@@ -47,6 +67,8 @@ public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, d
         SimulatedModelSettings.requireRange(normalCoreDeg, 0, 45, "normalCoreDeg");
         SimulatedModelSettings.requireRange(normalTailShare, 0, 1, "normalTailShare");
         SimulatedModelSettings.requireRange(sharedFrameCorrelation, 0, 1, "sharedFrameCorrelation");
+        SimulatedModelSettings.requireRange(referenceErrorDeg, 0, 90, "referenceErrorDeg");
+        SimulatedModelSettings.requireRange(referenceErrorDepthShare, 0, 2, "referenceErrorDepthShare");
     }
 
     /**
@@ -87,12 +109,20 @@ public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, d
     /** A copy with another confidence mode. */
     public RealisticErrors withConfidence(ConfidenceMode mode) {
         return new RealisticErrors(depthFieldSigma, depthFieldFrames, focalErrorMin, focalErrorMax, frameScaleJitter, driftBias,
-                flyingPixelShare, normalCoreDeg, normalTailShare, sharedFrameCorrelation, mode);
+                flyingPixelShare, normalCoreDeg, normalTailShare, sharedFrameCorrelation, mode, referenceErrorDeg,
+                referenceErrorDepthShare);
     }
 
     /** A copy with another correlation between two clips' predictions of a frame. */
     public RealisticErrors withSharedFrameCorrelation(double correlation) {
         return new RealisticErrors(depthFieldSigma, depthFieldFrames, focalErrorMin, focalErrorMax, frameScaleJitter, driftBias,
-                flyingPixelShare, normalCoreDeg, normalTailShare, correlation, confidence);
+                flyingPixelShare, normalCoreDeg, normalTailShare, correlation, confidence, referenceErrorDeg,
+                referenceErrorDepthShare);
+    }
+
+    /** A copy with the reference error: this angle and share of the depth at no shared view. */
+    public RealisticErrors withReferenceError(double deg, double depthShare) {
+        return new RealisticErrors(depthFieldSigma, depthFieldFrames, focalErrorMin, focalErrorMax, frameScaleJitter, driftBias,
+                flyingPixelShare, normalCoreDeg, normalTailShare, sharedFrameCorrelation, confidence, deg, depthShare);
     }
 }

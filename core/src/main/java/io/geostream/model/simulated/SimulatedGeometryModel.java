@@ -131,6 +131,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
         // Its own random stream, so the view-change error leaves every other draw as it was.
         DeterministicRandom viewRandom = new DeterministicRandom(
                 DeterministicRandom.stableHash(clip.streamId() + "#view", clip.segmentId(), clip.clipId()));
+        ReferenceError reference = ReferenceError.draw(options.realism(), clip, firstTruth, firstDepth * scale);
         List<ClipGeometry.FrameGeometry> out = new ArrayList<>(clip.length());
         for (int slot = 0; slot < clip.length(); slot++) {
             ClipInput.Frame frame = clip.frames().get(slot);
@@ -139,14 +140,11 @@ public final class SimulatedGeometryModel implements GeometryModel {
             if (slot > 0 && (options.driftDegPerSlot() > 0 || driftStep > 0)) {
                 // A rigid error about the slot's camera centre: its pose in the clip is off by this much.
                 double[] c = outFromWorld.apply(truth.worldFromCamera().center());
-                double[] rk = Rotations.axisAngle(driftAxis, Math.toRadians(options.driftDegPerSlot() * slot));
-                double[] rc = {rk[0] * c[0] + rk[1] * c[1] + rk[2] * c[2], rk[3] * c[0] + rk[4] * c[1] + rk[5] * c[2],
-                        rk[6] * c[0] + rk[7] * c[1] + rk[8] * c[2]};
-                double[] tk = new double[3];
-                for (int i = 0; i < 3; i++) tk[i] = c[i] + slot * driftStep * driftDirection[i] - rc[i];
-                slotFromWorld = new Sim3(1, rk, tk).compose(outFromWorld);
+                slotFromWorld = aboutCamera(c, Rotations.axisAngle(driftAxis, Math.toRadians(options.driftDegPerSlot() * slot)),
+                        slot * driftStep, driftDirection).compose(outFromWorld);
             }
             slotFromWorld = viewError(clip, scene, key, slot, truth, slotFromWorld, viewRandom, firstDepth);
+            if (slot > 0 && reference != null) slotFromWorld = reference.apply(truth, slotFromWorld);
             out.add(realistic == null ? degrade(truth, slotFromWorld, shift, bias, random)
                     : realistic.degrade(truth, slotFromWorld, slot, shift, bias, realisticDraws, clip.streamId()));
         }
@@ -182,13 +180,22 @@ public final class SimulatedGeometryModel implements GeometryModel {
         double[] axis = randomDirection(viewRandom);
         double[] direction = randomDirection(viewRandom);
         double[] c = slotFromWorld.apply(pose.center());
-        double[] rk = Rotations.axisAngle(axis, share * bestAngle);
-        double[] rc = {rk[0] * c[0] + rk[1] * c[1] + rk[2] * c[2], rk[3] * c[0] + rk[4] * c[1] + rk[5] * c[2],
-                rk[6] * c[0] + rk[7] * c[1] + rk[8] * c[2]};
-        double shift = share * bestBaseline * slotFromWorld.scale();
-        double[] tk = new double[3];
-        for (int i = 0; i < 3; i++) tk[i] = c[i] + shift * direction[i] - rc[i];
-        return new Sim3(1, rk, tk).compose(slotFromWorld);
+        return aboutCamera(c, Rotations.axisAngle(axis, share * bestAngle), share * bestBaseline * slotFromWorld.scale(),
+                direction).compose(slotFromWorld);
+    }
+
+    /**
+     * A rigid error of a slot's pose in the clip: the rotation about the slot's camera centre {@code c} (clip
+     * coordinates), then a shift of {@code length} along the unit {@code direction}. Pre-compose it with the slot's
+     * transform.
+     */
+    static Sim3 aboutCamera(double[] c, double[] rotation, double length, double[] direction) {
+        double[] r = rotation;
+        double[] t = new double[3];
+        for (int i = 0; i < 3; i++) {
+            t[i] = c[i] + length * direction[i] - (r[3 * i] * c[0] + r[3 * i + 1] * c[1] + r[3 * i + 2] * c[2]);
+        }
+        return new Sim3(1, r, t);
     }
 
     private Sim3 drawGauge(DeterministicRandom random) {
