@@ -117,9 +117,10 @@ public final class EvalCommand implements Runnable {
         Double viewError;
         @Option(names = "--reference-error", defaultValue = "0", paramLabel = "DEG",
                 description = "The realistic and geo-nano presets' reference error, off by default: a slot's pose errs against"
-                        + " the clip's reference frame by (1 - o)^2 times DEG degrees and times DEG/50 of the depth, o the share"
-                        + " of its view the reference shows (15: a slot sharing half the view is off by 3.75 deg and 7.5 %% of the"
-                        + " depth, one sharing nothing by 15 deg and 30 %%; default ${DEFAULT-VALUE}).")
+                        + " the clip's reference frame by (1 - o)^2 times DEG degrees and times DEG/50 of the depth, times a per-clip"
+                        + " factor in [0.5, 1.5], o the share of its view the reference shows (15: a slot sharing half the view"
+                        + " is off by 1.9-5.6 deg and 3.8-11 %% of the depth, one sharing nothing by 7.5-22.5 deg and 15-45 %%;"
+                        + " default ${DEFAULT-VALUE}).")
         double referenceError;
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
@@ -274,7 +275,7 @@ public final class EvalCommand implements Runnable {
                 }
             }
             Files.writeString(out.resolve("stitching.json"), json(frames, seedList, packaged == null ? errorModel : null,
-                    modelInfo, model, byMethod));
+                    packaged == null ? modelOptions.realism().referenceErrorDeg() : Double.NaN, modelInfo, model, byMethod));
             if (packaged == null) {
                 console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f, reference error %.1f deg%n",
                         ErrorModel.parse(errorModel), clips.clipLength(), clips.stride(), clips.keyframes(),
@@ -330,7 +331,7 @@ public final class EvalCommand implements Runnable {
          */
         private ModelPackageClips packageClips() {
             CommandLine.ParseResult given = spec.commandLine().getParseResult();
-            for (String flag : List.of("--error-model", "--view-error")) {
+            for (String flag : List.of("--error-model", "--view-error", "--reference-error")) {
                 if (given.hasMatchedOption(flag)) {
                     throw new CommandLine.ParameterException(spec.commandLine(), flag + " sets the simulated model's errors;"
                             + " it does not apply with --model");
@@ -409,15 +410,18 @@ public final class EvalCommand implements Runnable {
          * every figure, and the worst seed of ATE/length and of both ratios.
          *
          * @param errorModel the simulated model's preset, or null for a model package
+         * @param referenceErrorDeg the simulated model's reference error (0: off), or NaN for a model package
          * @param packageDir the model package, or null for the simulated model
          */
-        static String json(int frames, List<Long> seeds, String errorModel, ModelInfo model, Path packageDir,
-                           Map<String, List<StitchingEvaluation.Scores>> byMethod) throws java.io.IOException {
+        static String json(int frames, List<Long> seeds, String errorModel, double referenceErrorDeg, ModelInfo model,
+                           Path packageDir, Map<String, List<StitchingEvaluation.Scores>> byMethod) throws java.io.IOException {
             com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
             com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
             root.put("frames", frames);
             seeds.forEach(root.putArray("seeds")::add);
             root.put("error_model", errorModel == null ? null : ErrorModel.parse(errorModel).toString());
+            if (Double.isNaN(referenceErrorDeg)) root.putNull("reference_error_deg");
+            else root.put("reference_error_deg", referenceErrorDeg);
             com.fasterxml.jackson.databind.node.ObjectNode modelNode = root.putObject("model");
             modelNode.put("name", model.id());
             modelNode.put("version", model.version());

@@ -30,6 +30,7 @@ class EvalCommandTest {
         assertThat(json.get("frames").asInt()).isEqualTo(30);
         assertThat(json.get("seeds").toString()).isEqualTo("[7,8]");
         assertThat(json.get("error_model").asText()).isEqualTo("realistic");
+        assertThat(json.get("reference_error_deg").asDouble()).as("off by default").isZero();
         assertThat(json.get("model").get("name").asText()).isEqualTo("simulated");
         assertThat(json.get("model").get("package").isNull()).isTrue();
         assertThat(json.get("job_method").asText()).isEqualTo(EvalCommand.Stitching.JOB_METHOD.toString());
@@ -76,6 +77,7 @@ class EvalCommandTest {
                 .readTree(out.resolve("stitching.json").toFile());
         assertThat(json.get("frames").asInt()).isEqualTo(frames);
         assertThat(json.get("error_model").isNull()).as("no simulated preset with --model").isTrue();
+        assertThat(json.get("reference_error_deg").isNull()).isTrue();
         assertThat(json.get("model").get("name").asText()).isEqualTo(name);
         assertThat(json.get("model").get("version").asText()).isEqualTo(packageJson.get("version").asText());
         assertThat(json.get("model").get("package").asText()).isEqualTo(pkg.toString());
@@ -138,6 +140,9 @@ class EvalCommandTest {
         io.geostream.testing.CliRun preset = io.geostream.testing.CliRun.of(with(base, "--error-model", "mild"));
         assertThat(preset.exitCode()).isEqualTo(2);
         assertThat(preset.stderr()).contains("--error-model", "does not apply with --model");
+        io.geostream.testing.CliRun reference = io.geostream.testing.CliRun.of(with(base, "--reference-error", "15"));
+        assertThat(reference.exitCode()).isEqualTo(2);
+        assertThat(reference.stderr()).contains("--reference-error", "does not apply with --model");
         // A package whose fixed length leaves no overlapping clips to cut (T = 1): an error, not a silent skip.
         Path oneFrame = Files.createDirectories(dir.resolve("one-frame"));
         try (var files = Files.list(io.geostream.testing.RepoFiles.model("tiny-decomposed"))) {
@@ -186,7 +191,12 @@ class EvalCommandTest {
         assertThat(off.stderr()).contains("reference error 0.0 deg");
         assertThat(on.stderr()).contains("reference error 15.0 deg");
         // The orbit turns away from the first frame, which every clip holds as its reference: the term changes the path.
-        assertThat(on.result().get("ate_over_length")).isNotEqualTo(off.result().get("ate_over_length"));
+        double ateOff = Double.parseDouble(off.result().get("ate_over_length"));
+        double ateOn = Double.parseDouble(on.result().get("ate_over_length"));
+        assertThat(ateOn).isFinite().isNotEqualTo(ateOff);
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(mapper.readTree(out.resolve("on").resolve("stitching.json").toFile()).get("reference_error_deg").asDouble())
+                .isEqualTo(15.0);
         io.geostream.testing.CliRun mild = io.geostream.testing.CliRun.of(with(base, "--error-model", "mild",
                 "--reference-error", "15", "--out", out.resolve("mild").toString()));
         assertThat(mild.exitCode()).isEqualTo(2);

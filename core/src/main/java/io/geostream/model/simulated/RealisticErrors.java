@@ -30,7 +30,8 @@ import java.util.Objects;
  *                              view they do not share: a model relates two frames through what both show, so a slot
  *                              whose view overlaps slot 0's by the share o (truth: of the slot's pixels, those that
  *                              project into slot 0's image) is turned about its camera by (1 - o)^2 times this angle
- *                              (times U(0.5, 1.5) per clip, about one random axis per clip). 0: off. Not calibrated to a
+ *                              (times U(0.5, 1.5) per clip, about one random axis per clip; a slot without valid
+ *                              truth points counts as fully shared). 0: off. Not calibrated to a
  *                              published figure: a judgement of how badly a model places frames that share nothing with
  *                              its reference (a guess within this angle), added after the instrument was found to place
  *                              a keyframe hundreds of frames back, long out of view, as well as the frame before
@@ -101,9 +102,13 @@ public record RealisticErrors(double depthFieldSigma, double depthFieldFrames, d
         return new RealisticErrors(0.28, 8, 0.05, 0.10, 0.02, 0.5, 0.5, 30, 0.3, 0, ConfidenceMode.WEAK);
     }
 
-    /** True when any term is on (the model then degrades with {@link RealisticDegradation}). */
+    /**
+     * True when any term that {@link RealisticDegradation} applies is on (the model then degrades with it). The reference
+     * error is applied on its own ({@link ReferenceError}) and does not count: the mild model with it stays the mild model
+     * plus that term.
+     */
     public boolean any() {
-        return !equals(NONE);
+        return !withReferenceError(0, 0).equals(NONE);
     }
 
     /** A copy with another confidence mode. */
