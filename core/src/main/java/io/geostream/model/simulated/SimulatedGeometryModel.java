@@ -185,12 +185,11 @@ public final class SimulatedGeometryModel implements GeometryModel {
     }
 
     /**
-     * A rigid error of a slot's pose in the clip: the rotation about the slot's camera centre {@code c} (clip
-     * coordinates), then a shift of {@code length} along the unit {@code direction}. Pre-compose it with the slot's
+     * A rigid error of a slot's pose in the clip: the rotation {@code r} (row-major) about the slot's camera centre
+     * {@code c} (clip coordinates), then a shift of {@code length} along the unit {@code direction}. Pre-compose it with the slot's
      * transform.
      */
-    static Sim3 aboutCamera(double[] c, double[] rotation, double length, double[] direction) {
-        double[] r = rotation;
+    static Sim3 aboutCamera(double[] c, double[] r, double length, double[] direction) {
         double[] t = new double[3];
         for (int i = 0; i < 3; i++) {
             t[i] = c[i] + length * direction[i] - (r[3 * i] * c[0] + r[3 * i + 1] * c[1] + r[3 * i + 2] * c[2]);
