@@ -34,8 +34,7 @@ public final class OpenCvPoseEstimator {
     /** As {@link PoseEstimator#estimate(double[][], double[][], CameraIntrinsics, RigidTransform)}. */
     public static PoseEstimator.PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k,
                                                  RigidTransform initialGuessOrNull) {
-        double diagonal = Math.sqrt((double) k.width() * k.width() + (double) k.height() * k.height());
-        double threshold = Math.max(2.0, 0.005 * diagonal);
+        double threshold = PoseEstimator.inlierThresholdPx(k);
         int n = 0;
         for (int i = 0; i < worldPoints.length; i++) if (finite(worldPoints[i], pixels[i])) n++;
         if (n < PoseEstimator.MIN_POINTS) {

@@ -48,12 +48,17 @@ public final class PoseEstimator {
         return estimate(worldPoints, pixels, k, null);
     }
 
+    /** The default reprojection distance within which a correspondence is an inlier: max(2 px, 0.5 % of the image diagonal). */
+    public static double inlierThresholdPx(CameraIntrinsics k) {
+        double diagonal = Math.sqrt((double) k.width() * k.width() + (double) k.height() * k.height());
+        return Math.max(2.0, 0.005 * diagonal);
+    }
+
     /** Same, with the default inlier threshold: max(2 px, 0.5 % of the image diagonal). */
     public static PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k,
                                    RigidTransform initialGuessOrNull) {
         if (k == null) throw new IllegalArgumentException("intrinsics must not be null");
-        double diagonal = Math.sqrt((double) k.width() * k.width() + (double) k.height() * k.height());
-        return estimate(worldPoints, pixels, k, initialGuessOrNull, Math.max(2.0, 0.005 * diagonal));
+        return estimate(worldPoints, pixels, k, initialGuessOrNull, inlierThresholdPx(k));
     }
 
     /**

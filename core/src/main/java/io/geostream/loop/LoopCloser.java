@@ -12,8 +12,8 @@ import java.util.Objects;
 /**
  * Closes loops in a stream's stitched output. Every {@code keyframeEvery}-th frame of a segment becomes a keyframe,
  * chained to the previous one by the stitched relative pose. When a keyframe comes back to a place an older keyframe of
- * the window saw (near it in the corrected estimate, looking the same way, and verified by ORB matches and a RANSAC
- * Sim(3) on their 3-D points), the chain between the two is re-optimised as a Sim(3) pose graph closed by the measured
+ * the window saw (near it in the corrected estimate, looking the same way, verified by ORB matches and a RANSAC
+ * Sim(3) on their 3-D points, and measured by PnP both ways, {@link LoopPoseMeasurement}), the chain between the two is re-optimised as a Sim(3) pose graph closed by the measured
  * loop, and a {@link LoopCorrection} for the whole segment comes out. Published frames are never rewritten: consumers
  * apply the correction.
  *
@@ -140,7 +140,7 @@ public final class LoopCloser {
             s.loopEdges().removeIf(e -> e.newFrame() <= old.frameIndex());
             s.loopEdges().replaceAll(e -> e.oldFrame() == old.frameIndex() ? e.settledAt(old.corrected()) : e);
         }
-        Relocaliser.Found relocalised = relocaliser.tryKeyframe(s, added, features);
+        Relocaliser.Found relocalised = relocaliser.tryKeyframe(s, added, features, k);
         if (relocalised != null) {
             s.version++;
             s.latest = correction(s, frameIndex, relocalised.oldFrame(), relocalised.inliers());
@@ -154,7 +154,7 @@ public final class LoopCloser {
         int matched = -1;
         LoopVerifier.Match best = null;
         for (int candidate : candidates(s, added)) {
-            LoopVerifier.Match m = verifier.verify(s.features.get(kfs.get(candidate).frameIndex()), features,
+            LoopVerifier.Match m = verifier.verify(s.features.get(kfs.get(candidate).frameIndex()), features, k,
                     frameIndex * 31 + kfs.get(candidate).frameIndex());
             if (m != null && (best == null || m.inliers() > best.inliers())) {
                 best = m;

@@ -1,5 +1,6 @@
 package io.geostream.loop;
 
+import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.Sim3;
 import io.geostream.geometry.Umeyama;
 import io.geostream.synthetic.DeterministicRandom;
@@ -17,9 +18,10 @@ import static org.bytedeco.opencv.global.opencv_core.NORM_HAMMING;
 
 /**
  * Checks a loop candidate: ORB matches between two keyframes (OpenCV's brute-force Hamming matcher with
- * cross-check), lifted to 3-D pairs by each frame's own depth, and a RANSAC Sim(3) over them (Umeyama on
- * minimal samples, refitted on the inliers). The result relates the two cameras including the relative
- * scale of the two predictions, which is what drifts in a clip-local model's stitched world.
+ * cross-check), lifted to 3-D pairs by each frame's own depth, a RANSAC Sim(3) over them (Umeyama on minimal samples,
+ * refitted on the inliers) that must hold enough pairs, and then the loop measured by PnP both ways
+ * ({@link LoopPoseMeasurement}), which must agree. The result relates the two cameras including the relative scale of
+ * the two predictions, which is what drifts in a clip-local model's stitched world.
  */
 public final class LoopVerifier {
 
@@ -38,12 +40,15 @@ public final class LoopVerifier {
      *
      * @param inliers     3-D pairs within the inlier distance
      * @param matches     cross-checked descriptor matches with valid depth on both sides
-     * @param rmsRelative inlier RMS residual over the old keyframe's median feature depth
+     * @param rmsRelative the 3-D consensus' inlier RMS residual over the old keyframe's median feature depth
      */
     public record Match(Sim3 oldFromNew, int inliers, int matches, double rmsRelative) {}
 
-    /** @return the verified loop, or null when the two frames do not show the same place well enough */
-    public Match verify(KeyframeFeatures oldFrame, KeyframeFeatures newFrame, long seed) {
+    /**
+     * @param k the new keyframe's intrinsics (the pixels the PnP measures in)
+     * @return the verified loop, or null when the two frames do not show the same place well enough
+     */
+    public Match verify(KeyframeFeatures oldFrame, KeyframeFeatures newFrame, CameraIntrinsics k, long seed) {
         if (oldFrame.count() < SAMPLE_SIZE || newFrame.count() < SAMPLE_SIZE) return null;
         int[][] pairs = crossCheckedMatches(oldFrame, newFrame);
         int n = pairs.length;
@@ -92,7 +97,11 @@ public final class LoopVerifier {
         }
         int finalCount = count(in);
         if (finalCount < settings.minInliers()) return null;
-        return new Match(fit, finalCount, n, rms(fit, src, dst, in) / scaleRef);
+        // The 3-D consensus says the matches show one place; the pixels measure where the cameras stand. All matches go
+        // in: the PnP's own RANSAC keeps the consistent ones (a 3-D consensus can be a wrong one: a loop 102 deg off).
+        Sim3 measured = LoopPoseMeasurement.oldFromNew(dst, src, k, settings.minInliers());
+        if (measured == null) return null;
+        return new Match(measured, finalCount, n, rms(fit, src, dst, in) / scaleRef);
     }
 
     /** Pairs (old feature, new feature) that are each other's nearest descriptor and close enough. */

@@ -1,6 +1,7 @@
 package io.geostream.loop;
 
 import io.geostream.avro.SegmentReason;
+import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Sim3;
 import org.bytedeco.javacpp.BytePointer;
@@ -101,10 +102,11 @@ final class Relocaliser {
      * re-localised when one of this keyframe's agrees ({@link #agree}) with one of an earlier keyframe's, by this
      * keyframe's relation (the one of them with the most inliers). A lone match, or matches that disagree, publish nothing.
      *
+     * @param k        the new keyframe's intrinsics
      * @return the confirming match when the segment was re-localised by it ({@link LoopCloserState#intoWorld} is set),
      * else null
      */
-    Found tryKeyframe(LoopCloserState s, LoopCloserState.Keyframe added, KeyframeFeatures features) {
+    Found tryKeyframe(LoopCloserState s, LoopCloserState.Keyframe added, KeyframeFeatures features, CameraIntrinsics k) {
         List<LoopCloserState.KeptKeyframe> kept = s.kept;
         if (kept == null || kept.isEmpty() || s.intoWorld != null) return null;
         if (s.relocaliseTriesLeft <= 0) {
@@ -114,7 +116,7 @@ final class Relocaliser {
         s.relocaliseTriesLeft--;
         // Rank by votes: a cheap look at every kept keyframe at once, RANSAC only for the most alike.
         List<KeyframeFeatures> olds = new ArrayList<>(kept.size());
-        for (LoopCloserState.KeptKeyframe k : kept) olds.add(s.keptFeatures.get(k.frameIndex()));
+        for (LoopCloserState.KeptKeyframe kf : kept) olds.add(s.keptFeatures.get(kf.frameIndex()));
         int[] votes = votes(olds, features);
         List<long[]> ranked = new ArrayList<>();
         for (int i = 0; i < kept.size(); i++) if (votes[i] >= settings.minInliers()) ranked.add(new long[] {votes[i], i});
@@ -123,7 +125,7 @@ final class Relocaliser {
         for (int c = 0; c < Math.min(settings.candidates(), ranked.size()); c++) {
             int i = (int) ranked.get(c)[1];
             LoopCloserState.KeptKeyframe old = kept.get(i);
-            LoopVerifier.Match m = verifier.verify(olds.get(i), features, added.frameIndex() * 31 + old.frameIndex());
+            LoopVerifier.Match m = verifier.verify(olds.get(i), features, k, added.frameIndex() * 31 + old.frameIndex());
             if (m == null) continue;
             found.add(new LoopCloserState.RelocaliseEstimate(added.frameIndex(), old.frameIndex(), m.inliers(),
                     old.worldPose().compose(m.oldFromNew()).compose(added.corrected().inverse()),
@@ -165,13 +167,13 @@ final class Relocaliser {
      * (relative), and map the newer keyframe's camera centre {@code at} (in the open segment's corrected world) within
      * the newer match's inlier distance of each other (in the earlier world's units).
      *
-     * <p>Why these: a verified match's Sim(3) is fitted to at least {@link LoopClosureSettings#minInliers} 3-D pairs that
-     * each lie within the inlier distance ({@link LoopClosureSettings#inlierDistance}, 0.04 of the median depth by
-     * default) of their partner. A rotation error of θ radians moves a point at the median depth by θ of that depth, and
-     * a scale error ε by ε of it, so a match that holds its inliers is off by less than about 0.04 rad (2.3°) and 4 %;
-     * two right ones then differ by less than about 5° and 8 %, and far less in practice: a fit over tens to hundreds of
-     * pairs ({@code RelocaliserTest}, neighbouring keyframes: 0.03-0.54°, scale 0.1-0.9 %, camera 0.01-0.04 m against an
-     * inlier distance of 0.16-0.17 m). Scale is held to 5 %, under that bound but above the new segment's stitched scale
+     * <p>Why these: a verified match holds at least {@link LoopClosureSettings#minInliers} 3-D pairs that each lie within
+     * the inlier distance ({@link LoopClosureSettings#inlierDistance}, 0.04 of the median depth by default) of their
+     * partner under one Sim(3). A rotation error of θ radians moves a point at the median depth by θ of that depth, and
+     * a scale error ε by ε of it, so that consensus is off by less than about 0.04 rad (2.3°) and 4 %; the match's own
+     * Sim(3), measured by PnP on the pixels ({@link LoopPoseMeasurement}), is closer still. Two right ones then differ by
+     * less than about 5° and 8 %, and far less in practice (before the PnP, {@code RelocaliserTest}'s neighbouring
+     * keyframes differed by 0.03-0.54°, scale 0.1-0.9 %, camera 0.01-0.04 m against an inlier distance of 0.16-0.17 m). Scale is held to 5 %, under that bound but above the new segment's stitched scale
      * drift over a keyframe step or two (a clip-local model: up to 2-3 % per clip), which the two also differ by. The camera
      * centre is compared with the verifier's own inlier distance: a camera placed farther off than a feature may lie
      * from its partner is a different placement. A match against a look-alike place is off by the distance between the

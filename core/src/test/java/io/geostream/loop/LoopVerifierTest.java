@@ -26,7 +26,7 @@ class LoopVerifierTest {
     void findsTheSamePlaceWithItsRelativePoseAndTheDriftedScale() {
         FrameTruth old = SCENE.render(100), now = SCENE.render(106);
         // The new frame's world has drifted to twice the scale: the loop must measure it.
-        LoopVerifier.Match m = VERIFIER.verify(features(old, 1), features(now, 2), 7);
+        LoopVerifier.Match m = VERIFIER.verify(features(old, 1), features(now, 2), now.intrinsics(), 7);
         assertThat(m).isNotNull();
         assertThat(m.inliers()).isGreaterThanOrEqualTo(LoopClosureSettings.defaults().minInliers());
         Sim3 truth = Sim3.of(old.worldFromCamera().inverse().compose(now.worldFromCamera()));
@@ -46,7 +46,7 @@ class LoopVerifierTest {
             double angle = Rotations.angleBetweenDeg(old.worldFromCamera().rotation(), other.worldFromCamera().rotation());
             if (angle < 90) continue; // looking elsewhere: the frames share nothing
             tried++;
-            if (VERIFIER.verify(features(old, 1), features(other, 1), i) == null) refused++;
+            if (VERIFIER.verify(features(old, 1), features(other, 1), other.intrinsics(), i) == null) refused++;
         }
         assertThat(tried).isGreaterThan(0);
         assertThat(refused).isEqualTo(tried);
