@@ -18,7 +18,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 /**
  * ORB features of one frame lifted to 3-D with the frame's own depth: what a loop closure matches a new
  * keyframe against. Appearance finds the correspondences (it does not care how far the estimated path has
- * drifted); the depth turns them into 3-D pairs, from which a Sim(3) between the two cameras follows.
+ * drifted); the depth turns them into 3-D pairs, which verify a loop, and each point's direction and depth are what
+ * PnP measures the two cameras' Sim(3) from ({@link LoopPoseMeasurement}).
  *
  * @param cameraPoints 3n points in the frame's camera coordinates (segment units)
  * @param descriptors  n x 32 bytes of ORB descriptors, row-major

@@ -14,7 +14,8 @@ import java.io.Serializable;
  * @param maxViewAngleDeg     candidate viewing directions within this angle of the new keyframe's
  * @param candidates          how many of the nearest candidates are checked per keyframe
  * @param features            ORB features detected per keyframe
- * @param minInliers          3-D pairs a verified loop needs within the inlier distance
+ * @param minInliers          3-D pairs a verified loop needs within the inlier distance (and reprojection inliers each
+ *                            direction of its PnP measurement needs, {@link LoopPoseMeasurement})
  * @param inlierDistance      inlier distance of the RANSAC Sim(3), in median depths of the old keyframe's features
  * @param ransacIterations    RANSAC samples per candidate
  * @param loopCooldown        keyframes after a closed loop in which no other is searched for, so the next loop comes

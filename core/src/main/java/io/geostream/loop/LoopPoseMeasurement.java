@@ -37,7 +37,9 @@ final class LoopPoseMeasurement {
     /**
      * @param oldPoints matched old-keyframe points (camera coordinates, its units), row i paired with {@code newPoints[i]}
      * @param newPoints matched new-keyframe points (camera coordinates, its units)
-     * @param k         the intrinsics the pixels are drawn with (the new keyframe's; a stream keeps its camera)
+     * @param k         the intrinsics the pixels are drawn with: any works (the pixels are made from the points and
+     *                  taken back by the same k); it sets the pixel scale of the inlier threshold (callers pass the new
+     *                  keyframe's)
      * @param minInliers fewest reprojection inliers each direction needs
      * @return the new keyframe's camera into the old one's ({@code p_old = s R p_new + t}), or null when either direction
      * finds no pose with enough inliers or the two disagree

@@ -26,8 +26,8 @@ import static org.bytedeco.opencv.global.opencv_core.NORM_HAMMING;
  * {@link LoopClosureSettings#relocaliseKeyframes}, their features and corrected poses) are kept. Each of the next
  * segment's first {@link LoopClosureSettings#relocaliseTries} keyframes is matched against them: they are ranked by
  * ORB votes ({@link #votes}; the old poses cannot rank them: they are in another world) and the best
- * {@link LoopClosureSettings#candidates} are verified as a loop is ({@link LoopVerifier}: RANSAC Sim(3) on 3-D pairs).
- * Each verified match relates the two worlds by
+ * {@link LoopClosureSettings#candidates} are verified as a loop is ({@link LoopVerifier}: a RANSAC Sim(3) consensus
+ * of 3-D pairs, the Sim(3) measured by PnP both ways). Each verified match relates the two worlds by
  * {@code intoWorld = oldPose * oldFromNew * newPose^-1} (old keyframe's corrected pose, the measured camera-to-camera
  * Sim(3), the new keyframe's pose in its segment's corrected world). One match does not decide: a look-alike place
  * verifies too, and the relation is the segment's only tie to the earlier world, for good. The segment is re-localised
@@ -173,8 +173,9 @@ final class Relocaliser {
      * a scale error ε by ε of it, so that consensus is off by less than about 0.04 rad (2.3°) and 4 %; the match's own
      * Sim(3), measured by PnP on the pixels ({@link LoopPoseMeasurement}), is closer still. Two right ones then differ by
      * less than about 5° and 8 %, and far less in practice (before the PnP, {@code RelocaliserTest}'s neighbouring
-     * keyframes differed by 0.03-0.54°, scale 0.1-0.9 %, camera 0.01-0.04 m against an inlier distance of 0.16-0.17 m). Scale is held to 5 %, under that bound but above the new segment's stitched scale
-     * drift over a keyframe step or two (a clip-local model: up to 2-3 % per clip), which the two also differ by. The camera
+     * keyframes differed by 0.03-0.54°, scale 0.1-0.9 %, camera 0.01-0.04 m against an inlier distance of 0.16-0.17 m).
+     * Scale is held to 5 %, under that bound but above the new segment's stitched scale drift over a keyframe step or two
+     * (a clip-local model: up to 2-3 % per clip), which the two also differ by. The camera
      * centre is compared with the verifier's own inlier distance: a camera placed farther off than a feature may lie
      * from its partner is a different placement. A match against a look-alike place is off by the distance between the
      * two places and their turn (the test's: 2.5 m and 83°), not centimetres and a degree.

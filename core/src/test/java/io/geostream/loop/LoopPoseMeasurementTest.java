@@ -63,6 +63,10 @@ class LoopPoseMeasurementTest {
         assertThat(pnpDeg).isLessThan(0.6).isLessThan(fitDeg); // measured 0.37 against the 3-D fit's 0.90
         // The new frame's world is at twice the scale, each frame's field moves the depths by up to 15 %.
         assertThat(measured.scale()).isCloseTo(0.5, offset(0.05));
+        // The new camera's centre in the old camera (the old frame's units are the scene's, up to its field).
+        double[] t = measured.translation(), tt = truth.translation();
+        double shift = Math.sqrt(Math.pow(t[0] - tt[0], 2) + Math.pow(t[1] - tt[1], 2) + Math.pow(t[2] - tt[2], 2));
+        assertThat(shift).isLessThan(0.05); // 0.033 m of a 0.31 m step: the old frame's depth field moves it
     }
 
     @Test

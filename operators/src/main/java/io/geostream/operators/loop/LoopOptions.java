@@ -33,7 +33,8 @@ public final class LoopOptions {
 
     public static final ConfigOption<Integer> MIN_INLIERS = ConfigOptions.key("geostream.loop.min-inliers")
             .intType().defaultValue(LoopClosureSettings.defaults().minInliers())
-            .withDescription("3-D feature pairs a loop needs within the inlier distance of its RANSAC Sim(3).");
+            .withDescription("3-D feature pairs a loop needs within the inlier distance of its RANSAC Sim(3); also the reprojection"
+                    + " inliers each direction of its PnP measurement needs.");
 
     public static final ConfigOption<Integer> COOLDOWN = ConfigOptions.key("geostream.loop.cooldown-keyframes")
             .intType().defaultValue(LoopClosureSettings.defaults().loopCooldown())
