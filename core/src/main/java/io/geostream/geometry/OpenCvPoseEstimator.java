@@ -20,6 +20,8 @@ import static org.bytedeco.opencv.global.opencv_core.CV_64F;
 public final class OpenCvPoseEstimator {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenCvPoseEstimator.class);
     private static final int ITERATIONS = 200;
+    /** Frames this JVM handed to the hand-written solver because OpenCV's failed (for the log's spacing only). */
+    private static final java.util.concurrent.atomic.AtomicLong SOLVER_FAILURES = new java.util.concurrent.atomic.AtomicLong();
     private static final double CONFIDENCE = 0.999;
     /**
      * Most inliers the Levenberg-Marquardt refinement uses: every k-th of the inlier list (which follows the sampling
@@ -78,10 +80,23 @@ public final class OpenCvPoseEstimator {
             // SQPnP asserts on some near-degenerate samples ("num_null_vectors_ <= 6" in computeOmega: a 2,000-frame
             // realistic evaluation hit it); JavaCPP surfaces that as a RuntimeException that would fail the job.
             // The hand-written solver answers the same question on the same correspondences.
-            LOG.warn("OpenCV's PnP failed on {} correspondences ({}); the hand-written solver takes this frame", n,
-                    solverAssertion.getMessage());
+            // Logged at the 1st, 10th, 100th, ... time: `eval stitching`'s naive method, whose world shrinks towards a
+            // point, hit it about 3,400 times in one 2,000-frame, 5-seed run, which buried every other line of the log.
+            long failures = SOLVER_FAILURES.incrementAndGet();
+            if (isPowerOfTen(failures)) {
+                LOG.warn("OpenCV's PnP failed on {} correspondences ({}); the hand-written solver takes this frame"
+                        + " ({} such frames in this JVM so far; logged at the 1st, 10th, 100th, ...)", n,
+                        solverAssertion.getMessage(), failures);
+            }
             return PoseEstimator.estimate(worldPoints, pixels, k, initialGuessOrNull);
         }
+    }
+
+    /** 1, 10, 100, ... */
+    static boolean isPowerOfTen(long n) {
+        if (n < 1) return false;
+        while (n % 10 == 0) n /= 10;
+        return n == 1;
     }
 
     private static boolean finite(double[] p, double[] q) {

@@ -73,6 +73,13 @@ class OpenCvPoseEstimatorTest {
         return out;
     }
 
+    @Test
+    void aSolverFailureIsLoggedAtTheFirstTenthAndHundredthTimeOnly() {
+        List<Long> logged = new ArrayList<>();
+        for (long n = 0; n <= 1_000; n++) if (OpenCvPoseEstimator.isPowerOfTen(n)) logged.add(n);
+        assertThat(logged).containsExactly(1L, 10L, 100L, 1_000L);
+    }
+
     private static double distance(double[] a, double[] b) {
         return Math.sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
     }
