@@ -13,8 +13,9 @@ import java.util.Objects;
  * Closes loops in a stream's stitched output. Every {@code keyframeEvery}-th frame of a segment becomes a keyframe,
  * chained to the previous one by the stitched relative pose. When a keyframe comes back to a place an older keyframe of
  * the window saw (near it in the corrected estimate, looking the same way, verified by ORB matches and a RANSAC
- * Sim(3) on their 3-D points, and measured by PnP both ways, {@link LoopPoseMeasurement}), the chain between the two is re-optimised as a Sim(3) pose graph closed by the measured
- * loop, and a {@link LoopCorrection} for the whole segment comes out. Published frames are never rewritten: consumers
+ * Sim(3) on their 3-D points, and measured by PnP both ways, {@link LoopPoseMeasurement}), the chain between the two is
+ * re-optimised as a Sim(3) pose graph closed by the measured loop, and a {@link LoopCorrection} for the whole segment
+ * comes out. Published frames are never rewritten: consumers
  * apply the correction.
  *
  * <p>Bounded cost and state, however long a segment runs (a fixed camera may keep one for weeks and close a loop at

@@ -97,8 +97,9 @@ public final class LoopVerifier {
         }
         int finalCount = count(in);
         if (finalCount < settings.minInliers()) return null;
-        // The 3-D consensus says the matches show one place; the pixels measure where the cameras stand. All matches go
-        // in: the PnP's own RANSAC keeps the consistent ones (a 3-D consensus can be a wrong one: a loop 102 deg off).
+        // The 3-D consensus (its refits above decide the inlier count, as before the PnP) says the matches show one place;
+        // the pixels measure where the cameras stand. All matches go in: the PnP's own RANSAC keeps the consistent ones
+        // (a 3-D consensus can be a wrong one: a loop 102 deg off).
         Sim3 measured = LoopPoseMeasurement.oldFromNew(dst, src, k, settings.minInliers());
         if (measured == null) return null;
         return new Match(measured, finalCount, n, rms(fit, src, dst, in) / scaleRef);
