@@ -5,9 +5,8 @@ import io.geostream.geometry.OpenCvPoseEstimator;
 import io.geostream.geometry.PoseEstimator;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
+import io.geostream.geometry.Selection;
 import io.geostream.geometry.Sim3;
-
-import java.util.Arrays;
 
 /**
  * The relative Sim(3) of two keyframes from their matched features, by perspective-n-point both ways: the old
@@ -84,8 +83,8 @@ final class LoopPoseMeasurement {
             if (du * du + dv * dv <= threshold * threshold) ratios[n++] = q[2] / targetPoints[i][2];
         }
         if (n < minInliers) return null;
-        Arrays.sort(ratios, 0, n);
-        double scale = n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+        double upper = Selection.kth(ratios, n, n / 2);
+        double scale = n % 2 == 1 ? upper : (Selection.kth(ratios, n, n / 2 - 1) + upper) / 2;
         return new Sim3(scale, sourceFromTarget.rotation(), sourceFromTarget.translation());
     }
 
