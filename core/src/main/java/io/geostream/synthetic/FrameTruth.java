@@ -12,7 +12,7 @@ import io.geostream.geometry.RigidTransform;
  * @param captureTimeMicros capture time, microseconds since the epoch
  * @param width             image width
  * @param height            image height
- * @param rgb               interleaved RGB8, 3 * width * height bytes
+ * @param rgb               interleaved RGB8, 3 * width * height bytes; null from {@link TruthSource#renderGeometry}
  * @param depth             camera-frame z of the surface seen at each pixel, metres, finite and > 0
  * @param normalsCamera     unit surface normals in the camera frame, facing the camera, 3 floats per pixel
  * @param pointsWorld       the world point seen at each pixel, 3 floats per pixel

@@ -156,6 +156,20 @@ public final class SyntheticScene implements TruthSource {
     /** Ray-casts one frame. */
     @Override
     public FrameTruth render(int frameIndex) {
+        return render(frameIndex, true);
+    }
+
+    /**
+     * Ray-casts one frame's geometry without shading its pixels ({@link FrameTruth#rgb()} is null): shading is about a
+     * third of a frame's ray-casting, and the simulated model, which renders every frame of every clip again, reads
+     * only the geometry.
+     */
+    @Override
+    public FrameTruth renderGeometry(int frameIndex) {
+        return render(frameIndex, false);
+    }
+
+    private FrameTruth render(int frameIndex, boolean shaded) {
         checkFrame(frameIndex);
         RigidTransform pose = worldFromCamera(frameIndex);
         double t = frameIndex / spec.fps();
@@ -163,7 +177,7 @@ public final class SyntheticScene implements TruthSource {
         for (int i = 0; i < objects.length; i++) centres[i] = objects[i].centreAt(t);
 
         int w = spec.width(), h = spec.height(), n = w * h;
-        byte[] rgb = new byte[3 * n];
+        byte[] rgb = shaded ? new byte[3 * n] : null;
         float[] depth = new float[n];
         float[] normals = new float[3 * n];
         float[] points = new float[3 * n];
@@ -198,7 +212,7 @@ public final class SyntheticScene implements TruthSource {
                 normals[3 * p + 1] = (float) (r[1] * nx + r[4] * ny + r[7] * nz);
                 normals[3 * p + 2] = (float) (r[2] * nx + r[5] * ny + r[8] * nz);
                 moving[p] = hit.surface >= ROOM_SURFACES && objects[hit.surface - ROOM_SURFACES].moving;
-                shade(hit.surface, px, py, pz, nx, ny, nz, centres, rgb, 3 * p);
+                if (shaded) shade(hit.surface, px, py, pz, nx, ny, nz, centres, rgb, 3 * p);
             }
         }
         return new FrameTruth(frameIndex, captureTimeMicros(frameIndex), w, h, rgb, depth, normals, points, moving,

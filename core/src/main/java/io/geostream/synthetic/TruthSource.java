@@ -28,6 +28,14 @@ public interface TruthSource {
      */
     FrameTruth render(int frameIndex);
 
+    /**
+     * The frame's geometry alone, for a consumer that never reads its pixels (the simulated model): {@link #render} with
+     * {@link FrameTruth#rgb()} possibly null. Sources whose pixels cost nothing extra return {@link #render}.
+     */
+    default FrameTruth renderGeometry(int frameIndex) {
+        return render(frameIndex);
+    }
+
     /** An id that tells sequences apart (cache key). */
     String id();
 }

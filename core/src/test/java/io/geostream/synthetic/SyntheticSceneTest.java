@@ -34,6 +34,22 @@ class SyntheticSceneTest {
         assertThat(other.rgb()).isNotEqualTo(new SyntheticScene(spec(TrajectoryKind.ORBIT, 0.5)).render(17).rgb());
     }
 
+    @Test
+    void geometryOnlyRenderingHasTheSameGeometryAndNoPixels() {
+        for (TrajectoryKind kind : TrajectoryKind.values()) {
+            SyntheticScene scene = new SyntheticScene(spec(kind, 0.5));
+            FrameTruth full = scene.render(17);
+            FrameTruth geometry = scene.renderGeometry(17);
+            assertThat(geometry.rgb()).isNull();
+            assertThat(geometry.depth()).isEqualTo(full.depth());
+            assertThat(geometry.normalsCamera()).isEqualTo(full.normalsCamera());
+            assertThat(geometry.pointsWorld()).isEqualTo(full.pointsWorld());
+            assertThat(geometry.moving()).isEqualTo(full.moving());
+            assertThat(geometry.worldFromCamera()).isEqualTo(full.worldFromCamera());
+            assertThat(geometry.captureTimeMicros()).isEqualTo(full.captureTimeMicros());
+        }
+    }
+
     /**
      * Pins the bytes of one frame: a change here means replays of recorded synthetic streams no longer
      * match (change the constant only on purpose, together with the scene).

@@ -1,11 +1,15 @@
 package io.geostream.cli;
 
 import io.geostream.inference.ModelSettings;
+import io.geostream.jobs.JobConfigs;
 import io.geostream.load.Soak;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code geostream soak}: the embedded pipeline under live-rate load for a while; heap, checkpoints, backpressure. */
@@ -51,6 +55,9 @@ public final class SoakCommand implements Callable<Integer> {
             + "cameras; async-profiler, itimer) while the cameras publish and write it to FILE as collapsed stacks, the thread "
             + "name first (scripts/flamegraph.py draws them).")
     java.nio.file.Path profile;
+    @Option(names = "-D", paramLabel = "key=value", description = "Option override, repeatable: a job option "
+            + "(-D geostream.stitch.state-cache=1gb) or, any other key, a Flink setting (-D execution.checkpointing.min-pause=5s).")
+    List<String> overrides = new ArrayList<>();
     /** Test hook (SoakCommandITCase): a checkpoint made to fail, to see the soak say so. */
     @Option(names = "--fail-checkpoint", hidden = true, defaultValue = "0")
     long failCheckpoint;
@@ -63,13 +70,21 @@ public final class SoakCommand implements Callable<Integer> {
         if (uiPort < 0 || uiPort > 65535) throw usage("--ui-port must be a port number (0 = any free port)");
         if (failCheckpoint < 0) throw usage("--fail-checkpoint must be a checkpoint id");
         if (inferenceWorkers < 1) throw usage("--inference-workers must be >= 1");
+        Map<String, String> options;
+        try {
+            options = JobConfigs.parseOverrides(overrides);
+            JobConfigs.toConfiguration(options); // unknown geostream.* keys are a usage error
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
         try {
             ModelSettings.of(model, null);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
         Soak.Result r = new Soak(new Soak.Settings(load.streams, minutes, fps, load.width, load.height, load.parallelism, model,
-                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers, profile), spec.commandLine().getOut(),
+                checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers, profile,
+                options), spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run();
         return r.verdict().passed() ? 0 : 1;
     }

@@ -5,6 +5,7 @@ import io.geostream.chaos.FailCheckpoint;
 import io.geostream.demo.CommittedOutput;
 import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.GeometryJob;
+import io.geostream.jobs.JobConfigs;
 import io.geostream.operators.clip.ClipSizing;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
@@ -30,8 +31,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,7 +59,34 @@ public final class Soak {
      */
     public record Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
                            String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
-                           long failCheckpoint, boolean alignedCameras, int inferenceWorkers, Path profile) {}
+                           long failCheckpoint, boolean alignedCameras, int inferenceWorkers, Path profile,
+                           Map<String, String> overrides) {
+        public Settings {
+            overrides = Map.copyOf(overrides);
+        }
+
+        /** Without option overrides. */
+        public Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
+                        String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
+                        long failCheckpoint, boolean alignedCameras, int inferenceWorkers, Path profile) {
+            this(streams, minutes, fps, width, height, parallelism, model, checkpointInterval, uiPort, sampleSeconds, seed,
+                    maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers, profile, Map.of());
+        }
+
+        /** The overrides of the job's own options ({@code geostream.*}). */
+        Map<String, String> jobOverrides() {
+            Map<String, String> out = new LinkedHashMap<>();
+            overrides.forEach((k, v) -> { if (k.startsWith("geostream.")) out.put(k, v); });
+            return out;
+        }
+
+        /** The overrides of Flink's settings (every other key). */
+        Map<String, String> flinkOverrides() {
+            Map<String, String> out = new LinkedHashMap<>();
+            overrides.forEach((k, v) -> { if (!k.startsWith("geostream.")) out.put(k, v); });
+            return out;
+        }
+    }
 
     /** The final figures and the verdict. */
     public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
@@ -94,6 +124,7 @@ public final class Soak {
         flink.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 1000);
         // RocksDB's memory, read each sample (JobWatch.withRocksDbMemory); Flink documents a small cost for these gauges.
         for (String gauge : JobWatch.ROCKSDB_GAUGES) flink.setString("state.backend.rocksdb.metrics." + gauge, "true");
+        settings.flinkOverrides().forEach(flink::setString);
         return GeometryJob.localFlinkConfiguration(flink, checkpointDir);
     }
 
@@ -103,6 +134,7 @@ public final class Soak {
             Configuration conf = rig.jobConfig("soak", settings.parallelism());
             conf.set(InferenceOptions.MODEL, settings.model());
             conf.set(InferenceOptions.WORKERS, settings.inferenceWorkers());
+            conf.addAll(JobConfigs.toConfiguration(settings.jobOverrides()));
             ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model());
             int clipLength = clip.length();
             int held = SoakVerdict.framesHeld(clip.length(), clip.stride(), conf.get(io.geostream.operators.stitch.StitchOptions.METHOD));

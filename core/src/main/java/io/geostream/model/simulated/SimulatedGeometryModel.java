@@ -333,7 +333,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
         String key = sceneKey + '#' + frameIndex;
         FrameTruth cached = frames.get(key);
         if (cached != null) return cached;
-        FrameTruth truth = scene.render(frameIndex);
+        FrameTruth truth = scene.renderGeometry(frameIndex);
         long bytes = bytesOf(truth);
         if (bytes <= options.frameCacheBytes()) {
             frames.put(key, truth);
@@ -349,6 +349,6 @@ public final class SimulatedGeometryModel implements GeometryModel {
 
     private static long bytesOf(FrameTruth truth) {
         long n = (long) truth.width() * truth.height();
-        return 3 * n + 4 * n + 12 * n + 12 * n + n + 256;
+        return (truth.rgb() == null ? 0 : 3 * n) + 4 * n + 12 * n + 12 * n + n + 256;
     }
 }
