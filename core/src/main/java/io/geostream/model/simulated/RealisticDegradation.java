@@ -103,7 +103,7 @@ final class RealisticDegradation {
             boolean outlier = outliers > 0 && random.nextDouble() < outliers;
             double flying = flyingFactor(depth, w, h, p, random);
             double m = Math.exp(terms.depthFieldSigma() * field[p]) * slotScale;
-            if (depthBias != 0 && depth[p] > 0) m *= StrictMath.pow(depth[p], depthBias);
+            if (depthBias != 0 && depth[p] > 0) m *= Math.pow(depth[p], depthBias); // the intrinsic (SimulatedGeometryModel.degrade)
             m *= outlier ? random.uniform(0.5, 2) : 1 + noise * pixelNoise;
             m *= flying;
             x *= m;
