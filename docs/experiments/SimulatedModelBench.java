@@ -1,6 +1,7 @@
 // Session 22 (2026-12-06): the simulated model's CPU per new frame (clips of 16, stride 12, 160x120, one camera's
 // WALK scene), mild and realistic presets, 6 rounds of 60 clips (the last 2 are read). Not part of the build. Run
-// against two builds' core classes, alternating:
+// against two builds' core classes, alternating (the one before: `git worktree add /tmp/before 6b3c3fd^`, then
+// `mvn -o -B -q install -DskipTests` there and its core/target/classes):
 //   CP="core/target/classes:tools/target/lib/*"; javac -d /tmp/mb -cp "$CP" docs/experiments/SimulatedModelBench.java
 //   java -cp "$CP:/tmp/mb" SimulatedModelBench | grep round
 import io.geostream.model.*;

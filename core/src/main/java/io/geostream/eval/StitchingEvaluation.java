@@ -400,6 +400,9 @@ public final class StitchingEvaluation {
      * (none when null), and the intrinsics when the camera gives them.
      */
     public static FrameRecord frameRecord(String streamId, FrameTruth t, String encodedSpec, boolean giveIntrinsics) {
+        if (t.rgb() == null) {
+            throw new IllegalArgumentException("frame " + t.frameIndex() + " has no pixels (TruthSource.renderGeometry): render it");
+        }
         FrameRecord f = new FrameRecord();
         f.streamId = streamId;
         f.frameIndex = t.frameIndex();

@@ -44,24 +44,25 @@ public final class JobConfigs {
     /** All keys of the job's option classes ({@link GeometryJobOptions#OPTION_CLASSES}). */
     public static Set<String> knownKeys() {
         Set<String> keys = new TreeSet<>();
-        for (Class<?> options : GeometryJobOptions.OPTION_CLASSES) {
-            keys.addAll(keysOf(options));
-        }
+        for (ConfigOption<?> option : knownOptions()) keys.add(option.key());
         return keys;
     }
 
-    private static Set<String> keysOf(Class<?> options) {
-        Set<String> keys = new TreeSet<>();
-        for (Field f : options.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
-                try {
-                    keys.add(((ConfigOption<?>) f.get(null)).key());
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
+    /** All options of the job's option classes ({@link GeometryJobOptions#OPTION_CLASSES}). */
+    private static List<ConfigOption<?>> knownOptions() {
+        List<ConfigOption<?>> out = new ArrayList<>();
+        for (Class<?> options : GeometryJobOptions.OPTION_CLASSES) {
+            for (Field f : options.getFields()) {
+                if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
+                    try {
+                        out.add((ConfigOption<?>) f.get(null));
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException(e);
+                    }
                 }
             }
         }
-        return keys;
+        return out;
     }
 
     /**
@@ -158,7 +159,10 @@ public final class JobConfigs {
         return out;
     }
 
-    /** Validates the keys and turns them into a Flink configuration (later maps override earlier ones). */
+    /**
+     * Validates the keys, and the values of the job's own options as their types read them (a memory size, an enum, a
+     * duration...), and turns them into a Flink configuration (later maps override earlier ones).
+     */
     @SafeVarargs
     public static Configuration toConfiguration(Map<String, String>... layers) {
         Set<String> known = knownKeys();
@@ -172,6 +176,16 @@ public final class JobConfigs {
                 merged.put(e.getKey(), e.getValue());
             }
         }
-        return Configuration.fromMap(merged);
+        Configuration conf = Configuration.fromMap(merged);
+        for (ConfigOption<?> option : knownOptions()) {
+            if (!merged.containsKey(option.key())) continue;
+            try {
+                conf.get(option);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad value for " + option.key() + ": '" + merged.get(option.key()) + "' ("
+                        + e.getMessage() + ")", e);
+            }
+        }
+        return conf;
     }
 }

@@ -49,6 +49,18 @@ class JobConfigsTest {
     }
 
     @Test
+    void valuesTheirOptionCannotReadFailClearlyBeforeTheJobStarts() {
+        assertThatThrownBy(() -> JobConfigs.toConfiguration(Map.of("geostream.stitch.state-cache", "lots")))
+                .hasMessageContaining("bad value for geostream.stitch.state-cache: 'lots'");
+        assertThatThrownBy(() -> JobConfigs.toConfiguration(Map.of("geostream.stitch.method", "best")))
+                .hasMessageContaining("bad value for geostream.stitch.method");
+        assertThatThrownBy(() -> JobConfigs.toConfiguration(Map.of("geostream.clip.length", "nine")))
+                .hasMessageContaining("bad value for geostream.clip.length");
+        assertThat(JobConfigs.toConfiguration(Map.of("geostream.stitch.state-cache", "1gb", "geostream.clip.length", "9"))
+                .toMap()).containsEntry("geostream.clip.length", "9");
+    }
+
+    @Test
     void kafkaClientSettingsPassThroughUnderTheirPrefix() {
         Configuration c = JobConfigs.toConfiguration(Map.of(
                 "geostream.kafka.properties.security.protocol", "SASL_SSL",

@@ -55,8 +55,18 @@ public final class SoakCommand implements Callable<Integer> {
             + "cameras; async-profiler, itimer) while the cameras publish and write it to FILE as collapsed stacks, the thread "
             + "name first (scripts/flamegraph.py draws them).")
     java.nio.file.Path profile;
-    @Option(names = "-D", paramLabel = "key=value", description = "Option override, repeatable: a job option "
-            + "(-D geostream.stitch.state-cache=1gb) or, any other key, a Flink setting (-D execution.checkpointing.min-pause=5s).")
+    /** Settings the soak's own flags set, and reads back for its verdict and log: refused as -D. */
+    private static final Map<String, String> FLAG_KEYS = Map.of(
+            "geostream.model", "--model",
+            "geostream.inference.workers", "--inference-workers",
+            "execution.checkpointing.interval", "--checkpoint-interval",
+            "rest.port", "--ui-port",
+            "parallelism.default", "--parallelism",
+            "taskmanager.numberOfTaskSlots", "--parallelism");
+
+    @Option(names = "-D", paramLabel = "key=value", description = "Option override, repeatable: a key starting "
+            + "with geostream. is a job option (-D geostream.stitch.state-cache=1gb), any other key a Flink setting "
+            + "(-D execution.checkpointing.min-pause=5s); what a flag sets (--model, --checkpoint-interval, ...) is refused.")
     List<String> overrides = new ArrayList<>();
     /** Test hook (SoakCommandITCase): a checkpoint made to fail, to see the soak say so. */
     @Option(names = "--fail-checkpoint", hidden = true, defaultValue = "0")
@@ -73,9 +83,14 @@ public final class SoakCommand implements Callable<Integer> {
         Map<String, String> options;
         try {
             options = JobConfigs.parseOverrides(overrides);
-            JobConfigs.toConfiguration(options); // unknown geostream.* keys are a usage error
+            JobConfigs.toConfiguration(options); // unknown geostream.* keys and bad values are usage errors
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
+        }
+        for (Map.Entry<String, String> flag : FLAG_KEYS.entrySet()) {
+            if (options.containsKey(flag.getKey())) {
+                throw usage("-D " + flag.getKey() + ": set it with " + flag.getValue() + " (the soak reads it there)");
+            }
         }
         try {
             ModelSettings.of(model, null);

@@ -92,6 +92,9 @@ public final class EmbeddedS3 implements AutoCloseable {
                 .endpoint(URI.create("http://" + HOST + ":" + port))
                 .awsAuthentication(AuthenticationType.AWS_V4, accessKey, secretKey)
                 .metricsEnabled(false)
+                // The job's S3 client signs whole payloads over plain HTTP (S3ObjectStore: no aws-chunked bodies), which
+                // s3proxy reads into memory to check, 128 MiB at most by default: a points.npy of an 8K frame is 400 MB.
+                .v4MaxNonChunkedRequestSize(1L << 30)
                 // Close should not wait for idle keep-alive connections of clients.
                 .stopTimeout(0)
                 .build();

@@ -15,6 +15,9 @@ class SoakCommandTest {
         assertThat(GeostreamCli.execute("soak", "--model", "no-such-package")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "-D", "geostream.no-such-option=1")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "-D", "no-equals-sign")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("soak", "-D", "geostream.stitch.state-cache=lots")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("soak", "-D", "geostream.model=simulated")).isEqualTo(2); // --model sets it
+        assertThat(GeostreamCli.execute("soak", "-D", "execution.checkpointing.interval=5s")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "--help")).isZero();
     }
 }

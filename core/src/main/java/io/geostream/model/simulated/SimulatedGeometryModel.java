@@ -40,7 +40,9 @@ import java.util.Objects;
  *
  * <p>Determinism: all randomness comes from a stable 64-bit hash of (stream id, segment id, clip id)
  * and is drawn in slot and pixel order, so the same clip gives identical bytes whatever was predicted
- * before. Not thread-safe (it caches scenes and frames), as the contract allows.
+ * before, on one platform. Across platforms the bytes may differ in rare last bits of a float: the per-pixel
+ * terms use {@link Math#pow} and {@link Math#exp} (the JIT's intrinsics, which may differ from
+ * {@link StrictMath} by an ulp of a double), for speed. Not thread-safe (it caches scenes and frames), as the contract allows.
  */
 public final class SimulatedGeometryModel implements GeometryModel {
     /** The simulated model's identity, as its outputs carry it. */
