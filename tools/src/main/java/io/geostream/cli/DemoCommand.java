@@ -83,7 +83,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Job options file (YAML, nested blocks are dotted keys; geostream.* keys (README Configuration), e.g. geostream.clip.reorder-window: 4).")
     Path config;
 
-    @Option(names = "-D", paramLabel = "key=value", description = "Job option override, e.g. -D geostream.inference.workers=2 (repeatable).")
+    @Option(names = "-D", paramLabel = "key=value", description = "Option override, repeatable: a geostream.* key is a job "
+            + "option (-D geostream.inference.workers=2), any other key a Flink setting (-D execution.checkpointing.interval=5s); "
+            + "--ui-port and --parallelism win over rest.port and parallelism.default.")
     java.util.List<String> overrides = new java.util.ArrayList<>();
 
     @Override

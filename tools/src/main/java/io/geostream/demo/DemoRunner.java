@@ -157,13 +157,8 @@ public final class DemoRunner {
             }
             log.flush();
 
-            Configuration flink = new Configuration();
-            flink.set(RestOptions.PORT, settings.uiPort());
-            flink.setString("execution.checkpointing.interval", "1 s");
-            flink.setString("pipeline.object-reuse", "true");
-            flink.setString("parallelism.default", String.valueOf(settings.parallelism()));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
-                    GeometryJob.localFlinkConfiguration(flink, work.resolve("checkpoints")));
+                    flinkConfiguration(settings, work.resolve("checkpoints")));
             env.setParallelism(settings.parallelism());
             GeometryJob.fromConfig(conf).build(env);
             log.println((settings.uiPort() == 0 ? "Flink dashboard on a free port (Flink logs 'Web frontend listening at')"
@@ -299,5 +294,22 @@ public final class DemoRunner {
         } catch (IOException ignored) {
             // best effort: a temp directory
         }
+    }
+
+    /**
+     * Flink's settings of the demo's job: a checkpoint a second (the demo's output becomes visible at commits), then the
+     * Flink settings from --config / -D (every key outside {@code geostream.*}), then the demo's flags (port,
+     * parallelism), then what every local run has ({@link GeometryJob#localFlinkConfiguration}).
+     */
+    static Configuration flinkConfiguration(Settings settings, Path checkpointDir) {
+        Configuration flink = new Configuration();
+        flink.setString("execution.checkpointing.interval", "1 s");
+        flink.setString("pipeline.object-reuse", "true");
+        settings.jobOptions().toMap().forEach((key, value) -> {
+            if (!key.startsWith("geostream.")) flink.setString(key, value);
+        });
+        flink.set(RestOptions.PORT, settings.uiPort());
+        flink.setString("parallelism.default", String.valueOf(settings.parallelism()));
+        return GeometryJob.localFlinkConfiguration(flink, checkpointDir);
     }
 }
