@@ -166,4 +166,22 @@ class EmbeddedS3Test {
         }
         assertThatThrownBy(s3::restart).isInstanceOf(IllegalStateException.class).hasMessageContaining("running");
     }
+
+    /**
+     * The job's client signs whole payloads over plain HTTP (no aws-chunked bodies), which s3proxy buffers to check and by
+     * default refuses above 128 MiB; the points of one 8K frame are about 400 MB.
+     */
+    @Test
+    void aPayloadAboveS3ProxysDefaultUnchunkedLimitIsAccepted() throws Exception {
+        s3.createBucket("big-frames");
+        byte[] body = new byte[129 * 1024 * 1024];
+        body[body.length - 1] = 42;
+        try (io.geostream.storage.S3ObjectStore store = new io.geostream.storage.S3ObjectStore(new io.geostream.storage.S3Settings(
+                s3.endpoint().toString(), "us-east-1", "big-frames", ACCESS, SECRET, true))) {
+            store.put("points.npy", body, "application/octet-stream", java.util.Map.of());
+            byte[] back = store.get("points.npy");
+            assertThat(back.length).isEqualTo(body.length);
+            assertThat(back[back.length - 1]).isEqualTo((byte) 42);
+        }
+    }
 }
