@@ -35,7 +35,7 @@ public final class GeometryJobMain {
     public static Configuration configuration(Map<String, String> cluster, String[] args) throws IOException {
         Map<String, String> fromCluster = new LinkedHashMap<>();
         cluster.forEach((k, v) -> {
-            if (k.startsWith("geostream.")) fromCluster.put(k, v);
+            if (JobConfigs.isJobKey(k)) fromCluster.put(k, v);
         });
         Map<String, String> fromFile = new LinkedHashMap<>();
         List<String> overrides = new ArrayList<>();

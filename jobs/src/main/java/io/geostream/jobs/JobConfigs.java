@@ -41,6 +41,11 @@ import java.util.TreeSet;
 public final class JobConfigs {
     private JobConfigs() {}
 
+    /** Whether a setting is the job's own ({@code geostream.*}); every other key is Flink's. */
+    public static boolean isJobKey(String key) {
+        return key.startsWith("geostream.");
+    }
+
     /** All keys of the job's option classes ({@link GeometryJobOptions#OPTION_CLASSES}). */
     public static Set<String> knownKeys() {
         Set<String> keys = new TreeSet<>();
@@ -169,7 +174,7 @@ public final class JobConfigs {
         Map<String, String> merged = new LinkedHashMap<>();
         for (Map<String, String> layer : layers) {
             for (Map.Entry<String, String> e : layer.entrySet()) {
-                if (e.getKey().startsWith("geostream.") && !known.contains(e.getKey())
+                if (isJobKey(e.getKey()) && !known.contains(e.getKey())
                         && !e.getKey().startsWith(GeometryJobOptions.KAFKA_PROPERTIES_PREFIX)) {
                     throw new IllegalArgumentException("unknown option " + e.getKey() + "; known: " + known);
                 }

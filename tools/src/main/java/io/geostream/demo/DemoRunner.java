@@ -7,6 +7,7 @@ import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.jobs.JobConfigs;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.clip.ClipSizing;
 import io.geostream.operators.inference.InferenceOptions;
@@ -306,7 +307,7 @@ public final class DemoRunner {
         flink.setString("execution.checkpointing.interval", "1 s");
         flink.setString("pipeline.object-reuse", "true");
         settings.jobOptions().toMap().forEach((key, value) -> {
-            if (!key.startsWith("geostream.")) flink.setString(key, value);
+            if (!JobConfigs.isJobKey(key)) flink.setString(key, value);
         });
         flink.set(RestOptions.PORT, settings.uiPort());
         flink.setString("parallelism.default", String.valueOf(settings.parallelism()));

@@ -76,14 +76,14 @@ public final class Soak {
         /** The overrides of the job's own options ({@code geostream.*}). */
         Map<String, String> jobOverrides() {
             Map<String, String> out = new LinkedHashMap<>();
-            overrides.forEach((k, v) -> { if (k.startsWith("geostream.")) out.put(k, v); });
+            overrides.forEach((k, v) -> { if (JobConfigs.isJobKey(k)) out.put(k, v); });
             return out;
         }
 
         /** The overrides of Flink's settings (every other key). */
         Map<String, String> flinkOverrides() {
             Map<String, String> out = new LinkedHashMap<>();
-            overrides.forEach((k, v) -> { if (!k.startsWith("geostream.")) out.put(k, v); });
+            overrides.forEach((k, v) -> { if (!JobConfigs.isJobKey(k)) out.put(k, v); });
             return out;
         }
     }
