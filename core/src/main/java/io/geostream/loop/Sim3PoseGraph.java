@@ -11,6 +11,7 @@ import org.ejml.sparse.FillReducing;
 import org.ejml.sparse.csc.factory.LinearSolverFactory_DSCC;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ import java.util.Objects;
  * anchor: a camera outside the part being solved that an edge still ties to it); the others are moved by Gauss-Newton with right
  * perturbations x -> x exp(d), d = (rotation vector, translation, log scale), minimising the weighted
  * residuals log(Z^-1 Ti^-1 Tj) of all edges. The normal equations are sparse (a chain plus a few loops) and
- * solved with EJML's sparse Cholesky.
+ * solved with EJML's sparse Cholesky, the unknowns in minimum-degree order ({@link MinimumDegreeOrdering}).
  */
 public final class Sim3PoseGraph implements java.io.Serializable {
 
@@ -48,11 +49,21 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         }
     }
 
+    /** Unknowns in minimum-degree order (false: in the order their nodes were added, as before; for tests). */
+    private final boolean fillReducing;
     private final List<Sim3> nodes = new ArrayList<>();
     private final List<Edge> edges = new ArrayList<>();
     /** Per node: its first unknown's index / DOF in the normal equations, or -1 for a fixed node. */
     private final List<Integer> unknown = new ArrayList<>();
     private int freeNodes;
+
+    public Sim3PoseGraph() {
+        this(true);
+    }
+
+    Sim3PoseGraph(boolean fillReducing) {
+        this.fillReducing = fillReducing;
+    }
 
     /** @return the new node's index (node 0 is fixed) */
     public int addNode(Sim3 worldFromCamera) {
@@ -104,11 +115,12 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         int n = nodes.size();
         if (freeNodes == 0 || edges.isEmpty()) return cost();
         double cost = cost();
+        int[] position = eliminationOrder();
         for (int it = 0; it < maxIterations; it++) {
             int unknowns = DOF * freeNodes;
             Map<Long, double[]> blocks = new HashMap<>();
             double[] b = new double[unknowns];
-            for (Edge e : edges) accumulate(e, blocks, b);
+            for (Edge e : edges) accumulate(e, position, blocks, b);
             DMatrixSparseTriplet triplets = new DMatrixSparseTriplet(unknowns, unknowns, blocks.size() * DOF * DOF + unknowns);
             for (Map.Entry<Long, double[]> entry : blocks.entrySet()) {
                 int bi = (int) (entry.getKey() >>> 32), bj = entry.getKey().intValue();
@@ -132,7 +144,7 @@ public final class Sim3PoseGraph implements java.io.Serializable {
                 int u = unknown.get(node);
                 if (u < 0) continue;
                 double[] d = new double[DOF];
-                for (int k = 0; k < DOF; k++) d[k] = x.get(DOF * u + k, 0);
+                for (int k = 0; k < DOF; k++) d[k] = x.get(DOF * position[u] + k, 0);
                 nodes.set(node, nodes.get(node).compose(exp(d)));
             }
             double next = cost();
@@ -148,8 +160,26 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         return cost;
     }
 
+    /** Per free node's unknown index, its block's place in the normal equations (see {@link MinimumDegreeOrdering}). */
+    private int[] eliminationOrder() {
+        if (!fillReducing) {
+            int[] asAdded = new int[freeNodes];
+            for (int u = 0; u < freeNodes; u++) asAdded[u] = u;
+            return asAdded;
+        }
+        List<BitSet> neighbours = new ArrayList<>(freeNodes);
+        for (int u = 0; u < freeNodes; u++) neighbours.add(new BitSet(freeNodes));
+        for (Edge e : edges) {
+            int a = unknown.get(e.i()), c = unknown.get(e.j());
+            if (a < 0 || c < 0) continue;
+            neighbours.get(a).set(c);
+            neighbours.get(c).set(a);
+        }
+        return MinimumDegreeOrdering.positions(neighbours);
+    }
+
     /** Adds the edge's J^T J blocks and J^T r to the normal equations (fixed nodes' columns dropped). */
-    private void accumulate(Edge e, Map<Long, double[]> blocks, double[] b) {
+    private void accumulate(Edge e, int[] position, Map<Long, double[]> blocks, double[] b) {
         Sim3 ti = nodes.get(e.i()), tj = nodes.get(e.j());
         double[] r0 = residual(e, ti, tj);
         double[][] jac = new double[2 * DOF][]; // column k: d r / d param k (first node i, then node j)
@@ -170,10 +200,12 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         for (int a = 0; a < 2; a++) {
             int ra = unknown.get(node[a]);
             if (ra < 0) continue;
+            ra = position[ra];
             for (int p = 0; p < DOF; p++) b[DOF * ra + p] += dot(jac[a * DOF + p], r0);
             for (int c = 0; c < 2; c++) {
                 int rc = unknown.get(node[c]);
                 if (rc < 0) continue;
+                rc = position[rc];
                 double[] block = blocks.computeIfAbsent(((long) ra << 32) | rc, key -> new double[DOF * DOF]);
                 for (int p = 0; p < DOF; p++) {
                     for (int q = 0; q < DOF; q++) block[p * DOF + q] += dot(jac[a * DOF + p], jac[c * DOF + q]);

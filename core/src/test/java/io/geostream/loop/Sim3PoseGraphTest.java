@@ -93,4 +93,42 @@ class Sim3PoseGraphTest {
         graph.optimize(10);
         for (int i = 0; i < 5; i++) assertThat(distance(graph.node(i).translation(), truePose(i).translation())).isLessThan(1e-9);
     }
+
+    @Test
+    void theEliminationOrderChangesTheWorkNotTheSolution() {
+        // A patrol: 160 keyframes of drifting odometry around the ring four times, then 30 loops to the first lap.
+        java.util.Random random = new java.util.Random(11);
+        Sim3PoseGraph ordered = new Sim3PoseGraph(), asAdded = new Sim3PoseGraph(false);
+        double[] odometry = {100, 50, 50}, loop = {50, 33, 10};
+        Sim3 estimate = truePose(0);
+        for (int i = 0; i < 4 * N; i++) {
+            if (i > 0) {
+                Sim3 noise = new Sim3(Math.exp(0.01 * random.nextGaussian()), Rotations.fromRotationVector(new double[] {
+                    0.01 * random.nextGaussian(), 0.01 * random.nextGaussian(), 0.01 * random.nextGaussian()}),
+                        new double[] {0.005 * random.nextGaussian(), 0.005 * random.nextGaussian(), 0});
+                Sim3 step = truePose(i - 1).inverse().compose(truePose(i)).compose(noise);
+                estimate = estimate.compose(step);
+                for (Sim3PoseGraph g : List.of(ordered, asAdded)) {
+                    g.addNode(estimate);
+                    g.addEdge(new Sim3PoseGraph.Edge(i - 1, i, step, odometry));
+                }
+            } else {
+                ordered.addNode(estimate);
+                asAdded.addNode(estimate);
+            }
+        }
+        for (int k = 0; k < 30; k++) {
+            int older = 5 + k, newer = 3 * N + 5 + k; // the same place, three laps later
+            for (Sim3PoseGraph g : List.of(ordered, asAdded)) {
+                g.addEdge(new Sim3PoseGraph.Edge(older, newer, truePose(older).inverse().compose(truePose(newer)), loop));
+            }
+        }
+        double before = ordered.cost();
+        double a = ordered.optimize(20), b = asAdded.optimize(20);
+        assertThat(a).isLessThan(before / 10).isCloseTo(b, org.assertj.core.data.Percentage.withPercentage(1e-6));
+        for (int i = 0; i < 4 * N; i++) {
+            assertThat(distance(ordered.node(i).translation(), asAdded.node(i).translation())).isLessThan(1e-9);
+            assertThat(ordered.node(i).scale()).isCloseTo(asAdded.node(i).scale(), org.assertj.core.data.Offset.offset(1e-9));
+        }
+    }
 }
