@@ -21,8 +21,10 @@ import java.util.concurrent.Callable;
                 + "... heap_slope_mb_per_h=..|too_short. Exit 1 when Flink's REST API could not be read after start-up, a "
                 + "checkpoint failed (unless Flink's reason is a task not running), the job restarted, fewer frames were "
                 + "committed than published minus streams x (clip length - 1), a frame was committed twice, an error said "
-                + "data was lost, or (runs of 11 minutes or more) the heap slope after the first minute exceeds "
-                + "--max-heap-slope.")
+                + "data was lost, the job did not keep pace (end-to-end p99 after the first minute over clip fill + the "
+                + "stride per_frame waits + checkpoint interval + longest checkpoint + 2 s; or, over runs of 8 minutes or "
+                + "more, the lag after minute 3 growing beyond its uncertainty), or (runs of 11 minutes or more) the heap "
+                + "slope after the first minute exceeds --max-heap-slope.")
 public final class SoakCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -92,7 +92,7 @@ public final class Soak {
     public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
                          long framesOut, long deadLetters, double checkpointP50Ms, double checkpointMaxMs, long checkpoints,
                          long checkpointsFailed, long checkpointsForgiven, long restarts, int restErrors, long dataLossErrors,
-                         double backpressureMax, double checkpointStateMbMax, double p99MsAfterWarmUp) {}
+                         double backpressureMax, double checkpointStateMbMax, SoakVerdict.Pace pace) {}
 
     /** How long the job may take until every task runs. */
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
@@ -137,7 +137,8 @@ public final class Soak {
             conf.addAll(JobConfigs.toConfiguration(settings.jobOverrides()));
             ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model());
             int clipLength = clip.length();
-            int held = SoakVerdict.framesHeld(clip.length(), clip.stride(), conf.get(io.geostream.operators.stitch.StitchOptions.METHOD));
+            io.geostream.stitch.StitchMethod method = conf.get(io.geostream.operators.stitch.StitchOptions.METHOD);
+            int held = SoakVerdict.framesHeld(clip.length(), clip.stride(), method);
             Configuration flink = flinkConfiguration(settings, rig.workDir().resolve("checkpoints"));
             Duration interval = flink.get(CheckpointingOptions.CHECKPOINTING_INTERVAL);
             try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(flink)
@@ -157,7 +158,7 @@ public final class Soak {
                     // Independent cameras are switched on at different times: their clips complete spread over a clip
                     // period, not all at once (--aligned-cameras keeps them in step, the harder case).
                     double spread = settings.alignedCameras() ? 0 : clip.stride() / settings.fps();
-                    return measure(rig, conf, watch, dataLoss, interval, held, spread);
+                    return measure(rig, conf, watch, dataLoss, interval, held, spread, clip, method);
                 } finally {
                     cluster.cancelJob(job).get(60, TimeUnit.SECONDS);
                 }
@@ -193,8 +194,9 @@ public final class Soak {
     }
 
     private Result measure(LoadRig rig, Configuration conf, JobWatch watch, DataLossLog dataLoss, Duration interval, int framesHeld,
-                           double phaseSpreadSeconds) throws Exception {
+                           double phaseSpreadSeconds, ClipSizing.Clip clip, io.geostream.stitch.StitchMethod method) throws Exception {
         List<double[]> heap = new ArrayList<>(); // {minutes, MiB}
+        List<double[]> lag = new ArrayList<>(); // {minutes, published less committed frames}
         long start = System.currentTimeMillis();
         long end = start + (long) (settings.minutes() * 60_000);
         long published;
@@ -220,6 +222,7 @@ public final class Soak {
                             watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
                             LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
                     log.flush();
+                    lag.add(new double[] {(now - start) / 60_000.0, publisher.published() - watcher.framesTotal()});
                     lastSample = now;
                 }
                 publisher.close();
@@ -250,20 +253,32 @@ public final class Soak {
         double[] x = heap.stream().filter(h -> h[0] >= SoakVerdict.WARM_UP_MINUTES).mapToDouble(h -> h[0] / 60.0).toArray();
         double[] y = heap.stream().filter(h -> h[0] >= SoakVerdict.WARM_UP_MINUTES).mapToDouble(h -> h[1]).toArray();
         double minutesAfterWarmUp = heap.isEmpty() ? 0 : heap.get(heap.size() - 1)[0] - SoakVerdict.WARM_UP_MINUTES;
-        SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
-                watch.restarts(), watch.statesAfterStart(), published, settings.streams(), framesHeld, frames, dataLoss.count(),
-                minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()));
         double[] cps = watch.checkpointDurationsMs();
         // End-to-end latency (commit visible minus capture) of the frames committed after the warm-up.
         double[] lateLatency = watcher.framesBetween(start + (long) (SoakVerdict.WARM_UP_MINUTES * 60_000), Long.MAX_VALUE).stream()
                 .mapToDouble(f -> f[0] - f[1]).toArray();
         double p99AfterWarmUp = lateLatency.length == 0 ? Double.NaN : LoadStats.percentile(lateLatency, 99);
+        double longestCheckpoint = cps.length == 0 ? 0 : java.util.Arrays.stream(cps).max().getAsDouble();
+        double bound = SoakVerdict.latencyBoundMs(clip.length(), clip.stride(), method, settings.fps(), interval.toMillis(), longestCheckpoint);
+        double[] lagMinutes = lag.stream().filter(l -> l[0] >= SoakVerdict.LAG_WARM_UP_MINUTES).mapToDouble(l -> l[0]).toArray();
+        double[] lagFrames = lag.stream().filter(l -> l[0] >= SoakVerdict.LAG_WARM_UP_MINUTES).mapToDouble(l -> l[1]).toArray();
+        SoakVerdict.Pace pace = new SoakVerdict.Pace(p99AfterWarmUp, bound,
+                lagMinutes.length < 2 ? 0 : lagMinutes[lagMinutes.length - 1] - lagMinutes[0],
+                LoadStats.slope(lagMinutes, lagFrames), LoadStats.slopeConfidence95(lagMinutes, lagFrames));
+        SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
+                watch.restarts(), watch.statesAfterStart(), published, settings.streams(), framesHeld, frames, dataLoss.count(),
+                minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()), pace);
         Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), framesHeld), watcher.framesTotal(), watcher.deadLettersTotal(),
                 LoadStats.median(cps), cps.length == 0 ? Double.NaN : java.util.Arrays.stream(cps).max().getAsDouble(),
                 watch.completedCheckpoints(), watch.failedCheckpoints(), watch.forgivenCheckpoints(), watch.restarts(), watch.restErrors(),
-                dataLoss.count(), watch.backpressureMax(), watch.maxCheckpointStateBytes() / 1048576.0, p99AfterWarmUp);
+                dataLoss.count(), watch.backpressureMax(), watch.maxCheckpointStateBytes() / 1048576.0, pace);
         report(r, watch, watcher, dataLoss);
         return r;
+    }
+
+    /** A figure of the lag's trend, or {@code too_short} where the run was too short to judge it. */
+    private static String lagFigure(SoakVerdict.Pace pace, double value) {
+        return pace.minutesOfLag() < SoakVerdict.MIN_LAG_MINUTES ? "too_short" : String.format(Locale.ROOT, "%.1f", value);
     }
 
     private void report(Result r, JobWatch watch, LoadRig.Watcher watcher, DataLossLog dataLoss) {
@@ -295,12 +310,14 @@ public final class Soak {
         out.printf(Locale.ROOT, "result=%s reasons=%s published=%d committed_frames=%d committed_twice=%d expected_at_least=%d "
                         + "frames_out=%d dead_letters=%d checkpoints=%d checkpoint_p50_ms=%.0f checkpoint_max_ms=%.0f "
                         + "failed_checkpoints=%d forgiven_checkpoints=%d restarts=%d rest_errors=%d data_loss_errors=%d "
-                        + "backpressure_max=%.2f checkpoint_state_mb_max=%.1f p99_ms_after_warm_up=%.0f heap_slope_mb_per_h=%s"
+                        + "backpressure_max=%.2f checkpoint_state_mb_max=%.1f p99_ms_after_warm_up=%.0f latency_bound_ms=%.0f "
+                        + "lag_slope_frames_per_min=%s lag_slope_ci95=%s heap_slope_mb_per_h=%s"
                         + " heap_slope_ci95=%s%n",
                 r.verdict().passed() ? "ok" : "failed", r.verdict().reasonsValue(), r.published(), r.committed().distinct(),
                 r.committed().duplicates(), r.expectedAtLeast(), r.framesOut(), r.deadLetters(), r.checkpoints(), r.checkpointP50Ms(),
                 r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
-                r.backpressureMax(), r.checkpointStateMbMax(), r.p99MsAfterWarmUp(), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
+                r.backpressureMax(), r.checkpointStateMbMax(), r.pace().p99MsAfterWarmUp(), r.pace().latencyBoundMs(),
+                lagFigure(r.pace(), r.pace().lagSlopePerMinute()), lagFigure(r.pace(), r.pace().lagSlopeCi95()), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
         out.flush();
     }
 

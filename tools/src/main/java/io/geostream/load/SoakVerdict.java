@@ -12,7 +12,9 @@ import java.util.Set;
  * The soak's exit rules. A soak fails when Flink's REST API could not be read, the job never ran, a checkpoint failed
  * after start-up for a reason that is not forgiven ({@link JobWatch}), the job restarted or left RUNNING, fewer
  * distinct (stream, frame index) pairs were committed than published minus what open clips hold, a pair was committed
- * twice, an error said data was lost, or the heap grew faster than allowed. The heap slope is judged only over at least
+ * twice, an error said data was lost, or the heap grew faster than allowed; and, by the capacity rule (README, capacity
+ * of one task manager), when the job did not keep pace ({@link Pace}): the end-to-end p99 after the warm-up over the
+ * latency bound, or the lag growing. The heap slope is judged only over at least
  * {@link #MIN_SLOPE_MINUTES} after the warm-up: over a shorter run it says more about the JIT and RocksDB's caches
  * filling than about a leak. Even then the heap after GC swings by some 20 MiB from sample to sample, so a 10-minute
  * slope is uncertain by tens of MiB per hour: the run fails when the slope exceeds the limit beyond its 95 % confidence
@@ -38,6 +40,43 @@ public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlo
         public long expectedAtLeast() {
             return SoakVerdict.expectedAtLeast(published, streams, framesHeldPerStream);
         }
+    }
+
+    /**
+     * Whether the job kept pace with the cameras.
+     *
+     * @param p99MsAfterWarmUp  end-to-end p99 (commit visible less capture) of the frames committed after
+     *                          {@link #WARM_UP_MINUTES}; NaN when none was (a short run: not judged)
+     * @param latencyBoundMs    the most a frame may take under exactly-once ({@link #latencyBoundMs})
+     * @param minutesOfLag      minutes the lag was sampled after {@link #LAG_WARM_UP_MINUTES}
+     * @param lagSlopePerMinute the lag's (published less committed frames) least-squares slope over them, frames per minute
+     * @param lagSlopeCi95      the half-width of its 95 % confidence interval
+     */
+    public record Pace(double p99MsAfterWarmUp, double latencyBoundMs, double minutesOfLag, double lagSlopePerMinute,
+                       double lagSlopeCi95) {
+        /** Nothing measured: neither rule is judged. */
+        public static Pace notMeasured() {
+            return new Pace(Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN);
+        }
+    }
+
+    /**
+     * Minutes at the start of the run the lag's trend leaves out: at 64 cameras on 2 cores the start-up backlog (the
+     * JIT, the first clips and checkpoints) builds for about two minutes (docs/benchmarks.md, session 23).
+     */
+    public static final double LAG_WARM_UP_MINUTES = 3.0;
+    /** Minutes of lag samples after {@link #LAG_WARM_UP_MINUTES} a run needs before its lag trend is judged. */
+    public static final double MIN_LAG_MINUTES = 5.0;
+
+    /**
+     * The end-to-end bound of the capacity rule: a frame waits for its clip to fill (T frames), with the per_frame
+     * method for the next clip as well (one stride), then for the next checkpoint (one interval) to complete (the
+     * longest checkpoint of the run), plus 2 s for everything else.
+     */
+    public static double latencyBoundMs(int clipLength, int stride, io.geostream.stitch.StitchMethod method, double fps,
+                                        double checkpointIntervalMs, double longestCheckpointMs) {
+        int frames = clipLength + (method == io.geostream.stitch.StitchMethod.PER_FRAME ? stride : 0);
+        return frames * 1000.0 / fps + checkpointIntervalMs + longestCheckpointMs + 2000;
     }
 
     /** Distinct (stream, frame index) pairs of the committed output, and rows beyond the first of a pair. */
@@ -66,7 +105,12 @@ public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlo
         return clipLength - 1 + (method == io.geostream.stitch.StitchMethod.PER_FRAME ? stride : 0);
     }
 
+    /** The verdict on everything but the pace (for runs that did not measure it). */
     public static SoakVerdict of(Facts f) {
+        return of(f, Pace.notMeasured());
+    }
+
+    public static SoakVerdict of(Facts f, Pace pace) {
         List<String> reasons = new ArrayList<>();
         if (f.restErrors() > 0) reasons.add("rest_unreadable");
         if (!f.started()) reasons.add("job_never_ran");
@@ -82,6 +126,10 @@ public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlo
             double lowest = f.heapSlopeMbPerHour() - (Double.isNaN(f.heapSlopeCi95()) ? 0 : f.heapSlopeCi95());
             if (!(lowest <= f.maxHeapSlope())) reasons.add("heap_slope");
         }
+        if (pace.p99MsAfterWarmUp() > pace.latencyBoundMs()) reasons.add("latency_over_bound");
+        // Lag swings by a checkpoint interval's output from sample to sample (output appears at commits): growing means
+        // growing beyond the slope's uncertainty.
+        if (pace.minutesOfLag() >= MIN_LAG_MINUTES && pace.lagSlopePerMinute() - pace.lagSlopeCi95() > 0) reasons.add("lag_growing");
         return new SoakVerdict(List.copyOf(reasons), slope, ci);
     }
 

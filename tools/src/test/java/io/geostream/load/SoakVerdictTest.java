@@ -75,6 +75,33 @@ class SoakVerdictTest {
         assertThat(SoakVerdict.of(clean()).heapSlopeCi95()).isEqualTo("too_short");
     }
 
+    @Test
+    void theLatencyBoundIsClipFillTheStrideThePerFrameMethodWaitsAnIntervalTheLongestCheckpointAndTwoSeconds() {
+        assertThat(SoakVerdict.latencyBoundMs(16, 12, io.geostream.stitch.StitchMethod.PER_FRAME, 1.0, 30_000, 5_000))
+                .isEqualTo(28_000 + 30_000 + 5_000 + 2_000);
+        assertThat(SoakVerdict.latencyBoundMs(16, 12, io.geostream.stitch.StitchMethod.ROBUST_KEYFRAMES, 4.0, 10_000, 1_000))
+                .isEqualTo(4_000 + 10_000 + 1_000 + 2_000);
+    }
+
+    @Test
+    void aJobThatDoesNotKeepPaceFailsEvenWhenEveryFrameArrives() {
+        double bound = 65_000;
+        assertThat(pace(new SoakVerdict.Pace(91_600, bound, 7, -20, 100))).containsExactly("latency_over_bound");
+        assertThat(pace(new SoakVerdict.Pace(64_000, bound, 7, -20, 100))).isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(Double.NaN, bound, 0, Double.NaN, Double.NaN))).as("nothing after the warm-up").isEmpty();
+        // The lag (published less committed) swings by an interval's output from sample to sample: only a rise beyond the
+        // slope's uncertainty, over enough minutes, is growth.
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 150, 100))).containsExactly("lag_growing");
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 80, 100))).isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, SoakVerdict.MIN_LAG_MINUTES - 1, 150, 100))).as("too short").isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(91_600, bound, 7, 150, 100))).containsExactly("latency_over_bound", "lag_growing");
+        assertThat(pace(SoakVerdict.Pace.notMeasured())).isEmpty();
+    }
+
+    private static List<String> pace(SoakVerdict.Pace p) {
+        return SoakVerdict.of(clean(), p).reasons();
+    }
+
     private static SoakVerdict heap(double slope, double ci95) {
         return SoakVerdict.of(new SoakVerdict.Facts(0, true, 0, 0, Set.of(), PUBLISHED, STREAMS, CLIP, clean().committed(), 0,
                 SoakVerdict.MIN_SLOPE_MINUTES, slope, ci95, 20));
