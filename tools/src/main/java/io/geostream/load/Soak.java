@@ -196,10 +196,10 @@ public final class Soak {
     private Result measure(LoadRig rig, Configuration conf, JobWatch watch, DataLossLog dataLoss, Duration interval, int framesHeld,
                            double phaseSpreadSeconds, ClipSizing.Clip clip, io.geostream.stitch.StitchMethod method) throws Exception {
         List<double[]> heap = new ArrayList<>(); // {minutes, MiB}
-        List<double[]> lag = new ArrayList<>(); // {minutes, published less committed frames}
         long start = System.currentTimeMillis();
         long end = start + (long) (settings.minutes() * 60_000);
         long published;
+        long stopped;
         LoadRig.Watcher watcher = rig.watcher(conf);
         CpuProfile profile = settings.profile() == null ? null : CpuProfile.start();
         try {
@@ -222,11 +222,11 @@ public final class Soak {
                             watcher.framesTotal(), frames.size() * 1000.0 / Math.max(1, now - lastSample),
                             LoadStats.percentile(latency, 50), LoadStats.percentile(latency, 99), watcher.deadLettersTotal());
                     log.flush();
-                    lag.add(new double[] {(now - start) / 60_000.0, publisher.published() - watcher.framesTotal()});
                     lastSample = now;
                 }
                 publisher.close();
                 published = publisher.published();
+                stopped = System.currentTimeMillis();
             }
             if (profile != null) {
                 long samples = profile.stop(settings.profile());
@@ -260,11 +260,13 @@ public final class Soak {
         double p99AfterWarmUp = lateLatency.length == 0 ? Double.NaN : LoadStats.percentile(lateLatency, 99);
         double longestCheckpoint = cps.length == 0 ? 0 : java.util.Arrays.stream(cps).max().getAsDouble();
         double bound = SoakVerdict.latencyBoundMs(clip.length(), clip.stride(), method, settings.fps(), interval.toMillis(), longestCheckpoint);
-        double[] lagMinutes = lag.stream().filter(l -> l[0] >= SoakVerdict.LAG_WARM_UP_MINUTES).mapToDouble(l -> l[0]).toArray();
-        double[] lagFrames = lag.stream().filter(l -> l[0] >= SoakVerdict.LAG_WARM_UP_MINUTES).mapToDouble(l -> l[1]).toArray();
+        // The trend of the latency of the frames committed from minute 3 until the cameras stopped (Pace).
+        List<long[]> trend = watcher.framesBetween(start + (long) (SoakVerdict.TREND_WARM_UP_MINUTES * 60_000), stopped);
+        double[] committedAt = trend.stream().mapToDouble(f -> (f[0] - start) / 60_000.0).toArray();
+        double[] latencyS = trend.stream().mapToDouble(f -> (f[0] - f[1]) / 1000.0).toArray();
         SoakVerdict.Pace pace = new SoakVerdict.Pace(p99AfterWarmUp, bound,
-                lagMinutes.length < 2 ? 0 : lagMinutes[lagMinutes.length - 1] - lagMinutes[0],
-                LoadStats.slope(lagMinutes, lagFrames), LoadStats.slopeConfidence95(lagMinutes, lagFrames));
+                committedAt.length < 2 ? 0 : committedAt[committedAt.length - 1] - committedAt[0],
+                LoadStats.slope(committedAt, latencyS), LoadStats.slopeConfidence95(committedAt, latencyS));
         SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
                 watch.restarts(), watch.statesAfterStart(), published, settings.streams(), framesHeld, frames, dataLoss.count(),
                 minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()), pace);
@@ -276,9 +278,9 @@ public final class Soak {
         return r;
     }
 
-    /** A figure of the lag's trend, or {@code too_short} where the run was too short to judge it. */
-    private static String lagFigure(SoakVerdict.Pace pace, double value) {
-        return pace.minutesOfLag() < SoakVerdict.MIN_LAG_MINUTES ? "too_short" : String.format(Locale.ROOT, "%.1f", value);
+    /** A figure of the latency's trend, or {@code too_short} where the run was too short to judge it. */
+    private static String trendFigure(SoakVerdict.Pace pace, double value) {
+        return pace.minutesOfTrend() < SoakVerdict.MIN_TREND_MINUTES ? "too_short" : String.format(Locale.ROOT, "%.2f", value);
     }
 
     private void report(Result r, JobWatch watch, LoadRig.Watcher watcher, DataLossLog dataLoss) {
@@ -311,13 +313,14 @@ public final class Soak {
                         + "frames_out=%d dead_letters=%d checkpoints=%d checkpoint_p50_ms=%.0f checkpoint_max_ms=%.0f "
                         + "failed_checkpoints=%d forgiven_checkpoints=%d restarts=%d rest_errors=%d data_loss_errors=%d "
                         + "backpressure_max=%.2f checkpoint_state_mb_max=%.1f p99_ms_after_warm_up=%.0f latency_bound_ms=%.0f "
-                        + "lag_slope_frames_per_min=%s lag_slope_ci95=%s heap_slope_mb_per_h=%s"
+                        + "latency_trend_s_per_min=%s latency_trend_ci95=%s heap_slope_mb_per_h=%s"
                         + " heap_slope_ci95=%s%n",
                 r.verdict().passed() ? "ok" : "failed", r.verdict().reasonsValue(), r.published(), r.committed().distinct(),
                 r.committed().duplicates(), r.expectedAtLeast(), r.framesOut(), r.deadLetters(), r.checkpoints(), r.checkpointP50Ms(),
                 r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
                 r.backpressureMax(), r.checkpointStateMbMax(), r.pace().p99MsAfterWarmUp(), r.pace().latencyBoundMs(),
-                lagFigure(r.pace(), r.pace().lagSlopePerMinute()), lagFigure(r.pace(), r.pace().lagSlopeCi95()), r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
+                trendFigure(r.pace(), r.pace().latencyTrendPerMinute()), trendFigure(r.pace(), r.pace().latencyTrendCi95()),
+                r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
         out.flush();
     }
 

@@ -86,15 +86,16 @@ class SoakVerdictTest {
     @Test
     void aJobThatDoesNotKeepPaceFailsEvenWhenEveryFrameArrives() {
         double bound = 65_000;
-        assertThat(pace(new SoakVerdict.Pace(91_600, bound, 7, -20, 100))).containsExactly("latency_over_bound");
-        assertThat(pace(new SoakVerdict.Pace(64_000, bound, 7, -20, 100))).isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(91_600, bound, 7, -0.2, 0.1))).containsExactly("latency_over_bound");
+        assertThat(pace(new SoakVerdict.Pace(64_000, bound, 7, -0.2, 0.1))).isEmpty();
         assertThat(pace(new SoakVerdict.Pace(Double.NaN, bound, 0, Double.NaN, Double.NaN))).as("nothing after the warm-up").isEmpty();
-        // The lag (published less committed) swings by an interval's output from sample to sample: only a rise beyond the
-        // slope's uncertainty, over enough minutes, is growth.
-        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 150, 100))).containsExactly("lag_growing");
-        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 80, 100))).isEmpty();
-        assertThat(pace(new SoakVerdict.Pace(30_000, bound, SoakVerdict.MIN_LAG_MINUTES - 1, 150, 100))).as("too short").isEmpty();
-        assertThat(pace(new SoakVerdict.Pace(91_600, bound, 7, 150, 100))).containsExactly("latency_over_bound", "lag_growing");
+        // Output 4 % slower than the cameras: the latency rises 2.4 s a minute.
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 2.4, 0.3))).containsExactly("lag_growing");
+        // Within 1 % of the cameras' rate (0.6 s a minute), or not beyond the slope's uncertainty: kept pace.
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 0.5, 0.05))).isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 2.4, 2.0))).isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, SoakVerdict.MIN_TREND_MINUTES - 1, 2.4, 0.3))).as("too short").isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(91_600, bound, 7, 2.4, 0.3))).containsExactly("latency_over_bound", "lag_growing");
         assertThat(pace(SoakVerdict.Pace.notMeasured())).isEmpty();
     }
 
