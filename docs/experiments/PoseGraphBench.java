@@ -4,7 +4,8 @@
 // Run against two builds' core classes (the one before: `git worktree add /tmp/base 2f2fe3c`, then
 // `mvn -o -B -q install -DskipTests` there):
 //   CP="core/target/classes:tools/target/lib/*"; javac -d /tmp/pgb -cp "$CP" docs/experiments/PoseGraphBench.java
-//   java -cp "$CP:/tmp/pgb" PoseGraphBench 400 64 12 | tail -3
+//   java -cp "$CP:/tmp/pgb" PoseGraphBench 400 64 12 | tail -3                           # this build
+//   java -cp "/tmp/base/core/target/classes:tools/target/lib/*:/tmp/pgb" PoseGraphBench 400 64 12 | tail -3   # before
 // Measured: unknowns in insertion order (2f2fe3c) 502-711 ms per solve (rounds 9-11 of two runs; 95 % of it EJML's
 // sparse Cholesky), in minimum-degree order 24-41 ms, the same final costs.
 import io.geostream.geometry.*;
@@ -20,7 +21,6 @@ public class PoseGraphBench {
       Sim3 pose = Sim3.identity(), drifted = Sim3.identity();
       double[] w = {100, 50, 50};
       for (int i = 0; i < n; i++) {
-        double ang = 2 * Math.PI * i / 130.0;
         Sim3 step = new Sim3(1, Rotations.fromRotationVector(new double[]{0, 2 * Math.PI / 130, 0}), new double[]{0.05, 0, 0});
         Sim3 noisy = new Sim3(Math.exp(0.01 * r.nextGaussian()), Rotations.fromRotationVector(new double[]{0.01 * r.nextGaussian(), 2 * Math.PI / 130 + 0.01 * r.nextGaussian(), 0.01 * r.nextGaussian()}), new double[]{0.05 + 0.002 * r.nextGaussian(), 0.002 * r.nextGaussian(), 0});
         if (i > 0) { pose = pose.compose(step); drifted = drifted.compose(noisy); }

@@ -9,7 +9,7 @@ import java.util.List;
  * between them), by the minimum-degree rule: eliminate the node with the fewest neighbours left, join its neighbours,
  * repeat (ties to the lowest index, so the order is deterministic). Ordered so, a chain with loops factors with little
  * fill; in insertion order every loop from keyframe i to keyframe j fills the factor's rows between them, and with the
- * loop closer's 64 loops over a 400-keyframe window the sparse Cholesky took about a second per solve (it was 95 % of
+ * loop closer's 64 loops over a 400-keyframe window the sparse Cholesky took 0.5-0.7 s per solve (it was 95 % of
  * {@link Sim3PoseGraph#optimize}'s time). EJML's sparse Cholesky offers no fill-reducing ordering (only none or random),
  * so this one is the project's own: the exact rule, without the approximations (AMD's) that very large graphs need; a
  * pose-graph window is at most a few hundred nodes.

@@ -53,7 +53,10 @@ public final class Sim3PoseGraph implements java.io.Serializable {
     private final boolean fillReducing;
     private final List<Sim3> nodes = new ArrayList<>();
     private final List<Edge> edges = new ArrayList<>();
-    /** Per node: its first unknown's index / DOF in the normal equations, or -1 for a fixed node. */
+    /**
+     * Per node: its index among the free nodes (in the order they were added), or -1 for a fixed node. Its block of
+     * DOF unknowns sits at {@code DOF * blockOf[index]} in the normal equations ({@link #eliminationOrder}).
+     */
     private final List<Integer> unknown = new ArrayList<>();
     private int freeNodes;
 
@@ -115,12 +118,12 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         int n = nodes.size();
         if (freeNodes == 0 || edges.isEmpty()) return cost();
         double cost = cost();
-        int[] position = eliminationOrder();
+        int[] blockOf = eliminationOrder();
         for (int it = 0; it < maxIterations; it++) {
             int unknowns = DOF * freeNodes;
             Map<Long, double[]> blocks = new HashMap<>();
             double[] b = new double[unknowns];
-            for (Edge e : edges) accumulate(e, position, blocks, b);
+            for (Edge e : edges) accumulate(e, blockOf, blocks, b);
             DMatrixSparseTriplet triplets = new DMatrixSparseTriplet(unknowns, unknowns, blocks.size() * DOF * DOF + unknowns);
             for (Map.Entry<Long, double[]> entry : blocks.entrySet()) {
                 int bi = (int) (entry.getKey() >>> 32), bj = entry.getKey().intValue();
@@ -144,7 +147,7 @@ public final class Sim3PoseGraph implements java.io.Serializable {
                 int u = unknown.get(node);
                 if (u < 0) continue;
                 double[] d = new double[DOF];
-                for (int k = 0; k < DOF; k++) d[k] = x.get(DOF * position[u] + k, 0);
+                for (int k = 0; k < DOF; k++) d[k] = x.get(DOF * blockOf[u] + k, 0);
                 nodes.set(node, nodes.get(node).compose(exp(d)));
             }
             double next = cost();
@@ -160,8 +163,8 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         return cost;
     }
 
-    /** Per free node's unknown index, its block's place in the normal equations (see {@link MinimumDegreeOrdering}). */
-    private int[] eliminationOrder() {
+    /** Per free node's index, its block's place in the normal equations (see {@link MinimumDegreeOrdering}). */
+    int[] eliminationOrder() {
         if (!fillReducing) {
             int[] asAdded = new int[freeNodes];
             for (int u = 0; u < freeNodes; u++) asAdded[u] = u;
@@ -179,7 +182,7 @@ public final class Sim3PoseGraph implements java.io.Serializable {
     }
 
     /** Adds the edge's J^T J blocks and J^T r to the normal equations (fixed nodes' columns dropped). */
-    private void accumulate(Edge e, int[] position, Map<Long, double[]> blocks, double[] b) {
+    private void accumulate(Edge e, int[] blockOf, Map<Long, double[]> blocks, double[] b) {
         Sim3 ti = nodes.get(e.i()), tj = nodes.get(e.j());
         double[] r0 = residual(e, ti, tj);
         double[][] jac = new double[2 * DOF][]; // column k: d r / d param k (first node i, then node j)
@@ -200,12 +203,12 @@ public final class Sim3PoseGraph implements java.io.Serializable {
         for (int a = 0; a < 2; a++) {
             int ra = unknown.get(node[a]);
             if (ra < 0) continue;
-            ra = position[ra];
+            ra = blockOf[ra];
             for (int p = 0; p < DOF; p++) b[DOF * ra + p] += dot(jac[a * DOF + p], r0);
             for (int c = 0; c < 2; c++) {
                 int rc = unknown.get(node[c]);
                 if (rc < 0) continue;
-                rc = position[rc];
+                rc = blockOf[rc];
                 double[] block = blocks.computeIfAbsent(((long) ra << 32) | rc, key -> new double[DOF * DOF]);
                 for (int p = 0; p < DOF; p++) {
                     for (int q = 0; q < DOF; q++) block[p * DOF + q] += dot(jac[a * DOF + p], jac[c * DOF + q]);

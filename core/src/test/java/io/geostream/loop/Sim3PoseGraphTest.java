@@ -123,6 +123,9 @@ class Sim3PoseGraphTest {
                 g.addEdge(new Sim3PoseGraph.Edge(older, newer, truePose(older).inverse().compose(truePose(newer)), loop));
             }
         }
+        int[] asAddedOrder = asAdded.eliminationOrder(), minimumDegree = ordered.eliminationOrder();
+        for (int u = 0; u < asAddedOrder.length; u++) assertThat(asAddedOrder[u]).isEqualTo(u);
+        assertThat(minimumDegree).as("the default graph reorders its unknowns").isNotEqualTo(asAddedOrder);
         double before = ordered.cost();
         double a = ordered.optimize(20), b = asAdded.optimize(20);
         assertThat(a).isLessThan(before / 10).isCloseTo(b, org.assertj.core.data.Percentage.withPercentage(1e-6));

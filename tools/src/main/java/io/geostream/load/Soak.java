@@ -260,15 +260,18 @@ public final class Soak {
         double p99AfterWarmUp = lateLatency.length == 0 ? Double.NaN : LoadStats.percentile(lateLatency, 99);
         double longestCheckpoint = cps.length == 0 ? 0 : java.util.Arrays.stream(cps).max().getAsDouble();
         double bound = SoakVerdict.latencyBoundMs(clip.length(), clip.stride(), method, settings.fps(), interval.toMillis(), longestCheckpoint);
-        // The trend of the latency of the frames committed from minute 3 until the cameras stopped (Pace).
-        List<long[]> trend = watcher.framesBetween(start + (long) (SoakVerdict.TREND_WARM_UP_MINUTES * 60_000), stopped);
+        // The trend of the latency of the frames committed from minute 3 until the cameras stopped (Pace), one point per
+        // commit (the frames a commit makes visible arrive together; commits are an interval apart).
+        long trendFrom = start + (long) (SoakVerdict.TREND_WARM_UP_MINUTES * 60_000);
+        List<long[]> trend = new ArrayList<>(watcher.framesBetween(trendFrom, stopped));
+        trend.sort(java.util.Comparator.comparingLong(f -> f[0]));
         double[] committedAt = trend.stream().mapToDouble(f -> (f[0] - start) / 60_000.0).toArray();
         double[] latencyS = trend.stream().mapToDouble(f -> (f[0] - f[1]) / 1000.0).toArray();
-        // Reported, not judged: the p99 once the start-up backlog (about 3 minutes at 48 cameras here) is worked off.
+        double[][] commits = LoadStats.burstMedians(committedAt, latencyS, interval.toMillis() / 3.0 / 60_000.0);
+        // Reported, not judged: the p99 once the start-up backlog (two to three minutes here) is worked off.
         double p99Steady = latencyS.length == 0 ? Double.NaN : LoadStats.percentile(latencyS, 99) * 1000;
-        SoakVerdict.Pace pace = new SoakVerdict.Pace(p99AfterWarmUp, bound,
-                committedAt.length < 2 ? 0 : committedAt[committedAt.length - 1] - committedAt[0],
-                LoadStats.slope(committedAt, latencyS), LoadStats.slopeConfidence95(committedAt, latencyS));
+        SoakVerdict.Pace pace = new SoakVerdict.Pace(p99AfterWarmUp, bound, Math.max(0, (stopped - trendFrom) / 60_000.0),
+                LoadStats.slope(commits[0], commits[1]), LoadStats.slopeConfidence95(commits[0], commits[1]));
         SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
                 watch.restarts(), watch.statesAfterStart(), published, settings.streams(), framesHeld, frames, dataLoss.count(),
                 minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()), pace);

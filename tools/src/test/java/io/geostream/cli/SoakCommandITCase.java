@@ -56,6 +56,10 @@ class SoakCommandITCase {
         assertThat(Long.parseLong(result.get("committed_frames"))).isGreaterThanOrEqualTo(Long.parseLong(result.get("expected_at_least")))
                 .isPositive();
         assertThat(result.get("heap_slope_mb_per_h")).isEqualTo("too_short");
+        // The pace rules: a bound from the clip, stride, interval and checkpoints; no trend over 0.4 minutes.
+        assertThat(Double.parseDouble(result.get("latency_bound_ms"))).isGreaterThan((16 + 12) * 1000.0 / 4 + 1000 + 2000);
+        assertThat(result.get("latency_trend_s_per_min")).isEqualTo("too_short");
+        assertThat(result.get("latency_trend_ci95")).isEqualTo("too_short");
         // --profile: collapsed stacks of the whole JVM, thread name first, the job's stitch task among them.
         java.util.List<String> stacks = java.nio.file.Files.readAllLines(profile);
         assertThat(stacks).isNotEmpty().allMatch(line -> line.startsWith("[") && line.matches(".* \\d+$"));

@@ -55,4 +55,18 @@ class LoadStatsTest {
         assertThat(long18).isPositive().isLessThan(short6 / 5);
         assertThat(LoadStats.slopeConfidence95(new double[] {0, 1}, new double[] {0, 1})).isNaN();
     }
+
+    @Test
+    void burstsOfPointsCountOnceEach() {
+        // Three commits 30 s apart, each making 4 frames visible within 0.2 s.
+        double[] x = {10, 10.1, 10.1, 10.2, 40, 40.05, 40.1, 40.2, 70, 70, 70.1, 70.2};
+        double[] y = {1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6};
+        double[][] bursts = LoadStats.burstMedians(x, y, 10);
+        assertThat(bursts[0]).containsExactly(10.1, 40.075, 70.05);
+        assertThat(bursts[1]).containsExactly(2.5, 3.5, 4.5);
+        assertThat(LoadStats.slope(bursts[0], bursts[1])).isCloseTo(1 / 30.0, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(LoadStats.burstMedians(new double[0], new double[0], 1)[0]).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadStats.burstMedians(new double[] {2, 1}, new double[] {0, 0}, 5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

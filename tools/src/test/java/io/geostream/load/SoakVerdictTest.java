@@ -97,6 +97,8 @@ class SoakVerdictTest {
         assertThat(pace(new SoakVerdict.Pace(30_000, bound, SoakVerdict.MIN_TREND_MINUTES - 1, 2.4, 0.3))).as("too short").isEmpty();
         assertThat(pace(new SoakVerdict.Pace(91_600, bound, 7, 2.4, 0.3))).containsExactly("latency_over_bound", "lag_growing");
         assertThat(pace(SoakVerdict.Pace.notMeasured())).isEmpty();
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, 2.4, Double.NaN))).as("no interval: the slope alone").containsExactly("lag_growing");
+        assertThat(pace(new SoakVerdict.Pace(30_000, bound, 7, Double.NaN, Double.NaN))).as("no slope").isEmpty();
     }
 
     private static List<String> pace(SoakVerdict.Pace p) {
