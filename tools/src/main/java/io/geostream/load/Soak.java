@@ -276,7 +276,7 @@ public final class Soak {
                 watch.restarts(), watch.statesAfterStart(), published, settings.streams(), framesHeld, frames, dataLoss.count(),
                 minutesAfterWarmUp, LoadStats.slope(x, y), LoadStats.slopeConfidence95(x, y), settings.maxHeapSlope()), pace);
         Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), framesHeld), watcher.framesTotal(), watcher.deadLettersTotal(),
-                LoadStats.median(cps), cps.length == 0 ? Double.NaN : java.util.Arrays.stream(cps).max().getAsDouble(),
+                LoadStats.median(cps), cps.length == 0 ? Double.NaN : longestCheckpoint,
                 watch.completedCheckpoints(), watch.failedCheckpoints(), watch.forgivenCheckpoints(), watch.restarts(), watch.restErrors(),
                 dataLoss.count(), watch.backpressureMax(), watch.maxCheckpointStateBytes() / 1048576.0, pace, p99Steady);
         report(r, watch, watcher, dataLoss);
