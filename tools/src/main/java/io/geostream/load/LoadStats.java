@@ -74,14 +74,13 @@ public final class LoadStats {
         List<Double> mx = new ArrayList<>(), my = new ArrayList<>();
         int from = 0;
         for (int i = 1; i <= x.length; i++) {
+            if (i < x.length && x[i] < x[i - 1]) throw new IllegalArgumentException("x must be ascending");
             if (i == x.length || x[i] - x[i - 1] > gap) {
                 mx.add(median(Arrays.copyOfRange(x, from, i)));
                 my.add(median(Arrays.copyOfRange(y, from, i)));
                 from = i;
             }
-            if (i < x.length && x[i] < x[i - 1]) throw new IllegalArgumentException("x must be ascending");
         }
-        if (x.length == 0) return new double[][] {new double[0], new double[0]};
         return new double[][] {mx.stream().mapToDouble(Double::doubleValue).toArray(), my.stream().mapToDouble(Double::doubleValue).toArray()};
     }
 }

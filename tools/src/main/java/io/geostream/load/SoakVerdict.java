@@ -135,13 +135,17 @@ public record SoakVerdict(List<String> reasons, String heapSlope, String heapSlo
         if (f.minutesAfterWarmUp() >= MIN_SLOPE_MINUTES) {
             slope = String.format(Locale.ROOT, "%.1f", f.heapSlopeMbPerHour());
             ci = String.format(Locale.ROOT, "%.1f", f.heapSlopeCi95());
-            double lowest = f.heapSlopeMbPerHour() - (Double.isNaN(f.heapSlopeCi95()) ? 0 : f.heapSlopeCi95());
-            if (!(lowest <= f.maxHeapSlope())) reasons.add("heap_slope");
+            if (!(lowestSlope(f.heapSlopeMbPerHour(), f.heapSlopeCi95()) <= f.maxHeapSlope())) reasons.add("heap_slope");
         }
         if (pace.p99MsAfterWarmUp() > pace.latencyBoundMs()) reasons.add("latency_over_bound");
-        double trendLowest = pace.latencyTrendPerMinute() - (Double.isNaN(pace.latencyTrendCi95()) ? 0 : pace.latencyTrendCi95());
-        if (pace.minutesOfTrend() >= MIN_TREND_MINUTES && trendLowest > LAG_GROWTH_LIMIT * 60) reasons.add("lag_growing");
+        if (pace.minutesOfTrend() >= MIN_TREND_MINUTES
+                && lowestSlope(pace.latencyTrendPerMinute(), pace.latencyTrendCi95()) > LAG_GROWTH_LIMIT * 60) reasons.add("lag_growing");
         return new SoakVerdict(List.copyOf(reasons), slope, ci);
+    }
+
+    /** The low end of a slope's 95 % interval (the slope itself where the interval is unknown). */
+    private static double lowestSlope(double slope, double ci95) {
+        return slope - (Double.isNaN(ci95) ? 0 : ci95);
     }
 
     public boolean passed() {
