@@ -15,7 +15,7 @@ named as `geostream map` names its files (docs/data.md):
       depth.png (z = count * depthUnit, back-projected with the intrinsics, moved by the pose: the default) or from
       points.npy (--points npy)
   OUT/<stream>/segment-....json   the segment's identity, scaleStatus and scaleFactor (units: metres only for METRIC,
-      as value * scaleFactor), frames, points, its STARTED/ENDED events as read, and world_segment: the earlier
+      as value * scaleFactor), frames, points, its STARTED/ENDED (and RELOCALISED) events as read, and world_segment: the earlier
       segment whose (corrected) world a segment re-localised after a break was corrected into, else null
 
 Python packages: Debian's python3-confluent-kafka, python3-avro, python3-boto3, python3-numpy; python3-pil (Pillow)

@@ -2,12 +2,16 @@ package io.geostream.loop;
 
 import io.geostream.avro.KeyframeCorrection;
 import io.geostream.avro.SegmentCorrection;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.avro.SegmentEventKind;
+import io.geostream.avro.SegmentReason;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Sim3;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A {@link LoopCorrection} as the {@code SegmentCorrection} record the job publishes, and back: the one place where the
@@ -34,6 +38,30 @@ public final class SegmentCorrectionRecords {
                 .setSegmentStartMicros(c.segmentStartMicros()).setVersion(c.version()).setLoopNewFrameIndex(c.loopNewFrame())
                 .setLoopOldFrameIndex(c.loopOldFrame()).setLoopInliers(c.loopInliers())
                 .setLoopCaptureTimeMicros(loopCaptureTimeMicros).setKeyframes(out)
+                .setModelId(modelId == null ? "" : modelId).setModelVersion(modelVersion == null ? "" : modelVersion)
+                .setWorldSegmentId(c.worldSegmentId()).setWorldSegmentStartMicros(c.worldSegmentStartMicros()).build();
+    }
+
+    /**
+     * The segment event that says a segment was re-localised ({@link LoopCorrection#relocalised}): published beside the
+     * segment's first correction into the earlier segment's world, so that a reader of the segments topic alone learns
+     * that the stream stayed in one world across the break. Its first frame is the segment's first keyframe (the
+     * correction's first; nothing has settled by the time a segment re-localises).
+     *
+     * @param captureTimeMicros capture time of the keyframe that confirmed the re-localisation
+     * @throws IllegalArgumentException if {@code c} is not a re-localisation
+     */
+    public static SegmentEvent relocalisedEvent(String streamId, LoopCorrection c, long captureTimeMicros, String modelId,
+                                                String modelVersion) {
+        if (!c.relocalised()) throw new IllegalArgumentException("not a re-localisation: " + c.segmentId());
+        return SegmentEvent.newBuilder().setStreamId(streamId).setSegmentId(c.segmentId())
+                .setSegmentStartMicros(c.segmentStartMicros()).setKind(SegmentEventKind.RELOCALISED)
+                .setReason(SegmentReason.UNKNOWN)
+                .setDetail(String.format(Locale.ROOT, "re-localised at keyframe %d against keyframe %d of the segment before"
+                        + " (%d inliers): in the world of segment %d", c.loopNewFrame(), c.loopOldFrame(), c.loopInliers(),
+                        c.worldSegmentId()))
+                .setFirstFrameIndex(c.keyframes()[0]).setLastFrameIndex(null).setFrameCount(0)
+                .setEventTimeMicros(captureTimeMicros)
                 .setModelId(modelId == null ? "" : modelId).setModelVersion(modelVersion == null ? "" : modelVersion)
                 .setWorldSegmentId(c.worldSegmentId()).setWorldSegmentStartMicros(c.worldSegmentStartMicros()).build();
     }

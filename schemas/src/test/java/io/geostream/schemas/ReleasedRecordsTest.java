@@ -50,6 +50,14 @@ class ReleasedRecordsTest {
             assertThat(SingleObjectCodec.releasedSchemas(name)).as(name).isNotEmpty();
             assertThat(SingleObjectCodec.releasedSchemas(name).get(0)).isEqualTo(released("v1", name));
         }
+        // v2 is today's schemas, SegmentCorrection first released there: each file's fingerprint is the codec's.
+        assertThat(SingleObjectCodec.releasedSchemas("SegmentCorrection")).hasSize(1);
+        assertThat(SchemaNormalization.parsingFingerprint64(released("v2", "SegmentCorrection")))
+                .isEqualTo(SingleObjectCodec.segmentCorrections().fingerprint());
+        assertThat(SchemaNormalization.parsingFingerprint64(released("v2", "GeometryFrame")))
+                .isEqualTo(SingleObjectCodec.geometryFrames().fingerprint());
+        assertThat(SchemaNormalization.parsingFingerprint64(released("v2", "SegmentEvent")))
+                .isEqualTo(SingleObjectCodec.segmentEvents().fingerprint());
         // The segment identity is the first change to the output schemas since v1: their fingerprints differ.
         assertThat(SchemaNormalization.parsingFingerprint64(released("v1", "GeometryFrame")))
                 .isNotEqualTo(SingleObjectCodec.geometryFrames().fingerprint());
@@ -68,9 +76,28 @@ class ReleasedRecordsTest {
     }
 
     /**
-     * SegmentCorrection is new since v1: no released file yet (the next release copies it to {@code released/v2/} with
-     * the segment identity changes), so today's codec knows only the current schema, and a consumer in another language
-     * reads it with the {@code .avsc} file alone, as the file's fingerprint is the one in the records' header.
+     * A RELOCALISED segment event (v2) read by a consumer nobody upgraded (the v1 reader, given the writer schema): the
+     * kind it does not know reads as the enum's default, UNKNOWN, and the world fields are not there for it; the rest as
+     * written. So an old consumer that acts on STARTED and ENDED only goes on as before.
+     */
+    @Test
+    void aRelocalisedEventReadsAsUnknownForAV1Reader() throws Exception {
+        SingleObjectCodec<SegmentEvent> codec = SingleObjectCodec.segmentEvents();
+        SegmentEvent moved = SegmentEvent.newBuilder(SampleRecords.segmentEvent())
+                .setKind(io.geostream.avro.SegmentEventKind.RELOCALISED).setReason(io.geostream.avro.SegmentReason.UNKNOWN)
+                .setLastFrameIndex(null).setFrameCount(0).setWorldSegmentId(2).setWorldSegmentStartMicros(1_699_999_900_000_000L)
+                .build();
+        byte[] written = codec.encode(moved);
+        GenericRecord old = readBody(written, codec.schema(), released("v1", "SegmentEvent"));
+        assertThat(old.get("kind")).hasToString("UNKNOWN");
+        assertThat(old.get("segmentId")).isEqualTo(3L);
+        assertThat(old.getSchema().getField("worldSegmentId")).isNull();
+        assertThat(codec.decode(written)).isEqualTo(moved);
+    }
+
+    /**
+     * SegmentCorrection was first released in v2: a consumer in another language reads it with the {@code .avsc} file
+     * alone (today's or {@code released/v2/}'s, the same), as the file's fingerprint is the one in the records' header.
      */
     @Test
     void segmentCorrectionsReadWithTheSchemaFileAlone() throws Exception {

@@ -192,10 +192,12 @@ public final class StreamMap implements MapInput {
         releaseIfComplete(seg);
     }
 
-    /** Notes a segment start or end of this stream. */
+    /** Notes a segment start or end of this stream (other kinds, such as RELOCALISED, change nothing here). */
     @Override
     public void accept(SegmentEvent e) throws IOException {
         if (!streamId.equals(e.getStreamId())) return;
+        // RELOCALISED says what the segment's corrections already carry (the world it was put in): nothing to note.
+        if (e.getKind() != SegmentEventKind.STARTED && e.getKind() != SegmentEventKind.ENDED) return;
         Segment seg = segments.computeIfAbsent(new SegmentKey(e.getSegmentStartMicros(), e.getSegmentId()), Segment::new);
         if (e.getKind() == SegmentEventKind.ENDED) {
             seg.endedFrameCount = e.getFrameCount();

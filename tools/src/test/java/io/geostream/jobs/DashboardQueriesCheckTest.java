@@ -27,7 +27,8 @@ class DashboardQueriesCheckTest {
         for (String m : Set.of("framesValid", "framesOut", "framesFailed", "endToEndLatencyMs", "processingLatencyMs",
                 "stitchReleaseLagMs", "inferenceLatencyMs", "inferenceClipsPerBatch", "inferenceQueued", "clipsCut", "clipsInferred",
                 "clipsFailed", "stitchResidualRmsMilli", "stitchInlierSharePercent", "stitchScaleStepPermille", "rejected_count",
-                "camera_framesOut", "camera_endToEndLatencyMs", "camera_segmentsStarted")) {
+                "camera_framesOut", "camera_endToEndLatencyMs", "camera_segmentsStarted", "loopsClosed", "segmentsRelocalised",
+                "loopsRefusedByScale", "loopCorrectionDelayMs", "loopKeyframes")) {
             exported.put(OP + m, new TreeSet<>(labels));
         }
         for (String m : Set.of("flink_jobmanager_job_lastCheckpointDuration", "flink_jobmanager_job_numberOfFailedCheckpoints",

@@ -1,6 +1,7 @@
 package io.geostream.operators.loop;
 
 import io.geostream.avro.SegmentCorrection;
+import io.geostream.avro.SegmentEvent;
 import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.loop.KeyframeFeatureStore;
 import io.geostream.loop.KeyframeFeatures;
@@ -27,6 +28,7 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.InstantiationUtil;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -35,7 +37,8 @@ import java.util.Objects;
  * the stream's {@link LoopCloser}; a closed loop becomes a {@code SegmentCorrection} record for the corrections topic,
  * keyed by segment identity ({@link SegmentCorrectionRecords#key}). A segment's end releases its window; after a break
  * ({@link LoopFrame#segmentEndReason}) its newest keyframes stay for the next segment's first keyframes to re-localise
- * against (then they go too, see {@link LoopCloser#segmentEnded}); a stream's release, or an end of stream, drops all of
+ * against (then they go too, see {@link LoopCloser#segmentEnded}; a segment re-localised so also gets a {@code RELOCALISED}
+ * segment event, {@link SegmentCorrectionRecords#relocalisedEvent}); a stream's release, or an end of stream, drops all of
  * the stream's state.
  *
  * <p>State, split by how it changes: the searchable keyframes' features in a map state by frame index (about 22 KB
@@ -60,6 +63,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
     /** The open segment's identity and next keyframe index: {segmentStartMicros, segmentId, nextKeyframeIndex}. */
     private transient ValueState<long[]> cursor;
     private transient SingleObjectCodec<SegmentCorrection> codec;
+    private transient SingleObjectCodec<SegmentEvent> segmentCodec;
     private transient Counter loopsClosed;
     private transient Counter loopsRefusedByScale;
     private transient Counter segmentsRelocalised;
@@ -83,6 +87,7 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         cursor = getRuntimeContext().getState(new ValueStateDescriptor<>("loop-cursor",
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         codec = SingleObjectCodec.segmentCorrections();
+        segmentCodec = SingleObjectCodec.segmentEvents();
         var metrics = getRuntimeContext().getMetricGroup();
         loopsClosed = metrics.counter("loopsClosed");
         loopsRefusedByScale = metrics.counter("loopsRefusedByScale");
@@ -116,8 +121,15 @@ public class LoopClosureFunction extends KeyedProcessFunction<String, LoopFrame,
         SegmentCorrection record = SegmentCorrectionRecords.toRecord(f.streamId, c, f.captureTimeMicros, f.modelId, f.modelVersion);
         out.collect(new OutputRecord(OutputRecord.Kind.CORRECTION,
                 SegmentCorrectionRecords.key(f.streamId, f.segmentStartMicros, f.segmentId), codec.encode(record)));
-        if (s.relocalised() && !wasRelocalised) segmentsRelocalised.inc();
-        else loopsClosed.inc();
+        if (s.relocalised() && !wasRelocalised) {
+            segmentsRelocalised.inc();
+            // The segments topic says so too (key: the stream id, as the stitch stage's segment events).
+            out.collect(new OutputRecord(OutputRecord.Kind.SEGMENT, f.streamId.getBytes(StandardCharsets.UTF_8),
+                    segmentCodec.encode(SegmentCorrectionRecords.relocalisedEvent(f.streamId, c, f.captureTimeMicros,
+                            f.modelId, f.modelVersion))));
+        } else {
+            loopsClosed.inc();
+        }
         if (f.ingestTimeMillis > 0) correctionDelayMs.update(Math.max(0, System.currentTimeMillis() - f.ingestTimeMillis));
     }
 

@@ -1,6 +1,8 @@
 package io.geostream.operators.loop;
 
 import io.geostream.avro.SegmentCorrection;
+import io.geostream.avro.SegmentEvent;
+import io.geostream.avro.SegmentEventKind;
 import io.geostream.avro.SegmentReason;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
@@ -237,8 +239,18 @@ class LoopClosureFunctionTest {
                 h.processElement(new StreamRecord<>(b));
             }
             out.addAll(h.extractOutputValues());
-            assertThat(out).hasSize(1);
+            assertThat(out).extracting(o -> o.kind).containsExactly(OutputRecord.Kind.CORRECTION, OutputRecord.Kind.SEGMENT);
             assertThat(new String(out.get(0).key, StandardCharsets.UTF_8)).isEqualTo(STREAM + "/" + startB + "/1");
+            // The segments topic says so as well, keyed by the stream as the stitch stage's segment events.
+            assertThat(new String(out.get(1).key, StandardCharsets.UTF_8)).isEqualTo(STREAM);
+            SegmentEvent moved = SingleObjectCodec.segmentEvents().decode(out.get(1).value);
+            assertThat(moved.getKind()).isEqualTo(SegmentEventKind.RELOCALISED);
+            assertThat(moved.getSegmentId()).isEqualTo(1);
+            assertThat(moved.getSegmentStartMicros()).isEqualTo(startB);
+            assertThat(moved.getWorldSegmentId()).isZero();
+            assertThat(moved.getWorldSegmentStartMicros()).isEqualTo(SEGMENT_START);
+            assertThat(moved.getFirstFrameIndex()).as("the segment's first keyframe").isEqualTo(300);
+            assertThat(moved.getEventTimeMicros()).as("the confirming keyframe's capture").isEqualTo(startB + 8 * 33_333L);
             SegmentCorrection r = SingleObjectCodec.segmentCorrections().decode(out.get(0).value);
             assertThat(r.getWorldSegmentId()).isZero();
             assertThat(r.getWorldSegmentStartMicros()).isEqualTo(SEGMENT_START);
