@@ -266,7 +266,7 @@ public final class GeometryJob {
         ClipCutterSettings clipConfig = new ClipCutterSettings(clip.length(),
                 clip.stride(), config.get(ClipOptions.REORDER_WINDOW),
                 config.get(ClipOptions.IDLE_TIMEOUT).toMillis(), clip.keyframes())
-                .withKeyframePolicy(config.get(ClipOptions.KEYFRAME_POLICY),
+                .withKeyframePolicy(ClipOptions.keyframePolicy(config, !(model instanceof ModelSettings spec) || spec.isSimulated()),
                         config.get(ClipOptions.KEYFRAME_INTERVAL));
         RetryPolicy retry = new RetryPolicy(config.get(InferenceOptions.MAX_ATTEMPTS),
                 config.get(InferenceOptions.ATTEMPT_TIMEOUT), Duration.ofMillis(200), Duration.ofSeconds(5));

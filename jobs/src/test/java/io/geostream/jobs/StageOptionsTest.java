@@ -46,6 +46,22 @@ class StageOptionsTest {
                 .containsEntry(StitchOptions.METHOD.key(), "robust_keyframes");
     }
 
+    /**
+     * One rule for the keyframe policy, which the job applies and the demo leaves to it (before, the job defaulted to
+     * first-only whatever the model while the demo chose by the model): unset, refresh with a model package and
+     * first-only with the simulated model; a set value wins either way.
+     */
+    @Test
+    void theKeyframePolicyUnsetFollowsTheModelAndASetOneWins() {
+        Configuration unset = new Configuration();
+        assertThat(ClipOptions.keyframePolicy(unset, true)).isEqualTo(KeyframePolicy.FIRST_ONLY);
+        assertThat(ClipOptions.keyframePolicy(unset, false)).isEqualTo(KeyframePolicy.REFRESH);
+        assertThat(ClipOptions.keyframePolicy(Configuration.fromMap(Map.of(ClipOptions.KEYFRAME_POLICY.key(), "first-only")), false))
+                .isEqualTo(KeyframePolicy.FIRST_ONLY);
+        assertThat(ClipOptions.keyframePolicy(Configuration.fromMap(Map.of(ClipOptions.KEYFRAME_POLICY.key(), "refresh")), true))
+                .isEqualTo(KeyframePolicy.REFRESH);
+    }
+
     @Test
     void aMisspelledEnumValueFailsInsteadOfFallingBackToADefault() {
         // Before enum options, any storage kind but "local" silently meant S3.

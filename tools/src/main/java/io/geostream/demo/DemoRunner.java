@@ -1,7 +1,6 @@
 package io.geostream.demo;
 
 import io.geostream.avro.GeometryFrame;
-import io.geostream.clip.KeyframePolicy;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSettings;
@@ -9,7 +8,6 @@ import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
 import io.geostream.jobs.JobConfigs;
 import io.geostream.operators.clip.ClipOptions;
-import io.geostream.operators.clip.ClipSizing;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.operators.sink.SinkOptions;
@@ -121,15 +119,8 @@ public final class DemoRunner {
             conf.set(InferenceOptions.MODEL, settings.model());
             if (settings.clipLength() != null) conf.set(ClipOptions.LENGTH, settings.clipLength());
             if (settings.clipStride() != null) conf.set(ClipOptions.STRIDE, settings.clipStride());
-            // As the job will cut them: configured, else from the model package (which must take them).
-            ClipSizing.Clip clip = ClipSizing.resolve(conf, ModelSettings.of(settings.model(), null).clipRequirements(), settings.model());
-            if (clip.keyframes() > 0 && !conf.contains(ClipOptions.KEYFRAME_POLICY)) {
-                // The job's default stitcher fits each clip to the segment's keyframe. The simulated model predicts the
-                // segment's first frame from any view, so it stays the keyframe; a real model cannot once the view has
-                // moved on, so with a model package the keyframe is refreshed (see docs/benchmarks.md).
-                conf.set(ClipOptions.KEYFRAME_POLICY,
-                        "simulated".equals(settings.model()) ? KeyframePolicy.FIRST_ONLY : KeyframePolicy.REFRESH);
-            }
+            // The keyframe policy, unless set, is the job's own rule (ClipOptions.keyframePolicy): first-only with the
+            // simulated model, refresh with a model package.
             conf.set(StorageOptions.KIND, StorageSettings.Kind.S3);
             conf.set(StorageOptions.S3_ENDPOINT, s3.endpoint().toString());
             conf.set(StorageOptions.S3_BUCKET, bucket);
