@@ -27,8 +27,13 @@ public final class StorageSettings implements Serializable {
     private final StoreDecorator decorator;
     private final long retryForMillis;
 
-    /** How long transient failures are retried by default (see {@link RetryingObjectStore}). */
-    public static final java.time.Duration DEFAULT_RETRY_FOR = java.time.Duration.ofMinutes(1);
+    /**
+     * How long transient failures are retried by default (see {@link RetryingObjectStore}): 100 s, so that a store outage
+     * of a minute (chaos's default) is a pause, not a restart (with 1 minute, the writes that failed first gave up a few
+     * seconds before the store came back: `geostream chaos --faults store-outage` restarted the job once per outage), and
+     * below the job's checkpoint timeout of 2 min, which a checkpoint waiting on the stitch stage's writes must not reach.
+     */
+    public static final java.time.Duration DEFAULT_RETRY_FOR = java.time.Duration.ofSeconds(100);
 
     /**
      * Wraps each store this spec opens. The one injection point for tests that need a store which fails on
@@ -57,6 +62,9 @@ public final class StorageSettings implements Serializable {
     }
 
     public Kind kind() { return kind; }
+
+    /** How long the stores this spec opens retry transient failures (zero: not at all). */
+    public java.time.Duration retryFor() { return java.time.Duration.ofMillis(retryForMillis); }
 
     public S3Settings s3Settings() { return s3; }
 

@@ -242,12 +242,13 @@ public final class GeometryJob {
     }
 
     public static StorageSettings storageSettings(Configuration c) {
-        if (c.get(StorageOptions.KIND) == StorageSettings.Kind.LOCAL) {
-            return StorageSettings.local(Path.of(c.get(StorageOptions.LOCAL_DIR)));
-        }
-        return StorageSettings.s3(S3Settings.withKeysOrProviderChain(c.get(StorageOptions.S3_ENDPOINT),
-                c.get(StorageOptions.S3_REGION), c.get(StorageOptions.S3_BUCKET), c.getOptional(StorageOptions.S3_ACCESS_KEY).orElse(null),
-                c.getOptional(StorageOptions.S3_SECRET_KEY).orElse(null), c.get(StorageOptions.S3_PATH_STYLE)));
+        StorageSettings store = c.get(StorageOptions.KIND) == StorageSettings.Kind.LOCAL
+                ? StorageSettings.local(Path.of(c.get(StorageOptions.LOCAL_DIR)))
+                : StorageSettings.s3(S3Settings.withKeysOrProviderChain(c.get(StorageOptions.S3_ENDPOINT),
+                        c.get(StorageOptions.S3_REGION), c.get(StorageOptions.S3_BUCKET),
+                        c.getOptional(StorageOptions.S3_ACCESS_KEY).orElse(null),
+                        c.getOptional(StorageOptions.S3_SECRET_KEY).orElse(null), c.get(StorageOptions.S3_PATH_STYLE)));
+        return store.retryingFor(c.get(StorageOptions.RETRY_FOR));
     }
 
     /** Adds the pipeline to {@code env}. */

@@ -62,6 +62,17 @@ class StageOptionsTest {
                 .isEqualTo(KeyframePolicy.REFRESH);
     }
 
+    /** The payload stores' retry budget is an option (a store outage of a minute is a pause, not a restart). */
+    @Test
+    void theStoresRetryForTheConfiguredTime() {
+        assertThat(GeometryJob.storageSettings(new Configuration()).retryFor()).isEqualTo(java.time.Duration.ofSeconds(100));
+        assertThat(GeometryJob.storageSettings(Configuration.fromMap(Map.of(StorageOptions.RETRY_FOR.key(), "30 s",
+                StorageOptions.KIND.key(), "local", StorageOptions.LOCAL_DIR.key(), "/tmp/x"))).retryFor())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThatThrownBy(() -> GeometryJob.storageSettings(Configuration.fromMap(Map.of(StorageOptions.RETRY_FOR.key(), "-1 s"))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void aMisspelledEnumValueFailsInsteadOfFallingBackToADefault() {
         // Before enum options, any storage kind but "local" silently meant S3.

@@ -30,6 +30,14 @@ public final class StorageOptions {
             .stringType().noDefaultValue().withDescription("Static access key (with the secret key); unset: the AWS default credentials chain "
                     + "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, profile, web identity/IRSA, container or instance role).");
 
+    public static final ConfigOption<java.time.Duration> RETRY_FOR = ConfigOptions.key("geostream.storage.retry-for")
+            .durationType().defaultValue(StorageSettings.DEFAULT_RETRY_FOR).withDescription("How long a payload write or a "
+                    + "claim-check read that fails transiently (5xx, throttling, connection refused or reset, timeouts) is retried, "
+                    + "100 ms doubling to 5 s, before the job fails and restarts from its checkpoint; 0 s: not retried. The default "
+                    + "rides out an object-store outage of up to about 1.5 minutes as a pause (the stitch stage's drain before a "
+                    + "checkpoint barrier waits, and the checkpoint completes late) and stays below the checkpoint timeout (2 min), "
+                    + "so that a longer outage restarts the job instead of timing out checkpoint after checkpoint.");
+
     public static final ConfigOption<String> S3_SECRET_KEY = ConfigOptions.key("geostream.storage.s3.secret-key")
             .stringType().noDefaultValue().withDescription("Static secret key (with the access key); unset: the AWS default credentials chain. Never logged.");
 }
