@@ -9,6 +9,7 @@ import io.geostream.eval.TumTrajectory;
 import io.geostream.model.ClipRequirements;
 import io.geostream.model.GeometryModel;
 import io.geostream.model.ModelInfo;
+import io.geostream.model.simulated.ConfidenceMode;
 import io.geostream.model.simulated.ErrorModel;
 import io.geostream.model.simulated.SimulatedGeometryModel;
 import io.geostream.model.simulated.SimulatedModelSettings;
@@ -122,6 +123,11 @@ public final class EvalCommand implements Runnable {
                         + " is off by 1.9-5.6 deg and 3.8-11 %% of the depth, one sharing nothing by 7.5-22.5 deg and 15-45 %%;"
                         + " default ${DEFAULT-VALUE}).")
         double referenceError;
+        @Option(names = "--confidence", paramLabel = "MODE",
+                description = "Override the realistic and geo-nano presets' confidence: informative (follows the per-pixel error),"
+                        + " weak (the presets' own: mostly noise, as a real model's confidence head) or none (no confidence at"
+                        + " all, as UniGeo predicts none: every pixel weighs alike).")
+        String confidence;
         @Option(names = "--overlap-policy", defaultValue = "first",
                 description = "Which prediction of a frame two clips hold is emitted: first or blended (default ${DEFAULT-VALUE}).")
         String overlapPolicy;
@@ -177,6 +183,12 @@ public final class EvalCommand implements Runnable {
                     }
                     modelOptions = modelOptions.withRealism(modelOptions.realism().withReferenceError(referenceError,
                             referenceError / 50));
+                }
+                if (confidence != null) {
+                    if (!modelOptions.realism().any()) {
+                        throw new IllegalArgumentException("--confidence needs the realistic or geo-nano preset");
+                    }
+                    modelOptions = modelOptions.withRealism(modelOptions.realism().withConfidence(ConfidenceMode.parse(confidence)));
                 }
                 stitcherConfig = StitcherSettings.defaults().withOverlapPolicy(OverlapPolicy.parse(overlapPolicy))
                         .withPoseSolver(io.geostream.stitch.PoseSolver.parse(poseSolver));
@@ -275,12 +287,15 @@ public final class EvalCommand implements Runnable {
                 }
             }
             Files.writeString(out.resolve("stitching.json"), json(frames, seedList, packaged == null ? errorModel : null,
-                    packaged == null ? modelOptions.realism().referenceErrorDeg() : Double.NaN, modelInfo, model, byMethod));
+                    packaged == null ? modelOptions.realism().referenceErrorDeg() : Double.NaN,
+                    packaged == null ? modelOptions.realism().confidence() : null,
+                    modelInfo, model, byMethod));
             if (packaged == null) {
-                console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f, reference error %.1f deg%n",
+                console.printf(Locale.ROOT, "error model %s; clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d), view error %.2f, reference error %.1f deg, confidence %s%n",
                         ErrorModel.parse(errorModel), clips.clipLength(), clips.stride(), clips.keyframes(),
                         clips.keyframePolicy().id(), clips.keyframeInterval(), modelOptions.viewErrorShare(),
-                        modelOptions.realism().referenceErrorDeg());
+                        modelOptions.realism().referenceErrorDeg(),
+                        modelOptions.realism().confidence());
             } else {
                 console.printf(Locale.ROOT, "model %s (%s, %dx%d); clips T=%d S=%d, %d keyframe slot(s), policy %s (interval %d)%n",
                         modelInfo.qualifiedName(), model, width, height, clips.clipLength(), clips.stride(), clips.keyframes(),
@@ -331,7 +346,7 @@ public final class EvalCommand implements Runnable {
          */
         private ModelPackageClips packageClips() {
             CommandLine.ParseResult given = spec.commandLine().getParseResult();
-            for (String flag : List.of("--error-model", "--view-error", "--reference-error")) {
+            for (String flag : List.of("--error-model", "--view-error", "--reference-error", "--confidence")) {
                 if (given.hasMatchedOption(flag)) {
                     throw new CommandLine.ParameterException(spec.commandLine(), flag + " sets the simulated model's errors;"
                             + " it does not apply with --model");
@@ -413,7 +428,8 @@ public final class EvalCommand implements Runnable {
          * @param referenceErrorDeg the simulated model's reference error (0: off), or NaN for a model package
          * @param packageDir the model package, or null for the simulated model
          */
-        static String json(int frames, List<Long> seeds, String errorModel, double referenceErrorDeg, ModelInfo model,
+        static String json(int frames, List<Long> seeds, String errorModel, double referenceErrorDeg, ConfidenceMode confidence,
+                           ModelInfo model,
                            Path packageDir, Map<String, List<StitchingEvaluation.Scores>> byMethod) throws java.io.IOException {
             com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
             com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
@@ -422,6 +438,7 @@ public final class EvalCommand implements Runnable {
             root.put("error_model", errorModel == null ? null : ErrorModel.parse(errorModel).toString());
             if (Double.isNaN(referenceErrorDeg)) root.putNull("reference_error_deg");
             else root.put("reference_error_deg", referenceErrorDeg);
+            root.put("confidence", confidence == null ? null : confidence.toString());
             com.fasterxml.jackson.databind.node.ObjectNode modelNode = root.putObject("model");
             modelNode.put("name", model.id());
             modelNode.put("version", model.version());

@@ -203,6 +203,32 @@ class EvalCommandTest {
         assertThat(mild.stderr()).contains("--reference-error needs the realistic or geo-nano preset");
     }
 
+    /**
+     * UniGeo predicts no confidence: --confidence none runs the realistic preset without one (every pixel weighs alike),
+     * which moves the figures, and stitching.json says which confidence the run had; the mild preset has its own.
+     */
+    @Test
+    void theConfidenceCanBeSwitchedOffAndTheRunSaysWhichItHad(@TempDir Path out) throws Exception {
+        String[] base = {"eval", "stitching", "--frames", "60", "--seed", "3", "--seeds", "1", "--width", "48", "--height",
+                "36", "--clip-length", "8", "--clip-stride", "5", "--trajectory", "orbit", "--methods", "per_frame"};
+        io.geostream.testing.CliRun weak = io.geostream.testing.CliRun.of(with(base, "--out", out.resolve("weak").toString()));
+        io.geostream.testing.CliRun none = io.geostream.testing.CliRun.of(with(base, "--confidence", "none", "--out",
+                out.resolve("none").toString()));
+        assertThat(weak.exitCode()).isZero();
+        assertThat(none.exitCode()).isZero();
+        assertThat(weak.stderr()).contains("confidence weak");
+        assertThat(none.stderr()).contains("confidence none");
+        assertThat(Double.parseDouble(none.result().get("ate_over_length"))).isFinite()
+                .isNotEqualTo(Double.parseDouble(weak.result().get("ate_over_length")));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(mapper.readTree(out.resolve("none").resolve("stitching.json").toFile()).get("confidence").asText()).isEqualTo("none");
+        assertThat(mapper.readTree(out.resolve("weak").resolve("stitching.json").toFile()).get("confidence").asText()).isEqualTo("weak");
+        io.geostream.testing.CliRun mild = io.geostream.testing.CliRun.of(with(base, "--error-model", "mild", "--confidence", "none",
+                "--out", out.resolve("mild").toString()));
+        assertThat(mild.exitCode()).isEqualTo(2);
+        assertThat(mild.stderr()).contains("--confidence needs the realistic or geo-nano preset");
+    }
+
     /** The help lists enum constants in capitals; users type them as they like (`--trajectory orbit`). */
     @Test
     void enumValuesAreTakenInAnyCase(@TempDir Path out) {
