@@ -32,7 +32,7 @@ public final class GaugeCameraEstimator {
     /** A PnP solver: the camera of {@code world} points seen at {@code pixels} through {@code k}, from a guess when given. */
     @FunctionalInterface
     public interface Pnp {
-        PoseEstimator.PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guessOrNull);
+        PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guessOrNull);
     }
 
     /** As {@link #estimate(float[], int, int, CameraIntrinsics, Pnp)} with OpenCV's PnP ({@link OpenCvPoseEstimator}). */
@@ -150,10 +150,10 @@ public final class GaugeCameraEstimator {
             r1[8] = -u * x; r1[9] = -u * y; r1[10] = -u * z; r1[11] = -u;
             r2[4] = x; r2[5] = y; r2[6] = z; r2[7] = 1;
             r2[8] = -v * x; r2[9] = -v * y; r2[10] = -v * z; r2[11] = -v;
-            PoseEstimator.accumulate(ata, r1, 12);
-            PoseEstimator.accumulate(ata, r2, 12);
+            NormalEquations.accumulate(ata, r1, 12);
+            NormalEquations.accumulate(ata, r2, 12);
         }
-        double[] h = PoseEstimator.nullVector(ata, 12);
+        double[] h = NormalEquations.nullVector(ata, 12);
         if (h == null) throw new IllegalArgumentException("DLT decomposition failed");
         // P = Tp^-1 H Tw with Tw = [sw I, -sw cw], Tp = [sp I, -sp cp].
         double[] hw = new double[12]; // H Tw

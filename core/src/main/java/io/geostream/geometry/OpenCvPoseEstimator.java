@@ -34,13 +34,13 @@ public final class OpenCvPoseEstimator {
     private OpenCvPoseEstimator() {}
 
     /** As {@link PoseEstimator#estimate(double[][], double[][], CameraIntrinsics, RigidTransform)}. */
-    public static PoseEstimator.PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k,
+    public static PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k,
                                                  RigidTransform initialGuessOrNull) {
-        double threshold = PoseEstimator.inlierThresholdPx(k);
+        double threshold = PnpDefaults.inlierThresholdPx(k);
         int n = 0;
         for (int i = 0; i < worldPoints.length; i++) if (finite(worldPoints[i], pixels[i])) n++;
-        if (n < PoseEstimator.MIN_POINTS) {
-            throw new IllegalArgumentException("need at least " + PoseEstimator.MIN_POINTS + " finite correspondences, got " + n);
+        if (n < PnpDefaults.MIN_POINTS) {
+            throw new IllegalArgumentException("need at least " + PnpDefaults.MIN_POINTS + " finite correspondences, got " + n);
         }
         try (Mat object = new Mat(n, 3, CV_64F); Mat image = new Mat(n, 2, CV_64F); Mat camera = new Mat(3, 3, CV_64F);
              Mat distortion = new Mat(); Mat rvec = new Mat(3, 1, CV_64F); Mat tvec = new Mat(3, 1, CV_64F);
@@ -62,7 +62,7 @@ public final class OpenCvPoseEstimator {
             if (guess) setPose(initialGuessOrNull.inverse(), rvec, tvec, rotation);
             boolean found = solvePnPRansac(object, image, camera, distortion, rvec, tvec, guess, ITERATIONS, (float) threshold,
                     CONFIDENCE, inliers, SOLVEPNP_SQPNP);
-            if (!found || inliers.rows() < PoseEstimator.MIN_POINTS) throw new IllegalArgumentException("no pose found");
+            if (!found || inliers.rows() < PnpDefaults.MIN_POINTS) throw new IllegalArgumentException("no pose found");
             int step = (inliers.rows() + MAX_REFINE_POINTS - 1) / MAX_REFINE_POINTS;
             try (Mat inObject = select(object, inliers, 3, step); Mat inImage = select(image, inliers, 2, step)) {
                 solvePnPRefineLM(inObject, inImage, camera, distortion, rvec, tvec,
@@ -131,7 +131,7 @@ public final class OpenCvPoseEstimator {
     }
 
     /** Inliers and reprojection RMS over them, computed as PoseEstimator reports them. */
-    private static PoseEstimator.PoseFit score(RigidTransform cameraFromWorld, double[][] world, double[][] pixels,
+    private static PoseFit score(RigidTransform cameraFromWorld, double[][] world, double[][] pixels,
                                                CameraIntrinsics k, double threshold, int used) {
         double sum = 0;
         int inliers = 0;
@@ -146,6 +146,6 @@ public final class OpenCvPoseEstimator {
                 inliers++;
             }
         }
-        return new PoseEstimator.PoseFit(cameraFromWorld.inverse(), inliers == 0 ? Double.NaN : Math.sqrt(sum / inliers), inliers, used);
+        return new PoseFit(cameraFromWorld.inverse(), inliers == 0 ? Double.NaN : Math.sqrt(sum / inliers), inliers, used);
     }
 }

@@ -1,8 +1,5 @@
 package io.geostream.geometry;
 
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,10 +18,14 @@ import java.util.SplittableRandom;
  * the inlier share found so far calls for (99.9 % confidence), and its best hypothesis is refined the
  * same way. The refined pose with the lowest truncated (MSAC) cost on the subset wins and is refined
  * once more on all its inliers. A few per cent of gross outliers and noisy pixels are tolerated.
+ *
+ * <p>Not used by the job: OpenCV's PnP ({@link OpenCvPoseEstimator}) fits the same poses 2.1-2.3x faster
+ * ({@code geostream bench pose}, docs/benchmarks.md, session 18), so it took every place this one had. It stays as the
+ * independent implementation that {@code bench pose} and {@code eval stitching --pose-solver handwritten} check OpenCV's
+ * against. What both share is in classes of its own: the result ({@link PoseFit}), the inlier rule and the fewest
+ * points ({@link PnpDefaults}), the DLT's normal equations ({@link NormalEquations}, also the intrinsics-free camera's).
  */
 public final class PoseEstimator {
-    /** Fewest usable correspondences accepted (the DLT needs 6). */
-    public static final int MIN_POINTS = 6;
     private static final int SCORING_SUBSET = 400;
     private static final int MIN_ITERATIONS = 4;
     private static final int MAX_ITERATIONS = 400;
@@ -32,33 +33,17 @@ public final class PoseEstimator {
 
     private PoseEstimator() {}
 
-    /**
-     * A fitted pose.
-     *
-     * @param worldFromCamera   the camera pose (camera coordinates to world coordinates)
-     * @param reprojectionRmsPx RMS reprojection error in pixels over the inliers
-     * @param inliers           correspondences in front of the camera with a reprojection error
-     *                          below the inlier threshold
-     * @param used              correspondences with finite coordinates (the others are skipped)
-     */
-    public record PoseFit(RigidTransform worldFromCamera, double reprojectionRmsPx, int inliers, int used) {}
 
     /** {@link #estimate(double[][], double[][], CameraIntrinsics, RigidTransform, double)} without a prior. */
     public static PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k) {
         return estimate(worldPoints, pixels, k, null);
     }
 
-    /** The default reprojection distance within which a correspondence is an inlier: max(2 px, 0.5 % of the image diagonal). */
-    public static double inlierThresholdPx(CameraIntrinsics k) {
-        double diagonal = Math.sqrt((double) k.width() * k.width() + (double) k.height() * k.height());
-        return Math.max(2.0, 0.005 * diagonal);
-    }
-
     /** Same, with the default inlier threshold: max(2 px, 0.5 % of the image diagonal). */
     public static PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k,
                                    RigidTransform initialGuessOrNull) {
         if (k == null) throw new IllegalArgumentException("intrinsics must not be null");
-        return estimate(worldPoints, pixels, k, initialGuessOrNull, inlierThresholdPx(k));
+        return estimate(worldPoints, pixels, k, initialGuessOrNull, PnpDefaults.inlierThresholdPx(k));
     }
 
     /**
@@ -69,7 +54,7 @@ public final class PoseEstimator {
      * @param k                  the camera intrinsics
      * @param initialGuessOrNull a prior worldFromCamera pose (e.g. the previous frame's), or null
      * @param inlierThresholdPx  reprojection error in pixels below which a point is an inlier (> 0)
-     * @throws IllegalArgumentException for mismatched or malformed input or fewer than {@link #MIN_POINTS}
+     * @throws IllegalArgumentException for mismatched or malformed input or fewer than {@link PnpDefaults#MIN_POINTS}
      *                                  usable correspondences, or when no pose could be found
      */
     public static PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k,
@@ -100,8 +85,8 @@ public final class PoseEstimator {
             normalized[2 * n + 1] = (q[1] - k.cy()) / k.fy();
             n++;
         }
-        if (n < MIN_POINTS) {
-            throw new IllegalArgumentException("need at least " + MIN_POINTS + " finite correspondences, got " + n);
+        if (n < PnpDefaults.MIN_POINTS) {
+            throw new IllegalArgumentException("need at least " + PnpDefaults.MIN_POINTS + " finite correspondences, got " + n);
         }
         Problem problem = new Problem(world, pix, normalized, n, k, inlierThresholdPx);
         return problem.solve(initialGuessOrNull);
@@ -172,7 +157,7 @@ public final class PoseEstimator {
             // Only the winner is refined again on its inliers with a tighter loss (the candidates mostly
             // converge to the same pose; refining each again would repeat the same work).
             int[] inliers = inliers(best);
-            if (inliers.length >= MIN_POINTS) {
+            if (inliers.length >= PnpDefaults.MIN_POINTS) {
                 best = refine(best, inliers, 0.5 * threshold);
                 inliers = inliers(best);
             }
@@ -299,7 +284,7 @@ public final class PoseEstimator {
                 double v = (normalized[2 * i + 1] - in[1]) * in[2];
                 accumulateProjectionRows(ata, row1, row2, new double[] {X, Y, Z, 1}, u, v);
             }
-            double[] p = nullVector(ata, 12);
+            double[] p = NormalEquations.nullVector(ata, 12);
             if (p == null) return null;
             // Undo the normalisations: P = Timg^-1 P' Tworld.
             double[] pw = new double[12];
@@ -372,7 +357,7 @@ public final class PoseEstimator {
                 double y = (normalized[2 * i + 1] - in[1]) * in[2];
                 accumulateProjectionRows(ata, row1, row2, new double[] {pa, pb, 1}, x, y);
             }
-            double[] hn = nullVector(ata, 9);
+            double[] hn = NormalEquations.nullVector(ata, 9);
             if (hn == null) return null;
             // H = Timg^-1 H' diag(planeScale, planeScale, 1)
             double s = 1 / in[2];
@@ -561,28 +546,7 @@ public final class PoseEstimator {
             -a * wy + b * wx * wz, a * wx + b * wy * wz, 1 + b * (-wx * wx - wy * wy)};
     }
 
-    /** Adds {@code row}'s outer product to the {@code size} x {@code size} normal matrix {@code ata} (A^T A, row by row). */
-    static void accumulate(double[] ata, double[] row, int size) {
-        for (int a = 0; a < size; a++) {
-            double ra = row[a];
-            if (ra == 0) continue;
-            for (int b = 0; b < size; b++) ata[size * a + b] += ra * row[b];
-        }
-    }
 
-    /** The right singular vector of the smallest singular value of a symmetric PSD matrix, or null. */
-    static double[] nullVector(double[] ata, int size) {
-        if (!Mat3.allFinite(ata)) return null;
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(size, size, false, true, false);
-        if (!svd.decompose(new DMatrixRMaj(size, size, true, ata))) return null;
-        double[] sv = svd.getSingularValues();
-        int min = 0;
-        for (int i = 1; i < size; i++) if (sv[i] < sv[min]) min = i;
-        DMatrixRMaj v = svd.getV(null, false);
-        double[] out = new double[size];
-        for (int i = 0; i < size; i++) out[i] = v.get(i, min);
-        return out;
-    }
 
     /** Solves the 6x6 system a x = b by Gaussian elimination with partial pivoting; null if singular. */
     private static double[] solve6(double[] a, double[] b) {
@@ -648,7 +612,7 @@ public final class PoseEstimator {
             row2[n + c] = h[c];
             row2[2 * n + c] = -v * h[c];
         }
-        accumulate(ata, row1, 3 * n);
-        accumulate(ata, row2, 3 * n);
+        NormalEquations.accumulate(ata, row1, 3 * n);
+        NormalEquations.accumulate(ata, row2, 3 * n);
     }
 }

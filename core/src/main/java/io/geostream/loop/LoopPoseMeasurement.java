@@ -2,7 +2,8 @@ package io.geostream.loop;
 
 import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.OpenCvPoseEstimator;
-import io.geostream.geometry.PoseEstimator;
+import io.geostream.geometry.PnpDefaults;
+import io.geostream.geometry.PoseFit;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Selection;
@@ -45,7 +46,7 @@ final class LoopPoseMeasurement {
      */
     static Sim3 oldFromNew(double[][] oldPoints, double[][] newPoints, CameraIntrinsics k, int minInliers) {
         if (oldPoints.length != newPoints.length) throw new IllegalArgumentException("need paired points");
-        if (oldPoints.length < Math.max(minInliers, PoseEstimator.MIN_POINTS)) return null;
+        if (oldPoints.length < Math.max(minInliers, PnpDefaults.MIN_POINTS)) return null;
         double[][] oldPixels = pixels(oldPoints, k), newPixels = pixels(newPoints, k);
         Sim3 forward = solve(oldPoints, newPoints, newPixels, k, minInliers);
         Sim3 backward = solve(newPoints, oldPoints, oldPixels, k, minInliers);
@@ -65,7 +66,7 @@ final class LoopPoseMeasurement {
      */
     private static Sim3 solve(double[][] sourcePoints, double[][] targetPoints, double[][] targetPixels, CameraIntrinsics k,
                               int minInliers) {
-        PoseEstimator.PoseFit fit;
+        PoseFit fit;
         try {
             fit = OpenCvPoseEstimator.estimate(sourcePoints, targetPixels, k, null);
         } catch (IllegalArgumentException noPose) {
@@ -73,7 +74,7 @@ final class LoopPoseMeasurement {
         }
         if (fit.inliers() < minInliers) return null;
         RigidTransform sourceFromTarget = fit.worldFromCamera(), targetFromSource = sourceFromTarget.inverse();
-        double threshold = PoseEstimator.inlierThresholdPx(k);
+        double threshold = PnpDefaults.inlierThresholdPx(k);
         double[] ratios = new double[sourcePoints.length];
         int n = 0;
         for (int i = 0; i < sourcePoints.length; i++) {

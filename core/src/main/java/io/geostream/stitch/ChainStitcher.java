@@ -4,7 +4,7 @@ import io.geostream.avro.IntrinsicsSource;
 import io.geostream.avro.SegmentReason;
 import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.GaugeCameraEstimator;
-import io.geostream.geometry.PoseEstimator;
+import io.geostream.geometry.PoseFit;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Sim3;
 import io.geostream.geometry.Sim3Interpolation;
@@ -290,7 +290,7 @@ final class ChainStitcher implements Stitcher {
             if (opensSegment && slot == firstSlot) {
                 pose = RigidTransform.identity(); // the segment's world frame is this camera's frame
             } else {
-                PoseEstimator.PoseFit pf;
+                PoseFit pf;
                 try {
                     pf = poseFromPoints(world, grid, k, previousPose);
                 } catch (IllegalArgumentException noPose) {
@@ -621,7 +621,7 @@ final class ChainStitcher implements Stitcher {
         if (segmentFirst) {
             pose = RigidTransform.identity(); // the segment's world frame is this camera's frame
         } else {
-            PoseEstimator.PoseFit pf;
+            PoseFit pf;
             try {
                 pf = poseFromPoints(held.worldPoints, grid, k, guess);
             } catch (IllegalArgumentException noPose) {
@@ -738,7 +738,7 @@ final class ChainStitcher implements Stitcher {
         return new CameraIntrinsics(s.intrinsics[0], s.intrinsics[1], s.intrinsics[2], s.intrinsics[3], w, h);
     }
 
-    private PoseEstimator.PoseFit poseFromPoints(float[] points, Grid grid, CameraIntrinsics k, RigidTransform guess) {
+    private PoseFit poseFromPoints(float[] points, Grid grid, CameraIntrinsics k, RigidTransform guess) {
         List<double[]> world = new ArrayList<>();
         List<double[]> pixels = new ArrayList<>();
         for (int c = 0; c < grid.cells(); c++) {

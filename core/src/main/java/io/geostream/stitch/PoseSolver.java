@@ -4,6 +4,7 @@ import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.GaugeCameraEstimator;
 import io.geostream.geometry.OpenCvPoseEstimator;
 import io.geostream.geometry.PoseEstimator;
+import io.geostream.geometry.PoseFit;
 import io.geostream.geometry.RigidTransform;
 
 import java.util.Locale;
@@ -26,7 +27,7 @@ public enum PoseSolver implements GaugeCameraEstimator.Pnp {
     public static final PoseSolver DEFAULT = OPENCV;
 
     @Override
-    public PoseEstimator.PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guess) {
+    public PoseFit estimate(double[][] world, double[][] pixels, CameraIntrinsics k, RigidTransform guess) {
         return this == OPENCV ? OpenCvPoseEstimator.estimate(world, pixels, k, guess) : PoseEstimator.estimate(world, pixels, k, guess);
     }
 

@@ -43,8 +43,8 @@ class OpenCvPoseEstimatorTest {
     @Test
     void findsTheTruePoseThroughOutliersAsTheHandWrittenEstimatorDoes() {
         double[][][] s = scene(1, POSE, 800, 0.25);
-        PoseEstimator.PoseFit cv = OpenCvPoseEstimator.estimate(s[0], s[1], K, null);
-        PoseEstimator.PoseFit own = PoseEstimator.estimate(s[0], s[1], K, null);
+        PoseFit cv = OpenCvPoseEstimator.estimate(s[0], s[1], K, null);
+        PoseFit own = PoseEstimator.estimate(s[0], s[1], K, null);
         assertThat(distance(cv.worldFromCamera().center(), POSE.center())).isLessThan(0.01);
         assertThat(Rotations.angleBetweenDeg(cv.worldFromCamera().rotation(), POSE.rotation())).isLessThan(0.1);
         assertThat(distance(cv.worldFromCamera().center(), own.worldFromCamera().center())).isLessThan(1e-3);
@@ -66,7 +66,7 @@ class OpenCvPoseEstimatorTest {
         }
     }
 
-    private static double[] pose(PoseEstimator.PoseFit fit) {
+    private static double[] pose(PoseFit fit) {
         double[] out = new double[12];
         System.arraycopy(fit.worldFromCamera().rotation(), 0, out, 0, 9);
         System.arraycopy(fit.worldFromCamera().translation(), 0, out, 9, 3);

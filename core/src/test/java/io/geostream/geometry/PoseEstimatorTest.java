@@ -58,7 +58,7 @@ class PoseEstimatorTest {
             RigidTransform truth = new RigidTransform(randomRotation(random), new double[] {
                 random.nextGaussian(), random.nextGaussian(), random.nextGaussian()});
             double[][][] data = scene(random, truth, 50);
-            PoseEstimator.PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
+            PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
             assertPose(fit.worldFromCamera(), truth, 1e-7, 1e-8);
             assertThat(fit.reprojectionRmsPx()).isLessThan(1e-6);
             assertThat(fit.inliers()).isEqualTo(50);
@@ -71,7 +71,7 @@ class PoseEstimatorTest {
         RigidTransform truth = cameraLookingAtWall();
         for (double offWall : new double[] {0, 0.1}) {
             double[][][] data = wallScene(new Random(21), truth, 80, offWall);
-            PoseEstimator.PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
+            PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
             assertPose(fit.worldFromCamera(), truth, 1e-7, 1e-8);
             assertThat(fit.inliers()).isEqualTo(80);
         }
@@ -93,7 +93,7 @@ class PoseEstimatorTest {
                 data[1][i][1] += random.nextGaussian() * 0.5;
             }
         }
-        PoseEstimator.PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
+        PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
         // Bound: 0.5 px noise over 380 inliers at 2-8 m: well under 0.1 degree and 2 cm.
         assertPose(fit.worldFromCamera(), truth, 0.1, 0.02);
         assertThat(fit.reprojectionRmsPx()).isBetween(0.4, 1.0);
@@ -125,7 +125,7 @@ class PoseEstimatorTest {
         RigidTransform truth = new RigidTransform(randomRotation(random), new double[] {0, 0, 0});
         double[][][] data = scene(random, truth, 12);
         data[0][3] = new double[] {Double.NaN, 0, 0};
-        PoseEstimator.PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
+        PoseFit fit = PoseEstimator.estimate(data[0], data[1], K);
         assertThat(fit.used()).isEqualTo(11);
         assertPose(fit.worldFromCamera(), truth, 1e-6, 1e-7);
         double[][][] small = scene(random, truth, 5);

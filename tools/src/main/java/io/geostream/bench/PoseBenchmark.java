@@ -3,6 +3,7 @@ package io.geostream.bench;
 import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.OpenCvPoseEstimator;
 import io.geostream.geometry.PoseEstimator;
+import io.geostream.geometry.PoseFit;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.model.ClipGeometry;
 import io.geostream.model.ClipInput;
@@ -68,9 +69,9 @@ public final class PoseBenchmark {
             RigidTransform guessH = null, guessC = null;
             for (int i = 0; i < frames; i++) {
                 long t0 = System.nanoTime();
-                PoseEstimator.PoseFit h = PoseEstimator.estimate(worlds.get(i), pixels.get(i), ks.get(i), guessH);
+                PoseFit h = PoseEstimator.estimate(worlds.get(i), pixels.get(i), ks.get(i), guessH);
                 long t1 = System.nanoTime();
-                PoseEstimator.PoseFit c = OpenCvPoseEstimator.estimate(worlds.get(i), pixels.get(i), ks.get(i), guessC);
+                PoseFit c = OpenCvPoseEstimator.estimate(worlds.get(i), pixels.get(i), ks.get(i), guessC);
                 long t2 = System.nanoTime();
                 hand[n] = (t1 - t0) / 1e6;
                 cv[n] = (t2 - t1) / 1e6;

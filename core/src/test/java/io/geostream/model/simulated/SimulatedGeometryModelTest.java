@@ -3,6 +3,7 @@ package io.geostream.model.simulated;
 import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.FocalEstimator;
 import io.geostream.geometry.PoseEstimator;
+import io.geostream.geometry.PoseFit;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Sim3;
@@ -228,7 +229,7 @@ class SimulatedGeometryModelTest {
             world[p] = new double[] {points[3 * p], points[3 * p + 1], points[3 * p + 2]};
             pixels[p] = new double[] {p % W, p / W};
         }
-        PoseEstimator.PoseFit fit = PoseEstimator.estimate(world, pixels, scene.intrinsics());
+        PoseFit fit = PoseEstimator.estimate(world, pixels, scene.intrinsics());
         RigidTransform truth = scene.worldFromCamera(30).inverse().compose(scene.worldFromCamera(36));
         double[] c = truth.center();
         double[] expected = {scale * c[0], scale * c[1], scale * c[2]};
