@@ -150,12 +150,17 @@ public final class ChaosScenario {
         return cluster;
     }
 
-    /** Streams of {@code frames} frames each, scene seeds from {@code seed}, trajectories alternating. */
+    /** Streams of {@code frames} frames each at 48 x 36, scene seeds from {@code seed}, trajectories alternating. */
     public static Map<String, SceneSpec> streams(int count, int frames, long seed) {
+        return streams(count, frames, seed, 48, 36);
+    }
+
+    /** As {@link #streams(int, int, long)}, at {@code width} x {@code height}. */
+    public static Map<String, SceneSpec> streams(int count, int frames, long seed, int width, int height) {
         Map<String, SceneSpec> m = new java.util.TreeMap<>();
         var kinds = io.geostream.synthetic.TrajectoryKind.values();
         for (int i = 0; i < count; i++) {
-            m.put("cam-" + i, new SceneSpec(seed * 1000 + i, 48, 36, frames, kinds[i % kinds.length], 0.0, 10));
+            m.put("cam-" + i, new SceneSpec(seed * 1000 + i, width, height, frames, kinds[i % kinds.length], 0.0, 10));
         }
         return m;
     }

@@ -41,8 +41,14 @@ public final class ChaosCommand implements Callable<Integer> {
 
     @Option(names = "--streams", defaultValue = "3", description = "Camera streams (default ${DEFAULT-VALUE}).")
     int streams;
-    @Option(names = "--frames", defaultValue = "60", description = "Frames per stream, 48x36 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--frames", defaultValue = "60", description = "Frames per stream, at 10 frames a second of scene time"
+            + " (default ${DEFAULT-VALUE}); the orbiting camera laps every 240 frames.")
     int frames;
+    @Option(names = "--width", defaultValue = "48", description = "Frame width (default ${DEFAULT-VALUE}); 160 x 120 gives the"
+            + " loop closer features enough to close loops, so that corrections are compared too.")
+    int width;
+    @Option(names = "--height", defaultValue = "36", description = "Frame height (default ${DEFAULT-VALUE}).")
+    int height;
     @Option(names = "--failures", defaultValue = "3", description = "Failures to inject (default ${DEFAULT-VALUE}).")
     int failures;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the scenes and the failure points (default ${DEFAULT-VALUE}).")
@@ -69,8 +75,9 @@ public final class ChaosCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (streams < 1 || frames < 2 || failures < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "need --streams >= 1, --frames >= 2, --failures >= 0");
+        if (streams < 1 || frames < 2 || failures < 0 || width < 16 || height < 16) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "need --streams >= 1, --frames >= 2, --failures >= 0, --width and --height >= 16");
         }
         if (!faults.isEmpty()) return runFaults(out);
         ChaosScenario.CheckpointMode mode;
@@ -87,8 +94,9 @@ public final class ChaosCommand implements Callable<Integer> {
             ChaosScenario.Run run = scenario.runWithFailures(in, reference, plan, mode, "failures");
             int fired = ChaosScenario.failuresFired(plan);
             OutputComparison c = scenario.compare(reference, run);
-            out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
-                    c.expected(), c.committed(), c.deadLetters(), run.restarts(), fired, plan.failures(),
+            out.printf(Locale.ROOT, "frames=%d committed=%d corrections=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
+                    c.expected(), c.committed(), scenario.read(reference.config()).corrections().size(), c.deadLetters(),
+                    run.restarts(), fired, plan.failures(),
                     mode.name().toLowerCase(Locale.ROOT), run.lastCompletedCheckpoint(), (System.nanoTime() - start) / 1e9);
             if (fired < plan.failures()) {
                 out.printf("not every planned failure fired (%d of %d): the run proves less than asked%n", fired, plan.failures());
@@ -115,7 +123,7 @@ public final class ChaosCommand implements Callable<Integer> {
             MiniCluster cluster = ChaosScenario.startCluster(2);
             try {
                 ChaosScenario scenario = new ChaosScenario(cluster, 2, kafka, s3, "chaos-access", "chaos-secret-key", work, System.err);
-                return body.run(scenario, scenario.publish("chaos", ChaosScenario.streams(streams, frames, seed)));
+                return body.run(scenario, scenario.publish("chaos", ChaosScenario.streams(streams, frames, seed, width, height)));
             } finally {
                 cluster.close();
             }
@@ -155,8 +163,9 @@ public final class ChaosCommand implements Callable<Integer> {
             ChaosScenario.Run reference = scenario.runReference(in);
             ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults");
             OutputComparison c = scenario.compare(reference, run.run());
-            out.printf(Locale.ROOT, "frames=%d committed=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
-                    c.expected(), c.committed(), c.deadLetters(), run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
+            out.printf(Locale.ROOT, "frames=%d committed=%d corrections=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
+                    c.expected(), c.committed(), scenario.read(reference.config()).corrections().size(), c.deadLetters(),
+                    run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
                     String.join(",", run.injected().stream().map(ChaosScenario.InjectedFault::summary).toList()),
                     run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), (System.nanoTime() - start) / 1e9);
             for (ChaosScenario.InjectedFault f : run.injected()) {

@@ -11,6 +11,7 @@ class ChaosCommandTest {
     void badArgumentsAreUsageErrors() {
         assertThat(GeostreamCli.execute("chaos", "--streams", "0")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--failures", "-1")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--width", "8")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--checkpoints", "sideways")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--faults", "meteor")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--faults", "process-kill,tm-loss-at-checkpoint")).isEqualTo(2);
