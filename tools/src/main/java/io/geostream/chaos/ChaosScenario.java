@@ -215,7 +215,7 @@ public final class ChaosScenario {
             cluster.startTaskManager();
             liveTaskManagers.add(nextTaskManager++);
         }
-        awaitCommittedThenCancel(job, conf, expected.frames().size(), expected.segments().size(),
+        awaitCommittedThenCancel(job, conf, expected.frames().size(), expected.segments().size(), expected.corrections().size(),
                 () -> failuresFired(plan) >= plan.failures(), label);
         int restarts = FailurePoints.restarts();
         log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: last completed checkpoint %d, %d restarts, failures fired: %d/%d after a put, %d/%d after pre-commit, %d task managers lost%n",
@@ -282,7 +282,8 @@ public final class ChaosScenario {
                 stopAtClip, savepoint, committedBeforeStop);
         FailurePoints.arm(FailurePlan.none());
         JobID second = submit(conf, CheckpointMode.UNALIGNED, savepoint);
-        awaitCommittedThenCancel(second, conf, expectedFrames, expectedSegmentEvents, () -> true, label + " (from the savepoint)");
+        // Corrections are not awaited here: the savepoint runs' small frames close no loop.
+        awaitCommittedThenCancel(second, conf, expectedFrames, expectedSegmentEvents, 0, () -> true, label + " (from the savepoint)");
         log.printf(Locale.ROOT, "chaos: %s run done in %.1f s%n", label, seconds(start));
         return new Run(label, conf, FailurePoints.restarts(), FailurePoints.lastCompletedCheckpoint(), savepoint, committedBeforeStop);
     }
@@ -335,7 +336,7 @@ public final class ChaosScenario {
                     InjectedFault f = inject(plan, plan.faults().get(i), job, committed.count(), checkpoints, feed, records.size(), feedStart, pick);
                     injected.add(f);
                 }
-                awaitComplete(job, feed, conf, expected.frames().size(), expected.segments().size(), label);
+                awaitComplete(job, feed, conf, expected, label);
             }
         } finally {
             job.stop();
@@ -414,17 +415,24 @@ public final class ChaosScenario {
         return new InjectedFault(fault, at, lasted, committed, checkpoint, detail);
     }
 
-    /** Waits until the feed is published and the committed output holds the expected frames and segment events. */
-    private void awaitComplete(FaultJob job, PacedFeed feed, Configuration conf, int expectedFrames, int expectedSegmentEvents,
-                               String label) throws Exception {
+    /**
+     * Waits until the feed is published and the committed output holds the expected frames, segment events and loop
+     * corrections (the loop closer runs on a task of its own: its last corrections may commit a checkpoint after the
+     * frames, and a run cancelled before them would count them as lost).
+     */
+    private void awaitComplete(FaultJob job, PacedFeed feed, Configuration conf, CommittedOutput expected, String label)
+            throws Exception {
+        int expectedFrames = expected.frames().size(), expectedSegmentEvents = expected.segments().size();
         long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
         while (true) {
             job.check();
             CommittedOutput out = read(conf);
-            if (feed.done() && out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents) return;
+            if (feed.done() && out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents
+                    && out.corrections().size() >= expected.corrections().size()) return;
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the " + label + " job committed " + out.frames().size() + " of " + expectedFrames
-                        + " frames and " + out.segments().size() + " of " + expectedSegmentEvents + " segment events in "
+                        + " frames, " + out.segments().size() + " of " + expectedSegmentEvents + " segment events and "
+                        + out.corrections().size() + " of " + expected.corrections().size() + " corrections in "
                         + JOB_TIMEOUT + " (feed " + feed.published() + " records published)");
             }
             Thread.sleep(300);
@@ -545,18 +553,20 @@ public final class ChaosScenario {
      * {@code expectedSegmentEvents} segment events and {@code alsoDone} holds, then cancels it.
      */
     private void awaitCommittedThenCancel(JobID job, Configuration conf, int expectedFrames, int expectedSegmentEvents,
-                                          java.util.function.BooleanSupplier alsoDone, String label) throws Exception {
+                                          int expectedCorrections, java.util.function.BooleanSupplier alsoDone, String label)
+            throws Exception {
         long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
         while (true) {
             CommittedOutput out = read(conf);
-            if (out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents && alsoDone.getAsBoolean()) break;
+            if (out.frames().size() >= expectedFrames && out.segments().size() >= expectedSegmentEvents
+                    && out.corrections().size() >= expectedCorrections && alsoDone.getAsBoolean()) break;
             if (System.nanoTime() > deadline) {
                 Map<String, List<Long>> byStream = new java.util.TreeMap<>();
                 out.frames().forEach(f -> byStream.computeIfAbsent(f.getStreamId(), k -> new ArrayList<>()).add(f.getFrameIndex()));
                 log.println("chaos: committed frames by stream " + byStream + ", segments " + out.segments());
                 throw new IllegalStateException("the " + label + " job committed " + out.frames().size() + " of "
-                        + expectedFrames + " frames and " + out.segments().size() + " of " + expectedSegmentEvents
-                        + " segment events in " + JOB_TIMEOUT + (alsoDone.getAsBoolean() ? "" : ", and not every planned failure fired"));
+                        + expectedFrames + " frames, " + out.segments().size() + " of " + expectedSegmentEvents
+                        + " segment events and " + out.corrections().size() + " of " + expectedCorrections + " corrections in " + JOB_TIMEOUT + (alsoDone.getAsBoolean() ? "" : ", and not every planned failure fired"));
             }
             if (cluster.getJobStatus(job).get().isGloballyTerminalState()) await(job, label);
             Thread.sleep(300);

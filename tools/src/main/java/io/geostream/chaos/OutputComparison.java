@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * reference has it and the run does not, duplicated when the run committed it more than once, mismatched when
  * its event differs in any field but processing latency (payload URIs compared as object keys, since runs write
  * to different buckets), when a payload's SHA-256 differs or a referenced object is missing. A stream whose
- * segment events differ (ids, kinds, reasons, frame ranges; times ignored) counts as mismatched too. Loop corrections
+ * segment events differ (ids, kinds, reasons, frame ranges, the world a re-localised segment was put in; times ignored) counts as mismatched too. Loop corrections
  * are compared the same way, each identified by {@code stream/segmentStart/segment vN}: lost, duplicated, or mismatched
  * when any field differs (the loop closer is deterministic given the same stitched frames).
  *
@@ -169,7 +169,8 @@ public record OutputComparison(int expected, int committed, List<String> lost, L
         Map<String, List<String>> m = new TreeMap<>();
         for (SegmentEvent s : segments) {
             m.computeIfAbsent(s.getStreamId().toString(), k -> new ArrayList<>()).add(s.getSegmentStartMicros() + "/" + s.getSegmentId() + "/" + s.getKind() + "/"
-                    + s.getReason() + "/" + s.getFirstFrameIndex() + "-" + s.getLastFrameIndex() + "/" + s.getFrameCount());
+                    + s.getReason() + "/" + s.getFirstFrameIndex() + "-" + s.getLastFrameIndex() + "/" + s.getFrameCount()
+                    + "/world " + s.getWorldSegmentStartMicros() + "/" + s.getWorldSegmentId());
         }
         m.values().forEach(l -> l.sort(null));
         return m;

@@ -45,7 +45,8 @@ public final class ChaosCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE}); the orbiting camera laps every 240 frames.")
     int frames;
     @Option(names = "--width", defaultValue = "48", description = "Frame width (default ${DEFAULT-VALUE}); 160 x 120 gives the"
-            + " loop closer features enough to close loops, so that corrections are compared too.")
+            + " loop closer features enough to close loops once a camera comes back (the orbit laps every 240 frames: give"
+            + " --frames 400 or more), so that corrections are compared too.")
     int width;
     @Option(names = "--height", defaultValue = "36", description = "Frame height (default ${DEFAULT-VALUE}).")
     int height;
@@ -94,7 +95,7 @@ public final class ChaosCommand implements Callable<Integer> {
             ChaosScenario.Run run = scenario.runWithFailures(in, reference, plan, mode, "failures");
             int fired = ChaosScenario.failuresFired(plan);
             OutputComparison c = scenario.compare(reference, run);
-            out.printf(Locale.ROOT, "frames=%d committed=%d corrections=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
+            out.printf(Locale.ROOT, "frames=%d committed=%d reference_corrections=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
                     c.expected(), c.committed(), scenario.read(reference.config()).corrections().size(), c.deadLetters(),
                     run.restarts(), fired, plan.failures(),
                     mode.name().toLowerCase(Locale.ROOT), run.lastCompletedCheckpoint(), (System.nanoTime() - start) / 1e9);
@@ -163,7 +164,7 @@ public final class ChaosCommand implements Callable<Integer> {
             ChaosScenario.Run reference = scenario.runReference(in);
             ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults");
             OutputComparison c = scenario.compare(reference, run.run());
-            out.printf(Locale.ROOT, "frames=%d committed=%d corrections=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
+            out.printf(Locale.ROOT, "frames=%d committed=%d reference_corrections=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
                     c.expected(), c.committed(), scenario.read(reference.config()).corrections().size(), c.deadLetters(),
                     run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
                     String.join(",", run.injected().stream().map(ChaosScenario.InjectedFault::summary).toList()),
