@@ -50,14 +50,16 @@ class ReleasedRecordsTest {
             assertThat(SingleObjectCodec.releasedSchemas(name)).as(name).isNotEmpty();
             assertThat(SingleObjectCodec.releasedSchemas(name).get(0)).isEqualTo(released("v1", name));
         }
-        // v2 is today's schemas, SegmentCorrection first released there: each file's fingerprint is the codec's.
-        assertThat(SingleObjectCodec.releasedSchemas("SegmentCorrection")).hasSize(1);
-        assertThat(SchemaNormalization.parsingFingerprint64(released("v2", "SegmentCorrection")))
-                .isEqualTo(SingleObjectCodec.segmentCorrections().fingerprint());
-        assertThat(SchemaNormalization.parsingFingerprint64(released("v2", "GeometryFrame")))
-                .isEqualTo(SingleObjectCodec.geometryFrames().fingerprint());
+        // v3 is today's schemas: each file's fingerprint is the codec's. SegmentCorrection was first released in v2.
+        assertThat(SingleObjectCodec.releasedSchemas("SegmentCorrection")).hasSize(2);
+        for (String name : new String[] {"FrameEvent", "GeometryFrame", "SegmentEvent", "SegmentCorrection", "DeadLetter"}) {
+            Schema current = new Schema.Parser().parse(Path.of(System.getProperty("basedir", ".")).resolve(name + ".avsc").toFile());
+            assertThat(SchemaNormalization.parsingFingerprint64(released("v3", name))).as(name)
+                    .isEqualTo(SchemaNormalization.parsingFingerprint64(current));
+        }
+        // v2's SegmentEvent (written by the builds between the segment identity and RELOCALISED) is another writer schema.
         assertThat(SchemaNormalization.parsingFingerprint64(released("v2", "SegmentEvent")))
-                .isEqualTo(SingleObjectCodec.segmentEvents().fingerprint());
+                .isNotEqualTo(SingleObjectCodec.segmentEvents().fingerprint());
         // The segment identity is the first change to the output schemas since v1: their fingerprints differ.
         assertThat(SchemaNormalization.parsingFingerprint64(released("v1", "GeometryFrame")))
                 .isNotEqualTo(SingleObjectCodec.geometryFrames().fingerprint());
@@ -76,7 +78,27 @@ class ReleasedRecordsTest {
     }
 
     /**
-     * A RELOCALISED segment event (v2) read by a consumer nobody upgraded (the v1 reader, given the writer schema): the
+     * A segment event still on the topics from the builds that wrote v2 (segment identity, no RELOCALISED yet) decodes
+     * with today's codec, which knows v2 from the classpath: its world fields read as -1, the rest as written.
+     */
+    @Test
+    void aV2SegmentEventDecodesWithTodaysCodec() throws Exception {
+        SingleObjectCodec<SegmentEvent> codec = SingleObjectCodec.segmentEvents();
+        Schema v2 = released("v2", "SegmentEvent");
+        SegmentEvent current = SampleRecords.segmentEvent();
+        GenericRecord asV2 = readBody(codec.encode(current), codec.schema(), v2);
+        byte[] v2Bytes = encodeWith(v2, asV2);
+        assertThat(ByteBuffer.wrap(v2Bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong())
+                .isEqualTo(SchemaNormalization.parsingFingerprint64(v2));
+        SegmentEvent read = codec.decode(v2Bytes);
+        assertThat(read.getWorldSegmentId()).isEqualTo(-1L);
+        assertThat(read.getWorldSegmentStartMicros()).isEqualTo(-1L);
+        assertThat(read.getSegmentStartMicros()).isEqualTo(current.getSegmentStartMicros());
+        assertThat(read).isEqualTo(current); // the sample has no world: written and read alike
+    }
+
+    /**
+     * A RELOCALISED segment event (v3) read by a consumer nobody upgraded (the v1 reader, given the writer schema): the
      * kind it does not know reads as the enum's default, UNKNOWN, and the world fields are not there for it; the rest as
      * written. So an old consumer that acts on STARTED and ENDED only goes on as before.
      */
@@ -96,8 +118,8 @@ class ReleasedRecordsTest {
     }
 
     /**
-     * SegmentCorrection was first released in v2: a consumer in another language reads it with the {@code .avsc} file
-     * alone (today's or {@code released/v2/}'s, the same), as the file's fingerprint is the one in the records' header.
+     * SegmentCorrection was first released in v2 (unchanged in v3): a consumer in another language reads it with the
+     * {@code .avsc} file alone (today's or a release's, the same), as the file's fingerprint is the one in the records' header.
      */
     @Test
     void segmentCorrectionsReadWithTheSchemaFileAlone() throws Exception {
