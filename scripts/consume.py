@@ -435,8 +435,11 @@ class Consumer:
     def on_segment_event(self, rec):
         key = (rec["streamId"], rec["segmentStartMicros"], rec["segmentId"])
         self.events += 1
-        self.segment(key).events.append({k: rec[k] for k in ("kind", "reason", "detail", "firstFrameIndex",
-                                                             "lastFrameIndex", "frameCount", "eventTimeMicros")})
+        event = {k: rec[k] for k in ("kind", "reason", "detail", "firstFrameIndex", "lastFrameIndex", "frameCount",
+                                     "eventTimeMicros")}
+        if rec.get("kind") == "RELOCALISED":  # v3: the world the segment was put in
+            event.update({k: rec.get(k, -1) for k in ("worldSegmentId", "worldSegmentStartMicros")})
+        self.segment(key).events.append(event)
 
     def on_frame(self, rec):
         key = (rec["streamId"], rec["segmentStartMicros"], rec["segmentId"])

@@ -18,6 +18,17 @@ public enum KeyframePolicy {
      */
     REFRESH;
 
+    /**
+     * The policy when none is set, one rule for the job, the demo and {@code eval stitching}: {@link #REFRESH} for a model
+     * whose prediction of a frame errs with the view change (any real model, i.e. a model package, and the simulated
+     * model's realistic and geo-nano presets), since it predicts an old keyframe poorly once the view has moved on;
+     * {@link #FIRST_ONLY} for the simulated model's mild preset (the job's), which predicts the segment's first frame
+     * from any view, so it stays the better reference (docs/benchmarks.md).
+     */
+    public static KeyframePolicy defaultFor(boolean modelErrsWithView) {
+        return modelErrsWithView ? REFRESH : FIRST_ONLY;
+    }
+
     /** Parses "first-only" or "refresh" (case-insensitive, '_' or '-'). */
     public static KeyframePolicy parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT).replace('_', '-');

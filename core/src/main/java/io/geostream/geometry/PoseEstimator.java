@@ -1,6 +1,5 @@
 package io.geostream.geometry;
 
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +31,6 @@ public final class PoseEstimator {
     private static final long RANSAC_SEED = 0x5EED_F00DL;
 
     private PoseEstimator() {}
-
 
     /** {@link #estimate(double[][], double[][], CameraIntrinsics, RigidTransform, double)} without a prior. */
     public static PoseFit estimate(double[][] worldPoints, double[][] pixels, CameraIntrinsics k) {
@@ -545,8 +543,6 @@ public final class PoseEstimator {
             a * wz + b * wx * wy, 1 + b * (-wx * wx - wz * wz), -a * wx + b * wy * wz,
             -a * wy + b * wx * wz, a * wx + b * wy * wz, 1 + b * (-wx * wx - wy * wy)};
     }
-
-
 
     /** Solves the 6x6 system a x = b by Gaussian elimination with partial pivoting; null if singular. */
     private static double[] solve6(double[] a, double[] b) {

@@ -30,8 +30,11 @@ public final class StorageSettings implements Serializable {
     /**
      * How long transient failures are retried by default (see {@link RetryingObjectStore}): 100 s, so that a store outage
      * of a minute (chaos's default) is a pause, not a restart (with 1 minute, the writes that failed first gave up a few
-     * seconds before the store came back: `geostream chaos --faults store-outage` restarted the job once per outage), and
-     * below the job's checkpoint timeout of 2 min, which a checkpoint waiting on the stitch stage's writes must not reach.
+     * seconds before the store came back: `geostream chaos --faults store-outage` restarted the job once per outage; with
+     * 100 s, none in three seeds), and below the job's checkpoint timeout of 2 min, which a checkpoint waiting on the stitch
+     * stage's writes should not reach. The budget bounds when the last retry starts, not how long it takes: an attempt
+     * against a store that does not answer (rather than refusing the connection) can add its own timeout
+     * ({@link S3ObjectStore#ATTEMPT_TIMEOUT}).
      */
     public static final java.time.Duration DEFAULT_RETRY_FOR = java.time.Duration.ofSeconds(100);
 
@@ -76,7 +79,7 @@ public final class StorageSettings implements Serializable {
     /** The same storage with transient failures retried for {@code retryFor} (zero: not at all). */
     public StorageSettings retryingFor(java.time.Duration retryFor) {
         if (retryFor == null || retryFor.isNegative()) throw new IllegalArgumentException("retryFor must be >= 0, got " + retryFor);
-        return new StorageSettings(kind, localDir, s3, decorator, retryFor.toMillis());
+        return new StorageSettings(kind, localDir, s3, decorator, retryFor.isZero() ? 0 : Math.max(1, retryFor.toMillis()));
     }
 
     /**

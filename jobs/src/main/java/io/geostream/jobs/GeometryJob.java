@@ -267,6 +267,8 @@ public final class GeometryJob {
         ClipCutterSettings clipConfig = new ClipCutterSettings(clip.length(),
                 clip.stride(), config.get(ClipOptions.REORDER_WINDOW),
                 config.get(ClipOptions.IDLE_TIMEOUT).toMillis(), clip.keyframes())
+                // A model factory other than ModelSettings (tests' stand-ins, the load tools' precomputed geometry) is
+                // simulated geometry: first-only unless set.
                 .withKeyframePolicy(ClipOptions.keyframePolicy(config, !(model instanceof ModelSettings spec) || spec.isSimulated()),
                         config.get(ClipOptions.KEYFRAME_INTERVAL));
         RetryPolicy retry = new RetryPolicy(config.get(InferenceOptions.MAX_ATTEMPTS),

@@ -69,8 +69,11 @@ class StageOptionsTest {
         assertThat(GeometryJob.storageSettings(Configuration.fromMap(Map.of(StorageOptions.RETRY_FOR.key(), "30 s",
                 StorageOptions.KIND.key(), "local", StorageOptions.LOCAL_DIR.key(), "/tmp/x"))).retryFor())
                 .isEqualTo(java.time.Duration.ofSeconds(30));
-        assertThatThrownBy(() -> GeometryJob.storageSettings(Configuration.fromMap(Map.of(StorageOptions.RETRY_FOR.key(), "-1 s"))))
+        // Flink's duration parser refuses "-1 s" already; the settings refuse a negative duration given in code.
+        assertThatThrownBy(() -> GeometryJob.storageSettings(new Configuration()).retryingFor(java.time.Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThat(GeometryJob.storageSettings(new Configuration()).retryingFor(java.time.Duration.ofNanos(1)).retryFor())
+                .as("a budget under a millisecond still retries").isEqualTo(java.time.Duration.ofMillis(1));
     }
 
     @Test

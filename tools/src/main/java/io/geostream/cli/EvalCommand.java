@@ -171,7 +171,7 @@ public final class EvalCommand implements Runnable {
             try {
                 ErrorModel preset = ErrorModel.parse(errorModel);
                 KeyframePolicy policy = keyframePolicy != null ? KeyframePolicy.parse(keyframePolicy)
-                        : packaged != null || preset != ErrorModel.MILD ? KeyframePolicy.REFRESH : KeyframePolicy.FIRST_ONLY;
+                        : KeyframePolicy.defaultFor(packaged != null || preset != ErrorModel.MILD);
                 ClipSizing.Clip clip = packaged == null ? new ClipSizing.Clip(clipLength, clipStride, keyframes) : packaged.clip();
                 clips = new ClipCutterSettings(clip.length(), clip.stride(), 4, 10_000, clip.keyframes())
                         .withKeyframePolicy(policy, keyframeInterval);

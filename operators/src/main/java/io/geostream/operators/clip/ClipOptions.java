@@ -38,12 +38,11 @@ public final class ClipOptions {
                     + "geometry, which the clip operator does not have.");
 
     /**
-     * The keyframe policy the job runs: {@link #KEYFRAME_POLICY} when set, else 'refresh' with a model package and
-     * 'first-only' with the simulated model (docs/benchmarks.md: under a model that errs with the view change, a
-     * refreshed keyframe; under the simulated model's mild preset the first frame stays the better reference).
+     * The keyframe policy the job runs: {@link #KEYFRAME_POLICY} when set, else {@link KeyframePolicy#defaultFor}: 'refresh'
+     * with a model package, 'first-only' with the simulated model (the job runs its mild preset).
      */
     public static KeyframePolicy keyframePolicy(org.apache.flink.configuration.Configuration config, boolean simulatedModel) {
-        return config.getOptional(KEYFRAME_POLICY).orElse(simulatedModel ? KeyframePolicy.FIRST_ONLY : KeyframePolicy.REFRESH);
+        return config.getOptional(KEYFRAME_POLICY).orElse(KeyframePolicy.defaultFor(!simulatedModel));
     }
 
     public static final ConfigOption<Integer> KEYFRAME_INTERVAL = ConfigOptions.key("geostream.clip.keyframe-interval")

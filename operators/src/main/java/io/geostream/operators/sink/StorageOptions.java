@@ -36,7 +36,9 @@ public final class StorageOptions {
                     + "100 ms doubling to 5 s, before the job fails and restarts from its checkpoint; 0 s: not retried. The default "
                     + "rides out an object-store outage of up to about 1.5 minutes as a pause (the stitch stage's drain before a "
                     + "checkpoint barrier waits, and the checkpoint completes late) and stays below the checkpoint timeout (2 min), "
-                    + "so that a longer outage restarts the job instead of timing out checkpoint after checkpoint.");
+                    + "so that a longer outage restarts the job instead of timing out checkpoint after checkpoint. It bounds when "
+                    + "the last retry starts: against a store that does not answer at all (no connection refused), one attempt "
+                    + "adds up to 30 s. Keep it below execution.checkpointing.timeout.");
 
     public static final ConfigOption<String> S3_SECRET_KEY = ConfigOptions.key("geostream.storage.s3.secret-key")
             .stringType().noDefaultValue().withDescription("Static secret key (with the access key); unset: the AWS default credentials chain. Never logged.");
