@@ -178,11 +178,13 @@ class EvalCommandTest {
         assertThat(GeostreamCli.execute("eval", "stitching", "--methods", "per_frame,loops", "--out", out.toString())).isEqualTo(2);
     }
 
+    /** A short per_frame run on an orbit (the camera turns away from the first frame) at 48 x 36, one seed. */
+    private static final String[] SMALL_ORBIT = {"eval", "stitching", "--frames", "60", "--seed", "3", "--seeds", "1", "--width",
+            "48", "--height", "36", "--clip-length", "8", "--clip-stride", "5", "--trajectory", "orbit", "--methods", "per_frame"};
+
     @Test
     void theReferenceErrorIsOffByDefaultMovesTheFiguresWhenOnAndNeedsARealisticPreset(@TempDir Path out) throws Exception {
-        String[] base = {"eval", "stitching", "--frames", "60", "--seed", "3", "--seeds", "1", "--width", "48", "--height",
-                "36", "--clip-length", "8", "--clip-stride", "5", "--trajectory", "orbit", "--keyframe-policy", "first-only",
-                "--methods", "per_frame"};
+        String[] base = with(SMALL_ORBIT, "--keyframe-policy", "first-only");
         io.geostream.testing.CliRun off = io.geostream.testing.CliRun.of(with(base, "--out", out.resolve("off").toString()));
         io.geostream.testing.CliRun on = io.geostream.testing.CliRun.of(with(base, "--reference-error", "15", "--out",
                 out.resolve("on").toString()));
@@ -209,8 +211,7 @@ class EvalCommandTest {
      */
     @Test
     void theConfidenceCanBeSwitchedOffAndTheRunSaysWhichItHad(@TempDir Path out) throws Exception {
-        String[] base = {"eval", "stitching", "--frames", "60", "--seed", "3", "--seeds", "1", "--width", "48", "--height",
-                "36", "--clip-length", "8", "--clip-stride", "5", "--trajectory", "orbit", "--methods", "per_frame"};
+        String[] base = SMALL_ORBIT;
         io.geostream.testing.CliRun weak = io.geostream.testing.CliRun.of(with(base, "--out", out.resolve("weak").toString()));
         io.geostream.testing.CliRun none = io.geostream.testing.CliRun.of(with(base, "--confidence", "none", "--out",
                 out.resolve("none").toString()));
