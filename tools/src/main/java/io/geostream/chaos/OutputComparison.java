@@ -31,9 +31,10 @@ import java.util.TreeMap;
  * @param duplicated  {@code stream#index xN} of duplicated frames
  * @param mismatched  {@code stream#index (what)} of frames, or {@code stream (segments)}, that differ
  * @param deadLetters dead letters the run committed (a failure-free run of valid input has none)
+ * @param expectedCorrections loop corrections in the reference output (each compared like a frame)
  */
 public record OutputComparison(int expected, int committed, List<String> lost, List<String> duplicated,
-                               List<String> mismatched, int deadLetters) {
+                               List<String> mismatched, int deadLetters, int expectedCorrections) {
 
     private static final List<String> PAYLOADS = List.of("depth", "normals", "points", "confidence", "rgb");
 
@@ -87,7 +88,8 @@ public record OutputComparison(int expected, int committed, List<String> lost, L
             }
         }
         compareCorrections(want.corrections(), got.corrections(), lost, duplicated, mismatched);
-        return new OutputComparison(wantByFrame.size(), got.frames().size(), lost, duplicated, mismatched, got.deadLetters().size());
+        return new OutputComparison(wantByFrame.size(), got.frames().size(), lost, duplicated, mismatched, got.deadLetters().size(),
+                want.corrections().size());
     }
 
     private static void compareCorrections(List<SegmentCorrection> want, List<SegmentCorrection> got, List<String> lost,

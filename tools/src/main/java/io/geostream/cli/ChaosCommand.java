@@ -96,7 +96,7 @@ public final class ChaosCommand implements Callable<Integer> {
             int fired = ChaosScenario.failuresFired(plan);
             OutputComparison c = scenario.compare(reference, run);
             out.printf(Locale.ROOT, "frames=%d committed=%d reference_corrections=%d dead_letters=%d restarts=%d failures_injected=%d/%d checkpoints=%s last_completed_checkpoint=%d wall_s=%.1f%n",
-                    c.expected(), c.committed(), scenario.read(reference.config()).corrections().size(), c.deadLetters(),
+                    c.expected(), c.committed(), c.expectedCorrections(), c.deadLetters(),
                     run.restarts(), fired, plan.failures(),
                     mode.name().toLowerCase(Locale.ROOT), run.lastCompletedCheckpoint(), (System.nanoTime() - start) / 1e9);
             if (fired < plan.failures()) {
@@ -165,7 +165,7 @@ public final class ChaosCommand implements Callable<Integer> {
             ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults");
             OutputComparison c = scenario.compare(reference, run.run());
             out.printf(Locale.ROOT, "frames=%d committed=%d reference_corrections=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
-                    c.expected(), c.committed(), scenario.read(reference.config()).corrections().size(), c.deadLetters(),
+                    c.expected(), c.committed(), c.expectedCorrections(), c.deadLetters(),
                     run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
                     String.join(",", run.injected().stream().map(ChaosScenario.InjectedFault::summary).toList()),
                     run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), (System.nanoTime() - start) / 1e9);
