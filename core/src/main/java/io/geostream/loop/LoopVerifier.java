@@ -4,21 +4,14 @@ import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.Sim3;
 import io.geostream.geometry.Umeyama;
 import io.geostream.synthetic.DeterministicRandom;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.opencv.opencv_core.DMatch;
-import org.bytedeco.opencv.opencv_core.DMatchVector;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_features2d.BFMatcher;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
-import static org.bytedeco.opencv.global.opencv_core.NORM_HAMMING;
 
 /**
- * Checks a loop candidate: ORB matches between two keyframes (OpenCV's brute-force Hamming matcher with
- * cross-check), lifted to 3-D pairs by each frame's own depth, a RANSAC Sim(3) over them (Umeyama on minimal samples,
+ * Checks a loop candidate: ORB matches between two keyframes (brute-force Hamming with cross-check,
+ * {@link HammingMatcher}), lifted to 3-D pairs by each frame's own depth, a RANSAC Sim(3) over them (Umeyama on minimal samples,
  * refitted on the inliers) that must hold enough pairs, and then the loop measured by PnP both ways
  * ({@link LoopPoseMeasurement}), which must agree. The result relates the two cameras including the relative scale of
  * the two predictions, which is what drifts in a clip-local model's stitched world.
@@ -107,20 +100,11 @@ public final class LoopVerifier {
 
     /** Pairs (old feature, new feature) that are each other's nearest descriptor and close enough. */
     static int[][] crossCheckedMatches(KeyframeFeatures oldFrame, KeyframeFeatures newFrame) {
-        try (BytePointer q = new BytePointer(newFrame.descriptors());
-             BytePointer t = new BytePointer(oldFrame.descriptors());
-             Mat query = new Mat(newFrame.count(), KeyframeFeatures.DESCRIPTOR_BYTES, CV_8UC1, q);
-             Mat train = new Mat(oldFrame.count(), KeyframeFeatures.DESCRIPTOR_BYTES, CV_8UC1, t);
-             BFMatcher matcher = new BFMatcher(NORM_HAMMING, true);
-             DMatchVector found = new DMatchVector()) {
-            matcher.match(query, train, found);
-            List<int[]> out = new ArrayList<>();
-            for (long i = 0; i < found.size(); i++) {
-                DMatch m = found.get(i);
-                if (m.distance() <= MAX_HAMMING) out.add(new int[] {m.trainIdx(), m.queryIdx()});
-            }
-            return out.toArray(new int[0][]);
+        List<int[]> out = new ArrayList<>();
+        for (HammingMatcher.Match m : HammingMatcher.crossChecked(newFrame.descriptors(), oldFrame.descriptors())) {
+            if (m.distance() <= MAX_HAMMING) out.add(new int[] {m.train(), m.query()});
         }
+        return out.toArray(new int[0][]);
     }
 
     /**

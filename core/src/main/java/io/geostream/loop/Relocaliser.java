@@ -4,18 +4,11 @@ import io.geostream.avro.SegmentReason;
 import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.Rotations;
 import io.geostream.geometry.Sim3;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.opencv.opencv_core.DMatch;
-import org.bytedeco.opencv.opencv_core.DMatchVector;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_features2d.BFMatcher;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
-import static org.bytedeco.opencv.global.opencv_core.NORM_HAMMING;
 
 /**
  * Puts a segment that starts after a break back into the world of the segment before. Each segment is stitched in a
@@ -193,7 +186,7 @@ final class Relocaliser {
     /**
      * Per keyframe of {@code olds} (null: none), how many of the new keyframe's descriptors have their nearest
      * neighbour over ALL of them in that keyframe, within {@link LoopVerifier#MAX_HAMMING}. One brute-force match over
-     * the concatenated descriptors: matching each kept keyframe on its own cost about 2 ms a pair, mostly per call.
+     * the concatenated descriptors ({@link HammingMatcher#nearest}, OpenCV's nearest neighbours).
      */
     static int[] votes(List<KeyframeFeatures> olds, KeyframeFeatures query) {
         int[] votes = new int[olds.size()];
@@ -210,17 +203,10 @@ final class Relocaliser {
             java.util.Arrays.fill(owner, row, row + f.count(), i);
             row += f.count();
         }
-        try (BytePointer q = new BytePointer(query.descriptors());
-             BytePointer t = new BytePointer(train);
-             Mat queryMat = new Mat(query.count(), KeyframeFeatures.DESCRIPTOR_BYTES, CV_8UC1, q);
-             Mat trainMat = new Mat(total, KeyframeFeatures.DESCRIPTOR_BYTES, CV_8UC1, t);
-             BFMatcher matcher = new BFMatcher(NORM_HAMMING, false);
-             DMatchVector found = new DMatchVector()) {
-            matcher.match(queryMat, trainMat, found);
-            for (long i = 0; i < found.size(); i++) {
-                DMatch m = found.get(i);
-                if (m.distance() <= LoopVerifier.MAX_HAMMING) votes[owner[m.trainIdx()]]++;
-            }
+        int[] distances = new int[query.count()];
+        int[] nearest = HammingMatcher.nearest(query.descriptors(), train, distances);
+        for (int i = 0; i < nearest.length; i++) {
+            if (nearest[i] >= 0 && distances[i] <= LoopVerifier.MAX_HAMMING) votes[owner[nearest[i]]]++;
         }
         return votes;
     }

@@ -196,16 +196,35 @@ public final class BenchCommand implements Runnable {
                 description = "Sample the whole JVM's CPU during each measured run (async-profiler, itimer) and write "
                         + "DIR/<job>-<run>.collapsed; prints cpu_ms_per_frame per run (scripts/flamegraph.py attributes them).")
         java.nio.file.Path profile;
+        @Option(names = "-D", paramLabel = "key=value", description = "Option override for both runs, repeatable: a key starting "
+                + "with geostream. is a job option (the I/O-only job has none of them), any other key a Flink setting "
+                + "(-D state.backend.rocksdb.compression.per.level=NO_COMPRESSION); what a flag sets is refused.")
+        java.util.List<String> overrides = new java.util.ArrayList<>();
+        /** Settings the bench's own flags set: refused as -D. */
+        private static final java.util.Map<String, String> FLAG_KEYS = java.util.Map.of(
+                "execution.checkpointing.interval", "--checkpoint-interval",
+                "state.backend.type", "--state-backend",
+                "parallelism.default", "--parallelism");
 
         @Override
         public Integer call() throws Exception {
+            java.util.Map<String, String> options;
+            try {
+                options = io.geostream.jobs.JobConfigs.parseOverrides(overrides);
+                io.geostream.jobs.JobConfigs.toConfiguration(options); // unknown geostream.* keys and bad values are usage errors
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            for (java.util.Map.Entry<String, String> flag : FLAG_KEYS.entrySet()) {
+                if (options.containsKey(flag.getKey())) throw usage("-D " + flag.getKey() + ": set it with " + flag.getValue());
+            }
             if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) throw usage("--state-backend must be rocksdb or hashmap");
             load.validate(spec, 256);
             if (seconds < 1 || warmup < 0 || runs < 1 || warmupRound < 0) throw usage("--seconds >= 1, --warmup >= 0, --runs >= 1, --warmup-round >= 0");
             if (!(minRatio >= 0)) throw usage("--min-ratio >= 0");
             if (load.parallelism < 1 || window < 16) throw usage("--parallelism >= 1, --window >= 16");
             var s = new io.geostream.load.PipelineBench.Settings(load.streams, seconds, warmup, runs, load.width, load.height,
-                    load.parallelism, window, checkpointInterval, load.seed, stateBackend, warmupRound, profile);
+                    load.parallelism, window, checkpointInterval, load.seed, stateBackend, warmupRound, profile, options);
             double[] fps = new io.geostream.load.PipelineBench(s, spec.commandLine().getOut()).run();
             var verdict = io.geostream.load.PipelineBenchVerdict.of(fps[0], fps[1], minRatio);
             spec.commandLine().getOut().println(verdict.resultLine());

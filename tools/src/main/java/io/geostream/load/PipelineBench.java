@@ -1,6 +1,7 @@
 package io.geostream.load;
 
 import io.geostream.jobs.GeometryJob;
+import io.geostream.jobs.JobConfigs;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.ingest.IngestOptions;
 import io.geostream.storage.ObjectStore;
@@ -25,10 +26,18 @@ import java.util.TreeMap;
  */
 public final class PipelineBench {
 
-    /** What to run. */
+    /**
+     * What to run.
+     *
+     * @param overrides -D settings: geostream.* keys go to the whole job's configuration, the others to Flink's (both jobs)
+     */
     public record Settings(int streams, int seconds, int warmupSeconds, int runs, int width, int height, int parallelism,
                            int window, String checkpointInterval, long seed, String stateBackend, int warmupRoundSeconds,
-                           java.nio.file.Path profileDir) {}
+                           java.nio.file.Path profileDir, Map<String, String> overrides) {
+        public Settings {
+            overrides = Map.copyOf(overrides);
+        }
+    }
 
     /** One measured run. */
     public record Run(String variant, int index, double fps, double p50Ms, double p99Ms, long frames) {}
@@ -53,6 +62,7 @@ public final class PipelineBench {
                     settings.streams(), settings.width(), settings.height(), clipLength, stride, (System.nanoTime() - t0) / 1e9,
                     settings.parallelism(), settings.stateBackend(), settings.checkpointInterval(), settings.window(), settings.warmupSeconds(),
                     settings.seconds(), settings.runs());
+            if (!settings.overrides().isEmpty()) out.println("overrides (-D): " + new TreeMap<>(settings.overrides()));
             out.flush();
 
             // Round 0 is a warm-up of both jobs, not counted, each running until the JIT has settled: it compiles the
@@ -65,6 +75,9 @@ public final class PipelineBench {
             for (int round = 0; round <= settings.runs(); round++) {
                 boolean counted = round > 0;
                 Configuration conf = rig.jobConfig("bench-job-" + round, settings.parallelism());
+                Map<String, String> jobOverrides = new TreeMap<>();
+                settings.overrides().forEach((k, v) -> { if (JobConfigs.isJobKey(k)) jobOverrides.put(k, v); });
+                conf.addAll(JobConfigs.toConfiguration(jobOverrides));
                 LoadRig.Watcher watcher = rig.watcher(conf);
                 int seconds = counted ? settings.seconds() : Math.max(settings.seconds(), settings.warmupRoundSeconds());
                 Run r = measure(rig, conf, watcher, counted ? "job" : "job warm-up (not counted)", round, seconds, !counted, env -> new GeometryJob(conf,
@@ -130,6 +143,9 @@ public final class PipelineBench {
         Configuration flink = new Configuration();
         flink.setString("execution.checkpointing.interval", settings.checkpointInterval());
         flink.setString(org.apache.flink.configuration.StateBackendOptions.STATE_BACKEND.key(), settings.stateBackend());
+        for (Map.Entry<String, String> o : settings.overrides().entrySet()) {
+            if (!JobConfigs.isJobKey(o.getKey())) flink.setString(o.getKey(), o.getValue());
+        }
         // As every job run in this JVM: the job's Flink defaults (RocksDB, incremental) and file checkpoints.
         flink = GeometryJob.localFlinkConfiguration(flink, rig.workDir().resolve("checkpoints-" + variant + "-" + index));
         flink.setString("pipeline.object-reuse", "true");

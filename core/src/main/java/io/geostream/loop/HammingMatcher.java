@@ -1,0 +1,105 @@
+package io.geostream.loop;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Brute-force nearest neighbours of ORB descriptors (256 bits, {@link KeyframeFeatures#DESCRIPTOR_BYTES} bytes each,
+ * rows of a row-major array) by Hamming distance: the pairs OpenCV's {@code BFMatcher(NORM_HAMMING)} returns, in its
+ * order and with its tie-breaks (the first row at the least distance wins), as {@code HammingMatcherTest} checks against
+ * OpenCV itself. Kept by hand because it is an order of magnitude cheaper here: one 500 x 500 cross-checked match took
+ * 4.8-5.0 ms of CPU through JavaCV (its worker pool spinning beside the work; 5.3 ms with one thread) against 0.35-0.45 ms
+ * for this loop of four {@code Long.bitCount}s a pair (the JIT's POPCNT), 2026-12-06 on the 2-core machine
+ * (docs/benchmarks.md, "The loop closer's descriptor matching"). The loop closer matches three candidates a keyframe.
+ */
+final class HammingMatcher {
+
+    private static final int LONGS = KeyframeFeatures.DESCRIPTOR_BYTES / Long.BYTES;
+    private static final VarHandle LONG_VIEW = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private HammingMatcher() {}
+
+    /** A match: row {@code query} of the query descriptors, row {@code train} of the train descriptors, their distance. */
+    record Match(int query, int train, int distance) {}
+
+    /**
+     * For each query row, its nearest train row (the first of equals), as {@code BFMatcher(NORM_HAMMING, false).match}.
+     *
+     * @param distances filled with each query row's least distance (Integer.MAX_VALUE where there are no train rows)
+     * @return per query row the train row, or -1 when there are no train rows
+     */
+    static int[] nearest(byte[] query, byte[] train, int[] distances) {
+        long[] q = words(query), t = words(train);
+        int nq = q.length / LONGS, nt = t.length / LONGS;
+        if (distances.length != nq) throw new IllegalArgumentException("distances must have one entry per query row");
+        int[] best = new int[nq];
+        for (int i = 0; i < nq; i++) {
+            long a0 = q[LONGS * i], a1 = q[LONGS * i + 1], a2 = q[LONGS * i + 2], a3 = q[LONGS * i + 3];
+            int bestDistance = Integer.MAX_VALUE, bestRow = -1;
+            for (int j = 0, o = 0; j < nt; j++, o += LONGS) {
+                int d = Long.bitCount(a0 ^ t[o]) + Long.bitCount(a1 ^ t[o + 1]) + Long.bitCount(a2 ^ t[o + 2])
+                        + Long.bitCount(a3 ^ t[o + 3]);
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    bestRow = j;
+                }
+            }
+            best[i] = bestRow;
+            distances[i] = bestDistance;
+        }
+        return best;
+    }
+
+    /**
+     * Mutual nearest neighbours, as {@code BFMatcher(NORM_HAMMING, true).match}: query row i and train row j match when j
+     * is i's nearest train row and i is j's nearest query row (first of equals, both ways). In query row order.
+     */
+    static Match[] crossChecked(byte[] query, byte[] train) {
+        long[] q = words(query), t = words(train);
+        int nq = q.length / LONGS, nt = t.length / LONGS;
+        int[] rowBest = new int[nq], rowDistance = new int[nq];
+        int[] columnBest = new int[nt], columnDistance = new int[nt];
+        Arrays.fill(columnBest, -1);
+        Arrays.fill(columnDistance, Integer.MAX_VALUE);
+        // One pass over the distance matrix gives both directions: rows in order, so a column's first minimum is the
+        // first query row that reaches it.
+        for (int i = 0; i < nq; i++) {
+            long a0 = q[LONGS * i], a1 = q[LONGS * i + 1], a2 = q[LONGS * i + 2], a3 = q[LONGS * i + 3];
+            int bestDistance = Integer.MAX_VALUE, bestRow = -1;
+            for (int j = 0, o = 0; j < nt; j++, o += LONGS) {
+                int d = Long.bitCount(a0 ^ t[o]) + Long.bitCount(a1 ^ t[o + 1]) + Long.bitCount(a2 ^ t[o + 2])
+                        + Long.bitCount(a3 ^ t[o + 3]);
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    bestRow = j;
+                }
+                if (d < columnDistance[j]) {
+                    columnDistance[j] = d;
+                    columnBest[j] = i;
+                }
+            }
+            rowBest[i] = bestRow;
+            rowDistance[i] = bestDistance;
+        }
+        Match[] out = new Match[nq];
+        int n = 0;
+        for (int i = 0; i < nq; i++) {
+            int j = rowBest[i];
+            if (j >= 0 && columnBest[j] == i) out[n++] = new Match(i, j, rowDistance[i]);
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** Descriptor rows as 4 longs each. */
+    private static long[] words(byte[] descriptors) {
+        if (descriptors.length % KeyframeFeatures.DESCRIPTOR_BYTES != 0) {
+            throw new IllegalArgumentException("descriptors must be rows of " + KeyframeFeatures.DESCRIPTOR_BYTES + " bytes, got "
+                    + descriptors.length + " bytes");
+        }
+        long[] w = new long[descriptors.length / Long.BYTES];
+        for (int i = 0; i < w.length; i++) w[i] = (long) LONG_VIEW.get(descriptors, i * Long.BYTES);
+        return w;
+    }
+}
