@@ -9,10 +9,11 @@ import java.util.Arrays;
  * Brute-force nearest neighbours of ORB descriptors (256 bits, {@link KeyframeFeatures#DESCRIPTOR_BYTES} bytes each,
  * rows of a row-major array) by Hamming distance: the pairs OpenCV's {@code BFMatcher(NORM_HAMMING)} returns, in its
  * order and with its tie-breaks (the first row at the least distance wins), as {@code HammingMatcherTest} checks against
- * OpenCV itself. Kept by hand because it is an order of magnitude cheaper here: one 500 x 500 cross-checked match took
- * 4.8-5.0 ms of CPU through JavaCV (its worker pool spinning beside the work; 5.3 ms with one thread) against 0.35-0.45 ms
- * for this loop of four {@code Long.bitCount}s a pair (the JIT's POPCNT), 2026-12-06 on the 2-core machine
- * (docs/benchmarks.md, "The loop closer's descriptor matching"). The loop closer matches three candidates a keyframe.
+ * OpenCV itself. Kept by hand because it is several times cheaper here: one 500 x 500 cross-checked match, as the
+ * loop verifier makes three a keyframe, took a median 5.6-5.7 ms of the process's CPU through JavaCV (its worker pool
+ * spinning beside the work) against 0.7-0.8 ms for this loop of four {@code Long.bitCount}s a pair (the JIT's POPCNT),
+ * 7-8x, on the 2-core machine on 2026-12-06 ({@code HammingMatcherCostCheck}); in {@code bench pipeline} the loop
+ * closer's CPU fell from 1.0 to 0.4 ms a frame (docs/benchmarks.md).
  */
 final class HammingMatcher {
 
