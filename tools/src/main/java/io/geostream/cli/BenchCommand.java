@@ -196,15 +196,11 @@ public final class BenchCommand implements Runnable {
                 description = "Sample the whole JVM's CPU during each measured run (async-profiler, itimer) and write "
                         + "DIR/<job>-<run>.collapsed; prints cpu_ms_per_frame per run (scripts/flamegraph.py attributes them).")
         java.nio.file.Path profile;
-        @Option(names = "-D", paramLabel = "key=value", description = "Option override for both runs, repeatable: a key starting "
-                + "with geostream. is a job option (the I/O-only job has none of them), any other key a Flink setting "
-                + "(-D state.backend.rocksdb.compression.per.level=NO_COMPRESSION); what a flag sets is refused.")
+        @Option(names = "-D", paramLabel = "key=value", description = "Option override of both jobs, repeatable: a key starting "
+                + "with geostream. is a job option, any other key a Flink setting "
+                + "(-D state.backend.rocksdb.compression.per.level=NO_COMPRESSION); what a flag or the bench's own broker, S3 "
+                + "server and precomputed clips set is refused.")
         java.util.List<String> overrides = new java.util.ArrayList<>();
-        /** Settings the bench's own flags set: refused as -D. */
-        private static final java.util.Map<String, String> FLAG_KEYS = java.util.Map.of(
-                "execution.checkpointing.interval", "--checkpoint-interval",
-                "state.backend.type", "--state-backend",
-                "parallelism.default", "--parallelism");
 
         @Override
         public Integer call() throws Exception {
@@ -215,8 +211,9 @@ public final class BenchCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
-            for (java.util.Map.Entry<String, String> flag : FLAG_KEYS.entrySet()) {
-                if (options.containsKey(flag.getKey())) throw usage("-D " + flag.getKey() + ": set it with " + flag.getValue());
+            for (String key : options.keySet()) {
+                String refusal = io.geostream.load.PipelineBench.refusal(key);
+                if (refusal != null) throw usage("-D " + key + ": " + refusal);
             }
             if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) throw usage("--state-backend must be rocksdb or hashmap");
             load.validate(spec, 256);

@@ -107,6 +107,13 @@ public final class LoadRig implements AutoCloseable {
 
     public String bootstrapServers() { return kafka.bootstrapServers(); }
 
+    /** The keys {@link #jobConfig} sets for each run: the rig's broker, topics, group, transactions and object store. */
+    public static final java.util.Set<String> RUN_KEYS = java.util.Set.of(GeometryJobOptions.BOOTSTRAP_SERVERS.key(),
+            IngestOptions.INPUT_TOPIC.key(), SinkOptions.GEOMETRY_TOPIC.key(), SinkOptions.SEGMENTS_TOPIC.key(),
+            SinkOptions.DEAD_LETTER_TOPIC.key(), SinkOptions.CORRECTIONS_TOPIC.key(), IngestOptions.GROUP_ID.key(),
+            SinkOptions.TRANSACTIONAL_ID_PREFIX.key(), StorageOptions.KIND.key(), StorageOptions.S3_ENDPOINT.key(),
+            StorageOptions.S3_BUCKET.key(), StorageOptions.S3_ACCESS_KEY.key(), StorageOptions.S3_SECRET_KEY.key());
+
     /**
      * The job configuration of one run: its own topics (created here, {@code partitions} for the input), its
      * own transactional id prefix and consumer group, the embedded S3 server.

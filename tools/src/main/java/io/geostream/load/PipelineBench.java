@@ -29,7 +29,8 @@ public final class PipelineBench {
     /**
      * What to run.
      *
-     * @param overrides -D settings: geostream.* keys go to the whole job's configuration, the others to Flink's (both jobs)
+     * @param overrides -D settings of both jobs: geostream.* keys to the job configuration, the others to Flink's; none that
+     *                  {@link #refusal} refuses
      */
     public record Settings(int streams, int seconds, int warmupSeconds, int runs, int width, int height, int parallelism,
                            int window, String checkpointInterval, long seed, String stateBackend, int warmupRoundSeconds,
@@ -41,6 +42,22 @@ public final class PipelineBench {
 
     /** One measured run. */
     public record Run(String variant, int index, double fps, double p50Ms, double p99Ms, long frames) {}
+
+    /** -D keys the bench sets itself, with the flag or the reason. */
+    private static final Map<String, String> SET_BY_THE_BENCH = Map.of(
+            "execution.checkpointing.interval", "set it with --checkpoint-interval",
+            "state.backend.type", "set it with --state-backend",
+            "parallelism.default", "set it with --parallelism",
+            "pipeline.object-reuse", "both jobs run with object reuse",
+            ClipOptions.LENGTH.key(), "the zero-cost model's clips are computed before the jobs start, at the default length",
+            ClipOptions.STRIDE.key(), "the zero-cost model's clips are computed before the jobs start, at the default stride");
+
+    /** Why {@code -D key=...} is refused (what a flag, the rig or the precomputed clips set), or null when it is not. */
+    public static String refusal(String key) {
+        if (SET_BY_THE_BENCH.containsKey(key)) return SET_BY_THE_BENCH.get(key);
+        if (LoadRig.RUN_KEYS.contains(key)) return "the bench's embedded broker and S3 server set it for each run";
+        return null;
+    }
 
     private final Settings settings;
     private final PrintWriter out;
@@ -74,10 +91,7 @@ public final class PipelineBench {
             byte[] template = null;
             for (int round = 0; round <= settings.runs(); round++) {
                 boolean counted = round > 0;
-                Configuration conf = rig.jobConfig("bench-job-" + round, settings.parallelism());
-                Map<String, String> jobOverrides = new TreeMap<>();
-                settings.overrides().forEach((k, v) -> { if (JobConfigs.isJobKey(k)) jobOverrides.put(k, v); });
-                conf.addAll(JobConfigs.toConfiguration(jobOverrides));
+                Configuration conf = withJobOverrides(rig.jobConfig("bench-job-" + round, settings.parallelism()));
                 LoadRig.Watcher watcher = rig.watcher(conf);
                 int seconds = counted ? settings.seconds() : Math.max(settings.seconds(), settings.warmupRoundSeconds());
                 Run r = measure(rig, conf, watcher, counted ? "job" : "job warm-up (not counted)", round, seconds, !counted, env -> new GeometryJob(conf,
@@ -93,7 +107,7 @@ public final class PipelineBench {
 
                 final Map<String, Integer> payloadSizes = sizes;
                 final byte[] frameTemplate = template;
-                Configuration ioConf = rig.jobConfig("bench-io-" + round, settings.parallelism());
+                Configuration ioConf = withJobOverrides(rig.jobConfig("bench-io-" + round, settings.parallelism()));
                 LoadRig.Watcher ioWatcher = rig.watcher(ioConf);
                 Run ioRun = measure(rig, ioConf, ioWatcher, counted ? "io_only" : "io_only warm-up (not counted)", round, seconds, !counted,
                         env -> IoOnlyJob.build(env, ioConf, payloadSizes, frameTemplate));
@@ -112,6 +126,14 @@ public final class PipelineBench {
             out.flush(); // the result line is the caller's (PipelineBenchVerdict)
             return new double[] {jobFps, ioFps};
         }
+    }
+
+    /** {@code conf} with the -D job options ({@code geostream.*}; both jobs get them, so that both run alike). */
+    private Configuration withJobOverrides(Configuration conf) {
+        Map<String, String> job = new TreeMap<>();
+        settings.overrides().forEach((k, v) -> { if (JobConfigs.isJobKey(k)) job.put(k, v); });
+        conf.addAll(JobConfigs.toConfiguration(job));
+        return conf;
     }
 
     private interface Pipeline {
