@@ -33,23 +33,10 @@ final class HammingMatcher {
      */
     static int[] nearest(byte[] query, byte[] train, int[] distances) {
         long[] q = words(query), t = words(train);
-        int nq = q.length / LONGS, nt = t.length / LONGS;
+        int nq = q.length / LONGS;
         if (distances.length != nq) throw new IllegalArgumentException("distances must have one entry per query row");
         int[] best = new int[nq];
-        for (int i = 0; i < nq; i++) {
-            long a0 = q[LONGS * i], a1 = q[LONGS * i + 1], a2 = q[LONGS * i + 2], a3 = q[LONGS * i + 3];
-            int bestDistance = Integer.MAX_VALUE, bestRow = -1;
-            for (int j = 0, o = 0; j < nt; j++, o += LONGS) {
-                int d = Long.bitCount(a0 ^ t[o]) + Long.bitCount(a1 ^ t[o + 1]) + Long.bitCount(a2 ^ t[o + 2])
-                        + Long.bitCount(a3 ^ t[o + 3]);
-                if (d < bestDistance) {
-                    bestDistance = d;
-                    bestRow = j;
-                }
-            }
-            best[i] = bestRow;
-            distances[i] = bestDistance;
-        }
+        scan(q, t, best, distances, null, null);
         return best;
     }
 
@@ -62,10 +49,28 @@ final class HammingMatcher {
         int nq = q.length / LONGS, nt = t.length / LONGS;
         int[] rowBest = new int[nq], rowDistance = new int[nq];
         int[] columnBest = new int[nt], columnDistance = new int[nt];
-        Arrays.fill(columnBest, -1);
-        Arrays.fill(columnDistance, Integer.MAX_VALUE);
-        // One pass over the distance matrix gives both directions: rows in order, so a column's first minimum is the
-        // first query row that reaches it.
+        scan(q, t, rowBest, rowDistance, columnBest, columnDistance);
+        Match[] out = new Match[nq];
+        int n = 0;
+        for (int i = 0; i < nq; i++) {
+            int j = rowBest[i];
+            if (j >= 0 && columnBest[j] == i) out[n++] = new Match(i, j, rowDistance[i]);
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /**
+     * One pass over the distance matrix: each query row's first nearest train row and its distance (-1 and
+     * Integer.MAX_VALUE without train rows), and, when {@code columnBest} is given, each train row's first nearest query
+     * row (rows are scanned in order, so the first to reach a column's least distance keeps it).
+     */
+    private static void scan(long[] q, long[] t, int[] rowBest, int[] rowDistance, int[] columnBest, int[] columnDistance) {
+        int nq = q.length / LONGS, nt = t.length / LONGS;
+        boolean columns = columnBest != null;
+        if (columns) {
+            Arrays.fill(columnBest, -1);
+            Arrays.fill(columnDistance, Integer.MAX_VALUE);
+        }
         for (int i = 0; i < nq; i++) {
             long a0 = q[LONGS * i], a1 = q[LONGS * i + 1], a2 = q[LONGS * i + 2], a3 = q[LONGS * i + 3];
             int bestDistance = Integer.MAX_VALUE, bestRow = -1;
@@ -76,7 +81,7 @@ final class HammingMatcher {
                     bestDistance = d;
                     bestRow = j;
                 }
-                if (d < columnDistance[j]) {
+                if (columns && d < columnDistance[j]) {
                     columnDistance[j] = d;
                     columnBest[j] = i;
                 }
@@ -84,13 +89,6 @@ final class HammingMatcher {
             rowBest[i] = bestRow;
             rowDistance[i] = bestDistance;
         }
-        Match[] out = new Match[nq];
-        int n = 0;
-        for (int i = 0; i < nq; i++) {
-            int j = rowBest[i];
-            if (j >= 0 && columnBest[j] == i) out[n++] = new Match(i, j, rowDistance[i]);
-        }
-        return Arrays.copyOf(out, n);
     }
 
     /** Descriptor rows as 4 longs each. */

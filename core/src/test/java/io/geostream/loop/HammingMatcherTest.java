@@ -135,5 +135,9 @@ class HammingMatcherTest {
         assertThat(d).containsOnly(Integer.MAX_VALUE);
         assertThatThrownBy(() -> HammingMatcher.crossChecked(new byte[B + 1], some)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("rows of 32 bytes");
+        assertThatThrownBy(() -> HammingMatcher.crossChecked(some, new byte[2 * B - 1])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rows of 32 bytes");
+        assertThatThrownBy(() -> HammingMatcher.nearest(some, some, new int[4])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("one entry per query row");
     }
 }
