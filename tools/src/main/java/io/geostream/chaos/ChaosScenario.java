@@ -30,6 +30,7 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.resourcemanager.ResourceOverview;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 
@@ -61,6 +62,8 @@ public final class ChaosScenario {
     /** Payload objects per frame (depth, normals, points, confidence, rgb) with the simulated model. */
     private static final int PUTS_PER_FRAME = 5;
     private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(300);
+    /** How long a run waits for the cluster's task managers and free slots before it starts. */
+    private static final Duration CLUSTER_READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(Long.getLong("geostream.chaos.job-timeout-minutes", 5));
 
     /** Published input: its topic and what a run of it should give. */
@@ -106,6 +109,7 @@ public final class ChaosScenario {
     private final Path workDir;
     private final PrintStream log;
     private int nextTaskManager;
+    private int replacedTaskManagers;
 
     /**
      * @param cluster      a MiniCluster started with {@link #clusterConfiguration()} and {@code taskManagers} task managers
@@ -271,7 +275,10 @@ public final class ChaosScenario {
         String savepoint;
         try {
             Integer clip = FailurePoints.heldClips().poll(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            if (clip == null) throw new IllegalStateException("inference never reached clip " + stopAtClip);
+            if (clip == null) {
+                throw new IllegalStateException("inference never reached clip " + stopAtClip + " ("
+                        + describe(cluster.getResourceOverview().get(30, TimeUnit.SECONDS)) + ")");
+            }
             savepoint = stopWithSavepoint(first);
         } finally {
             FailurePoints.releaseHeldClips();
@@ -319,7 +326,10 @@ public final class ChaosScenario {
             long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
             while (RetainedCheckpoints.latest(checkpoints.toString()).isEmpty()) {
                 job.check();
-                if (System.nanoTime() > deadline) throw new IllegalStateException("the " + label + " job completed no checkpoint in " + JOB_TIMEOUT);
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the " + label + " job completed no checkpoint in " + JOB_TIMEOUT + " ("
+                            + describe(cluster.getResourceOverview().get(30, TimeUnit.SECONDS)) + ")");
+                }
                 Thread.sleep(100);
             }
             log.printf(Locale.ROOT, "chaos: %s job running, first checkpoint complete after %.1f s; feeding %d records%n", label, seconds(start), records.size());
@@ -630,6 +640,7 @@ public final class ChaosScenario {
      *                         quick fixed-delay restarts: 30 attempts 300 ms apart)
      */
     private JobID submit(Configuration conf, CheckpointMode mode, String restoreFrom, Path checkpoints, boolean productionPolicy) throws Exception {
+        awaitIdleCluster(conf.get(StorageOptions.S3_BUCKET));
         Configuration flink = new Configuration();
         if (!productionPolicy) {
             flink.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -653,6 +664,68 @@ public final class ChaosScenario {
         return cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
     }
 
+    /**
+     * Waits until every live task manager is registered with its slot free before a job is submitted: a job submitted
+     * while the last run's slots are still being released, or before a task manager started in place of a lost one has
+     * registered, waits for a slot, and a job of two subtasks on one slot runs nothing (no checkpoint, no clip). A task
+     * manager that died on its own (the MiniCluster closes a task manager on a fatal error, with one ERROR line,
+     * "TaskManager #N failed.") is reported and replaced, so that the runs after it test the job and not the rig;
+     * {@link #replacedTaskManagers()} counts them. Fails after {@link #CLUSTER_READY_TIMEOUT} otherwise.
+     */
+    private void awaitIdleCluster(String next) throws Exception {
+        long deadline = System.nanoTime() + CLUSTER_READY_TIMEOUT.toNanos();
+        while (true) {
+            int want = liveTaskManagers.size();
+            ResourceOverview o = cluster.getResourceOverview().get(30, TimeUnit.SECONDS);
+            if (o.getNumberTaskManagers() >= want && o.getNumberFreeSlots() >= want) return;
+            List<Integer> dead = deadTaskManagers();
+            if (!dead.isEmpty()) {
+                log.printf("chaos: before the %s run: %s; task manager(s) %s died on their own, replacing them%n", next, describe(o), dead);
+                for (Integer tm : dead) {
+                    liveTaskManagers.remove(tm);
+                    cluster.startTaskManager();
+                    liveTaskManagers.add(nextTaskManager++);
+                    replacedTaskManagers++;
+                }
+            } else if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("before the " + next + " run: " + describe(o) + " after " + CLUSTER_READY_TIMEOUT
+                        + ", " + want + " task managers alive: a slot is still held by an earlier job or a task manager does not register");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * The live task managers (by the MiniCluster's index) that have terminated. The MiniCluster does not publish its
+     * task managers, so this reads its private list: only to tell which one to replace.
+     */
+    private List<Integer> deadTaskManagers() throws ReflectiveOperationException {
+        java.lang.reflect.Field f = MiniCluster.class.getDeclaredField("taskManagers");
+        f.setAccessible(true);
+        List<?> all = (List<?>) f.get(cluster);
+        List<Integer> dead = new ArrayList<>();
+        for (int tm : liveTaskManagers) {
+            var executor = (org.apache.flink.runtime.taskexecutor.TaskExecutor) all.get(tm);
+            if (executor.getTerminationFuture().isDone()) dead.add(tm);
+        }
+        return dead;
+    }
+
+    private static String describe(ResourceOverview o) {
+        return o.getNumberTaskManagers() + " task managers registered, " + o.getNumberFreeSlots() + " of "
+                + o.getNumberRegisteredSlots() + " slots free";
+    }
+
+    /** The MiniCluster indexes of the task managers the scenario counts as alive. */
+    public List<Integer> liveTaskManagers() {
+        return List.copyOf(liveTaskManagers);
+    }
+
+    /** Task managers that died on their own between runs and were replaced (0 in a healthy run of the scenario). */
+    public int replacedTaskManagers() {
+        return replacedTaskManagers;
+    }
+
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
@@ -661,7 +734,11 @@ public final class ChaosScenario {
         JobResult r = cluster.requestJobResult(job).get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         if (!r.isSuccess()) {
             Throwable cause = r.getSerializedThrowable().map(t -> t.deserializeError(getClass().getClassLoader())).orElse(null);
-            throw new IllegalStateException("the " + what + " job ended " + r.getApplicationStatus(), cause);
+            Throwable root = cause;
+            while (root != null && root.getCause() != null && root.getCause() != root) root = root.getCause();
+            // The root cause in the message: a build's summary prints the message alone.
+            throw new IllegalStateException("the " + what + " job ended " + r.getApplicationStatus()
+                    + (root == null ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")"), cause);
         }
     }
 }

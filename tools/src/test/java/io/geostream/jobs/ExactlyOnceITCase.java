@@ -14,6 +14,7 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -123,6 +124,32 @@ class ExactlyOnceITCase {
         assertThat(c.duplicated()).as("duplicated frames").isEmpty();
         assertThat(c.lost()).as("lost frames").isEmpty();
         assertThat(c.deadLetters()).isZero();
+    }
+
+    /**
+     * The rig, not the job: a task manager that dies on its own between runs (the MiniCluster closes one on a fatal
+     * error) is replaced before the next run starts, which then runs as any other. Without it every later run of the
+     * class waits for a slot that never comes.
+     */
+    @Test
+    void aTaskManagerThatDiedBetweenRunsIsReplacedBeforeTheNextRun(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        prepare(cluster);
+        int replacedBefore = scenario.replacedTaskManagers();
+        int victim = scenario.liveTaskManagers().get(0);
+        cluster.terminateTaskManager(victim).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        ChaosScenario.Run run = scenario.runWithFailures(input, reference, FailurePlan.none(), CheckpointMode.ALIGNED, "after-a-dead-tm");
+        OutputComparison c = scenario.compare(reference, run);
+        assertThat(scenario.replacedTaskManagers()).as("task managers replaced").isEqualTo(replacedBefore + 1);
+        assertThat(scenario.liveTaskManagers()).doesNotContain(victim).hasSize(2);
+        assertThat(c.exactlyOnce()).as("lost %s duplicated %s mismatched %s", c.lost(), c.duplicated(), c.mismatched()).isTrue();
+    }
+
+    @AfterAll
+    static void reportReplacedTaskManagers() {
+        if (scenario != null) {
+            System.err.println("ExactlyOnceITCase: task managers replaced after dying on their own: " + scenario.replacedTaskManagers()
+                    + " (1 is the test that kills one)");
+        }
     }
 
     /** Runs {@code fault} alone on a live feed and checks the output against the reference; returns the run. */
