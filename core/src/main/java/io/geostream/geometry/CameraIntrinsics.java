@@ -20,7 +20,7 @@ public record CameraIntrinsics(double fx, double fy, double cx, double cy, int w
     /**
      * The same camera seen at another resolution (the whole image stretched, no crop). Pixel centres sit
      * at integer coordinates, so the principal point maps as (c + 0.5) * s - 0.5, as in a half-pixel
-     * bilinear resize.
+     * resize ({@code ImageResize.resizeRgb}: area-averaged or bilinear, the same pixel geometry).
      */
     public CameraIntrinsics scaledTo(int newWidth, int newHeight) {
         double sx = (double) newWidth / width, sy = (double) newHeight / height;

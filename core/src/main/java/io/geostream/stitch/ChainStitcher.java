@@ -388,7 +388,7 @@ final class ChainStitcher implements Stitcher {
                                                     double reproj) {
         float[] depth = cameraDepth(world, pose);
         float[] normalsCam = Sim3.of(pose.inverse()).rotateVectors(normalsWorld);
-        byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.bilinearRgb(f.rgb, f.width, f.height, w, h);
+        byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.resizeRgb(f.rgb, f.width, f.height, w, h);
         return new StitchEvent.StitchedFrame(f, s.segmentId, s.segmentStartMicros, clipId, w, h, pose, k,
                 s.intrinsicsGiven || f.intrinsics != null ? IntrinsicsSource.GIVEN : IntrinsicsSource.ESTIMATED,
                 world, depth, normalsCam, confidence, rgb, method, overlapPoints, residual, inliers, clipScale, reproj);

@@ -48,12 +48,12 @@ final class ClipRuns {
         return runs;
     }
 
-    /** The clip's RGB frames at {@code width x height} (bilinear, as the contract says; as-is when they fit). */
+    /** The clip's RGB frames at {@code width x height} ({@link ImageResize#resizeRgb}, as the contract says; as-is when they fit). */
     static List<byte[]> framesAtModelSize(ClipInput clip, int width, int height) {
         List<byte[]> frames = new ArrayList<>(clip.length());
         for (ClipInput.Frame f : clip.frames()) {
             frames.add(clip.width() == width && clip.height() == height
-                    ? f.rgb() : ImageResize.bilinearRgb(f.rgb(), clip.width(), clip.height(), width, height));
+                    ? f.rgb() : ImageResize.resizeRgb(f.rgb(), clip.width(), clip.height(), width, height));
         }
         return frames;
     }

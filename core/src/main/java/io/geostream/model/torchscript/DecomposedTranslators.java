@@ -85,7 +85,7 @@ final class DecomposedTranslators {
         int frames();
     }
 
-    /** B clips of T frames, any size: resized to the model size (bilinear) and normalised here. */
+    /** B clips of T frames, any size: resized to the model size ({@code ImageResize.resizeRgb}) and normalised here. */
     record RgbClips(List<ClipInput> clips) implements Clips {
         RgbClips {
             clips = List.copyOf(clips);
