@@ -78,9 +78,22 @@ public final class ModelEvaluation {
      * no moving objects, fps)}, clips at {@link #syntheticStarts}. The same seed gives the same views at every size.
      */
     public static List<EvalClip> synthetic(long seed, int width, int height, int clipFrames, int clips, double fps) {
+        return synthetic(seed, width, height, clipFrames, clips, fps, 1);
+    }
+
+    /**
+     * As {@link #synthetic(long, int, int, int, int, double)}, the model's input rendered {@code inputScale} times
+     * larger in each direction (as a camera of more pixels than the model takes: the model resizes it), the truth at
+     * {@code width x height}. The same seed gives the same views at every size, so input and truth see the same scene.
+     */
+    public static List<EvalClip> synthetic(long seed, int width, int height, int clipFrames, int clips, double fps,
+                                           int inputScale) {
+        if (inputScale < 1 || inputScale > 16) throw new IllegalArgumentException("inputScale must be in [1, 16], got " + inputScale);
         List<Integer> starts = syntheticStarts(clipFrames, clips, fps);
         int frames = starts.get(starts.size() - 1) + clipFrames;
         SyntheticScene scene = new SyntheticScene(new SceneSpec(seed, width, height, frames, TRAJECTORY, 0.0, fps));
+        SyntheticScene camera = inputScale == 1 ? scene
+                : new SyntheticScene(new SceneSpec(seed, inputScale * width, inputScale * height, frames, TRAJECTORY, 0.0, fps));
         String stream = "eval-seed" + seed;
         List<EvalClip> out = new ArrayList<>();
         for (int k = 0; k < starts.size(); k++) {
@@ -91,12 +104,13 @@ public final class ModelEvaluation {
             List<double[]> centres = new ArrayList<>();
             for (int i = start; i < start + clipFrames; i++) {
                 FrameTruth t = scene.render(i);
-                inputs.add(new ClipInput.Frame(i, t.captureTimeMicros(), t.rgb(), t.intrinsics(), false));
+                FrameTruth seen = camera == scene ? t : camera.render(i);
+                inputs.add(new ClipInput.Frame(i, seen.captureTimeMicros(), seen.rgb(), seen.intrinsics(), false));
                 points.add(transformPoints(firstFromWorld, t.pointsWorld()));
                 normals.add(rotate(firstFromWorld.compose(t.worldFromCamera()), t.normalsCamera()));
                 centres.add(firstFromWorld.apply(t.worldFromCamera().center()));
             }
-            ClipInput input = new ClipInput(stream, 0, k, width, height, inputs, null);
+            ClipInput input = new ClipInput(stream, 0, k, inputScale * width, inputScale * height, inputs, null);
             out.add(new EvalClip("seed" + seed + "-clip" + k, input, scene.intrinsics(), points, normals, centres, start));
         }
         return out;

@@ -4,6 +4,7 @@ import io.geostream.eval.ModelEvaluation.EvalClip;
 import io.geostream.geometry.CameraIntrinsics;
 import io.geostream.geometry.RigidTransform;
 import io.geostream.model.ClipGeometry;
+import io.geostream.model.ClipInput;
 import io.geostream.synthetic.FrameTruth;
 import io.geostream.synthetic.SceneSpec;
 import io.geostream.synthetic.SyntheticScene;
@@ -97,6 +98,30 @@ class ModelEvaluationTest {
         assertThat(s.normalMedianDeg()).isLessThan(0.01);
         EvalClip small = ModelEvaluation.synthetic(3, 24, 18, T, 2, 10).get(1);
         assertThat(small.centres().get(last)).containsExactly(c, within(1e-9));
+    }
+
+    @Test
+    void aLargerInputSeesTheSameViewsAsTheTruth() {
+        // The model's input 4x larger each way, the truth as before: same truth, frames and intrinsics that map onto
+        // the truth's by the resize's half-pixel convention, and pixels whose area average is the small render's.
+        EvalClip small = ModelEvaluation.synthetic(3, W, H, T, 2, 10).get(1);
+        EvalClip large = ModelEvaluation.synthetic(3, W, H, T, 2, 10, 4).get(1);
+        assertThat(large.width()).isEqualTo(W);
+        assertThat(large.input().width()).isEqualTo(4 * W);
+        assertThat(large.input().height()).isEqualTo(4 * H);
+        assertThat(large.points().get(2)).containsExactly(small.points().get(2));
+        ClipInput.Frame f = large.input().frames().get(2);
+        assertThat(f.rgb()).hasSize(4 * W * 4 * H * 3);
+        CameraIntrinsics mapped = f.intrinsics().scaledTo(W, H);
+        assertThat(new double[] {mapped.fx(), mapped.fy(), mapped.cx(), mapped.cy()}).containsExactly(
+                new double[] {small.intrinsics().fx(), small.intrinsics().fy(), small.intrinsics().cx(), small.intrinsics().cy()},
+                within(1e-9));
+        byte[] shrunk = io.geostream.model.ImageResize.resizeRgb(f.rgb(), 4 * W, 4 * H, W, H);
+        byte[] direct = small.input().frames().get(2).rgb();
+        double diff = 0;
+        for (int i = 0; i < direct.length; i++) diff += Math.abs((shrunk[i] & 0xFF) - (direct[i] & 0xFF));
+        assertThat(diff / direct.length).as("mean absolute difference of the shrunk large render from the small one").isLessThan(20);
+        assertThatThrownBy(() -> ModelEvaluation.synthetic(3, W, H, T, 1, 10, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

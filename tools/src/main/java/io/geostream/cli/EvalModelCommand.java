@@ -57,6 +57,11 @@ public final class EvalModelCommand implements Callable<Integer> {
     @Option(names = "--fps", defaultValue = "10",
             description = "Frame rate of the synthetic scenes, as the demo's cameras (default ${DEFAULT-VALUE}).")
     double fps;
+    @Option(names = "--input-scale", defaultValue = "1",
+            description = "Synthetic data: render the model's input N times larger in each direction (a camera of more"
+                    + " pixels than the model takes; the package resizes it), the truth at the package's size (default"
+                    + " ${DEFAULT-VALUE}: at the package's size).")
+    int inputScale;
     @Option(names = "--tum", description = "A TUM RGB-D sequence directory (rgb.txt, depth.txt, groundtruth.txt) instead"
             + " of synthetic scenes; needs --fx --fy --cx --cy (of its full-resolution images).")
     Path tum;
@@ -86,6 +91,8 @@ public final class EvalModelCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         if (tum != null && seeds != null) usage("give --seeds or --tum, not both");
+        if (inputScale < 1 || inputScale > 16) usage("--input-scale must be in [1, 16]");
+        if (tum != null && inputScale != 1) usage("--input-scale is for synthetic data (a TUM sequence goes in as recorded)");
         if (tum == null && intrinsics) usage("--fx --fy --cx --cy go with --tum");
         if (tum != null && !intrinsics) usage("--tum needs --fx, --fy, --cx and --cy");
         int seedCount = seeds == null ? DEFAULT_SEEDS : seeds;
@@ -200,7 +207,7 @@ public final class EvalModelCommand implements Callable<Integer> {
         if (sequence != null) return ModelEvaluation.tum(sequence, width, height, clipFrames, clipsPerSeed);
         List<EvalClip> clips = new ArrayList<>();
         for (long s = 1; s <= seedCount; s++) {
-            clips.addAll(ModelEvaluation.synthetic(s, width, height, clipFrames, clipsPerSeed, fps));
+            clips.addAll(ModelEvaluation.synthetic(s, width, height, clipFrames, clipsPerSeed, fps, inputScale));
         }
         return clips;
     }
@@ -212,6 +219,7 @@ public final class EvalModelCommand implements Callable<Integer> {
             data.put("trajectory", ModelEvaluation.TRAJECTORY.name());
             data.put("horizontal_fov_deg", SyntheticScene.HORIZONTAL_FOV_DEG);
             data.put("fps", fps);
+            data.put("input_scale", inputScale);
             var seedArray = data.putArray("seeds");
             for (long s = 1; s <= seedCount; s++) seedArray.add(s);
             data.put("clips_per_seed", clipsPerSeed);
