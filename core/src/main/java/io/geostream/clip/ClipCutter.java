@@ -70,6 +70,16 @@ public final class ClipCutter {
         }
 
         long idx = f.frameIndex;
+        if (restarted(s, f)) {
+            // The producer numbers from the start again without having sent its end-of-stream marker (it was killed,
+            // crashed or restarted). A frame index that went back with a capture time after everything this stream
+            // sent before is a new run of the camera, not a duplicate or a late frame: rejecting it would dead-letter the
+            // new run's frames until its indices passed the old ones (and keep the stream from going idle meanwhile).
+            String detail = "frame index went back to " + idx + " (after " + newestIndex(s) + ") with a later capture time:"
+                    + " the producer restarted without its end-of-stream marker";
+            flushAndEnd(s, out, SegmentReason.END_OF_STREAM, detail);
+            s.minNextIndex = -1;
+        }
         if (s.inSegment && idx < s.nextExpected) {
             boolean seen = idx >= s.segmentFirstIndex;
             out.rejections().add(new Rejection(f, seen ? "DUPLICATE_FRAME" : "LATE_FRAME",
@@ -104,6 +114,36 @@ public final class ClipCutter {
         if (timerMillis != s.idleDeadlineMillis) {
             return out;
         }
+        if (flushAndEnd(s, out, SegmentReason.STREAM_IDLE, "no frame for " + config.idleTimeoutMillis() + " ms of event time")) {
+            s.minNextIndex = s.segmentLastIndexBeforeEnd + 1;
+        }
+        return out;
+    }
+
+    /**
+     * Whether {@code f} starts a new run of the stream: its index is one this stream has passed (or one its ended
+     * segment had), and its capture time is after every frame of the stream held or consumed (a duplicate or a
+     * reordered late frame is not).
+     */
+    private static boolean restarted(ClipCutterState s, FrameRecord f) {
+        boolean passed = s.inSegment ? f.frameIndex < s.nextExpected : s.minNextIndex >= 0 && f.frameIndex < s.minNextIndex;
+        if (!passed) return false;
+        long newest = s.segmentLastTimeMicros;
+        for (FrameRecord p : s.pending) newest = Math.max(newest, p.captureTimeMicros);
+        return f.captureTimeMicros > newest;
+    }
+
+    private static long newestIndex(ClipCutterState s) {
+        long newest = s.inSegment ? s.nextExpected - 1 : s.minNextIndex - 1;
+        for (FrameRecord p : s.pending) newest = Math.max(newest, p.frameIndex);
+        return newest;
+    }
+
+    /**
+     * Everything held is flushed (pending frames after a gap form their own segments) and the open segment ends with
+     * {@code reason}, its last clip padded. Returns whether a segment was open to end.
+     */
+    private boolean flushAndEnd(ClipCutterState s, Output out, SegmentReason reason, String detail) {
         while (true) {
             drain(s, out);
             if (s.pending.isEmpty()) {
@@ -117,11 +157,9 @@ public final class ClipCutter {
                 startSegment(s, first.frameIndex, SegmentReason.STREAM_START);
             }
         }
-        if (s.inSegment) {
-            endSegment(s, out, SegmentReason.STREAM_IDLE, "no frame for " + config.idleTimeoutMillis() + " ms of event time");
-            s.minNextIndex = s.segmentLastIndexBeforeEnd + 1;
-        }
-        return out;
+        if (!s.inSegment) return false;
+        endSegment(s, out, reason, detail);
+        return true;
     }
 
     private void drain(ClipCutterState s, Output out) {

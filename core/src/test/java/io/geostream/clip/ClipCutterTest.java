@@ -212,6 +212,56 @@ class ClipCutterTest {
         assertThat(s.pending).hasSize(1);
     }
 
+    /** Frame {@code index} of a camera run whose frame 0 was captured {@code runStartMicros} after the test's base. */
+    private static FrameRecord ofRun(long runStartMicros, long index) {
+        FrameRecord f = TestFrames.frame("a", index);
+        f.captureTimeMicros += runStartMicros;
+        return f;
+    }
+
+    @Test
+    void aProducerRestartedWithoutItsMarkerStartsANewSegmentInsteadOfBeingRejected() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 7; i++) feed(c, s, ofRun(0, i));
+        feed(c, s, ofRun(0, 9));                   // waits in the reorder buffer for 7, 8, which never come
+        // Killed, then started again 60 s later: its numbering starts at 0 once more.
+        for (int i = 0; i < 6; i++) feed(c, s, ofRun(60_000_000L, i));
+
+        assertThat(rejected).isEmpty();
+        List<ClipTask> ends = tasks.stream().filter(t -> t.endsSegment).toList();
+        assertThat(ends).hasSize(2);
+        assertThat(ends.get(0).endReason).isEqualTo(SegmentReason.FRAME_GAP);          // the held frame 9 after its gap
+        assertThat(ends.get(1).endReason).isEqualTo(SegmentReason.END_OF_STREAM);      // the old run, ended for the new one
+        assertThat(ends.get(1).endDetail).contains("went back to 0 (after 9)").contains("restarted");
+        assertThat(indices(ends.get(1))).containsExactly(9, 9, 9, 9, 9);
+        ClipTask first = tasks.stream().filter(t -> t.startsSegment && t.frames[0].captureTimeMicros >= ofRun(60_000_000L, 0).captureTimeMicros)
+                .findFirst().orElseThrow();
+        assertThat(first.startReason).isEqualTo(SegmentReason.STREAM_START);
+        assertThat(indices(first)).containsExactly(0, 1, 2, 3, 4);
+        assertThat(first.segmentId).isEqualTo(2);
+        // The new run's own frame sent twice (same capture time) is a duplicate, and so is the old run's.
+        feed(c, s, ofRun(60_000_000L, 2));
+        feed(c, s, ofRun(0, 3));
+        assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode).containsExactly("DUPLICATE_FRAME", "DUPLICATE_FRAME");
+    }
+
+    @Test
+    void aProducerRestartedAfterItsStreamWentIdleIsANewSegmentNotLateFrames() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 7; i++) feed(c, s, ofRun(0, i));
+        tasks.addAll(c.onIdle(s, s.idleDeadlineMillis).tasks());
+        assertThat(tasks.get(tasks.size() - 1).endReason).isEqualTo(SegmentReason.STREAM_IDLE);
+        feed(c, s, ofRun(0, 5));                   // a straggler of the old run: late
+        for (int i = 0; i < 5; i++) feed(c, s, ofRun(120_000_000L, i));
+        assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode).containsExactly("LATE_FRAME");
+        ClipTask last = tasks.get(tasks.size() - 1);
+        assertThat(last.startsSegment).isTrue();
+        assertThat(last.startReason).isEqualTo(SegmentReason.STREAM_START);
+        assertThat(indices(last)).containsExactly(0, 1, 2, 3, 4);
+    }
+
     @Test
     void aGapBeyondTheReorderWindowStartsANewSegment() {
         ClipCutter c = new ClipCutter(T5_S3);

@@ -115,15 +115,16 @@ public final class ProduceCommand implements Callable<Integer> {
             CameraProducer.Result r;
             long max = frames.lengthInFrames() < 0 ? -1
                     : settings.maxFrames() > 0 ? Math.min(settings.maxFrames(), frames.lengthInFrames()) : frames.lengthInFrames();
-            if (noProgress) {
-                r = producer.run(frames, null);
-            } else {
+            // Ctrl-C / SIGTERM: the camera still sends its end-of-stream marker before the JVM goes, so that the job
+            // ends the segment now (not at its idle timeout) and takes a restarted producer's frames 0, 1, ... at once.
+            r = stoppedOnShutdown(producer::stop, () -> {
+                if (noProgress) return producer.run(frames, null);
                 try (ProgressBar bar = new ProgressBarBuilder().setTaskName(settings.streamId()).setInitialMax(max)
                         .setStyle(ProgressBarStyle.ASCII).setUnit(" frames", 1).showSpeed()
                         .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
-                    r = producer.run(frames, (n, bytes) -> bar.stepTo(n));
+                    return producer.run(frames, (n, bytes) -> bar.stepTo(n));
                 }
-            }
+            });
             spec.commandLine().getOut().printf(Locale.ROOT,
                     "stream=%s topic=%s frames=%d jpeg_bytes=%d claim_checked=%d seconds=%.3f fps=%.2f%n",
                     settings.streamId(), settings.topic(), r.frames(), r.jpegBytes(), r.claimChecked(), r.elapsedSeconds(),
@@ -167,27 +168,8 @@ public final class ProduceCommand implements Callable<Integer> {
             CameraFleet fleet = new CameraFleet(cameras.cameras(), kafka, store, cameras.backoff(), log);
             log.accept("producing " + cameras.cameras().size() + " cameras from " + camerasFile);
             // Ctrl-C / SIGTERM: every camera still sends its end-of-stream marker before the JVM goes.
-            CountDownLatch finished = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                fleet.stop();
-                try {
-                    finished.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "produce-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                results = fleet.run(Duration.ofMillis(Math.round(reportEverySeconds * 1000)),
-                        Duration.ofMillis(Math.round(durationSeconds * 1000)));
-            } finally {
-                finished.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // The hook is running: it has what it waited for.
-                }
-            }
+            results = stoppedOnShutdown(fleet::stop, () -> fleet.run(Duration.ofMillis(Math.round(reportEverySeconds * 1000)),
+                    Duration.ofMillis(Math.round(durationSeconds * 1000))));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         List<String> failed = results.stream().filter(r -> r.failure() != null).map(CameraFleet.CameraResult::streamId).toList();
@@ -286,5 +268,32 @@ public final class ProduceCommand implements Callable<Integer> {
 
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * Runs {@code body} with a shutdown hook (Ctrl-C, SIGTERM) that calls {@code stop} and waits up to 30 s for the body
+     * to return: cameras end with their end-of-stream markers instead of vanishing mid-stream.
+     */
+    private static <T> T stoppedOnShutdown(Runnable stop, java.util.concurrent.Callable<T> body) throws Exception {
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.run();
+            try {
+                finished.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "produce-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return body.call();
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running: it has what it waited for.
+            }
+        }
     }
 }

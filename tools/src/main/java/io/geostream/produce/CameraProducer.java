@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A camera on Kafka: reads a {@link FrameSource}, resizes and JPEG-encodes each frame, and publishes it
- * as a {@link FrameEvent} (key = stream id, frame indices 0, 1, ...), then an end-of-stream marker whose
- * index is the number of frames sent. Capture times are the wall clock at the start plus the source's
+ * as a {@link FrameEvent} (key = stream id, frame indices 0, 1, ...; after an outage of a live source the indices
+ * skip the frames it estimates missed, at least one, so the job sees a gap), then an end-of-stream marker whose
+ * index follows the last frame's. Capture times are the wall clock at the start plus the source's
  * presentation time (or the source's own wall-clock times, {@link FrameSource#wallClockTimestamps()}), forced
  * strictly increasing. Frames larger than the claim-check threshold are
  * uploaded to object storage and sent by reference (URI, size, SHA-256).
@@ -111,6 +112,9 @@ public final class CameraProducer {
         String runId = Long.toString(baseMicros / 1000L);
 
         long sent = 0;
+        // The next frame index: one after the last sent, and further after an outage of a live source (below).
+        long index = 0;
+        long seenReconnects = source.reconnects(), seenMissed = source.framesMissedEstimate();
         long jpegBytes = 0;
         long claimChecked = 0;
         long firstTs = Long.MIN_VALUE;
@@ -132,6 +136,14 @@ public final class CameraProducer {
             if (firstTs == Long.MIN_VALUE) {
                 firstTs = f.timestampMicros();
             }
+            if (source.reconnects() != seenReconnects) {
+                // A live source came back after an outage: its frames meanwhile are lost, and the camera may have moved.
+                // The indices skip the frames it estimates missed (at least one), so the job's clip operator sees a
+                // gap and starts a new segment instead of joining the frames on both sides as neighbours.
+                index += Math.max(1, source.framesMissedEstimate() - seenMissed);
+                seenReconnects = source.reconnects();
+                seenMissed = source.framesMissedEstimate();
+            }
             long capture = source.wallClockTimestamps() ? f.timestampMicros() : baseMicros + (f.timestampMicros() - firstTs);
             if (lastCapture != Long.MIN_VALUE && capture <= lastCapture) {
                 // A missing or repeated timestamp: keep event time moving by one nominal frame period.
@@ -152,7 +164,7 @@ public final class CameraProducer {
             FrameImage.Builder image = FrameImage.newBuilder().setEncoding(ImageEncoding.JPEG).setWidth(w).setHeight(h);
             if (settings.claimCheckOverBytes() >= 0 && jpeg.length > settings.claimCheckOverBytes()) {
                 String key = ObjectKeys.validateKey("input/" + settings.streamId() + "/" + runId + "/"
-                        + String.format("%010d", sent) + ".jpg");
+                        + String.format("%010d", index) + ".jpg");
                 claimStore.put(key, jpeg, "image/jpeg");
                 image.setData(null).setRef(ObjectRef.newBuilder().setUri(claimStore.uriOf(key))
                         .setSizeBytes(jpeg.length).setSha256(sha256Hex(jpeg)).build());
@@ -162,7 +174,7 @@ public final class CameraProducer {
             }
             FrameEvent event = FrameEvent.newBuilder()
                     .setStreamId(settings.streamId())
-                    .setFrameIndex(sent)
+                    .setFrameIndex(index)
                     .setCaptureTimeMicros(capture)
                     .setEndOfStream(false)
                     .setImage(image.build())
@@ -176,13 +188,14 @@ public final class CameraProducer {
             }
             lastCapture = capture;
             sent++;
+            index++;
             jpegBytes += jpeg.length;
             if (progress != null) {
                 progress.frameSent(sent, jpeg.length);
             }
         }
         long endCapture = lastCapture == Long.MIN_VALUE ? baseMicros : lastCapture + periodMicros;
-        send(FrameEvents.endOfStream(settings.streamId(), sent, endCapture));
+        send(FrameEvents.endOfStream(settings.streamId(), index, endCapture));
         producer.flush();
         checkSends();
         if (sourceFailure != null) {

@@ -28,6 +28,16 @@ public interface FrameSource extends AutoCloseable {
         return false;
     }
 
+    /** Outages the source has come back from (a {@link ReconnectingSource}); 0 for sources that do not reconnect. */
+    default long reconnects() {
+        return 0;
+    }
+
+    /** Frames the source estimates it missed in those outages (length x frame rate), in all. */
+    default long framesMissedEstimate() {
+        return 0;
+    }
+
     /** A short description for logs and errors. */
     String describe();
 

@@ -203,6 +203,7 @@ public final class ReconnectingSource implements FrameSource {
     }
 
     /** Outages that have ended (a camera that was down at start is not counted). */
+    @Override
     public long reconnects() {
         return reconnects;
     }
@@ -213,6 +214,7 @@ public final class ReconnectingSource implements FrameSource {
     }
 
     /** Frames the ended outages cost, estimated from their length and the frame rate. */
+    @Override
     public long framesMissedEstimate() {
         return framesMissedEstimate;
     }
