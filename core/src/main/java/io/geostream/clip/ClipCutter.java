@@ -157,6 +157,8 @@ public final class ClipCutter {
                 startSegment(s, first.frameIndex, SegmentReason.STREAM_START);
             }
         }
+        // A marker still waiting belonged to what was just flushed: the next run must not end at its index.
+        s.pendingEndIndex = -1;
         if (!s.inSegment) return false;
         endSegment(s, out, reason, detail);
         return true;

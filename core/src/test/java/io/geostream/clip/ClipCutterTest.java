@@ -240,10 +240,30 @@ class ClipCutterTest {
         assertThat(first.startReason).isEqualTo(SegmentReason.STREAM_START);
         assertThat(indices(first)).containsExactly(0, 1, 2, 3, 4);
         assertThat(first.segmentId).isEqualTo(2);
-        // The new run's own frame sent twice (same capture time) is a duplicate, and so is the old run's.
+        // The new run's own frames sent twice (the same capture time, also the newest frame's) are duplicates, and so
+        // is the old run's.
         feed(c, s, ofRun(60_000_000L, 2));
+        feed(c, s, ofRun(60_000_000L, 5));
         feed(c, s, ofRun(0, 3));
-        assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode).containsExactly("DUPLICATE_FRAME", "DUPLICATE_FRAME");
+        assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode)
+                .containsExactly("DUPLICATE_FRAME", "DUPLICATE_FRAME", "DUPLICATE_FRAME");
+    }
+
+    @Test
+    void theOldRunsWaitingEndMarkerDoesNotEndTheRestartedRun() {
+        ClipCutter c = new ClipCutter(T5_S3);
+        ClipCutterState s = new ClipCutterState();
+        for (int i = 0; i < 8; i++) feed(c, s, ofRun(0, i));
+        feed(c, s, TestFrames.endMarker("a", 10));  // frames 8, 9 never came (rejected at ingest): the marker waits
+        for (int i = 0; i < 12; i++) feed(c, s, ofRun(60_000_000L, i));
+
+        assertThat(rejected).isEmpty();
+        List<ClipTask> ends = tasks.stream().filter(t -> t.endsSegment).toList();
+        assertThat(ends).hasSize(1);
+        assertThat(ends.get(0).endDetail).contains("restarted");
+        assertThat(s.inSegment).isTrue();
+        assertThat(s.nextExpected).isEqualTo(12);
+        assertThat(tasks.get(tasks.size() - 1).segmentId).isEqualTo(1);
     }
 
     @Test

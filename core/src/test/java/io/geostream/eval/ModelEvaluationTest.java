@@ -121,6 +121,11 @@ class ModelEvaluationTest {
         double diff = 0;
         for (int i = 0; i < direct.length; i++) diff += Math.abs((shrunk[i] & 0xFF) - (direct[i] & 0xFF));
         assertThat(diff / direct.length).as("mean absolute difference of the shrunk large render from the small one").isLessThan(20);
+        // Against the same view of another scene (seed 4), the difference is far larger.
+        byte[] other = ModelEvaluation.synthetic(4, W, H, T, 2, 10).get(1).input().frames().get(2).rgb();
+        double apart = 0;
+        for (int i = 0; i < direct.length; i++) apart += Math.abs((shrunk[i] & 0xFF) - (other[i] & 0xFF));
+        assertThat(apart / direct.length).as("negative control: another scene").isGreaterThan(2 * diff / direct.length);
         assertThatThrownBy(() -> ModelEvaluation.synthetic(3, W, H, T, 1, 10, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 

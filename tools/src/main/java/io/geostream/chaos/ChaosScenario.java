@@ -276,8 +276,7 @@ public final class ChaosScenario {
         try {
             Integer clip = FailurePoints.heldClips().poll(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (clip == null) {
-                throw new IllegalStateException("inference never reached clip " + stopAtClip + " ("
-                        + describe(cluster.getResourceOverview().get(30, TimeUnit.SECONDS)) + ")");
+                throw new IllegalStateException("inference never reached clip " + stopAtClip + " (" + overview() + ")");
             }
             savepoint = stopWithSavepoint(first);
         } finally {
@@ -327,8 +326,7 @@ public final class ChaosScenario {
             while (RetainedCheckpoints.latest(checkpoints.toString()).isEmpty()) {
                 job.check();
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the " + label + " job completed no checkpoint in " + JOB_TIMEOUT + " ("
-                            + describe(cluster.getResourceOverview().get(30, TimeUnit.SECONDS)) + ")");
+                    throw new IllegalStateException("the " + label + " job completed no checkpoint in " + JOB_TIMEOUT + " (" + overview() + ")");
                 }
                 Thread.sleep(100);
             }
@@ -675,21 +673,24 @@ public final class ChaosScenario {
     private void awaitIdleCluster(String next) throws Exception {
         long deadline = System.nanoTime() + CLUSTER_READY_TIMEOUT.toNanos();
         while (true) {
-            int want = liveTaskManagers.size();
-            ResourceOverview o = cluster.getResourceOverview().get(30, TimeUnit.SECONDS);
-            if (o.getNumberTaskManagers() >= want && o.getNumberFreeSlots() >= want) return;
+            // Dead ones first: the resource manager may still count a task manager that has just terminated.
             List<Integer> dead = deadTaskManagers();
             if (!dead.isEmpty()) {
-                log.printf("chaos: before the %s run: %s; task manager(s) %s died on their own, replacing them%n", next, describe(o), dead);
+                log.printf("chaos: before the %s run: %s; task manager(s) %s died on their own, replacing them%n", next, overview(), dead);
                 for (Integer tm : dead) {
                     liveTaskManagers.remove(tm);
                     cluster.startTaskManager();
                     liveTaskManagers.add(nextTaskManager++);
                     replacedTaskManagers++;
                 }
-            } else if (System.nanoTime() > deadline) {
+            }
+            int want = liveTaskManagers.size();
+            ResourceOverview o = cluster.getResourceOverview().get(30, TimeUnit.SECONDS);
+            if (o.getNumberTaskManagers() == want && o.getNumberFreeSlots() == want) return;
+            if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("before the " + next + " run: " + describe(o) + " after " + CLUSTER_READY_TIMEOUT
-                        + ", " + want + " task managers alive: a slot is still held by an earlier job or a task manager does not register");
+                        + ", " + want + " task managers alive: a slot is still held by an earlier job or a task manager does not"
+                        + " register" + (replacedTaskManagers > 0 ? " (" + replacedTaskManagers + " replaced so far)" : ""));
             }
             Thread.sleep(100);
         }
@@ -709,6 +710,15 @@ public final class ChaosScenario {
             if (executor.getTerminationFuture().isDone()) dead.add(tm);
         }
         return dead;
+    }
+
+    /** The cluster's task managers and slots for a message, or why they could not be read (the message still goes out). */
+    private String overview() {
+        try {
+            return describe(cluster.getResourceOverview().get(30, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            return "resource overview unavailable: " + e;
+        }
     }
 
     private static String describe(ResourceOverview o) {
@@ -735,7 +745,7 @@ public final class ChaosScenario {
         if (!r.isSuccess()) {
             Throwable cause = r.getSerializedThrowable().map(t -> t.deserializeError(getClass().getClassLoader())).orElse(null);
             Throwable root = cause;
-            while (root != null && root.getCause() != null && root.getCause() != root) root = root.getCause();
+            for (int depth = 0; depth < 32 && root != null && root.getCause() != null; depth++) root = root.getCause();
             // The root cause in the message: a build's summary prints the message alone.
             throw new IllegalStateException("the " + what + " job ended " + r.getApplicationStatus()
                     + (root == null ? "" : " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")"), cause);

@@ -23,9 +23,10 @@ import java.util.TreeMap;
 
 /**
  * {@code geostream export}'s files of a segment, beside the fused {@code points.ply}: {@code trajectory.tum} (every
- * frame's recorded pose, camera to the segment's world frame, TUM format, capture times in seconds), {@code cameras.json}
- * (intrinsics per frame at payload resolution, width and height, depth unit, scale status), and with truth
- * {@code truth.tum} ({@link StreamTruth#forSegment}). Files are written to a temporary sibling and moved into place.
+ * frame's pose as the map holds it, after the segment's latest correction unless corrections are off; camera to the
+ * segment's world frame, TUM format, capture times in seconds), {@code cameras.json} (intrinsics per frame at payload
+ * resolution, width and height, depth unit, scale status), and with truth {@code truth.tum} ({@link
+ * StreamTruth#forSegment}). Files are written to a temporary sibling and moved into place.
  */
 public final class SegmentExport implements SegmentWriter {
     public static final String TRAJECTORY = "trajectory.tum";

@@ -140,7 +140,8 @@ public final class CameraProducer {
                 // A live source came back after an outage: its frames meanwhile are lost, and the camera may have moved.
                 // The indices skip the frames it estimates missed (at least one), so the job's clip operator sees a
                 // gap and starts a new segment instead of joining the frames on both sides as neighbours.
-                index += Math.max(1, source.framesMissedEstimate() - seenMissed);
+                // (Before the first frame there is nothing to break from: the stream starts at 0 all the same.)
+                if (sent > 0) index += Math.max(1, source.framesMissedEstimate() - seenMissed);
                 seenReconnects = source.reconnects();
                 seenMissed = source.framesMissedEstimate();
             }

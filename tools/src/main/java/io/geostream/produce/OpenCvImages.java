@@ -22,7 +22,11 @@ final class OpenCvImages {
     }
 
     /**
-     * Resizes RGB8 pixels. Shrinking uses area averaging (no aliasing), enlarging bilinear interpolation.
+     * Resizes RGB8 pixels. Shrinking uses area averaging (no aliasing), enlarging bilinear interpolation, decided by
+     * the whole image's area. The job's own resize, {@code io.geostream.model.ImageResize.resizeRgb}, decides per axis
+     * and is pure Java for the same bytes on every machine (a replayed clip gives the same geometry); here, before
+     * Kafka, OpenCV's speed matters more (every frame of every camera at full size) and the two differ only where
+     * one axis grows while the other shrinks.
      */
     static byte[] resizeRgb(byte[] rgb, int w, int h, int newW, int newH) {
         if (w == newW && h == newH) {

@@ -134,10 +134,10 @@ class MultiCameraProducerITCase {
                     gapAt = i;
                 }
             }
+            assertThat(gapAt).as("a capture-time gap").isPositive();
             for (int i = 0; i < frames; i++) {
                 assertThat(gate.get(i).getFrameIndex()).as("index").isEqualTo(i < gapAt ? i : i + skip);
             }
-            assertThat(gapAt).as("a capture-time gap").isPositive();
             // The gap is the outage: the last frame before it was captured before the kill, the first after it once
             // the server was back (capture time is the wall clock, not the restarted stream's own clock).
             long before = gate.get(gapAt - 1).getCaptureTimeMicros();
