@@ -29,44 +29,56 @@ public final class ImageResize {
             throw new IllegalArgumentException("rgb has " + rgb.length + " bytes, expected " + ((long) w * h * 3)
                     + " for " + w + "x" + h);
         }
-        if ((long) newW * newH * 3 > Integer.MAX_VALUE - 8 || (long) h * newW * 3 > Integer.MAX_VALUE - 8) {
+        if ((long) newW * newH * 3 > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("target size too large: " + newW + "x" + newH);
         }
         if (w == newW && h == newH) return rgb.clone();
         Taps columns = Taps.of(w, newW), rows = Taps.of(h, newH);
 
-        // Columns first, into floats (every source row), then rows, rounded once at the end.
-        float[] across = new float[h * newW * 3];
-        for (int y = 0, o = 0; y < h; y++) {
-            int row = y * w * 3;
-            for (int x = 0; x < newW; x++) {
-                float r = 0, g = 0, b = 0;
-                for (int t = columns.first(x); t < columns.end(x); t++) {
-                    int s = row + columns.index[t] * 3;
-                    float weight = columns.weight[t];
-                    r += weight * (rgb[s] & 0xFF);
-                    g += weight * (rgb[s + 1] & 0xFF);
-                    b += weight * (rgb[s + 2] & 0xFF);
-                }
-                across[o++] = r;
-                across[o++] = g;
-                across[o++] = b;
-            }
-        }
-        byte[] out = new byte[newW * newH * 3];
+        // Row by row: each destination row sums the column-resized source rows it reads, rounded once at the end. The
+        // few source rows in use stay in a small ring (consecutive rows land in distinct slots), so the whole image never
+        // sits in floats (a 1280 x 720 frame to 720 x 480: 5.0 ms a frame against 6.0 through a whole-image buffer, and
+        // 4.6 for interpolation alone; 640 x 480 to 64 x 48: 0.51 against 0.75 and 0.08; best of 8 rounds of 100).
         int stride = newW * 3;
-        float[] row = new float[stride];
+        int ring = rows.mostTaps() + 1;
+        float[][] across = new float[ring][stride];
+        int[] held = new int[ring];
+        java.util.Arrays.fill(held, -1);
+        byte[] out = new byte[newW * newH * 3];
+        float[] sum = new float[stride];
         for (int y = 0; y < newH; y++) {
-            java.util.Arrays.fill(row, 0);
+            java.util.Arrays.fill(sum, 0);
             for (int t = rows.first(y); t < rows.end(y); t++) {
-                int s = rows.index[t] * stride;
+                int source = rows.index[t], slot = source % ring;
+                if (held[slot] != source) {
+                    columnsOf(rgb, source * w * 3, columns, across[slot]);
+                    held[slot] = source;
+                }
                 float weight = rows.weight[t];
-                for (int i = 0; i < stride; i++) row[i] += weight * across[s + i];
+                float[] line = across[slot];
+                for (int i = 0; i < stride; i++) sum[i] += weight * line[i];
             }
             int o = y * stride;
-            for (int i = 0; i < stride; i++) out[o + i] = (byte) Math.max(0, Math.min(255, Math.round(row[i])));
+            for (int i = 0; i < stride; i++) out[o + i] = (byte) Math.max(0, Math.min(255, Math.round(sum[i])));
         }
         return out;
+    }
+
+    /** One source row (starting at byte {@code row}) resized along its columns into {@code line}, as floats. */
+    private static void columnsOf(byte[] rgb, int row, Taps columns, float[] line) {
+        for (int x = 0, o = 0; x < columns.start.length - 1; x++) {
+            float r = 0, g = 0, b = 0;
+            for (int t = columns.first(x); t < columns.end(x); t++) {
+                int s = row + columns.index[t] * 3;
+                float weight = columns.weight[t];
+                r += weight * (rgb[s] & 0xFF);
+                g += weight * (rgb[s + 1] & 0xFF);
+                b += weight * (rgb[s + 2] & 0xFF);
+            }
+            line[o++] = r;
+            line[o++] = g;
+            line[o++] = b;
+        }
     }
 
     /** Per destination pixel of one axis, the source pixels it reads and their weights (summing to 1). */
@@ -74,6 +86,12 @@ public final class ImageResize {
 
         int first(int i) {
             return start[i];
+        }
+
+        int mostTaps() {
+            int most = 0;
+            for (int i = 0; i + 1 < start.length; i++) most = Math.max(most, start[i + 1] - start[i]);
+            return most;
         }
 
         int end(int i) {
