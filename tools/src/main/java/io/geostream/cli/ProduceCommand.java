@@ -47,7 +47,7 @@ public final class ProduceCommand implements Callable<Integer> {
 
     /** The flags that describe one camera; with --cameras the file sets them per camera. */
     static final List<String> PER_CAMERA_FLAGS = List.of("--source", "--stream", "--jpeg-quality", "--resize", "--realtime",
-            "--as-fast-as-possible", "--fps", "--max-frames", "--fx", "--fy", "--cx", "--cy", "--distortion");
+            "--as-fast-as-possible", "--fps", "--max-frames", "--fx", "--fy", "--cx", "--cy", "--intrinsics-size", "--distortion");
 
     @Option(names = "--source",
             description = "Video file, image folder (name order, --fps apart), /dev/videoN (V4L2) or a URL (rtsp://...).")
@@ -81,9 +81,13 @@ public final class ProduceCommand implements Callable<Integer> {
     double folderFps;
     @Option(names = "--max-frames", defaultValue = "0", description = "Stop after N frames (default: all).")
     long maxFrames;
-    /** At the source's native resolution (scaled with --resize). */
+    /** At the source's native resolution, or at --intrinsics-size (scaled with --resize). */
     @CommandLine.Mixin
     IntrinsicsFlags k;
+    @Option(names = "--intrinsics-size", description = "The resolution WxH the --fx/--fy/--cx/--cy were calibrated at"
+            + " (default: the source's own): a source that opens in another mode of the same aspect ratio gets them scaled;"
+            + " another aspect ratio (a crop) fails the camera.")
+    String intrinsicsSize;
     @Option(names = "--distortion", description = "Lens distortion MODEL:c1,c2,... with MODEL PLUMB_BOB (k1,k2,p1,p2[,k3...])"
             + " or FISHEYE (k1..k4), OpenCV conventions.")
     String distortion;
@@ -240,10 +244,19 @@ public final class ProduceCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        int[] calibrated = {0, 0};
+        if (intrinsicsSize != null) {
+            try {
+                calibrated = SettingsText.parseSize(intrinsicsSize);
+            } catch (IllegalArgumentException e) {
+                throw usage("--intrinsics-size " + e.getMessage());
+            }
+            if (intrinsics == null) throw usage("--intrinsics-size goes with --fx, --fy, --cx and --cy");
+        }
         try {
             return new ProducerSettings(streamId, topic != null ? topic : IngestOptions.INPUT_TOPIC.defaultValue(),
                     jpegQuality, w, h, !asFastAsPossible, maxFrames, intrinsics, parseDistortion(distortion),
-                    claimCheckOver == null ? -1 : claimCheckOver);
+                    claimCheckOver == null ? -1 : claimCheckOver, calibrated[0], calibrated[1]);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

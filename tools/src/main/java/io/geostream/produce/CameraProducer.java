@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -179,7 +180,7 @@ public final class CameraProducer {
                     .setCaptureTimeMicros(capture)
                     .setEndOfStream(false)
                     .setImage(image.build())
-                    .setIntrinsics(scaledIntrinsics(settings.intrinsics(), f.width(), f.height(), w, h))
+                    .setIntrinsics(intrinsicsFor(settings, f.width(), f.height(), w, h))
                     .setDistortion(settings.distortion())
                     .setAttributes(Map.of())
                     .build();
@@ -217,6 +218,29 @@ public final class CameraProducer {
      * Intrinsics given at {@code srcW x srcH} for an image resized to {@code dstW x dstH}. Pixel centres sit
      * at integer coordinates, so the principal point maps as {@code (c + 0.5) * scale - 0.5}.
      */
+    /**
+     * The settings' intrinsics for a frame the source delivered at {@code srcW x srcH}, published at {@code dstW x dstH}:
+     * scaled from the calibration size when the settings give one (a camera that opened in another mode of the same
+     * aspect ratio), else from the source's size. Another aspect ratio than the calibration's is a crop, which no scale
+     * makes right: the camera fails with the reason rather than publish a wrong camera matrix.
+     */
+    static Intrinsics intrinsicsFor(ProducerSettings settings, int srcW, int srcH, int dstW, int dstH) throws FrameSourceException {
+        if (settings.intrinsics() == null || settings.intrinsicsWidth() == 0) {
+            return scaledIntrinsics(settings.intrinsics(), srcW, srcH, dstW, dstH);
+        }
+        int cw = settings.intrinsicsWidth(), ch = settings.intrinsicsHeight();
+        double calibrated = (double) cw / ch, delivered = (double) srcW / srcH;
+        if (Math.abs(delivered / calibrated - 1) > ASPECT_TOLERANCE) {
+            throw new FrameSourceException(String.format(Locale.ROOT, "the source delivers %dx%d (aspect %.3f) but the intrinsics are"
+                    + " for %dx%d (aspect %.3f): another aspect ratio is a crop, not a scale; calibrate this mode, or open the"
+                    + " camera in a mode of the calibrated aspect ratio", srcW, srcH, delivered, cw, ch, calibrated));
+        }
+        return scaledIntrinsics(settings.intrinsics(), cw, ch, dstW, dstH);
+    }
+
+    /** How far the source's aspect ratio may differ from the calibration's (rounding of odd sizes, e.g. 1920x1080 to 854x480). */
+    static final double ASPECT_TOLERANCE = 0.01;
+
     static Intrinsics scaledIntrinsics(Intrinsics k, int srcW, int srcH, int dstW, int dstH) {
         if (k == null) {
             return null;

@@ -39,7 +39,8 @@ import java.util.Set;
  *     source: rtsp://user:pw@10.0.0.7/stream1   # required: video file, image folder, /dev/videoN or URL
  *     fps: 10                    # optional: at most this many frames per second (an image folder: its frame rate)
  *     resize: 640x360            # optional
- *     intrinsics: {fx: 800, fy: 800, cx: 639.5, cy: 359.5}   # optional, at the source's native size
+ *     intrinsics: {fx: 800, fy: 800, cx: 639.5, cy: 359.5}   # optional, at the source's native size...
+ *     intrinsics_size: 1280x720  # ...or at this one (same aspect ratio, scaled)
  *     distortion: PLUMB_BOB:0.1,-0.05,0,0                     # optional, as --distortion
  *     max_frames: 0              # optional, 0 = all
  *     jpeg_quality: 85           # optional
@@ -50,8 +51,8 @@ import java.util.Set;
  */
 public record CamerasFile(List<CameraSpec> cameras, ReconnectingSource.Backoff backoff) {
     static final List<String> FILE_KEYS = List.of("cameras", "topic", "jpeg_quality", "reconnect_backoff_s", "reconnect_backoff_max_s");
-    static final List<String> CAMERA_KEYS = List.of("stream", "source", "fps", "resize", "intrinsics", "distortion", "max_frames",
-            "jpeg_quality", "realtime", "loop");
+    static final List<String> CAMERA_KEYS = List.of("stream", "source", "fps", "resize", "intrinsics", "intrinsics_size", "distortion",
+            "max_frames", "jpeg_quality", "realtime", "loop");
     static final List<String> INTRINSICS_KEYS = List.of("fx", "fy", "cx", "cy");
 
     /**
@@ -135,6 +136,15 @@ public record CamerasFile(List<CameraSpec> cameras, ReconnectingSource.Backoff b
                 }
             }
             Intrinsics intrinsics = keys.containsKey("intrinsics") ? intrinsics(keys.get("intrinsics"), ctx) : null;
+            int[] calibrated = {0, 0};
+            if (keys.containsKey("intrinsics_size")) {
+                try {
+                    calibrated = SettingsText.parseSize(text(keys.get("intrinsics_size"), ctx, "intrinsics_size"));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(where(keys.get("intrinsics_size")) + ": " + ctx + "intrinsics_size "
+                            + e.getMessage(), e);
+                }
+            }
             io.geostream.avro.LensDistortion distortion = null;
             if (keys.containsKey("distortion")) {
                 try {
@@ -149,7 +159,7 @@ public record CamerasFile(List<CameraSpec> cameras, ReconnectingSource.Backoff b
             boolean loop = keys.containsKey("loop") && bool(keys.get("loop"), ctx, "loop");
             try {
                 ProducerSettings settings = new ProducerSettings(stream, topic, jpegQuality, size[0], size[1], realtime, maxFrames,
-                        intrinsics, distortion, claimCheckOverBytes);
+                        intrinsics, distortion, claimCheckOverBytes, calibrated[0], calibrated[1]);
                 return new CameraSpec(settings, source, fps, loop);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where(item) + ": " + ctx + e.getMessage(), e);

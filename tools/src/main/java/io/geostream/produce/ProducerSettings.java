@@ -16,13 +16,18 @@ import java.util.Objects;
  * @param resizeHeight       output height, or 0 to keep the source's size
  * @param realtime           pace file and folder sources at their own frame rate (live sources pace themselves)
  * @param maxFrames          stop after this many frames; 0 for all
- * @param intrinsics         pinhole intrinsics at the source's native resolution, or null; scaled to the output size
+ * @param intrinsics         pinhole intrinsics at the source's native resolution (or at {@code intrinsicsWidth x
+ *                           intrinsicsHeight}), or null; scaled to the output size
  * @param distortion         lens distortion, or null (coefficients do not depend on the resolution)
  * @param claimCheckOverBytes JPEGs larger than this go to object storage and travel by reference; -1 never
+ * @param intrinsicsWidth    the resolution the intrinsics were calibrated at, or 0 for the source's native resolution
+ *                           (then intrinsicsHeight is 0 too): a source that delivers another size of the same aspect
+ *                           ratio gets them scaled; another aspect ratio (a crop) fails the camera
+ * @param intrinsicsHeight   likewise
  */
 public record ProducerSettings(String streamId, String topic, int jpegQuality, int resizeWidth, int resizeHeight,
                                boolean realtime, long maxFrames, Intrinsics intrinsics, LensDistortion distortion,
-                               long claimCheckOverBytes) {
+                               long claimCheckOverBytes, int intrinsicsWidth, int intrinsicsHeight) {
     public static final int DEFAULT_JPEG_QUALITY = 90;
 
     public ProducerSettings {
@@ -47,6 +52,20 @@ public record ProducerSettings(String streamId, String topic, int jpegQuality, i
         if (claimCheckOverBytes < -1) {
             throw new IllegalArgumentException("claimCheckOverBytes must be >= 0, or -1 for never");
         }
+        if (intrinsicsWidth < 0 || intrinsicsHeight < 0 || (intrinsicsWidth == 0) != (intrinsicsHeight == 0)) {
+            throw new IllegalArgumentException("the intrinsics' size must be both positive or both 0, got "
+                    + intrinsicsWidth + "x" + intrinsicsHeight);
+        }
+        if (intrinsicsWidth > 0 && intrinsics == null) {
+            throw new IllegalArgumentException("the intrinsics' size is given without intrinsics");
+        }
+    }
+
+    /** The same settings without a calibration size: the intrinsics hold at the source's native resolution. */
+    public ProducerSettings(String streamId, String topic, int jpegQuality, int resizeWidth, int resizeHeight, boolean realtime,
+                            long maxFrames, Intrinsics intrinsics, LensDistortion distortion, long claimCheckOverBytes) {
+        this(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, maxFrames, intrinsics, distortion,
+                claimCheckOverBytes, 0, 0);
     }
 
     /** Inline frames, full size, quality {@value #DEFAULT_JPEG_QUALITY}, real time, no intrinsics. */
@@ -55,22 +74,33 @@ public record ProducerSettings(String streamId, String topic, int jpegQuality, i
     }
 
     public ProducerSettings withResize(int width, int height) {
-        return new ProducerSettings(streamId, topic, jpegQuality, width, height, realtime, maxFrames, intrinsics, distortion, claimCheckOverBytes);
+        return new ProducerSettings(streamId, topic, jpegQuality, width, height, realtime, maxFrames,
+                intrinsics, distortion, claimCheckOverBytes, intrinsicsWidth, intrinsicsHeight);
     }
 
     public ProducerSettings withRealtime(boolean paced) {
-        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, paced, maxFrames, intrinsics, distortion, claimCheckOverBytes);
+        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, paced, maxFrames,
+                intrinsics, distortion, claimCheckOverBytes, intrinsicsWidth, intrinsicsHeight);
     }
 
     public ProducerSettings withMaxFrames(long max) {
-        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, max, intrinsics, distortion, claimCheckOverBytes);
+        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, max,
+                intrinsics, distortion, claimCheckOverBytes, intrinsicsWidth, intrinsicsHeight);
     }
 
     public ProducerSettings withIntrinsics(Intrinsics k) {
-        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, maxFrames, k, distortion, claimCheckOverBytes);
+        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, maxFrames,
+                k, distortion, claimCheckOverBytes, intrinsicsWidth, intrinsicsHeight);
+    }
+
+    /** Intrinsics calibrated at {@code width x height} (0, 0: at the source's native resolution). */
+    public ProducerSettings withIntrinsicsSize(int width, int height) {
+        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, maxFrames, intrinsics,
+                distortion, claimCheckOverBytes, width, height);
     }
 
     public ProducerSettings withClaimCheckOver(long bytes) {
-        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, maxFrames, intrinsics, distortion, bytes);
+        return new ProducerSettings(streamId, topic, jpegQuality, resizeWidth, resizeHeight, realtime, maxFrames,
+                intrinsics, distortion, bytes, intrinsicsWidth, intrinsicsHeight);
     }
 }

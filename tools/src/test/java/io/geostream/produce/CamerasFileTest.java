@@ -35,6 +35,7 @@ class CamerasFileTest {
                     fps: 10
                     resize: 640x360
                     intrinsics: {fx: 800, fy: 810, cx: 639.5, cy: 359.5}
+                    intrinsics_size: 1280x720
                     distortion: PLUMB_BOB:0.1,-0.05,0,0
                   - stream: yard
                     source: frames
@@ -58,6 +59,7 @@ class CamerasFileTest {
         assertThat(gate.settings().resizeWidth()).isEqualTo(640);
         assertThat(gate.settings().resizeHeight()).isEqualTo(360);
         assertThat(gate.settings().intrinsics().getFy()).isEqualTo(810);
+        assertThat(new int[] {gate.settings().intrinsicsWidth(), gate.settings().intrinsicsHeight()}).containsExactly(1280, 720);
         assertThat(gate.settings().intrinsics().getCx()).isEqualTo(639.5);
         assertThat(gate.settings().distortion().getModel()).isEqualTo(DistortionModel.PLUMB_BOB);
         assertThat(gate.settings().realtime()).isTrue();
@@ -90,6 +92,9 @@ class CamerasFileTest {
     @Test
     void badFilesFailNamingLineCameraAndKey() throws Exception {
         String cam = "cameras:\n  - stream: cam-a\n    source: rtsp://h/x\n";
+        assertRejected(cam + "    intrinsics_size: 1280x720\n", "cam-a", "intrinsics' size is given without intrinsics");
+        assertRejected(cam + "    intrinsics: {fx: 800, fy: 800, cx: 639.5, cy: 359.5}\n    intrinsics_size: 1280\n", "cameras.yaml:5",
+                "intrinsics_size");
         assertRejected(cam + "    fsp: 10\n", "cameras.yaml:4", "camera cam-a", "unknown key fsp", "known: stream, source, fps");
         assertRejected("camera:\n  - stream: a\n", "cameras.yaml:1", "unknown key camera");
         assertRejected(cam + "    fps: fast\n", ":4", "camera cam-a", "fps must be a finite number, got fast");
