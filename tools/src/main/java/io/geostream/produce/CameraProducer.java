@@ -160,6 +160,13 @@ public final class CameraProducer {
             }
             int w = settings.resizeWidth() > 0 ? settings.resizeWidth() : f.width();
             int h = settings.resizeHeight() > 0 ? settings.resizeHeight() : f.height();
+            Intrinsics intrinsics;
+            try {
+                intrinsics = intrinsicsFor(settings, f.width(), f.height(), w, h);
+            } catch (FrameSourceException e) {
+                sourceFailure = e; // as a source failure: the frames sent so far still end with the marker
+                break;
+            }
             byte[] rgb = OpenCvImages.resizeRgb(f.rgb(), f.width(), f.height(), w, h);
             byte[] jpeg = PayloadCodecs.jpeg(rgb, w, h, settings.jpegQuality() / 100f);
 
@@ -180,7 +187,7 @@ public final class CameraProducer {
                     .setCaptureTimeMicros(capture)
                     .setEndOfStream(false)
                     .setImage(image.build())
-                    .setIntrinsics(intrinsicsFor(settings, f.width(), f.height(), w, h))
+                    .setIntrinsics(intrinsics)
                     .setDistortion(settings.distortion())
                     .setAttributes(Map.of())
                     .build();
@@ -215,10 +222,6 @@ public final class CameraProducer {
     }
 
     /**
-     * Intrinsics given at {@code srcW x srcH} for an image resized to {@code dstW x dstH}. Pixel centres sit
-     * at integer coordinates, so the principal point maps as {@code (c + 0.5) * scale - 0.5}.
-     */
-    /**
      * The settings' intrinsics for a frame the source delivered at {@code srcW x srcH}, published at {@code dstW x dstH}:
      * scaled from the calibration size when the settings give one (a camera that opened in another mode of the same
      * aspect ratio), else from the source's size. Another aspect ratio than the calibration's is a crop, which no scale
@@ -241,6 +244,10 @@ public final class CameraProducer {
     /** How far the source's aspect ratio may differ from the calibration's (rounding of odd sizes, e.g. 1920x1080 to 854x480). */
     static final double ASPECT_TOLERANCE = 0.01;
 
+    /**
+     * Intrinsics given at {@code srcW x srcH} for an image resized to {@code dstW x dstH}. Pixel centres sit
+     * at integer coordinates, so the principal point maps as {@code (c + 0.5) * scale - 0.5}.
+     */
     static Intrinsics scaledIntrinsics(Intrinsics k, int srcW, int srcH, int dstW, int dstH) {
         if (k == null) {
             return null;

@@ -218,4 +218,32 @@ class CameraProducerITCase {
             }
         }
     }
+
+    @Test
+    void aFrameOfAnotherAspectRatioThanTheCalibrationEndsTheCameraWithItsMarker(@TempDir Path folder) throws Exception {
+        // Three 16:9 frames, then a 4:3 one (a camera that came back in another mode), intrinsics calibrated at 128x72.
+        for (int i = 0; i < 4; i++) {
+            int h = i < 3 ? 36 : 48;
+            java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(64, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            javax.imageio.ImageIO.write(image, "png", folder.resolve(i + ".png").toFile());
+        }
+        kafka.createTopics(Map.of("frames.modes", 1));
+        io.geostream.avro.Intrinsics k = io.geostream.avro.Intrinsics.newBuilder().setFx(100).setFy(100).setCx(63.5).setCy(35.5).build();
+        ProducerSettings settings = ProducerSettings.of("mode-cam", "frames.modes").withRealtime(false).withIntrinsics(k)
+                .withIntrinsicsSize(128, 72);
+        try (KafkaProducer<byte[], byte[]> producer = CameraProducer.kafkaProducer(kafka.bootstrapServers(), Map.of());
+             FrameSource source = FrameSources.open(folder.toString(), 30)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CameraProducer(producer, null, settings).run(source, null))
+                    .isInstanceOf(FrameSourceException.class).hasMessageContainingAll("64x48", "128x72", "crop");
+        }
+        List<FrameEvent> events = readBack("frames.modes");
+        assertThat(events).hasSize(4);
+        for (int i = 0; i < 3; i++) {
+            assertThat(events.get(i).getFrameIndex()).isEqualTo(i);
+            assertThat(events.get(i).getIntrinsics().getFx()).isEqualTo(50);
+            assertThat(events.get(i).getIntrinsics().getCx()).isEqualTo(31.5);
+        }
+        assertThat(events.get(3).getEndOfStream()).isTrue();
+        assertThat(events.get(3).getFrameIndex()).isEqualTo(3);
+    }
 }
