@@ -138,6 +138,7 @@ public final class FrameValidator {
         int height = image.getHeight();
         // Before copying or fetching anything: the declared size decides what we are willing to pay.
         ImageDecoder.checkDeclaredSize(width, height, limits);
+        checkPrincipalPoint(event.getIntrinsics(), width, height);
         byte[] bytes = hasData ? inlineBytes(image.getData()) : fetchRef(image.getRef());
         RgbImage rgb = ImageDecoder.decode(encoding, bytes, width, height, limits);
 
@@ -187,6 +188,20 @@ public final class FrameValidator {
                 || !Double.isFinite(cx) || !Double.isFinite(cy)) {
             throw new FrameRejectedException(RejectReason.INVALID_INTRINSICS,
                     "intrinsics must be finite with fx, fy > 0: " + fx + ", " + fy + ", " + cx + ", " + cy);
+        }
+    }
+
+    /**
+     * A principal point outside the image is not a camera this image came from: almost always intrinsics given for
+     * another resolution (a calibration at 1920 x 1080, cx 959.5, sent with 640 x 360 frames). The geometry built on
+     * it would be wrong without anyone knowing, so the frame is rejected with the reason.
+     */
+    private static void checkPrincipalPoint(Intrinsics k, int width, int height) throws FrameRejectedException {
+        if (k == null) return;
+        if (k.getCx() < -0.5 || k.getCx() > width - 0.5 || k.getCy() < -0.5 || k.getCy() > height - 0.5) {
+            throw new FrameRejectedException(RejectReason.INVALID_INTRINSICS, "principal point (" + k.getCx() + ", " + k.getCy()
+                    + ") lies outside the " + width + "x" + height + " image: intrinsics for another resolution? (give them at"
+                    + " the image's size; geostream produce scales them with --intrinsics-size)");
         }
     }
 

@@ -79,6 +79,15 @@ class FrameValidatorTest {
     }
 
     @Test
+    void aPrincipalPointOnTheImagesOuterEdgeIsStillInside() throws Exception {
+        for (double[] c : new double[][]{{-0.5, -0.5}, {W - 0.5, H - 0.5}}) {
+            ValidatedFrame v = validator.validate(frame(f -> f.setIntrinsics(
+                    Intrinsics.newBuilder().setFx(50).setFy(50).setCx(c[0]).setCy(c[1]).build())));
+            assertThat(v.intrinsics().cx()).isEqualTo(c[0]);
+        }
+    }
+
+    @Test
     void acceptsAValidInlineFrame() throws Exception {
         ValidatedFrame v = validator.validate(frame());
         assertThat(v.streamId()).isEqualTo("cam-01.left_2");
@@ -242,8 +251,10 @@ class FrameValidatorTest {
             f.getImage().setEncoding(ImageEncoding.NONE);
             f.getImage().setData(null);
         })));
+        // ... and a principal point outside the image (intrinsics of another resolution): just inside passes (below).
         for (double[] k : new double[][]{{0, 50, 1, 1}, {50, -1, 1, 1}, {Double.NaN, 50, 1, 1},
-                {50, Double.POSITIVE_INFINITY, 1, 1}, {50, 50, Double.NaN, 1}, {50, 50, 1, Double.NEGATIVE_INFINITY}}) {
+                {50, Double.POSITIVE_INFINITY, 1, 1}, {50, 50, Double.NaN, 1}, {50, 50, 1, Double.NEGATIVE_INFINITY},
+                {50, 50, W - 0.4, 1}, {50, 50, -0.6, 1}, {50, 50, 1, H - 0.4}, {50, 50, 1, -0.6}, {50, 50, 2 * W, 2 * H}}) {
             cases.add(Map.entry(RejectReason.INVALID_INTRINSICS, frame(f -> f.setIntrinsics(
                     Intrinsics.newBuilder().setFx(k[0]).setFy(k[1]).setCx(k[2]).setCy(k[3]).build()))));
         }
