@@ -216,8 +216,7 @@ public final class ChaosScenario {
             int tm = liveTaskManagers.remove(pick.nextInt(liveTaskManagers.size()));
             log.printf("chaos: clip %d in inference, losing task manager %d%n", clip, tm);
             cluster.terminateTaskManager(tm).get(30, TimeUnit.SECONDS);
-            cluster.startTaskManager();
-            liveTaskManagers.add(nextTaskManager++);
+            startTaskManager();
         }
         awaitCommittedThenCancel(job, conf, expected.frames().size(), expected.segments().size(), expected.corrections().size(),
                 () -> failuresFired(plan) >= plan.failures(), label);
@@ -394,8 +393,7 @@ public final class ChaosScenario {
                 } finally {
                     FailurePoints.releaseHeldClips();
                 }
-                cluster.startTaskManager();
-                liveTaskManagers.add(nextTaskManager++);
+                startTaskManager();
                 checkpoint = held;
                 detail = "task manager " + tm + " lost with checkpoint " + held + " in flight; a new one started";
             }
@@ -679,8 +677,7 @@ public final class ChaosScenario {
                 log.printf("chaos: before the %s run: %s; task manager(s) %s died on their own, replacing them%n", next, overview(), dead);
                 for (Integer tm : dead) {
                     liveTaskManagers.remove(tm);
-                    cluster.startTaskManager();
-                    liveTaskManagers.add(nextTaskManager++);
+                    startTaskManager();
                     replacedTaskManagers++;
                 }
             }
@@ -694,6 +691,12 @@ public final class ChaosScenario {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Starts a task manager and counts it alive by its MiniCluster index (indexes are never reused). */
+    private void startTaskManager() throws Exception {
+        cluster.startTaskManager();
+        liveTaskManagers.add(nextTaskManager++);
     }
 
     /**
