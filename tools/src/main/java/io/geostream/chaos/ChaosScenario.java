@@ -7,6 +7,7 @@ import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.jobs.FlinkFileSystems;
 import io.geostream.jobs.RetainedCheckpoints;
 import io.geostream.operators.clip.ClipOptions;
 import io.geostream.operators.inference.InferenceOptions;
@@ -41,6 +42,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -56,6 +58,13 @@ public final class ChaosScenario {
 
     /** How checkpoint barriers pass the job's channels. */
     public enum CheckpointMode { ALIGNED, UNALIGNED }
+
+    /**
+     * Where a fault run keeps its checkpoints: on local disk under the work directory, or in the object store (the
+     * embedded S3, through Flink's S3 file system plugin) as compose and k8s keep them, so a store outage also fails the
+     * checkpoints that land in it.
+     */
+    public enum CheckpointStorage { LOCAL, STORE }
 
     /** Clip length and stride of the scenario's job (short clips for short test streams). */
     public static final int CLIP_LENGTH = 8, CLIP_STRIDE = 6;
@@ -98,7 +107,18 @@ public final class ChaosScenario {
      * A run with production faults: the run, the faults in the order injected, and the payload put attempts that failed
      * (counted in this JVM only: -1 when the job ran in a child JVM).
      */
-    public record FaultRun(Run run, List<InjectedFault> injected, int failedPutAttempts) {}
+    public record FaultRun(Run run, List<InjectedFault> injected, int failedPutAttempts, Optional<CheckpointFigures> checkpoints) {}
+
+    /**
+     * Flink's checkpoint statistics of a fault run's job (on the MiniCluster; none for a job in a child JVM), read
+     * before it is stopped: checkpoints completed and failed (declined, expired, or failed to write: what the failure
+     * policy counts) and the longest end-to-end duration of a completed one.
+     */
+    public record CheckpointFigures(long completed, long failed, long longestMillis) {
+        public String summary() {
+            return "completed_checkpoints=" + completed + " failed_checkpoints=" + failed + " longest_checkpoint_ms=" + longestMillis;
+        }
+    }
 
     private final MiniCluster cluster;
     private final List<Integer> liveTaskManagers = new ArrayList<>();
@@ -305,6 +325,12 @@ public final class ChaosScenario {
      * is published and its committed output holds as many frames and segment events as the reference run's.
      */
     public FaultRun runWithFaults(Input in, Run reference, FaultPlan plan, double framesPerSecond, String label) throws Exception {
+        return runWithFaults(in, reference, plan, framesPerSecond, label, CheckpointStorage.LOCAL);
+    }
+
+    /** {@link #runWithFaults(Input, Run, FaultPlan, double, String)} with its checkpoints in {@code storage}. */
+    public FaultRun runWithFaults(Input in, Run reference, FaultPlan plan, double framesPerSecond, String label,
+                                  CheckpointStorage storage) throws Exception {
         long start = System.nanoTime();
         CommittedOutput expected = read(reference.config());
         List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records = PacedFeed.readAll(kafka.bootstrapServers(), in.topic());
@@ -314,15 +340,17 @@ public final class ChaosScenario {
         conf.set(IngestOptions.INPUT_TOPIC, feedTopic);
         conf.set(IngestOptions.BOUNDED, false);
         conf.set(SinkOptions.TRANSACTION_TIMEOUT, Duration.ofSeconds(60).plus(plan.longestOutage().multipliedBy(2)));
-        Path checkpoints = java.nio.file.Files.createDirectories(workDir.resolve("checkpoints-" + label));
+        String checkpoints = storage == CheckpointStorage.STORE ? storeCheckpoints(conf)
+                : java.nio.file.Files.createDirectories(workDir.resolve("checkpoints-" + label)).toUri().toString();
         // A held checkpoint stays in flight until the task manager is lost and the hold released (at most 60 s).
         FailurePoints.arm(FailurePlan.none(), Duration.ofSeconds(60));
-        log.printf("chaos: %s run, %s, feed %.1f frames/s per stream%n", label, plan, framesPerSecond);
+        log.printf("chaos: %s run, %s, feed %.1f frames/s per stream, checkpoints in %s%n", label, plan, framesPerSecond, checkpoints);
         FaultJob job = plan.childProcess() ? new ChildProcessJob(conf, checkpoints, label) : new MiniClusterJob(conf, checkpoints);
         List<InjectedFault> injected = new ArrayList<>();
+        Optional<CheckpointFigures> figures = Optional.empty();
         try {
             long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
-            while (RetainedCheckpoints.latest(checkpoints.toString()).isEmpty()) {
+            while (!exists(checkpoints) || RetainedCheckpoints.latest(checkpoints).isEmpty()) {
                 job.check();
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the " + label + " job completed no checkpoint in " + JOB_TIMEOUT + " (" + overview() + ")");
@@ -344,21 +372,24 @@ public final class ChaosScenario {
                     injected.add(f);
                 }
                 awaitComplete(job, feed, conf, expected, label);
+                // before the stop: cancelling declines the checkpoint in flight
+                figures = job.checkpointFigures();
             }
         } finally {
             job.stop();
         }
         int restarts = plan.childProcess() ? -1 : FailurePoints.restarts();
-        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: %s; restarts %s%n", label, seconds(start),
-                injected.stream().map(InjectedFault::summary).toList(), restarts < 0 ? "n/a (child JVM)" : restarts);
+        log.printf(Locale.ROOT, "chaos: %s run done in %.1f s: %s; restarts %s; %s%n", label, seconds(start),
+                injected.stream().map(InjectedFault::summary).toList(), restarts < 0 ? "n/a (child JVM)" : restarts,
+                figures.map(CheckpointFigures::summary).orElse("checkpoint statistics n/a (child JVM)"));
         Run run = new Run(label, conf, restarts, plan.childProcess() ? -1 : FailurePoints.lastCompletedCheckpoint(), null, -1);
-        return new FaultRun(run, injected, plan.childProcess() ? -1 : FailurePoints.failedPutAttempts());
+        return new FaultRun(run, injected, plan.childProcess() ? -1 : FailurePoints.failedPutAttempts(), figures);
     }
 
     /** Injects one fault and returns once it is over. */
-    private InjectedFault inject(FaultPlan plan, Fault fault, FaultJob job, int committed, Path checkpoints, PacedFeed feed,
+    private InjectedFault inject(FaultPlan plan, Fault fault, FaultJob job, int committed, String checkpoints, PacedFeed feed,
                                  int feedTotal, long feedStart, Random pick) throws Exception {
-        String latest = RetainedCheckpoints.latest(checkpoints.toString()).map(c -> "chk-" + c.id()).orElse("none");
+        String latest = RetainedCheckpoints.latest(checkpoints).map(c -> "chk-" + c.id()).orElse("none");
         double at = (System.nanoTime() - feedStart) / 1e9;
         String state = String.format(Locale.ROOT, "%d frames committed, latest complete checkpoint %s, feed %d/%d published",
                 committed, latest, feed.published(), feedTotal);
@@ -400,12 +431,12 @@ public final class ChaosScenario {
             case PROCESS_KILL -> {
                 ChildProcessJob child = (ChildProcessJob) job;
                 long pid = child.kill();
-                RetainedCheckpoints.Checkpoint resumeFrom = RetainedCheckpoints.latest(checkpoints.toString())
+                RetainedCheckpoints.Checkpoint resumeFrom = RetainedCheckpoints.latest(checkpoints)
                         .orElseThrow(() -> new IllegalStateException("no complete checkpoint to resume from"));
                 log.printf(Locale.ROOT, "chaos: fault %s at feed +%.1f s: job JVM %d killed with SIGKILL (%s)%n", fault, at, pid, state);
                 long newPid = child.resume();
                 long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
-                while (RetainedCheckpoints.latest(checkpoints.toString()).orElseThrow().directory().equals(resumeFrom.directory())) {
+                while (RetainedCheckpoints.latest(checkpoints).orElseThrow().directory().equals(resumeFrom.directory())) {
                     job.check();
                     if (System.nanoTime() > deadline) throw new IllegalStateException("the resumed job completed no checkpoint in " + JOB_TIMEOUT);
                     Thread.sleep(100);
@@ -485,14 +516,25 @@ public final class ChaosScenario {
 
         /** Stops it (cancel, or SIGTERM). */
         void stop() throws Exception;
+
+        /** Its checkpoint statistics so far, where Flink's are at hand. */
+        Optional<CheckpointFigures> checkpointFigures() throws Exception;
     }
 
     /** The job on this scenario's MiniCluster. */
     private final class MiniClusterJob implements FaultJob {
         private final JobID id;
 
-        MiniClusterJob(Configuration conf, Path checkpoints) throws Exception {
+        MiniClusterJob(Configuration conf, String checkpoints) throws Exception {
             this.id = submit(conf, CheckpointMode.ALIGNED, null, checkpoints, true);
+        }
+
+        @Override
+        public Optional<CheckpointFigures> checkpointFigures() throws Exception {
+            var stats = cluster.getExecutionGraph(id).get(30, TimeUnit.SECONDS).getCheckpointStatsSnapshot();
+            if (stats == null) return Optional.empty();
+            return Optional.of(new CheckpointFigures(stats.getCounts().getNumberOfCompletedCheckpoints(),
+                    stats.getCounts().getNumberOfFailedCheckpoints(), stats.getSummaryStats().getEndToEndDurationStats().getMaximum()));
         }
 
         @Override
@@ -513,17 +555,18 @@ public final class ChaosScenario {
     /** {@code geostream run} in a child JVM: the job's settings, checkpoints every 300 ms into {@code checkpoints}. */
     private final class ChildProcessJob implements FaultJob {
         private final Map<String, String> settings = new java.util.TreeMap<>();
-        private final Path checkpoints;
+        private final String checkpoints;
         private final Path logFile;
         private ChildJob child;
 
-        ChildProcessJob(Configuration conf, Path checkpoints, String label) throws Exception {
+        ChildProcessJob(Configuration conf, String checkpoints, String label) throws Exception {
             this.checkpoints = checkpoints;
             this.logFile = workDir.resolve(label + "-job.log");
             settings.putAll(conf.toMap());
             settings.put(InferenceOptions.MODEL.key(), ModelSettings.SIMULATED);
             settings.put(CheckpointingOptions.CHECKPOINTING_INTERVAL.key(), CHECKPOINT_INTERVAL.toMillis() + " ms");
-            settings.put(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), checkpoints.toUri().toString());
+            settings.put(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), checkpoints);
+            if (checkpoints.startsWith("s3:")) settings.putAll(s3FileSystemSettings().toMap());
             settings.put("parallelism.default", "2");
             child = ChildJob.start(settings, null, logFile);
             log.printf("chaos: job JVM %d started (geostream run, log %s)%n", child.pid(), logFile);
@@ -536,7 +579,7 @@ public final class ChaosScenario {
         }
 
         long resume() throws Exception {
-            child = ChildJob.start(settings, checkpoints.toString(), logFile);
+            child = ChildJob.start(settings, checkpoints, logFile);
             return child.pid();
         }
 
@@ -551,6 +594,11 @@ public final class ChaosScenario {
         @Override
         public void stop() throws Exception {
             child.close();
+        }
+
+        @Override
+        public Optional<CheckpointFigures> checkpointFigures() {
+            return Optional.empty(); // the job's REST API is the child's; its log has the checkpoints
         }
     }
 
@@ -623,19 +671,53 @@ public final class ChaosScenario {
     }
 
     /**
+     * The run's checkpoint directory in the object store ({@code s3://<run bucket>/flink/checkpoints}, compose's layout),
+     * with Flink's file systems initialised for the embedded S3.
+     *
+     * @throws IllegalStateException when no S3 file system plugin is found (FLINK_PLUGINS_DIR)
+     */
+    private String storeCheckpoints(Configuration conf) throws java.io.IOException {
+        String dir = "s3://" + conf.get(StorageOptions.S3_BUCKET) + "/flink/checkpoints";
+        FlinkFileSystems.initialize(s3FileSystemSettings());
+        try {
+            org.apache.flink.core.fs.FileSystem.get(java.net.URI.create(dir));
+        } catch (org.apache.flink.core.fs.UnsupportedFileSystemSchemeException e) {
+            throw new IllegalStateException("checkpoints in the object store need Flink's S3 file system plugin under FLINK_PLUGINS_DIR ("
+                    + FlinkFileSystems.pluginsDirectory().map(java.io.File::toString).orElse("not found") + "; ./geostream sets it to tools/target/plugins)", e);
+        }
+        return dir;
+    }
+
+    /** Whether {@code dir} exists yet: in an object store a directory appears with the first object under it. */
+    private static boolean exists(String dir) throws java.io.IOException {
+        org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(dir);
+        return path.getFileSystem().exists(path);
+    }
+
+    /** Flink's S3 file system settings ({@code s3.*}) for the embedded object store. */
+    private Configuration s3FileSystemSettings() {
+        Configuration c = new Configuration();
+        c.setString("s3.endpoint", s3.endpoint().toString());
+        c.setString("s3.path.style.access", "true");
+        c.setString("s3.access-key", accessKey);
+        c.setString("s3.secret-key", secretKey);
+        return c;
+    }
+
+    /**
      * Submits the job (the production pipeline with failure points: the store fails after planned puts, the model holds
      * planned clips, an identity operator in front of the sink fails after planned pre-commits) with the job's Flink
      * defaults (RocksDB, incremental checkpoints), checkpoints every 300 ms to {@code workDir}, fixed-delay restarts.
      */
     private JobID submit(Configuration conf, CheckpointMode mode, String restoreFrom) throws Exception {
-        return submit(conf, mode, restoreFrom, workDir.resolve("checkpoints"), false);
+        return submit(conf, mode, restoreFrom, workDir.resolve("checkpoints").toUri().toString(), false);
     }
 
     /**
      * @param productionPolicy restarts and tolerated checkpoint failures of {@link GeometryJob#FAILURE_POLICY} (else
      *                         quick fixed-delay restarts: 30 attempts 300 ms apart)
      */
-    private JobID submit(Configuration conf, CheckpointMode mode, String restoreFrom, Path checkpoints, boolean productionPolicy) throws Exception {
+    private JobID submit(Configuration conf, CheckpointMode mode, String restoreFrom, String checkpoints, boolean productionPolicy) throws Exception {
         awaitIdleCluster(conf.get(StorageOptions.S3_BUCKET));
         Configuration flink = new Configuration();
         if (!productionPolicy) {
@@ -644,7 +726,7 @@ public final class ChaosScenario {
             flink.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(300));
         }
         flink.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, CHECKPOINT_INTERVAL);
-        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints);
         flink.set(CheckpointingOptions.ENABLE_UNALIGNED, mode == CheckpointMode.UNALIGNED);
         if (restoreFrom != null) flink.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(GeometryJob.withFlinkDefaults(flink));

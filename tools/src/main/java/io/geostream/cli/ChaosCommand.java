@@ -69,6 +69,11 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--store-outage", defaultValue = "60", paramLabel = "SECONDS",
             description = "How long the object store stays unreachable (default ${DEFAULT-VALUE}).")
     double storeOutageSeconds;
+    @Option(names = "--checkpoint-storage", defaultValue = "store", paramLabel = "WHERE",
+            description = "With --faults: where the job keeps its checkpoints: store (the object store, s3:// through Flink's S3 "
+                    + "plugin, as compose and k8s do, so a store outage also fails the checkpoints that land in it) or local "
+                    + "(the work directory) (default ${DEFAULT-VALUE}).")
+    String checkpointStorage;
     @Option(names = "--feed-fps", defaultValue = "2",
             description = "With --faults: frames a second per stream of the live feed (default ${DEFAULT-VALUE}).")
     double feedFps;
@@ -150,6 +155,11 @@ public final class ChaosCommand implements Callable<Integer> {
         if (!(brokerOutageSeconds > 0) || !(storeOutageSeconds > 0) || !(feedFps > 0)) {
             throw usage("--broker-outage, --store-outage and --feed-fps must be > 0");
         }
+        ChaosScenario.CheckpointStorage storage = switch (checkpointStorage.toLowerCase(Locale.ROOT)) {
+            case "store" -> ChaosScenario.CheckpointStorage.STORE;
+            case "local" -> ChaosScenario.CheckpointStorage.LOCAL;
+            default -> throw usage("--checkpoint-storage must be store or local, got " + checkpointStorage);
+        };
         FaultPlan plan;
         try {
             java.util.Set<Fault> kinds = java.util.EnumSet.noneOf(Fault.class);
@@ -162,13 +172,17 @@ public final class ChaosCommand implements Callable<Integer> {
         return onEmbeddedStack((scenario, in) -> {
             System.err.printf("chaos: %d streams x %d frames (%d frames), seed %d, faults: %s%n", streams, frames, in.frames(), seed, plan);
             ChaosScenario.Run reference = scenario.runReference(in);
-            ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults");
+            ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults", storage);
             OutputComparison c = scenario.compare(reference, run.run());
-            out.printf(Locale.ROOT, "frames=%d committed=%d reference_corrections=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s wall_s=%.1f%n",
+            out.printf(Locale.ROOT, "frames=%d committed=%d reference_corrections=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s "
+                            + "checkpoint_storage=%s %s wall_s=%.1f%n",
                     c.expected(), c.committed(), c.expectedCorrections(), c.deadLetters(),
                     run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
                     String.join(",", run.injected().stream().map(ChaosScenario.InjectedFault::summary).toList()),
-                    run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), (System.nanoTime() - start) / 1e9);
+                    run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), storage.name().toLowerCase(Locale.ROOT),
+                    run.checkpoints().map(ChaosScenario.CheckpointFigures::summary)
+                            .orElse("completed_checkpoints=n/a failed_checkpoints=n/a longest_checkpoint_ms=n/a"),
+                    (System.nanoTime() - start) / 1e9);
             for (ChaosScenario.InjectedFault f : run.injected()) {
                 out.printf(Locale.ROOT, "fault %s at feed +%.1f s (%d frames committed), over after %.1f s: %s%n", f.fault(), f.atSeconds(),
                         f.committedBefore(), f.lastedSeconds(), f.detail());

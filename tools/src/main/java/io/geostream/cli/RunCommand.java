@@ -3,6 +3,7 @@ package io.geostream.cli;
 import io.geostream.jobs.GeometryJob;
 import io.geostream.jobs.GeometryJobMain;
 import io.geostream.jobs.GeometryJobOptions;
+import io.geostream.jobs.FlinkFileSystems;
 import io.geostream.jobs.RetainedCheckpoints;
 import io.geostream.operators.inference.InferenceOptions;
 import io.geostream.operators.ingest.IngestOptions;
@@ -138,6 +139,8 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | java.io.IOException e) {
             throw usage(e.getMessage());
         }
+        // s3:// checkpoints (and --from-latest-checkpoint s3://...) through Flink's S3 plugin and the s3.* keys
+        FlinkFileSystems.initialize(settings);
         if (fromLatestCheckpoint != null) {
             if (settings.containsKey(StateRecoveryOptions.SAVEPOINT_PATH.key())) {
                 throw usage("--from-latest-checkpoint and " + StateRecoveryOptions.SAVEPOINT_PATH.key() + " both name what to resume from");
