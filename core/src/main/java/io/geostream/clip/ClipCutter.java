@@ -62,6 +62,7 @@ public final class ClipCutter {
             if (!s.inSegment && s.pending.isEmpty()) {
                 // Nothing open: the stream ended after an earlier end (or never started). Allow a restart.
                 s.minNextIndex = -1;
+                s.nextStartReason = null;
                 return out;
             }
             s.pendingEndIndex = f.frameIndex;
@@ -77,8 +78,9 @@ public final class ClipCutter {
             // new run's frames until its indices passed the old ones (and keep the stream from going idle meanwhile).
             String detail = "frame index went back to " + idx + " (after " + newestIndex(s) + ") with a later capture time:"
                     + " the producer restarted without its end-of-stream marker";
-            flushAndEnd(s, out, SegmentReason.END_OF_STREAM, detail);
+            flushAndEnd(s, out, SegmentReason.PRODUCER_RESTARTED, detail);
             s.minNextIndex = -1;
+            s.nextStartReason = SegmentReason.PRODUCER_RESTARTED;
         }
         if (s.inSegment && idx < s.nextExpected) {
             boolean seen = idx >= s.segmentFirstIndex;
@@ -133,6 +135,13 @@ public final class ClipCutter {
         return f.captureTimeMicros > newest;
     }
 
+    /** STREAM_START, or the reason an earlier end left for the next segment (then cleared). */
+    private static SegmentReason takeStartReason(ClipCutterState s) {
+        SegmentReason r = s.nextStartReason != null ? s.nextStartReason : SegmentReason.STREAM_START;
+        s.nextStartReason = null;
+        return r;
+    }
+
     private static long newestIndex(ClipCutterState s) {
         long newest = s.inSegment ? s.nextExpected - 1 : s.minNextIndex - 1;
         for (FrameRecord p : s.pending) newest = Math.max(newest, p.frameIndex);
@@ -154,7 +163,7 @@ public final class ClipCutter {
                 endSegment(s, out, SegmentReason.FRAME_GAP, gapDetail(s, first.frameIndex));
                 startSegment(s, first.frameIndex, SegmentReason.FRAME_GAP);
             } else {
-                startSegment(s, first.frameIndex, SegmentReason.STREAM_START);
+                startSegment(s, first.frameIndex, takeStartReason(s));
             }
         }
         // A marker still waiting belonged to what was just flushed: the next run must not end at its index.
@@ -172,7 +181,7 @@ public final class ClipCutter {
                 long first = s.pending.get(0).frameIndex;
                 long expectedStart = Math.max(0, s.minNextIndex);
                 if (first == expectedStart || s.pending.size() > config.reorderWindow() || s.pendingEndIndex >= 0) {
-                    startSegment(s, first, SegmentReason.STREAM_START);
+                    startSegment(s, first, takeStartReason(s));
                 } else {
                     return;
                 }

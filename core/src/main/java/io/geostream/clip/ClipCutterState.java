@@ -40,6 +40,11 @@ public class ClipCutterState {
     public ArrayList<FrameRecord> pending = new ArrayList<>();
     /** One past the last frame, announced by an end-of-stream marker that arrived early (-1: none). */
     public long pendingEndIndex = -1;
+    /**
+     * Why the next segment starts when no segment is open and the reason is not the frames' own (a gap, a new image
+     * size): PRODUCER_RESTARTED after a restart ended the last one; null for STREAM_START.
+     */
+    public SegmentReason nextStartReason;
     /** Index of the last frame of the most recently ended segment. */
     public long segmentLastIndexBeforeEnd = -1;
     /** Stream id seen last (a marker task has no frame to take it from). */

@@ -47,7 +47,9 @@ final class Relocaliser {
 
     /**
      * Whether a segment that ended for {@code reason} leaves keyframes for the next one. Breaks do: frames go on coming
-     * from where the camera was (tracking lost, a clip without geometry, missing frames, a new image size). The end of
+     * from where the camera was (tracking lost, a clip without geometry, missing frames, a new image size, a producer
+     * that crashed and was started again: a mounted camera restarts where it was, and one that moved meanwhile is
+     * simply not found again within the tries). The end of
      * the stream does not (the producer said it is over; a camera that comes back later may be anywhere), nor the
      * event-time idle timeout (the stream went quiet: its state shrinks to counters, and frames that come later start a
      * segment as a new stream does, STREAM_START), nor the release of the stream's state (idle TTL, which follows an idle
@@ -56,7 +58,7 @@ final class Relocaliser {
     static boolean keepsAfter(SegmentReason reason) {
         if (reason == null) return false;
         return switch (reason) {
-            case TRACKING_LOST, INFERENCE_FAILED, FRAME_GAP, RESOLUTION_CHANGED -> true;
+            case TRACKING_LOST, INFERENCE_FAILED, FRAME_GAP, RESOLUTION_CHANGED, PRODUCER_RESTARTED -> true;
             default -> false;
         };
     }

@@ -232,14 +232,15 @@ class ClipCutterTest {
         List<ClipTask> ends = tasks.stream().filter(t -> t.endsSegment).toList();
         assertThat(ends).hasSize(2);
         assertThat(ends.get(0).endReason).isEqualTo(SegmentReason.FRAME_GAP);          // the held frame 9 after its gap
-        assertThat(ends.get(1).endReason).isEqualTo(SegmentReason.END_OF_STREAM);      // the old run, ended for the new one
+        assertThat(ends.get(1).endReason).isEqualTo(SegmentReason.PRODUCER_RESTARTED); // the old run, ended for the new one
         assertThat(ends.get(1).endDetail).contains("went back to 0 (after 9)").contains("restarted");
         assertThat(indices(ends.get(1))).containsExactly(9, 9, 9, 9, 9);
         ClipTask first = tasks.stream().filter(t -> t.startsSegment && t.frames[0].captureTimeMicros >= ofRun(60_000_000L, 0).captureTimeMicros)
                 .findFirst().orElseThrow();
-        assertThat(first.startReason).isEqualTo(SegmentReason.STREAM_START);
+        assertThat(first.startReason).isEqualTo(SegmentReason.PRODUCER_RESTARTED);
         assertThat(indices(first)).containsExactly(0, 1, 2, 3, 4);
         assertThat(first.segmentId).isEqualTo(2);
+        assertThat(s.nextStartReason).as("used once").isNull();
         // The new run's own frames sent twice (the same capture time, also the newest frame's) are duplicates, and so
         // is the old run's.
         feed(c, s, ofRun(60_000_000L, 2));
@@ -261,6 +262,7 @@ class ClipCutterTest {
         List<ClipTask> ends = tasks.stream().filter(t -> t.endsSegment).toList();
         assertThat(ends).hasSize(1);
         assertThat(ends.get(0).endDetail).contains("restarted");
+        assertThat(ends.get(0).endReason).isEqualTo(SegmentReason.PRODUCER_RESTARTED);
         assertThat(s.inSegment).isTrue();
         assertThat(s.nextExpected).isEqualTo(12);
         assertThat(tasks.get(tasks.size() - 1).segmentId).isEqualTo(1);
@@ -278,8 +280,15 @@ class ClipCutterTest {
         assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode).containsExactly("LATE_FRAME");
         ClipTask last = tasks.get(tasks.size() - 1);
         assertThat(last.startsSegment).isTrue();
-        assertThat(last.startReason).isEqualTo(SegmentReason.STREAM_START);
+        // the old run ended idle; the new one starts because the producer started again
+        assertThat(last.startReason).isEqualTo(SegmentReason.PRODUCER_RESTARTED);
         assertThat(indices(last)).containsExactly(0, 1, 2, 3, 4);
+        // ended by its marker, a stream that comes back later is a new stream again
+        feed(c, s, TestFrames.endMarker("a", 5));
+        feed(c, s, ofRun(300_000_000L, 0));
+        for (int i = 1; i < 5; i++) feed(c, s, ofRun(300_000_000L, i));
+        ClipTask again = tasks.stream().filter(t -> t.startsSegment).reduce((a, b) -> b).orElseThrow();
+        assertThat(again.startReason).isEqualTo(SegmentReason.STREAM_START);
     }
 
     @Test

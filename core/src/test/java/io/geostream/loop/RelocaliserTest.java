@@ -333,6 +333,18 @@ class RelocaliserTest {
     }
 
     @Test
+    void aSegmentEndedByAProducerRestartKeepsItsKeyframesAndTheNewRunIsRelocalised() {
+        LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());
+        LoopCloserState s = new LoopCloserState();
+        walkA(closer, s, SegmentReason.PRODUCER_RESTARTED);
+        assertThat(s.keptSize()).isPositive();
+        LoopCorrection c = null;
+        for (int k = 0; c == null && k < 10; k++) c = feedB(closer, s, ROOM_FRAMES, k);
+        assertThat(c).as("the restarted camera's segment put in the world of the one before").isNotNull();
+        assertThat(c.worldSegmentId()).isZero();
+    }
+
+    @Test
     void anEndOfStreamOrAnIdleEndKeepsNothing() {
         for (SegmentReason reason : new SegmentReason[] {SegmentReason.END_OF_STREAM, SegmentReason.STREAM_IDLE, SegmentReason.UNKNOWN}) {
             LoopCloser closer = new LoopCloser(LoopClosureSettings.defaults());

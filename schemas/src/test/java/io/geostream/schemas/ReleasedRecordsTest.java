@@ -50,13 +50,16 @@ class ReleasedRecordsTest {
             assertThat(SingleObjectCodec.releasedSchemas(name)).as(name).isNotEmpty();
             assertThat(SingleObjectCodec.releasedSchemas(name).get(0)).isEqualTo(released("v1", name));
         }
-        // v3 is today's schemas: each file's fingerprint is the codec's. SegmentCorrection was first released in v2.
-        assertThat(SingleObjectCodec.releasedSchemas("SegmentCorrection")).hasSize(2);
+        // v4 is today's schemas: each file's fingerprint is the codec's. SegmentCorrection was first released in v2.
+        assertThat(SingleObjectCodec.releasedSchemas("SegmentCorrection")).hasSize(3);
         for (String name : new String[] {"FrameEvent", "GeometryFrame", "SegmentEvent", "SegmentCorrection", "DeadLetter"}) {
             Schema current = new Schema.Parser().parse(Path.of(System.getProperty("basedir", ".")).resolve(name + ".avsc").toFile());
-            assertThat(SchemaNormalization.parsingFingerprint64(released("v3", name))).as(name)
+            assertThat(SchemaNormalization.parsingFingerprint64(released("v4", name))).as(name)
                     .isEqualTo(SchemaNormalization.parsingFingerprint64(current));
         }
+        // v3's SegmentEvent (no PRODUCER_RESTARTED) is another writer schema.
+        assertThat(SchemaNormalization.parsingFingerprint64(released("v3", "SegmentEvent")))
+                .isNotEqualTo(SingleObjectCodec.segmentEvents().fingerprint());
         // v2's SegmentEvent (written by the builds between the segment identity and RELOCALISED) is another writer schema.
         assertThat(SchemaNormalization.parsingFingerprint64(released("v2", "SegmentEvent")))
                 .isNotEqualTo(SingleObjectCodec.segmentEvents().fingerprint());
@@ -115,6 +118,28 @@ class ReleasedRecordsTest {
         assertThat(old.get("segmentId")).isEqualTo(3L);
         assertThat(old.getSchema().getField("worldSegmentId")).isNull();
         assertThat(codec.decode(written)).isEqualTo(moved);
+    }
+
+    /**
+     * A segment ended because its producer restarted (v4) read by a consumer of release v3 (given the writer schema): the
+     * reason it does not know reads as the enum's default, UNKNOWN; the rest as written. And a v3 event still on the
+     * topics decodes with today's codec.
+     */
+    @Test
+    void aProducerRestartReasonReadsAsUnknownForAV3ReaderAndV3EventsStillDecode() throws Exception {
+        SingleObjectCodec<SegmentEvent> codec = SingleObjectCodec.segmentEvents();
+        SegmentEvent ended = SegmentEvent.newBuilder(SampleRecords.segmentEvent())
+                .setReason(io.geostream.avro.SegmentReason.PRODUCER_RESTARTED).setDetail("the producer restarted").build();
+        byte[] written = codec.encode(ended);
+        Schema v3 = released("v3", "SegmentEvent");
+        GenericRecord old = readBody(written, codec.schema(), v3);
+        assertThat(old.get("reason")).hasToString("UNKNOWN");
+        assertThat(old.get("detail")).hasToString("the producer restarted");
+        assertThat(codec.decode(written)).isEqualTo(ended);
+
+        SegmentEvent gap = SampleRecords.segmentEvent();
+        byte[] v3Bytes = encodeWith(v3, readBody(codec.encode(gap), codec.schema(), v3));
+        assertThat(codec.decode(v3Bytes)).isEqualTo(gap);
     }
 
     /**
