@@ -78,9 +78,10 @@ public final class ClipCutter {
             // new run's frames until its indices passed the old ones (and keep the stream from going idle meanwhile).
             String detail = "frame index went back to " + idx + " (after " + newestIndex(s) + ") with a later capture time:"
                     + " the producer restarted without its end-of-stream marker";
-            flushAndEnd(s, out, SegmentReason.PRODUCER_RESTARTED, detail);
+            // The new run's segment says why it starts only when it follows the segment the restart ended; after an
+            // idle end (state not yet released) it starts as after a release would, STREAM_START.
+            if (flushAndEnd(s, out, SegmentReason.PRODUCER_RESTARTED, detail)) s.nextStartReason = SegmentReason.PRODUCER_RESTARTED;
             s.minNextIndex = -1;
-            s.nextStartReason = SegmentReason.PRODUCER_RESTARTED;
         }
         if (s.inSegment && idx < s.nextExpected) {
             boolean seen = idx >= s.segmentFirstIndex;

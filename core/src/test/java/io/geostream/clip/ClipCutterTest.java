@@ -280,8 +280,8 @@ class ClipCutterTest {
         assertThat(rejected).extracting(ClipCutter.Rejection::reasonCode).containsExactly("LATE_FRAME");
         ClipTask last = tasks.get(tasks.size() - 1);
         assertThat(last.startsSegment).isTrue();
-        // the old run ended idle; the new one starts because the producer started again
-        assertThat(last.startReason).isEqualTo(SegmentReason.PRODUCER_RESTARTED);
+        // the old run ended idle, so the new one starts as a stream does after its state was released
+        assertThat(last.startReason).isEqualTo(SegmentReason.STREAM_START);
         assertThat(indices(last)).containsExactly(0, 1, 2, 3, 4);
         // ended by its marker, a stream that comes back later is a new stream again
         feed(c, s, TestFrames.endMarker("a", 5));

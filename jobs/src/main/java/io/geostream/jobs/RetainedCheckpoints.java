@@ -59,8 +59,12 @@ public final class RetainedCheckpoints {
             Matcher m = CHK.matcher(e.getPath().getName());
             if (!e.isDir() || !m.matches()) continue;
             Path metadata = new Path(e.getPath(), METADATA);
-            if (!fs.exists(metadata)) continue;
-            FileStatus status = fs.getFileStatus(metadata);
+            FileStatus status;
+            try {
+                status = fs.getFileStatus(metadata);
+            } catch (java.io.FileNotFoundException gone) {
+                continue; // in flight (no metadata yet), or subsumed and deleted by the running job since the listing
+            }
             if (status.getLen() == 0) continue; // created, not yet written
             found.add(new Checkpoint(e.getPath(), Long.parseLong(m.group(1)), status.getModificationTime()));
         }

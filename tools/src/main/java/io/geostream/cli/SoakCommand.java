@@ -41,6 +41,10 @@ public final class SoakCommand implements Callable<Integer> {
     String model;
     @Option(names = "--checkpoint-interval", defaultValue = "10 s", description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
     String checkpointInterval;
+    @Option(names = "--checkpoint-storage", defaultValue = "local", paramLabel = "WHERE",
+            description = "Where the job keeps its checkpoints: local (the work directory) or store (the embedded object store, "
+                    + "s3:// through Flink's S3 plugin, as compose and k8s do; it then also serves the payloads) (default ${DEFAULT-VALUE}).")
+    String checkpointStorage;
     @Option(names = "--ui-port", defaultValue = "8081", description = "Flink dashboard / REST port (default ${DEFAULT-VALUE}; 0 = any free port).")
     int uiPort;
     @Option(names = "--sample", defaultValue = "15", description = "Seconds between samples (default ${DEFAULT-VALUE}).")
@@ -100,9 +104,17 @@ public final class SoakCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        boolean inStore = switch (checkpointStorage.toLowerCase(java.util.Locale.ROOT)) {
+            case "store" -> true;
+            case "local" -> false;
+            default -> throw usage("--checkpoint-storage must be local or store, got " + checkpointStorage);
+        };
+        if (inStore && options.containsKey("execution.checkpointing.dir")) {
+            throw usage("-D execution.checkpointing.dir and --checkpoint-storage store both say where checkpoints go");
+        }
         Soak.Result r = new Soak(new Soak.Settings(load.streams, minutes, fps, load.width, load.height, load.parallelism, model,
                 checkpointInterval, uiPort, sample, load.seed, maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers, profile,
-                options), spec.commandLine().getOut(),
+                options, inStore), spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run();
         return r.verdict().passed() ? 0 : 1;
     }

@@ -1,5 +1,6 @@
 package io.geostream.embedded;
 
+import io.geostream.jobs.FlinkFileSystems;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
@@ -148,6 +149,33 @@ public final class EmbeddedS3 implements AutoCloseable {
     /** {@code http://127.0.0.1:port}, the endpoint override for S3 clients. */
     public URI endpoint() {
         return endpoint;
+    }
+
+    /**
+     * Flink settings that keep a job's checkpoints in this store, as compose and k8s keep them in theirs:
+     * {@code execution.checkpointing.dir} = {@code s3://<bucket>/flink/checkpoints} and Flink's {@code s3.*} keys for
+     * this endpoint. Flink's file systems are initialised with them ({@link FlinkFileSystems}: the S3 plugin under
+     * {@code FLINK_PLUGINS_DIR}), so the checkpoint directory can be listed here too.
+     *
+     * @throws IllegalStateException when no S3 file system plugin is found
+     */
+    public org.apache.flink.configuration.Configuration flinkCheckpointSettings(String bucket) throws IOException {
+        var c = new org.apache.flink.configuration.Configuration();
+        String dir = "s3://" + bucket + "/flink/checkpoints";
+        c.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+        c.setString("s3.endpoint", endpoint.toString());
+        c.setString("s3.path.style.access", "true");
+        c.setString("s3.access-key", accessKey);
+        c.setString("s3.secret-key", secretKey);
+        FlinkFileSystems.initialize(c);
+        try {
+            org.apache.flink.core.fs.FileSystem.get(URI.create(dir));
+        } catch (org.apache.flink.core.fs.UnsupportedFileSystemSchemeException e) {
+            throw new IllegalStateException("checkpoints in the object store need Flink's S3 file system plugin under FLINK_PLUGINS_DIR ("
+                    + FlinkFileSystems.pluginsDirectory().map(java.io.File::toString).orElse("not found")
+                    + "; ./geostream sets it to tools/target/plugins)", e);
+        }
+        return c;
     }
 
     /** The directory holding the buckets. */

@@ -70,6 +70,11 @@ public final class LoadRig implements AutoCloseable {
         return work;
     }
 
+    /** Flink settings that keep a job's checkpoints in the rig's object store ({@link EmbeddedS3#flinkCheckpointSettings}). */
+    public Configuration flinkCheckpointSettings() throws IOException {
+        return s3.flinkCheckpointSettings(bucket);
+    }
+
     /** Starts the servers and renders {@code streams} cameras of {@code width x height}. */
     public static LoadRig start(int streams, int width, int height, long seed) throws IOException {
         Path work = Files.createTempDirectory("geostream-load-");

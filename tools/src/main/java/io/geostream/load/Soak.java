@@ -60,9 +60,18 @@ public final class Soak {
     public record Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
                            String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
                            long failCheckpoint, boolean alignedCameras, int inferenceWorkers, Path profile,
-                           Map<String, String> overrides) {
+                           Map<String, String> overrides, boolean checkpointsInStore) {
         public Settings {
             overrides = Map.copyOf(overrides);
+        }
+
+        /** Checkpoints on local disk (the work directory). */
+        public Settings(int streams, double minutes, double fps, int width, int height, int parallelism, String model,
+                        String checkpointInterval, int uiPort, int sampleSeconds, long seed, double maxHeapSlope,
+                        long failCheckpoint, boolean alignedCameras, int inferenceWorkers, Path profile,
+                        Map<String, String> overrides) {
+            this(streams, minutes, fps, width, height, parallelism, model, checkpointInterval, uiPort, sampleSeconds, seed,
+                    maxHeapSlope, failCheckpoint, alignedCameras, inferenceWorkers, profile, overrides, false);
         }
 
         /** Without option overrides. */
@@ -140,6 +149,8 @@ public final class Soak {
             io.geostream.stitch.StitchMethod method = conf.get(io.geostream.operators.stitch.StitchOptions.METHOD);
             int held = SoakVerdict.framesHeld(clip.length(), clip.stride(), method);
             Configuration flink = flinkConfiguration(settings, rig.workDir().resolve("checkpoints"));
+            // compose's and k8s's layout: the checkpoints in the object store, through Flink's S3 plugin
+            if (settings.checkpointsInStore()) flink.addAll(rig.flinkCheckpointSettings());
             Duration interval = flink.get(CheckpointingOptions.CHECKPOINTING_INTERVAL);
             try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(flink)
                     .setNumTaskManagers(1).setNumSlotsPerTaskManager(settings.parallelism()).build())) {
@@ -147,9 +158,10 @@ public final class Soak {
                 // The port Flink bound, which is not the one asked for when that was 0.
                 URI rest = cluster.getRestAddress().get(30, TimeUnit.SECONDS);
                 JobID job = cluster.submitJob(jobGraph(conf, flink)).get(60, TimeUnit.SECONDS).getJobID();
-                log.printf(Locale.ROOT, "soak: %d stream(s) at %.1f fps, %dx%d, model %s (clips of %d), parallelism %d, checkpoints every %s, "
+                log.printf(Locale.ROOT, "soak: %d stream(s) at %.1f fps, %dx%d, model %s (clips of %d), parallelism %d, checkpoints every %s into %s, "
                                 + "%.1f min, cameras %s, %d model worker(s); dashboard %s%n", settings.streams(), settings.fps(), settings.width(), settings.height(),
-                        settings.model(), clipLength, settings.parallelism(), settings.checkpointInterval(), settings.minutes(),
+                        settings.model(), clipLength, settings.parallelism(), settings.checkpointInterval(),
+                        flink.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), settings.minutes(),
                         settings.alignedCameras() ? "in step" : "started over one clip stride", settings.inferenceWorkers(), rest);
                 log.flush();
                 JobWatch watch = new JobWatch(FlinkRest.http(rest), job.toString()).withRocksDbMemory();

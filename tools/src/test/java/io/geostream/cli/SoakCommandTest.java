@@ -12,6 +12,7 @@ class SoakCommandTest {
         assertThat(GeostreamCli.execute("soak", "--ui-port", "-1")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "--ui-port", "65536")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "--minutes", "0")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("soak", "--checkpoint-storage", "tape")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "--model", "no-such-package")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "-D", "geostream.no-such-option=1")).isEqualTo(2);
         assertThat(GeostreamCli.execute("soak", "-D", "no-equals-sign")).isEqualTo(2);

@@ -196,6 +196,9 @@ class ExactlyOnceITCase {
         ChaosScenario.CheckpointFigures checkpoints = run.checkpoints().orElseThrow();
         System.err.println("ExactlyOnceITCase store-outage with checkpoints in the store: " + checkpoints.summary());
         assertThat(checkpoints.completed()).as("checkpoints completed in the object store").isPositive();
+        // and the outage reached them: one failed, or one waited it out
+        assertThat(checkpoints.failed() > 0 || checkpoints.longestMillis() >= OUTAGE.toMillis())
+                .as("a checkpoint met the outage (" + checkpoints.summary() + ")").isTrue();
         // Checkpoints that met the outage waited in the S3 client's retries or failed; the policy tolerates 2 failures
         // in a row, so the job went on without a restart.
         assertThat(run.run().restarts()).as("restarts (" + checkpoints.summary() + ")").isZero();
@@ -208,6 +211,13 @@ class ExactlyOnceITCase {
         assertThat(held).isPositive();
         assertThat(FailurePoints.checkpointCompletedInRun(held)).as("the checkpoint in flight when the task manager was lost completed").isFalse();
         assertThat(run.run().restarts()).as("restarts").isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void jobProcessKilledWithSigkillResumesFromItsLatestCheckpointOnLocalDisk(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        ChaosScenario.FaultRun run = runFault(cluster, Fault.PROCESS_KILL);
+        assertThat(run.injected().get(0).checkpoint()).as("the checkpoint the new process resumed from").isPositive();
+        assertThat(run.injected().get(0).detail()).contains("resumed from file:");
     }
 
     @Test
