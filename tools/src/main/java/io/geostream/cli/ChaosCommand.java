@@ -86,6 +86,9 @@ public final class ChaosCommand implements Callable<Integer> {
                     "need --streams >= 1, --frames >= 2, --failures >= 0, --width and --height >= 16");
         }
         if (!faults.isEmpty()) return runFaults(out);
+        if (spec.commandLine().getParseResult().hasMatchedOption("--checkpoint-storage")) {
+            throw usage("--checkpoint-storage applies to --faults runs (the --failures runs keep checkpoints in the work directory)");
+        }
         ChaosScenario.CheckpointMode mode;
         try {
             mode = ChaosScenario.CheckpointMode.valueOf(checkpoints.toUpperCase(Locale.ROOT));

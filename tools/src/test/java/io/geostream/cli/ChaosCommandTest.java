@@ -18,6 +18,7 @@ class ChaosCommandTest {
         assertThat(GeostreamCli.execute("chaos", "--faults", "broker-outage", "--failures", "3")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--faults", "broker-outage", "--broker-outage", "0")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--faults", "store-outage", "--checkpoint-storage", "disk")).isEqualTo(2);
+        assertThat(GeostreamCli.execute("chaos", "--checkpoint-storage", "local")).isEqualTo(2);
         assertThat(GeostreamCli.execute("chaos", "--help")).isZero();
     }
 }
