@@ -339,12 +339,15 @@ public final class ChaosScenario {
         conf.set(IngestOptions.INPUT_TOPIC, feedTopic);
         conf.set(IngestOptions.BOUNDED, false);
         conf.set(SinkOptions.TRANSACTION_TIMEOUT, Duration.ofSeconds(60).plus(plan.longestOutage().multipliedBy(2)));
-        String checkpoints = storage == CheckpointStorage.STORE ? storeCheckpoints(conf)
-                : java.nio.file.Files.createDirectories(workDir.resolve("checkpoints-" + label)).toUri().toString();
+        // the store's: s3://<run bucket>/flink/checkpoints (compose's layout), Flink's file systems initialised for it
+        Configuration checkpointSettings = storage == CheckpointStorage.STORE ? s3.flinkCheckpointSettings(conf.get(StorageOptions.S3_BUCKET))
+                : new Configuration().set(CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                        java.nio.file.Files.createDirectories(workDir.resolve("checkpoints-" + label)).toUri().toString());
+        String checkpoints = checkpointSettings.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
         // A held checkpoint stays in flight until the task manager is lost and the hold released (at most 60 s).
         FailurePoints.arm(FailurePlan.none(), Duration.ofSeconds(60));
         log.printf("chaos: %s run, %s, feed %.1f frames/s per stream, checkpoints in %s%n", label, plan, framesPerSecond, checkpoints);
-        FaultJob job = plan.childProcess() ? new ChildProcessJob(conf, checkpoints, label) : new MiniClusterJob(conf, checkpoints);
+        FaultJob job = plan.childProcess() ? new ChildProcessJob(conf, checkpointSettings, label) : new MiniClusterJob(conf, checkpoints);
         List<InjectedFault> injected = new ArrayList<>();
         Optional<CheckpointFigures> figures = Optional.empty();
         try {
@@ -565,14 +568,14 @@ public final class ChaosScenario {
         private final Path logFile;
         private ChildJob child;
 
-        ChildProcessJob(Configuration conf, String checkpoints, String label) throws Exception {
-            this.checkpoints = checkpoints;
+        /** @param checkpointSettings the checkpoint directory, and the {@code s3.*} keys when it is in the store */
+        ChildProcessJob(Configuration conf, Configuration checkpointSettings, String label) throws Exception {
+            this.checkpoints = checkpointSettings.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
             this.logFile = workDir.resolve(label + "-job.log");
             settings.putAll(conf.toMap());
             settings.put(InferenceOptions.MODEL.key(), ModelSettings.SIMULATED);
             settings.put(CheckpointingOptions.CHECKPOINTING_INTERVAL.key(), CHECKPOINT_INTERVAL.toMillis() + " ms");
-            settings.put(CheckpointingOptions.CHECKPOINTS_DIRECTORY.key(), checkpoints);
-            if (checkpoints.startsWith("s3:")) settings.putAll(s3.flinkCheckpointSettings(conf.get(StorageOptions.S3_BUCKET)).toMap());
+            settings.putAll(checkpointSettings.toMap());
             settings.put("parallelism.default", "2");
             child = ChildJob.start(settings, null, logFile);
             log.printf("chaos: job JVM %d started (geostream run, log %s)%n", child.pid(), logFile);
@@ -674,14 +677,6 @@ public final class ChaosScenario {
                 conf.get(SinkOptions.DEAD_LETTER_TOPIC), 1, conf.get(SinkOptions.CORRECTIONS_TOPIC), 1),
                 EmbeddedKafka.compacted(conf.get(SinkOptions.CORRECTIONS_TOPIC)));
         return conf;
-    }
-
-    /**
-     * The run's checkpoint directory in the object store ({@code s3://<run bucket>/flink/checkpoints}, compose's layout),
-     * with Flink's file systems initialised for the embedded S3.
-     */
-    private String storeCheckpoints(Configuration conf) throws java.io.IOException {
-        return s3.flinkCheckpointSettings(conf.get(StorageOptions.S3_BUCKET)).get(CheckpointingOptions.CHECKPOINTS_DIRECTORY);
     }
 
     /** Whether {@code dir} exists yet: in an object store a directory appears with the first object under it. */

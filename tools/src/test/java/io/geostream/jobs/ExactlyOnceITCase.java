@@ -200,8 +200,12 @@ class ExactlyOnceITCase {
         assertThat(checkpoints.failed() > 0 || checkpoints.longestMillis() >= OUTAGE.toMillis())
                 .as("a checkpoint met the outage (" + checkpoints.summary() + ")").isTrue();
         // Checkpoints that met the outage waited in the S3 client's retries or failed; the policy tolerates 2 failures
-        // in a row, so the job went on without a restart.
-        assertThat(run.run().restarts()).as("restarts (" + checkpoints.summary() + ")").isZero();
+        // in a row, so the job restarts only past that (runs here: 1 or 2 failed, 0 restarts; with more failures a
+        // restart is the documented policy, and the comparison above still holds).
+        if (run.run().restarts() > 0) {
+            assertThat(checkpoints.failed()).as("a restart without more failed checkpoints than tolerated ("
+                    + run.run().restarts() + " restarts, " + checkpoints.summary() + ")").isGreaterThan(2);
+        }
     }
 
     @Test
