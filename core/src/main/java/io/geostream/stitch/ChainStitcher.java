@@ -447,7 +447,11 @@ final class ChainStitcher implements Stitcher {
      * 0.0125 -> 0.0104 with corrections, docs/benchmarks.md, session 12.) The held frames between the clip's start
      * corrections and these end corrections get corrections interpolated by slot; a shared frame is emitted once, as
      * the blend of both corrected predictions, weighted by confidence and by a share of the next clip that ramps up
-     * over the shared frames.
+     * over the shared frames. What the two predictions of the shared frames still differ by beyond that similarity, as
+     * far as it is smooth over the image ({@link DepthRatioField}: a model's depth field), is spread over all the held
+     * frames: the i-th of N moves its depth along its rays i/(N+1) of the way towards the next clip's, so no pair of
+     * frames carries more of it than another (before, the few shared frames carried it all: inside-clip pairs disagreed
+     * 6 % more than {@code robust_keyframes}', docs/benchmarks.md, session 24).
      */
     private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid,
                                java.util.Map<Long, RigidTransform> sharedPoses, Consumer<StitchEvent> out) {
@@ -491,8 +495,8 @@ final class ChainStitcher implements Stitcher {
         controls.sort(java.util.Comparator.comparingInt(k -> k.slot));
         // The two clips' geometry of a shared frame differs beyond a similarity (a model's errors are not rigid), and a
         // camera pose follows the geometry it is fitted to: switching from one clip's geometry to the other's at one
-        // frame makes the path jump. So the blend's weight of the next clip ramps over the shared stream frames,
-        // 1/(n+1) .. n/(n+1), while the rigid consensus above stays halfway.
+        // frame makes the path jump. So the blend's weight of the next clip ramps over the shared stream frames
+        // (SWITCH_STEPS), while the rigid consensus above stays halfway.
         List<Long> shared = new ArrayList<>();
         for (CorrectableFrame c : s.heldForCorrection()) {
             int slot = OverlapAligner.slotOf(r, c.held.frame.frameIndex);
@@ -500,29 +504,81 @@ final class ChainStitcher implements Stitcher {
                 shared.add(c.held.frame.frameIndex);
             }
         }
-        RigidTransform guess = null;
+        List<Sim3> corrections = new ArrayList<>();
         for (CorrectableFrame c : s.heldForCorrection()) {
-            HeldFrame held = c.held;
             Sim3 correction = controls.isEmpty() ? Sim3.identity() : correctionAt(controls, c.slot, c.cameraCenter);
-            correct(held, correction);
+            correct(c.held, correction);
+            corrections.add(correction);
+        }
+        // What the similarity consensus leaves of the two predictions' difference: spread over the whole held clip.
+        java.util.Map<Long, float[]> nextWorld = new java.util.HashMap<>();
+        for (long index : shared) {
+            nextWorld.put(index, nextCorrection.get(index).applyToPoints(r.pointMaps[OverlapAligner.slotOf(r, index)]));
+        }
+        DepthRatioField field = nonRigidDifference(s, r, nextWorld, corrections);
+        int heldCount = s.heldForCorrection().size();
+        int ownCount = heldCount - shared.size();
+        int ownRank = 0;
+        RigidTransform guess = null;
+        for (int j = 0; j < heldCount; j++) {
+            CorrectableFrame c = s.heldForCorrection().get(j);
+            HeldFrame held = c.held;
+            Sim3 correction = corrections.get(j);
+            double[] centre = correction.apply(c.cameraCenter);
             Sim3 other = nextCorrection.get(held.frame.frameIndex);
             int rank = shared.indexOf(held.frame.frameIndex);
             if (other != null && rank >= 0) {
                 int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
-                double weight = (rank + 1.0) / (shared.size() + 1);
+                double weight = (rank + 1.0) / (shared.size() + SWITCH_STEPS);
+                // As far along the field as the last frame of its own (the blend below takes it the rest of the way).
+                if (field != null) field.warp(held.worldPoints, centre, (double) ownCount / (heldCount + 1));
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
-                Blend b = blend(held.worldPoints, held.normals(), held.confidenceValues(), other.applyToPoints(r.pointMaps[slot]),
+                Blend b = blend(held.worldPoints, held.normals(), held.confidenceValues(), nextWorld.get(held.frame.frameIndex),
                         other.rotateVectors(r.normals[slot]), conf2, 1 - weight, weight);
                 held.worldPoints = b.worldPoints();
                 held.setNormalsAndConfidence(b.normalsWorld(), b.confidence());
                 guess = emitHeld(s, held, c.segmentFirst, grid, guess, out); // blended: its pose from the new points
             } else {
+                // Along the rays: the pose fitted when the frame was held, corrected, still fits.
+                if (field != null) field.warp(held.worldPoints, centre, (ownRank + 1.0) / (heldCount + 1));
+                ownRank++;
                 guess = emitCorrectedFrame(s, c, correction, out);
             }
         }
         s.heldForCorrection().clear();
         nextStarts.sort(java.util.Comparator.comparingInt(k -> k.slot));
         s.startCorrections = nextStarts;
+    }
+
+    /**
+     * The blend's ramp over the n shared frames gives the next clip the weights 1/(n+s) .. n/(n+s): each step inside the
+     * held clip moves 1/(n+s) of the way, the step to the next clip's own frames the last s/(n+s). What differs between
+     * the two predictions once {@link DepthRatioField} has spread their smooth difference over the whole clip is mostly
+     * per-pixel (noise, flying pixels), and a share of it on every inside pair costs more than a larger share on the one
+     * pair where the emitting clip changes: with s = 1 (an even ramp) the inside pairs disagreed 1 % more than
+     * {@code robust_keyframes}', with s = 3 they agree as well (realistic instrument, 2,000 frames, seeds 1-2;
+     * docs/benchmarks.md, session 28).
+     */
+    static final int SWITCH_STEPS = 3;
+
+    /**
+     * What differs between the held clip's and the next clip's prediction of their shared frames beyond the similarity
+     * consensus (both corrected): a smooth depth ratio per pixel, or null without shared frames.
+     */
+    private static DepthRatioField nonRigidDifference(StitcherState s, ClipResult r, java.util.Map<Long, float[]> nextWorld,
+                                                      List<Sim3> corrections) {
+        List<float[]> from = new ArrayList<>(), to = new ArrayList<>();
+        List<double[]> centres = new ArrayList<>();
+        for (int j = 0; j < s.heldForCorrection().size(); j++) {
+            CorrectableFrame c = s.heldForCorrection().get(j);
+            float[] next = nextWorld.get(c.held.frame.frameIndex);
+            if (next == null) continue;
+            from.add(c.held.worldPoints);
+            to.add(next);
+            centres.add(corrections.get(j).apply(c.cameraCenter));
+        }
+        if (from.isEmpty()) return null;
+        return DepthRatioField.fit(from, centres, to, r.width, r.height);
     }
 
     private static final double[] IDENTITY = {1, 0, 0, 0, 1, 0, 0, 0, 1};
