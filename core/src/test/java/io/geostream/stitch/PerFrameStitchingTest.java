@@ -183,9 +183,7 @@ class PerFrameStitchingTest {
     @Test
     void theConsensusOfTwoClipsLiesHalfwaySoThePathDoesNotZigzag() throws Exception {
         SceneSpec spec = new SceneSpec(2, 96, 72, 240, TrajectoryKind.HANDHELD, 0.0, 10);
-        Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(spec, ErrorModel.REALISTIC.settings(),
-                CLIPS.withKeyframePolicy(KeyframePolicy.REFRESH, 4), StitcherSettings.defaults(), true,
-                List.of("naive", "per_frame"));
+        Map<String, StitchingEvaluation.Scores> scores = realistic(spec, "naive", "per_frame");
         StitchingEvaluation.Scores perFrame = scores.get("per_frame"), naive = scores.get("naive");
         System.out.printf("realistic: per_frame spikes %.4f rpe1 %.4f, naive spikes %.4f rpe1 %.4f%n",
                 perFrame.spikeShare(), perFrame.rpeTranslation(), naive.spikeShare(), naive.rpeTranslation());
@@ -203,9 +201,7 @@ class PerFrameStitchingTest {
     @Test
     void theNonRigidDifferenceOfTwoClipsIsSpreadOverTheWholeClipNotItsSharedFrames() throws Exception {
         SceneSpec spec = new SceneSpec(3, 96, 72, 300, TrajectoryKind.WALK, 0.0, 10);
-        Map<String, StitchingEvaluation.Scores> scores = StitchingEvaluation.run(spec, ErrorModel.REALISTIC.settings(),
-                CLIPS.withKeyframePolicy(KeyframePolicy.REFRESH, 4), StitcherSettings.defaults(), true,
-                List.of("robust_keyframes", "per_frame"));
+        Map<String, StitchingEvaluation.Scores> scores = realistic(spec, "robust_keyframes", "per_frame");
         StitchingEvaluation.Scores perFrame = scores.get("per_frame"), perClip = scores.get("robust_keyframes");
         System.out.printf("realistic consistency: per_frame %.4f / %.4f, robust_keyframes %.4f / %.4f%n",
                 perFrame.boundaryConsistency(), perFrame.withinConsistency(), perClip.boundaryConsistency(),
@@ -228,9 +224,7 @@ class PerFrameStitchingTest {
     @Test
     void aQuarterOfTheCameraOffsetInThePlacementLeavesNoJumps() throws Exception {
         SceneSpec spec = new SceneSpec(2, 160, 120, 400, TrajectoryKind.HANDHELD, 0.0, 30); // as eval stitching
-        StitchingEvaluation.Scores perFrame = StitchingEvaluation.run(spec, ErrorModel.REALISTIC.settings(),
-                CLIPS.withKeyframePolicy(KeyframePolicy.REFRESH, 4), StitcherSettings.defaults(), true,
-                List.of("per_frame")).get("per_frame");
+        StitchingEvaluation.Scores perFrame = realistic(spec, "per_frame").get("per_frame");
         double longest = longestStepOverSpikeLimit(perFrame.estimatedPositions(), perFrame.truePositions());
         System.out.printf("camera pull: spikes %.4f, longest step %.3f of the spike limit, ATE/length %.4f%n",
                 perFrame.spikeShare(), longest, perFrame.ateOverLength());
@@ -267,9 +261,7 @@ class PerFrameStitchingTest {
     @Test
     void theWorldKeepsItsScaleFromClipToClip() throws Exception {
         SceneSpec spec = new SceneSpec(1, 96, 72, 360, TrajectoryKind.HANDHELD, 0.0, 10);
-        StitchingEvaluation.Scores perFrame = StitchingEvaluation.run(spec, ErrorModel.REALISTIC.settings(),
-                CLIPS.withKeyframePolicy(KeyframePolicy.REFRESH, 4), StitcherSettings.defaults(), true,
-                List.of("per_frame")).get("per_frame");
+        StitchingEvaluation.Scores perFrame = realistic(spec, "per_frame").get("per_frame");
         double[][] e = perFrame.estimatedPositions(), t = perFrame.truePositions();
         int third = e.length / 3;
         double first = io.geostream.geometry.Umeyama.fitAllowingCollinear(java.util.Arrays.copyOfRange(t, 0, third),
@@ -352,5 +344,11 @@ class PerFrameStitchingTest {
         List<Long> all = new ArrayList<>(emitted);
         all.addAll(failed.keySet());
         assertThat(all).containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.range(0, 40).boxed().toList());
+    }
+
+    /** The methods' scores on the scene under the realistic instrument, with the deploy files' keyframe policy. */
+    private static Map<String, StitchingEvaluation.Scores> realistic(SceneSpec spec, String... methods) throws Exception {
+        return StitchingEvaluation.run(spec, ErrorModel.REALISTIC.settings(), CLIPS.withKeyframePolicy(KeyframePolicy.REFRESH, 4),
+                StitcherSettings.defaults(), true, List.of(methods));
     }
 }

@@ -2,6 +2,7 @@ package io.geostream.chaos;
 
 import io.geostream.demo.CommittedOutput;
 import io.geostream.demo.SyntheticPublisher;
+import io.geostream.embedded.CheckpointStorage;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
 import io.geostream.inference.ModelSettings;
@@ -58,12 +59,6 @@ public final class ChaosScenario {
     /** How checkpoint barriers pass the job's channels. */
     public enum CheckpointMode { ALIGNED, UNALIGNED }
 
-    /**
-     * Where a fault run keeps its checkpoints: on local disk under the work directory, or in the object store (the
-     * embedded S3, through Flink's S3 file system plugin) as compose and k8s keep them, so a store outage also fails the
-     * checkpoints that land in it.
-     */
-    public enum CheckpointStorage { LOCAL, STORE }
 
     /** Clip length and stride of the scenario's job (short clips for short test streams). */
     public static final int CLIP_LENGTH = 8, CLIP_STRIDE = 6;

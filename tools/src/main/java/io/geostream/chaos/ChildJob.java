@@ -1,6 +1,13 @@
 package io.geostream.chaos;
 
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+
 import java.io.IOException;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.TreeMap;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +32,7 @@ final class ChildJob implements AutoCloseable {
     }
 
     /**
-     * Starts {@code geostream run --ui-port 0 [--from-latest-checkpoint DIR] key=value...}.
+     * Starts {@code geostream run --ui-port 0 [--from-latest-checkpoint DIR] --config FILE}, the settings in FILE.
      *
      * @param resumeFrom a checkpoint directory to resume from, or null for a fresh start
      */
@@ -51,9 +58,28 @@ final class ChildJob implements AutoCloseable {
             cmd.add("--from-latest-checkpoint");
             cmd.add(resumeFrom);
         }
-        settings.forEach((k, v) -> cmd.add(k + "=" + v));
+        if (!settings.isEmpty()) {
+            // In a file only its owner can read, not on the command line, which every user of the machine can list (the
+            // settings hold the object store's secret key).
+            cmd.add("--config");
+            cmd.add(writeSettings(settings, log.resolveSibling(log.getFileName() + ".settings.yaml")).toString());
+        }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         return new ChildJob(p, log);
+    }
+
+    /** Writes the settings as a YAML file (flat dotted keys, as {@code --config} reads them), readable by its owner only. */
+    static Path writeSettings(Map<String, String> settings, Path file) throws IOException {
+        Files.deleteIfExists(file);
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(ownerOnly));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        String yaml = new Dump(DumpSettings.builder().build()).dumpToString(new TreeMap<>(settings));
+        Files.writeString(file, yaml);
+        return file;
     }
 
     long pid() {

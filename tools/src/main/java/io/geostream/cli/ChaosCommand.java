@@ -5,6 +5,7 @@ import io.geostream.chaos.Fault;
 import io.geostream.chaos.FaultPlan;
 import io.geostream.chaos.FailurePlan;
 import io.geostream.chaos.OutputComparison;
+import io.geostream.embedded.CheckpointStorage;
 import io.geostream.embedded.EmbeddedKafka;
 import io.geostream.embedded.EmbeddedS3;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -73,7 +74,7 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "With --faults: where the job keeps its checkpoints: store (the object store, s3:// through Flink's S3 "
                     + "plugin, as compose and k8s do, so a store outage also fails the checkpoints that land in it) or local "
                     + "(the work directory) (default ${DEFAULT-VALUE}).")
-    String checkpointStorage;
+    CheckpointStorage checkpointStorage;
     @Option(names = "--feed-fps", defaultValue = "2",
             description = "With --faults: frames a second per stream of the live feed (default ${DEFAULT-VALUE}).")
     double feedFps;
@@ -158,11 +159,6 @@ public final class ChaosCommand implements Callable<Integer> {
         if (!(brokerOutageSeconds > 0) || !(storeOutageSeconds > 0) || !(feedFps > 0)) {
             throw usage("--broker-outage, --store-outage and --feed-fps must be > 0");
         }
-        ChaosScenario.CheckpointStorage storage = switch (checkpointStorage.toLowerCase(Locale.ROOT)) {
-            case "store" -> ChaosScenario.CheckpointStorage.STORE;
-            case "local" -> ChaosScenario.CheckpointStorage.LOCAL;
-            default -> throw usage("--checkpoint-storage must be store or local, got " + checkpointStorage);
-        };
         FaultPlan plan;
         try {
             java.util.Set<Fault> kinds = java.util.EnumSet.noneOf(Fault.class);
@@ -175,14 +171,14 @@ public final class ChaosCommand implements Callable<Integer> {
         return onEmbeddedStack((scenario, in) -> {
             System.err.printf("chaos: %d streams x %d frames (%d frames), seed %d, faults: %s%n", streams, frames, in.frames(), seed, plan);
             ChaosScenario.Run reference = scenario.runReference(in);
-            ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults", storage);
+            ChaosScenario.FaultRun run = scenario.runWithFaults(in, reference, plan, feedFps, "faults", checkpointStorage);
             OutputComparison c = scenario.compare(reference, run.run());
             out.printf(Locale.ROOT, "frames=%d committed=%d reference_corrections=%d dead_letters=%d restarts=%s faults=%s failed_put_attempts=%s "
                             + "checkpoint_storage=%s %s wall_s=%.1f%n",
                     c.expected(), c.committed(), c.expectedCorrections(), c.deadLetters(),
                     run.run().restarts() < 0 ? "n/a" : run.run().restarts(),
                     String.join(",", run.injected().stream().map(ChaosScenario.InjectedFault::summary).toList()),
-                    run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), storage.name().toLowerCase(Locale.ROOT),
+                    run.failedPutAttempts() < 0 ? "n/a" : run.failedPutAttempts(), checkpointStorage,
                     run.checkpoints().map(ChaosScenario.CheckpointFigures::summary)
                             .orElse("completed_checkpoints=n/a failed_checkpoints=n/a longest_checkpoint_ms=n/a"),
                     (System.nanoTime() - start) / 1e9);

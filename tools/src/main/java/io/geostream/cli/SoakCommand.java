@@ -1,5 +1,6 @@
 package io.geostream.cli;
 
+import io.geostream.embedded.CheckpointStorage;
 import io.geostream.inference.ModelSettings;
 import io.geostream.jobs.JobConfigs;
 import io.geostream.load.Soak;
@@ -44,7 +45,7 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-storage", defaultValue = "local", paramLabel = "WHERE",
             description = "Where the job keeps its checkpoints: local (the work directory) or store (the embedded object store, "
                     + "s3:// through Flink's S3 plugin, as compose and k8s do; it then also serves the payloads) (default ${DEFAULT-VALUE}).")
-    String checkpointStorage;
+    CheckpointStorage checkpointStorage;
     @Option(names = "--ui-port", defaultValue = "8081", description = "Flink dashboard / REST port (default ${DEFAULT-VALUE}; 0 = any free port).")
     int uiPort;
     @Option(names = "--sample", defaultValue = "15", description = "Seconds between samples (default ${DEFAULT-VALUE}).")
@@ -104,11 +105,7 @@ public final class SoakCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        boolean inStore = switch (checkpointStorage.toLowerCase(java.util.Locale.ROOT)) {
-            case "store" -> true;
-            case "local" -> false;
-            default -> throw usage("--checkpoint-storage must be local or store, got " + checkpointStorage);
-        };
+        boolean inStore = checkpointStorage == CheckpointStorage.STORE;
         if (inStore && options.containsKey("execution.checkpointing.dir")) {
             throw usage("-D execution.checkpointing.dir and --checkpoint-storage store both say where checkpoints go");
         }

@@ -2,7 +2,7 @@ package io.geostream.jobs;
 
 import io.geostream.chaos.ChaosScenario;
 import io.geostream.chaos.ChaosScenario.CheckpointMode;
-import io.geostream.chaos.ChaosScenario.CheckpointStorage;
+import io.geostream.embedded.CheckpointStorage;
 import io.geostream.chaos.FailurePlan;
 import io.geostream.chaos.FailurePoints;
 import io.geostream.chaos.Fault;
