@@ -448,10 +448,12 @@ final class ChainStitcher implements Stitcher {
      * corrections and these end corrections get corrections interpolated by slot; a shared frame is emitted once, as
      * the blend of both corrected predictions, weighted by confidence and by a share of the next clip that ramps up
      * over the shared frames. What the two predictions of the shared frames still differ by beyond that similarity, as
-     * far as it is smooth over the image ({@link DepthRatioField}: a model's depth field), is spread over all the held
-     * frames: the i-th of N moves its depth along its rays i/(N+1) of the way towards the next clip's, so no pair of
-     * frames carries more of it than another (before, the few shared frames carried it all: inside-clip pairs disagreed
-     * 6 % more than {@code robust_keyframes}', docs/benchmarks.md, session 24).
+     * far as it is smooth over the image ({@link DepthRatioField}: a model's depth field), is spread over the held clip:
+     * of its N held frames, the i-th of the m before the shared ones moves its depth along its rays i/(N+1) of the way
+     * towards the next clip's; the shared frames start from m/(N+1) and the blend takes them the rest of the way, the
+     * pair where the emitting clip changes taking the largest step ({@link #SWITCH_STEPS}). Before, the shared frames
+     * carried all of it: inside-clip pairs disagreed 6 % more than {@code robust_keyframes}' (docs/benchmarks.md,
+     * session 24; equal since session 28).
      */
     private void emitCorrected(StitcherState s, ClipResult r, Sim3 worldFromClip, Grid grid,
                                java.util.Map<Long, RigidTransform> sharedPoses, Consumer<StitchEvent> out) {
@@ -517,21 +519,26 @@ final class ChainStitcher implements Stitcher {
         }
         DepthRatioField field = nonRigidDifference(s, r, nextWorld, corrections);
         int heldCount = s.heldForCorrection().size();
-        int ownCount = heldCount - shared.size();
+        // The held frames before the first shared one step along the field; a frame after it that is not shared (an
+        // overlap frame the next clip gave no correction) stays where the shared frames start from.
+        int ownCount = 0;
+        while (ownCount < heldCount && !shared.contains(s.heldForCorrection().get(ownCount).held.frame.frameIndex)) ownCount++;
         int ownRank = 0;
         RigidTransform guess = null;
         for (int j = 0; j < heldCount; j++) {
             CorrectableFrame c = s.heldForCorrection().get(j);
             HeldFrame held = c.held;
             Sim3 correction = corrections.get(j);
-            double[] centre = correction.apply(c.cameraCenter);
+            // The emitted camera's centre (the segment's first camera is the world's origin whatever its correction).
+            double[] centre = c.segmentFirst ? new double[3] : correction.apply(c.cameraCenter);
+            boolean warp = field != null && held.width == r.width && held.height == r.height;
             Sim3 other = nextCorrection.get(held.frame.frameIndex);
             int rank = shared.indexOf(held.frame.frameIndex);
             if (other != null && rank >= 0) {
                 int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
                 double weight = (rank + 1.0) / (shared.size() + SWITCH_STEPS);
                 // As far along the field as the last frame of its own (the blend below takes it the rest of the way).
-                if (field != null) field.warp(held.worldPoints, centre, (double) ownCount / (heldCount + 1));
+                if (warp) field.warp(held.worldPoints, centre, (double) ownCount / (heldCount + 1));
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
                 Blend b = blend(held.worldPoints, held.normals(), held.confidenceValues(), nextWorld.get(held.frame.frameIndex),
                         other.rotateVectors(r.normals[slot]), conf2, 1 - weight, weight);
@@ -540,7 +547,7 @@ final class ChainStitcher implements Stitcher {
                 guess = emitHeld(s, held, c.segmentFirst, grid, guess, out); // blended: its pose from the new points
             } else {
                 // Along the rays: the pose fitted when the frame was held, corrected, still fits.
-                if (field != null) field.warp(held.worldPoints, centre, (ownRank + 1.0) / (heldCount + 1));
+                if (warp) field.warp(held.worldPoints, centre, Math.min(ownRank + 1, ownCount) / (heldCount + 1.0));
                 ownRank++;
                 guess = emitCorrectedFrame(s, c, correction, out);
             }

@@ -9,17 +9,18 @@ import java.util.List;
  * the image, about 10 % AbsRel, and two clips err differently). Fitted as the median log ratio per cell of a coarse grid
  * over the image, pooled over the frames both predict, and read back bilinearly between the cell centres.
  *
- * <p>{@link ChainStitcher}'s per-frame mode uses it to spread that difference over all the frames of a held clip instead
- * of the few frames both clips predict: frame i of n moves its depth a share of the way towards the next clip's, so
- * consecutive frames differ by 1/(n+1) of the field each rather than by 1/(overlap+1). A difference that is not smooth
- * (noise, flying pixels) stays where it is. Plain Java, no Flink types.
+ * <p>{@link ChainStitcher}'s per-frame mode uses it to spread that difference over the frames of a held clip instead of
+ * the few frames both clips predict: frame i of the N held frames moves its depth i/(N+1) of the way towards the next
+ * clip's, so consecutive frames before the shared ones differ by 1/(N+1) of the field each rather than the shared frames
+ * by 1/(overlap+1). A difference that is not smooth (noise, flying pixels) is left to the blend of the shared frames.
+ * Plain Java, no Flink types.
  */
 final class DepthRatioField {
 
     /** Cells of the grid across the image's width and height. */
     static final int CELLS_X = 12;
     static final int CELLS_Y = 9;
-    /** A cell with fewer pooled pixels than this takes the median of all cells. */
+    /** A cell with fewer pooled pixels than this takes the median (the upper one of an even count) of the cells that have enough. */
     static final int MIN_CELL_PIXELS = 16;
     /** The log ratio is kept within +-this (a factor of about 1.35): beyond it the two predictions disagree on more than a smooth error. */
     static final double MAX_LOG_RATIO = 0.3;

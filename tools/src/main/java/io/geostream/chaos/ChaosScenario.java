@@ -59,7 +59,6 @@ public final class ChaosScenario {
     /** How checkpoint barriers pass the job's channels. */
     public enum CheckpointMode { ALIGNED, UNALIGNED }
 
-
     /** Clip length and stride of the scenario's job (short clips for short test streams). */
     public static final int CLIP_LENGTH = 8, CLIP_STRIDE = 6;
     /** Payload objects per frame (depth, normals, points, confidence, rgb) with the simulated model. */

@@ -25,10 +25,12 @@ import java.util.concurrent.TimeUnit;
 final class ChildJob implements AutoCloseable {
     private final Process process;
     private final Path log;
+    private final Path settingsFile; // null without settings
 
-    private ChildJob(Process process, Path log) {
+    private ChildJob(Process process, Path log, Path settingsFile) {
         this.process = process;
         this.log = log;
+        this.settingsFile = settingsFile;
     }
 
     /**
@@ -58,14 +60,16 @@ final class ChildJob implements AutoCloseable {
             cmd.add("--from-latest-checkpoint");
             cmd.add(resumeFrom);
         }
+        Path settingsFile = null;
         if (!settings.isEmpty()) {
             // In a file only its owner can read, not on the command line, which every user of the machine can list (the
             // settings hold the object store's secret key).
+            settingsFile = writeSettings(settings, log.resolveSibling(log.getFileName() + ".settings.yaml"));
             cmd.add("--config");
-            cmd.add(writeSettings(settings, log.resolveSibling(log.getFileName() + ".settings.yaml")).toString());
+            cmd.add(settingsFile.toString());
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new ChildJob(p, log);
+        return new ChildJob(p, log, settingsFile);
     }
 
     /** Writes the settings as a YAML file (flat dotted keys, as {@code --config} reads them), readable by its owner only. */
@@ -75,6 +79,7 @@ final class ChildJob implements AutoCloseable {
         try {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(ownerOnly));
         } catch (UnsupportedOperationException notPosix) {
+            System.err.println("chaos: " + file + " keeps the file system's default permissions (not a POSIX file system)");
             Files.createFile(file);
         }
         String yaml = new Dump(DumpSettings.builder().build()).dumpToString(new TreeMap<>(settings));
@@ -110,11 +115,21 @@ final class ChildJob implements AutoCloseable {
         }
     }
 
-    /** Stops a job that is done (SIGTERM, then SIGKILL after 30 s). */
+    /** Stops a job that is done (SIGTERM, then SIGKILL after 30 s) and deletes its settings file. */
     @Override
     public void close() throws InterruptedException {
-        if (!process.isAlive()) return;
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) kill();
+        try {
+            if (!process.isAlive()) return;
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) kill();
+        } finally {
+            if (settingsFile != null) {
+                try {
+                    Files.deleteIfExists(settingsFile);
+                } catch (IOException e) {
+                    System.err.println("chaos: cannot delete " + settingsFile + ": " + e.getMessage());
+                }
+            }
+        }
     }
 }

@@ -114,6 +114,14 @@ class ExactlyOnceITCase {
         int stopAtClip = input.clips() / 2;
         ChaosScenario.Run run = scenario.runWithSavepoint(input, stopAtClip, input.frames(),
                 scenario.read(reference.config()).segments().size(), "savepoint");
+        if (run.committedBeforeStop() >= input.frames()) {
+            // The source read every frame (all published before the job starts) ahead of the savepoint's barrier, so the
+            // stop came after the last one and the restart restored nothing mid-stream (1 of 17 runs on a 2-core machine,
+            // 2026-12-07): once more, on topics of its own.
+            System.err.println("ExactlyOnceITCase: every frame was committed before the stop; the savepoint run again");
+            run = scenario.runWithSavepoint(input, stopAtClip, input.frames(),
+                    scenario.read(reference.config()).segments().size(), "savepoint-again");
+        }
         OutputComparison c = scenario.compare(reference, run);
         System.err.printf("ExactlyOnceITCase savepoint at clip %d: committed before the stop %d, lost=%s duplicated=%s mismatched=%s%n",
                 stopAtClip, run.committedBeforeStop(), c.lost(), c.duplicated(), c.mismatched());
