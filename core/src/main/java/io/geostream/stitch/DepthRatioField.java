@@ -78,9 +78,8 @@ final class DepthRatioField {
             }
         }
         if (known == 0) return null;
-        double[] sortedKnown = Arrays.copyOf(pooled, known);
-        Arrays.sort(sortedKnown);
-        double fill = sortedKnown[known / 2];
+        Arrays.sort(pooled, 0, known);
+        double fill = pooled[known / 2];
         for (int i = 0; i < cells; i++) {
             double v = Double.isNaN(cellMedian[i]) ? fill : cellMedian[i];
             cellMedian[i] = Math.max(-MAX_LOG_RATIO, Math.min(MAX_LOG_RATIO, v));
