@@ -8,10 +8,12 @@ timestamp). Per seed it prints to stderr:
 - the windowed scale: for frame steps i -> i+STEP, sum(|dQ| |dP|) / sum(|dP|^2) over each WINDOW of steps (dQ
   estimated, dP true), divided by the median over the windows. A chain whose scale drifts shows a trend; a
   consistent one scatters about 1. Steps of STEP frames keep the per-frame jitter from inflating it.
-- drift_over_length as docs/metrics.md defines it (Sim(3) on the first 100 frames, RMSE over the last 100 / length),
-  then recomputed with the first-100 fit's scale replaced by the whole path's (global_scale), with its rotation
-  replaced by the whole path's (global_rotation), and with the whole path's fit (global): what-if figures (they do
-  not add up) that show which part of the first-100 alignment the figure depends on.
+- drift_over_length as docs/metrics.md defines it (Sim(3) fitted on the first 100 frames' poses: each camera's centre
+  and the ends of its three axes at the window's RMS spread; RMSE of the centres over the last 100 / length), then
+  drift_positions_over_length (the same fit on the centres alone, the definition before session 29), recomputed with
+  that fit's scale replaced by the whole path's (global_scale), with its rotation replaced by the whole path's
+  (global_rotation), and with the whole path's fit (global): what-if figures (they do not add up) that show which
+  part of the first-100 alignment the centres-only figure depends on.
 Last stdout line: trend_scale=<median over seeds of exp(slope x (windows - 1)), the slope of a least-squares line
 through the log windowed scales: how much the scale changed from the first window to the last> seeds=N.
 """
@@ -22,13 +24,25 @@ import numpy as np
 
 
 def load(path):
+    """{timestamp: (centre, world-from-camera rotation)} from a TUM file (tx ty tz qx qy qz qw)."""
     rows = {}
     for line in open(path):
         if line.startswith("#") or not line.strip():
             continue
         v = line.split()
-        rows[float(v[0])] = np.array([float(x) for x in v[1:4]])
+        x, y, z, w = (float(c) for c in v[4:8])
+        r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                      [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                      [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]) / (x * x + y * y + z * z + w * w)
+        rows[float(v[0])] = (np.array([float(c) for c in v[1:4]]), r)
     return rows
+
+
+def pose_anchors(centres, rotations):
+    """The centres, then the ends of each camera's x, y and z axes at the centres' RMS spread (1 if they never moved)."""
+    spread = np.sqrt(((centres - centres.mean(0)) ** 2).sum(1).mean())
+    length = spread if spread > 0 else 1.0
+    return np.concatenate([centres] + [centres + length * rotations[:, :, axis] for axis in range(3)])
 
 
 def umeyama(src, dst, fixed_scale=None):
@@ -63,8 +77,10 @@ def main():
         keys = sorted(set(truth) & set(est))
         if len(keys) < 200:
             sys.exit(f"seed {seed}: {len(keys)} matched frames, need at least 200")
-        p = np.array([truth[k] for k in keys])
-        q = np.array([est[k] for k in keys])
+        p = np.array([truth[k][0] for k in keys])
+        q = np.array([est[k][0] for k in keys])
+        rp = np.array([truth[k][1] for k in keys])
+        rq = np.array([est[k][1] for k in keys])
         length = np.linalg.norm(np.diff(p, axis=0), axis=1).sum()
         dp, dq = p[a.step:] - p[:-a.step], q[a.step:] - q[:-a.step]
         windows = []
@@ -81,6 +97,7 @@ def main():
         slope = np.polyfit(np.arange(len(w)), np.log(w), 1)[0]
         ratios.append(np.exp(slope * (len(w) - 1)))
         print(f"seed {seed} windowed scale: " + " ".join(f"{x:.2f}" for x in w), file=sys.stderr)
+        on_poses = umeyama(pose_anchors(q[:100], rq[:100]), pose_anchors(p[:100], rp[:100]))
         first = umeyama(q[:100], p[:100])
         whole = umeyama(q, p)
         with_global_scale = umeyama(q[:100], p[:100], fixed_scale=whole[0])
@@ -89,7 +106,8 @@ def main():
         qr = (whole[1] @ q.T).T
         s3 = first[0]
         t3 = p[:100].mean(0) - s3 * qr[:100].mean(0)
-        print(f"seed {seed} drift_over_length {end_rmse(q, p, *first, length):.4f}"
+        print(f"seed {seed} drift_over_length {end_rmse(q, p, *on_poses, length):.4f}"
+              f" | drift_positions_over_length {end_rmse(q, p, *first, length):.4f}"
               f" | global_scale {end_rmse(q, p, *with_global_scale, length):.4f}"
               f" | global_rotation {end_rmse(qr, p, s3, np.eye(3), t3, length):.4f}"
               f" | global {end_rmse(q, p, *whole, length):.4f}"

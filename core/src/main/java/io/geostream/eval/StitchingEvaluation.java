@@ -78,6 +78,11 @@ public final class StitchingEvaluation {
             return consistency.boundary();
         }
 
+        /** Drift with the first window fitted on camera centres alone, as before session 29 (for comparison). */
+        public double driftPositionsOverLength() {
+            return TrajectoryErrors.driftPositionsOverLength(estimatedPositions, truePositions, TrajectoryErrors.DRIFT_WINDOW);
+        }
+
         public double withinConsistency() {
             return consistency.within();
         }
@@ -368,7 +373,7 @@ public final class StitchingEvaluation {
             TrajectoryMetrics.AteResult ate = TrajectoryErrors.ate(e, t);
             RigidTransform[] truthPoses = truePoses.toArray(new RigidTransform[0]);
             TrajectoryErrors.Rpe rpe = TrajectoryErrors.rpe(poses, truthPoses);
-            double drift = TrajectoryErrors.driftOverLength(e, t, TrajectoryErrors.DRIFT_WINDOW);
+            double drift = TrajectoryErrors.driftOverLength(poses, truthPoses, TrajectoryErrors.DRIFT_WINDOW);
             DepthErrors.Result g = depth.global();
             DepthErrors.Result c = depth.perClip();
             NormalErrors.Result nr = normals.result();

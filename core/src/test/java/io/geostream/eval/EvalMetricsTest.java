@@ -14,17 +14,87 @@ class EvalMetricsTest {
 
     @Test
     void driftAlignsOnTheFirstWindowOnlyAndScoresTheLast() {
-        // Truth: 0..9 on x (path 9). Estimate: exact for the first 5, then 1 off in y for the last 5.
+        // Truth: 0..9 on x (path 9), cameras unturned. Estimate: exact for the first 5, then 1 off in y for the last 5.
         int n = 10;
         double[][] t = new double[n][], e = new double[n][];
+        RigidTransform[] tp = new RigidTransform[n], ep = new RigidTransform[n];
         for (int i = 0; i < n; i++) {
             t[i] = new double[] {i, 0, 0};
             e[i] = new double[] {i, i >= 5 ? 1 : 0, 0};
+            tp[i] = new RigidTransform(Rotations.axisAngle(new double[] {0, 0, 1}, 0), t[i]);
+            ep[i] = new RigidTransform(Rotations.axisAngle(new double[] {0, 0, 1}, 0), e[i]);
         }
-        // Window 5: the fit on frames 0..4 is the identity (collinear: any roll about x is free, the error
-        // of the last 5 is |1| whatever the roll), RMSE = 1, over path 9.
-        assertThat(TrajectoryErrors.driftOverLength(e, t, 5)).isCloseTo(1.0 / 9, within(1e-9));
+        // Window 5: both fits on frames 0..4 are the identity (on centres alone the roll about x is free, and the
+        // error of the last 5 is |1| whatever the roll), RMSE = 1, over path 9.
+        assertThat(TrajectoryErrors.driftOverLength(ep, tp, 5)).isCloseTo(1.0 / 9, within(1e-9));
+        assertThat(TrajectoryErrors.driftPositionsOverLength(e, t, 5)).isCloseTo(1.0 / 9, within(1e-9));
         assertThat(TrajectoryErrors.pathLength(t)).isCloseTo(9, within(1e-12));
+    }
+
+    @Test
+    void driftOfAnUndriftedPathStaysSmallWhenItsFirstWindowIsALine() {
+        // The truth walks 2 units along x in its first 100 frames (centimetre wobble), then 6 along y and 4 up z. The
+        // estimate is an exact similarity of it (scale 0.5, turned, moved) with 2 mm of noise on each estimated
+        // centre. On centres alone the first window's fit turns about x by whatever the noise says, and the far end,
+        // metres off that line, swings with it; the cameras' axes pin the turn down.
+        int n = 400;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        double[] g = Rotations.axisAngle(new double[] {0.2, 0.9, -0.4}, 0.8);
+        double[][] t = new double[n][], e = new double[n][];
+        RigidTransform[] tp = new RigidTransform[n], ep = new RigidTransform[n];
+        for (int i = 0; i < n; i++) {
+            double[] c = i < 100 ? new double[] {0.02 * i, 0.01 * Math.sin(0.3 * i), 0.01 * Math.cos(0.2 * i)}
+                    : new double[] {2, 0.02 * (i - 100), 4.0 * (i - 100) / 300};
+            double[] r = Rotations.axisAngle(new double[] {0, 0, 1}, 0.004 * i);
+            tp[i] = new RigidTransform(r, c);
+            t[i] = c;
+            double[] q = new double[3];
+            for (int k = 0; k < 3; k++) {
+                q[k] = 0.5 * (g[3 * k] * c[0] + g[3 * k + 1] * c[1] + g[3 * k + 2] * c[2]) + k + 0.002 * random.nextGaussian();
+            }
+            e[i] = q;
+            ep[i] = new RigidTransform(Rotations.multiply(g, r), q);
+        }
+        double path = TrajectoryErrors.pathLength(t);
+        double poses = TrajectoryErrors.driftOverLength(ep, tp, 100);
+        double centres = TrajectoryErrors.driftPositionsOverLength(e, t, 100);
+        // The noise alone, 2 mm at scale 0.5, is 4 mm in truth units: the drift of the poses' fit stays at that level.
+        assertThat(poses * path).isLessThan(0.01);
+        assertThat(centres).isGreaterThan(5 * poses);
+    }
+
+    @Test
+    void driftOnPosesSeesAPathThatTurnsAwayAfterItsFirstWindow() {
+        // The estimate follows the truth for 100 frames, then turns: from frame 100 on its steps are rotated by 30 deg
+        // about z. Its end lies far from the truth's whatever the alignment of the first 100 frames.
+        int n = 300;
+        RigidTransform[] tp = new RigidTransform[n], ep = new RigidTransform[n];
+        double[] turn = Rotations.axisAngle(new double[] {0, 0, 1}, Math.toRadians(30));
+        double[] c = {0, 0, 0}, q = {0, 0, 0};
+        double[] up = Rotations.axisAngle(new double[] {0, 0, 1}, 0);
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                double[] step = {0.01, 0.002 * Math.sin(0.1 * i), 0.001 * Math.cos(0.07 * i)};
+                double[] s = i > 100 ? new double[] {turn[0] * step[0] + turn[1] * step[1] + turn[2] * step[2],
+                        turn[3] * step[0] + turn[4] * step[1] + turn[5] * step[2], step[2]} : step;
+                for (int k = 0; k < 3; k++) {
+                    c[k] += step[k];
+                    q[k] += s[k];
+                }
+            }
+            tp[i] = new RigidTransform(up, c.clone());
+            ep[i] = new RigidTransform(i > 100 ? turn : up, q.clone());
+        }
+        // The first window fits exactly; frame i of the last 100 then lies 2 sin(15 deg) x (i - 100) x 0.01 from the
+        // truth (the walked distance since the turn, 1 to 2 units): RMS 2 sin(15 deg) x 1.527 = 0.790.
+        double drift = TrajectoryErrors.driftOverLength(ep, tp, 100);
+        assertThat(drift * TrajectoryErrors.pathLength(centres(tp))).isCloseTo(0.790, within(0.01));
+    }
+
+    private static double[][] centres(RigidTransform[] poses) {
+        double[][] c = new double[poses.length][];
+        for (int i = 0; i < poses.length; i++) c[i] = poses[i].center();
+        return c;
     }
 
     @Test

@@ -33,7 +33,8 @@ class TrajectoryScaleScriptTest {
 
     /**
      * Writes a wobbly loop (truth) and an estimate whose local scale goes from 3 to 3 x endScale, in another rotation
-     * and origin, runs the script, checks its drift_over_length against {@link TrajectoryErrors#driftOverLength} and
+     * and origin, runs the script, checks both its drift figures against {@link TrajectoryErrors#driftOverLength} and
+     * {@link TrajectoryErrors#driftPositionsOverLength}, and
      * returns its trend_scale.
      */
     private static double trend(Path dir, String method, double endScale) throws Exception {
@@ -73,11 +74,15 @@ class TrajectoryScaleScriptTest {
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(err).isZero();
-        java.util.regex.Matcher drift = java.util.regex.Pattern.compile("drift_over_length (\\S+)").matcher(err);
+        java.util.regex.Matcher drift = java.util.regex.Pattern.compile(" drift_over_length (\\S+)").matcher(err);
         assertThat(drift.find()).as(err).isTrue();
-        double java = TrajectoryErrors.driftOverLength(ep, tp, 100);
-        if (endScale != 1) assertThat(java).isGreaterThan(1e-3); // it does drift: the comparison is of real numbers
-        assertThat(Double.parseDouble(drift.group(1))).isCloseTo(java, within(1e-4)); // the script prints 4 decimals
+        double inJava = TrajectoryErrors.driftOverLength(est, truth, 100);
+        if (endScale != 1) assertThat(inJava).isGreaterThan(1e-3); // it does drift: the comparison is of real numbers
+        assertThat(Double.parseDouble(drift.group(1))).isCloseTo(inJava, within(1e-4)); // the script prints 4 decimals
+        java.util.regex.Matcher centres = java.util.regex.Pattern.compile("drift_positions_over_length (\\S+)").matcher(err);
+        assertThat(centres.find()).as(err).isTrue();
+        double javaCentres = TrajectoryErrors.driftPositionsOverLength(ep, tp, 100);
+        assertThat(Double.parseDouble(centres.group(1))).isCloseTo(javaCentres, within(1e-4));
         String last = out.lines().reduce((x, y) -> y).orElseThrow();
         assertThat(last).as(err).startsWith("trend_scale=").endsWith(" seeds=1");
         return Double.parseDouble(last.substring("trend_scale=".length(), last.indexOf(' ')));

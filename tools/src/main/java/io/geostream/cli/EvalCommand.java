@@ -398,6 +398,7 @@ public final class EvalCommand implements Runnable {
             f.put("ate_rmse", StitchingEvaluation.Scores::ateRmse);
             f.put("ate_over_length", StitchingEvaluation.Scores::ateOverLength);
             f.put("drift_over_length", StitchingEvaluation.Scores::driftOverLength);
+            f.put("drift_positions_over_length", StitchingEvaluation.Scores::driftPositionsOverLength);
             f.put("rpe1", StitchingEvaluation.Scores::rpeTranslation);
             f.put("spike_share", StitchingEvaluation.Scores::spikeShare);
             f.put("points_global_rel", StitchingEvaluation.Scores::pointsGlobalRel);
