@@ -30,19 +30,21 @@ def load(path):
         if line.startswith("#") or not line.strip():
             continue
         v = line.split()
-        x, y, z, w = (float(c) for c in v[4:8])
+        q = np.array([float(c) for c in v[4:8]])
+        x, y, z, w = q / np.linalg.norm(q)
         r = np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
                       [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                      [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]) / (x * x + y * y + z * z + w * w)
+                      [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
         rows[float(v[0])] = (np.array([float(c) for c in v[1:4]]), r)
     return rows
 
 
 def pose_anchors(centres, rotations):
-    """The centres, then the ends of each camera's x, y and z axes at the centres' RMS spread (1 if they never moved)."""
+    """The centres, then the ends of each camera's x, y and z axes (rotation columns) at the centres' RMS spread."""
     spread = np.sqrt(((centres - centres.mean(0)) ** 2).sum(1).mean())
-    length = spread if spread > 0 else 1.0
-    return np.concatenate([centres] + [centres + length * rotations[:, :, axis] for axis in range(3)])
+    if spread ** 2 <= 1e-12 * (centres ** 2).sum(1).mean():
+        return None  # a window that never moved: no length of its own, drift undefined (as in the Java code)
+    return np.concatenate([centres] + [centres + spread * rotations[:, :, axis] for axis in range(3)])
 
 
 def umeyama(src, dst, fixed_scale=None):
@@ -97,7 +99,8 @@ def main():
         slope = np.polyfit(np.arange(len(w)), np.log(w), 1)[0]
         ratios.append(np.exp(slope * (len(w) - 1)))
         print(f"seed {seed} windowed scale: " + " ".join(f"{x:.2f}" for x in w), file=sys.stderr)
-        on_poses = umeyama(pose_anchors(q[:100], rq[:100]), pose_anchors(p[:100], rp[:100]))
+        anchors = pose_anchors(q[:100], rq[:100]), pose_anchors(p[:100], rp[:100])
+        on_poses = umeyama(*anchors) if anchors[0] is not None and anchors[1] is not None else None
         first = umeyama(q[:100], p[:100])
         whole = umeyama(q, p)
         with_global_scale = umeyama(q[:100], p[:100], fixed_scale=whole[0])
@@ -106,8 +109,9 @@ def main():
         qr = (whole[1] @ q.T).T
         s3 = first[0]
         t3 = p[:100].mean(0) - s3 * qr[:100].mean(0)
-        print(f"seed {seed} drift_over_length {end_rmse(q, p, *on_poses, length):.4f}"
-              f" | drift_positions_over_length {end_rmse(q, p, *first, length):.4f}"
+        drift = end_rmse(q, p, *on_poses, length) if on_poses is not None else float("nan")
+        print(f"seed {seed} drift_over_length {drift:.6f}"
+              f" | drift_positions_over_length {end_rmse(q, p, *first, length):.6f}"
               f" | global_scale {end_rmse(q, p, *with_global_scale, length):.4f}"
               f" | global_rotation {end_rmse(qr, p, s3, np.eye(3), t3, length):.4f}"
               f" | global {end_rmse(q, p, *whole, length):.4f}"

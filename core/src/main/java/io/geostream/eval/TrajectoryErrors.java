@@ -33,48 +33,49 @@ public final class TrajectoryErrors {
      * {@code window} frames, divided by the true path length (windows shrink to the sequence length). In the fit each
      * pose stands for four points: its centre and the ends of its three camera axes at a distance l from it, l the RMS
      * distance of the window's centres from their mean, taken in each path's own units (so an estimate that is an exact
-     * similarity of the truth still fits exactly, whatever its scale).
+     * similarity of the truth still fits exactly, whatever its scale). NaN when either path's first window never moved
+     * (no length to fit a scale on).
      *
      * <p>Why the axes: fitted on centres alone ({@link #driftPositionsOverLength}), a first window whose centres are
-     * nearly a line leaves the fit's rotation about that line to centimetres of noise, and the far end of the path then
-     * swings with it (session 29: 90-150 deg off the whole path's rotation on 4 of 10 seeds whose ends both lie within
-     * 0.009 of the length under one alignment). Every estimated pose has an orientation; it pins that rotation down.
+     * nearly a line leaves the fit's rotation about that line to centimetres of noise, and the far end of the path, metres
+     * from the line, swings with it (session 29: on 4 of 10 seeds that fit's rotation was 90-150 deg off the whole path's,
+     * while one alignment of the whole path put its first and its last 100 frames within 0.009 of the length). Every
+     * estimated pose has an orientation, and it pins that rotation down; the price is that an estimate's orientation
+     * error relative to its own centres reads as drift too (docs/metrics.md).
      */
     public static double driftOverLength(RigidTransform[] estimated, RigidTransform[] truth, int window) {
         if (estimated.length != truth.length || estimated.length < 3) {
             throw new IllegalArgumentException("need two pose sequences of equal length >= 3");
         }
-        int n = estimated.length;
-        int w = Math.min(window, n);
-        Sim3 fit = Umeyama.fitAllowingCollinear(poseAnchors(estimated, w), poseAnchors(truth, w));
-        double sum = 0;
-        double[][] truePositions = new double[n][];
-        for (int i = 0; i < n; i++) truePositions[i] = truth[i].center();
-        for (int i = n - w; i < n; i++) {
-            double d = distance(fit.apply(estimated[i].center()), truePositions[i]);
-            sum += d * d;
-        }
-        double path = pathLength(truePositions);
-        return path > 0 ? Math.sqrt(sum / w) / path : Double.NaN;
+        int w = Math.min(window, estimated.length);
+        double[][] estimatedAnchors = poseAnchors(estimated, w), trueAnchors = poseAnchors(truth, w);
+        if (estimatedAnchors == null || trueAnchors == null) return Double.NaN;
+        return lastWindowRmseOverLength(Umeyama.fitAllowingCollinear(estimatedAnchors, trueAnchors), centres(estimated),
+                centres(truth), w);
     }
 
-    /** The first {@code w} poses' centres, then the ends of their x, y and z axes at the centres' RMS spread. */
+    /**
+     * The first {@code w} poses' centres, then the ends of their x, y and z axes at the centres' RMS spread; null when
+     * the centres never moved (a spread at or below 1e-12 of their mean square norm, rounding's level).
+     */
     private static double[][] poseAnchors(RigidTransform[] poses, int w) {
         double[] mean = new double[3];
+        double squareNorm = 0;
         for (int i = 0; i < w; i++) {
             double[] c = poses[i].center();
             for (int k = 0; k < 3; k++) mean[k] += c[k] / w;
+            squareNorm += (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / w;
         }
         double spread = 0;
         for (int i = 0; i < w; i++) spread += Math.pow(distance(poses[i].center(), mean), 2) / w;
-        // A window that never moved has no length of its own; its axes then set the fit alone, at unit length.
-        double l = spread > 0 ? Math.sqrt(spread) : 1;
+        if (spread <= 1e-12 * squareNorm) return null;
+        double l = Math.sqrt(spread);
         double[][] anchors = new double[4 * w][];
         for (int i = 0; i < w; i++) {
             double[] c = poses[i].center(), r = poses[i].rotation();
             anchors[i] = c;
             for (int axis = 0; axis < 3; axis++) {
-                // The axis is the rotation's column (world-from-camera): rows r[3 * row + axis].
+                // The camera's axis is the rotation's column (world-from-camera, row-major): r[axis], r[3 + axis], r[6 + axis].
                 anchors[w * (axis + 1) + i] = new double[] {c[0] + l * r[axis], c[1] + l * r[3 + axis], c[2] + l * r[6 + axis]};
             }
         }
@@ -93,14 +94,26 @@ public final class TrajectoryErrors {
         double[][] e = new double[w][], t = new double[w][];
         System.arraycopy(estimated, 0, e, 0, w);
         System.arraycopy(truth, 0, t, 0, w);
-        Sim3 fit = Umeyama.fitAllowingCollinear(e, t);
+        return lastWindowRmseOverLength(Umeyama.fitAllowingCollinear(e, t), estimated, truth, w);
+    }
+
+    /** RMSE of the last {@code w} aligned estimated positions against the truth, over the true path length. */
+    private static double lastWindowRmseOverLength(Sim3 alignment, double[][] estimated, double[][] truth, int w) {
+        int n = estimated.length;
         double sum = 0;
         for (int i = n - w; i < n; i++) {
-            double d = distance(fit.apply(estimated[i]), truth[i]);
+            double d = distance(alignment.apply(estimated[i]), truth[i]);
             sum += d * d;
         }
         double path = pathLength(truth);
         return path > 0 ? Math.sqrt(sum / w) / path : Double.NaN;
+    }
+
+    /** The camera centres of world-from-camera poses. */
+    public static double[][] centres(RigidTransform[] poses) {
+        double[][] c = new double[poses.length][];
+        for (int i = 0; i < poses.length; i++) c[i] = poses[i].center();
+        return c;
     }
 
     /**
@@ -115,12 +128,7 @@ public final class TrajectoryErrors {
     public static Rpe rpe(RigidTransform[] estimated, RigidTransform[] truth) {
         int n = estimated.length;
         if (n != truth.length || n < 3) throw new IllegalArgumentException("need two pose sequences of equal length >= 3");
-        double[][] e = new double[n][], t = new double[n][];
-        for (int i = 0; i < n; i++) {
-            e[i] = estimated[i].center();
-            t[i] = truth[i].center();
-        }
-        Sim3 align = TrajectoryMetrics.ate(e, t).alignment();
+        Sim3 align = TrajectoryMetrics.ate(centres(estimated), centres(truth)).alignment();
         RigidTransform[] a = new RigidTransform[n];
         for (int i = 0; i < n; i++) a[i] = align.transformPose(estimated[i]);
         double sumT = 0, sumR = 0;

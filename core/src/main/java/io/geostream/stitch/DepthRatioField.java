@@ -1,5 +1,7 @@
 package io.geostream.stitch;
 
+import io.geostream.geometry.Selection;
+
 import java.util.Arrays;
 import java.util.List;
 
@@ -48,9 +50,17 @@ final class DepthRatioField {
             throw new IllegalArgumentException("from, centres and to must list the same frames");
         }
         int cells = CELLS_X * CELLS_Y;
-        float[][] values = new float[cells][];
-        int[] counts = new int[cells];
         int n = width * height;
+        // Each pixel's cell once, and each cell's array at its final capacity: no per-pixel divisions, no regrowth.
+        int[] cellOfPixel = new int[n];
+        int[] capacity = new int[cells];
+        for (int p = 0; p < n; p++) {
+            cellOfPixel[p] = cellOf(p % width, p / width, width, height);
+            capacity[cellOfPixel[p]] += from.size();
+        }
+        float[][] values = new float[cells][];
+        for (int i = 0; i < cells; i++) values[i] = new float[capacity[i]];
+        int[] counts = new int[cells];
         for (int f = 0; f < from.size(); f++) {
             float[] a = from.get(f), b = to.get(f);
             double[] c = centres.get(f);
@@ -60,18 +70,17 @@ final class DepthRatioField {
             for (int p = 0; p < n; p++) {
                 double ra = range(a, p, c), rb = range(b, p, c);
                 if (!(ra > 0) || !(rb > 0) || !Double.isFinite(ra) || !Double.isFinite(rb)) continue;
-                int cell = cellOf(p % width, p / width, width, height);
-                if (values[cell] == null) values[cell] = new float[64];
-                if (counts[cell] == values[cell].length) values[cell] = Arrays.copyOf(values[cell], 2 * counts[cell]);
+                int cell = cellOfPixel[p];
                 values[cell][counts[cell]++] = (float) Math.log(rb / ra);
             }
         }
         double[] cellMedian = new double[cells];
         double[] pooled = new double[cells];
+        double[] scratch = new double[Arrays.stream(counts).max().orElse(0)];
         int known = 0;
         for (int i = 0; i < cells; i++) {
             if (counts[i] >= MIN_CELL_PIXELS) {
-                cellMedian[i] = median(values[i], counts[i]);
+                cellMedian[i] = median(values[i], counts[i], scratch);
                 pooled[known++] = cellMedian[i];
             } else {
                 cellMedian[i] = Double.NaN;
@@ -122,10 +131,19 @@ final class DepthRatioField {
         return cy * CELLS_X + cx;
     }
 
-    private static double median(float[] v, int count) {
-        float[] copy = Arrays.copyOf(v, count);
-        Arrays.sort(copy);
-        return count % 2 == 1 ? copy[count / 2] : 0.5 * (copy[count / 2 - 1] + copy[count / 2]);
+    /**
+     * The median of the first {@code count} values (the mean of the middle two, summed in float, for an even count: the
+     * figure the sort this replaced gave), by quickselect on a copy in {@code scratch}: sorting each cell's values was
+     * most of the fit's time (a cell holds hundreds to thousands of values a clip). The values stay in float arrays while
+     * they are gathered: double arrays there made the gathering loop three times slower than the sort they saved.
+     */
+    private static double median(float[] v, int count, double[] scratch) {
+        for (int i = 0; i < count; i++) scratch[i] = v[i];
+        double upper = Selection.kth(scratch, count, count / 2);
+        if (count % 2 == 1) return upper;
+        double lower = scratch[0]; // after the selection, scratch[0 .. count/2) holds the smaller half: its largest is the lower middle
+        for (int i = 1; i < count / 2; i++) lower = Math.max(lower, scratch[i]);
+        return 0.5 * ((float) lower + (float) upper);
     }
 
     /** The cell values read bilinearly between the cell centres (constant beyond the outer centres). */
