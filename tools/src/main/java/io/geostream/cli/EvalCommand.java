@@ -400,6 +400,7 @@ public final class EvalCommand implements Runnable {
             f.put("drift_over_length", StitchingEvaluation.Scores::driftOverLength);
             f.put("drift_positions_over_length", StitchingEvaluation.Scores::driftPositionsOverLength);
             f.put("rpe1", StitchingEvaluation.Scores::rpeTranslation);
+            f.put("rpe1_rot_deg", StitchingEvaluation.Scores::rpeRotationDeg);
             f.put("spike_share", StitchingEvaluation.Scores::spikeShare);
             f.put("points_global_rel", StitchingEvaluation.Scores::pointsGlobalRel);
             f.put("points_clip_rel", StitchingEvaluation.Scores::pointsClipRel);

@@ -37,7 +37,7 @@ class EvalCommandTest {
         assertThat(json.get("methods").fieldNames()).toIterable()
                 .containsExactly("naive", "robust", "robust_keyframes", "per_frame", "per_frame+loops");
         for (com.fasterxml.jackson.databind.JsonNode method : json.get("methods")) {
-            for (String key : new String[] {"ate_rmse", "ate_over_length", "drift_over_length", "drift_positions_over_length", "rpe1", "spike_share",
+            for (String key : new String[] {"ate_rmse", "ate_over_length", "drift_over_length", "drift_positions_over_length", "rpe1", "rpe1_rot_deg", "spike_share",
                     "points_global_rel", "points_clip_rel", "points_ratio", "boundary_consistency", "within_consistency",
                     "consistency_ratio", "fused_accuracy", "fused_completeness", "fused_completeness_within",
                     "absrel_global", "absrel_clip", "delta1_global", "normal_mean_deg",
