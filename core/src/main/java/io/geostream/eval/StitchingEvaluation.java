@@ -367,8 +367,7 @@ public final class StitchingEvaluation {
             double pointsGlobalRel = global.medianRelative();
             FusedMapErrors.Result fused = global.fused();
             int n = poses.length;
-            double[][] e = new double[n][];
-            for (int i = 0; i < n; i++) e[i] = poses[i].center();
+            double[][] e = TrajectoryErrors.centres(poses);
             double[][] t = truth.toArray(new double[0][]);
             TrajectoryMetrics.AteResult ate = TrajectoryErrors.ate(e, t);
             RigidTransform[] truthPoses = truePoses.toArray(new RigidTransform[0]);

@@ -102,13 +102,7 @@ class EvalMetricsTest {
         // The first window fits exactly; frame i of the last 100 then lies about 2 sin(15 deg) x (i - 100) x 0.01 from
         // the truth (the walked distance since the turn, 1 to 2 units): RMS 2 sin(15 deg) x 1.523 = 0.788.
         double drift = TrajectoryErrors.driftOverLength(ep, tp, 100);
-        assertThat(drift * TrajectoryErrors.pathLength(centres(tp))).isCloseTo(0.788, within(0.002));
-    }
-
-    private static double[][] centres(RigidTransform[] poses) {
-        double[][] c = new double[poses.length][];
-        for (int i = 0; i < poses.length; i++) c[i] = poses[i].center();
-        return c;
+        assertThat(drift * TrajectoryErrors.pathLength(TrajectoryErrors.centres(tp))).isCloseTo(0.788, within(0.002));
     }
 
     @Test
