@@ -86,6 +86,33 @@ public class StitcherState {
         return a == null ? 0 : a.length;
     }
 
+    /**
+     * A copy of this state without {@link #heldForCorrection} (an empty list): every other field the same (lists and arrays
+     * shared, not cloned). For a state backend that keeps the held frames as values of their own.
+     */
+    public StitcherState withoutHeldForCorrection() {
+        StitcherState c = new StitcherState();
+        c.segmentOpen = segmentOpen;
+        c.segmentId = segmentId;
+        c.segmentFirstIndex = segmentFirstIndex;
+        c.segmentStartMicros = segmentStartMicros;
+        c.segmentFrameCount = segmentFrameCount;
+        c.segmentLastTimeMicros = segmentLastTimeMicros;
+        c.lastHandledFrameIndex = lastHandledFrameIndex;
+        c.intrinsics = intrinsics;
+        c.intrinsicsGiven = intrinsicsGiven;
+        c.pendingStartReason = pendingStartReason;
+        c.anchors = anchors;
+        c.heldAfterFailure = heldAfterFailure;
+        c.heldFailureReason = heldFailureReason;
+        c.heldFailureDetail = heldFailureDetail;
+        c.keyframes = keyframes;
+        c.heldForBlend = heldForBlend;
+        c.heldForCorrection = new ArrayList<>();
+        c.startCorrections = startCorrections;
+        return c;
+    }
+
     /** The per-frame method's held frames (an empty list in state restored from before the method existed). */
     ArrayList<CorrectableFrame> heldForCorrection() {
         if (heldForCorrection == null) heldForCorrection = new ArrayList<>();

@@ -30,7 +30,44 @@ import java.util.function.ToLongFunction;
  * (the size figures may be read from the metrics thread: a stale reading at worst).
  */
 public final class WriteBehindValueState<K, V> {
-    private final ValueState<V> backend;
+    /**
+     * Where the values live: one keyed value per key, read, written and removed under the backend's current key. A
+     * plain {@link ValueState} ({@link #of}), or a layout of several states (the stitch operator keeps each held frame
+     * as an entry of its own).
+     */
+    public interface Backend<V> {
+        /** The current key's value, or null. */
+        V value() throws Exception;
+
+        /** Sets the current key's value (not null). */
+        void update(V value) throws Exception;
+
+        /** Removes the current key's value. */
+        void clear();
+
+        /** A plain keyed value state. */
+        static <V> Backend<V> of(ValueState<V> state) {
+            java.util.Objects.requireNonNull(state, "state");
+            return new Backend<>() {
+                @Override
+                public V value() throws Exception {
+                    return state.value();
+                }
+
+                @Override
+                public void update(V value) throws Exception {
+                    state.update(value);
+                }
+
+                @Override
+                public void clear() {
+                    state.clear();
+                }
+            };
+        }
+    }
+
+    private final Backend<V> backend;
     private final ToLongFunction<V> sizeOf;
     private final long maxBytes;
     /** In access order: the least recently used first. */
@@ -55,6 +92,15 @@ public final class WriteBehindValueState<K, V> {
      * @param maxBytes most estimated bytes cached at once; 0 caches nothing
      */
     public WriteBehindValueState(ValueState<V> backend, ToLongFunction<V> sizeOf, long maxBytes) {
+        this(Backend.of(java.util.Objects.requireNonNull(backend, "backend")), sizeOf, maxBytes);
+    }
+
+    /**
+     * @param backend  where the values live
+     * @param sizeOf   estimated heap bytes of a value (what the bound counts)
+     * @param maxBytes most estimated bytes cached at once; 0 caches nothing
+     */
+    public WriteBehindValueState(Backend<V> backend, ToLongFunction<V> sizeOf, long maxBytes) {
         if (maxBytes < 0) throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
         this.backend = java.util.Objects.requireNonNull(backend, "backend");
         this.sizeOf = java.util.Objects.requireNonNull(sizeOf, "sizeOf");

@@ -23,7 +23,6 @@ import io.geostream.stitch.StitcherState;
 import io.geostream.storage.StorageErrors;
 import io.geostream.storage.StorageSettings;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
@@ -120,8 +119,7 @@ public class StitchFunction extends QueuedOutputFunction<String, ClipResult, Out
         super.open(openContext);
         stitcher = Stitcher.forMethod(method, config);
         writers = new PayloadWriters(storage, "payload-writer " + getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks());
-        state = new WriteBehindValueState<>(getRuntimeContext().getState(new ValueStateDescriptor<>("stitcher", StitcherState.class)),
-                StitcherState::heapBytes, stateCacheBytes);
+        state = new WriteBehindValueState<>(new StitcherStateStore(getRuntimeContext()), StitcherState::heapBytes, stateCacheBytes);
         order = new ClipReorderBuffer(getRuntimeContext());
         metrics = new StitchMetrics(getRuntimeContext().getMetricGroup(), perCameraLimit);
         metrics.watchStateCache(state);

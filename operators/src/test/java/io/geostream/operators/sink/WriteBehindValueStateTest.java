@@ -168,7 +168,7 @@ class WriteBehindValueStateTest {
 
     @Test
     void aNegativeBoundIsRefused() {
-        assertThatThrownBy(() -> new WriteBehindValueState<String, Long>(null, v -> 8, -1))
+        assertThatThrownBy(() -> new WriteBehindValueState<String, Long>((WriteBehindValueState.Backend<Long>) null, v -> 8, -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBytes");
     }
 
