@@ -167,6 +167,49 @@ class PayloadCodecsTest {
         assertThatThrownBy(() -> PayloadCodecs.jpeg(rgb, W, H, 1.5f)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * OpenCV's encoder gives the pixels javax.imageio's JPEG writer (the project's encoder before session 30) gives at
+     * the same quality: both scale the IJG tables alike (0.92 is 92).
+     */
+    @Test
+    void jpegHasThePixelsOfJavaxImageioAtTheSameQuality() throws Exception {
+        Random random = new Random(12);
+        byte[] rgb = new byte[W * H * 3];
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                int i = 3 * (y * W + x);
+                rgb[i] = (byte) (x * 7 + random.nextInt(16));
+                rgb[i + 1] = (byte) (y * 5 + random.nextInt(16));
+                rgb[i + 2] = (byte) ((x ^ y) * 3 + random.nextInt(16));
+            }
+        }
+        for (float quality : new float[] {0.5f, 0.92f}) {
+            BufferedImage reference = new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR);
+            byte[] bgr = ((java.awt.image.DataBufferByte) reference.getRaster().getDataBuffer()).getData();
+            for (int i = 0; i < rgb.length; i += 3) {
+                bgr[i] = rgb[i + 2];
+                bgr[i + 1] = rgb[i + 1];
+                bgr[i + 2] = rgb[i];
+            }
+            javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (var out = new javax.imageio.stream.MemoryCacheImageOutputStream(bytes)) {
+                writer.setOutput(out);
+                javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+                param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+                param.setCompressionQuality(quality);
+                writer.write(null, new javax.imageio.IIOImage(reference, null, null), param);
+            } finally {
+                writer.dispose();
+            }
+            byte[] ours = PayloadCodecs.jpeg(rgb, W, H, quality);
+            int[] expected = ImageIO.read(new ByteArrayInputStream(bytes.toByteArray())).getRaster().getPixels(0, 0, W, H, (int[]) null);
+            int[] actual = ImageIO.read(new ByteArrayInputStream(ours)).getRaster().getPixels(0, 0, W, H, (int[]) null);
+            assertThat(actual).as("quality %s", quality).isEqualTo(expected);
+            assertThat(ours.length).isBetween(bytes.size() - 16, bytes.size() + 16);
+        }
+    }
+
     @Test
     void encodersAreDeterministic() {
         Random random = new Random(11);
