@@ -87,8 +87,9 @@ public class StitcherState {
     }
 
     /**
-     * A copy of this state without {@link #heldForCorrection} (an empty list): every other field the same (lists and arrays
-     * shared, not cloned). For a state backend that keeps the held frames as values of their own.
+     * A copy of this state with {@link #heldForCorrection} null: every other field the same (lists and arrays shared, not
+     * cloned). For a state backend that keeps the held frames as values of their own: the null says where they are (a
+     * state written with the frames inside, by an earlier version, always holds a list, empty or not).
      */
     public StitcherState withoutHeldForCorrection() {
         StitcherState c = new StitcherState();
@@ -108,7 +109,7 @@ public class StitcherState {
         c.heldFailureDetail = heldFailureDetail;
         c.keyframes = keyframes;
         c.heldForBlend = heldForBlend;
-        c.heldForCorrection = new ArrayList<>();
+        c.heldForCorrection = null;
         c.startCorrections = startCorrections;
         return c;
     }

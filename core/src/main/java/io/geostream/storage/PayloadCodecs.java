@@ -264,9 +264,10 @@ public final class PayloadCodecs {
             bgr[i + 1] = rgb[i + 1];
             bgr[i + 2] = rgb[i];
         }
-        // OpenCV's encoder (libjpeg-turbo) rather than javax.imageio's: the same pixels at the same quality (the IJG
-        // scale both use: 0.92 is 92), only a JFIF header byte differs, in about a quarter of the time (160x120: 0.45-0.57
-        // against 0.09-0.13 ms; docs/benchmarks.md, session 30).
+        // OpenCV's encoder (libjpeg-turbo) rather than javax.imageio's, in about a quarter of the time (160x120: 0.46-0.57
+        // against 0.09-0.13 ms; docs/benchmarks.md, session 30). Both scale the IJG tables by the quality (0.92 is 92);
+        // at the job's 0.92 and at 0.5 they give the same pixels (PayloadCodecsTest), only a JFIF header byte differs.
+        // At some qualities a table entry may round differently (javax truncates a float scale, libjpeg rounds).
         try (Mat image = new Mat(h, w, CV_8UC3); BytePointer encoded = new BytePointer();
              IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, Math.round(quality * 100))) {
             image.data().put(bgr);

@@ -24,7 +24,7 @@ class StitcherStateTest {
         for (Field f : StitcherState.class.getDeclaredFields()) {
             if (Modifier.isStatic(f.getModifiers())) continue;
             if (f.getName().equals("heldForCorrection")) {
-                assertThat(c.heldForCorrection).isEmpty();
+                assertThat(c.heldForCorrection).isNull();
                 assertThat(s.heldForCorrection).hasSize(1);
             } else {
                 if (f.getType().isPrimitive()) assertThat(f.get(c)).as(f.getName()).isEqualTo(f.get(s));

@@ -49,7 +49,8 @@ class StateTypesTest {
         // restore (POJO schema evolution; StateCompatibilityTest restores 0.1.0 snapshots), and their element
         // classes are new: HeldFrame, inside the old Kryo list, kept its shape. Since session 30 the operator keeps
         // the held CorrectableFrames as entries of a map state of their own (StitcherStateStore), through Flink's POJO
-        // serializer (CompactHeldFrame as a subclass of HeldFrame): none of their fields may fall back to Kryo.
+        // serializer (CompactHeldFrame as a subclass of HeldFrame): their own fields may not fall back to Kryo (the
+        // FrameRecord inside a HeldFrame keeps its Kryo attributes, listed under FrameRecord).
         assertThat(kryo).containsExactly("ClipCutterState.keyframes", "ClipCutterState.pending", "ClipCutterState.window",
                 "ClipTask.attributes", "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure", "StitcherState.heldForBlend",
                 "StitcherState.heldForCorrection", "StitcherState.keyframes", "StitcherState.startCorrections");

@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.function.ToLongFunction;
 
 /**
- * A cache in front of a keyed {@link ValueState}: the values of recently used keys are kept on the heap and written to
+ * A cache in front of keyed state (a {@link ValueState}, or a {@link Backend} that lays a value out over several
+ * states): the values of recently used keys are kept on the heap and written to
  * the state backend only before a checkpoint barrier ({@link #flush}), not at every update: a value that is replaced
  * several times between two checkpoints (the stitch operator's held clip, several MB per camera, replaced at every clip) costs one
  * serialisation and one RocksDB put per checkpoint instead of one get and one put per element. What a checkpoint holds

@@ -17,14 +17,15 @@ import java.util.TreeMap;
 
 /**
  * How a stream's {@link StitcherState} lies in keyed state: everything but the per-frame method's held frames in the
- * value state {@value #VALUE}, and each held frame (about 0.44 MB at 160x120) as its own entry of the map state
- * {@value #HELD_FRAMES}, keyed by its place in the list. One value of a whole held clip (5-7 MB) cost RocksDB about
- * twice the CPU of the same bytes in a clip's twelve values (its put and its background flushes and compactions;
- * docs/benchmarks.md, session 30).
+ * value state {@value #VALUE}, written with {@link StitcherState#heldForCorrection} null, and each held frame (about
+ * 0.44 MB at 160x120) as its own entry of the map state {@value #HELD_FRAMES}, keyed by its place in the list. One value
+ * of a whole held clip (5-7 MB) cost RocksDB about twice the CPU of the same bytes in a clip's twelve values (its put,
+ * and its background flushes and compactions; docs/benchmarks.md, session 30).
  *
- * <p>State written before this layout (the held frames inside the value) reads as it was written; the next write
- * moves them into the map. A value whose list is empty takes the map's entries, in key order. Entries past the list's
- * end are removed at each write (the list is always 0..n-1, so the first key not present ends them).
+ * <p>A value whose list is null takes the map's entries, in key order. A value that holds a list (state written before
+ * this layout, with the frames inside; or by an earlier version after a rollback, which would leave this layout's
+ * entries behind) is read as written and the map is ignored; the next write moves its frames into the map. Entries past
+ * the list's end are removed at each write: the list is always 0..n-1, so the first key not present ends them.
  */
 public final class StitcherStateStore implements WriteBehindValueState.Backend<StitcherState> {
     /** The value state's name: the name the whole state had before this layout, so older state restores into it. */
@@ -44,11 +45,13 @@ public final class StitcherStateStore implements WriteBehindValueState.Backend<S
     @Override
     public StitcherState value() throws Exception {
         StitcherState s = value.value();
-        if (s == null || (s.heldForCorrection != null && !s.heldForCorrection.isEmpty())) return s;
+        if (s == null || s.heldForCorrection != null) return s;
         Map<Integer, CorrectableFrame> byPlace = new TreeMap<>();
         for (Map.Entry<Integer, CorrectableFrame> e : heldFrames.entries()) byPlace.put(e.getKey(), e.getValue());
-        s.heldForCorrection = new ArrayList<>(byPlace.values());
-        return s;
+        // A copy: a heap backend hands out the object it holds, which stays as written.
+        StitcherState whole = s.withoutHeldForCorrection();
+        whole.heldForCorrection = new ArrayList<>(byPlace.values());
+        return whole;
     }
 
     @Override

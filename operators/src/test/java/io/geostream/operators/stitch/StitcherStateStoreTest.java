@@ -1,8 +1,9 @@
 package io.geostream.operators.stitch;
 
 import io.geostream.records.FrameRecord;
+import io.geostream.geometry.HalfFloats;
+import io.geostream.stitch.CompactHeldFrame;
 import io.geostream.stitch.CorrectableFrame;
-import io.geostream.stitch.HeldFrame;
 import io.geostream.stitch.StitcherState;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -11,6 +12,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -44,21 +46,28 @@ class StitcherStateStoreTest {
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(Holder f) throws Exception {
+        return harness(f, null);
+    }
+
+    /** On RocksDB, restored from {@code snapshot} when given, the current key cam-a. */
+    private static KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(Holder f, OperatorSubtaskState snapshot)
+            throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(f), (String v) -> v, Types.STRING);
         h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend(false));
+        if (snapshot != null) h.initializeState(snapshot);
         h.open();
         h.getOperator().setCurrentKey("cam-a");
         return h;
     }
 
-    /** A held frame whose points name it. */
+    /** A held frame whose points name it; compact, as the per-frame method holds them (a subclass of HeldFrame). */
     private static CorrectableFrame frame(long index) {
-        HeldFrame held = new HeldFrame();
+        CompactHeldFrame held = new CompactHeldFrame();
         held.frame = new FrameRecord();
         held.frame.streamId = "cam-a";
         held.frame.frameIndex = index;
         held.worldPoints = new float[] {index, index + 0.5f, -index};
-        held.normalsWorld = new float[] {0, 0, -1};
+        held.normalsWorldHalf = HalfFloats.fromFloats(new float[] {0, 0, -1});
         held.width = 1;
         held.height = 1;
         CorrectableFrame c = new CorrectableFrame();
@@ -81,6 +90,8 @@ class StitcherStateStoreTest {
         List<Long> out = new ArrayList<>();
         for (CorrectableFrame c : s.heldForCorrection) {
             assertThat(c.held.worldPoints).containsExactly(c.held.frame.frameIndex, c.held.frame.frameIndex + 0.5f, -c.held.frame.frameIndex);
+            assertThat(c.held).isInstanceOf(CompactHeldFrame.class);
+            assertThat(c.held.normals()).containsExactly(0f, 0f, -1f);
             out.add(c.held.frame.frameIndex);
         }
         return out;
@@ -98,7 +109,7 @@ class StitcherStateStoreTest {
         try (var h = harness(f)) {
             // More than ten, so that a map read in the order of its keys' text would put 10 and 11 before 2.
             f.store.update(holding(30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41));
-            assertThat(f.rawValue.value().heldForCorrection).isEmpty();
+            assertThat(f.rawValue.value().heldForCorrection).isNull();
             assertThat(f.rawValue.value().lastHandledFrameIndex).isEqualTo(41);
             assertThat(entries(f.rawFrames)).isEqualTo(12);
             StitcherState read = f.store.value();
@@ -133,7 +144,7 @@ class StitcherStateStoreTest {
             StitcherState read = f.store.value();
             assertThat(indices(read)).containsExactly(8L, 9L, 10L);
             f.store.update(read);
-            assertThat(f.rawValue.value().heldForCorrection).isEmpty();
+            assertThat(f.rawValue.value().heldForCorrection).isNull();
             assertThat(entries(f.rawFrames)).isEqualTo(3);
             assertThat(indices(f.store.value())).containsExactly(8L, 9L, 10L);
         }
@@ -146,6 +157,45 @@ class StitcherStateStoreTest {
             StitcherState s = holding(1, 2);
             f.store.update(s);
             assertThat(indices(s)).containsExactly(1L, 2L);
+        }
+    }
+
+    /**
+     * A value that holds a list, even an empty one, was written with its frames inside (an earlier version's layout, or
+     * an earlier version's write after a rollback that left this layout's entries behind): the map's entries are not
+     * its frames, and the next write removes them.
+     */
+    @Test
+    void aValueThatHoldsAListIgnoresTheEntriesLeftInTheMap() throws Exception {
+        Holder f = new Holder();
+        try (var h = harness(f)) {
+            f.store.update(holding(1, 2, 3));
+            f.rawValue.update(holding()); // an earlier version's write: its list is empty, not null
+            StitcherState read = f.store.value();
+            assertThat(read.heldForCorrection).isEmpty();
+            f.store.update(read);
+            assertThat(entries(f.rawFrames)).isZero();
+            assertThat(f.store.value().heldForCorrection).isEmpty();
+        }
+    }
+
+    /** Both layouts, two cameras, through a snapshot and a restore into a new task. */
+    @Test
+    void bothLayoutsSurviveASnapshotAndRestore() throws Exception {
+        Holder f = new Holder();
+        OperatorSubtaskState snapshot;
+        try (var h = harness(f)) {
+            f.store.update(holding(20, 21, 22));
+            h.getOperator().setCurrentKey("cam-b");
+            f.rawValue.update(holding(5, 6)); // written as before this layout
+            snapshot = h.snapshot(1, 1);
+        }
+        Holder restored = new Holder();
+        try (var h = harness(restored, snapshot)) {
+            assertThat(indices(restored.store.value())).containsExactly(20L, 21L, 22L);
+            h.getOperator().setCurrentKey("cam-b");
+            assertThat(indices(restored.store.value())).containsExactly(5L, 6L);
+            assertThat(entries(restored.rawFrames)).isZero();
         }
     }
 }
