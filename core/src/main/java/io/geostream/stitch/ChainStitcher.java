@@ -386,8 +386,18 @@ final class ChainStitcher implements Stitcher {
                                                     float[] normalsWorld, float[] confidence, String method,
                                                     int overlapPoints, double residual, double inliers, double clipScale,
                                                     double reproj) {
+        return stitchedFrame(s, f, clipId, w, h, pose, k, world, normalsWorld, Sim3.of(pose.inverse()), confidence, method,
+                overlapPoints, residual, inliers, clipScale, reproj);
+    }
+
+    /** @param normalsToCamera the rotation that takes {@code normals} into the frame's camera */
+    private StitchEvent.StitchedFrame stitchedFrame(StitcherState s, FrameRecord f, long clipId, int w, int h,
+                                                    RigidTransform pose, CameraIntrinsics k, float[] world,
+                                                    float[] normals, Sim3 normalsToCamera, float[] confidence, String method,
+                                                    int overlapPoints, double residual, double inliers, double clipScale,
+                                                    double reproj) {
         float[] depth = cameraDepth(world, pose);
-        float[] normalsCam = Sim3.of(pose.inverse()).rotateVectors(normalsWorld);
+        float[] normalsCam = normalsToCamera.rotateVectors(normals);
         byte[] rgb = (f.width == w && f.height == h) ? f.rgb : ImageResize.resizeRgb(f.rgb, f.width, f.height, w, h);
         return new StitchEvent.StitchedFrame(f, s.segmentId, s.segmentStartMicros, clipId, w, h, pose, k,
                 s.intrinsicsGiven || f.intrinsics != null ? IntrinsicsSource.GIVEN : IntrinsicsSource.ESTIMATED,
@@ -422,7 +432,7 @@ final class ChainStitcher implements Stitcher {
         for (CorrectableFrame c : s.heldForCorrection()) {
             Sim3 correction = s.startCorrections().isEmpty() ? Sim3.identity()
                     : correctionAt(s.startCorrections(), c.slot, c.cameraCenter);
-            correct(c.held, correction);
+            correctPoints(c.held, correction);
             emitCorrectedFrame(s, c, correction, out);
         }
         s.heldForCorrection().clear();
@@ -509,7 +519,7 @@ final class ChainStitcher implements Stitcher {
         List<Sim3> corrections = new ArrayList<>();
         for (CorrectableFrame c : s.heldForCorrection()) {
             Sim3 correction = controls.isEmpty() ? Sim3.identity() : correctionAt(controls, c.slot, c.cameraCenter);
-            correct(c.held, correction);
+            correctPoints(c.held, correction); // the normals where they are used (the blend, emitCorrectedFrame)
             corrections.add(correction);
         }
         // What the similarity consensus leaves of the two predictions' difference: spread over the whole held clip.
@@ -540,7 +550,8 @@ final class ChainStitcher implements Stitcher {
                 // As far along the field as the last frame of its own (the blend below takes it the rest of the way).
                 if (warp) field.warp(held.worldPoints, centre, (double) ownCount / (heldCount + 1));
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
-                Blend b = blend(held.worldPoints, held.normals(), held.confidenceValues(), nextWorld.get(held.frame.frameIndex),
+                Blend b = blend(held.worldPoints, correction.rotateVectors(held.normals()), held.confidenceValues(),
+                        nextWorld.get(held.frame.frameIndex),
                         other.rotateVectors(r.normals[slot]), conf2, 1 - weight, weight);
                 held.worldPoints = b.worldPoints();
                 held.setNormalsAndConfidence(b.normalsWorld(), b.confidence());
@@ -640,10 +651,12 @@ final class ChainStitcher implements Stitcher {
         return pull.compose(worldFromClip);
     }
 
-    /** Applies a correction to a held frame's world points and normals. */
-    private static void correct(HeldFrame held, Sim3 correction) {
+    /**
+     * Applies a correction to a held frame's world points. Its normals stay as held: {@link #emitCorrectedFrame} takes
+     * them into the camera in one rotation, and the blend rotates them itself (one pass over them instead of two).
+     */
+    private static void correctPoints(HeldFrame held, Sim3 correction) {
         held.worldPoints = correction.applyToPoints(held.worldPoints);
-        held.setNormalsAndConfidence(correction.rotateVectors(held.normals()), held.confidenceValues());
     }
 
     /** The correction at a slot: piecewise-linear (about the pivot) between the known slots, constant beyond them. */
@@ -663,14 +676,18 @@ final class ChainStitcher implements Stitcher {
 
     /**
      * Emits a held frame moved by a similarity as a whole: a PnP pose moves with its points (reprojection errors do not
-     * change), so the pose fitted when the frame was held, moved by the correction, is what a new PnP would find.
+     * change), so the pose fitted when the frame was held, moved by the correction, is what a new PnP would find. Its
+     * points carry the correction ({@link #correctPoints}), its normals do not: the correction rotates the normals and
+     * the camera alike, so in the camera they are the held normals seen from the held camera (the segment's first camera
+     * stays the world's axes, so its normals take the correction's rotation).
      */
     private RigidTransform emitCorrectedFrame(StitcherState s, CorrectableFrame c, Sim3 correction, Consumer<StitchEvent> out) {
         HeldFrame held = c.held;
         CameraIntrinsics k = intrinsicsFor(s, held.frame, held.width, held.height);
         RigidTransform pose = c.segmentFirst ? RigidTransform.identity() : correction.transformPose(c.worldFromCamera());
+        Sim3 normalsToCamera = c.segmentFirst ? correction : Sim3.of(c.worldFromCamera().inverse());
         out.accept(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
-                held.worldPoints, held.normals(), held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
+                held.worldPoints, held.normals(), normalsToCamera, held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
                 held.inlierShare, held.clipScale, c.segmentFirst ? 0 : c.reprojectionRms));
         return pose;
     }

@@ -7,7 +7,6 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -179,7 +178,12 @@ public final class PayloadCodecs {
         if (!(unit > 0) || !Double.isFinite(unit)) {
             throw new IllegalArgumentException("unit must be finite and > 0, got " + unit);
         }
-        byte[] samples = new byte[2 * depth.length]; // big-endian, as PNG stores 16-bit samples
+        return png(depthSamples16(depth, unit), w, h, 16, PNG_GREY, 2);
+    }
+
+    /** {@link #depthPng16}'s samples: 16 bits each, big-endian, as PNG stores them. */
+    static byte[] depthSamples16(float[] depth, double unit) {
+        byte[] samples = new byte[2 * depth.length];
         for (int i = 0; i < depth.length; i++) {
             float d = depth[i];
             int value = 0;
@@ -189,7 +193,7 @@ public final class PayloadCodecs {
             samples[2 * i] = (byte) (value >>> 8);
             samples[2 * i + 1] = (byte) value;
         }
-        return png(samples, w, h, 16, PNG_GREY, 2);
+        return samples;
     }
 
     /** Reads a 16-bit greyscale PNG into row-major values 0..65535. */
@@ -208,6 +212,11 @@ public final class PayloadCodecs {
      */
     public static byte[] normalsPng(float[] normalsXyz, int w, int h) {
         checkSize(normalsXyz == null ? -1 : normalsXyz.length, w, h, 3, "normals");
+        return png(normalsSamples(normalsXyz), w, h, 8, PNG_RGB, 3);
+    }
+
+    /** {@link #normalsPng}'s samples: 8-bit RGB. */
+    static byte[] normalsSamples(float[] normalsXyz) {
         byte[] samples = new byte[normalsXyz.length];
         for (int p = 0; p < normalsXyz.length; p += 3) {
             float x = normalsXyz[p], y = normalsXyz[p + 1], z = normalsXyz[p + 2];
@@ -217,7 +226,7 @@ public final class PayloadCodecs {
                 samples[p + 2] = toByte(z);
             }
         }
-        return png(samples, w, h, 8, PNG_RGB, 3);
+        return samples;
     }
 
     /**
@@ -305,28 +314,31 @@ public final class PayloadCodecs {
     private static final int PNG_GREY = 0;
     private static final int PNG_RGB = 2;
     private static final int PNG_FILTER_UP = 2;
-    /**
-     * zlib level of the PNG payloads. With {@link #PNG_DEFLATE_STRATEGY} (Huffman only) zlib does no string matching at
-     * any level above 0, so the level only says "compress"; it was 1 with the default strategy before.
-     */
-    static final int PNG_DEFLATE_LEVEL = 1;
-    /**
-     * zlib strategy of the PNG payloads: Huffman coding only, no string matching. After the Up filter a model's depth
-     * and normals are small noisy differences that repeat too little for matching to pay: on the demo's payloads it
-     * gives 3 % smaller depth and 9 % smaller normals PNGs than level 1's default strategy in 0.4-0.5x the time
-     * (docs/benchmarks.md, "What was cut").
-     */
-    static final int PNG_DEFLATE_STRATEGY = java.util.zip.Deflater.HUFFMAN_ONLY;
 
     /**
      * A non-interlaced PNG of {@code samples} (rows of {@code w * bytesPerPixel} bytes, 16-bit samples big
-     * endian): signature, IHDR, one IDAT, IEND. Every row uses the Up filter (no per-row filter search),
-     * compressed at {@link #PNG_DEFLATE_LEVEL} with {@link #PNG_DEFLATE_STRATEGY}: the same samples always give the
-     * same bytes. Written
-     * directly because javax.imageio's PNG writer tries all five filters on every row and copies the
-     * raster, most of a frame's encoding time.
+     * endian): signature, IHDR, one IDAT, IEND. Every row uses the Up filter (no per-row filter search), compressed
+     * by Huffman coding alone ({@link HuffmanDeflate}): after the Up filter a model's depth and normals are small noisy
+     * differences that repeat too little for string matching to pay (with zlib, Huffman-only gave 3 % smaller depth
+     * and 9 % smaller normals PNGs than level 1's default strategy in 0.4-0.5x the time; docs/benchmarks.md, "What was
+     * cut"). The same samples always give the same bytes. Written directly because javax.imageio's PNG writer tries all
+     * five filters on every row and copies the raster, most of a frame's encoding time, and OpenCV's took 0.75 ms a
+     * payload against 0.39-0.49 (docs/benchmarks.md).
      */
     private static byte[] png(byte[] samples, int w, int h, int bitDepth, int colourType, int bytesPerPixel) {
+        byte[] compressed = HuffmanDeflate.zlib(upFiltered(samples, w, h, bytesPerPixel));
+        ByteBuffer png = ByteBuffer.allocate(PNG_SIGNATURE.length + 25 + 12 + compressed.length + 12).order(ByteOrder.BIG_ENDIAN);
+        png.put(PNG_SIGNATURE);
+        ByteBuffer ihdr = ByteBuffer.allocate(13).order(ByteOrder.BIG_ENDIAN);
+        ihdr.putInt(w).putInt(h).put((byte) bitDepth).put((byte) colourType).put((byte) 0).put((byte) 0).put((byte) 0);
+        pngChunk(png, "IHDR", ihdr.array());
+        pngChunk(png, "IDAT", compressed);
+        pngChunk(png, "IEND", new byte[0]);
+        return png.array();
+    }
+
+    /** PNG's scanlines before compression: each row led by its filter byte, Up on every row but the first (None). */
+    static byte[] upFiltered(byte[] samples, int w, int h, int bytesPerPixel) {
         int stride = w * bytesPerPixel;
         byte[] filtered = new byte[h * (stride + 1)];
         for (int y = 0, in = 0, out = 0; y < h; y++) {
@@ -339,29 +351,7 @@ public final class PayloadCodecs {
             in += stride;
             out += stride;
         }
-        java.util.zip.Deflater deflater = new java.util.zip.Deflater(PNG_DEFLATE_LEVEL);
-        deflater.setStrategy(PNG_DEFLATE_STRATEGY);
-        ByteArrayOutputStream idat = new ByteArrayOutputStream(filtered.length / 2 + 64);
-        try {
-            deflater.setInput(filtered);
-            deflater.finish();
-            byte[] buffer = new byte[64 * 1024];
-            while (!deflater.finished()) {
-                int n = deflater.deflate(buffer);
-                idat.write(buffer, 0, n);
-            }
-        } finally {
-            deflater.end();
-        }
-        byte[] compressed = idat.toByteArray();
-        ByteBuffer png = ByteBuffer.allocate(PNG_SIGNATURE.length + 25 + 12 + compressed.length + 12).order(ByteOrder.BIG_ENDIAN);
-        png.put(PNG_SIGNATURE);
-        ByteBuffer ihdr = ByteBuffer.allocate(13).order(ByteOrder.BIG_ENDIAN);
-        ihdr.putInt(w).putInt(h).put((byte) bitDepth).put((byte) colourType).put((byte) 0).put((byte) 0).put((byte) 0);
-        pngChunk(png, "IHDR", ihdr.array());
-        pngChunk(png, "IDAT", compressed);
-        pngChunk(png, "IEND", new byte[0]);
-        return png.array();
+        return filtered;
     }
 
     private static void pngChunk(ByteBuffer png, String type, byte[] data) {

@@ -210,6 +210,52 @@ class PayloadCodecsTest {
         }
     }
 
+    /** libpng and zlib in OpenCV (another reader than javax.imageio) read the PNGs to the same samples. */
+    @Test
+    void pngsReadTheSameInLibpng() {
+        Random random = new Random(13);
+        float[] depth = new float[W * H];
+        float[] normals = new float[W * H * 3];
+        for (int i = 0; i < W * H; i++) {
+            depth[i] = i % 17 == 0 ? Float.NaN : (float) (1.5 + 0.02 * (i % W) + 0.01 * random.nextGaussian());
+            double x = 0.3 * random.nextGaussian(), y = 0.3 * random.nextGaussian(), z = -1;
+            double n = Math.sqrt(x * x + y * y + z * z);
+            normals[3 * i] = (float) (x / n);
+            normals[3 * i + 1] = (float) (y / n);
+            normals[3 * i + 2] = (float) (z / n);
+        }
+        byte[] depthPng = PayloadCodecs.depthPng16(depth, W, H, PayloadCodecs.chooseDepthUnit(depth));
+        int[] expectedDepth = PayloadCodecs.readPng16(depthPng);
+        byte[] normalsPng = PayloadCodecs.normalsPng(normals, W, H);
+        int[] expectedNormals;
+        try {
+            expectedNormals = ImageIO.read(new ByteArrayInputStream(normalsPng)).getRaster().getPixels(0, 0, W, H, (int[]) null);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        try (org.bytedeco.opencv.opencv_core.Mat d = org.bytedeco.opencv.global.opencv_imgcodecs.imdecode(
+                     new org.bytedeco.opencv.opencv_core.Mat(new org.bytedeco.javacpp.BytePointer(depthPng)),
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED);
+             org.bytedeco.opencv.opencv_core.Mat n = org.bytedeco.opencv.global.opencv_imgcodecs.imdecode(
+                     new org.bytedeco.opencv.opencv_core.Mat(new org.bytedeco.javacpp.BytePointer(normalsPng)),
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED)) {
+            assertThat(d.cols()).isEqualTo(W);
+            assertThat(d.depth()).isEqualTo(org.bytedeco.opencv.global.opencv_core.CV_16U);
+            org.bytedeco.javacpp.indexer.UShortIndexer di = d.createIndexer();
+            org.bytedeco.javacpp.indexer.UByteIndexer ni = n.createIndexer();
+            for (int y = 0; y < H; y++) {
+                for (int x = 0; x < W; x++) {
+                    int i = y * W + x;
+                    assertThat(di.get(y, x)).as("depth at %d, %d", x, y).isEqualTo(expectedDepth[i]);
+                    for (int c = 0; c < 3; c++) {
+                        // OpenCV orders colour channels BGR.
+                        assertThat(ni.get(y, x, 2 - c)).as("normal at %d, %d", x, y).isEqualTo(expectedNormals[3 * i + c]);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void encodersAreDeterministic() {
         Random random = new Random(11);
