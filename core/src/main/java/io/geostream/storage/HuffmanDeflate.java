@@ -12,11 +12,15 @@ import java.util.zip.Adler32;
  * symbol buffer and then walks it again per block, and on the job's payloads (about 96 KB of Up-filtered samples a
  * frame) that was 1.5-1.7 ms of CPU a frame, most of the payload encoding in `bench pipeline`'s profile (2026-12-07,
  * session 31). This class counts and codes the bytes in two tight passes: {@code PngDeflateCostCheck} (core's tests,
- * opt-in) measured 0.39-0.59 ms a frame against zlib's 1.11-1.56 (ratio 0.35-0.38 in three runs), the output 0.04 %
- * larger (blocks of 16 K bytes; 32 K: 0.06 %, 64 K: 0.75 %); in the bench's profile its share fell to 0.59-0.74 ms.
+ * opt-in) measured 0.56 ms a frame against zlib's 1.51 (0.37x) with blocks of 16 K bytes, the output 0.04 % larger
+ * (with 32 K blocks 0.38x and 0.06 %, with 64 K 0.35x and 0.75 %); in the bench's profile the pass fell from 1.5-1.7
+ * to 0.6-0.7 ms a frame. zlib's figure includes setting up a {@code Deflater} per payload, as the writer did.
  */
 public final class HuffmanDeflate {
-    /** Bytes coded with one Huffman code (zlib's Huffman-only blocks hold 16 K symbols at its default memory level). */
+    /**
+     * Bytes coded with one Huffman code (zlib's Huffman-only blocks hold 16 K symbols at its default memory level). At
+     * most 65,535: a stored block's length field has 16 bits.
+     */
     static final int BLOCK_BYTES = 1 << 14;
     private static final int END_OF_BLOCK = 256;
     /** Literal/length symbols a block's code spans: the 256 byte values and the end of block (no lengths: no matches). */
@@ -100,7 +104,8 @@ public final class HuffmanDeflate {
         long dataBits = 0;
         for (int s = 0; s < LITERAL_SYMBOLS; s++) dataBits += (long) frequencies[s] * lengths[s];
         int bytes = end - start;
-        if (headerBits + dataBits > 8L * (bytes + 5) + 10) {
+        // A stored block costs its 3 header bits, at most 7 to reach a byte boundary, LEN and NLEN, then the bytes.
+        if (headerBits + dataBits >= 3 + 7 + 32 + 8L * bytes) {
             stored(data, start, end, last);
             return;
         }

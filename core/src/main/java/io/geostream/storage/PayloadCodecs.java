@@ -322,8 +322,9 @@ public final class PayloadCodecs {
      * differences that repeat too little for string matching to pay (with zlib, Huffman-only gave 3 % smaller depth
      * and 9 % smaller normals PNGs than level 1's default strategy in 0.4-0.5x the time; docs/benchmarks.md, "What was
      * cut"). The same samples always give the same bytes. Written directly because javax.imageio's PNG writer tries all
-     * five filters on every row and copies the raster, most of a frame's encoding time, and OpenCV's took 0.75 ms a
-     * payload against 0.39-0.49 (docs/benchmarks.md).
+     * five filters on every row and copies the raster, most of a frame's encoding time, and OpenCV's (libpng, Up filter,
+     * Huffman-only) took 1.12-1.40 ms for a frame's two PNGs where this writer took 0.72-1.03 in the same loop
+     * (docs/benchmarks.md, session 31).
      */
     private static byte[] png(byte[] samples, int w, int h, int bitDepth, int colourType, int bytesPerPixel) {
         byte[] compressed = HuffmanDeflate.zlib(upFiltered(samples, w, h, bytesPerPixel));

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "data was lost, the job did not keep pace (end-to-end p99 after the first minute over clip fill + the "
                 + "stride per_frame waits + checkpoint interval + longest checkpoint + 2 s; or, over runs of 8 minutes or "
                 + "more, the latency of the frames committed after minute 3 rising by more than 0.6 s a minute beyond its "
-                + "uncertainty: the output over 1 % slower than the cameras), or (runs of 11 minutes or more) the heap "
+                + "uncertainty: the output over 1 %% slower than the cameras), or (runs of 11 minutes or more) the heap "
                 + "slope after the first minute exceeds --max-heap-slope.")
 public final class SoakCommand implements Callable<Integer> {
     @CommandLine.Spec
