@@ -12,13 +12,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.zip.Deflater;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What compressing a frame's two PNG payloads costs (a figure, not a pass/fail target): zlib's Huffman-only strategy
- * through {@link Deflater} (the project's PNG writer before session 31) against {@link HuffmanDeflate}, on the same
+ * through {@link java.util.zip.Deflater} (the project's PNG writer before session 31) against {@link HuffmanDeflate}, on the same
  * Up-filtered samples of 160x120 depth (16 bits) and normals (8-bit RGB) as {@link PayloadCodecs} writes them. The
  * frames are rendered scenes with a model's kind of noise (depth times 1 + 1 % Gaussian noise, normals tilted by about
  * 3 deg), as the simulated model gives; the two compressors alternate over 5 passes of 200 frames after a warm-up.
@@ -29,20 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @EnabledIfSystemProperty(named = "geostream.png-deflate-cost", matches = "true")
 class PngDeflateCostCheck {
     static final int W = 160, H = 120, FRAMES = 200, PASSES = 5;
-
-    private static byte[] zlibHuffmanOnly(byte[] data, byte[] buffer) {
-        Deflater deflater = new Deflater(1);
-        try {
-            deflater.setStrategy(Deflater.HUFFMAN_ONLY);
-            deflater.setInput(data);
-            deflater.finish();
-            int n = 0;
-            while (!deflater.finished()) n += deflater.deflate(buffer, n, buffer.length - n);
-            return Arrays.copyOf(buffer, n);
-        } finally {
-            deflater.end();
-        }
-    }
 
     @Test
     void printsTheCostOfBothCompressors() {
@@ -67,14 +52,14 @@ class PngDeflateCostCheck {
         byte[] buffer = new byte[4 * W * H * 3];
         long zlibBytes = 0, huffmanBytes = 0;
         for (byte[] samples : filtered) { // warm-up, and the sizes
-            zlibBytes += zlibHuffmanOnly(samples, buffer).length;
+            zlibBytes += HuffmanDeflateTest.zlibHuffmanOnly(samples, buffer).length;
             huffmanBytes += HuffmanDeflate.zlib(samples).length;
         }
         double[] zlibMs = new double[PASSES], huffmanMs = new double[PASSES];
         long sink = 0;
         for (int pass = 0; pass < PASSES; pass++) {
             long t0 = System.nanoTime();
-            for (byte[] samples : filtered) sink += zlibHuffmanOnly(samples, buffer).length;
+            for (byte[] samples : filtered) sink += HuffmanDeflateTest.zlibHuffmanOnly(samples, buffer).length;
             long t1 = System.nanoTime();
             for (byte[] samples : filtered) sink += HuffmanDeflate.zlib(samples).length;
             long t2 = System.nanoTime();
