@@ -327,8 +327,8 @@ final class ChainStitcher implements Stitcher {
             float[] confidence = r.confidence == null ? null : r.confidence[slot];
             if (perFrame) {
                 // Every frame waits for the next clip, which tells how this clip drifted towards its end.
-                CorrectableFrame held = new CorrectableFrame(CompactHeldFrame.of(heldFrame(f, task.clipId, w, h, world,
-                        normalsWorld, confidence, placement)), slot, pose, opensSegment && slot == firstSlot);
+                CorrectableFrame held = new CorrectableFrame(HalfPointsHeldFrame.of(heldFrame(f, task.clipId, w, h, world,
+                        normalsWorld, confidence, placement), pose.center()), slot, pose, opensSegment && slot == firstSlot);
                 held.reprojectionRms = reproj;
                 s.heldForCorrection().add(held);
             } else if (anchor && config.overlapPolicy() == OverlapPolicy.BLENDED && !(opensSegment && slot == firstSlot)) {
@@ -414,9 +414,9 @@ final class ChainStitcher implements Stitcher {
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
             if (slot >= 0 && r.width == held.width && r.height == held.height) {
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
-                Blend b = blend(held.worldPoints, held.normals(), held.confidenceValues(),
+                Blend b = blend(held.points(), held.normals(), held.confidenceValues(),
                         worldFromClip.applyToPoints(r.pointMaps[slot]), worldFromClip.rotateVectors(r.normals[slot]), conf2);
-                held.worldPoints = b.worldPoints();
+                held.setPoints(b.worldPoints());
                 held.setNormalsAndConfidence(b.normalsWorld(), b.confidence());
             }
             guess = emitHeld(s, held, false, grid, guess, out);
@@ -474,7 +474,7 @@ final class ChainStitcher implements Stitcher {
             HeldFrame held = c.held;
             int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
             if (slot < 0 || r.width != held.width || r.height != held.height) continue;
-            AnchorFrame a = new AnchorFrame(held.frame.frameIndex, grid.sample(held.worldPoints), c.cameraCenter);
+            AnchorFrame a = new AnchorFrame(held.frame.frameIndex, grid.sample(held.points()), c.cameraCenter);
             float[] heldConfidence = held.confidenceValues();
             if (heldConfidence != null) a.gridConfidence = grid.sampleScalar(heldConfidence);
             OverlapAligner.Fit fit = aligner.fit(List.of(a), r, grid);
@@ -548,17 +548,17 @@ final class ChainStitcher implements Stitcher {
                 int slot = OverlapAligner.slotOf(r, held.frame.frameIndex);
                 double weight = (rank + 1.0) / (shared.size() + SWITCH_STEPS);
                 // As far along the field as the last frame of its own (the blend below takes it the rest of the way).
-                if (warp) field.warp(held.worldPoints, centre, (double) ownCount / (heldCount + 1));
+                if (warp) field.warp(held.points(), centre, (double) ownCount / (heldCount + 1));
                 float[] conf2 = r.confidence == null ? null : r.confidence[slot];
-                Blend b = blend(held.worldPoints, correction.rotateVectors(held.normals()), held.confidenceValues(),
+                Blend b = blend(held.points(), correction.rotateVectors(held.normals()), held.confidenceValues(),
                         nextWorld.get(held.frame.frameIndex),
                         other.rotateVectors(r.normals[slot]), conf2, 1 - weight, weight);
-                held.worldPoints = b.worldPoints();
+                held.setPoints(b.worldPoints());
                 held.setNormalsAndConfidence(b.normalsWorld(), b.confidence());
                 guess = emitHeld(s, held, c.segmentFirst, grid, guess, out); // blended: its pose from the new points
             } else {
                 // Along the rays: the pose fitted when the frame was held, corrected, still fits.
-                if (warp) field.warp(held.worldPoints, centre, Math.min(ownRank + 1, ownCount) / (heldCount + 1.0));
+                if (warp) field.warp(held.points(), centre, Math.min(ownRank + 1, ownCount) / (heldCount + 1.0));
                 ownRank++;
                 guess = emitCorrectedFrame(s, c, correction, out);
             }
@@ -591,7 +591,7 @@ final class ChainStitcher implements Stitcher {
             CorrectableFrame c = s.heldForCorrection().get(j);
             float[] next = nextWorld.get(c.held.frame.frameIndex);
             if (next == null) continue;
-            from.add(c.held.worldPoints);
+            from.add(c.held.points());
             to.add(next);
             centres.add(corrections.get(j).apply(c.cameraCenter));
         }
@@ -656,7 +656,7 @@ final class ChainStitcher implements Stitcher {
      * them into the camera in one rotation, and the blend rotates them itself (one pass over them instead of two).
      */
     private static void correctPoints(HeldFrame held, Sim3 correction) {
-        held.worldPoints = correction.applyToPoints(held.worldPoints);
+        held.setPoints(correction.applyToPoints(held.points()));
     }
 
     /** The correction at a slot: piecewise-linear (about the pivot) between the known slots, constant beyond them. */
@@ -687,7 +687,7 @@ final class ChainStitcher implements Stitcher {
         RigidTransform pose = c.segmentFirst ? RigidTransform.identity() : correction.transformPose(c.worldFromCamera());
         Sim3 normalsToCamera = c.segmentFirst ? correction : Sim3.of(c.worldFromCamera().inverse());
         out.accept(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
-                held.worldPoints, held.normals(), normalsToCamera, held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
+                held.points(), held.normals(), normalsToCamera, held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
                 held.inlierShare, held.clipScale, c.segmentFirst ? 0 : c.reprojectionRms));
         return pose;
     }
@@ -703,7 +703,7 @@ final class ChainStitcher implements Stitcher {
         } else {
             PoseFit pf;
             try {
-                pf = poseFromPoints(held.worldPoints, grid, k, guess);
+                pf = poseFromPoints(held.points(), grid, k, guess);
             } catch (IllegalArgumentException noPose) {
                 out.accept(new StitchEvent.FrameFailed(held.frame, POSE_NOT_FOUND, "clip " + held.clipId + ": " + noPose.getMessage()));
                 return guess;
@@ -712,7 +712,7 @@ final class ChainStitcher implements Stitcher {
             reproj = pf.reprojectionRmsPx();
         }
         out.accept(stitchedFrame(s, held.frame, held.clipId, held.width, held.height, pose, k,
-                held.worldPoints, held.normals(), held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
+                held.points(), held.normals(), held.confidenceValues(), held.method, held.overlapPoints, held.residualRms,
                 held.inlierShare, held.clipScale, reproj));
         return pose;
     }

@@ -36,6 +36,13 @@ public class CompactHeldFrame extends HeldFrame {
         return c;
     }
 
+    /** Copies the fields of {@link HeldFrame} and of this class (its half-precision arrays) into {@code to} (arrays shared). */
+    void copyCompactInto(CompactHeldFrame to) {
+        copyInto(to);
+        to.normalsWorldHalf = normalsWorldHalf;
+        to.confidenceHalf = confidenceHalf;
+    }
+
     @Override
     public float[] normals() {
         return normalsWorldHalf != null ? HalfFloats.toFloats(normalsWorldHalf) : normalsWorld;

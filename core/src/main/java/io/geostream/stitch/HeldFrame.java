@@ -26,6 +26,16 @@ public class HeldFrame {
 
     public HeldFrame() {}
 
+    /** The world points, xyz interleaved. */
+    public float[] points() {
+        return worldPoints;
+    }
+
+    /** Replaces the world points. */
+    public void setPoints(float[] points) {
+        worldPoints = points;
+    }
+
     /** The world normals. */
     public float[] normals() {
         return normalsWorld;

@@ -75,7 +75,8 @@ public class StitcherState {
         if (h == null) return 0;
         long rgb = h.frame == null || h.frame.rgb == null ? 0 : h.frame.rgb.length;
         return rgb + 4L * (length(h.worldPoints) + length(h.normalsWorld) + length(h.confidence))
-                + (h instanceof CompactHeldFrame c ? 2L * (length(c.normalsWorldHalf) + length(c.confidenceHalf)) : 0);
+                + (h instanceof CompactHeldFrame c ? 2L * (length(c.normalsWorldHalf) + length(c.confidenceHalf)) : 0)
+                + (h instanceof HalfPointsHeldFrame p ? 2L * length(p.pointsHalf) : 0);
     }
 
     private static int length(float[] a) {

@@ -7,6 +7,7 @@ import io.geostream.records.FrameRecord;
 import io.geostream.stitch.AnchorFrame;
 import io.geostream.stitch.CompactHeldFrame;
 import io.geostream.stitch.CorrectableFrame;
+import io.geostream.stitch.HalfPointsHeldFrame;
 import io.geostream.stitch.HeldFrame;
 import io.geostream.stitch.StitcherState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -33,7 +34,8 @@ class StateTypesTest {
     void checkpointedTypesArePojosWithKnownKryoFields() {
         Set<String> kryo = new TreeSet<>();
         for (Class<?> c : List.of(ClipCutterState.class, StitcherState.class, AnchorFrame.class, ClipTask.class, ClipResult.class,
-                FrameRecord.class, CorrectableFrame.class, HeldFrame.class, CompactHeldFrame.class)) {
+                FrameRecord.class, CorrectableFrame.class, HeldFrame.class, CompactHeldFrame.class,
+                HalfPointsHeldFrame.class)) {
             TypeInformation<?> t = TypeInformation.of(c);
             assertThat(t).as(c.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
             PojoTypeInfo<?> p = (PojoTypeInfo<?>) t;
@@ -49,7 +51,7 @@ class StateTypesTest {
         // restore (POJO schema evolution; StateCompatibilityTest restores 0.1.0 snapshots), and their element
         // classes are new: HeldFrame, inside the old Kryo list, kept its shape. Since session 30 the operator keeps
         // the held CorrectableFrames as entries of a map state of their own (StitcherStateStore), through Flink's POJO
-        // serializer (CompactHeldFrame as a subclass of HeldFrame): their own fields may not fall back to Kryo (the
+        // serializer (CompactHeldFrame and HalfPointsHeldFrame as subclasses of HeldFrame): their own fields may not fall back to Kryo (the
         // FrameRecord inside a HeldFrame keeps its Kryo attributes, listed under FrameRecord).
         assertThat(kryo).containsExactly("ClipCutterState.keyframes", "ClipCutterState.pending", "ClipCutterState.window",
                 "ClipTask.attributes", "FrameRecord.attributes", "StitcherState.anchors", "StitcherState.heldAfterFailure", "StitcherState.heldForBlend",

@@ -5,6 +5,7 @@ import io.geostream.operators.sink.WriteBehindValueState;
 import io.geostream.operators.stitch.StitcherStateStore;
 import io.geostream.stitch.CompactHeldFrame;
 import io.geostream.stitch.CorrectableFrame;
+import io.geostream.stitch.HalfPointsHeldFrame;
 import io.geostream.stitch.StitcherState;
 import io.geostream.testing.TestFrames;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -32,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * confidence, RGB), then an incremental snapshot. The layouts alternate, so that drift of the machine hits both.
  * {@code mvn -o -B -pl tools test -Dtest=StitcherStateCostCheck -Dgeostream.stitcher-state-cost=true}; prints
  * {@code one_value_cpu_ms_per_round=.. per_frame_cpu_ms_per_round=.. ratio=..} (process CPU: the task thread, RocksDB's
- * own threads, the JIT and GC).
+ * own threads, the JIT and GC). {@link #halfPointsAgainstFloatPoints} compares, in the per-frame layout, the held points
+ * as floats (before session 32) with {@link HalfPointsHeldFrame}'s half offsets, their conversions both ways included.
  */
 @EnabledIfSystemProperty(named = "geostream.stitcher-state-cost", matches = "true")
 class StitcherStateCostCheck {
@@ -90,6 +92,31 @@ class StitcherStateCostCheck {
 
     /** Process CPU (ns) of {@code rounds} rounds of one layout, after {@code warmup} unmeasured ones. */
     static long cpuNanos(boolean perFrame, int warmup, int rounds, StitcherState[][] clips) throws Exception {
+        return run(perFrame, false, false, warmup, rounds, clips)[0];
+    }
+
+    /** The frames of {@code s} with their points as half offsets from their cameras, as the stitcher holds them now. */
+    static StitcherState withHalfPoints(StitcherState s) {
+        StitcherState out = new StitcherState();
+        out.segmentOpen = s.segmentOpen;
+        for (CorrectableFrame c : s.heldForCorrection) {
+            CorrectableFrame h = new CorrectableFrame();
+            h.held = HalfPointsHeldFrame.of(c.held, c.cameraCenter);
+            h.slot = c.slot;
+            h.cameraCenter = c.cameraCenter;
+            h.cameraRotation = c.cameraRotation;
+            out.heldForCorrection.add(h);
+        }
+        return out;
+    }
+
+    /**
+     * {process CPU ns, state size of the last snapshot in bytes} of {@code rounds} rounds after {@code warmup}; with
+     * {@code halfPoints} each round converts the clips' points to half offsets before writing them; with
+     * {@code readBack} it reads every frame's points back after writing (what the stitcher pays for them).
+     */
+    static long[] run(boolean perFrame, boolean halfPoints, boolean readBack, int warmup, int rounds, StitcherState[][] clips)
+            throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         Writer f = new Writer(perFrame);
         try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(f), (String v) -> v, Types.STRING)) {
@@ -98,27 +125,37 @@ class StitcherStateCostCheck {
             h.setCheckpointStorage(new org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage(
                     java.nio.file.Files.createTempDirectory("stitcher-state-cost").toUri()));
             h.open();
-            long start = 0;
+            long start = 0, stateBytes = 0;
             for (int round = 0; round < warmup + rounds; round++) {
                 if (round == warmup) start = os.getProcessCpuTime();
                 for (int s = 0; s < STREAMS; s++) {
                     h.getOperator().setCurrentKey("cam-" + s);
-                    f.layout.update(clips[round % clips.length][s]);
+                    StitcherState clip = clips[round % clips.length][s];
+                    f.layout.update(halfPoints ? withHalfPoints(clip) : clip);
+                    if (readBack) {
+                        for (CorrectableFrame c : f.layout.value().heldForCorrection) assertThat(c.held.points()).hasSize(3 * W * H);
+                    }
                 }
-                h.snapshot(round + 1, round + 1);
+                stateBytes = h.snapshot(round + 1, round + 1).getStateSize();
             }
             long cpu = os.getProcessCpuTime() - start;
             h.getOperator().setCurrentKey("cam-0");
             assertThat(f.layout.value().heldForCorrection).hasSize(FRAMES);
-            return cpu;
+            return new long[] {cpu, stateBytes};
         }
+    }
+
+    /** Four rounds' worth of held clips for every stream, from {@code seed}. */
+    static StitcherState[][] clips(long seed) {
+        Random random = new Random(seed);
+        StitcherState[][] clips = new StitcherState[4][STREAMS];
+        for (int c = 0; c < clips.length; c++) for (int s = 0; s < STREAMS; s++) clips[c][s] = clip(random, "cam-" + s, 12L * c);
+        return clips;
     }
 
     @Test
     void heldClipsCostOnRocksDbInBothLayouts() throws Exception {
-        Random random = new Random(30);
-        StitcherState[][] clips = new StitcherState[4][STREAMS];
-        for (int c = 0; c < clips.length; c++) for (int s = 0; s < STREAMS; s++) clips[c][s] = clip(random, "cam-" + s, 12L * c);
+        StitcherState[][] clips = clips(30);
         int warmup = 10, rounds = 60, repeats = 3;
         long one = 0, perFrame = 0;
         for (int r = 0; r < repeats; r++) {
@@ -128,5 +165,24 @@ class StitcherStateCostCheck {
         double oneMs = one / 1e6 / (rounds * repeats), perFrameMs = perFrame / 1e6 / (rounds * repeats);
         System.out.printf(Locale.ROOT, "streams=%d frames_per_clip=%d one_value_cpu_ms_per_round=%.1f per_frame_cpu_ms_per_round=%.1f ratio=%.2f%n",
                 STREAMS, FRAMES, oneMs, perFrameMs, perFrameMs / oneMs);
+    }
+
+    @Test
+    void halfPointsAgainstFloatPoints() throws Exception {
+        StitcherState[][] clips = clips(32);
+        int warmup = 10, rounds = 60, repeats = 3;
+        long floats = 0, halves = 0, floatBytes = 0, halfBytes = 0;
+        for (int r = 0; r < repeats; r++) {
+            long[] f = run(true, false, true, warmup, rounds, clips);
+            long[] h = run(true, true, true, warmup, rounds, clips);
+            floats += f[0];
+            halves += h[0];
+            floatBytes = f[1];
+            halfBytes = h[1];
+        }
+        double floatMs = floats / 1e6 / (rounds * repeats), halfMs = halves / 1e6 / (rounds * repeats);
+        System.out.printf(Locale.ROOT, "streams=%d frames_per_clip=%d float_points_cpu_ms_per_round=%.1f half_points_cpu_ms_per_round=%.1f"
+                        + " cpu_ratio=%.2f float_points_state_bytes=%d half_points_state_bytes=%d bytes_ratio=%.3f%n",
+                STREAMS, FRAMES, floatMs, halfMs, halfMs / floatMs, floatBytes, halfBytes, (double) halfBytes / floatBytes);
     }
 }

@@ -29,7 +29,7 @@ public final class StitchOptions {
     public static final ConfigOption<MemorySize> STATE_CACHE = ConfigOptions.key("geostream.stitch.state-cache")
             .memoryType().defaultValue(MemorySize.parse("256 mb"))
             .withDescription("Heap per stitch subtask for the streams' stitcher state between checkpoints (each camera's "
-                    + "held clip: about 7 MB at 160x120 with per_frame): cached values reach the state backend once per "
+                    + "held clip: about 4 MB at 160x120 with per_frame): cached values reach the state backend once per "
                     + "checkpoint instead of once per clip. Streams past it are written through at every clip; 0 turns the "
                     + "cache off. Counted in the task heap (taskmanager.memory.task.heap.size).");
 }

@@ -4,6 +4,7 @@ import io.geostream.records.FrameRecord;
 import io.geostream.geometry.HalfFloats;
 import io.geostream.stitch.CompactHeldFrame;
 import io.geostream.stitch.CorrectableFrame;
+import io.geostream.stitch.HalfPointsHeldFrame;
 import io.geostream.stitch.StitcherState;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -196,6 +197,40 @@ class StitcherStateStoreTest {
             h.getOperator().setCurrentKey("cam-b");
             assertThat(indices(restored.store.value())).containsExactly(5L, 6L);
             assertThat(entries(restored.rawFrames)).isZero();
+        }
+    }
+
+    /**
+     * A held frame with its points as half offsets (what the per-frame method holds since session 32) goes through the
+     * map state and a snapshot as it was held: the same class, the same halves, the same points once read.
+     */
+    @Test
+    void halfPointsSurviveASnapshotAndRestore() throws Exception {
+        float[] offsets = {0.25f, -1.5f, 3.0f, Float.NaN, Float.NaN, Float.NaN};
+        StitcherState s = holding(20);
+        CorrectableFrame c = s.heldForCorrection.get(0);
+        HalfPointsHeldFrame held = new HalfPointsHeldFrame();
+        held.frame = c.held.frame;
+        held.width = 2;
+        held.height = 1;
+        held.normalsWorldHalf = HalfFloats.fromFloats(new float[] {0, 0, -1, 0, 0, -1});
+        held.pointsHalf = HalfFloats.fromFloats(offsets);
+        held.pointsOrigin = new double[] {100, 200, 300};
+        c.held = held;
+        Holder f = new Holder();
+        OperatorSubtaskState snapshot;
+        try (var h = harness(f)) {
+            f.store.update(s);
+            snapshot = h.snapshot(1, 1);
+        }
+        Holder restored = new Holder();
+        try (var h = harness(restored, snapshot)) {
+            CorrectableFrame read = restored.store.value().heldForCorrection.get(0);
+            assertThat(read.held).isInstanceOf(HalfPointsHeldFrame.class);
+            HalfPointsHeldFrame r = (HalfPointsHeldFrame) read.held;
+            assertThat(r.worldPoints).isNull();
+            assertThat(r.pointsHalf).containsExactly(held.pointsHalf);
+            assertThat(r.points()).containsExactly(100.25f, 198.5f, 303f, Float.NaN, Float.NaN, Float.NaN);
         }
     }
 }
