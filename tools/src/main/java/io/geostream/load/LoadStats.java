@@ -70,6 +70,11 @@ public final class LoadStats {
      * @return {medians of x, medians of y}, one entry per burst
      */
     public static double[][] burstMedians(double[] x, double[] y, double gap) {
+        return bursts(x, y, gap, LoadStats::median);
+    }
+
+    /** As {@link #burstMedians}, each burst giving the median of its x and {@code summary} of its y. */
+    public static double[][] bursts(double[] x, double[] y, double gap, java.util.function.ToDoubleFunction<double[]> summary) {
         if (x.length != y.length) throw new IllegalArgumentException("x and y differ in length: " + x.length + " vs " + y.length);
         List<Double> mx = new ArrayList<>(), my = new ArrayList<>();
         int from = 0;
@@ -77,10 +82,23 @@ public final class LoadStats {
             if (i < x.length && x[i] < x[i - 1]) throw new IllegalArgumentException("x must be ascending");
             if (i == x.length || x[i] - x[i - 1] > gap) {
                 mx.add(median(Arrays.copyOfRange(x, from, i)));
-                my.add(median(Arrays.copyOfRange(y, from, i)));
+                my.add(summary.applyAsDouble(Arrays.copyOfRange(y, from, i)));
                 from = i;
             }
         }
         return new double[][] {mx.stream().mapToDouble(Double::doubleValue).toArray(), my.stream().mapToDouble(Double::doubleValue).toArray()};
+    }
+
+    /**
+     * Where a series settles under a bound: the x of the first point after which every y is at most {@code bound} (the
+     * first point's x when none is over), or NaN when the last point is over it (or there is none). For a run's commits,
+     * x their time and y the p99 latency of the frames each made visible: when the start-up backlog was worked off.
+     */
+    public static double settledUnder(double[] x, double[] y, double bound) {
+        if (x.length != y.length) throw new IllegalArgumentException("x and y differ in length: " + x.length + " vs " + y.length);
+        int last = y.length - 1;
+        while (last >= 0 && y[last] <= bound) last--;
+        if (last == y.length - 1) return Double.NaN;
+        return x[last + 1];
     }
 }

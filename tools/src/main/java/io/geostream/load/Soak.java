@@ -101,7 +101,8 @@ public final class Soak {
     public record Result(SoakVerdict verdict, long published, SoakVerdict.CommittedFrames committed, long expectedAtLeast,
                          long framesOut, long deadLetters, double checkpointP50Ms, double checkpointMaxMs, long checkpoints,
                          long checkpointsFailed, long checkpointsForgiven, long restarts, int restErrors, long dataLossErrors,
-                         double backpressureMax, double checkpointStateMbMax, SoakVerdict.Pace pace, double p99MsFromMinute3) {}
+                         double backpressureMax, double checkpointStateMbMax, SoakVerdict.Pace pace, double p99MsFromMinute3,
+                         double caughtUpSeconds) {}
 
     /** How long the job may take until every task runs. */
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
@@ -282,6 +283,13 @@ public final class Soak {
         double[][] commits = LoadStats.burstMedians(committedAt, latencyS, interval.toMillis() / 3.0 / 60_000.0);
         // Reported, not judged: the p99 once the start-up backlog (two to three minutes here) is worked off.
         double p99Steady = latencyS.length == 0 ? Double.NaN : LoadStats.percentile(latencyS, 99) * 1000;
+        // Reported, not judged: when the start-up backlog was worked off, the commit from which on every commit's frames
+        // had a p99 within the bound (what an operator waits for after starting a task manager under a full load).
+        List<long[]> all = new ArrayList<>(watcher.framesBetween(start, stopped));
+        all.sort(java.util.Comparator.comparingLong(f -> f[0]));
+        double[][] commitP99 = LoadStats.bursts(all.stream().mapToDouble(f -> (f[0] - start) / 1000.0).toArray(),
+                all.stream().mapToDouble(f -> f[0] - f[1]).toArray(), interval.toMillis() / 3000.0, v -> LoadStats.percentile(v, 99));
+        double caughtUpSeconds = LoadStats.settledUnder(commitP99[0], commitP99[1], bound);
         SoakVerdict.Pace pace = new SoakVerdict.Pace(p99AfterWarmUp, bound, Math.max(0, (stopped - trendFrom) / 60_000.0),
                 LoadStats.slope(commits[0], commits[1]), LoadStats.slopeConfidence95(commits[0], commits[1]));
         SoakVerdict verdict = SoakVerdict.of(new SoakVerdict.Facts(watch.restErrors(), watch.started(), watch.failedCheckpoints(),
@@ -290,7 +298,8 @@ public final class Soak {
         Result r = new Result(verdict, published, frames, SoakVerdict.expectedAtLeast(published, settings.streams(), framesHeld), watcher.framesTotal(), watcher.deadLettersTotal(),
                 LoadStats.median(cps), cps.length == 0 ? Double.NaN : longestCheckpoint,
                 watch.completedCheckpoints(), watch.failedCheckpoints(), watch.forgivenCheckpoints(), watch.restarts(), watch.restErrors(),
-                dataLoss.count(), watch.backpressureMax(), watch.maxCheckpointStateBytes() / 1048576.0, pace, p99Steady);
+                dataLoss.count(), watch.backpressureMax(), watch.maxCheckpointStateBytes() / 1048576.0, pace, p99Steady,
+                caughtUpSeconds);
         report(r, watch, watcher, dataLoss);
         return r;
     }
@@ -330,13 +339,14 @@ public final class Soak {
                         + "frames_out=%d dead_letters=%d checkpoints=%d checkpoint_p50_ms=%.0f checkpoint_max_ms=%.0f "
                         + "failed_checkpoints=%d forgiven_checkpoints=%d restarts=%d rest_errors=%d data_loss_errors=%d "
                         + "backpressure_max=%.2f checkpoint_state_mb_max=%.1f p99_ms_after_warm_up=%.0f p99_ms_from_minute_3=%.0f "
-                        + "latency_bound_ms=%.0f "
+                        + "latency_bound_ms=%.0f caught_up_s=%s "
                         + "latency_trend_s_per_min=%s latency_trend_ci95=%s heap_slope_mb_per_h=%s"
                         + " heap_slope_ci95=%s%n",
                 r.verdict().passed() ? "ok" : "failed", r.verdict().reasonsValue(), r.published(), r.committed().distinct(),
                 r.committed().duplicates(), r.expectedAtLeast(), r.framesOut(), r.deadLetters(), r.checkpoints(), r.checkpointP50Ms(),
                 r.checkpointMaxMs(), r.checkpointsFailed(), r.checkpointsForgiven(), r.restarts(), r.restErrors(), r.dataLossErrors(),
                 r.backpressureMax(), r.checkpointStateMbMax(), r.pace().p99MsAfterWarmUp(), r.p99MsFromMinute3(), r.pace().latencyBoundMs(),
+                Double.isNaN(r.caughtUpSeconds()) ? "never" : String.format(Locale.ROOT, "%.0f", r.caughtUpSeconds()),
                 trendFigure(r.pace(), r.pace().latencyTrendPerMinute()), trendFigure(r.pace(), r.pace().latencyTrendCi95()),
                 r.verdict().heapSlope(), r.verdict().heapSlopeCi95());
         out.flush();

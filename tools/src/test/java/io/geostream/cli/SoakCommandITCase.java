@@ -58,6 +58,8 @@ class SoakCommandITCase {
         assertThat(result.get("heap_slope_mb_per_h")).isEqualTo("too_short");
         // The pace rules: a bound from the clip, stride, interval and checkpoints; no trend over 0.4 minutes.
         assertThat(Double.parseDouble(result.get("latency_bound_ms"))).isGreaterThan((16 + 12) * 1000.0 / 4 + 1000 + 2000);
+        // When the start-up backlog was worked off: a second of the run, or never (a restart's replay may end it late).
+        assertThat(result.get("caught_up_s")).matches("\\d+|never");
         assertThat(result.get("latency_trend_s_per_min")).isEqualTo("too_short");
         assertThat(result.get("latency_trend_ci95")).isEqualTo("too_short");
         // --profile: collapsed stacks of the whole JVM, thread name first, the job's stitch task among them.

@@ -69,4 +69,23 @@ class LoadStatsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> LoadStats.burstMedians(new double[] {2, 1}, new double[] {0, 0}, 5))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void eachBurstCanGiveAnyFigureOfItsPoints() {
+        double[] x = {10, 10.1, 10.2, 40, 40.1};
+        double[] y = {1, 9, 2, 5, 3};
+        double[][] p99 = LoadStats.bursts(x, y, 10, v -> LoadStats.percentile(v, 99));
+        assertThat(p99[0]).containsExactly(10.1, 40.05);
+        assertThat(p99[1]).containsExactly(9.0, 5.0);
+    }
+
+    @Test
+    void aSeriesSettlesAfterItsLastPointOverTheBound() {
+        double[] t = {1, 2, 3, 4, 5, 6};
+        // a start-up backlog: over the bound until t = 3, under it after (a dip under it at t = 2 does not count)
+        assertThat(LoadStats.settledUnder(t, new double[] {80, 40, 70, 30, 35, 30}, 45)).isEqualTo(4.0);
+        assertThat(LoadStats.settledUnder(t, new double[] {10, 20, 30, 40, 45, 30}, 45)).isEqualTo(1.0); // never over
+        assertThat(LoadStats.settledUnder(t, new double[] {10, 20, 30, 40, 30, 46}, 45)).isNaN(); // over at the end
+        assertThat(LoadStats.settledUnder(new double[0], new double[0], 45)).isNaN();
+    }
 }
