@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * value state {@value #VALUE}, written with {@link StitcherState#heldForCorrection} null, and each held frame (about
  * 0.33 MB at 160x120 since session 32's half points, 0.44 before) as its own entry of the map state {@value #HELD_FRAMES},
  * keyed by its place in the list. One value of a whole held clip (5-7 MB then) cost RocksDB about twice the CPU of the
- * same bytes in a clip's twelve values (its put,
- * and its background flushes and compactions; docs/benchmarks.md, session 30).
+ * same bytes in a clip's twelve values (its put, and its background flushes and compactions; docs/benchmarks.md,
+ * session 30).
  *
  * <p>A value whose list is null takes the map's entries, in key order. A value that holds a list (state written before
  * this layout, with the frames inside; or by an earlier version after a rollback, which would leave this layout's
