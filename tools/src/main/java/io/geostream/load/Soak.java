@@ -276,8 +276,9 @@ public final class Soak {
         // The trend of the latency of the frames committed from minute 3 until the cameras stopped (Pace), one point per
         // commit (the frames a commit makes visible arrive together; commits are an interval apart).
         long trendFrom = start + (long) (SoakVerdict.TREND_WARM_UP_MINUTES * 60_000);
-        List<long[]> trend = new ArrayList<>(watcher.framesBetween(trendFrom, stopped));
-        trend.sort(java.util.Comparator.comparingLong(f -> f[0]));
+        List<long[]> untilStopped = new ArrayList<>(watcher.framesBetween(start, stopped));
+        untilStopped.sort(java.util.Comparator.comparingLong(f -> f[0]));
+        List<long[]> trend = untilStopped.stream().filter(f -> f[0] >= trendFrom).toList();
         double[] committedAt = trend.stream().mapToDouble(f -> (f[0] - start) / 60_000.0).toArray();
         double[] latencyS = trend.stream().mapToDouble(f -> (f[0] - f[1]) / 1000.0).toArray();
         double[][] commits = LoadStats.burstMedians(committedAt, latencyS, interval.toMillis() / 3.0 / 60_000.0);
@@ -285,10 +286,8 @@ public final class Soak {
         double p99Steady = latencyS.length == 0 ? Double.NaN : LoadStats.percentile(latencyS, 99) * 1000;
         // Reported, not judged: when the start-up backlog was worked off, the commit from which on every commit's frames
         // had a p99 within the bound (what an operator waits for after starting a task manager under a full load).
-        List<long[]> all = new ArrayList<>(watcher.framesBetween(start, stopped));
-        all.sort(java.util.Comparator.comparingLong(f -> f[0]));
-        double[][] commitP99 = LoadStats.bursts(all.stream().mapToDouble(f -> (f[0] - start) / 1000.0).toArray(),
-                all.stream().mapToDouble(f -> f[0] - f[1]).toArray(), interval.toMillis() / 3000.0, v -> LoadStats.percentile(v, 99));
+        double[][] commitP99 = LoadStats.bursts(untilStopped.stream().mapToDouble(f -> (f[0] - start) / 1000.0).toArray(),
+                untilStopped.stream().mapToDouble(f -> f[0] - f[1]).toArray(), interval.toMillis() / 3000.0, v -> LoadStats.percentile(v, 99));
         double caughtUpSeconds = LoadStats.settledUnder(commitP99[0], commitP99[1], bound);
         SoakVerdict.Pace pace = new SoakVerdict.Pace(p99AfterWarmUp, bound, Math.max(0, (stopped - trendFrom) / 60_000.0),
                 LoadStats.slope(commits[0], commits[1]), LoadStats.slopeConfidence95(commits[0], commits[1]));
