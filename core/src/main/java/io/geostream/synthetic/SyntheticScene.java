@@ -415,6 +415,8 @@ public final class SyntheticScene implements TruthSource {
         final double[] centre;
         final double hx, hy, hz, radius;
         final double cosYaw, sinYaw;
+        /** A box's half-diagonal squared, times 1.002 (its bounding sphere, 0.1 % wider). */
+        final double boundingRadiusSquared;
         final double[] colour;
         final double checkerSize;
         final double[] amplitude;
@@ -429,6 +431,7 @@ public final class SyntheticScene implements TruthSource {
             this.hy = hy;
             this.hz = hz;
             this.radius = radius;
+            this.boundingRadiusSquared = 1.002 * (hx * hx + hy * hy + hz * hz);
             this.cosYaw = StrictMath.cos(yaw);
             this.sinYaw = StrictMath.sin(yaw);
             this.colour = colour;
@@ -473,6 +476,15 @@ public final class SyntheticScene implements TruthSource {
                 hit.nz = (oz + s * dz) * inv;
                 return;
             }
+            // A ray that misses the box's bounding sphere (inflated by 0.1 %, so rounding never rejects a ray that
+            // grazes a corner), or meets it only behind the camera or beyond the current hit, cannot hit the box
+            // nearer; most rays miss most boxes.
+            double b = ox * dx + oy * dy + oz * dz;
+            double a = dx * dx + dy * dy + dz * dz;
+            double disc = b * b - a * (ox * ox + oy * oy + oz * oz - boundingRadiusSquared);
+            if (disc < 0) return;
+            double root = Math.sqrt(disc);
+            if (-b + root <= 0 || -b - root >= hit.distance * a) return;
             // Into the box frame (rotate by -yaw about z).
             double lox = cosYaw * ox + sinYaw * oy, loy = -sinYaw * ox + cosYaw * oy;
             double ldx = cosYaw * dx + sinYaw * dy, ldy = -sinYaw * dx + cosYaw * dy;

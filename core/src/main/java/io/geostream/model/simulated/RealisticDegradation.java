@@ -99,7 +99,7 @@ final class RealisticDegradation {
             x *= focalScale;
             y *= focalScale;
 
-            double pixelNoise = shared * frameNoise.nextGaussian() + own * random.nextGaussian();
+            double pixelNoise = shared * frameNoise.nextGaussianIntrinsicLog() + own * random.nextGaussianIntrinsicLog();
             boolean outlier = outliers > 0 && random.nextDouble() < outliers;
             double flying = flyingFactor(depth, w, h, p, random);
             double m = Math.exp(terms.depthFieldSigma() * field[p]) * slotScale;
@@ -128,7 +128,7 @@ final class RealisticDegradation {
             double angle = random.nextDouble() < terms.normalTailShare()
                     ? Math.toRadians(random.uniform(TAIL_MIN_DEG, TAIL_MAX_DEG))
                     : coreSigma * Math.sqrt(-2 * Math.log(1 - random.nextDouble()));
-            double gx = random.nextGaussian(), gy = random.nextGaussian(), gz = random.nextGaussian();
+            double gx = random.nextGaussianIntrinsicLog(), gy = random.nextGaussianIntrinsicLog(), gz = random.nextGaussianIntrinsicLog();
             double along = gx * nx + gy * ny + gz * nz;
             gx -= along * nx;
             gy -= along * ny;

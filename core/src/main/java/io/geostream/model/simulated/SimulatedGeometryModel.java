@@ -41,8 +41,8 @@ import java.util.Objects;
  * <p>Determinism: all randomness comes from a stable 64-bit hash of (stream id, segment id, clip id)
  * and is drawn in slot and pixel order, so the same clip gives identical bytes whatever was predicted
  * before, on one platform. Across platforms the bytes may differ in rare last bits of a float: the per-pixel
- * terms use {@link Math#pow} and {@link Math#exp} (the JIT's intrinsics, which may differ from
- * {@link StrictMath} by an ulp of a double), for speed. Not thread-safe (it caches scenes and frames), as the contract allows.
+ * terms use {@link Math#pow}, {@link Math#exp} and {@link DeterministicRandom#nextGaussianIntrinsicLog()} (the JIT's
+ * intrinsics, which may differ from {@link StrictMath} by an ulp of a double), for speed. Not thread-safe (it caches scenes and frames), as the contract allows.
  */
 public final class SimulatedGeometryModel implements GeometryModel {
     /** The simulated model's identity, as its outputs carry it. */
@@ -272,7 +272,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
             // the two differ by at most an ulp of a double, far below the float the point is stored as.
             double distance = depthBias == 0 || !(depth[p] > 0) ? trueDistance : trueDistance * Math.pow(depth[p], depthBias);
             double sigma = noise * s * depth[p];
-            double normalisedError = random.nextGaussian();
+            double normalisedError = random.nextGaussianIntrinsicLog();
             boolean outlier = outliers > 0 && random.nextDouble() < outliers;
             double newDistance = outlier ? distance * random.uniform(0.5, 2) : distance + sigma * normalisedError;
             double k = trueDistance > 0 ? newDistance / trueDistance : 1;
@@ -285,8 +285,8 @@ public final class SimulatedGeometryModel implements GeometryModel {
             double ny = normalRotation[3] * cx + normalRotation[4] * cy + normalRotation[5] * cz;
             double nz = normalRotation[6] * cx + normalRotation[7] * cy + normalRotation[8] * cz;
             if (tiltSigma > 0) {
-                double gx = tiltSigma * random.nextGaussian(), gy = tiltSigma * random.nextGaussian(),
-                        gz = tiltSigma * random.nextGaussian();
+                double gx = tiltSigma * random.nextGaussianIntrinsicLog(), gy = tiltSigma * random.nextGaussianIntrinsicLog(),
+                        gz = tiltSigma * random.nextGaussianIntrinsicLog();
                 double along = gx * nx + gy * ny + gz * nz; // keep only the part perpendicular to n
                 nx += gx - along * nx;
                 ny += gy - along * ny;
@@ -301,7 +301,7 @@ public final class SimulatedGeometryModel implements GeometryModel {
             if (outlier) {
                 c = random.nextDouble() < 0.5 ? random.uniform(0.6, 1.0) : random.uniform(0.02, 0.3);
             } else {
-                c = 0.3 + 0.7 * StrictMath.exp(-0.5 * normalisedError * normalisedError) * random.uniform(0.7, 1.0);
+                c = 0.3 + 0.7 * Math.exp(-0.5 * normalisedError * normalisedError) * random.uniform(0.7, 1.0);
             }
             if (moving[p]) c *= 0.5;
             confidence[p] = (float) Math.min(1, Math.max(1e-3, c));
