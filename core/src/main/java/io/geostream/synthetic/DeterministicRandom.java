@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A small SplitMix64 generator whose output is fixed by its seed on every JVM and Java version (unlike
  * {@link java.util.Random#nextGaussian()} or {@link java.util.SplittableRandom}'s newer defaults, this
- * class is ours, and its Gaussian uses {@link StrictMath}). Not thread-safe: one instance per task.
+ * class is ours, and its Gaussian uses {@link StrictMath}), except {@link #nextGaussianIntrinsicLog()}, which is
+ * fixed on one platform only. Not thread-safe: one instance per task.
  */
 public final class DeterministicRandom {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
@@ -74,7 +75,8 @@ public final class DeterministicRandom {
      * uniform draws, so the same values wherever the two logarithms agree (97 % of draws on Java 17, x86-64; the rest
      * differ by about an ulp of a double); what one JVM returns is fixed by the seed. For per-pixel noise: on Java 17
      * {@code StrictMath.log} is a native call, 18 % of the simulated model's CPU in a 64-camera soak
-     * (docs/benchmarks.md, session 33).
+     * (docs/benchmarks.md, session 33). The two share the second value of a pair: a call of either may return the
+     * value the other computed.
      */
     public double nextGaussianIntrinsicLog() {
         return gaussian(true);

@@ -476,15 +476,7 @@ public final class SyntheticScene implements TruthSource {
                 hit.nz = (oz + s * dz) * inv;
                 return;
             }
-            // A ray that misses the box's bounding sphere (inflated by 0.1 %, so rounding never rejects a ray that
-            // grazes a corner), or meets it only behind the camera or beyond the current hit, cannot hit the box
-            // nearer; most rays miss most boxes.
-            double b = ox * dx + oy * dy + oz * dz;
-            double a = dx * dx + dy * dy + dz * dz;
-            double disc = b * b - a * (ox * ox + oy * oy + oz * oz - boundingRadiusSquared);
-            if (disc < 0) return;
-            double root = Math.sqrt(disc);
-            if (-b + root <= 0 || -b - root >= hit.distance * a) return;
+            if (missesBoundingSphere(ox, oy, oz, dx, dy, dz, boundingRadiusSquared, hit.distance)) return;
             // Into the box frame (rotate by -yaw about z).
             double lox = cosYaw * ox + sinYaw * oy, loy = -sinYaw * ox + cosYaw * oy;
             double ldx = cosYaw * dx + sinYaw * dy, ldy = -sinYaw * dx + cosYaw * dy;
@@ -516,6 +508,23 @@ public final class SyntheticScene implements TruthSource {
             hit.ny = sinYaw * lnx + cosYaw * lny;
             hit.nz = axis == 2 ? sign : 0;
         }
+    }
+
+    /**
+     * Whether the ray {@code o + s d} (o relative to the sphere's centre, s > 0) meets the sphere of squared radius
+     * {@code radiusSquared} nowhere before {@code nearest}. A box inside the sphere is then not hit nearer either, so
+     * its slab test can be skipped; most rays miss most boxes. The boxes' spheres are 0.1 % wider than their corners,
+     * so rounding never rejects a ray that grazes one ({@code SyntheticSceneTest}).
+     */
+    static boolean missesBoundingSphere(double ox, double oy, double oz, double dx, double dy, double dz,
+                                        double radiusSquared, double nearest) {
+        double b = ox * dx + oy * dy + oz * dz;
+        double a = dx * dx + dy * dy + dz * dz;
+        double disc = b * b - a * (ox * ox + oy * oy + oz * oz - radiusSquared);
+        if (disc < 0) return true;
+        double root = Math.sqrt(disc);
+        // Exit behind the origin, or entry at or beyond the nearest hit so far (both sides times a > 0).
+        return -b + root <= 0 || -b - root >= nearest * a;
     }
 
     // ---------------------------------------------------------------- small vector helpers

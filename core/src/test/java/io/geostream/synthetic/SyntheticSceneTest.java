@@ -55,6 +55,60 @@ class SyntheticSceneTest {
      * match (change the constant only on purpose, together with the scene).
      */
     @Test
+    void aRayThatHitsABoxNearerIsNeverRejectedByItsBoundingSphere() {
+        DeterministicRandom random = new DeterministicRandom(5);
+        int hits = 0, rejected = 0;
+        for (int i = 0; i < 200_000; i++) {
+            double hx = random.uniform(0.1, 1), hy = random.uniform(0.1, 1), hz = random.uniform(0.1, 1);
+            double yaw = random.uniform(0, 2 * Math.PI);
+            // Origins inside and outside the sphere; a third of the rays aimed at a corner (grazing), the rest anywhere.
+            double[] o = {random.uniform(-3, 3), random.uniform(-3, 3), random.uniform(-3, 3)};
+            double[] d;
+            if (i % 3 == 0) {
+                double cx = (random.nextDouble() < 0.5 ? -hx : hx), cy = (random.nextDouble() < 0.5 ? -hy : hy);
+                double[] corner = {Math.cos(yaw) * cx - Math.sin(yaw) * cy, Math.sin(yaw) * cx + Math.cos(yaw) * cy,
+                        random.nextDouble() < 0.5 ? -hz : hz};
+                d = new double[] {corner[0] - o[0], corner[1] - o[1], corner[2] - o[2]};
+            } else {
+                d = new double[] {random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
+            }
+            double scale = random.uniform(0.5, 3); // the renderer's rays are not unit length
+            for (int k = 0; k < 3; k++) d[k] *= scale;
+            double nearest = random.nextDouble() < 0.5 ? Double.POSITIVE_INFINITY : random.uniform(0, 4);
+            double slab = slabEntry(o, d, hx, hy, hz, yaw);
+            boolean rejects = SyntheticScene.missesBoundingSphere(o[0], o[1], o[2], d[0], d[1], d[2],
+                    1.002 * (hx * hx + hy * hy + hz * hz), nearest);
+            if (slab > 1e-9 && slab < nearest) {
+                hits++;
+                assertThat(rejects).as("ray %d hits the box at %s before %s", i, slab, nearest).isFalse();
+            } else if (rejects) {
+                rejected++;
+            }
+        }
+        assertThat(hits).isGreaterThan(10_000);
+        assertThat(rejected).isGreaterThan(50_000); // the test does skip work
+    }
+
+    /** The slab test of a box yawed about z, written out on its own: the entry parameter, or NaN for a miss. */
+    private static double slabEntry(double[] o, double[] d, double hx, double hy, double hz, double yaw) {
+        double c = Math.cos(yaw), s = Math.sin(yaw);
+        double[] lo = {c * o[0] + s * o[1], -s * o[0] + c * o[1], o[2]};
+        double[] ld = {c * d[0] + s * d[1], -s * d[0] + c * d[1], d[2]};
+        double[] half = {hx, hy, hz};
+        double near = Double.NEGATIVE_INFINITY, far = Double.POSITIVE_INFINITY;
+        for (int k = 0; k < 3; k++) {
+            if (ld[k] == 0) {
+                if (Math.abs(lo[k]) > half[k]) return Double.NaN;
+                continue;
+            }
+            double t1 = (-half[k] - lo[k]) / ld[k], t2 = (half[k] - lo[k]) / ld[k];
+            near = Math.max(near, Math.min(t1, t2));
+            far = Math.min(far, Math.max(t1, t2));
+        }
+        return near <= far ? near : Double.NaN;
+    }
+
+    @Test
     void renderedBytesAreStable() {
         FrameTruth truth = new SyntheticScene(new SceneSpec(7, 64, 48, 150, TrajectoryKind.HANDHELD, 0.4, 10)).render(42);
         CRC32 crc = new CRC32();
