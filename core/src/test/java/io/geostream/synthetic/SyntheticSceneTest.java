@@ -50,10 +50,6 @@ class SyntheticSceneTest {
         }
     }
 
-    /**
-     * Pins the bytes of one frame: a change here means replays of recorded synthetic streams no longer
-     * match (change the constant only on purpose, together with the scene).
-     */
     @Test
     void aRayThatHitsABoxNearerIsNeverRejectedByItsBoundingSphere() {
         DeterministicRandom random = new DeterministicRandom(5);
@@ -108,6 +104,10 @@ class SyntheticSceneTest {
         return near <= far ? near : Double.NaN;
     }
 
+    /**
+     * Pins the bytes of one frame: a change here means replays of recorded synthetic streams no longer
+     * match (change the constant only on purpose, together with the scene).
+     */
     @Test
     void renderedBytesAreStable() {
         FrameTruth truth = new SyntheticScene(new SceneSpec(7, 64, 48, 150, TrajectoryKind.HANDHELD, 0.4, 10)).render(42);
